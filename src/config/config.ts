@@ -1,0 +1,104 @@
+import { availableParallelism } from "node:os";
+import { resolve } from "node:path";
+
+/** Dynamic batching of concurrent Predict calls into one native scoring call. */
+export interface BatchingConfig {
+  /** Coalesce concurrent single-row predictions. Default true (env MLOPS_BATCHING=0 turns it off). */
+  enabled: boolean;
+  /** Rows per native call at most. Default 64. */
+  maxBatchSize: number;
+  /** How long the first queued request may wait for company, in µs. Default 200. */
+  maxDelayUs: number;
+  /** Queued requests at most; beyond it calls fail with RESOURCE_EXHAUSTED / 429. Default 4096. */
+  maxQueue: number;
+}
+
+/** Everything the server and CLI read from the environment and flags, validated once. */
+export interface Config {
+  /** Registry, tracking and artifacts. Env MLOPS_DATA_DIR; default `./.mlops`. */
+  dataDir: string;
+  /** Interface both servers bind. Env MLOPS_HOST; default `0.0.0.0`. */
+  host: string;
+  /** HTTP port (REST, Connect, gRPC-Web, /metrics). Env MLOPS_HTTP_PORT; default 8000. */
+  httpPort: number;
+  /** grpc-js port. Env MLOPS_GRPC_PORT; default 50051. */
+  grpcPort: number;
+  /** The registered model served and trained into. Env MLOPS_MODEL_NAME; default `ml_classifier`. */
+  modelName: string;
+  /** When set, mutating Registry/Tracking calls need `authorization: Bearer <token>`. Env MLOPS_API_TOKEN. */
+  apiToken?: string;
+  /** pino level. Env MLOPS_LOG_LEVEL; default `info`. */
+  logLevel: string;
+  /** Server processes sharing the ports. Env MLOPS_WORKERS; default 1 (`--workers` on serve defaults to the core count). */
+  workers: number;
+  /** Largest accepted HTTP request body in bytes. Env MLOPS_MAX_BODY_BYTES; default 1 MiB. */
+  maxBodyBytes: number;
+  /** Largest gRPC message in bytes, both directions. Env MLOPS_MAX_MESSAGE_BYTES; default 4 MiB. */
+  maxMessageBytes: number;
+  /** Batches with at least this many rows are scored off the JS thread. Env MLOPS_ASYNC_ROWS; default 256. */
+  asyncRowThreshold: number;
+  /** Native threads per off-thread scoring call. Env MLOPS_SCORING_THREADS; default the core count. */
+  scoringThreads: number;
+  /** Seconds to drain in-flight calls on SIGTERM before exiting. Env MLOPS_SHUTDOWN_TIMEOUT_S; default 30. */
+  shutdownTimeoutS: number;
+  batching: BatchingConfig;
+}
+
+export type ConfigOverrides = Partial<Omit<Config, "batching">> & { batching?: Partial<BatchingConfig> };
+
+export class ConfigError extends Error {
+  readonly code = "ERR_CONFIG";
+}
+
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new ConfigError(`${name}: expected an integer in [${min}, ${max}], got ${JSON.stringify(raw)}`);
+  }
+  return n;
+}
+
+function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  throw new ConfigError(`${name}: expected a boolean (1/0, true/false), got ${JSON.stringify(raw)}`);
+}
+
+/** The documented defaults, read from `env` (process.env by default), then `overrides` (CLI flags). */
+export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessEnv = process.env): Config {
+  const cores = availableParallelism();
+  const base: Config = {
+    dataDir: env.MLOPS_DATA_DIR || ".mlops",
+    host: env.MLOPS_HOST || "0.0.0.0",
+    httpPort: int(env, "MLOPS_HTTP_PORT", 8000, 0, 65535),
+    grpcPort: int(env, "MLOPS_GRPC_PORT", 50051, 0, 65535),
+    modelName: env.MLOPS_MODEL_NAME || "ml_classifier",
+    apiToken: env.MLOPS_API_TOKEN || undefined,
+    logLevel: env.MLOPS_LOG_LEVEL || "info",
+    workers: int(env, "MLOPS_WORKERS", 1, 1, 1024),
+    maxBodyBytes: int(env, "MLOPS_MAX_BODY_BYTES", 1024 * 1024, 64, 1024 ** 3),
+    maxMessageBytes: int(env, "MLOPS_MAX_MESSAGE_BYTES", 4 * 1024 * 1024, 1024, 1024 ** 3),
+    asyncRowThreshold: int(env, "MLOPS_ASYNC_ROWS", 256, 1, 1e9),
+    scoringThreads: int(env, "MLOPS_SCORING_THREADS", cores, 1, 1024),
+    shutdownTimeoutS: int(env, "MLOPS_SHUTDOWN_TIMEOUT_S", 30, 0, 3600),
+    batching: {
+      enabled: flag(env, "MLOPS_BATCHING", true),
+      maxBatchSize: int(env, "MLOPS_BATCH_MAX_SIZE", 64, 1, 65536),
+      maxDelayUs: int(env, "MLOPS_BATCH_MAX_DELAY_US", 200, 0, 1e7),
+      maxQueue: int(env, "MLOPS_BATCH_MAX_QUEUE", 4096, 1, 1e7),
+    },
+  };
+  const { batching, ...rest } = overrides;
+  const defined = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
+  const config: Config = {
+    ...base,
+    ...defined,
+    batching: { ...base.batching, ...(batching ?? {}) },
+  };
+  config.dataDir = resolve(config.dataDir);
+  return config;
+}

@@ -1,0 +1,83 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+
+export type Transport = "rest" | "grpc" | "connect" | "grpc-web";
+
+export interface MetricsOptions {
+  /** Registry to register into. Default: a new one, so several servers can live in one process. */
+  registry?: Registry;
+  /** Collect prom-client's process and Node.js metrics. Default true. */
+  defaultMetrics?: boolean;
+  /** Labels added to every series (e.g. `{worker: "2"}`). Default none. */
+  defaultLabels?: Record<string, string>;
+}
+
+/** Request latency buckets in seconds: sub-millisecond resolution where this server lives. */
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+/** Native scoring is microseconds per row; batches of 10k rows take tens of milliseconds. */
+const INFERENCE_BUCKETS = [1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 0.01, 0.025, 0.05, 0.1, 0.5];
+const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 1024, 4096, 16384];
+
+/** The seed's metric names, kept exactly, plus mlops_* additions; see docs/metrics.md. */
+export function createMetrics(options: MetricsOptions = {}) {
+  const registry = options.registry ?? new Registry();
+  if (options.defaultLabels) registry.setDefaultLabels(options.defaultLabels);
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+  return {
+    registry,
+    requests: new Counter({
+      name: "api_requests_total",
+      help: "Total API requests",
+      labelNames: ["method", "endpoint", "status", "transport"] as const,
+      registers,
+    }),
+    requestDuration: new Histogram({
+      name: "api_request_duration_seconds",
+      help: "API request latency in seconds",
+      labelNames: ["method", "endpoint", "transport"] as const,
+      buckets: LATENCY_BUCKETS,
+      registers,
+    }),
+    predictions: new Counter({
+      name: "predictions_total",
+      help: "Total rows scored",
+      registers,
+    }),
+    predictionDuration: new Histogram({
+      name: "prediction_duration_seconds",
+      help: "Time spent in the native core per scoring call, in seconds",
+      buckets: INFERENCE_BUCKETS,
+      registers,
+    }),
+    errors: new Counter({
+      name: "api_errors_total",
+      help: "Failed API requests by error type",
+      labelNames: ["type", "transport"] as const,
+      registers,
+    }),
+    modelInfo: new Gauge({
+      name: "mlops_model_info",
+      help: "1 for the model version being served",
+      labelNames: ["name", "version", "stage"] as const,
+      registers,
+    }),
+    modelLoaded: new Gauge({
+      name: "mlops_model_loaded",
+      help: "1 while a model is loaded and PredictService is SERVING",
+      registers,
+    }),
+    batchSize: new Histogram({
+      name: "mlops_batch_size",
+      help: "Rows per native scoring call made by the batcher",
+      buckets: BATCH_BUCKETS,
+      registers,
+    }),
+    queueDepth: new Gauge({
+      name: "mlops_batch_queue_depth",
+      help: "Requests waiting in the batcher's queue",
+      registers,
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
