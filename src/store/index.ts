@@ -1,0 +1,19 @@
+// Public face of src/store: everything else in the house imports from here.
+export {
+  type ArtifactRef,
+  type ArtifactStore,
+  type ArtifactStoreOptions,
+  createArtifactStore,
+} from "./artifacts.js";
+export { createStore } from "./create-store.js";
+export { isStoreError, STORE_ERROR_CODES, StoreError, type StoreErrorCode } from "./errors.js";
+export {
+  type ResolvedStoreOptions,
+  resolveStoreOptions,
+  STORE_DEFAULTS,
+  type StoreOptions,
+} from "./options.js";
+export { openSqliteStore } from "./sqlite/open-sqlite-store.js";
+export type { Store } from "./store.js";
+export * from "./types.js";
+export { NAME_PATTERN, parseStage } from "./validation.js";

@@ -1,0 +1,7 @@
+import type { TransactionRunner } from "./transactions.js";
+
+/** What every query module needs: transactions and the clock that stamps data. */
+export interface StoreContext {
+  tx: TransactionRunner;
+  now: () => number;
+}

@@ -1,0 +1,19 @@
+import type { Transaction } from "kysely";
+import type { Database } from "./schema.js";
+
+/**
+ * What the dialect-neutral store needs to know about one SQL engine. The SQLite
+ * hooks live in ../sqlite/; PostgreSQL's will map SQLSTATE 40001/40P01 and 23505.
+ */
+export interface DialectHooks {
+  /** Lock contention or serialization failure: the whole transaction may be retried. */
+  isTransient(error: unknown): boolean;
+  /** A UNIQUE/PRIMARY KEY violation: a concurrent writer won a race; retrying re-runs the pre-checks. */
+  isUniqueViolation(error: unknown): boolean;
+  /**
+   * Serializes migrations across processes inside the migration transaction. SQLite's
+   * write transactions already are exclusive (BEGIN IMMEDIATE); PostgreSQL will take an
+   * advisory transaction lock.
+   */
+  lockForMigration(trx: Transaction<Database>): Promise<void>;
+}

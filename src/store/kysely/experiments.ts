@@ -1,0 +1,100 @@
+import { notFound, StoreError } from "../errors.js";
+import type { CreateExperimentInput, Experiment } from "../types.js";
+import {
+  checkEntries,
+  checkExperimentId,
+  checkExperimentName,
+  checkKey,
+  checkText,
+  MAX_TAG_VALUE,
+} from "../validation.js";
+import type { StoreContext } from "./context.js";
+import { loadExperiments } from "./rows.js";
+import type { Db } from "./schema.js";
+
+export async function requireExperiment(db: Db, id: string): Promise<void> {
+  const row = await db
+    .selectFrom("experiments")
+    .select("experiment_id")
+    .where("experiment_id", "=", Number(id))
+    .executeTakeFirst();
+  if (!row) throw notFound(`experiment "${id}"`);
+}
+
+export async function createExperiment(ctx: StoreContext, input: CreateExperimentInput): Promise<Experiment> {
+  const name = checkExperimentName(input?.name);
+  const tags = checkEntries(input.tags, "experiment tag", MAX_TAG_VALUE);
+  const id = await ctx.tx.write(async (trx) => {
+    const taken = await trx
+      .selectFrom("experiments")
+      .select("experiment_id")
+      .where("name", "=", name)
+      .executeTakeFirst();
+    if (taken) throw new StoreError("ALREADY_EXISTS", `experiment "${name}" already exists`);
+    // max+1 under the write lock, like model versions: ids stay small decimal strings as in MLflow.
+    const { max } = await trx
+      .selectFrom("experiments")
+      .select((eb) => eb.fn.max("experiment_id").as("max"))
+      .executeTakeFirstOrThrow();
+    const next = max === null ? 0 : Number(max) + 1;
+    await trx
+      .insertInto("experiments")
+      .values({ experiment_id: next, name, lifecycle_stage: "active", created_at_ms: ctx.now() })
+      .execute();
+    if (tags.length > 0) {
+      await trx
+        .insertInto("experiment_tags")
+        .values(tags.map(([key, value]) => ({ experiment_id: next, key, value })))
+        .execute();
+    }
+    return String(next);
+  });
+  return getExperiment(ctx, id);
+}
+
+export async function getExperiment(ctx: StoreContext, id: string): Promise<Experiment> {
+  checkExperimentId(id);
+  return ctx.tx.read(async (trx) => {
+    const row = await trx
+      .selectFrom("experiments")
+      .selectAll()
+      .where("experiment_id", "=", Number(id))
+      .executeTakeFirst();
+    if (!row) throw notFound(`experiment "${id}"`);
+    return (await loadExperiments(trx, [row]))[0];
+  });
+}
+
+export async function getExperimentByName(ctx: StoreContext, name: string): Promise<Experiment> {
+  checkExperimentName(name);
+  return ctx.tx.read(async (trx) => {
+    const row = await trx.selectFrom("experiments").selectAll().where("name", "=", name).executeTakeFirst();
+    if (!row) throw notFound(`experiment named "${name}"`);
+    return (await loadExperiments(trx, [row]))[0];
+  });
+}
+
+export async function listExperiments(ctx: StoreContext): Promise<Experiment[]> {
+  return ctx.tx.read(async (trx) =>
+    loadExperiments(trx, await trx.selectFrom("experiments").selectAll().orderBy("experiment_id").execute()),
+  );
+}
+
+export async function setExperimentTag(
+  ctx: StoreContext,
+  id: string,
+  key: string,
+  value: string,
+): Promise<void> {
+  checkExperimentId(id);
+  checkKey(key, "experiment tag");
+  checkText(value, `experiment tag "${key}" value`, MAX_TAG_VALUE);
+  await ctx.tx.write(async (trx) => {
+    await requireExperiment(trx, id);
+    await trx
+      .insertInto("experiment_tags")
+      .values({ experiment_id: Number(id), key, value })
+      .onConflict((oc) => oc.columns(["experiment_id", "key"]).doUpdateSet({ value }))
+      .execute();
+  });
+}

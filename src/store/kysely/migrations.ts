@@ -1,0 +1,169 @@
+// The ordered schema history. Append only: never edit or reorder a shipped
+// migration, add a new one. Written with Kysely's schema builder and portable
+// column types so the same list builds the PostgreSQL schema.
+import type { Kysely } from "kysely";
+
+// A migration sees the schema as it was when it was written, not today's Database type.
+// biome-ignore lint/suspicious/noExplicitAny: Kysely's documented type for migrations
+export type MigrationDb = Kysely<any>;
+
+export interface Migration {
+  /** Sortable and unique, e.g. "0001_initial". */
+  id: string;
+  up(db: MigrationDb): Promise<void>;
+}
+
+const initial: Migration = {
+  id: "0001_initial",
+  async up(db) {
+    await db.schema
+      .createTable("experiments")
+      .addColumn("experiment_id", "bigint", (c) => c.primaryKey())
+      .addColumn("name", "text", (c) => c.notNull().unique())
+      .addColumn("lifecycle_stage", "text", (c) => c.notNull())
+      .addColumn("created_at_ms", "bigint", (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable("experiment_tags")
+      .addColumn("experiment_id", "bigint", (c) =>
+        c.notNull().references("experiments.experiment_id").onDelete("cascade"),
+      )
+      .addColumn("key", "text", (c) => c.notNull())
+      .addColumn("value", "text", (c) => c.notNull())
+      .addPrimaryKeyConstraint("experiment_tags_pk", ["experiment_id", "key"])
+      .execute();
+
+    await db.schema
+      .createTable("runs")
+      .addColumn("run_id", "text", (c) => c.primaryKey())
+      .addColumn("experiment_id", "bigint", (c) => c.notNull().references("experiments.experiment_id"))
+      .addColumn("name", "text", (c) => c.notNull())
+      .addColumn("status", "text", (c) => c.notNull())
+      .addColumn("start_time_ms", "bigint", (c) => c.notNull())
+      .addColumn("end_time_ms", "bigint")
+      .addColumn("artifact_sha256", "text")
+      .execute();
+    // searchRuns: by experiment, ordered by start time then id.
+    await db.schema
+      .createIndex("runs_experiment_start_idx")
+      .on("runs")
+      .columns(["experiment_id", "start_time_ms", "run_id"])
+      .execute();
+    for (const table of ["run_params", "run_tags"]) {
+      await db.schema
+        .createTable(table)
+        .addColumn("run_id", "text", (c) => c.notNull().references("runs.run_id").onDelete("cascade"))
+        .addColumn("key", "text", (c) => c.notNull())
+        .addColumn("value", "text", (c) => c.notNull())
+        .addPrimaryKeyConstraint(`${table}_pk`, ["run_id", "key"])
+        .execute();
+    }
+    for (const [table, pk] of [
+      ["run_metrics", ["run_id", "seq"]],
+      ["run_latest_metrics", ["run_id", "key"]],
+    ] as const) {
+      await db.schema
+        .createTable(table)
+        .addColumn("run_id", "text", (c) => c.notNull().references("runs.run_id").onDelete("cascade"))
+        .addColumn("key", "text", (c) => c.notNull())
+        .addColumn("seq", "bigint", (c) => c.notNull())
+        .addColumn("value", "double precision", (c) => c.notNull())
+        .addColumn("is_nan", "integer", (c) => c.notNull())
+        .addColumn("timestamp_ms", "bigint", (c) => c.notNull())
+        .addColumn("step", "bigint", (c) => c.notNull())
+        .addPrimaryKeyConstraint(`${table}_pk`, [...pk])
+        .execute();
+    }
+    await db.schema
+      .createIndex("run_metrics_history_idx")
+      .on("run_metrics")
+      .columns(["run_id", "key", "step", "timestamp_ms", "seq"])
+      .execute();
+
+    await db.schema
+      .createTable("registered_models")
+      .addColumn("name", "text", (c) => c.primaryKey())
+      .addColumn("description", "text", (c) => c.notNull())
+      .addColumn("created_at_ms", "bigint", (c) => c.notNull())
+      .addColumn("updated_at_ms", "bigint", (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable("registered_model_tags")
+      .addColumn("name", "text", (c) => c.notNull().references("registered_models.name").onDelete("cascade"))
+      .addColumn("key", "text", (c) => c.notNull())
+      .addColumn("value", "text", (c) => c.notNull())
+      .addPrimaryKeyConstraint("registered_model_tags_pk", ["name", "key"])
+      .execute();
+    // The primary key is the UNIQUE(name, version) that backs gap-free numbering.
+    await db.schema
+      .createTable("model_versions")
+      .addColumn("name", "text", (c) => c.notNull().references("registered_models.name").onDelete("cascade"))
+      .addColumn("version", "bigint", (c) => c.notNull())
+      .addColumn("run_id", "text")
+      .addColumn("source", "text", (c) => c.notNull())
+      .addColumn("artifact_sha256", "text", (c) => c.notNull())
+      .addColumn("stage", "text", (c) => c.notNull())
+      .addColumn("description", "text", (c) => c.notNull())
+      .addColumn("status", "text", (c) => c.notNull())
+      .addColumn("created_at_ms", "bigint", (c) => c.notNull())
+      .addColumn("updated_at_ms", "bigint", (c) => c.notNull())
+      .addPrimaryKeyConstraint("model_versions_pk", ["name", "version"])
+      .execute();
+    await db.schema.createIndex("model_versions_stage_idx").on("model_versions").columns(["stage"]).execute();
+    await db.schema.createIndex("model_versions_run_idx").on("model_versions").columns(["run_id"]).execute();
+    await db.schema
+      .createTable("model_version_tags")
+      .addColumn("name", "text", (c) => c.notNull())
+      .addColumn("version", "bigint", (c) => c.notNull())
+      .addColumn("key", "text", (c) => c.notNull())
+      .addColumn("value", "text", (c) => c.notNull())
+      .addPrimaryKeyConstraint("model_version_tags_pk", ["name", "version", "key"])
+      .addForeignKeyConstraint(
+        "model_version_tags_fk",
+        ["name", "version"],
+        "model_versions",
+        ["name", "version"],
+        (c) => c.onDelete("cascade"),
+      )
+      .execute();
+    await db.schema
+      .createTable("model_aliases")
+      .addColumn("name", "text", (c) => c.notNull())
+      .addColumn("alias", "text", (c) => c.notNull())
+      .addColumn("version", "bigint", (c) => c.notNull())
+      .addPrimaryKeyConstraint("model_aliases_pk", ["name", "alias"])
+      .addForeignKeyConstraint(
+        "model_aliases_fk",
+        ["name", "version"],
+        "model_versions",
+        ["name", "version"],
+        (c) => c.onDelete("cascade"),
+      )
+      .execute();
+
+    // No foreign keys: the history must outlive what it describes.
+    await db.schema
+      .createTable("audit_events")
+      .addColumn("id", "bigint", (c) => c.primaryKey())
+      .addColumn("at_ms", "bigint", (c) => c.notNull())
+      .addColumn("actor", "text", (c) => c.notNull())
+      .addColumn("entity", "text", (c) => c.notNull())
+      .addColumn("name", "text", (c) => c.notNull())
+      .addColumn("version", "bigint", (c) => c.notNull())
+      .addColumn("action", "text", (c) => c.notNull())
+      .addColumn("alias", "text")
+      .addColumn("from_value", "text")
+      .addColumn("to_value", "text")
+      .addColumn("comment", "text")
+      .execute();
+    await db.schema.createIndex("audit_events_name_idx").on("audit_events").columns(["name", "id"]).execute();
+
+    // MLflow clients create runs in experiment "0" when they name none.
+    await db
+      .insertInto("experiments")
+      .values({ experiment_id: 0, name: "Default", lifecycle_stage: "active", created_at_ms: Date.now() })
+      .execute();
+  },
+};
+
+export const MIGRATIONS: readonly Migration[] = [initial];

@@ -1,0 +1,31 @@
+// Opaque keyset page tokens: the sort key of the last item returned, so a page
+// costs an index seek however deep the listing goes (MLflow's offset paging
+// gets slow with many runs).
+import { invalid } from "../errors.js";
+
+export function encodeToken(kind: string, key: readonly (string | number)[]): string {
+  return Buffer.from(JSON.stringify([kind, ...key])).toString("base64url");
+}
+
+/** Decodes a token made by encodeToken(kind, …) whose key has the given element types. */
+export function decodeToken(
+  token: string,
+  kind: string,
+  types: readonly ("string" | "number")[],
+): (string | number)[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(token, "base64url").toString("utf8"));
+  } catch {
+    parsed = undefined;
+  }
+  if (
+    !Array.isArray(parsed) ||
+    parsed[0] !== kind ||
+    parsed.length !== types.length + 1 ||
+    !types.every((t, i) => typeof parsed[i + 1] === t)
+  ) {
+    throw invalid(`invalid page token for ${kind}`);
+  }
+  return parsed.slice(1);
+}

@@ -1,0 +1,182 @@
+// Stage transitions and aliases: the promotion workflow. Every change is
+// audited in the same transaction that makes it.
+import { invalid, notFound, StoreError } from "../errors.js";
+import type { AuditOptions, ModelVersion, Stage, TransitionStageOptions } from "../types.js";
+import {
+  checkActor,
+  checkAlias,
+  checkModelName,
+  checkText,
+  checkVersion,
+  MAX_DESCRIPTION,
+  parseStage,
+} from "../validation.js";
+import { appendAudit } from "./audit.js";
+import type { StoreContext } from "./context.js";
+import { requireModel, touchModel } from "./models.js";
+import { loadVersions, num } from "./rows.js";
+import type { Db } from "./schema.js";
+import { readVersion, requireVersion } from "./versions.js";
+
+// As MLflow: archiving the others only makes sense for the stages that serve.
+const ACTIVE_STAGES: readonly Stage[] = ["Staging", "Production"];
+
+function checkAudit(options: AuditOptions): { actor: string; comment?: string } {
+  const actor = checkActor(options?.actor);
+  const comment =
+    options.comment === undefined ? undefined : checkText(options.comment, "comment", MAX_DESCRIPTION);
+  return { actor, comment };
+}
+
+async function setStage(trx: Db, name: string, version: number, stage: Stage, now: number): Promise<void> {
+  await trx
+    .updateTable("model_versions")
+    .set({ stage, updated_at_ms: now })
+    .where("name", "=", name)
+    .where("version", "=", version)
+    .execute();
+}
+
+export async function transitionStage(
+  ctx: StoreContext,
+  name: string,
+  version: number,
+  stageName: string,
+  options: TransitionStageOptions,
+): Promise<ModelVersion> {
+  checkModelName(name);
+  checkVersion(version);
+  const stage = parseStage(stageName);
+  const { actor, comment } = checkAudit(options);
+  const archiveExisting = options.archiveExisting ?? false;
+  if (archiveExisting && !ACTIVE_STAGES.includes(stage)) {
+    throw invalid(`archiveExisting needs a target stage of Staging or Production, not ${stage}`);
+  }
+  await ctx.tx.write(async (trx) => {
+    const row = await requireVersion(trx, name, version);
+    if (row.stage === stage) {
+      throw new StoreError(
+        "FAILED_PRECONDITION",
+        `model version ${name}/${version} is already in stage ${stage}`,
+      );
+    }
+    const at = ctx.now();
+    await touchModel(trx, name, at);
+    await setStage(trx, name, version, stage, at);
+    const base = { at, actor, comment, entity: "model_version", name, action: "stage" } as const;
+    await appendAudit(trx, { ...base, version, from: row.stage, to: stage });
+    if (!archiveExisting) return;
+    const others = await trx
+      .selectFrom("model_versions")
+      .select("version")
+      .where("name", "=", name)
+      .where("stage", "=", stage)
+      .where("version", "!=", version)
+      .orderBy("version")
+      .execute();
+    for (const o of others) {
+      await setStage(trx, name, num(o.version), "Archived", at);
+      await appendAudit(trx, { ...base, version: num(o.version), from: stage, to: "Archived" });
+    }
+  });
+  return readVersion(ctx, name, version);
+}
+
+export async function setAlias(
+  ctx: StoreContext,
+  name: string,
+  aliasName: string,
+  version: number,
+  options: AuditOptions,
+): Promise<void> {
+  checkModelName(name);
+  const alias = checkAlias(aliasName);
+  checkVersion(version);
+  const { actor, comment } = checkAudit(options);
+  await ctx.tx.write(async (trx) => {
+    await requireVersion(trx, name, version);
+    const current = await trx
+      .selectFrom("model_aliases")
+      .select("version")
+      .where("name", "=", name)
+      .where("alias", "=", alias)
+      .executeTakeFirst();
+    const previous = current ? num(current.version) : null;
+    if (previous === version) return; // already there: nothing to record
+    const at = ctx.now();
+    await touchModel(trx, name, at);
+    await trx
+      .insertInto("model_aliases")
+      .values({ name, alias, version })
+      .onConflict((oc) => oc.columns(["name", "alias"]).doUpdateSet({ version }))
+      .execute();
+    await appendAudit(trx, {
+      at,
+      actor,
+      comment,
+      entity: "alias",
+      name,
+      version,
+      action: "alias_set",
+      alias,
+      from: previous === null ? null : String(previous),
+      to: String(version),
+    });
+  });
+}
+
+export async function deleteAlias(
+  ctx: StoreContext,
+  name: string,
+  aliasName: string,
+  options: AuditOptions,
+): Promise<void> {
+  checkModelName(name);
+  const alias = checkAlias(aliasName);
+  const { actor, comment } = checkAudit(options);
+  await ctx.tx.write(async (trx) => {
+    await requireModel(trx, name);
+    const current = await trx
+      .selectFrom("model_aliases")
+      .select("version")
+      .where("name", "=", name)
+      .where("alias", "=", alias)
+      .executeTakeFirst();
+    if (!current) throw notFound(`alias "${alias}" of registered model "${name}"`);
+    const at = ctx.now();
+    await touchModel(trx, name, at);
+    await trx.deleteFrom("model_aliases").where("name", "=", name).where("alias", "=", alias).execute();
+    await appendAudit(trx, {
+      at,
+      actor,
+      comment,
+      entity: "alias",
+      name,
+      version: num(current.version),
+      action: "alias_delete",
+      alias,
+      from: String(num(current.version)),
+      to: null,
+    });
+  });
+}
+
+export async function resolveAlias(
+  ctx: StoreContext,
+  name: string,
+  aliasName: string,
+): Promise<ModelVersion> {
+  checkModelName(name);
+  const alias = checkAlias(aliasName);
+  return ctx.tx.read(async (trx) => {
+    await requireModel(trx, name);
+    const current = await trx
+      .selectFrom("model_aliases")
+      .select("version")
+      .where("name", "=", name)
+      .where("alias", "=", alias)
+      .executeTakeFirst();
+    if (!current) throw notFound(`alias "${alias}" of registered model "${name}"`);
+    return (await loadVersions(trx, [await requireVersion(trx, name, num(current.version))]))[0];
+  });
+}

@@ -1,0 +1,154 @@
+// Row → domain mapping and the batch loaders that attach tags, params,
+// metrics and aliases to a page of rows with a bounded number of queries.
+import type { Selectable } from "kysely";
+import type { Experiment, LifecycleStage, Metric, ModelVersion, Run, RunStatus, Stage } from "../types.js";
+import type { Database, Db } from "./schema.js";
+
+/** SQLite has a bound-parameter limit and PostgreSQL a practical one: keep IN lists short. */
+export const CHUNK = 500;
+
+export function chunks<T>(items: readonly T[], size = CHUNK): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+export const num = (v: number | string | bigint): number => Number(v);
+export const numOrNull = (v: number | string | bigint | null): number | null =>
+  v === null ? null : Number(v);
+
+type MetricRow = Pick<
+  Selectable<Database["run_metrics"]>,
+  "key" | "value" | "is_nan" | "timestamp_ms" | "step"
+>;
+
+export function toMetric(r: MetricRow): Metric {
+  return {
+    key: r.key,
+    value: num(r.is_nan) ? Number.NaN : Number(r.value),
+    timestampMs: num(r.timestamp_ms),
+    step: num(r.step),
+  };
+}
+
+function group<T>(rows: T[], by: (r: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const r of rows) {
+    const k = by(r);
+    const list = out.get(k);
+    if (list) list.push(r);
+    else out.set(k, [r]);
+  }
+  return out;
+}
+
+const toRecord = (rows: { key: string; value: string }[] | undefined): Record<string, string> =>
+  Object.fromEntries((rows ?? []).map((r) => [r.key, r.value]));
+
+export async function loadExperiments(
+  db: Db,
+  rows: Selectable<Database["experiments"]>[],
+): Promise<Experiment[]> {
+  const tags: { experiment_id: number | string | bigint; key: string; value: string }[] = [];
+  for (const ids of chunks(rows.map((r) => num(r.experiment_id)))) {
+    tags.push(
+      ...(await db.selectFrom("experiment_tags").selectAll().where("experiment_id", "in", ids).execute()),
+    );
+  }
+  const byId = group(tags, (t) => String(num(t.experiment_id)));
+  return rows.map((r) => ({
+    id: String(num(r.experiment_id)),
+    name: r.name,
+    lifecycleStage: r.lifecycle_stage as LifecycleStage,
+    tags: toRecord(byId.get(String(num(r.experiment_id)))),
+    createdAtMs: num(r.created_at_ms),
+  }));
+}
+
+export async function loadRuns(db: Db, rows: Selectable<Database["runs"]>[]): Promise<Run[]> {
+  const params: { run_id: string; key: string; value: string }[] = [];
+  const tags: { run_id: string; key: string; value: string }[] = [];
+  const metrics: (MetricRow & { run_id: string })[] = [];
+  for (const ids of chunks(rows.map((r) => r.run_id))) {
+    params.push(...(await db.selectFrom("run_params").selectAll().where("run_id", "in", ids).execute()));
+    tags.push(...(await db.selectFrom("run_tags").selectAll().where("run_id", "in", ids).execute()));
+    metrics.push(
+      ...(await db
+        .selectFrom("run_latest_metrics")
+        .select(["run_id", "key", "value", "is_nan", "timestamp_ms", "step"])
+        .where("run_id", "in", ids)
+        .orderBy("key")
+        .execute()),
+    );
+  }
+  const p = group(params, (r) => r.run_id);
+  const t = group(tags, (r) => r.run_id);
+  const m = group(metrics, (r) => r.run_id);
+  return rows.map((r) => {
+    const run: Run = {
+      id: r.run_id,
+      experimentId: String(num(r.experiment_id)),
+      name: r.name,
+      status: r.status as RunStatus,
+      startTimeMs: num(r.start_time_ms),
+      endTimeMs: numOrNull(r.end_time_ms),
+      params: toRecord(p.get(r.run_id)),
+      metrics: (m.get(r.run_id) ?? []).map(toMetric),
+      tags: toRecord(t.get(r.run_id)),
+    };
+    if (r.artifact_sha256 !== null) run.artifactSha256 = r.artifact_sha256;
+    return run;
+  });
+}
+
+const versionKey = (name: string, version: number | string | bigint): string =>
+  `${name}\u0000${num(version)}`;
+
+export async function loadVersions(
+  db: Db,
+  rows: Selectable<Database["model_versions"]>[],
+): Promise<ModelVersion[]> {
+  const tags: { name: string; version: number | string | bigint; key: string; value: string }[] = [];
+  const aliases: { name: string; version: number | string | bigint; alias: string }[] = [];
+  for (const part of chunks(rows, 200)) {
+    const pairs = part.map((r) => ({ name: r.name, version: num(r.version) }));
+    tags.push(
+      ...(await db
+        .selectFrom("model_version_tags")
+        .selectAll()
+        .where((eb) =>
+          eb.or(pairs.map((p) => eb.and([eb("name", "=", p.name), eb("version", "=", p.version)]))),
+        )
+        .execute()),
+    );
+    aliases.push(
+      ...(await db
+        .selectFrom("model_aliases")
+        .selectAll()
+        .where((eb) =>
+          eb.or(pairs.map((p) => eb.and([eb("name", "=", p.name), eb("version", "=", p.version)]))),
+        )
+        .orderBy("alias")
+        .execute()),
+    );
+  }
+  const t = group(tags, (r) => versionKey(r.name, r.version));
+  const a = group(aliases, (r) => versionKey(r.name, r.version));
+  return rows.map((r) => {
+    const k = versionKey(r.name, r.version);
+    return {
+      name: r.name,
+      version: num(r.version),
+      runId: r.run_id,
+      source: r.source,
+      artifactSha256: r.artifact_sha256,
+      stage: r.stage as Stage,
+      aliases: (a.get(k) ?? []).map((x) => x.alias),
+      tags: toRecord(t.get(k)),
+      description: r.description,
+      status: "READY",
+      createdAtMs: num(r.created_at_ms),
+      updatedAtMs: num(r.updated_at_ms),
+    };
+  });
+}

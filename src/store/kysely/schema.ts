@@ -1,0 +1,75 @@
+// Table types for Kysely. Integers that can exceed 2^31 are BIGINT; PostgreSQL
+// drivers return those as strings, so reads accept string | bigint too and the
+// row mappers convert with Number().
+import type { ColumnType, Kysely, Transaction } from "kysely";
+
+export type Int8 = ColumnType<number | string | bigint, number, number>;
+export type NullableInt8 = ColumnType<number | string | bigint | null, number | null, number | null>;
+
+export interface Database {
+  schema_migrations: { id: string; applied_at_ms: Int8 };
+  experiments: { experiment_id: Int8; name: string; lifecycle_stage: string; created_at_ms: Int8 };
+  experiment_tags: { experiment_id: Int8; key: string; value: string };
+  runs: {
+    run_id: string;
+    experiment_id: Int8;
+    name: string;
+    status: string;
+    start_time_ms: Int8;
+    end_time_ms: NullableInt8;
+    artifact_sha256: string | null;
+  };
+  run_params: { run_id: string; key: string; value: string };
+  run_tags: { run_id: string; key: string; value: string };
+  /** Full history; `seq` numbers a run's points in log order. NaN is stored as is_nan = 1, value 0. */
+  run_metrics: {
+    run_id: string;
+    key: string;
+    seq: Int8;
+    value: number;
+    is_nan: number;
+    timestamp_ms: Int8;
+    step: Int8;
+  };
+  run_latest_metrics: {
+    run_id: string;
+    key: string;
+    seq: Int8;
+    value: number;
+    is_nan: number;
+    timestamp_ms: Int8;
+    step: Int8;
+  };
+  registered_models: { name: string; description: string; created_at_ms: Int8; updated_at_ms: Int8 };
+  registered_model_tags: { name: string; key: string; value: string };
+  model_versions: {
+    name: string;
+    version: Int8;
+    run_id: string | null;
+    source: string;
+    artifact_sha256: string;
+    stage: string;
+    description: string;
+    status: string;
+    created_at_ms: Int8;
+    updated_at_ms: Int8;
+  };
+  model_version_tags: { name: string; version: Int8; key: string; value: string };
+  model_aliases: { name: string; alias: string; version: Int8 };
+  audit_events: {
+    id: Int8;
+    at_ms: Int8;
+    actor: string;
+    entity: string;
+    name: string;
+    version: Int8;
+    action: string;
+    alias: string | null;
+    from_value: string | null;
+    to_value: string | null;
+    comment: string | null;
+  };
+}
+
+/** A connection or an open transaction: query helpers accept either. */
+export type Db = Kysely<Database> | Transaction<Database>;

@@ -1,0 +1,16 @@
+import type { DialectHooks } from "../kysely/dialect-hooks.js";
+
+// better-sqlite3 raises SqliteError with the extended result code name in `code`.
+const codeOf = (error: unknown): string =>
+  typeof error === "object" && error !== null && typeof (error as { code?: unknown }).code === "string"
+    ? (error as { code: string }).code
+    : "";
+
+export const sqliteHooks: DialectHooks = {
+  // SQLITE_BUSY*: another connection holds the lock; SQLITE_LOCKED*: a conflict inside a shared cache.
+  isTransient: (error) => /^SQLITE_(BUSY|LOCKED)/.test(codeOf(error)),
+  isUniqueViolation: (error) =>
+    ["SQLITE_CONSTRAINT_PRIMARYKEY", "SQLITE_CONSTRAINT_UNIQUE"].includes(codeOf(error)),
+  // The migration runs in a BEGIN IMMEDIATE transaction, which already excludes every other writer.
+  lockForMigration: async () => {},
+};

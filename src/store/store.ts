@@ -1,0 +1,107 @@
+import type {
+  AuditEvent,
+  AuditOptions,
+  CreateExperimentInput,
+  CreateModelVersionInput,
+  CreateRegisteredModelInput,
+  CreateRunInput,
+  Experiment,
+  ListAuditEventsQuery,
+  ListQuery,
+  LogBatchInput,
+  Metric,
+  MetricInput,
+  ModelVersion,
+  Page,
+  RegisteredModel,
+  Run,
+  SearchModelVersionsQuery,
+  SearchRunsQuery,
+  TransitionStageOptions,
+  UpdateRunInput,
+} from "./types.js";
+
+/**
+ * The registry + tracking store. Every failure the caller can act on is a
+ * StoreError with a stable code; anything else is a bug or an I/O fault.
+ * Writes are atomic: a method either fully applies or changes nothing.
+ */
+export interface Store {
+  // --- experiments ---
+  /** ALREADY_EXISTS when the name is taken. */
+  createExperiment(input: CreateExperimentInput): Promise<Experiment>;
+  getExperiment(id: string): Promise<Experiment>;
+  getExperimentByName(name: string): Promise<Experiment>;
+  /** All experiments, by id. */
+  listExperiments(): Promise<Experiment[]>;
+  setExperimentTag(id: string, key: string, value: string): Promise<void>;
+
+  // --- runs ---
+  /** NOT_FOUND when the experiment does not exist. */
+  createRun(input: CreateRunInput): Promise<Run>;
+  getRun(runId: string): Promise<Run>;
+  /** Status, end time, name, artifact; returns the updated run. */
+  updateRun(runId: string, patch: UpdateRunInput): Promise<Run>;
+  searchRuns(query: SearchRunsQuery): Promise<Page<Run>>;
+  /** Params are immutable: the same value again is a no-op, a different one INVALID_ARGUMENT. */
+  logParam(runId: string, key: string, value: string): Promise<void>;
+  logParams(runId: string, params: Record<string, string>): Promise<void>;
+  logMetric(runId: string, metric: MetricInput): Promise<void>;
+  logMetrics(runId: string, metrics: MetricInput[]): Promise<void>;
+  /** Params, metrics and tags in one transaction. */
+  logBatch(runId: string, batch: LogBatchInput): Promise<void>;
+  /** Every logged point of `key`, by step, then timestamp, then log order. */
+  getMetricHistory(runId: string, key: string): Promise<Metric[]>;
+  setRunTag(runId: string, key: string, value: string): Promise<void>;
+  /** NOT_FOUND when the tag is absent. */
+  deleteRunTag(runId: string, key: string): Promise<void>;
+
+  // --- registered models ---
+  createRegisteredModel(input: CreateRegisteredModelInput): Promise<RegisteredModel>;
+  /** Includes `latestVersions`. */
+  getRegisteredModel(name: string): Promise<RegisteredModel>;
+  /** By name; includes `latestVersions`. */
+  listRegisteredModels(query?: ListQuery): Promise<Page<RegisteredModel>>;
+  updateRegisteredModel(name: string, patch: { description: string }): Promise<RegisteredModel>;
+  setRegisteredModelTag(name: string, key: string, value: string): Promise<void>;
+  deleteRegisteredModelTag(name: string, key: string): Promise<void>;
+
+  // --- model versions ---
+  /** Next version number of the model (1, 2, 3…), unique and gap-free under concurrency. */
+  createModelVersion(input: CreateModelVersionInput): Promise<ModelVersion>;
+  getModelVersion(name: string, version: number): Promise<ModelVersion>;
+  /** Every version of the model, ascending. */
+  listModelVersions(name: string): Promise<ModelVersion[]>;
+  /** By name ascending, then version descending. */
+  searchModelVersions(query: SearchModelVersionsQuery): Promise<Page<ModelVersion>>;
+  updateModelVersion(name: string, version: number, patch: { description: string }): Promise<ModelVersion>;
+  setModelVersionTag(name: string, version: number, key: string, value: string): Promise<void>;
+  deleteModelVersionTag(name: string, version: number, key: string): Promise<void>;
+  /**
+   * Moves a version to `stage` (case-insensitive None/Staging/Production/Archived), audited.
+   * FAILED_PRECONDITION when it is already there. With `archiveExisting`, every other version
+   * in that stage goes to Archived in the same transaction, each change audited.
+   */
+  transitionStage(
+    name: string,
+    version: number,
+    stage: string,
+    options: TransitionStageOptions,
+  ): Promise<ModelVersion>;
+
+  // --- aliases ---
+  /** Points `alias` at `version`, moving it if it pointed elsewhere; audited unless unchanged. */
+  setAlias(name: string, alias: string, version: number, options: AuditOptions): Promise<void>;
+  /** NOT_FOUND when the alias is absent; audited. */
+  deleteAlias(name: string, alias: string, options: AuditOptions): Promise<void>;
+  /** The version the alias points at. */
+  resolveAlias(name: string, alias: string): Promise<ModelVersion>;
+
+  // --- audit, health, lifecycle ---
+  /** Newest first. */
+  listAuditEvents(query?: ListAuditEventsQuery): Promise<AuditEvent[]>;
+  /** Resolves when the database answers a query; UNAVAILABLE otherwise (e.g. after close). */
+  ping(): Promise<void>;
+  /** Idempotent; later calls on the store fail with UNAVAILABLE. */
+  close(): Promise<void>;
+}
