@@ -1,0 +1,75 @@
+// Store tracking records ⇄ proto messages.
+import { create } from "@bufbuild/protobuf";
+import {
+  type Experiment,
+  ExperimentSchema,
+  type Metric,
+  MetricSchema,
+  type Run,
+  RunSchema,
+} from "../../gen/mlops/v1/tracking_pb.js";
+import type {
+  MetricInput,
+  Experiment as StoreExperiment,
+  Metric as StoreMetric,
+  Run as StoreRun,
+} from "../../store/index.js";
+import { runStatusFromStore } from "./enums.js";
+import { optionalMs, required, safeInt } from "./request.js";
+
+export function toExperiment(e: StoreExperiment): Experiment {
+  return create(ExperimentSchema, {
+    experimentId: e.id,
+    name: e.name,
+    tags: { ...e.tags },
+    createdAtMs: BigInt(e.createdAtMs),
+    // The store keeps no separate change time for experiments; creation is the last change it knows.
+    updatedAtMs: BigInt(e.createdAtMs),
+  });
+}
+
+export function toMetric(m: StoreMetric): Metric {
+  return create(MetricSchema, {
+    key: m.key,
+    value: m.value,
+    timestampMs: BigInt(m.timestampMs),
+    step: BigInt(m.step),
+  });
+}
+
+export function toRun(r: StoreRun): Run {
+  return create(RunSchema, {
+    runId: r.id,
+    runName: r.name,
+    experimentId: r.experimentId,
+    status: runStatusFromStore(r.status),
+    startTimeMs: BigInt(r.startTimeMs),
+    endTimeMs: BigInt(r.endTimeMs ?? 0),
+    params: { ...r.params },
+    metrics: [...r.metrics].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).map(toMetric),
+    tags: { ...r.tags },
+  });
+}
+
+/**
+ * A request's metric point → store input; timestamp 0 means "now" (the store's clock).
+ * `prefix` locates the point in the request for error fields ("metrics[2].").
+ */
+export function metricInput(
+  m: Pick<Metric, "key" | "value" | "timestampMs" | "step">,
+  prefix = "",
+): MetricInput {
+  const input: MetricInput = {
+    key: required(m.key, `${prefix}key`),
+    value: m.value,
+    step: safeInt(m.step, `${prefix}step`),
+  };
+  const ts = optionalMs(m.timestampMs, `${prefix}timestamp_ms`);
+  if (ts !== undefined) input.timestampMs = ts;
+  return input;
+}
+
+/** The latest value of each metric, key → value, as copied onto model versions. */
+export function latestMetricValues(r: StoreRun): Record<string, number> {
+  return Object.fromEntries(r.metrics.map((m) => [m.key, m.value]));
+}

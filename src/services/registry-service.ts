@@ -1,0 +1,284 @@
+// The transport-free RegistryService: request checks, store calls, proto mapping.
+import type { RegistryService } from "../gen/mlops/v1/registry_pb.js";
+import { AuditEventType } from "../gen/mlops/v1/registry_pb.js";
+import type { ArtifactStore, ModelVersion, Run, Store } from "../store/index.js";
+import { isStoreError } from "../store/index.js";
+import type { CallContext, ServiceImpl } from "./context.js";
+import { invalidArgument, ServiceError } from "./errors.js";
+import { checkAuditTypeFilter, stageToStore } from "./mapping/enums.js";
+import { pageByKey, pageSize, tokenIn, tokenOut } from "./mapping/page.js";
+import { type RunMetrics, toAuditEvent, toModelVersion, toRegisteredModel } from "./mapping/registry.js";
+import { optional, parseSha256, parseVersion, required } from "./mapping/request.js";
+import { latestMetricValues } from "./mapping/tracking.js";
+
+export interface RegistryServiceOptions {
+  /** Where registered models, versions, aliases and audit events live. Required. */
+  store: Store;
+  /**
+   * The content-addressed artifact store; CreateModelVersion refuses a digest it does not hold
+   * (NOT_FOUND on `artifact_sha256`). Required: registering an artifact nobody can load would
+   * only fail later, at serving time.
+   */
+  artifacts: Pick<ArtifactStore, "has">;
+  /**
+   * Called with the model name after every successful stage transition and alias set or delete,
+   * so the model manager can reload what it serves. Default: none. The change is already
+   * committed when it runs, so a throw does not fail the call; it is reported as a process warning.
+   */
+  onServingChange?: (name: string) => void;
+}
+
+/** The store keeps the newest this many audit events per query; ListAuditEvents pages within them. */
+const AUDIT_WINDOW = 1000;
+
+/** Actor recorded when the transport established none: the store requires a non-blank one. */
+export const ANONYMOUS_ACTOR = "anonymous";
+
+const actorOf = (ctx: CallContext): string => (ctx.actor.trim() === "" ? ANONYMOUS_ACTOR : ctx.actor);
+
+/** The latest metrics of the runs behind `versions`; ModelVersion.metrics is read from them. */
+async function loadRunMetrics(store: Store, versions: readonly ModelVersion[]): Promise<RunMetrics> {
+  const runIds = [...new Set(versions.flatMap((v) => (v.runId === null ? [] : [v.runId])))];
+  const entries = await Promise.all(
+    runIds.map(async (id): Promise<[string, Record<string, number>]> => {
+      try {
+        return [id, latestMetricValues(await store.getRun(id))];
+      } catch (error) {
+        if (isStoreError(error, "NOT_FOUND")) return [id, {}];
+        throw error;
+      }
+    }),
+  );
+  return new Map(entries);
+}
+
+export function createRegistryService(options: RegistryServiceOptions): ServiceImpl<typeof RegistryService> {
+  const { store, artifacts, onServingChange } = options;
+
+  const notify = (name: string): void => {
+    if (!onServingChange) return;
+    try {
+      onServingChange(name);
+    } catch (error) {
+      process.emitWarning(`onServingChange("${name}") threw: ${String(error)}`, "RegistryServiceWarning");
+    }
+  };
+
+  const mapVersions = async (versions: readonly ModelVersion[]) => {
+    const metrics = await loadRunMetrics(store, versions);
+    return versions.map((v) => toModelVersion(v, metrics));
+  };
+  const mapVersion = async (version: ModelVersion) => (await mapVersions([version]))[0];
+
+  /** Picks the artifact: the request's digest, else the one the run recorded. */
+  const resolveArtifact = (sha: string, run: Run | undefined): string => {
+    if (sha !== "") return parseSha256(sha);
+    if (run?.artifactSha256 !== undefined) return run.artifactSha256;
+    throw invalidArgument(
+      "artifact_sha256",
+      run === undefined
+        ? "64 hex digits (SHA-256), or a run_id whose run recorded an artifact"
+        : `64 hex digits (SHA-256): run ${run.id} recorded no artifact`,
+    );
+  };
+
+  return {
+    async createRegisteredModel(req) {
+      const model = await store.createRegisteredModel({
+        name: required(req.name, "name"),
+        description: req.description,
+        tags: req.tags,
+      });
+      return { registeredModel: toRegisteredModel(model) };
+    },
+
+    async getRegisteredModel(req) {
+      const model = await store.getRegisteredModel(required(req.name, "name"));
+      return {
+        registeredModel: toRegisteredModel(model, await loadRunMetrics(store, model.latestVersions ?? [])),
+      };
+    },
+
+    async listRegisteredModels(req) {
+      const page = await store.listRegisteredModels({
+        limit: pageSize(req.pageSize),
+        pageToken: tokenIn(req.pageToken),
+      });
+      const metrics = await loadRunMetrics(
+        store,
+        page.items.flatMap((m) => m.latestVersions ?? []),
+      );
+      return {
+        registeredModels: page.items.map((m) => toRegisteredModel(m, metrics)),
+        nextPageToken: tokenOut(page.nextPageToken),
+      };
+    },
+
+    async updateRegisteredModel(req) {
+      const model = await store.updateRegisteredModel(required(req.name, "name"), {
+        description: req.description,
+      });
+      return {
+        registeredModel: toRegisteredModel(model, await loadRunMetrics(store, model.latestVersions ?? [])),
+      };
+    },
+
+    async setRegisteredModelTag(req) {
+      await store.setRegisteredModelTag(required(req.name, "name"), required(req.key, "key"), req.value);
+      return {};
+    },
+
+    async deleteRegisteredModelTag(req) {
+      await store.deleteRegisteredModelTag(required(req.name, "name"), required(req.key, "key"));
+      return {};
+    },
+
+    async createModelVersion(req) {
+      const name = required(req.name, "name");
+      const runId = optional(req.runId);
+      const run = runId === undefined ? undefined : await store.getRun(runId);
+      const sha = resolveArtifact(req.artifactSha256, run);
+      if (!(await artifacts.has(sha))) {
+        throw new ServiceError("NOT_FOUND", `artifact_sha256: no artifact ${sha} in the artifact store`, {
+          violation: {
+            field: "artifact_sha256",
+            expected: "the SHA-256 of an artifact in the artifact store",
+          },
+        });
+      }
+      const version = await store.createModelVersion({
+        name,
+        artifactSha256: sha,
+        source: optional(req.source),
+        runId: runId ?? null,
+        description: req.description,
+        tags: req.tags,
+      });
+      const metrics: RunMetrics = new Map(run ? [[run.id, latestMetricValues(run)]] : []);
+      return { modelVersion: toModelVersion(version, metrics) };
+    },
+
+    async getModelVersion(req) {
+      const version = await store.getModelVersion(required(req.name, "name"), parseVersion(req.version));
+      return { modelVersion: await mapVersion(version) };
+    },
+
+    async listModelVersions(req) {
+      const size = pageSize(req.pageSize);
+      const all = await store.listModelVersions(required(req.name, "name"));
+      const page = pageByKey(all, (v) => v.version, {
+        kind: `versions:${req.name}`,
+        keyType: "number",
+        size,
+        token: req.pageToken,
+      });
+      return { modelVersions: await mapVersions(page.items), nextPageToken: page.nextPageToken };
+    },
+
+    async searchModelVersions(req) {
+      const page = await store.searchModelVersions({
+        name: optional(req.name),
+        stage: req.stage === 0 ? undefined : stageToStore(req.stage),
+        alias: optional(req.alias),
+        runId: optional(req.runId),
+        limit: pageSize(req.pageSize),
+        pageToken: tokenIn(req.pageToken),
+      });
+      return { modelVersions: await mapVersions(page.items), nextPageToken: tokenOut(page.nextPageToken) };
+    },
+
+    async updateModelVersion(req) {
+      const version = await store.updateModelVersion(required(req.name, "name"), parseVersion(req.version), {
+        description: req.description,
+      });
+      return { modelVersion: await mapVersion(version) };
+    },
+
+    async setModelVersionTag(req) {
+      await store.setModelVersionTag(
+        required(req.name, "name"),
+        parseVersion(req.version),
+        required(req.key, "key"),
+        req.value,
+      );
+      return {};
+    },
+
+    async deleteModelVersionTag(req) {
+      await store.deleteModelVersionTag(
+        required(req.name, "name"),
+        parseVersion(req.version),
+        required(req.key, "key"),
+      );
+      return {};
+    },
+
+    async transitionModelVersionStage(req, ctx) {
+      const name = required(req.name, "name");
+      const version = parseVersion(req.version);
+      const stage = stageToStore(req.stage);
+      // The proto ignores archive_existing_versions for None/Archived; the store rejects it there.
+      const archive = req.archiveExistingVersions && (stage === "Staging" || stage === "Production");
+      // Which versions the store will archive: the others in the target stage right now.
+      const others = archive
+        ? (await store.listModelVersions(name)).filter((v) => v.stage === stage && v.version !== version)
+        : [];
+      const moved = await store.transitionStage(name, version, stage, {
+        archiveExisting: archive,
+        actor: actorOf(ctx),
+        comment: optional(req.comment),
+      });
+      notify(name);
+      const after = await Promise.all(others.map((v) => store.getModelVersion(name, v.version)));
+      const [modelVersion, ...archivedVersions] = await mapVersions([
+        moved,
+        ...after.filter((v) => v.stage === "Archived"),
+      ]);
+      return { modelVersion, archivedVersions };
+    },
+
+    async setModelAlias(req, ctx) {
+      const name = required(req.name, "name");
+      const alias = required(req.alias, "alias");
+      const version = parseVersion(req.version);
+      await store.setAlias(name, alias, version, { actor: actorOf(ctx) });
+      notify(name);
+      return { modelVersion: await mapVersion(await store.getModelVersion(name, version)) };
+    },
+
+    async deleteModelAlias(req, ctx) {
+      const name = required(req.name, "name");
+      await store.deleteAlias(name, required(req.alias, "alias"), { actor: actorOf(ctx) });
+      notify(name);
+      return {};
+    },
+
+    async getModelVersionByAlias(req) {
+      const version = await store.resolveAlias(required(req.name, "name"), required(req.alias, "alias"));
+      return { modelVersion: await mapVersion(version) };
+    },
+
+    async listAuditEvents(req) {
+      const name = optional(req.name);
+      const version = req.version === "" ? undefined : parseVersion(req.version);
+      if (version !== undefined && name === undefined) {
+        throw invalidArgument("name", "a registered model name when version is set", "an empty value");
+      }
+      const type = checkAuditTypeFilter(req.type);
+      const size = pageSize(req.pageSize);
+      const newest = await store.listAuditEvents({ name, limit: AUDIT_WINDOW });
+      const matching = newest
+        .filter((e) => version === undefined || e.version === version)
+        .map(toAuditEvent)
+        .filter((e) => type === AuditEventType.UNSPECIFIED || e.type === type)
+        .sort((a, b) => Number(a.id) - Number(b.id));
+      const page = pageByKey(matching, (e) => Number(e.id), {
+        kind: "audit",
+        keyType: "number",
+        size,
+        token: req.pageToken,
+      });
+      return { events: page.items, nextPageToken: page.nextPageToken };
+    },
+  };
+}

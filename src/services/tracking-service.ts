@@ -1,0 +1,153 @@
+// The transport-free TrackingService: request checks, store calls, proto mapping.
+import { RunStatus, type TrackingService } from "../gen/mlops/v1/tracking_pb.js";
+import type { Run, Store, RunStatus as StoreRunStatus } from "../store/index.js";
+import type { ServiceImpl } from "./context.js";
+import { invalidArgument } from "./errors.js";
+import { runStatusToStore } from "./mapping/enums.js";
+import { MAX_PAGE_SIZE, pageByKey, pageByOffset, pageSize, tokenIn, tokenOut } from "./mapping/page.js";
+import { optional, optionalMs, required } from "./mapping/request.js";
+import { compareRuns, orderSignature, parseRunOrder, storeNativeOrder } from "./mapping/run-order.js";
+import { metricInput, toExperiment, toMetric, toRun } from "./mapping/tracking.js";
+
+export interface TrackingServiceOptions {
+  /** Where experiments, runs, params, metrics and tags live. Required. */
+  store: Store;
+}
+
+const byString = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+export function createTrackingService(options: TrackingServiceOptions): ServiceImpl<typeof TrackingService> {
+  const { store } = options;
+
+  /**
+   * Every run matching the filters, for orders the store cannot page itself (run name, end time,
+   * metrics). Costs a full scan per page; the start-time orders take the store's indexed path.
+   */
+  async function allRuns(experimentIds: string[], status: StoreRunStatus[] | undefined): Promise<Run[]> {
+    const runs: Run[] = [];
+    let pageToken: string | undefined;
+    do {
+      const page = await store.searchRuns({
+        experimentIds,
+        status,
+        order: "desc",
+        limit: MAX_PAGE_SIZE,
+        pageToken,
+      });
+      runs.push(...page.items);
+      pageToken = page.nextPageToken ?? undefined;
+    } while (pageToken !== undefined);
+    return runs;
+  }
+
+  return {
+    async createExperiment(req) {
+      const experiment = await store.createExperiment({ name: required(req.name, "name"), tags: req.tags });
+      return { experiment: toExperiment(experiment) };
+    },
+
+    async getExperiment(req) {
+      return {
+        experiment: toExperiment(await store.getExperiment(required(req.experimentId, "experiment_id"))),
+      };
+    },
+
+    async getExperimentByName(req) {
+      return { experiment: toExperiment(await store.getExperimentByName(required(req.name, "name"))) };
+    },
+
+    async listExperiments(req) {
+      const size = pageSize(req.pageSize);
+      const all = (await store.listExperiments()).sort((a, b) => byString(a.name, b.name));
+      const page = pageByKey(all, (e) => e.name, {
+        kind: "experiments",
+        keyType: "string",
+        size,
+        token: req.pageToken,
+      });
+      return { experiments: page.items.map(toExperiment), nextPageToken: page.nextPageToken };
+    },
+
+    async createRun(req) {
+      const run = await store.createRun({
+        experimentId: required(req.experimentId, "experiment_id"),
+        name: optional(req.runName),
+        startTimeMs: optionalMs(req.startTimeMs, "start_time_ms"),
+        tags: req.tags,
+      });
+      return { run: toRun(run) };
+    },
+
+    async updateRun(req) {
+      const runId = required(req.runId, "run_id");
+      const run = await store.updateRun(runId, {
+        status: req.status === RunStatus.UNSPECIFIED ? undefined : runStatusToStore(req.status),
+        endTimeMs: optionalMs(req.endTimeMs, "end_time_ms"),
+        name: optional(req.runName),
+      });
+      return { run: toRun(run) };
+    },
+
+    async getRun(req) {
+      return { run: toRun(await store.getRun(required(req.runId, "run_id"))) };
+    },
+
+    async searchRuns(req) {
+      if (req.experimentIds.length === 0) {
+        throw invalidArgument("experiment_ids", "at least one experiment id", "none");
+      }
+      const experimentIds = req.experimentIds.map((id, i) => required(id, `experiment_ids[${i}]`));
+      const statuses = req.statuses.map((s, i) => runStatusToStore(s, `statuses[${i}]`));
+      const status = statuses.length === 0 ? undefined : statuses;
+      const keys = parseRunOrder(req.orderBy);
+      const size = pageSize(req.pageSize);
+      const native = storeNativeOrder(keys);
+      if (native !== undefined) {
+        const page = await store.searchRuns({
+          experimentIds,
+          status,
+          order: native,
+          limit: size,
+          pageToken: tokenIn(req.pageToken),
+        });
+        return { runs: page.items.map(toRun), nextPageToken: tokenOut(page.nextPageToken) };
+      }
+      const sorted = (await allRuns(experimentIds, status)).sort(compareRuns(keys));
+      const page = pageByOffset(sorted, { kind: `runs:${orderSignature(keys)}`, size, token: req.pageToken });
+      return { runs: page.items.map(toRun), nextPageToken: page.nextPageToken };
+    },
+
+    async logParam(req) {
+      await store.logParam(required(req.runId, "run_id"), required(req.key, "key"), req.value);
+      return {};
+    },
+
+    async logMetric(req) {
+      await store.logMetric(required(req.runId, "run_id"), metricInput(req));
+      return {};
+    },
+
+    async getMetricHistory(req) {
+      const runId = required(req.runId, "run_id");
+      const key = required(req.key, "key");
+      const size = pageSize(req.pageSize);
+      const points = await store.getMetricHistory(runId, key);
+      const page = pageByOffset(points, { kind: `history:${runId}:${key}`, size, token: req.pageToken });
+      return { metrics: page.items.map(toMetric), nextPageToken: page.nextPageToken };
+    },
+
+    async setRunTag(req) {
+      await store.setRunTag(required(req.runId, "run_id"), required(req.key, "key"), req.value);
+      return {};
+    },
+
+    async logBatch(req) {
+      await store.logBatch(required(req.runId, "run_id"), {
+        metrics: req.metrics.map((m, i) => metricInput(m, `metrics[${i}].`)),
+        params: req.params,
+        tags: req.tags,
+      });
+      return {};
+    },
+  };
+}
