@@ -94,9 +94,13 @@ export function createBatcher(options: BatcherOptions = {}): Batcher {
     submit(model, row) {
       if (queue.length >= maxQueue) {
         return Promise.reject(
-          new ServiceError("RESOURCE_EXHAUSTED", `prediction queue is full (${maxQueue} waiting); retry later`, {
-            retryAfterSeconds: 1,
-          }),
+          new ServiceError(
+            "RESOURCE_EXHAUSTED",
+            `prediction queue is full (${maxQueue} waiting); retry later`,
+            {
+              retryAfterSeconds: 1,
+            },
+          ),
         );
       }
       return new Promise<Float64Array>((resolve, reject) => {

@@ -1,0 +1,178 @@
+import { readFileSync } from "node:fs";
+import type { Config } from "../config/config.js";
+import { ClassifierModel } from "../core/model.js";
+import { PredictService } from "../gen/mlops/v1/predict_pb.js";
+import { RegistryService } from "../gen/mlops/v1/registry_pb.js";
+import { TrackingService } from "../gen/mlops/v1/tracking_pb.js";
+import type { Logger } from "../observability/logger.js";
+import { createMetrics, type Metrics } from "../observability/metrics.js";
+import { createPredictService } from "../services/predict-service.js";
+import { createRegistryService } from "../services/registry-service.js";
+import { createTrackingService } from "../services/tracking-service.js";
+import { createBatcher } from "../serving/batcher.js";
+import { createModelManager, type ModelManager } from "../serving/model-manager.js";
+import { type ArtifactStore, createArtifactStore, createStore, type Store } from "../store/index.js";
+import { createGrpcServer, type GrpcServer, type ServiceBinding } from "../transports/grpc/server.js";
+import { createHttpServer, type HttpServer } from "../transports/http/server.js";
+import { createPipeline } from "../transports/pipeline.js";
+import { createOps } from "./ops.js";
+
+export interface AppOptions {
+  config: Config;
+  logger: Logger;
+  /** Labels on every metric series, e.g. `{worker: "2"}` in a cluster. */
+  metricLabels?: Record<string, string>;
+  /** Replaces the local /metrics text (cluster aggregation). */
+  metricsText?: () => Promise<string>;
+  /** Called after a promotion or alias change through this app's own API. */
+  onServingChange?: () => void;
+  /** Model manager poll interval in ms; 0 turns polling off. Default 2000. */
+  pollIntervalMs?: number;
+}
+
+export interface App {
+  readonly httpPort: number;
+  readonly grpcPort: number;
+  readonly store: Store;
+  readonly artifacts: ArtifactStore;
+  readonly models: ModelManager;
+  readonly metrics: Metrics;
+  readonly grpc: GrpcServer;
+  readonly http: HttpServer;
+  /** Drains in-flight calls (up to config.shutdownTimeoutS), then closes servers and the store. */
+  close(): Promise<void>;
+}
+
+const PACKAGE_VERSION = (() => {
+  try {
+    return JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")).version as string;
+  } catch {
+    return "0.0.0";
+  }
+})();
+
+/** Opens the store, loads the Production model and starts the gRPC and HTTP servers. */
+export async function createApp(options: AppOptions): Promise<App> {
+  const { config, logger } = options;
+  const store = await createStore({ dataDir: config.dataDir });
+  const artifacts = createArtifactStore({ dataDir: config.dataDir });
+  const metrics = createMetrics({ defaultLabels: options.metricLabels });
+  const pipeline = createPipeline({ metrics, logger, apiToken: config.apiToken });
+  let grpc: GrpcServer | undefined;
+
+  const models = createModelManager({
+    store,
+    artifacts,
+    modelName: config.modelName,
+    loadModel: (bytes) => ClassifierModel.fromBytes(bytes),
+    logger,
+    pollIntervalMs: options.pollIntervalMs,
+    onChange(served) {
+      metrics.modelInfo.reset();
+      if (served)
+        metrics.modelInfo.set({ name: served.name, version: String(served.version), stage: served.stage }, 1);
+      metrics.modelLoaded.set(served ? 1 : 0);
+      grpc?.health.setStatus(PredictService.typeName, served ? "SERVING" : "NOT_SERVING");
+    },
+  });
+  metrics.modelLoaded.set(0);
+
+  const onScored = (rows: number, seconds: number) => {
+    metrics.predictions.inc(rows);
+    metrics.predictionDuration.observe(seconds);
+  };
+  const batcher = config.batching.enabled
+    ? createBatcher({
+        maxBatchSize: config.batching.maxBatchSize,
+        maxDelayUs: config.batching.maxDelayUs,
+        maxQueue: config.batching.maxQueue,
+        onBatch(rows, seconds) {
+          onScored(rows, seconds);
+          metrics.batchSize.observe(rows);
+        },
+        onQueueDepth: (depth) => metrics.queueDepth.set(depth),
+      })
+    : undefined;
+
+  const predict = createPredictService({
+    models,
+    batcher,
+    asyncRowThreshold: config.asyncRowThreshold,
+    scoringThreads: config.scoringThreads,
+    onScored,
+    resolveAlias: async (name, alias) => (await store.resolveAlias(name, alias)).version,
+  });
+  const registry = createRegistryService({
+    store,
+    artifacts,
+    onServingChange: (name) => {
+      if (name !== config.modelName) return;
+      void models.refresh();
+      options.onServingChange?.();
+    },
+  });
+  const tracking = createTrackingService({ store });
+  const bindings: ServiceBinding[] = [
+    { service: PredictService, impl: predict },
+    { service: RegistryService, impl: registry },
+    { service: TrackingService, impl: tracking },
+  ] as ServiceBinding[];
+
+  grpc = createGrpcServer({ bindings, pipeline, maxMessageBytes: config.maxMessageBytes });
+  grpc.health.setStatus(PredictService.typeName, "NOT_SERVING");
+  grpc.health.setStatus(RegistryService.typeName, "SERVING");
+  grpc.health.setStatus(TrackingService.typeName, "SERVING");
+
+  const startedAt = new Date();
+  const http = createHttpServer({
+    bindings,
+    pipeline,
+    predictRow: predict.predictRow,
+    maxBodyBytes: config.maxBodyBytes,
+    ops: createOps({
+      store,
+      registry: metrics.registry,
+      served: () => models.current(),
+      lastLoadError: () => models.lastError(),
+      modelName: config.modelName,
+      version: PACKAGE_VERSION,
+      startedAt,
+      metricsText: options.metricsText,
+    }),
+  });
+
+  await models.refresh();
+  models.start();
+  let grpcPort: number;
+  let httpPort: number;
+  try {
+    grpcPort = await grpc.listen(config.host, config.grpcPort);
+    httpPort = await http.listen(config.host, config.httpPort);
+  } catch (err) {
+    models.stop();
+    await grpc.close(0);
+    await store.close();
+    throw err;
+  }
+
+  let closing: Promise<void> | undefined;
+  return {
+    httpPort,
+    grpcPort,
+    store,
+    artifacts,
+    models,
+    metrics,
+    grpc,
+    http,
+    close() {
+      closing ??= (async () => {
+        models.stop();
+        const ms = config.shutdownTimeoutS * 1000;
+        await Promise.all([http.close(ms), (grpc as GrpcServer).close(ms)]);
+        await store.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,87 @@
+import type { Registry } from "prom-client";
+import type { ServedModel } from "../serving/model-manager.js";
+import type { Store } from "../store/index.js";
+import type { OpsProvider } from "../transports/http/server.js";
+
+export interface OpsOptions {
+  store: Store;
+  registry: Registry;
+  served: () => ServedModel | undefined;
+  lastLoadError: () => Error | undefined;
+  modelName: string;
+  version: string;
+  startedAt: Date;
+  /** Replaces the local registry's text, e.g. to aggregate a cluster's workers. */
+  metricsText?: () => Promise<string>;
+}
+
+const FAMILIES: Record<number, string> = { 1: "gbdt", 2: "random_forest", 3: "logistic" };
+
+/** /health, /model-info, / and /metrics: the seed's operational routes. */
+export function createOps(options: OpsOptions): OpsProvider {
+  const { store } = options;
+  const modelInfo = () => {
+    const s = options.served();
+    if (!s) return undefined;
+    const info = s.model.info;
+    return {
+      model_name: s.name,
+      model_version: String(s.version),
+      stage: s.stage,
+      aliases: [...s.aliases],
+      run_id: s.runId,
+      metrics: s.metrics,
+      loaded_at: s.loadedAt.toISOString(),
+      artifact_sha256: s.sha256,
+      family: FAMILIES[info.family] ?? "unknown",
+      n_features: s.model.nFeatures,
+      n_classes: s.model.nClasses,
+      feature_names: info.featureNames,
+    };
+  };
+  return {
+    async health() {
+      let registry = true;
+      try {
+        await store.ping();
+      } catch {
+        registry = false;
+      }
+      const s = options.served();
+      const ok = registry && s !== undefined;
+      const body: Record<string, unknown> = {
+        status: ok ? "healthy" : "unhealthy",
+        model_loaded: s !== undefined,
+        registry_reachable: registry,
+        model_name: options.modelName,
+        model_version: s ? String(s.version) : null,
+        uptime_s: Math.round((Date.now() - options.startedAt.getTime()) / 1000),
+        timestamp: new Date().toISOString(),
+      };
+      const err = options.lastLoadError();
+      if (err) body.last_load_error = err.message;
+      return { ok, body };
+    },
+    modelInfo,
+    root() {
+      const s = options.served();
+      return {
+        name: "mlops",
+        version: options.version,
+        model: s ? { name: s.name, version: String(s.version), stage: s.stage } : null,
+        links: {
+          predict: "POST /predict",
+          health: "/health",
+          model_info: "/model-info",
+          metrics: "/metrics",
+          models: "/v1/models",
+          experiments: "/v1/experiments",
+        },
+      };
+    },
+    async metrics() {
+      const text = options.metricsText ? await options.metricsText() : await options.registry.metrics();
+      return { contentType: options.registry.contentType, text };
+    },
+  };
+}

@@ -1,0 +1,38 @@
+import { invalidArgument } from "./errors.js";
+
+/**
+ * Checks one row and copies it into a typed array. JSON and protobuf both deliver plain numbers;
+ * anything else, a wrong length, or a non-finite value (unless missing values are allowed, when
+ * NaN means "missing" and follows the trees' learned default direction) is INVALID_ARGUMENT naming
+ * the offending field.
+ */
+export function toRow(
+  values: ArrayLike<unknown> | undefined,
+  nFeatures: number,
+  field: string,
+  allowMissing: boolean,
+  into?: Float64Array,
+): Float64Array {
+  if (values === undefined || values === null) {
+    throw invalidArgument(field, `an array of ${nFeatures} numbers`, "nothing");
+  }
+  if (values.length !== nFeatures) {
+    throw invalidArgument(field, `an array of ${nFeatures} numbers`, `${values.length}`);
+  }
+  const row = into ?? new Float64Array(nFeatures);
+  for (let i = 0; i < nFeatures; i++) {
+    const v = values[i];
+    if (typeof v !== "number") {
+      throw invalidArgument(`${field}[${i}]`, "a number", v === null ? "null" : typeof v);
+    }
+    if (!Number.isFinite(v) && !(allowMissing && Number.isNaN(v))) {
+      throw invalidArgument(
+        `${field}[${i}]`,
+        allowMissing ? "a number or NaN" : "a finite number",
+        String(v),
+      );
+    }
+    row[i] = v;
+  }
+  return row;
+}

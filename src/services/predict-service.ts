@@ -1,0 +1,228 @@
+import { ModelFamily, Stage } from "../gen/mlops/v1/model_pb.js";
+import type { PredictService } from "../gen/mlops/v1/predict_pb.js";
+import type { Batcher } from "../serving/batcher.js";
+import type { ModelManager, ServedModel } from "../serving/model-manager.js";
+import type { CallContext, ServiceImpl } from "./context.js";
+import { invalidArgument, ServiceError } from "./errors.js";
+import { toRow } from "./features.js";
+
+export interface PredictServiceOptions {
+  models: ModelManager;
+  /** Coalesces single-row calls; when absent each call scores on its own. */
+  batcher?: Batcher;
+  /** Batches with at least this many rows are scored off the JS thread. Default 256. */
+  asyncRowThreshold?: number;
+  /** Native threads for off-thread scoring. Default 1. */
+  scoringThreads?: number;
+  /** Accept NaN as a missing value (trees route it by the learned default). Default false. */
+  allowMissing?: boolean;
+  /** Rows per PredictBatch call at most. Default 100 000. */
+  maxBatchRows?: number;
+  /** Told about every native scoring call made outside the batcher (rows, seconds). */
+  onScored?: (rows: number, seconds: number) => void;
+  /** Resolves an alias of the served model's name to a version number. */
+  resolveAlias?: (name: string, alias: string) => Promise<number>;
+}
+
+const STAGES: Record<string, Stage> = {
+  None: Stage.NONE,
+  Staging: Stage.STAGING,
+  Production: Stage.PRODUCTION,
+  Archived: Stage.ARCHIVED,
+};
+
+/** The PredictService behind every transport. */
+export function createPredictService(options: PredictServiceOptions): ServiceImpl<typeof PredictService> & {
+  /** The lean REST route's entry: the same checks and scoring as Predict. */
+  predictRow(features: unknown, ctx: CallContext): Promise<PredictResult>;
+} {
+  const asyncRows = options.asyncRowThreshold ?? 256;
+  const threads = options.scoringThreads ?? 1;
+  const allowMissing = options.allowMissing ?? false;
+  const maxRows = options.maxBatchRows ?? 100_000;
+
+  function serving(): ServedModel {
+    const served = options.models.current();
+    if (!served) {
+      throw new ServiceError(
+        "UNAVAILABLE",
+        "no model is being served: train and promote one (`mlops train --promote Production`) or promote an existing version (`mlops models promote <name> <version> Production`)",
+      );
+    }
+    return served;
+  }
+
+  async function select(name: string, version: string, alias: string): Promise<ServedModel> {
+    const served = serving();
+    if (name !== "" && name !== served.name) {
+      throw new ServiceError("NOT_FOUND", `model_name: this server serves "${served.name}", not "${name}"`);
+    }
+    if (version !== "" && alias !== "") {
+      throw invalidArgument("model_version", "at most one of model_version and model_alias");
+    }
+    if (version !== "" && version !== String(served.version)) {
+      throw new ServiceError(
+        "NOT_FOUND",
+        `model_version: version ${version} is not loaded (serving ${served.version})`,
+      );
+    }
+    if (alias !== "") {
+      const v = options.resolveAlias ? await options.resolveAlias(served.name, alias) : Number.NaN;
+      if (v !== served.version) {
+        throw new ServiceError(
+          "NOT_FOUND",
+          `model_alias: "${alias}" does not point at the served version ${served.version}`,
+        );
+      }
+    }
+    return served;
+  }
+
+  function scoreSync(served: ServedModel, rows: Float64Array, nRows: number): Float64Array {
+    const t0 = process.hrtime.bigint();
+    const out = served.model.predictProba(rows, nRows);
+    options.onScored?.(nRows, Number(process.hrtime.bigint() - t0) / 1e9);
+    return out;
+  }
+
+  async function scoreOne(served: ServedModel, row: Float64Array): Promise<Float64Array> {
+    if (options.batcher) return options.batcher.submit(served.model, row);
+    return scoreSync(served, row, 1);
+  }
+
+  async function predictRow(
+    served: ServedModel,
+    features: ArrayLike<unknown> | undefined,
+  ): Promise<PredictResult> {
+    const row = toRow(features, served.model.nFeatures, "features", allowMissing);
+    const probability = await scoreOne(served, row);
+    return {
+      prediction: argmax(probability, 0, probability.length),
+      probability,
+      modelVersion: String(served.version),
+      modelName: served.name,
+      timestamp: new Date().toISOString(),
+    };
+  }
+
+  return {
+    async predictRow(features: unknown, _ctx: CallContext) {
+      if (!Array.isArray(features)) {
+        const served = serving();
+        throw invalidArgument(
+          "features",
+          `an array of ${served.model.nFeatures} numbers`,
+          features === undefined ? "nothing" : typeof features,
+        );
+      }
+      return predictRow(serving(), features);
+    },
+
+    async predict(request) {
+      const served = await select(request.modelName, request.modelVersion, request.modelAlias);
+      const r = await predictRow(served, request.features);
+      return { ...r, probability: Array.from(r.probability) };
+    },
+
+    async predictBatch(request) {
+      const served = await select(request.modelName, request.modelVersion, request.modelAlias);
+      const nf = served.model.nFeatures;
+      const nc = served.model.nClasses;
+      const packed = request.features.length > 0 || request.nFeatures !== 0;
+      if (packed && request.rows.length > 0) {
+        throw invalidArgument("rows", "either rows or the packed features + n_features, not both");
+      }
+      let rows: Float64Array;
+      let nRows: number;
+      if (packed) {
+        if (request.nFeatures !== 0 && request.nFeatures !== nf) {
+          throw invalidArgument("n_features", `0 or ${nf}`, String(request.nFeatures));
+        }
+        if (request.features.length === 0 || request.features.length % nf !== 0) {
+          throw invalidArgument(
+            "features",
+            `a non-empty multiple of ${nf} numbers`,
+            String(request.features.length),
+          );
+        }
+        nRows = request.features.length / nf;
+        if (nRows > maxRows) throw invalidArgument("features", `at most ${maxRows} rows`, String(nRows));
+        rows = new Float64Array(request.features.length);
+        for (let r = 0; r < nRows; r++) {
+          toRow(
+            request.features.slice(r * nf, (r + 1) * nf),
+            nf,
+            `features[row ${r}]`,
+            allowMissing,
+            rows.subarray(r * nf),
+          );
+        }
+      } else {
+        nRows = request.rows.length;
+        if (nRows === 0) throw invalidArgument("rows", "at least one row");
+        if (nRows > maxRows) throw invalidArgument("rows", `at most ${maxRows} rows`, String(nRows));
+        rows = new Float64Array(nRows * nf);
+        for (let r = 0; r < nRows; r++) {
+          toRow(
+            request.rows[r].features,
+            nf,
+            `rows[${r}].features`,
+            allowMissing,
+            rows.subarray(r * nf, (r + 1) * nf),
+          );
+        }
+      }
+      let proba: Float64Array;
+      if (nRows >= asyncRows) {
+        const t0 = process.hrtime.bigint();
+        proba = await served.model.predictProbaAsync(rows, nRows, { threads });
+        options.onScored?.(nRows, Number(process.hrtime.bigint() - t0) / 1e9);
+      } else {
+        proba = scoreSync(served, rows, nRows);
+      }
+      const predictions = new Array<number>(nRows);
+      for (let r = 0; r < nRows; r++) predictions[r] = argmax(proba, r * nc, nc);
+      return {
+        predictions,
+        probabilities: Array.from(proba),
+        nClasses: nc,
+        modelName: served.name,
+        modelVersion: String(served.version),
+        timestamp: new Date().toISOString(),
+      };
+    },
+
+    async getModelInfo() {
+      const served = serving();
+      const info = served.model.info;
+      return {
+        modelName: served.name,
+        modelVersion: String(served.version),
+        stage: STAGES[served.stage] ?? Stage.UNSPECIFIED,
+        aliases: [...served.aliases],
+        runId: served.runId ?? "",
+        metrics: { ...served.metrics },
+        loadedAt: served.loadedAt.toISOString(),
+        artifactSha256: served.sha256,
+        nFeatures: served.model.nFeatures,
+        nClasses: served.model.nClasses,
+        family: (info.family as ModelFamily) ?? ModelFamily.UNSPECIFIED,
+        featureNames: [...info.featureNames],
+      };
+    },
+  };
+}
+
+export interface PredictResult {
+  prediction: number;
+  probability: Float64Array;
+  modelVersion: string;
+  modelName: string;
+  timestamp: string;
+}
+
+function argmax(values: Float64Array, start: number, n: number): number {
+  let best = 0;
+  for (let k = 1; k < n; k++) if (values[start + k] > values[start + best]) best = k;
+  return best;
+}

@@ -1,0 +1,159 @@
+import type { ClassifierModel } from "../core/model.js";
+import type { Logger } from "../observability/logger.js";
+import type { ModelVersion, Store } from "../store/index.js";
+
+/** An immutable snapshot of what is being served; a swap replaces the whole object. */
+export interface ServedModel {
+  readonly name: string;
+  readonly version: number;
+  readonly stage: string;
+  readonly aliases: readonly string[];
+  readonly runId: string | null;
+  readonly sha256: string;
+  readonly loadedAt: Date;
+  /** Latest value of each metric of the source run (held-out evaluation), if known. */
+  readonly metrics: Readonly<Record<string, number>>;
+  readonly model: ClassifierModel;
+}
+
+/** Where verified artifact bytes come from (content-addressed; a mismatch throws DATA_LOSS). */
+export interface ArtifactSource {
+  get(sha256: string): Promise<Uint8Array>;
+}
+
+export interface ModelManagerOptions {
+  store: Store;
+  artifacts: ArtifactSource;
+  /** Registered model to serve. */
+  modelName: string;
+  /** Turns verified bytes into a scoring model; validates the file (throws on a malformed one). */
+  loadModel: (bytes: Uint8Array) => ClassifierModel;
+  logger: Logger;
+  /** Called after every change of the served snapshot (including to undefined). */
+  onChange?: (served: ServedModel | undefined) => void;
+  /** How often to look for a new Production version, in ms; 0 turns polling off. Default 2000. */
+  pollIntervalMs?: number;
+}
+
+export interface ModelManager {
+  /** The snapshot to use for one request; undefined while nothing is loaded. */
+  current(): ServedModel | undefined;
+  /** The last load failure, cleared by the next successful load. */
+  lastError(): Error | undefined;
+  /**
+   * Looks up the newest Production version and serves it: load, validate, then swap, so a failed
+   * load keeps the old model. A call made while a refresh runs is answered by one more refresh
+   * after it, so a promotion is never missed.
+   */
+  refresh(): Promise<ServedModel | undefined>;
+  /** Starts polling (see pollIntervalMs). */
+  start(): void;
+  stop(): void;
+}
+
+export function createModelManager(options: ModelManagerOptions): ModelManager {
+  const { store, artifacts, modelName, logger } = options;
+  const pollMs = options.pollIntervalMs ?? 2000;
+  let served: ServedModel | undefined;
+  let error: Error | undefined;
+  let inFlight: Promise<ServedModel | undefined> | undefined;
+  let queued: Promise<ServedModel | undefined> | undefined;
+  let timer: NodeJS.Timeout | undefined;
+
+  const set = (next: ServedModel | undefined) => {
+    served = next;
+    options.onChange?.(next);
+  };
+
+  async function runMetrics(runId: string | null): Promise<Record<string, number>> {
+    if (!runId) return {};
+    try {
+      const run = await store.getRun(runId);
+      return Object.fromEntries(run.metrics.map((m) => [m.key, m.value]));
+    } catch {
+      return {};
+    }
+  }
+
+  async function load(mv: ModelVersion): Promise<ServedModel> {
+    const bytes = await artifacts.get(mv.artifactSha256);
+    const model = options.loadModel(bytes);
+    return {
+      name: mv.name,
+      version: mv.version,
+      stage: mv.stage,
+      aliases: [...mv.aliases],
+      runId: mv.runId,
+      sha256: mv.artifactSha256,
+      loadedAt: new Date(),
+      metrics: await runMetrics(mv.runId),
+      model,
+    };
+  }
+
+  async function doRefresh(): Promise<ServedModel | undefined> {
+    let target: ModelVersion | undefined;
+    try {
+      const page = await store.searchModelVersions({ name: modelName, stage: "Production", limit: 1 });
+      target = page.items[0];
+    } catch (err) {
+      // The registry being unreachable is no reason to stop serving what we have.
+      logger.warn({ err }, "registry lookup failed; keeping the served model");
+      return served;
+    }
+    if (!target) {
+      if (served)
+        logger.warn({ name: modelName, version: served.version }, "no Production version; unloading");
+      if (served) set(undefined);
+      return served;
+    }
+    if (served && served.version === target.version && served.sha256 === target.artifactSha256) {
+      const sameMeta = served.stage === target.stage && served.aliases.join(",") === target.aliases.join(",");
+      if (!sameMeta) set({ ...served, stage: target.stage, aliases: [...target.aliases] });
+      return served;
+    }
+    try {
+      const next = await load(target);
+      const previous = served?.version;
+      error = undefined;
+      set(next);
+      logger.info({ name: next.name, version: next.version, previous, sha256: next.sha256 }, "model loaded");
+    } catch (err) {
+      error = err as Error;
+      logger.error(
+        { err, name: modelName, version: target.version, keeping: served?.version ?? null },
+        "model load failed; keeping the served model",
+      );
+    }
+    return served;
+  }
+
+  return {
+    current: () => served,
+    lastError: () => error,
+    refresh() {
+      if (!inFlight) {
+        inFlight = doRefresh().finally(() => {
+          inFlight = undefined;
+        });
+        return inFlight;
+      }
+      if (!queued) {
+        queued = inFlight.then(() => {
+          queued = undefined;
+          return this.refresh();
+        });
+      }
+      return queued;
+    },
+    start() {
+      if (pollMs <= 0 || timer) return;
+      timer = setInterval(() => void this.refresh(), pollMs);
+      timer.unref();
+    },
+    stop() {
+      if (timer) clearInterval(timer);
+      timer = undefined;
+    },
+  };
+}

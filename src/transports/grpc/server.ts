@@ -1,0 +1,134 @@
+import { create, type DescMethodUnary, type DescService } from "@bufbuild/protobuf";
+import {
+  Metadata,
+  Server,
+  ServerCredentials,
+  type ServerUnaryCall,
+  type sendUnaryData,
+  type UntypedServiceImplementation,
+} from "@grpc/grpc-js";
+import { HealthImplementation } from "grpc-health-check";
+import type { CallContext } from "../../services/context.js";
+import { codeName, type ServiceError } from "../../services/errors.js";
+import type { Pipeline } from "../pipeline.js";
+import { addReflection } from "./reflection.js";
+import { grpcServiceDefinition } from "./service-definition.js";
+
+/** A service descriptor with its transport-free implementation. */
+export interface ServiceBinding {
+  service: DescService;
+  // biome-ignore lint/suspicious/noExplicitAny: implementations are checked where they are built.
+  impl: Record<string, (request: any, ctx: CallContext) => unknown>;
+}
+
+export interface GrpcServerOptions {
+  bindings: readonly ServiceBinding[];
+  pipeline: Pipeline;
+  /** Largest message accepted and sent, in bytes. Default 4 MiB (grpc-js's own default). */
+  maxMessageBytes?: number;
+}
+
+export interface GrpcServer {
+  readonly server: Server;
+  readonly health: HealthImplementation;
+  listen(host: string, port: number): Promise<number>;
+  /** Stops accepting, lets in-flight calls finish for up to `timeoutMs`, then cancels the rest. */
+  close(timeoutMs: number): Promise<void>;
+}
+
+function header(md: Metadata, key: string): string | undefined {
+  const v = md.get(key)[0];
+  return typeof v === "string" ? v : undefined;
+}
+
+function unaryHandler(binding: ServiceBinding, method: DescMethodUnary, pipeline: Pipeline) {
+  const endpoint = `/${binding.service.typeName}/${method.name}`;
+  const invoke = binding.impl[method.localName];
+  return (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
+    const t0 = process.hrtime.bigint();
+    const abort = new AbortController();
+    call.once("cancelled", () => abort.abort());
+    const ctx = pipeline.context("grpc", header(call.metadata, "x-mlops-actor"), abort.signal);
+    pipeline
+      .call(binding.service, method, invoke, call.request, ctx, header(call.metadata, "authorization"))
+      .then(
+        (out) => {
+          callback(null, create(method.output, out as never));
+          pipeline.record({
+            transport: "grpc",
+            method: "POST",
+            endpoint,
+            status: "OK",
+            seconds: elapsed(t0),
+          });
+        },
+        (err: ServiceError) => {
+          const trailer = new Metadata();
+          if (err.violation) trailer.set("x-mlops-field", err.violation.field);
+          if (err.retryAfterSeconds !== undefined) trailer.set("retry-after", String(err.retryAfterSeconds));
+          callback({ code: err.grpcCode, details: err.message, metadata: trailer });
+          pipeline.record({
+            transport: "grpc",
+            method: "POST",
+            endpoint,
+            status: codeName(err.grpcCode),
+            seconds: elapsed(t0),
+            error: err,
+          });
+        },
+      );
+  };
+}
+
+function elapsed(t0: bigint): number {
+  return Number(process.hrtime.bigint() - t0) / 1e9;
+}
+
+/** grpc-js serving our services with protobuf-es codecs, plus grpc.health.v1 and reflection. */
+export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
+  const max = options.maxMessageBytes ?? 4 * 1024 * 1024;
+  const server = new Server({
+    "grpc.max_receive_message_length": max,
+    "grpc.max_send_message_length": max,
+  });
+  for (const binding of options.bindings) {
+    const impl: UntypedServiceImplementation = {};
+    for (const method of binding.service.methods) {
+      if (method.methodKind === "unary") {
+        impl[method.localName] = unaryHandler(binding, method as DescMethodUnary, options.pipeline);
+      }
+    }
+    server.addService(grpcServiceDefinition(binding.service), impl);
+  }
+  // The whole server is SERVING once it listens; each service's status is set by the app.
+  const health = new HealthImplementation({ "": "SERVING" });
+  health.addToServer(server);
+  addReflection(
+    server,
+    options.bindings.map((b) => b.service),
+  );
+
+  return {
+    server,
+    health,
+    listen(host, port) {
+      return new Promise((resolve, reject) => {
+        server.bindAsync(`${host}:${port}`, ServerCredentials.createInsecure(), (err, bound) =>
+          err ? reject(err) : resolve(bound),
+        );
+      });
+    },
+    close(timeoutMs) {
+      return new Promise((resolve) => {
+        const timer = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, timeoutMs);
+        server.tryShutdown(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    },
+  };
+}

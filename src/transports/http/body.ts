@@ -1,0 +1,45 @@
+import type { IncomingMessage } from "node:http";
+import { invalidArgument, ServiceError } from "../../services/errors.js";
+
+/** Reads a request body up to `limit` bytes; over it, INVALID_ARGUMENT naming the limit. */
+export function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers["content-length"] ?? -1);
+    if (declared > limit) {
+      reject(invalidArgument("body", `at most ${limit} bytes (MLOPS_MAX_BODY_BYTES)`, `${declared} bytes`));
+      req.resume();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        reject(invalidArgument("body", `at most ${limit} bytes (MLOPS_MAX_BODY_BYTES)`, `more`));
+        req.removeAllListeners("data");
+        req.resume();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on("end", () =>
+      resolve(chunks.length === 1 ? chunks[0].toString("utf8") : Buffer.concat(chunks).toString("utf8")),
+    );
+    req.on("error", (err) => reject(new ServiceError("CANCELLED", "request body aborted", { cause: err })));
+  });
+}
+
+/** Parses a JSON object body; an empty or malformed body is INVALID_ARGUMENT with the expected shape. */
+export function parseJsonObject(text: string, expected: string): Record<string, unknown> {
+  if (text.trim() === "") throw invalidArgument("body", expected, "an empty body");
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw invalidArgument("body", `valid JSON: ${expected}`, `malformed JSON (${(err as Error).message})`);
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw invalidArgument("body", expected, Array.isArray(value) ? "an array" : String(value));
+  }
+  return value as Record<string, unknown>;
+}

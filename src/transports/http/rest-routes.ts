@@ -1,0 +1,112 @@
+import {
+  type DescMessage,
+  type DescMethodUnary,
+  type DescService,
+  getOption,
+  ScalarType,
+} from "@bufbuild/protobuf";
+import { http } from "../../gen/google/api/annotations_pb.js";
+
+/** One REST route compiled from a `google.api.http` annotation (grpc-gateway style). */
+export interface RestRoute {
+  verb: string;
+  /** The annotation's template, used as the metrics `endpoint` label. */
+  template: string;
+  regex: RegExp;
+  /** Field names bound from path segments, in order. */
+  vars: string[];
+  /** "*" (the whole body is the message), a field name, or "" (no body). */
+  body: string;
+  service: DescService;
+  method: DescMethodUnary;
+}
+
+function compileTemplate(template: string): { regex: RegExp; vars: string[] } {
+  const vars: string[] = [];
+  let source = "";
+  let i = 0;
+  while (i < template.length) {
+    if (template[i] === "{") {
+      const end = template.indexOf("}", i);
+      const [name] = template.slice(i + 1, end).split("=");
+      vars.push(name);
+      source += "([^/]+)";
+      i = end + 1;
+    } else {
+      source += template[i].replace(/[.*+?^${}()|[\]\\:]/g, "\\$&");
+      i++;
+    }
+  }
+  return { regex: new RegExp(`^${source}$`), vars };
+}
+
+/** Every annotated unary method of `services`, most specific template first. */
+export function compileRestRoutes(services: readonly DescService[]): RestRoute[] {
+  const routes: RestRoute[] = [];
+  for (const service of services) {
+    for (const method of service.methods) {
+      if (method.methodKind !== "unary") continue;
+      const rule = getOption(method, http);
+      if (!rule || rule.pattern.case === undefined || rule.pattern.case === "custom") continue;
+      const template = rule.pattern.value;
+      const { regex, vars } = compileTemplate(template);
+      routes.push({
+        verb: rule.pattern.case.toUpperCase(),
+        template,
+        regex,
+        vars,
+        body: rule.body,
+        service,
+        method: method as DescMethodUnary,
+      });
+    }
+  }
+  const literal = (t: string) => t.replace(/\{[^}]*\}/g, "").length;
+  return routes.sort((a, b) => literal(b.template) - literal(a.template));
+}
+
+export interface RouteMatch {
+  route: RestRoute;
+  params: Record<string, string>;
+}
+
+export function matchRoute(routes: readonly RestRoute[], verb: string, path: string): RouteMatch | undefined {
+  for (const route of routes) {
+    if (route.verb !== verb) continue;
+    const m = route.regex.exec(path);
+    if (!m) continue;
+    const params: Record<string, string> = {};
+    route.vars.forEach((name, i) => {
+      params[name] = decodeURIComponent(m[i + 1]);
+    });
+    return { route, params };
+  }
+  return undefined;
+}
+
+/**
+ * Query parameters → proto3 JSON values for the input message's fields: repeated fields collect
+ * every occurrence; booleans and numbers are converted, since proto3 JSON wants them typed.
+ */
+export function queryToJson(input: DescMessage, query: URLSearchParams): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of new Set(query.keys())) {
+    const field = input.fields.find((f) => f.name === key || f.jsonName === key);
+    const values = query.getAll(key);
+    if (!field) {
+      out[key] = values[0];
+      continue;
+    }
+    const convert = (v: string): unknown => {
+      if (field.fieldKind === "scalar" || (field.fieldKind === "list" && field.listKind === "scalar")) {
+        const scalar = field.scalar;
+        if (scalar === ScalarType.BOOL) return v === "true" ? true : v === "false" ? false : v;
+        if (scalar === ScalarType.DOUBLE || scalar === ScalarType.FLOAT) return v === "" ? v : Number(v);
+      }
+      return v;
+    };
+    out[field.jsonName] =
+      field.fieldKind === "list" ? values.map(convert) : convert(values[values.length - 1]);
+  }
+  return out;
+}

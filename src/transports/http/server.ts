@@ -1,0 +1,291 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { create, fromJson, type JsonValue, toJson } from "@bufbuild/protobuf";
+import { PredictService } from "../../gen/mlops/v1/predict_pb.js";
+import type { CallContext } from "../../services/context.js";
+import { invalidArgument, ServiceError, toServiceError } from "../../services/errors.js";
+import type { PredictResult } from "../../services/predict-service.js";
+import type { ServiceBinding } from "../grpc/server.js";
+import type { Pipeline } from "../pipeline.js";
+import { parseJsonObject, readBody } from "./body.js";
+import { createConnectHandler } from "./connect.js";
+import { compileRestRoutes, matchRoute, queryToJson, type RestRoute } from "./rest-routes.js";
+
+/** The operational routes' data, supplied by the app. */
+export interface OpsProvider {
+  /** 200 when a model is served and the registry answers, else 503; the body says which part is down. */
+  health(): Promise<{ ok: boolean; body: Record<string, unknown> }>;
+  /** Undefined while no model is served. */
+  modelInfo(): Record<string, unknown> | undefined;
+  root(): Record<string, unknown>;
+  metrics(): Promise<{ contentType: string; text: string }>;
+}
+
+export interface HttpServerOptions {
+  bindings: readonly ServiceBinding[];
+  pipeline: Pipeline;
+  /** The lean `POST /predict` entry (same checks and scoring as PredictService.Predict). */
+  predictRow: (features: unknown, ctx: CallContext) => Promise<PredictResult>;
+  ops: OpsProvider;
+  /** Largest accepted request body in bytes (REST, Connect and gRPC-Web). */
+  maxBodyBytes: number;
+}
+
+export interface HttpServer {
+  readonly server: Server;
+  listen(host: string, port: number): Promise<number>;
+  /** Stops accepting, waits for in-flight requests up to `timeoutMs`, then closes what is left. */
+  close(timeoutMs: number): Promise<void>;
+}
+
+const PREDICT_SHAPE = '{"features": [<numbers>]}';
+const JSON_TYPE = { "content-type": "application/json" };
+
+function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: string,
+  headers: Record<string, string> = {},
+): void {
+  res.writeHead(status, { ...JSON_TYPE, "content-length": Buffer.byteLength(body), ...headers });
+  res.end(body);
+}
+
+function sendError(res: ServerResponse, err: ServiceError, closeConnection = false): void {
+  const headers: Record<string, string> = {};
+  if (err.retryAfterSeconds !== undefined) headers["retry-after"] = String(err.retryAfterSeconds);
+  if (closeConnection) headers.connection = "close";
+  sendJson(res, err.httpStatus, JSON.stringify(err.toJSON()), headers);
+}
+
+/** The seed's response, written by hand: four keys in the seed's order, then model_name. */
+function predictJson(r: PredictResult): string {
+  let probs = "";
+  for (let i = 0; i < r.probability.length; i++) probs += (i ? "," : "") + r.probability[i];
+  return `{"prediction":${r.prediction},"probability":[${probs}],"model_version":${JSON.stringify(r.modelVersion)},"timestamp":"${r.timestamp}","model_name":${JSON.stringify(r.modelName)}}`;
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/**
+ * The plain HTTP port: lean `POST /predict`, REST routes compiled from `google.api.http`,
+ * Connect and gRPC-Web, and the operational routes. See docs/decisions/0002-lean-rest-predict.md.
+ */
+export function createHttpServer(options: HttpServerOptions): HttpServer {
+  const { pipeline, ops } = options;
+  const routes = compileRestRoutes(options.bindings.map((b) => b.service));
+  const bindingOf = new Map(options.bindings.map((b) => [b.service.typeName, b]));
+  const connect = createConnectHandler({
+    bindings: options.bindings,
+    pipeline,
+    maxMessageBytes: options.maxBodyBytes,
+  });
+  const predictRoute = routes.find(
+    (r) => r.service.typeName === PredictService.typeName && r.method.name === "Predict",
+  );
+  const predictPath = predictRoute?.template ?? "/predict";
+
+  async function handlePredict(req: IncomingMessage, res: ServerResponse, t0: bigint): Promise<void> {
+    const ctx = pipeline.context("rest", header(req, "x-mlops-actor"));
+    let status = 200;
+    let error: ServiceError | undefined;
+    try {
+      const body = parseJsonObject(await readBody(req, options.maxBodyBytes), PREDICT_SHAPE);
+      let result: PredictResult;
+      if ("model_name" in body || "model_version" in body || "model_alias" in body) {
+        // Selectors take the generic path (same service, protobuf-es JSON codec).
+        await handleRest(req, res, { route: predictRoute as RestRoute, params: {} }, t0, body);
+        return;
+      }
+      if (!("features" in body)) throw invalidArgument("features", "an array of numbers", "nothing");
+      result = await options.predictRow(body.features, ctx);
+      sendJson(res, 200, predictJson(result));
+    } catch (e) {
+      error = toServiceError(e);
+      status = error.httpStatus;
+      sendError(res, error, error.violation?.field === "body" && !req.readableEnded);
+    }
+    pipeline.record({
+      transport: "rest",
+      method: "POST",
+      endpoint: predictPath,
+      status: String(status),
+      seconds: elapsed(t0),
+      error,
+    });
+  }
+
+  async function handleRest(
+    req: IncomingMessage,
+    res: ServerResponse,
+    match: { route: RestRoute; params: Record<string, string> },
+    t0: bigint,
+    parsedBody?: Record<string, unknown>,
+  ): Promise<void> {
+    const { route, params } = match;
+    const binding = bindingOf.get(route.service.typeName) as ServiceBinding;
+    const ctx = pipeline.context("rest", header(req, "x-mlops-actor"));
+    let status = 200;
+    let error: ServiceError | undefined;
+    try {
+      let json: Record<string, unknown> = {};
+      if (route.body !== "") {
+        const body =
+          parsedBody ?? parseJsonObject(await readBody(req, options.maxBodyBytes), "a JSON object");
+        json = route.body === "*" ? body : { [route.body]: body };
+      } else {
+        const url = new URL(req.url ?? "/", "http://x");
+        json = queryToJson(route.method.input, url.searchParams);
+      }
+      Object.assign(json, params);
+      let request: unknown;
+      try {
+        request = fromJson(route.method.input, json as JsonValue);
+      } catch (err) {
+        throw new ServiceError("INVALID_ARGUMENT", (err as Error).message, {
+          violation: { field: "body", expected: `a ${route.method.input.typeName} in proto3 JSON` },
+        });
+      }
+      const out = await pipeline.call(
+        route.service,
+        route.method,
+        binding.impl[route.method.localName],
+        request,
+        ctx,
+        header(req, "authorization"),
+      );
+      const msg = create(route.method.output, out as never);
+      sendJson(res, 200, JSON.stringify(toJson(route.method.output, msg)));
+    } catch (e) {
+      error = toServiceError(e);
+      status = error.httpStatus;
+      sendError(res, error);
+    }
+    pipeline.record({
+      transport: "rest",
+      method: route.verb,
+      endpoint: route.template,
+      status: String(status),
+      seconds: elapsed(t0),
+      error,
+    });
+  }
+
+  async function handleOps(
+    req: IncomingMessage,
+    res: ServerResponse,
+    path: string,
+    t0: bigint,
+  ): Promise<boolean> {
+    let status = 200;
+    switch (path) {
+      case "/health": {
+        const h = await ops.health();
+        status = h.ok ? 200 : 503;
+        sendJson(res, status, JSON.stringify(h.body));
+        break;
+      }
+      case "/model-info": {
+        const info = ops.modelInfo();
+        if (info) sendJson(res, 200, JSON.stringify(info));
+        else {
+          const err = new ServiceError(
+            "UNAVAILABLE",
+            "no model is being served: train and promote one (`mlops train --promote Production`)",
+          );
+          status = err.httpStatus;
+          sendError(res, err);
+        }
+        break;
+      }
+      case "/":
+        sendJson(res, 200, JSON.stringify(ops.root()));
+        break;
+      case "/metrics": {
+        const m = await ops.metrics();
+        res.writeHead(200, { "content-type": m.contentType });
+        res.end(m.text);
+        break;
+      }
+      default:
+        return false;
+    }
+    pipeline.record({
+      transport: "rest",
+      method: "GET",
+      endpoint: path,
+      status: String(status),
+      seconds: elapsed(t0),
+    });
+    return true;
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const t0 = process.hrtime.bigint();
+    const url = req.url ?? "/";
+    const q = url.indexOf("?");
+    const path = q < 0 ? url : url.slice(0, q);
+    const verb = req.method ?? "GET";
+    if (verb === "POST" && path === predictPath) return handlePredict(req, res, t0);
+    if (verb === "GET" && (await handleOps(req, res, path, t0))) return;
+    const match = matchRoute(routes, verb, path);
+    if (match) return handleRest(req, res, match, t0);
+    if (path.startsWith("/mlops.v1.")) {
+      connect(req, res);
+      return;
+    }
+    const err = new ServiceError("NOT_FOUND", `no route for ${verb} ${path}; see GET / for the API's links`);
+    sendError(res, err);
+    pipeline.record({
+      transport: "rest",
+      method: verb,
+      endpoint: "unmatched",
+      status: "404",
+      seconds: elapsed(t0),
+      error: err,
+    });
+  }
+
+  const server = createServer({ keepAlive: true }, (req, res) => {
+    handle(req, res).catch((err) => {
+      const e = toServiceError(err);
+      if (!res.headersSent) sendError(res, e);
+      else res.destroy();
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+
+  return {
+    server,
+    listen(host, port) {
+      return new Promise((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(port, host, () => {
+          server.off("error", reject);
+          resolve((server.address() as AddressInfo).port);
+        });
+      });
+    },
+    close(timeoutMs) {
+      return new Promise((resolve) => {
+        const timer = setTimeout(() => {
+          server.closeAllConnections();
+          resolve();
+        }, timeoutMs);
+        timer.unref();
+        server.close(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+        server.closeIdleConnections();
+      });
+    },
+  };
+}
+
+function elapsed(t0: bigint): number {
+  return Number(process.hrtime.bigint() - t0) / 1e9;
+}

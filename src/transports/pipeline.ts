@@ -1,0 +1,107 @@
+import { timingSafeEqual } from "node:crypto";
+import type { DescMethodUnary, DescService } from "@bufbuild/protobuf";
+import type { Logger } from "../observability/logger.js";
+import type { Metrics } from "../observability/metrics.js";
+import { type CallContext, isMutating, type Transport } from "../services/context.js";
+import { ServiceError, toServiceError } from "../services/errors.js";
+
+export interface PipelineOptions {
+  metrics: Metrics;
+  logger: Logger;
+  /** When set, mutating Registry/Tracking calls need `authorization: Bearer <token>`. */
+  apiToken?: string;
+  /** Services whose mutating methods need the token. Default Registry and Tracking. */
+  protectedServices?: readonly string[];
+}
+
+/** One record per finished call, taken at the transport boundary. */
+export interface CallRecord {
+  transport: Transport;
+  /** HTTP method label: the request's for REST, POST for RPC transports. */
+  method: string;
+  /** REST path or RPC path (`/mlops.v1.PredictService/Predict`). */
+  endpoint: string;
+  /** HTTP status for REST, gRPC code name for RPC transports. */
+  status: string;
+  seconds: number;
+  error?: ServiceError;
+}
+
+/**
+ * What every transport does around a service call, written once: authorization, the caller's
+ * context, error normalization, metrics and error logs.
+ */
+export interface Pipeline {
+  /** Throws UNAUTHENTICATED when the method needs the token and `authorization` does not carry it. */
+  authorize(service: DescService, method: DescMethodUnary, authorization: string | undefined): void;
+  context(transport: Transport, actor: string | undefined, signal?: AbortSignal): CallContext;
+  /** Runs a unary call: authorize, invoke, normalize errors. Does not record. */
+  call<I, O>(
+    service: DescService,
+    method: DescMethodUnary,
+    invoke: (request: I, ctx: CallContext) => Promise<O> | O,
+    request: I,
+    ctx: CallContext,
+    authorization: string | undefined,
+  ): Promise<O>;
+  record(call: CallRecord): void;
+}
+
+const DEFAULT_PROTECTED = ["mlops.v1.RegistryService", "mlops.v1.TrackingService"];
+
+export function createPipeline(options: PipelineOptions): Pipeline {
+  const { metrics, logger } = options;
+  const protectedServices = new Set(options.protectedServices ?? DEFAULT_PROTECTED);
+  const expected = options.apiToken ? Buffer.from(`Bearer ${options.apiToken}`) : undefined;
+
+  function authorize(service: DescService, method: DescMethodUnary, authorization: string | undefined): void {
+    if (!expected || !protectedServices.has(service.typeName) || !isMutating(method)) return;
+    const got = Buffer.from(authorization ?? "");
+    if (got.length !== expected.length || !timingSafeEqual(got, expected)) {
+      throw new ServiceError(
+        "UNAUTHENTICATED",
+        `${method.name} changes state and needs the header "authorization: Bearer <MLOPS_API_TOKEN>"`,
+      );
+    }
+  }
+
+  return {
+    authorize,
+    context(transport, actor, signal) {
+      return { transport, actor: actor && actor.length <= 200 ? actor : `api:${transport}`, signal };
+    },
+    async call(service, method, invoke, request, ctx, authorization) {
+      try {
+        authorize(service, method, authorization);
+        return await invoke(request, ctx);
+      } catch (err) {
+        throw toServiceError(err);
+      }
+    },
+    record(call) {
+      metrics.requests.inc({
+        method: call.method,
+        endpoint: call.endpoint,
+        status: call.status,
+        transport: call.transport,
+      });
+      metrics.requestDuration.observe(
+        { method: call.method, endpoint: call.endpoint, transport: call.transport },
+        call.seconds,
+      );
+      if (call.error) {
+        metrics.errors.inc({ type: call.error.code.toLowerCase(), transport: call.transport });
+        const level = call.error.code === "INTERNAL" || call.error.code === "DATA_LOSS" ? "error" : "debug";
+        logger[level](
+          {
+            err: call.error.cause ?? call.error,
+            code: call.error.code,
+            endpoint: call.endpoint,
+            transport: call.transport,
+          },
+          call.error.message,
+        );
+      }
+    },
+  };
+}
