@@ -16,4 +16,9 @@ export interface DialectHooks {
    * advisory transaction lock.
    */
   lockForMigration(trx: Transaction<Database>): Promise<void>;
+  /**
+   * Wraps each write transaction attempt, e.g. to queue writers of this process before they
+   * reach the database lock. Optional: without it, writes go straight to the database.
+   */
+  serializeWrite?<T>(fn: () => Promise<T>): Promise<T>;
 }

@@ -12,6 +12,16 @@ import type { StoreContext } from "./context.js";
 import { loadExperiments } from "./rows.js";
 import type { Db } from "./schema.js";
 
+async function readExperiment(db: Db, id: string): Promise<Experiment> {
+  const row = await db
+    .selectFrom("experiments")
+    .selectAll()
+    .where("experiment_id", "=", Number(id))
+    .executeTakeFirst();
+  if (!row) throw notFound(`experiment "${id}"`);
+  return (await loadExperiments(db, [row]))[0];
+}
+
 export async function requireExperiment(db: Db, id: string): Promise<void> {
   const row = await db
     .selectFrom("experiments")
@@ -24,7 +34,7 @@ export async function requireExperiment(db: Db, id: string): Promise<void> {
 export async function createExperiment(ctx: StoreContext, input: CreateExperimentInput): Promise<Experiment> {
   const name = checkExperimentName(input?.name);
   const tags = checkEntries(input.tags, "experiment tag", MAX_TAG_VALUE);
-  const id = await ctx.tx.write(async (trx) => {
+  return ctx.tx.write(async (trx) => {
     const taken = await trx
       .selectFrom("experiments")
       .select("experiment_id")
@@ -47,22 +57,13 @@ export async function createExperiment(ctx: StoreContext, input: CreateExperimen
         .values(tags.map(([key, value]) => ({ experiment_id: next, key, value })))
         .execute();
     }
-    return String(next);
+    return readExperiment(trx, String(next));
   });
-  return getExperiment(ctx, id);
 }
 
 export async function getExperiment(ctx: StoreContext, id: string): Promise<Experiment> {
   checkExperimentId(id);
-  return ctx.tx.read(async (trx) => {
-    const row = await trx
-      .selectFrom("experiments")
-      .selectAll()
-      .where("experiment_id", "=", Number(id))
-      .executeTakeFirst();
-    if (!row) throw notFound(`experiment "${id}"`);
-    return (await loadExperiments(trx, [row]))[0];
-  });
+  return ctx.tx.read((trx) => readExperiment(trx, id));
 }
 
 export async function getExperimentByName(ctx: StoreContext, name: string): Promise<Experiment> {

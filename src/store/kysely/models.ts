@@ -99,8 +99,8 @@ async function loadModels(
   }));
 }
 
-async function readModel(ctx: StoreContext, name: string): Promise<RegisteredModel> {
-  return ctx.tx.read(async (trx) => (await loadModels(trx, [await requireModel(trx, name)]))[0]);
+async function readModel(db: Db, name: string): Promise<RegisteredModel> {
+  return (await loadModels(db, [await requireModel(db, name)]))[0];
 }
 
 export async function createRegisteredModel(
@@ -110,7 +110,7 @@ export async function createRegisteredModel(
   const name = checkModelName(input?.name);
   const description = checkText(input.description ?? "", "description", MAX_DESCRIPTION);
   const tags = checkEntries(input.tags, "model tag", MAX_TAG_VALUE);
-  await ctx.tx.write(async (trx) => {
+  return ctx.tx.write(async (trx) => {
     const taken = await trx
       .selectFrom("registered_models")
       .select("name")
@@ -128,12 +128,13 @@ export async function createRegisteredModel(
         .values(tags.map(([key, value]) => ({ name, key, value })))
         .execute();
     }
+    return readModel(trx, name);
   });
-  return readModel(ctx, name);
 }
 
 export async function getRegisteredModel(ctx: StoreContext, name: string): Promise<RegisteredModel> {
-  return readModel(ctx, checkModelName(name));
+  checkModelName(name);
+  return ctx.tx.read((trx) => readModel(trx, name));
 }
 
 export async function listRegisteredModels(
@@ -165,11 +166,11 @@ export async function updateRegisteredModel(
 ): Promise<RegisteredModel> {
   checkModelName(name);
   const description = checkText(patch?.description, "description", MAX_DESCRIPTION);
-  await ctx.tx.write(async (trx) => {
+  return ctx.tx.write(async (trx) => {
     await touchModel(trx, name, ctx.now());
     await trx.updateTable("registered_models").set({ description }).where("name", "=", name).execute();
+    return readModel(trx, name);
   });
-  return readModel(ctx, name);
 }
 
 export async function setRegisteredModelTag(

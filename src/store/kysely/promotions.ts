@@ -11,7 +11,7 @@ import {
   MAX_DESCRIPTION,
   parseStage,
 } from "../validation.js";
-import { appendAudit } from "./audit.js";
+import { type AuditRecord, appendAudit } from "./audit.js";
 import type { StoreContext } from "./context.js";
 import { requireModel, touchModel } from "./models.js";
 import { loadVersions, num } from "./rows.js";
@@ -52,7 +52,7 @@ export async function transitionStage(
   if (archiveExisting && !ACTIVE_STAGES.includes(stage)) {
     throw invalid(`archiveExisting needs a target stage of Staging or Production, not ${stage}`);
   }
-  await ctx.tx.write(async (trx) => {
+  return ctx.tx.write(async (trx) => {
     const row = await requireVersion(trx, name, version);
     if (row.stage === stage) {
       throw new StoreError(
@@ -65,21 +65,31 @@ export async function transitionStage(
     await setStage(trx, name, version, stage, at);
     const base = { at, actor, comment, entity: "model_version", name, action: "stage" } as const;
     await appendAudit(trx, { ...base, version, from: row.stage, to: stage });
-    if (!archiveExisting) return;
-    const others = await trx
-      .selectFrom("model_versions")
-      .select("version")
-      .where("name", "=", name)
-      .where("stage", "=", stage)
-      .where("version", "!=", version)
-      .orderBy("version")
-      .execute();
-    for (const o of others) {
-      await setStage(trx, name, num(o.version), "Archived", at);
-      await appendAudit(trx, { ...base, version: num(o.version), from: stage, to: "Archived" });
-    }
+    if (archiveExisting) await archiveOthers(trx, name, version, stage, base);
+    return readVersion(trx, name, version);
   });
-  return readVersion(ctx, name, version);
+}
+
+/** Moves every other version in `stage` to Archived, auditing each with the promotion's actor and time. */
+async function archiveOthers(
+  trx: Db,
+  name: string,
+  version: number,
+  stage: Stage,
+  base: Omit<AuditRecord, "version" | "from" | "to">,
+): Promise<void> {
+  const others = await trx
+    .selectFrom("model_versions")
+    .select("version")
+    .where("name", "=", name)
+    .where("stage", "=", stage)
+    .where("version", "!=", version)
+    .orderBy("version")
+    .execute();
+  for (const o of others) {
+    await setStage(trx, name, num(o.version), "Archived", base.at);
+    await appendAudit(trx, { ...base, version: num(o.version), from: stage, to: "Archived" });
+  }
 }
 
 export async function setAlias(

@@ -198,7 +198,8 @@ export async function deleteRunTag(ctx: StoreContext, runId: string, key: string
   });
 }
 
-export const logParam = (ctx: StoreContext, runId: string, key: string, value: string) =>
-  logBatch(ctx, runId, {
-    params: { [checkKey(key, "param")]: checkText(value, `param "${key}" value`, MAX_PARAM_VALUE) },
-  });
+export async function logParam(ctx: StoreContext, runId: string, key: string, value: string): Promise<void> {
+  checkKey(key, "param");
+  checkText(value, `param "${key}" value`, MAX_PARAM_VALUE);
+  await logBatch(ctx, runId, { params: { [key]: value } });
+}

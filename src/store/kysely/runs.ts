@@ -27,8 +27,8 @@ export async function requireRun(db: Db, runId: string) {
   return row;
 }
 
-async function readRun(ctx: StoreContext, runId: string): Promise<Run> {
-  return ctx.tx.read(async (trx) => (await loadRuns(trx, [await requireRun(trx, runId)]))[0]);
+async function readRun(db: Db, runId: string): Promise<Run> {
+  return (await loadRuns(db, [await requireRun(db, runId)]))[0];
 }
 
 export async function createRun(ctx: StoreContext, input: CreateRunInput): Promise<Run> {
@@ -38,7 +38,7 @@ export async function createRun(ctx: StoreContext, input: CreateRunInput): Promi
     input.name === undefined ? `run-${id.slice(0, 8)}` : checkText(input.name, "run name", MAX_RUN_NAME);
   const start = input.startTimeMs === undefined ? undefined : checkTimestamp(input.startTimeMs, "start time");
   const tags = checkEntries(input.tags, "run tag", MAX_TAG_VALUE);
-  await ctx.tx.write(async (trx) => {
+  return ctx.tx.write(async (trx) => {
     await requireExperiment(trx, experimentId);
     await trx
       .insertInto("runs")
@@ -58,12 +58,13 @@ export async function createRun(ctx: StoreContext, input: CreateRunInput): Promi
         .values(tags.map(([key, value]) => ({ run_id: id, key, value })))
         .execute();
     }
+    return readRun(trx, id);
   });
-  return readRun(ctx, id);
 }
 
 export async function getRun(ctx: StoreContext, runId: string): Promise<Run> {
-  return readRun(ctx, checkRunId(runId));
+  checkRunId(runId);
+  return ctx.tx.read((trx) => readRun(trx, runId));
 }
 
 export async function updateRun(ctx: StoreContext, runId: string, patch: UpdateRunInput): Promise<Run> {
@@ -72,7 +73,7 @@ export async function updateRun(ctx: StoreContext, runId: string, patch: UpdateR
   const end = patch.endTimeMs === undefined ? undefined : checkTimestamp(patch.endTimeMs, "end time");
   const name = patch.name === undefined ? undefined : checkText(patch.name, "run name", MAX_RUN_NAME);
   const sha = patch.artifactSha256 === undefined ? undefined : checkSha256(patch.artifactSha256);
-  await ctx.tx.write(async (trx) => {
+  return ctx.tx.write(async (trx) => {
     const row = await requireRun(trx, runId);
     let endTime = end;
     if (endTime === undefined && status && TERMINAL.includes(status) && row.end_time_ms === null)
@@ -82,7 +83,9 @@ export async function updateRun(ctx: StoreContext, runId: string, patch: UpdateR
         `end time ${endTime} of run "${runId}" is before its start time ${num(row.start_time_ms)}`,
       );
     }
-    if (status === undefined && endTime === undefined && name === undefined && sha === undefined) return;
+    if (status === undefined && endTime === undefined && name === undefined && sha === undefined) {
+      return readRun(trx, runId);
+    }
     await trx
       .updateTable("runs")
       .set({
@@ -93,8 +96,8 @@ export async function updateRun(ctx: StoreContext, runId: string, patch: UpdateR
       })
       .where("run_id", "=", runId)
       .execute();
+    return readRun(trx, runId);
   });
-  return readRun(ctx, runId);
 }
 
 export async function searchRuns(ctx: StoreContext, query: SearchRunsQuery): Promise<Page<Run>> {

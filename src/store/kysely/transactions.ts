@@ -63,7 +63,11 @@ export function createTransactionRunner(
   }
 
   return {
-    write: (fn) => track(attempt(() => db.transaction().execute(fn))),
+    write: (fn) => {
+      const run = () => db.transaction().execute(fn);
+      const serialize = hooks.serializeWrite?.bind(hooks);
+      return track(attempt(serialize ? () => serialize(run) : run));
+    },
     read: (fn) => track(attempt(() => db.transaction().setAccessMode("read only").execute(fn))),
     async close() {
       if (closed) return;

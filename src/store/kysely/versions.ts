@@ -35,8 +35,8 @@ export async function requireVersion(db: Db, name: string, version: number) {
   throw notFound(`model version ${name}/${version}`);
 }
 
-export async function readVersion(ctx: StoreContext, name: string, version: number): Promise<ModelVersion> {
-  return ctx.tx.read(async (trx) => (await loadVersions(trx, [await requireVersion(trx, name, version)]))[0]);
+export async function readVersion(db: Db, name: string, version: number): Promise<ModelVersion> {
+  return (await loadVersions(db, [await requireVersion(db, name, version)]))[0];
 }
 
 export async function createModelVersion(
@@ -49,7 +49,7 @@ export async function createModelVersion(
   const runId = input.runId == null ? null : checkRunId(input.runId);
   const description = checkText(input.description ?? "", "description", MAX_DESCRIPTION);
   const tags = checkEntries(input.tags, "model version tag", MAX_TAG_VALUE);
-  const version = await ctx.tx.write(async (trx) => {
+  return ctx.tx.write(async (trx) => {
     const now = ctx.now();
     // Touch the parent first: NOT_FOUND for a missing model and, on PostgreSQL, a row
     // lock that queues concurrent creators before they read max(version).
@@ -89,9 +89,8 @@ export async function createModelVersion(
         .values(tags.map(([key, value]) => ({ name, version: next, key, value })))
         .execute();
     }
-    return next;
+    return readVersion(trx, name, next);
   });
-  return readVersion(ctx, name, version);
 }
 
 export async function getModelVersion(
@@ -99,7 +98,9 @@ export async function getModelVersion(
   name: string,
   version: number,
 ): Promise<ModelVersion> {
-  return readVersion(ctx, checkModelName(name), checkVersion(version));
+  checkModelName(name);
+  checkVersion(version);
+  return ctx.tx.read((trx) => readVersion(trx, name, version));
 }
 
 export async function listModelVersions(ctx: StoreContext, name: string): Promise<ModelVersion[]> {
@@ -191,7 +192,7 @@ export async function updateModelVersion(
   checkModelName(name);
   checkVersion(version);
   const description = checkText(patch?.description, "description", MAX_DESCRIPTION);
-  await ctx.tx.write(async (trx) => {
+  return ctx.tx.write(async (trx) => {
     await touchVersion(trx, name, version, ctx.now());
     await trx
       .updateTable("model_versions")
@@ -199,8 +200,8 @@ export async function updateModelVersion(
       .where("name", "=", name)
       .where("version", "=", version)
       .execute();
+    return readVersion(trx, name, version);
   });
-  return readVersion(ctx, name, version);
 }
 
 export async function setModelVersionTag(

@@ -1,4 +1,4 @@
-import { mkdir } from "node:fs/promises";
+import { mkdir, realpath } from "node:fs/promises";
 import { join } from "node:path";
 import { Kysely } from "kysely";
 import { openKyselyStore } from "../kysely/kysely-store.js";
@@ -13,7 +13,10 @@ import { sqliteHooks } from "./sqlite-hooks.js";
 export async function openSqliteStore(options: StoreOptions): Promise<Store> {
   const o = resolveStoreOptions(options);
   await mkdir(o.dataDir, { recursive: true });
-  const handle = await openSqliteDatabase(join(o.dataDir, SQLITE_FILE), o.busyTimeoutMs, o.writeTimeoutMs);
+  const file = join(o.dataDir, SQLITE_FILE);
+  const handle = await openSqliteDatabase(file, o.busyTimeoutMs, o.writeTimeoutMs);
   const db = new Kysely<Database>({ dialect: immediateSqliteDialect(handle) });
-  return openKyselyStore(db, sqliteHooks, { writeTimeoutMs: o.writeTimeoutMs, now: o.now });
+  // The real path, so two spellings of one data dir share the in-process write queue.
+  const hooks = sqliteHooks(await realpath(file));
+  return openKyselyStore(db, hooks, { writeTimeoutMs: o.writeTimeoutMs, now: o.now });
 }

@@ -2,7 +2,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import Database from "better-sqlite3";
 import { StoreError } from "../errors.js";
-import { sqliteHooks } from "./sqlite-hooks.js";
+import { isSqliteTransient } from "./sqlite-hooks.js";
 
 export const SQLITE_FILE = "mlops.db";
 
@@ -28,7 +28,7 @@ export async function openSqliteDatabase(
       return db;
     } catch (error) {
       db?.close();
-      if (!sqliteHooks.isTransient(error)) throw error;
+      if (!isSqliteTransient(error)) throw error;
       if (Date.now() >= deadline) {
         throw new StoreError("UNAVAILABLE", `could not open ${file}: database stayed locked`, {
           cause: error,

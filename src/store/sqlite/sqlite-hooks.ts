@@ -1,4 +1,5 @@
 import type { DialectHooks } from "../kysely/dialect-hooks.js";
+import { withFileWriteLock } from "./file-write-lock.js";
 
 // better-sqlite3 raises SqliteError with the extended result code name in `code`.
 const codeOf = (error: unknown): string =>
@@ -6,11 +7,15 @@ const codeOf = (error: unknown): string =>
     ? (error as { code: string }).code
     : "";
 
-export const sqliteHooks: DialectHooks = {
-  // SQLITE_BUSY*: another connection holds the lock; SQLITE_LOCKED*: a conflict inside a shared cache.
-  isTransient: (error) => /^SQLITE_(BUSY|LOCKED)/.test(codeOf(error)),
+// SQLITE_BUSY*: another connection holds the lock; SQLITE_LOCKED*: a conflict inside a shared cache.
+export const isSqliteTransient = (error: unknown): boolean => /^SQLITE_(BUSY|LOCKED)/.test(codeOf(error));
+
+/** Hooks for one database file (`file` keys the in-process write queue). */
+export const sqliteHooks = (file: string): DialectHooks => ({
+  isTransient: (error) => isSqliteTransient(error),
   isUniqueViolation: (error) =>
     ["SQLITE_CONSTRAINT_PRIMARYKEY", "SQLITE_CONSTRAINT_UNIQUE"].includes(codeOf(error)),
   // The migration runs in a BEGIN IMMEDIATE transaction, which already excludes every other writer.
   lockForMigration: async () => {},
-};
+  serializeWrite: (fn) => withFileWriteLock(file, fn),
+});
