@@ -59,11 +59,15 @@ export function createMetrics(options: MetricsOptions = {}) {
       name: "mlops_model_info",
       help: "1 for the model version being served",
       labelNames: ["name", "version", "stage"] as const,
+      // Across cluster workers: 1 if any worker serves that version (not the worker count).
+      aggregator: "max",
       registers,
     }),
     modelLoaded: new Gauge({
       name: "mlops_model_loaded",
       help: "1 while a model is loaded and PredictService is SERVING",
+      // Across cluster workers: 1 only when every worker serves.
+      aggregator: "min",
       registers,
     }),
     batchSize: new Histogram({

@@ -1,0 +1,192 @@
+import cluster from "node:cluster";
+import { availableParallelism } from "node:os";
+import type { Command } from "commander";
+import { AggregatorRegistry } from "prom-client";
+import { type App, createApp } from "../app/create-app.js";
+import { type Config, loadConfig } from "../config/config.js";
+import { type Logger, createLogger } from "../observability/logger.js";
+import { bootstrapIfEmpty } from "./serve-bootstrap.js";
+
+interface ServeFlags {
+  host?: string;
+  httpPort?: number;
+  grpcPort?: number;
+  workers?: number;
+  modelName?: string;
+  bootstrap: boolean;
+  batching: boolean;
+  dataDir?: string;
+  logLevel?: string;
+}
+
+const MSG_METRICS_REQ = "mlops:metrics-req";
+const MSG_METRICS_RES = "mlops:metrics-res";
+const MSG_SERVING_CHANGED = "mlops:serving-changed";
+const MSG_REFRESH = "mlops:refresh";
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`expected a port number, got ${value}`);
+  return n;
+}
+
+function positive(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`expected a positive integer, got ${value}`);
+  return n;
+}
+
+/** `mlops serve`: gRPC + HTTP servers on the Production model, optionally as a cluster of workers. */
+export function registerServe(program: Command): void {
+  program
+    .command("serve")
+    .description("serve the Production model over gRPC, Connect/gRPC-Web and REST")
+    .option("--host <host>", "interface to bind (env MLOPS_HOST, default 0.0.0.0)")
+    .option("--http-port <port>", "REST/Connect/metrics port (env MLOPS_HTTP_PORT, default 8000)", port)
+    .option("--grpc-port <port>", "gRPC port (env MLOPS_GRPC_PORT, default 50051)", port)
+    .option("--workers <n>", "server processes sharing the ports (env MLOPS_WORKERS, default: the core count)", positive)
+    .option("--model-name <name>", "registered model to serve (env MLOPS_MODEL_NAME, default ml_classifier)")
+    .option("--no-bootstrap", "do not train and promote a default model on an empty data directory")
+    .option("--no-batching", "score each request on its own instead of coalescing concurrent ones")
+    .action(async (_opts, cmd: Command) => {
+      const flags = cmd.optsWithGlobals() as ServeFlags;
+      const workersDefault = process.env.MLOPS_WORKERS ? undefined : availableParallelism();
+      const config = loadConfig({
+        dataDir: flags.dataDir,
+        host: flags.host,
+        httpPort: flags.httpPort,
+        grpcPort: flags.grpcPort,
+        modelName: flags.modelName,
+        logLevel: flags.logLevel,
+        workers: flags.workers ?? workersDefault,
+        batching: flags.batching ? undefined : { enabled: false },
+      });
+      await serve(config, flags.bootstrap);
+    });
+}
+
+export async function serve(config: Config, bootstrap: boolean): Promise<void> {
+  if (cluster.isWorker) return runWorker(config);
+  const logger = createLogger({ level: config.logLevel, base: { role: "primary" } });
+  if (bootstrap) await bootstrapIfEmpty(config, logger);
+  if (config.workers <= 1) {
+    const app = await startApp(config, logger, {});
+    installShutdown(logger, () => app.close());
+    return;
+  }
+  runPrimary(config, logger);
+}
+
+async function startApp(config: Config, logger: Logger, extra: Partial<Parameters<typeof createApp>[0]>): Promise<App> {
+  const app = await createApp({ config, logger, ...extra });
+  const served = app.models.current();
+  logger.info(
+    {
+      httpPort: app.httpPort,
+      grpcPort: app.grpcPort,
+      host: config.host,
+      model: served ? { name: served.name, version: served.version } : null,
+      dataDir: config.dataDir,
+    },
+    served
+      ? `listening: http ${config.host}:${app.httpPort}, grpc ${config.host}:${app.grpcPort}; serving ${served.name} v${served.version}`
+      : `listening: http ${config.host}:${app.httpPort}, grpc ${config.host}:${app.grpcPort}; no Production model yet (PredictService NOT_SERVING)`,
+  );
+  return app;
+}
+
+function installShutdown(logger: Logger, close: () => Promise<void>): void {
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "draining in-flight calls, then exiting");
+    close().then(
+      () => {
+        logger.flush();
+        process.exit(0);
+      },
+      (err) => {
+        logger.error({ err }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+}
+
+/**
+ * The primary owns no sockets: it forks workers (which share the ports through node:cluster),
+ * aggregates their metrics for /metrics, and fans out "serving changed" so every worker serves the
+ * same Production version promptly (each also polls the registry).
+ */
+function runPrimary(config: Config, logger: Logger): void {
+  const aggregator = new AggregatorRegistry();
+  let stopping = false;
+  let forked = 0;
+  const fork = () => cluster.fork({ MLOPS_WORKER_ID: String(++forked) });
+  for (let i = 0; i < config.workers; i++) fork();
+  cluster.on("message", (worker, msg: { type?: string; id?: number }) => {
+    if (msg?.type === MSG_METRICS_REQ) {
+      aggregator.clusterMetrics().then(
+        (text) => worker.send({ type: MSG_METRICS_RES, id: msg.id, text }),
+        (err: Error) => worker.send({ type: MSG_METRICS_RES, id: msg.id, error: err.message }),
+      );
+    } else if (msg?.type === MSG_SERVING_CHANGED) {
+      for (const w of Object.values(cluster.workers ?? {})) w?.send({ type: MSG_REFRESH });
+    }
+  });
+  cluster.on("exit", (worker, code, signal) => {
+    if (stopping) return;
+    logger.error({ worker: worker.id, code, signal }, "worker died; starting a new one");
+    fork();
+  });
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "stopping workers");
+    for (const w of Object.values(cluster.workers ?? {})) w?.process.kill("SIGTERM");
+    const deadline = setTimeout(() => process.exit(1), (config.shutdownTimeoutS + 5) * 1000);
+    deadline.unref();
+    const check = setInterval(() => {
+      if (Object.keys(cluster.workers ?? {}).length === 0) {
+        clearInterval(check);
+        process.exit(0);
+      }
+    }, 50);
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+}
+
+async function runWorker(config: Config): Promise<void> {
+  const id = Number(process.env.MLOPS_WORKER_ID ?? cluster.worker?.id ?? 0);
+  const logger = createLogger({ level: config.logLevel, base: { worker: id } });
+  let nextId = 0;
+  let app: App | undefined;
+  const pending = new Map<number, { resolve: (t: string) => void; reject: (e: Error) => void }>();
+  process.on("message", (msg: { type?: string; id?: number; text?: string; error?: string }) => {
+    if (msg?.type === MSG_METRICS_RES && msg.id !== undefined) {
+      const p = pending.get(msg.id);
+      pending.delete(msg.id);
+      if (msg.error) p?.reject(new Error(msg.error));
+      else p?.resolve(msg.text ?? "");
+    } else if (msg?.type === MSG_REFRESH) {
+      void app?.models.refresh();
+    }
+  });
+  // Workers answer the primary's metric requests from this app's registry.
+  new AggregatorRegistry();
+  app = await startApp(config, logger, {
+    metricsText: () =>
+      new Promise((resolve, reject) => {
+        const reqId = nextId++;
+        pending.set(reqId, { resolve, reject });
+        process.send?.({ type: MSG_METRICS_REQ, id: reqId });
+      }),
+    onServingChange: () => process.send?.({ type: MSG_SERVING_CHANGED }),
+  });
+  AggregatorRegistry.setRegistries([app.metrics.registry]);
+  installShutdown(logger, () => (app as App).close());
+}
