@@ -9,6 +9,7 @@ import { checkAuditTypeFilter, stageToStore } from "./mapping/enums.js";
 import { pageByKey, pageSize, tokenIn, tokenOut } from "./mapping/page.js";
 import { type RunMetrics, toAuditEvent, toModelVersion, toRegisteredModel } from "./mapping/registry.js";
 import { optional, parseSha256, parseVersion, required } from "./mapping/request.js";
+import { withServiceErrors } from "./mapping/store-errors.js";
 import { latestMetricValues } from "./mapping/tracking.js";
 
 export interface RegistryServiceOptions {
@@ -82,7 +83,7 @@ export function createRegistryService(options: RegistryServiceOptions): ServiceI
     );
   };
 
-  return {
+  return withServiceErrors({
     async createRegisteredModel(req) {
       const model = await store.createRegisteredModel({
         name: required(req.name, "name"),
@@ -280,5 +281,5 @@ export function createRegistryService(options: RegistryServiceOptions): ServiceI
       });
       return { events: page.items, nextPageToken: page.nextPageToken };
     },
-  };
+  });
 }

@@ -7,6 +7,7 @@ import { runStatusToStore } from "./mapping/enums.js";
 import { MAX_PAGE_SIZE, pageByKey, pageByOffset, pageSize, tokenIn, tokenOut } from "./mapping/page.js";
 import { optional, optionalMs, required } from "./mapping/request.js";
 import { compareRuns, orderSignature, parseRunOrder, storeNativeOrder } from "./mapping/run-order.js";
+import { withServiceErrors } from "./mapping/store-errors.js";
 import { metricInput, toExperiment, toMetric, toRun } from "./mapping/tracking.js";
 
 export interface TrackingServiceOptions {
@@ -40,7 +41,7 @@ export function createTrackingService(options: TrackingServiceOptions): ServiceI
     return runs;
   }
 
-  return {
+  return withServiceErrors({
     async createExperiment(req) {
       const experiment = await store.createExperiment({ name: required(req.name, "name"), tags: req.tags });
       return { experiment: toExperiment(experiment) };
@@ -149,5 +150,5 @@ export function createTrackingService(options: TrackingServiceOptions): ServiceI
       });
       return {};
     },
-  };
+  });
 }
