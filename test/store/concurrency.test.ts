@@ -4,14 +4,16 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { openSqliteStore } from "../../src/store/index.js";
-import { SHA_A, openTempStore, tempDir } from "./helpers.js";
+import { openTempStore, SHA_A, tempDir } from "./helpers.js";
 
 const FIXTURE = fileURLToPath(new URL("./fixtures/create-versions.ts", import.meta.url));
 const range = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
 
 function runChild(args: string[]): Promise<number[]> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", FIXTURE, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["--import", "tsx", FIXTURE, ...args], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let out = "";
     let err = "";
     child.stdout.on("data", (d) => {

@@ -2,7 +2,12 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, expect } from "vitest";
-import { openSqliteStore, type Store, type StoreErrorCode, type StoreOptions } from "../../src/store/index.js";
+import {
+  openSqliteStore,
+  type Store,
+  type StoreErrorCode,
+  type StoreOptions,
+} from "../../src/store/index.js";
 
 const dirs: string[] = [];
 const stores: Store[] = [];

@@ -3,12 +3,12 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import {
-  STORE_DEFAULTS,
-  StoreError,
   createStore,
   isStoreError,
   openSqliteStore,
   resolveStoreOptions,
+  STORE_DEFAULTS,
+  StoreError,
 } from "../../src/store/index.js";
 import { expectCode, openTempStore, tempDir } from "./helpers.js";
 
@@ -27,7 +27,11 @@ describe("options", () => {
   });
 
   it("rejects nonsense options", () => {
-    for (const bad of [{ dataDir: "" }, { dataDir: "/x", busyTimeoutMs: -1 }, { dataDir: "/x", writeTimeoutMs: 1.5 }]) {
+    for (const bad of [
+      { dataDir: "" },
+      { dataDir: "/x", busyTimeoutMs: -1 },
+      { dataDir: "/x", writeTimeoutMs: 1.5 },
+    ]) {
       let error: unknown;
       try {
         resolveStoreOptions(bad);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Store } from "../../src/store/index.js";
-import { SHA_A, SHA_B, expectCode, openTempStore } from "./helpers.js";
+import { expectCode, openTempStore, SHA_A, SHA_B } from "./helpers.js";
 
 const ACTOR = { actor: "ada" };
 
@@ -13,7 +13,11 @@ describe("registered models", () => {
   it("creates, reads, updates and tags a model", async () => {
     let now = 100;
     const store = await openTempStore({ now: () => now });
-    const created = await store.createRegisteredModel({ name: "ml_classifier", description: "d", tags: { a: "1" } });
+    const created = await store.createRegisteredModel({
+      name: "ml_classifier",
+      description: "d",
+      tags: { a: "1" },
+    });
     expect(created).toEqual({
       name: "ml_classifier",
       description: "d",
@@ -102,7 +106,10 @@ describe("model versions", () => {
     await expectCode(store.getModelVersion("nope", 1), "NOT_FOUND");
     await expectCode(store.getModelVersion("m1", 0), "INVALID_ARGUMENT");
     await expectCode(store.createModelVersion({ name: "m1", artifactSha256: "abc" }), "INVALID_ARGUMENT");
-    await expectCode(store.createModelVersion({ name: "m1", artifactSha256: SHA_A, runId: "e".repeat(32) }), "NOT_FOUND");
+    await expectCode(
+      store.createModelVersion({ name: "m1", artifactSha256: SHA_A, runId: "e".repeat(32) }),
+      "NOT_FOUND",
+    );
   });
 
   it("updates descriptions and tags, bumping updatedAtMs", async () => {
@@ -147,7 +154,10 @@ describe("model versions", () => {
     expect(all).toEqual(["a/3", "a/2", "a/1", "b/3", "b/2", "b/1"]);
 
     expect((await store.searchModelVersions({ stage: "PRODUCTION" })).items.map(key)).toEqual(["a/2", "b/3"]);
-    expect((await store.searchModelVersions({ name: "b", stage: "None" })).items.map(key)).toEqual(["b/2", "b/1"]);
+    expect((await store.searchModelVersions({ name: "b", stage: "None" })).items.map(key)).toEqual([
+      "b/2",
+      "b/1",
+    ]);
     expect((await store.searchModelVersions({ alias: "champion" })).items.map(key)).toEqual(["a/1"]);
     expect((await store.searchModelVersions({ runId: run.id })).items.map(key)).toEqual(["b/3"]);
     expect((await store.searchModelVersions({ name: "zzz" })).items).toEqual([]);
@@ -161,7 +171,10 @@ describe("stage transitions", () => {
     const store = await openTempStore({ now: () => now });
     await modelWithVersions(store, 1);
     now = 2000;
-    const v = await store.transitionStage("ml_classifier", 1, "staging", { actor: "ada", comment: "looks good" });
+    const v = await store.transitionStage("ml_classifier", 1, "staging", {
+      actor: "ada",
+      comment: "looks good",
+    });
     expect(v).toMatchObject({ stage: "Staging", updatedAtMs: 2000 });
     now = 3000;
     await store.transitionStage("ml_classifier", 1, "Production", { actor: "bob" });
@@ -231,7 +244,10 @@ describe("stage transitions", () => {
       store.transitionStage("ml_classifier", 2, "Archived", { actor: "a", archiveExisting: true }),
       "INVALID_ARGUMENT",
     );
-    await expectCode(store.transitionStage("ml_classifier", 2, "Staging", { actor: " " }), "INVALID_ARGUMENT");
+    await expectCode(
+      store.transitionStage("ml_classifier", 2, "Staging", { actor: " " }),
+      "INVALID_ARGUMENT",
+    );
     await expectCode(store.transitionStage("ml_classifier", 7, "Staging", ACTOR), "NOT_FOUND");
     await expectCode(store.transitionStage("unknown", 1, "Staging", ACTOR), "NOT_FOUND");
     // Refusals leave no trace.
@@ -250,7 +266,10 @@ describe("aliases", () => {
     await store.setAlias("ml_classifier", "champion", 3, { actor: "bob" });
     await store.setAlias("ml_classifier", "challenger", 2, ACTOR);
 
-    expect(await store.resolveAlias("ml_classifier", "champion")).toMatchObject({ version: 3, aliases: ["champion"] });
+    expect(await store.resolveAlias("ml_classifier", "champion")).toMatchObject({
+      version: 3,
+      aliases: ["champion"],
+    });
     expect((await store.getModelVersion("ml_classifier", 1)).aliases).toEqual([]);
     expect((await store.getRegisteredModel("ml_classifier")).aliases).toEqual({ champion: 3, challenger: 2 });
 
@@ -290,7 +309,9 @@ describe("audit listing", () => {
     await store.transitionStage("b", 1, "Staging", ACTOR);
     await store.transitionStage("a", 1, "Production", ACTOR);
     expect((await store.listAuditEvents({ name: "a" })).map((e) => e.to)).toEqual(["Production", "Staging"]);
-    expect((await store.listAuditEvents({ limit: 1 })).map((e) => [e.name, e.to])).toEqual([["a", "Production"]]);
+    expect((await store.listAuditEvents({ limit: 1 })).map((e) => [e.name, e.to])).toEqual([
+      ["a", "Production"],
+    ]);
     await expectCode(store.listAuditEvents({ limit: 5000 }), "INVALID_ARGUMENT");
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { SHA_A, expectCode, openTempStore } from "./helpers.js";
+import { expectCode, openTempStore, SHA_A } from "./helpers.js";
 
 describe("experiments", () => {
   it("has the MLflow Default experiment 0 and creates the next ids", async () => {
@@ -59,7 +59,12 @@ describe("runs", () => {
 
     now = 5000;
     const done = await store.updateRun(run.id, { status: "FINISHED", artifactSha256: SHA_A, name: "gbdt-1" });
-    expect(done).toMatchObject({ status: "FINISHED", endTimeMs: 5000, name: "gbdt-1", artifactSha256: SHA_A });
+    expect(done).toMatchObject({
+      status: "FINISHED",
+      endTimeMs: 5000,
+      name: "gbdt-1",
+      artifactSha256: SHA_A,
+    });
     // An explicit end time wins; a later status change keeps the recorded one.
     expect((await store.updateRun(run.id, { endTimeMs: 4000 })).endTimeMs).toBe(4000);
     expect((await store.updateRun(run.id, { status: "FAILED" })).endTimeMs).toBe(4000);
@@ -85,7 +90,11 @@ describe("runs", () => {
     await expectCode(store.logParam(run.id, "lr", "0.2"), "INVALID_ARGUMENT");
     // The whole batch is refused, including its fresh keys and other parts.
     await expectCode(
-      store.logBatch(run.id, { params: { lr: "0.3", trees: "100" }, tags: { t: "1" }, metrics: [{ key: "m", value: 1 }] }),
+      store.logBatch(run.id, {
+        params: { lr: "0.3", trees: "100" },
+        tags: { t: "1" },
+        metrics: [{ key: "m", value: 1 }],
+      }),
       "INVALID_ARGUMENT",
     );
     const after = await store.getRun(run.id);
@@ -156,7 +165,10 @@ describe("runs", () => {
     const b = await store.createExperiment({ name: "b" });
     const ids: string[] = [];
     for (let i = 0; i < 7; i++) {
-      const run = await store.createRun({ experimentId: i % 2 ? a.id : b.id, startTimeMs: 1000 + (i % 4) * 10 });
+      const run = await store.createRun({
+        experimentId: i % 2 ? a.id : b.id,
+        startTimeMs: 1000 + (i % 4) * 10,
+      });
       ids.push(run.id);
       if (i % 3 === 0) await store.updateRun(run.id, { status: "FINISHED" });
     }
@@ -186,6 +198,7 @@ describe("runs", () => {
     expect(both.nextPageToken).toBeNull();
 
     await expectCode(store.searchRuns({ experimentIds: [] }), "INVALID_ARGUMENT");
+    await expectCode(store.searchRuns({ experimentIds: Array(1001).fill("0") }), "INVALID_ARGUMENT");
     await expectCode(store.searchRuns({ experimentIds: [a.id], pageToken: "garbage" }), "INVALID_ARGUMENT");
     await expectCode(store.searchRuns({ experimentIds: [a.id], limit: 0 }), "INVALID_ARGUMENT");
     // A token from the other sort order is refused rather than misread.

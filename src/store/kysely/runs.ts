@@ -10,6 +10,7 @@ import {
   checkSha256,
   checkText,
   checkTimestamp,
+  MAX_PAGE,
   MAX_TAG_VALUE,
 } from "../validation.js";
 import type { StoreContext } from "./context.js";
@@ -104,6 +105,8 @@ export async function searchRuns(ctx: StoreContext, query: SearchRunsQuery): Pro
   if (!Array.isArray(query?.experimentIds) || query.experimentIds.length === 0) {
     throw invalid("searchRuns needs at least one experiment id");
   }
+  if (query.experimentIds.length > MAX_PAGE)
+    throw invalid(`searchRuns takes at most ${MAX_PAGE} experiment ids`);
   const experimentIds = query.experimentIds.map((id) => Number(checkExperimentId(id)));
   const statuses =
     query.status === undefined
