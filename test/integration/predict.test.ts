@@ -1,0 +1,178 @@
+import { create } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { status as GrpcStatus } from "@grpc/grpc-js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { App } from "../../src/app/create-app.js";
+import { PredictBatchRequestSchema, PredictRequestSchema, PredictService } from "../../src/gen/mlops/v1/predict_pb.js";
+import { connectClient, getJson, grpcClient, grpcWebClient, postJson } from "../helpers/clients.js";
+import { MODEL, type SeededVersion, row, seedModel, startTestApp, tempDataDir } from "../helpers/app.js";
+
+let app: App;
+let seeded: SeededVersion;
+let cleanup: () => void;
+
+function coreScore(features: number[]): number[] {
+  return Array.from(seeded.model.predictProba(Float64Array.from(features), 1));
+}
+
+beforeAll(async () => {
+  const tmp = tempDataDir();
+  cleanup = tmp.cleanup;
+  seeded = await seedModel(tmp.dir, { stage: "Production" });
+  app = await startTestApp(tmp.dir, { maxBodyBytes: 4096 });
+});
+
+afterAll(async () => {
+  await app?.close();
+  cleanup?.();
+});
+
+describe("Predict over every transport agrees with the core", () => {
+  it("REST POST /predict returns the seed's JSON", async () => {
+    const features = row(1);
+    const res = await postJson(app.httpPort, "/predict", { features });
+    expect(res.status).toBe(200);
+    expect(Object.keys(res.body).slice(0, 4)).toEqual(["prediction", "probability", "model_version", "timestamp"]);
+    expect(res.body.model_version).toBe(String(seeded.version));
+    expect(res.body.model_name).toBe(MODEL);
+    expect(res.body.probability).toEqual(coreScore(features));
+    const p = res.body.probability as number[];
+    expect(res.body.prediction).toBe(p[1] > p[0] ? 1 : 0);
+    expect(new Date(res.body.timestamp as string).toISOString()).toBe(res.body.timestamp);
+  });
+
+  it("gRPC, Connect and gRPC-Web give the same probabilities", async () => {
+    const features = row(2);
+    const expected = coreScore(features);
+    const g = grpcClient(PredictService, app.grpcPort);
+    try {
+      const viaGrpc = await g.call<{ probability: number[]; modelVersion: string }>(
+        "predict",
+        create(PredictRequestSchema, { features }),
+      );
+      expect(viaGrpc.probability).toEqual(expected);
+      expect(viaGrpc.modelVersion).toBe(String(seeded.version));
+    } finally {
+      g.close();
+    }
+    const viaConnect = await connectClient(PredictService, app.httpPort).predict({ features });
+    expect(viaConnect.probability).toEqual(expected);
+    const viaWeb = await grpcWebClient(PredictService, app.httpPort).predict({ features });
+    expect(viaWeb.probability).toEqual(expected);
+    expect(viaWeb.modelName).toBe(MODEL);
+  });
+
+  it("PredictBatch (rows and packed) agrees with the core on every row", async () => {
+    const rows = Array.from({ length: 50 }, (_, i) => row(100 + i));
+    const flat = rows.flat();
+    const expected = Array.from(seeded.model.predictProba(Float64Array.from(flat), rows.length));
+    const client = connectClient(PredictService, app.httpPort);
+    const a = await client.predictBatch({ rows: rows.map((features) => ({ features })) });
+    expect(a.probabilities).toEqual(expected);
+    expect(a.nClasses).toBe(2);
+    const b = await client.predictBatch({ features: flat, nFeatures: 20 });
+    expect(b.probabilities).toEqual(expected);
+    const rest = await postJson(app.httpPort, "/v1/predict:batch", { features: flat, n_features: 20 });
+    expect(rest.status).toBe(200);
+    expect(rest.body.probabilities).toEqual(expected);
+    const g = grpcClient(PredictService, app.grpcPort);
+    try {
+      const viaGrpc = await g.call<{ predictions: number[] }>(
+        "predictBatch",
+        create(PredictBatchRequestSchema, { features: flat, nFeatures: 20 }),
+      );
+      expect(viaGrpc.predictions).toEqual(a.predictions);
+    } finally {
+      g.close();
+    }
+  });
+
+  it("a large PredictBatch (10k rows, off the JS thread) agrees with the sync path", async () => {
+    const n = 10_000;
+    const flat: number[] = [];
+    for (let i = 0; i < n; i++) flat.push(...row(i));
+    const expected = Array.from(seeded.model.predictProba(Float64Array.from(flat), n));
+    const res = await connectClient(PredictService, app.httpPort).predictBatch({ features: flat, nFeatures: 20 });
+    expect(res.probabilities).toEqual(expected);
+  });
+
+  it("GET /model-info, /, /health describe the served version", async () => {
+    const info = await getJson(app.httpPort, "/model-info");
+    expect(info.status).toBe(200);
+    expect(info.body).toMatchObject({
+      model_name: MODEL,
+      model_version: String(seeded.version),
+      stage: "Production",
+      artifact_sha256: seeded.sha256,
+      n_features: 20,
+      n_classes: 2,
+      family: "gbdt",
+    });
+    const root = await getJson(app.httpPort, "/");
+    expect(root.body).toMatchObject({ name: "mlops", model: { name: MODEL, version: String(seeded.version) } });
+    const health = await getJson(app.httpPort, "/health");
+    expect(health.status).toBe(200);
+    expect(health.body).toMatchObject({ status: "healthy", model_loaded: true, registry_reachable: true });
+  });
+});
+
+describe("bad input: a clear error, the right code, and the server keeps serving", () => {
+  const restCases: Array<[string, unknown, string]> = [
+    ["wrong feature count", { features: [1, 2, 3] }, "features"],
+    ["non-numeric value", { features: [...row(0).slice(0, 19), "x"] }, "features[19]"],
+    ["null value", { features: [...row(0).slice(0, 19), null] }, "features[19]"],
+    ["features not an array", { features: "1,2,3" }, "features"],
+    ["missing field", { feature: row(0) }, "features"],
+    ["empty body", "", "body"],
+    ["malformed JSON", '{"features": [1, 2,', "body"],
+    ["JSON array body", "[1,2,3]", "body"],
+  ];
+  for (const [name, body, field] of restCases) {
+    it(`REST: ${name} → 400 naming ${field}`, async () => {
+      const res = await postJson(app.httpPort, "/predict", body);
+      expect(res.status).toBe(400);
+      expect(res.body.code).toBe("invalid_argument");
+      expect(res.body.field).toBe(field);
+      expect(typeof res.body.expected).toBe("string");
+    });
+  }
+
+  it("REST: a body over the size limit → 400, and the next request is served", async () => {
+    const big = JSON.stringify({ features: Array.from({ length: 2000 }, () => 1.2345) });
+    const res = await postJson(app.httpPort, "/predict", big);
+    expect(res.status).toBe(400);
+    expect(res.body.field).toBe("body");
+    const ok = await postJson(app.httpPort, "/predict", { features: row(3) });
+    expect(ok.status).toBe(200);
+  });
+
+  it("gRPC: NaN, Infinity and a wrong count → INVALID_ARGUMENT", async () => {
+    const g = grpcClient(PredictService, app.grpcPort);
+    try {
+      for (const features of [row(0).slice(0, 5), [...row(0).slice(0, 19), Number.NaN], [...row(0).slice(0, 19), Number.POSITIVE_INFINITY]]) {
+        const err = await g.call("predict", create(PredictRequestSchema, { features })).catch((e) => e);
+        expect(err.code).toBe(GrpcStatus.INVALID_ARGUMENT);
+      }
+    } finally {
+      g.close();
+    }
+  });
+
+  it("Connect: wrong count → invalid_argument; unknown version → not_found", async () => {
+    const client = connectClient(PredictService, app.httpPort);
+    const err = await client.predict({ features: [1, 2] }).catch((e) => e);
+    expect(err).toBeInstanceOf(ConnectError);
+    expect(err.code).toBe(Code.InvalidArgument);
+    const nf = await client.predict({ features: row(0), modelVersion: "999" }).catch((e) => e);
+    expect(nf.code).toBe(Code.NotFound);
+  });
+
+  it("counts every error in api_errors_total", async () => {
+    const text = (await getJson(app.httpPort, "/metrics")).text;
+    const m = text.match(/^api_errors_total\{type="invalid_argument",transport="rest"\} (\d+)/m);
+    expect(Number(m?.[1])).toBeGreaterThanOrEqual(restCases.length);
+    expect(text).toMatch(/^api_errors_total\{type="invalid_argument",transport="grpc"\} 3$/m);
+    expect(text).toMatch(/^predictions_total \d+/m);
+    expect(text).toMatch(/^mlops_model_info\{name="ml_classifier",version="1",stage="Production"\} 1$/m);
+  });
+});
