@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs the system tools the test suite drives for real, from Debian's packages, when missing:
+# prometheus + promtool (monitoring e2e), docker-compose (compose file check), h2load (gRPC load).
+# Needs root or sudo; does nothing when everything is present.
+set -euo pipefail
+need=()
+command -v prometheus >/dev/null 2>&1 || need+=(prometheus)
+command -v promtool >/dev/null 2>&1 || need+=(prometheus)
+command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
+command -v h2load >/dev/null 2>&1 || need+=(nghttp2-client)
+[ ${#need[@]} -eq 0 ] && exit 0
+sudo=""
+[ "$(id -u)" -ne 0 ] && sudo="sudo"
+echo "installing Debian packages: ${need[*]}" >&2
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $(printf '%s\n' "${need[@]}" | sort -u) >/dev/null
+# The package's own service is not wanted: tests start Prometheus on free ports themselves.
+$sudo systemctl stop prometheus >/dev/null 2>&1 || true
+$sudo pkill -x prometheus >/dev/null 2>&1 || true
