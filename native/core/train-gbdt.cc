@@ -1,0 +1,567 @@
+// Histogram gradient boosting (binary log-loss and multiclass softmax).
+//
+// Trees grow depth-wise. At each level, every node that splits hands its rows
+// to two children; the smaller child's histogram is built from its rows and
+// the larger one's is the parent's minus it (computed in the parent's buffer).
+// Work is split into (node pair, feature) tasks, each writing its own slots,
+// and every sum runs in row order, so results do not depend on threads.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "core/train-binning.h"
+#include "core/train-common.h"
+
+namespace mlops::train_detail {
+namespace {
+
+constexpr double kMinGain = 1e-6;      // smaller gains are rounding noise (as XGBoost's kRtEps)
+constexpr double kMinHessian = 1e-16;  // keeps saturated rows from dividing by zero
+constexpr size_t kHistBudgetBytes = size_t{256} << 20;
+
+struct GH {
+  double g = 0;
+  double h = 0;
+  double c = 0;  // rows (exact: small integers in a double)
+
+  GH& operator+=(const GH& o) {
+    g += o.g;
+    h += o.h;
+    c += o.c;
+    return *this;
+  }
+};
+
+GH operator-(const GH& a, const GH& b) { return {a.g - b.g, a.h - b.h, a.c - b.c}; }
+
+struct RowGrad {
+  double g;
+  double h;
+};
+
+struct Config {
+  double lambda;
+  double min_child_weight;
+  double min_samples_leaf;
+  double learning_rate;
+  int64_t max_depth;  // 0 = unlimited
+};
+
+struct Split {
+  double gain = kMinGain;  // a split must beat this
+  int32_t feature = -1;    // -1: no valid split
+  int32_t bin = 0;         // bins 0..bin go left; -1: only NaN goes left
+  bool default_left = false;
+  GH left;
+
+  bool valid() const { return feature >= 0; }
+};
+
+double Score(const GH& s, double lambda) {
+  const double d = s.h + lambda;
+  return d > 0 ? s.g * s.g / d : 0.0;
+}
+
+double LeafValue(const GH& s, const Config& cfg) {
+  const double d = s.h + cfg.lambda;
+  return d > 0 ? -s.g / d * cfg.learning_rate : 0.0;
+}
+
+// Best split of one feature's histogram slice (value bins, then the NaN bin).
+// Candidates in a fixed order with strict improvement, so ties keep the first.
+void FindSplit(const GH* slice, uint32_t value_bins, const GH& total, int32_t feature, const Config& cfg,
+               Split& best) {
+  const GH& nan = slice[value_bins];
+  const double lambda = cfg.lambda;
+  const double parent = Score(total, lambda);
+  // gain > best.gain  <=>  gl^2 (hr + l) + gr^2 (hl + l) > (best.gain + parent) (hl + l)(hr + l),
+  // which needs no division in the hot loop; `bar` is refreshed on improvement.
+  double bar = best.gain + parent;
+  // `fresh` is false for a cut after an empty bin: it repeats the previous
+  // partition (up to rounding), so it may never win.
+  auto consider = [&](const GH& left, int32_t bin, bool default_left, bool fresh) {
+    const double rc = total.c - left.c;
+    const double rh = total.h - left.h;
+    if (left.c < cfg.min_samples_leaf || rc < cfg.min_samples_leaf) return;
+    if (left.h < cfg.min_child_weight || rh < cfg.min_child_weight) return;
+    const double dl = left.h + lambda;
+    const double dr = rh + lambda;
+    if (!(dl > 0 && dr > 0)) return;  // only with l2 = 0 and zero hessian
+    const double rg = total.g - left.g;
+    if (left.g * left.g * dr + rg * rg * dl > bar * dl * dr && fresh) {
+      best.gain = left.g * left.g / dl + rg * rg / dr - parent;
+      bar = best.gain + parent;
+      best.feature = feature;
+      best.bin = bin;
+      best.default_left = default_left;
+      best.left = left;
+    }
+  };
+  // Empty bins are not skipped with a branch: that mispredicts on sparse
+  // histograms and costs more than evaluating the cut.
+  if (nan.c > 0) {
+    consider(nan, -1, true, true);
+    GH acc;
+    for (uint32_t k = 0; k + 1 < value_bins; ++k) {
+      acc += slice[k];
+      const bool fresh = slice[k].c != 0;
+      consider(acc, static_cast<int32_t>(k), false, fresh);
+      GH with_nan = acc;
+      with_nan += nan;
+      consider(with_nan, static_cast<int32_t>(k), true, fresh);
+    }
+  } else {
+    GH acc;
+    for (uint32_t k = 0; k + 1 < value_bins; ++k) {
+      acc += slice[k];
+      // No NaN here to learn from: send unseen NaN to the heavier side.
+      consider(acc, static_cast<int32_t>(k), acc.h >= total.h - acc.h, slice[k].c != 0);
+    }
+  }
+}
+
+struct Node {
+  int32_t id = 0;
+  int64_t depth = 0;
+  size_t begin = 0;  // rows_[begin, end) are this node's rows
+  size_t end = 0;
+  GH stats;
+  int hist = -1;  // histogram buffer, or -1
+  bool expandable = false;
+  Split split;
+
+  size_t count() const { return end - begin; }
+};
+
+struct LeafRange {
+  int32_t id;
+  size_t begin;
+  size_t end;
+};
+
+// Grows one tree. Owns the histogram buffers and row scratch space, reused
+// from tree to tree.
+class TreeGrower {
+ public:
+  TreeGrower(const BinnedFeatures& bins, const Config& cfg, ThreadPool& pool)
+      : bins_(bins), cfg_(cfg), pool_(pool) {
+    const size_t hist_bytes = std::max<size_t>(1, bins.total_bins * sizeof(GH));
+    cap_ = std::max<size_t>(8, kHistBudgetBytes / hist_bytes);
+  }
+
+  // rows/grads: the sampled rows (ascending) and their gradients, permuted in
+  // place into leaf order. Writes the tree, each node's split bin (for binned
+  // routing) and the leaves' row ranges.
+  void Grow(std::vector<uint32_t>& rows, std::vector<RowGrad>& grads, const std::vector<uint32_t>& features,
+            Tree& tree, std::vector<int32_t>& split_bin, std::vector<LeafRange>& leaves) {
+    rows_ = &rows;
+    grads_ = &grads;
+    features_ = &features;
+    tree_ = &tree;
+    split_bin_ = &split_bin;
+    tree = Tree();
+    split_bin.clear();
+    leaves.clear();
+    scratch_rows_.resize(rows.size());
+    scratch_grads_.resize(grads.size());
+
+    Node root;
+    root.id = AddNode();
+    root.end = rows.size();
+    for (const RowGrad& rg : grads) root.stats += GH{rg.g, rg.h, 1};
+    root.expandable = Expandable(root);
+    std::vector<Node> level{root};
+    if (root.expandable) FindRootSplit(level[0]);
+
+    while (!level.empty()) {
+      std::vector<Node> splitting;
+      for (Node& node : level) {
+        if (node.split.valid()) {
+          splitting.push_back(node);
+        } else {
+          Release(node.hist);
+          tree.value[static_cast<size_t>(node.id)] = LeafValue(node.stats, cfg_);
+          leaves.push_back({node.id, node.begin, node.end});
+        }
+      }
+      if (splitting.empty()) break;
+      pool_.ParallelFor(splitting.size(), [&](size_t i) { Partition(splitting[i]); });
+      std::vector<Node> next;
+      next.reserve(splitting.size() * 2);
+      for (Node& parent : splitting) AddChildren(parent, next);
+      ExpandLevel(splitting, next);
+      level = std::move(next);
+    }
+  }
+
+ private:
+  int32_t AddNode() {
+    Tree& t = *tree_;
+    t.left.push_back(-1);
+    t.right.push_back(-1);
+    t.feature.push_back(-1);
+    t.threshold.push_back(0.0);
+    t.default_left.push_back(0);
+    t.value.push_back(0.0);
+    split_bin_->push_back(0);
+    return static_cast<int32_t>(t.left.size() - 1);
+  }
+
+  bool Expandable(const Node& node) const {
+    if (cfg_.max_depth > 0 && node.depth >= cfg_.max_depth) return false;
+    return node.stats.c >= 2 * cfg_.min_samples_leaf && node.stats.h >= 2 * cfg_.min_child_weight;
+  }
+
+  int Acquire() {
+    int id;
+    if (!free_.empty()) {
+      id = free_.back();
+      free_.pop_back();
+    } else {
+      id = static_cast<int>(buffers_.size());
+      buffers_.emplace_back(bins_.total_bins);
+    }
+    ++live_;
+    return id;
+  }
+
+  void Release(int& id) {
+    if (id < 0) return;
+    free_.push_back(id);
+    --live_;
+    id = -1;
+  }
+
+  GH* Slice(int hist, size_t f) { return buffers_[static_cast<size_t>(hist)].data() + bins_.offset[f]; }
+
+  void BuildSlice(GH* slice, size_t f, const Node& node) {
+    std::fill(slice, slice + bins_.ValueBins(f) + 1, GH{});
+    const Bin* column = bins_.Column(f);
+    const uint32_t* rows = rows_->data();
+    const RowGrad* grads = grads_->data();
+    for (size_t i = node.begin; i < node.end; ++i) {
+      GH& cell = slice[column[rows[i]]];
+      cell.g += grads[i].g;
+      cell.h += grads[i].h;
+      cell.c += 1;
+    }
+  }
+
+  void Best(Node& node, const std::vector<Split>& candidates, size_t first) {
+    node.split = Split();
+    for (size_t i = 0; i < features_->size(); ++i) {
+      const Split& s = candidates[first + i];
+      if (s.valid() && s.gain > node.split.gain) node.split = s;
+    }
+  }
+
+  void FindRootSplit(Node& root) {
+    root.hist = Acquire();
+    const size_t nf = features_->size();
+    std::vector<Split> candidates(nf);
+    pool_.ParallelFor(nf, [&](size_t i) {
+      const size_t f = (*features_)[i];
+      GH* slice = Slice(root.hist, f);
+      BuildSlice(slice, f, root);
+      FindSplit(slice, bins_.ValueBins(f), root.stats, static_cast<int32_t>(f), cfg_, candidates[i]);
+    });
+    Best(root, candidates, 0);
+  }
+
+  // Stable partition of the node's rows (and gradients) into left then right.
+  void Partition(const Node& node) {
+    const Split& s = node.split;
+    const size_t f = static_cast<size_t>(s.feature);
+    const Bin* column = bins_.Column(f);
+    const Bin nan_bin = bins_.NanBin(f);
+    std::vector<uint32_t>& rows = *rows_;
+    std::vector<RowGrad>& grads = *grads_;
+    size_t l = node.begin;
+    size_t r = node.end;
+    for (size_t i = node.begin; i < node.end; ++i) {
+      const size_t dst = GoesLeft(column[rows[i]], nan_bin, s.bin, s.default_left) ? l++ : --r;
+      scratch_rows_[dst] = rows[i];
+      scratch_grads_[dst] = grads[i];
+    }
+    std::copy(scratch_rows_.begin() + static_cast<ptrdiff_t>(node.begin),
+              scratch_rows_.begin() + static_cast<ptrdiff_t>(l), rows.begin() + static_cast<ptrdiff_t>(node.begin));
+    std::copy(scratch_grads_.begin() + static_cast<ptrdiff_t>(node.begin),
+              scratch_grads_.begin() + static_cast<ptrdiff_t>(l), grads.begin() + static_cast<ptrdiff_t>(node.begin));
+    // Right rows were written back to front; restore their order.
+    for (size_t i = l, j = node.end; i < node.end; ++i) {
+      --j;
+      rows[i] = scratch_rows_[j];
+      grads[i] = scratch_grads_[j];
+    }
+  }
+
+  void AddChildren(const Node& parent, std::vector<Node>& next) {
+    const Split& s = parent.split;
+    const size_t f = static_cast<size_t>(s.feature);
+    const size_t p = static_cast<size_t>(parent.id);
+    Node left;
+    Node right;
+    left.id = AddNode();
+    right.id = AddNode();
+    Tree& t = *tree_;
+    t.left[p] = left.id;
+    t.right[p] = right.id;
+    t.feature[p] = s.feature;
+    t.threshold[p] = bins_.Threshold(f, s.bin);
+    t.default_left[p] = s.default_left ? 1 : 0;
+    t.value[p] = LeafValue(parent.stats, cfg_);
+    (*split_bin_)[p] = s.bin;
+    const size_t n_left = static_cast<size_t>(s.left.c);
+    left.depth = right.depth = parent.depth + 1;
+    left.begin = parent.begin;
+    left.end = right.begin = parent.begin + n_left;
+    right.end = parent.end;
+    left.stats = s.left;
+    right.stats = parent.stats - s.left;
+    right.stats.c = static_cast<double>(right.count());
+    left.expandable = Expandable(left);
+    right.expandable = Expandable(right);
+    next.push_back(left);
+    next.push_back(right);
+  }
+
+  // How a pair of children gets its histograms.
+  struct PairPlan {
+    enum class Mode { kNone, kSubtract, kDirect } mode = Mode::kNone;
+    size_t small = 0;    // kSubtract: the side built from rows
+    int minuend = -1;    // kSubtract: parent histogram, becomes the larger child's
+  };
+
+  // Histograms and best splits for the children in `next` (pair 2j, 2j + 1
+  // belongs to parents[j]), in chunks that keep live histograms in budget.
+  void ExpandLevel(std::vector<Node>& parents, std::vector<Node>& next) {
+    const size_t nf = features_->size();
+    const size_t retain_cap = cap_ / 2;
+    size_t retained = 0;
+    std::vector<PairPlan> plans(parents.size());
+    std::vector<Split> candidates;
+    size_t j0 = 0;
+    while (j0 < parents.size()) {
+      size_t j1 = j0;
+      for (; j1 < parents.size(); ++j1) {
+        Node& parent = parents[j1];
+        Node* kids[2] = {&next[2 * j1], &next[2 * j1 + 1]};
+        PairPlan& plan = plans[j1];
+        if (!kids[0]->expandable && !kids[1]->expandable) {
+          Release(parent.hist);
+          continue;
+        }
+        const size_t need = parent.hist >= 0 ? 1 : size_t{kids[0]->expandable} + size_t{kids[1]->expandable};
+        if (j1 > j0 && live_ + need > cap_) break;
+        if (parent.hist >= 0) {
+          plan.mode = PairPlan::Mode::kSubtract;
+          plan.small = kids[0]->count() <= kids[1]->count() ? 0 : 1;
+          plan.minuend = parent.hist;
+          kids[plan.small]->hist = Acquire();
+          Node& large = *kids[1 - plan.small];
+          if (large.expandable) {
+            large.hist = parent.hist;
+            parent.hist = -1;  // ownership moves to the larger child
+          }
+        } else {
+          plan.mode = PairPlan::Mode::kDirect;
+          for (Node* kid : kids) {
+            if (kid->expandable) kid->hist = Acquire();
+          }
+        }
+      }
+      const size_t pairs = j1 - j0;
+      candidates.assign(2 * pairs * nf, Split());
+      pool_.ParallelFor(pairs * nf, [&](size_t task) {
+        const size_t j = j0 + task / nf;
+        const size_t i = task % nf;
+        const PairPlan& plan = plans[j];
+        if (plan.mode == PairPlan::Mode::kNone) return;
+        const size_t f = (*features_)[i];
+        Node* kids[2] = {&next[2 * j], &next[2 * j + 1]};
+        if (plan.mode == PairPlan::Mode::kSubtract) {
+          const Node& small = *kids[plan.small];
+          const Node& large = *kids[1 - plan.small];
+          GH* small_slice = Slice(small.hist, f);
+          BuildSlice(small_slice, f, small);
+          if (large.expandable) {
+            GH* large_slice = Slice(plan.minuend, f);
+            for (uint32_t k = 0, n = bins_.ValueBins(f) + 1; k < n; ++k) {
+              large_slice[k] = large_slice[k] - small_slice[k];
+            }
+          }
+        } else {
+          for (Node* kid : kids) {
+            if (kid->expandable) BuildSlice(Slice(kid->hist, f), f, *kid);
+          }
+        }
+        for (size_t side = 0; side < 2; ++side) {
+          const Node& kid = *kids[side];
+          if (!kid.expandable) continue;
+          FindSplit(Slice(kid.hist, f), bins_.ValueBins(f), kid.stats, static_cast<int32_t>(f), cfg_,
+                    candidates[(2 * (j - j0) + side) * nf + i]);
+        }
+      });
+      for (size_t j = j0; j < j1; ++j) {
+        Release(parents[j].hist);
+        for (size_t side = 0; side < 2; ++side) {
+          Node& kid = next[2 * j + side];
+          if (kid.expandable) Best(kid, candidates, (2 * (j - j0) + side) * nf);
+          if (kid.hist < 0) continue;
+          // Keep a histogram only if its node will split and subtract from it.
+          if (kid.expandable && kid.split.valid() && retained < retain_cap) {
+            ++retained;
+          } else {
+            Release(kid.hist);
+          }
+        }
+      }
+      j0 = j1;
+    }
+  }
+
+  const BinnedFeatures& bins_;
+  const Config& cfg_;
+  ThreadPool& pool_;
+  size_t cap_ = 8;
+  size_t live_ = 0;
+  std::vector<std::vector<GH>> buffers_;
+  std::vector<int> free_;
+  std::vector<uint32_t> scratch_rows_;
+  std::vector<RowGrad> scratch_grads_;
+  // Per-Grow views.
+  std::vector<uint32_t>* rows_ = nullptr;
+  std::vector<RowGrad>* grads_ = nullptr;
+  const std::vector<uint32_t>* features_ = nullptr;
+  Tree* tree_ = nullptr;
+  std::vector<int32_t>* split_bin_ = nullptr;
+};
+
+// Features a tree may use: all, or a sorted random subset of colsample * n.
+std::vector<uint32_t> TreeFeatures(size_t n_features, const TrainParams& p, uint64_t tree_index) {
+  std::vector<uint32_t> all(n_features);
+  for (size_t f = 0; f < n_features; ++f) all[f] = static_cast<uint32_t>(f);
+  if (p.colsample >= 1.0) return all;
+  const size_t take = std::max<size_t>(1, static_cast<size_t>(p.colsample * static_cast<double>(n_features)));
+  Rng rng(p.seed, Stream::kColumns, tree_index);
+  for (size_t i = 0; i < take; ++i) std::swap(all[i], all[i + rng.Below(n_features - i)]);
+  all.resize(take);
+  std::sort(all.begin(), all.end());
+  return all;
+}
+
+// Gradients of the log-loss with respect to the margins, for `rows` (in that
+// order) and output k. Per-row work only, so any split of rows is exact.
+void Gradients(const Dataset& data, const std::vector<double>& margin, uint32_t n_outputs, uint32_t k,
+               const std::vector<uint32_t>& rows, std::vector<RowGrad>& out, ThreadPool& pool) {
+  out.resize(rows.size());
+  constexpr size_t kChunk = 4096;
+  const size_t chunks = (rows.size() + kChunk - 1) / kChunk;
+  pool.ParallelFor(chunks, [&](size_t c) {
+    const size_t end = std::min(rows.size(), (c + 1) * kChunk);
+    for (size_t i = c * kChunk; i < end; ++i) {
+      const uint32_t r = rows[i];
+      const double* m = margin.data() + static_cast<size_t>(r) * n_outputs;
+      double p;
+      double y;
+      if (n_outputs == 1) {
+        p = 1.0 / (1.0 + std::exp(-m[0]));
+        y = data.label[r] == 1 ? 1.0 : 0.0;
+      } else {
+        double mx = m[0];
+        for (uint32_t j = 1; j < n_outputs; ++j) mx = std::max(mx, m[j]);
+        double sum = 0;
+        for (uint32_t j = 0; j < n_outputs; ++j) sum += std::exp(m[j] - mx);
+        p = std::exp(m[k] - mx) / sum;
+        y = data.label[r] == k ? 1.0 : 0.0;
+      }
+      out[i] = {p - y, std::max(p * (1.0 - p), kMinHessian)};
+    }
+  });
+}
+
+}  // namespace
+
+Model TrainGbdt(const Dataset& data, const Context& ctx) {
+  const TrainParams& p = ctx.params;
+  const size_t n = data.n_rows;
+  const uint32_t n_classes = data.n_classes;
+  const uint32_t n_outputs = n_classes == 2 ? 1 : n_classes;
+  const Config cfg{p.l2, p.min_child_weight, static_cast<double>(p.min_samples_leaf), p.learning_rate,
+                   p.max_depth};
+
+  Model model;
+  FillCommon(data, p, Family::kGbdt, model);
+  model.n_outputs = n_outputs;
+  model.leaf_width = 1;
+  model.aggregation = Aggregation::kSum;
+  model.post_transform = n_outputs == 1 ? PostTransform::kSigmoid : PostTransform::kSoftmax;
+  model.decision = Decision::kLess;
+  if (n_outputs == 1) {
+    const double mean = static_cast<double>(data.class_count[1]) / static_cast<double>(n);
+    model.base_score = {std::log(mean / (1.0 - mean))};
+  } else {
+    for (uint32_t k = 0; k < n_classes; ++k) {
+      model.base_score.push_back(std::log(static_cast<double>(data.class_count[k]) / static_cast<double>(n)));
+    }
+  }
+  model.trees.reserve(static_cast<size_t>(p.n_estimators) * n_outputs);
+
+  ctx.CheckCancel();
+  const BinnedFeatures bins = BinFeatures(data, static_cast<uint32_t>(p.max_bins), ctx.pool);
+  std::vector<double> margin(n * n_outputs);
+  for (size_t r = 0; r < n; ++r) {
+    std::copy(model.base_score.begin(), model.base_score.end(), margin.begin() + static_cast<ptrdiff_t>(r * n_outputs));
+  }
+
+  TreeGrower grower(bins, cfg, ctx.pool);
+  std::vector<uint32_t> sample;
+  std::vector<uint32_t> rest;  // rows left out of this round's sample
+  std::vector<uint32_t> rows;
+  std::vector<RowGrad> grads;
+  std::vector<int32_t> split_bin;
+  std::vector<LeafRange> leaves;
+  const uint32_t total = static_cast<uint32_t>(p.n_estimators);
+  for (uint32_t round = 0; round < total; ++round) {
+    ctx.CheckCancel();
+    sample.clear();
+    rest.clear();
+    if (p.subsample >= 1.0) {
+      sample.resize(n);
+      for (size_t r = 0; r < n; ++r) sample[r] = static_cast<uint32_t>(r);
+    } else {
+      Rng rng(p.seed, Stream::kRows, round);
+      for (size_t r = 0; r < n; ++r) (rng.Uniform() < p.subsample ? sample : rest).push_back(static_cast<uint32_t>(r));
+    }
+    // All outputs' gradients come from the margins at the start of the round.
+    std::vector<std::vector<RowGrad>> round_grads(n_outputs);
+    for (uint32_t k = 0; k < n_outputs; ++k) Gradients(data, margin, n_outputs, k, sample, round_grads[k], ctx.pool);
+    for (uint32_t k = 0; k < n_outputs; ++k) {
+      const std::vector<uint32_t> features =
+          TreeFeatures(data.n_features, p, static_cast<uint64_t>(round) * n_outputs + k);
+      rows = sample;
+      grads = std::move(round_grads[k]);
+      Tree tree;
+      grower.Grow(rows, grads, features, tree, split_bin, leaves);
+      tree.output_index = n_outputs == 1 ? 0 : k;
+      for (const LeafRange& leaf : leaves) {
+        const double v = tree.value[static_cast<size_t>(leaf.id)];
+        for (size_t i = leaf.begin; i < leaf.end; ++i) margin[static_cast<size_t>(rows[i]) * n_outputs + k] += v;
+      }
+      for (uint32_t r : rest) {
+        size_t node = 0;
+        while (tree.left[node] >= 0) {
+          const size_t f = static_cast<size_t>(tree.feature[node]);
+          const bool left = GoesLeft(bins.Column(f)[r], bins.NanBin(f), split_bin[node], tree.default_left[node] != 0);
+          node = static_cast<size_t>(left ? tree.left[node] : tree.right[node]);
+        }
+        margin[static_cast<size_t>(r) * n_outputs + k] += tree.value[node];
+      }
+      model.trees.push_back(std::move(tree));
+    }
+    ctx.Progress(round + 1, total);
+  }
+  return model;
+}
+
+}  // namespace mlops::train_detail
