@@ -30,4 +30,13 @@ class Scorer {
   std::unique_ptr<Impl> impl_;
 };
 
+// Rows per thread below which PredictParallel does not split further.
+constexpr size_t kMinRowsPerThread = 1024;
+
+// Scores rows in contiguous chunks on up to n_threads threads, the calling
+// thread taking the first chunk; never more threads than
+// ceil(n_rows / kMinRowsPerThread). Bit-identical to Predict, since a row's
+// result does not depend on its chunk. Blocks until every chunk is done.
+void PredictParallel(const Scorer& scorer, const double* rows, size_t n_rows, double* out, unsigned n_threads);
+
 }  // namespace mlops
