@@ -7,6 +7,7 @@
 #include <string>
 #include <thread>
 
+#include "core/artifact-limits.h"
 #include "core/artifact.h"
 #include "core/train-common.h"
 
@@ -29,9 +30,10 @@ std::string Num(double v) {
 void CheckShape(const TrainInput& in) {
   if (in.n_rows == 0) Invalid("empty", "nRows must be at least 1");
   if (in.n_features == 0) Invalid("bad_shape", "nFeatures must be at least 1");
-  if (in.n_features > std::numeric_limits<uint32_t>::max() || in.n_rows > std::numeric_limits<uint32_t>::max()) {
-    Invalid("bad_shape", "nRows and nFeatures must each fit in 32 bits");
+  if (in.n_features > limits::kMaxFeatures) {
+    Invalid("bad_shape", "nFeatures exceeds the artifact limit of " + std::to_string(limits::kMaxFeatures));
   }
+  if (in.n_rows > std::numeric_limits<uint32_t>::max()) Invalid("bad_shape", "nRows must fit in 32 bits");
   if (in.x == nullptr || in.y == nullptr) Invalid("bad_shape", "x and y are required");
   if (in.x_len / in.n_features != in.n_rows || in.x_len % in.n_features != 0) {
     Invalid("bad_shape", "x has " + std::to_string(in.x_len) + " values, expected nRows * nFeatures = " +
@@ -68,6 +70,10 @@ void ReadLabels(const TrainInput& in, train_detail::Dataset& data) {
   if (max_label >= static_cast<double>(in.n_rows)) {
     Invalid("missing_class", "labels go up to " + Num(max_label) + " but there are only " +
                                  std::to_string(in.n_rows) + " rows, so some class has none");
+  }
+  if (max_label >= limits::kMaxClasses) {
+    Invalid("bad_label", "labels go up to " + Num(max_label) + "; at most " + std::to_string(limits::kMaxClasses) +
+                             " classes are supported");
   }
   const uint32_t n_classes = static_cast<uint32_t>(max_label) + 1;
   data.label.resize(in.n_rows);
@@ -123,6 +129,20 @@ void CheckParams(const TrainParams& p, size_t n_features) {
   }
   Require(p.feature_names.empty() || p.feature_names.size() == n_features, "featureNames",
           "empty or one name per feature");
+  for (const std::string& name : p.feature_names) {
+    Require(name.size() <= limits::kMaxNameBytes, "featureNames",
+            "names of at most " + std::to_string(limits::kMaxNameBytes) + " bytes");
+  }
+  Require(p.params_json.size() <= limits::kMaxParamsBytes, "paramsJson",
+          "at most " + std::to_string(limits::kMaxParamsBytes) + " bytes");
+}
+
+// Checks that need the class count: the artifact caps the number of trees.
+void CheckTreeCount(const TrainParams& p, uint32_t n_classes) {
+  if (p.family != Family::kGbdt) return;
+  const uint64_t per_round = n_classes == 2 ? 1 : n_classes;
+  Require(static_cast<uint64_t>(p.n_estimators) * per_round <= limits::kMaxTrees, "nEstimators",
+          "at most " + std::to_string(limits::kMaxTrees) + " trees in all (nEstimators * classes)");
 }
 
 }  // namespace
@@ -155,6 +175,7 @@ Model Train(const TrainInput& input, const TrainParams& params, const TrainHooks
   data.n_rows = input.n_rows;
   data.n_features = input.n_features;
   ReadLabels(input, data);
+  CheckTreeCount(params, data.n_classes);
 
   unsigned threads = static_cast<unsigned>(params.threads);
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());

@@ -1,0 +1,344 @@
+/**
+ * Training: GBDT, random forest and logistic regression, run by the native core off the JS thread.
+ * Algorithms, defaults and guarantees are described in docs/training.md.
+ */
+import { ClassifierModel } from "./model.js";
+import { CoreError, loadAddon } from "./native.js";
+
+export type ModelFamily = "gbdt" | "rf" | "logreg";
+
+/** Features tried at each random-forest split: a rule, a fraction in (0, 1), or a count ≥ 1. */
+export type MaxFeatures = "sqrt" | "log2" | "all" | number;
+
+/** The rows to learn from. `y` holds class ids 0..K-1; every class must occur. NaN in `x` means missing. */
+export interface TrainDataset {
+  /** Row-major `nRows × nFeatures`. ±Infinity is rejected. */
+  x: Float64Array;
+  y: Float64Array;
+  nRows: number;
+  nFeatures: number;
+  /** Stored in the model when given (one per feature). */
+  featureNames?: string[];
+}
+
+/**
+ * Family and hyperparameters. Options that do not apply to the chosen family are rejected
+ * (`seed` and `threads` apply to all). Defaults per family:
+ *
+ * | option | gbdt | rf | logreg |
+ * |---|---|---|---|
+ * | nEstimators | 100 | 100 | – |
+ * | maxDepth (0 = unlimited) | 6 | 10 | – |
+ * | learningRate | 0.1 | – | – |
+ * | minSamplesLeaf | 1 | 1 | – |
+ * | minChildWeight | 1 | – | – |
+ * | l2 | 1 | – | 1 |
+ * | subsample | 1 | – | – |
+ * | colsample | 1 | – | – |
+ * | maxBins | 256 | 256 | – |
+ * | maxFeatures | – | "sqrt" | – |
+ * | maxIter | – | – | 100 |
+ * | seed | 0 | 0 | (ignored: the fit is deterministic) |
+ * | threads | 0 = every core | same | same |
+ */
+export interface TrainOptions {
+  /** Model family. Default `"gbdt"`. */
+  model?: ModelFamily;
+  /** Boosting rounds (gbdt: one tree per class per round, one in all for binary) or trees (rf), 1..1e6. */
+  nEstimators?: number;
+  /** Maximum tree depth, an integer ≥ 0; 0 = unlimited. Default 6 (gbdt), 10 (rf). */
+  maxDepth?: number;
+  /** GBDT shrinkage, > 0. Default 0.1. */
+  learningRate?: number;
+  /** Fewest training rows in a leaf, ≥ 1 (rf counts distinct rows of the bootstrap). Default 1. */
+  minSamplesLeaf?: number;
+  /** GBDT: smallest hessian sum in a leaf, ≥ 0. Default 1. */
+  minChildWeight?: number;
+  /** L2 penalty, ≥ 0: on GBDT leaf values (λ), on standardized logistic coefficients (1/C). Default 1. */
+  l2?: number;
+  /** GBDT: each round keeps each row with this probability, in (0, 1]. Default 1. */
+  subsample?: number;
+  /** GBDT: share of features each tree may use, in (0, 1]. Default 1. */
+  colsample?: number;
+  /** Value bins per feature for tree split finding, 2..65535 (missing values get one more). Default 256. */
+  maxBins?: number;
+  /** RF: features tried per split. Default `"sqrt"`. */
+  maxFeatures?: MaxFeatures;
+  /** Logistic: L-BFGS iterations, 1..1e6. Default 100. */
+  maxIter?: number;
+  /** Seed for row and feature sampling, an integer in [0, 2^53). Default 0. */
+  seed?: number;
+  /** Training threads, 0..256; 0 = every core. Never changes the result. Default 0. */
+  threads?: number;
+}
+
+export interface ResolvedGbdtOptions {
+  model: "gbdt";
+  nEstimators: number;
+  maxDepth: number;
+  learningRate: number;
+  minSamplesLeaf: number;
+  minChildWeight: number;
+  l2: number;
+  subsample: number;
+  colsample: number;
+  maxBins: number;
+  seed: number;
+}
+
+export interface ResolvedRfOptions {
+  model: "rf";
+  nEstimators: number;
+  maxDepth: number;
+  minSamplesLeaf: number;
+  maxFeatures: MaxFeatures;
+  maxBins: number;
+  seed: number;
+}
+
+export interface ResolvedLogregOptions {
+  model: "logreg";
+  l2: number;
+  maxIter: number;
+}
+
+/**
+ * Every hyperparameter that shapes the model, defaults filled in; this is what the artifact records
+ * (as JSON). `threads` is left out because it never changes the result.
+ */
+export type ResolvedTrainOptions = ResolvedGbdtOptions | ResolvedRfOptions | ResolvedLogregOptions;
+
+export interface TrainHooks {
+  /** Called on the JS thread after each round (gbdt), tree (rf) or iteration (logreg): done = 1..total. */
+  onProgress?: (done: number, total: number) => void;
+  /** Aborting cancels training; the promise rejects with ERR_TRAIN_CANCELLED. */
+  signal?: AbortSignal;
+}
+
+export const ERR_TRAIN_INVALID = "ERR_TRAIN_INVALID" as const;
+export const ERR_TRAIN_CANCELLED = "ERR_TRAIN_CANCELLED" as const;
+/** A bug, or memory ran out: the trainer produced nothing usable. */
+export const ERR_TRAIN_INTERNAL = "ERR_TRAIN_INTERNAL" as const;
+export type TrainErrorCode =
+  | typeof ERR_TRAIN_INVALID
+  | typeof ERR_TRAIN_CANCELLED
+  | typeof ERR_TRAIN_INTERNAL;
+
+/**
+ * Why training failed: a {@link CoreError} whose `code` is one of the three above. `reason` narrows
+ * it down, also stably: for ERR_TRAIN_INVALID one of `bad_argument`, `bad_param`, `bad_shape`,
+ * `empty`, `bad_label`, `single_class`, `missing_class`, `non_finite_feature`; `cancelled` for
+ * ERR_TRAIN_CANCELLED.
+ */
+export class TrainError extends CoreError {
+  declare readonly code: TrainErrorCode;
+  declare readonly reason: string;
+
+  constructor(code: TrainErrorCode, reason: string, message: string, options: { cause?: unknown } = {}) {
+    super(code, message, { reason, cause: options.cause });
+    this.name = "TrainError";
+  }
+}
+
+const FAMILIES: readonly ModelFamily[] = ["gbdt", "rf", "logreg"];
+
+/** Which options each family takes besides `model`, `seed` and `threads`. */
+const APPLIES: Record<ModelFamily, readonly (keyof TrainOptions)[]> = {
+  gbdt: [
+    "nEstimators",
+    "maxDepth",
+    "learningRate",
+    "minSamplesLeaf",
+    "minChildWeight",
+    "l2",
+    "subsample",
+    "colsample",
+    "maxBins",
+  ],
+  rf: ["nEstimators", "maxDepth", "minSamplesLeaf", "maxFeatures", "maxBins"],
+  logreg: ["l2", "maxIter"],
+};
+
+const KNOWN = new Set<string>(["model", "seed", "threads", ...Object.values(APPLIES).flat()]);
+
+function badParam(message: string): TrainError {
+  return new TrainError(ERR_TRAIN_INVALID, "bad_param", message);
+}
+
+function int(
+  options: TrainOptions,
+  key: keyof TrainOptions,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  const v = options[key] ?? fallback;
+  if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) {
+    throw badParam(`${key} must be an integer in [${min}, ${max}], got ${String(v)}`);
+  }
+  return v;
+}
+
+/** A finite number in the range; `open` excludes the lower bound. */
+function num(
+  options: TrainOptions,
+  key: keyof TrainOptions,
+  fallback: number,
+  min: number,
+  max: number,
+  open = false,
+): number {
+  const v = options[key] ?? fallback;
+  const ok = typeof v === "number" && Number.isFinite(v) && (open ? v > min : v >= min) && v <= max;
+  if (!ok) throw badParam(`${key} must be a number in ${open ? "(" : "["}${min}, ${max}], got ${String(v)}`);
+  return v as number;
+}
+
+function maxFeatures(options: TrainOptions): MaxFeatures {
+  const v = options.maxFeatures ?? "sqrt";
+  if (v === "sqrt" || v === "log2" || v === "all") return v;
+  // An integer ≥ 1 is a count (checked against nFeatures by the core); else a fraction in (0, 1).
+  if (typeof v === "number" && Number.isFinite(v) && (Number.isInteger(v) ? v >= 1 : v > 0 && v < 1))
+    return v;
+  throw badParam(
+    `maxFeatures must be "sqrt", "log2", "all", a fraction in (0, 1) or a count >= 1, got ${String(v)}`,
+  );
+}
+
+/**
+ * Fills in the family's defaults and checks every option (the same rules the core applies), so that
+ * bad options fail before any data is touched. Throws {@link TrainError} (ERR_TRAIN_INVALID,
+ * `bad_param`) for an unknown option, one that does not apply to the family, or a value out of range.
+ */
+export function resolveTrainOptions(options: TrainOptions = {}): ResolvedTrainOptions {
+  if (typeof options !== "object" || options === null) throw badParam("options must be an object");
+  const model = options.model ?? "gbdt";
+  if (!FAMILIES.includes(model))
+    throw badParam(`model must be "gbdt", "rf" or "logreg", got ${String(model)}`);
+  for (const [key, value] of Object.entries(options)) {
+    if (value === undefined) continue;
+    if (!KNOWN.has(key)) throw badParam(`unknown option ${key}`);
+    if (
+      key !== "model" &&
+      key !== "seed" &&
+      key !== "threads" &&
+      !APPLIES[model].includes(key as keyof TrainOptions)
+    ) {
+      throw badParam(`${key} does not apply to model ${model}`);
+    }
+  }
+  int(options, "threads", 0, 0, 256);
+  const seed = int(options, "seed", 0, 0, Number.MAX_SAFE_INTEGER);
+  const maxBins = () => int(options, "maxBins", 256, 2, 65535);
+  const nEstimators = () => int(options, "nEstimators", 100, 1, 1_000_000);
+  const minSamplesLeaf = () => int(options, "minSamplesLeaf", 1, 1, 2 ** 32 - 1);
+  switch (model) {
+    case "gbdt":
+      return {
+        model,
+        nEstimators: nEstimators(),
+        maxDepth: int(options, "maxDepth", 6, 0, Number.MAX_SAFE_INTEGER),
+        learningRate: num(options, "learningRate", 0.1, 0, Number.MAX_VALUE, true),
+        minSamplesLeaf: minSamplesLeaf(),
+        minChildWeight: num(options, "minChildWeight", 1, 0, Number.MAX_VALUE),
+        l2: num(options, "l2", 1, 0, Number.MAX_VALUE),
+        subsample: num(options, "subsample", 1, 0, 1, true),
+        colsample: num(options, "colsample", 1, 0, 1, true),
+        maxBins: maxBins(),
+        seed,
+      };
+    case "rf":
+      return {
+        model,
+        nEstimators: nEstimators(),
+        maxDepth: int(options, "maxDepth", 10, 0, Number.MAX_SAFE_INTEGER),
+        minSamplesLeaf: minSamplesLeaf(),
+        maxFeatures: maxFeatures(options),
+        maxBins: maxBins(),
+        seed,
+      };
+    case "logreg":
+      return {
+        model,
+        l2: num(options, "l2", 1, 0, Number.MAX_VALUE),
+        maxIter: int(options, "maxIter", 100, 1, 1_000_000),
+      };
+  }
+}
+
+/** The native train() as this module uses it (see native/addon/train-worker.cc). */
+interface NativeTrain {
+  train(
+    x: Float64Array,
+    y: Float64Array,
+    nRows: number,
+    nFeatures: number,
+    options: Record<string, unknown>,
+    onProgress?: (done: number, total: number) => void,
+  ): { promise: Promise<Uint8Array>; cancel(): void };
+}
+
+const CODES = new Set<string>([ERR_TRAIN_INVALID, ERR_TRAIN_CANCELLED, ERR_TRAIN_INTERNAL]);
+
+/** Addon errors carry `code` and `reason`; anything else (a throwing onProgress) passes through. */
+function asTrainError(error: unknown): unknown {
+  if (error instanceof TrainError || !(error instanceof Error)) return error;
+  const { code, reason } = error as Error & { code?: unknown; reason?: unknown };
+  if (typeof code !== "string" || !CODES.has(code)) return error;
+  return new TrainError(code as TrainErrorCode, typeof reason === "string" ? reason : "", error.message, {
+    cause: error,
+  });
+}
+
+function cancelled(signal: AbortSignal): TrainError {
+  return new TrainError(ERR_TRAIN_CANCELLED, "cancelled", "training was cancelled", { cause: signal.reason });
+}
+
+/**
+ * Trains a model on `data`. The returned model went through the artifact parser and its validation
+ * (`ClassifierModel.fromBytes`), exactly as a stored one would. The same data, options and seed give
+ * byte-identical artifacts whatever `threads` is. Rejects with {@link TrainError}: ERR_TRAIN_INVALID
+ * for bad data or options, ERR_TRAIN_CANCELLED when `hooks.signal` aborts; an error thrown by
+ * `onProgress` stops training and rejects the promise with that error.
+ */
+export async function train(
+  data: TrainDataset,
+  options: TrainOptions = {},
+  hooks: TrainHooks = {},
+): Promise<ClassifierModel> {
+  const resolved = resolveTrainOptions(options);
+  const { onProgress, signal } = hooks;
+  if (signal?.aborted) throw cancelled(signal);
+  const native = loadAddon() as unknown as NativeTrain;
+  let handle: ReturnType<NativeTrain["train"]>;
+  try {
+    handle = native.train(
+      data.x,
+      data.y,
+      data.nRows,
+      data.nFeatures,
+      {
+        ...resolved,
+        threads: options.threads ?? 0,
+        featureNames: data.featureNames,
+        paramsJson: JSON.stringify(resolved),
+      },
+      onProgress,
+    );
+  } catch (error) {
+    throw asTrainError(error);
+  }
+  const onAbort = () => handle.cancel();
+  signal?.addEventListener("abort", onAbort, { once: true });
+  let bytes: Uint8Array;
+  try {
+    bytes = await handle.promise;
+  } catch (error) {
+    const e = asTrainError(error);
+    if (e instanceof TrainError && e.code === ERR_TRAIN_CANCELLED && signal?.aborted) throw cancelled(signal);
+    throw e;
+  } finally {
+    signal?.removeEventListener("abort", onAbort);
+  }
+  return ClassifierModel.fromBytes(bytes);
+}
