@@ -1,0 +1,39 @@
+// How the CLI reports failure: one line on stderr, `error: CODE: message`, and a distinct exit code.
+
+/** Process exit codes of every `mlops` command. */
+export const EXIT = Object.freeze({
+  ok: 0,
+  /** The operation failed (store, service, data or training error). */
+  failure: 1,
+  /** Bad flags or arguments (commander's parse errors and our own usage checks). */
+  usage: 2,
+  /** Cancelled with Ctrl-C (128 + SIGINT). */
+  interrupted: 130,
+});
+
+/** A failure the CLI itself detects, carrying a stable code like the store's and services'. */
+export class CliError extends Error {
+  override readonly name = "CliError";
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly exitCode: number = EXIT.failure,
+  ) {
+    super(message);
+  }
+}
+
+/** The stable code of any error that has one: StoreError, ServiceError, DataError, Node's ENOENT… */
+export function errorCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && code !== "" ? code : undefined;
+}
+
+/** `error: NOT_FOUND: registered model "x" not found` — without repeating a code the message starts with. */
+export function formatError(error: unknown): string {
+  const code = errorCode(error);
+  let message = error instanceof Error ? error.message : String(error);
+  if (code !== undefined && message.startsWith(`${code}: `)) message = message.slice(code.length + 2);
+  message = message.replace(/\s*\n\s*/g, " ").trim();
+  return code === undefined ? `error: ${message}` : `error: ${code}: ${message}`;
+}

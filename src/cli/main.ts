@@ -1,0 +1,65 @@
+// The `mlops` command line: bin/mlops.js calls run(process.argv).
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Command, CommanderError } from "commander";
+import { CLI_LOG_LEVEL } from "./context.js";
+import { CliError, EXIT, errorCode, formatError } from "./errors.js";
+import { registerModels } from "./models.js";
+import { registerRuns } from "./runs.js";
+import { registerServe } from "./serve.js";
+import { registerTrain } from "./train.js";
+
+function packageVersion(): string {
+  try {
+    // src/cli or dist/cli → the package root.
+    const path = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "package.json");
+    return (JSON.parse(readFileSync(path, "utf8")) as { version: string }).version;
+  } catch {
+    return "0.0.0";
+  }
+}
+
+/** The whole program; exported so tests and docs can inspect the commands without running them. */
+export function buildProgram(): Command {
+  const program = new Command("mlops")
+    .description("train, track, register and serve tabular classifiers")
+    // Short flag only: a global `--version` would swallow `models describe --version <n>`.
+    .version(packageVersion(), "-V", "output the version number (also `mlops --version`)")
+    .option("--data-dir <dir>", "registry, tracking and artifacts (env MLOPS_DATA_DIR, default ./.mlops)")
+    .option(
+      "--log-level <level>",
+      `pino level (env MLOPS_LOG_LEVEL; default ${CLI_LOG_LEVEL} for data commands, info for serve)`,
+    )
+    .showHelpAfterError("(add --help for usage)")
+    // Errors become exceptions so run() decides the exit code; subcommands inherit this when created.
+    .exitOverride();
+  registerTrain(program);
+  registerServe(program);
+  registerModels(program);
+  registerRuns(program);
+  return program;
+}
+
+/**
+ * Parses `argv` (process.argv form: node, script, args…) and runs the command. Sets
+ * process.exitCode rather than exiting, so output is flushed and long-running commands
+ * (serve) keep the process alive: 0 ok, 1 failure, 2 usage error, 130 cancelled.
+ */
+export async function run(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  // `mlops --version` on its own still works.
+  const args = argv.length === 3 && argv[2] === "--version" ? [...argv.slice(0, 2), "-V"] : argv;
+  try {
+    await program.parseAsync(args);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Commander already printed the message (or the help/version it was asked for).
+      process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+      return;
+    }
+    process.stderr.write(`${formatError(error)}\n`);
+    process.exitCode = error instanceof CliError ? error.exitCode : EXIT.failure;
+    if (errorCode(error) === undefined && process.env.MLOPS_DEBUG) console.error(error);
+  }
+}

@@ -1,0 +1,64 @@
+// Flag and argument parsers. A bad value is a usage error: commander prints it and we exit 2.
+import { InvalidArgumentError } from "commander";
+import { RunStatus } from "../gen/mlops/v1/tracking_pb.js";
+import { STAGES, type Stage } from "../store/index.js";
+
+export { InvalidArgumentError };
+
+export function integer(min: number, max = Number.MAX_SAFE_INTEGER): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (value.trim() === "" || !Number.isSafeInteger(n) || n < min || n > max) {
+      const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `in [${min}, ${max}]`;
+      throw new InvalidArgumentError(`expected an integer ${range}`);
+    }
+    return n;
+  };
+}
+
+/** A finite number; `open` excludes the bounds. */
+export function number(min = -Infinity, max = Infinity, open = false): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    const inside = open ? n > min && n < max : n >= min && n <= max;
+    if (value.trim() === "" || !Number.isFinite(n) || !inside) {
+      const range = `${open ? "(" : "["}${min}, ${max}${open ? ")" : "]"}`;
+      throw new InvalidArgumentError(`expected a number in ${range}`);
+    }
+    return n;
+  };
+}
+
+/** A model version: `3` or `v3`. */
+export function version(value: string): number {
+  const n = Number(value.replace(/^[vV]/, ""));
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError("expected a version number >= 1");
+  return n;
+}
+
+/** A stage in any case (`production`), returned as the store spells it (`Production`). */
+export function stage(value: string): Stage {
+  const found = STAGES.find((s) => s.toLowerCase() === value.trim().toLowerCase());
+  if (!found) throw new InvalidArgumentError(`expected one of ${STAGES.join(", ")} (any case)`);
+  return found;
+}
+
+const RUN_STATUSES: Record<string, RunStatus> = {
+  RUNNING: RunStatus.RUNNING,
+  FINISHED: RunStatus.FINISHED,
+  FAILED: RunStatus.FAILED,
+  KILLED: RunStatus.KILLED,
+};
+
+/** A run status in any case; repeatable and comma-separated (`--status failed,killed`). */
+export function runStatuses(value: string, previous: RunStatus[] = []): RunStatus[] {
+  const out = [...previous];
+  for (const part of value.split(",")) {
+    const status = RUN_STATUSES[part.trim().toUpperCase()];
+    if (status === undefined) {
+      throw new InvalidArgumentError(`expected ${Object.keys(RUN_STATUSES).join(", ")} (any case)`);
+    }
+    if (!out.includes(status)) out.push(status);
+  }
+  return out;
+}
