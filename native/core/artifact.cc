@@ -1,6 +1,7 @@
 // Serialize and parse the model artifact. Byte layout: docs/model-format.md.
 #include "core/artifact.h"
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 
@@ -40,6 +41,7 @@ void WriteTree(Writer& w, const Tree& t) {
 Tree ReadTree(Reader& r, const Model& m, uint64_t& total_nodes) {
   Tree t;
   const uint32_t n = r.U32("tree node count");
+  if (n == 0) Fail("empty_tree", "a tree has no nodes");
   if (n > limits::kMaxNodesPerTree) Fail("limit_exceeded", "tree node count exceeds the limit");
   total_nodes += n;
   if (total_nodes > limits::kMaxTotalNodes) Fail("limit_exceeded", "total node count exceeds the limit");
@@ -182,10 +184,12 @@ Model ParseModel(const uint8_t* data, size_t size) {
     ReadDoubles(r, m.base_score, m.n_outputs, "base_score");
     const uint32_t n_trees = r.U32("tree count");
     if (n_trees > limits::kMaxTrees) Fail("limit_exceeded", "tree count exceeds the limit");
-    // A tree takes at least 8 header bytes plus one node; checking that first
-    // stops a hostile count from reserving memory the data cannot back.
-    r.Need(n_trees, 8 + kNodeBytes + 8ull * m.leaf_width, "trees");
-    m.trees.reserve(n_trees);
+    r.Need(n_trees, 8, "trees");
+    // Every tree that reads successfully holds at least one node, so reserve
+    // no more trees than the remaining bytes could back: a hostile count
+    // cannot make us allocate far beyond the artifact's size.
+    const uint64_t min_tree_bytes = 8 + kNodeBytes + 8ull * m.leaf_width;
+    m.trees.reserve(std::min<uint64_t>(n_trees, r.remaining() / min_tree_bytes));
     uint64_t total_nodes = 0;
     for (uint32_t i = 0; i < n_trees; ++i) m.trees.push_back(ReadTree(r, m, total_nodes));
   }

@@ -1,0 +1,352 @@
+// The `Model` class exported to JS: a loaded, validated, compiled model.
+//
+//   Model.load(bytes: Uint8Array): Model
+//   model.serialize(): Uint8Array
+//   model.predict(rows: Float64Array, nRows: number, out?: Float64Array): Float64Array
+//   model.predictAsync(rows: Float64Array, nRows: number, threads?: number): Promise<Float64Array>
+//   model.info(): {family, familyId, nFeatures, nClasses, nOutputs, nTrees, nNodes, featureNames, paramsJson}
+//   model.dispose(): void
+//
+// Errors carry a stable `.code`: ERR_INVALID_ARG, ERR_SHAPE, ERR_MODEL_FORMAT
+// (with `.reason`, the FormatError code), ERR_MODEL_DISPOSED, ERR_INTERNAL.
+//
+// Ownership: each JS Model holds a shared_ptr<const Loaded>. dispose() drops
+// the JS object's share; an in-flight predictAsync holds its own share, so the
+// model outlives the call that uses it. Loaded is immutable after
+// construction, so any number of threads may score with it at once.
+#include <napi.h>
+
+#include <cmath>
+#include <cstring>
+#include <exception>
+#include <memory>
+#include <new>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/artifact.h"
+#include "core/model.h"
+#include "core/scorer.h"
+
+namespace mlops::addon {
+namespace {
+
+constexpr double kMaxSafeInteger = 9007199254740991.0;  // 2^53 - 1
+constexpr uint32_t kMaxThreads = 256;
+
+struct Loaded {
+  Model model;
+  Scorer scorer;  // built from `model`, declared after it
+  int64_t native_bytes;
+  size_t n_nodes = 0;
+
+  explicit Loaded(Model m) : model(std::move(m)), scorer(model), native_bytes(0) {
+    uint64_t bytes = sizeof(Loaded) + 8 * (model.coef.size() + model.intercept.size());
+    for (const Tree& t : model.trees) {
+      n_nodes += t.size();
+      // Canonical arrays plus the compiled copy (about as large again).
+      bytes += 2 * (t.size() * (4 + 4 + 4 + 8 + 1) + 8 * t.value.size());
+    }
+    native_bytes = static_cast<int64_t>(bytes);
+  }
+};
+
+[[noreturn]] void Throw(Napi::Error err, const char* code, const char* reason = nullptr) {
+  err.Set("code", Napi::String::New(err.Env(), code));
+  if (reason != nullptr) err.Set("reason", Napi::String::New(err.Env(), reason));
+  throw err;
+}
+
+[[noreturn]] void ThrowInvalid(Napi::Env env, const std::string& message) {
+  Throw(Napi::TypeError::New(env, message), "ERR_INVALID_ARG");
+}
+
+[[noreturn]] void ThrowShape(Napi::Env env, const std::string& message) {
+  Throw(Napi::RangeError::New(env, message), "ERR_SHAPE");
+}
+
+// Converts whatever the core threw. FormatError becomes ERR_MODEL_FORMAT;
+// anything else (allocation failure) is ERR_INTERNAL.
+[[noreturn]] void ThrowCore(Napi::Env env) {
+  try {
+    throw;
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const FormatError& e) {
+    Throw(Napi::Error::New(env, e.what()), "ERR_MODEL_FORMAT", e.code().c_str());
+  } catch (const std::bad_alloc&) {
+    Throw(Napi::Error::New(env, "out of memory"), "ERR_INTERNAL");
+  } catch (const std::exception& e) {
+    Throw(Napi::Error::New(env, e.what()), "ERR_INTERNAL");
+  }
+}
+
+Napi::Float64Array ArgFloat64Array(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  const Napi::Value v = info[i];
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) {
+    ThrowInvalid(info.Env(), std::string(name) + " must be a Float64Array");
+  }
+  return v.As<Napi::Float64Array>();
+}
+
+size_t ArgCount(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  const Napi::Value v = info[i];
+  if (!v.IsNumber()) ThrowInvalid(info.Env(), std::string(name) + " must be a number");
+  const double d = v.As<Napi::Number>().DoubleValue();
+  if (!(d >= 0 && d <= kMaxSafeInteger) || std::floor(d) != d) {
+    ThrowInvalid(info.Env(), std::string(name) + " must be a non-negative integer");
+  }
+  return static_cast<size_t>(d);
+}
+
+// Checks rows.length == nRows * nFeatures; returns nRows * nClasses.
+size_t CheckShape(Napi::Env env, const Loaded& l, const Napi::Float64Array& rows, size_t n_rows) {
+  const size_t nf = l.model.n_features, nc = l.model.n_classes;
+  // n_rows < 2^53 and nf <= 1e6, but size_t products can still overflow.
+  if (n_rows != 0 && (n_rows > SIZE_MAX / nf || n_rows > SIZE_MAX / nc)) {
+    ThrowShape(env, "nRows is too large");
+  }
+  const size_t expected = n_rows * nf;
+  if (rows.ElementLength() != expected) {
+    ThrowShape(env, "rows has " + std::to_string(rows.ElementLength()) + " values, expected nRows × nFeatures = " +
+                        std::to_string(n_rows) + " × " + std::to_string(nf) + " = " + std::to_string(expected));
+  }
+  return n_rows * nc;
+}
+
+bool Overlap(const void* a, size_t a_bytes, const void* b, size_t b_bytes) {
+  const auto pa = reinterpret_cast<uintptr_t>(a), pb = reinterpret_cast<uintptr_t>(b);
+  return a_bytes != 0 && b_bytes != 0 && pa < pb + b_bytes && pb < pa + a_bytes;
+}
+
+const char* FamilyName(Family f) {
+  switch (f) {
+    case Family::kGbdt:
+      return "gbdt";
+    case Family::kRandomForest:
+      return "random_forest";
+    case Family::kLogistic:
+      return "logistic";
+  }
+  return "unknown";
+}
+
+// predictAsync's worker. It owns a copy of the input rows, so the caller may
+// reuse, modify, transfer or detach its buffer while the call is in flight,
+// and the output array is created here and not visible to JS until resolve.
+class PredictWorker : public Napi::AsyncWorker {
+ public:
+  PredictWorker(Napi::Env env, std::shared_ptr<const Loaded> loaded, std::vector<double> rows, size_t n_rows,
+                unsigned threads, Napi::Float64Array out)
+      : Napi::AsyncWorker(env, "mlops:predictAsync"),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        loaded_(std::move(loaded)),
+        rows_(std::move(rows)),
+        n_rows_(n_rows),
+        threads_(threads),
+        out_ref_(Napi::Persistent(out)),
+        out_(out.Data()) {}
+
+  Napi::Promise Promise() const { return deferred_.Promise(); }
+
+ protected:
+  void Execute() override {
+    try {
+      PredictParallel(loaded_->scorer, rows_.data(), n_rows_, out_, threads_);
+    } catch (const std::exception& e) {
+      SetError(e.what());
+    }
+  }
+
+  void OnOK() override { deferred_.Resolve(out_ref_.Value()); }
+
+  void OnError(const Napi::Error& e) override {
+    Napi::Error err = Napi::Error::New(Env(), e.Message());
+    err.Set("code", Napi::String::New(Env(), "ERR_INTERNAL"));
+    deferred_.Reject(err.Value());
+  }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  std::shared_ptr<const Loaded> loaded_;
+  std::vector<double> rows_;
+  size_t n_rows_;
+  unsigned threads_;
+  Napi::Reference<Napi::Float64Array> out_ref_;  // keeps the output buffer alive
+  double* out_;
+};
+
+// Per-env class data: the constructor, and the model being handed to it by
+// Model.load (the constructor refuses to run without one, so `new Model()`
+// from JS fails cleanly). Freed by an env cleanup hook.
+struct ClassData {
+  Napi::FunctionReference ctor;
+  std::shared_ptr<const Loaded> pending;
+};
+
+class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
+ public:
+  static Napi::Function Define(Napi::Env env, ClassData* cls) {
+    return DefineClass(env, "Model",
+                       {
+                           StaticMethod("load", &ModelWrap::Load, napi_default, cls),
+                           InstanceMethod("serialize", &ModelWrap::Serialize),
+                           InstanceMethod("predict", &ModelWrap::Predict),
+                           InstanceMethod("predictAsync", &ModelWrap::PredictAsync),
+                           InstanceMethod("info", &ModelWrap::Info),
+                           InstanceMethod("dispose", &ModelWrap::Dispose),
+                       },
+                       cls);
+  }
+
+  explicit ModelWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ModelWrap>(info) {
+    auto* cls = static_cast<ClassData*>(info.Data());
+    if (cls == nullptr || !cls->pending) ThrowInvalid(info.Env(), "use Model.load(bytes) to create a Model");
+    loaded_ = std::move(cls->pending);
+    Napi::MemoryManagement::AdjustExternalMemory(info.Env(), loaded_->native_bytes);
+  }
+
+  void Finalize(Napi::Env env) override { Release(env); }
+
+ private:
+  static Napi::Value Load(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    auto* cls = static_cast<ClassData*>(info.Data());
+    const Napi::Value v = info[0];
+    if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+      ThrowInvalid(env, "bytes must be a Uint8Array");
+    }
+    const auto bytes = v.As<Napi::Uint8Array>();
+    std::shared_ptr<const Loaded> loaded;
+    try {
+      // Parsing reads the JS buffer in place; nothing else runs meanwhile.
+      loaded = std::make_shared<const Loaded>(ParseModel(bytes.Data(), bytes.ElementLength()));
+    } catch (...) {
+      ThrowCore(env);
+    }
+    cls->pending = std::move(loaded);
+    Napi::Object obj;
+    try {
+      obj = cls->ctor.New({});
+    } catch (...) {
+      cls->pending.reset();
+      throw;
+    }
+    return obj;
+  }
+
+  const Loaded& Live(Napi::Env env) const {
+    if (!loaded_) Throw(Napi::Error::New(env, "model has been disposed"), "ERR_MODEL_DISPOSED");
+    return *loaded_;
+  }
+
+  Napi::Value Serialize(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    const Loaded& l = Live(env);
+    std::vector<uint8_t> bytes;
+    try {
+      bytes = SerializeModel(l.model);
+    } catch (...) {
+      ThrowCore(env);
+    }
+    auto out = Napi::Uint8Array::New(env, bytes.size());
+    if (!bytes.empty()) std::memcpy(out.Data(), bytes.data(), bytes.size());
+    return out;
+  }
+
+  Napi::Value Predict(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    const Loaded& l = Live(env);
+    const Napi::Float64Array rows = ArgFloat64Array(info, 0, "rows");
+    const size_t n_rows = ArgCount(info, 1, "nRows");
+    const size_t n_out = CheckShape(env, l, rows, n_rows);
+    Napi::Float64Array out;
+    if (info.Length() > 2 && !info[2].IsUndefined()) {
+      out = ArgFloat64Array(info, 2, "out");
+      if (out.ElementLength() != n_out) {
+        ThrowShape(env, "out has " + std::to_string(out.ElementLength()) +
+                            " values, expected nRows × nClasses = " + std::to_string(n_out));
+      }
+      if (Overlap(rows.Data(), rows.ByteLength(), out.Data(), out.ByteLength())) {
+        ThrowInvalid(env, "out must not share memory with rows");
+      }
+    } else {
+      out = Napi::Float64Array::New(env, n_out);
+    }
+    if (n_rows != 0) {
+      try {
+        l.scorer.Predict(rows.Data(), n_rows, out.Data());
+      } catch (...) {
+        ThrowCore(env);
+      }
+    }
+    return out;
+  }
+
+  Napi::Value PredictAsync(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Live(env);
+    const Napi::Float64Array rows = ArgFloat64Array(info, 0, "rows");
+    const size_t n_rows = ArgCount(info, 1, "nRows");
+    unsigned threads = 1;
+    if (info.Length() > 2 && !info[2].IsUndefined()) {
+      const size_t t = ArgCount(info, 2, "threads");
+      if (t < 1 || t > kMaxThreads) ThrowInvalid(env, "threads must be an integer in [1, 256]");
+      threads = static_cast<unsigned>(t);
+    }
+    const size_t n_out = CheckShape(env, *loaded_, rows, n_rows);
+    std::vector<double> copy;
+    try {
+      copy.assign(rows.Data(), rows.Data() + rows.ElementLength());
+    } catch (...) {
+      ThrowCore(env);
+    }
+    auto* worker = new PredictWorker(env, loaded_, std::move(copy), n_rows, threads, Napi::Float64Array::New(env, n_out));
+    Napi::Promise promise = worker->Promise();
+    worker->Queue();  // the worker deletes itself after OnOK/OnError
+    return promise;
+  }
+
+  Napi::Value Info(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    const Model& m = Live(env).model;
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("family", FamilyName(m.family));
+    o.Set("familyId", static_cast<uint32_t>(m.family));
+    o.Set("nFeatures", m.n_features);
+    o.Set("nClasses", m.n_classes);
+    o.Set("nOutputs", m.n_outputs);
+    o.Set("nTrees", static_cast<double>(m.trees.size()));
+    o.Set("nNodes", static_cast<double>(loaded_->n_nodes));
+    Napi::Array names = Napi::Array::New(env, m.feature_names.size());
+    for (uint32_t i = 0; i < m.feature_names.size(); ++i) names.Set(i, m.feature_names[i]);
+    o.Set("featureNames", names);
+    o.Set("paramsJson", m.params_json);
+    return o;
+  }
+
+  // Idempotent: a second dispose() is a no-op.
+  void Dispose(const Napi::CallbackInfo& info) { Release(info.Env()); }
+
+  void Release(Napi::Env env) {
+    if (!loaded_) return;
+    Napi::MemoryManagement::AdjustExternalMemory(env, -loaded_->native_bytes);
+    loaded_.reset();
+  }
+
+  std::shared_ptr<const Loaded> loaded_;
+};
+
+}  // namespace
+
+Napi::Object InitModel(Napi::Env env, Napi::Object exports) {
+  auto* cls = new ClassData();
+  env.AddCleanupHook([cls] { delete cls; });
+  Napi::Function ctor = ModelWrap::Define(env, cls);
+  cls->ctor = Napi::Persistent(ctor);
+  exports.Set("Model", ctor);
+  return exports;
+}
+
+}  // namespace mlops::addon

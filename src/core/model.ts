@@ -1,0 +1,119 @@
+/**
+ * A loaded classifier: the TypeScript face of the native Model (native/addon/model-wrap.cc).
+ * Rows go in as one row-major Float64Array (`nRows × nFeatures`) and probabilities come out as one
+ * Float64Array (`nRows × nClasses`); no per-row objects are made anywhere.
+ */
+import { availableParallelism } from "node:os";
+import { CoreError, loadAddon, type NativeModel, type NativeModelInfo, toCoreError } from "./native.js";
+
+export { CoreError, type CoreErrorCode, toCoreError } from "./native.js";
+
+export type ModelFamilyName = NativeModelInfo["family"];
+
+/** What a model is, as stored in its artifact. */
+export interface ModelInfo {
+  readonly family: ModelFamilyName;
+  /** mlops::Family as a number (1 gbdt, 2 random_forest, 3 logistic), equal to the proto's ModelFamily. */
+  readonly familyId: number;
+  readonly nFeatures: number;
+  readonly nClasses: number;
+  /** Margins per row before the post transform (1 for binary GBDT/logistic, else nClasses). */
+  readonly nOutputs: number;
+  /** 0 for logistic models. */
+  readonly nTrees: number;
+  readonly nNodes: number;
+  /** Empty when the artifact stores none, else one name per feature. */
+  readonly featureNames: readonly string[];
+  /** Training parameters as stored by the trainer (opaque JSON text, possibly empty). */
+  readonly paramsJson: string;
+}
+
+export interface PredictAsyncOptions {
+  /**
+   * Threads the batch is split across. Default `os.availableParallelism()`. The core never gives a
+   * thread fewer than 1024 rows, so small batches use fewer threads than asked. Results are
+   * bit-identical for every thread count.
+   */
+  threads?: number;
+}
+
+function call<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    throw toCoreError(error);
+  }
+}
+
+/**
+ * A validated, compiled model. Create one with {@link ClassifierModel.fromBytes}. Scoring calls are
+ * safe to overlap (async calls run off the JS thread on an immutable snapshot); `dispose()` frees the
+ * native memory early instead of waiting for GC, and an async call already running finishes first.
+ */
+export class ClassifierModel {
+  readonly info: ModelInfo;
+  #native: NativeModel;
+
+  private constructor(native: NativeModel) {
+    this.#native = native;
+    const info = call(() => native.info());
+    this.info = Object.freeze({ ...info, featureNames: Object.freeze([...info.featureNames]) });
+  }
+
+  /**
+   * Parses, validates and compiles an artifact (docs/model-format.md). Throws a CoreError with code
+   * `ERR_MODEL_FORMAT` and the failed check as `reason` when the bytes are not a valid model.
+   */
+  static fromBytes(bytes: Uint8Array): ClassifierModel {
+    if (!(bytes instanceof Uint8Array)) {
+      throw new CoreError("ERR_INVALID_ARG", "bytes must be a Uint8Array");
+    }
+    const { Model } = loadAddon();
+    return new ClassifierModel(call(() => Model.load(bytes)));
+  }
+
+  get nFeatures(): number {
+    return this.info.nFeatures;
+  }
+
+  get nClasses(): number {
+    return this.info.nClasses;
+  }
+
+  /** The artifact bytes; `fromBytes(toBytes())` scores identically. */
+  toBytes(): Uint8Array {
+    return call(() => this.#native.serialize());
+  }
+
+  /**
+   * Class probabilities on the calling thread. `rows.length` must be `nRows × nFeatures`
+   * (`ERR_SHAPE` otherwise). Pass `out` (exactly `nRows × nClasses` long, not sharing memory with
+   * `rows`) to reuse a buffer; it is filled and returned.
+   */
+  predictProba(rows: Float64Array, nRows: number, out?: Float64Array): Float64Array {
+    return call(() => this.#native.predict(rows, nRows, out));
+  }
+
+  /**
+   * Class probabilities computed off the JS thread, the rows split across threads. The rows are
+   * copied when the call starts, so the caller may reuse `rows` immediately.
+   */
+  async predictProbaAsync(
+    rows: Float64Array,
+    nRows: number,
+    options: PredictAsyncOptions = {},
+  ): Promise<Float64Array> {
+    const threads = options.threads ?? availableParallelism();
+    const pending = call(() => this.#native.predictAsync(rows, nRows, threads));
+    try {
+      return await pending;
+    } catch (error) {
+      throw toCoreError(error);
+    }
+  }
+
+  /** Frees the native model. Idempotent; any later scoring or toBytes() throws `ERR_MODEL_DISPOSED`. */
+  dispose(): void {
+    this.#native.dispose();
+  }
+}

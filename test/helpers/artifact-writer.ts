@@ -1,0 +1,208 @@
+/**
+ * Writes the artifact format straight from docs/model-format.md, independently of the C++ writer, so
+ * that tests check the document as much as the code. It does not validate: tests use it to build
+ * hostile artifacts on purpose, then patch fields and reseal the checksum.
+ */
+import type { ModelSpec } from "../../src/core/reference-scorer.js";
+
+export const MAGIC = "MLOPSMDL";
+export const FORMAT_VERSION = 1;
+
+export const FAMILY = { gbdt: 1, random_forest: 2, logistic: 3 } as const;
+export const AGGREGATION = { sum: 0, mean: 1 } as const;
+export const POST_TRANSFORM = { identity: 0, sigmoid: 1, softmax: 2 } as const;
+export const DECISION = { less: 0, less_equal: 1 } as const;
+
+/** Fixed header offsets (bytes). */
+export const OFFSET = {
+  version: 8,
+  flags: 12,
+  totalSize: 16,
+  family: 24,
+  nFeatures: 28,
+  nClasses: 32,
+  nOutputs: 36,
+  leafWidth: 40,
+  aggregation: 44,
+  postTransform: 48,
+  decision: 52,
+  nFeatureNames: 56,
+  featureNames: 60,
+} as const;
+
+/** Where the variable-length sections of one artifact start. */
+export interface ArtifactLayout {
+  paramsLength: number;
+  /** base_score (trees) or intercept (logistic). */
+  margins: number;
+  /** Logistic only. */
+  coef?: number;
+  /** Tree families only. */
+  nTrees?: number;
+  /** Per tree: offsets of its node count and of each parallel array. */
+  trees: {
+    nNodes: number;
+    outputIndex: number;
+    left: number;
+    right: number;
+    feature: number;
+    threshold: number;
+    defaultLeft: number;
+    value: number;
+  }[];
+  checksum: number;
+}
+
+const CRC_TABLE = (() => {
+  const table = new Uint32Array(256);
+  for (let i = 0; i < 256; i++) {
+    let c = i;
+    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
+    table[i] = c >>> 0;
+  }
+  return table;
+})();
+
+/** CRC-32C (Castagnoli), the artifact's trailing checksum. */
+export function crc32c(bytes: Uint8Array, end = bytes.length): number {
+  let c = 0xffffffff;
+  for (let i = 0; i < end; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+class ByteSink {
+  private buf = new Uint8Array(1024);
+  private view = new DataView(this.buf.buffer);
+  length = 0;
+
+  private reserve(n: number): void {
+    if (this.length + n <= this.buf.length) return;
+    const next = new Uint8Array(Math.max(this.buf.length * 2, this.length + n));
+    next.set(this.buf.subarray(0, this.length));
+    this.buf = next;
+    this.view = new DataView(next.buffer);
+  }
+  u8(v: number): void {
+    this.reserve(1);
+    this.view.setUint8(this.length, v);
+    this.length += 1;
+  }
+  u32(v: number): void {
+    this.reserve(4);
+    this.view.setUint32(this.length, v >>> 0, true);
+    this.length += 4;
+  }
+  i32(v: number): void {
+    this.reserve(4);
+    this.view.setInt32(this.length, v, true);
+    this.length += 4;
+  }
+  u64(v: number): void {
+    this.reserve(8);
+    this.view.setBigUint64(this.length, BigInt(v), true);
+    this.length += 8;
+  }
+  f64(v: number): void {
+    this.reserve(8);
+    this.view.setFloat64(this.length, v, true);
+    this.length += 8;
+  }
+  bytes(b: Uint8Array): void {
+    this.reserve(b.length);
+    this.buf.set(b, this.length);
+    this.length += b.length;
+  }
+  result(): Uint8Array {
+    return this.buf.slice(0, this.length);
+  }
+}
+
+/** Serializes `spec` as the documented layout, with a correct total size and checksum. */
+export function writeArtifactWithLayout(spec: ModelSpec): { bytes: Uint8Array; layout: ArtifactLayout } {
+  const w = new ByteSink();
+  const enc = new TextEncoder();
+  w.bytes(enc.encode(MAGIC));
+  w.u32(FORMAT_VERSION);
+  w.u32(0); // flags
+  w.u64(0); // total size, patched below
+  w.u32(FAMILY[spec.family]);
+  w.u32(spec.nFeatures);
+  w.u32(spec.nClasses);
+  w.u32(spec.nOutputs);
+  w.u32(spec.leafWidth);
+  w.u32(AGGREGATION[spec.aggregation]);
+  w.u32(POST_TRANSFORM[spec.postTransform]);
+  w.u32(DECISION[spec.decision]);
+  w.u32(spec.featureNames.length);
+  for (const name of spec.featureNames) {
+    const b = enc.encode(name);
+    w.u32(b.length);
+    w.bytes(b);
+  }
+  const paramsLength = w.length;
+  const params = enc.encode(spec.paramsJson);
+  w.u32(params.length);
+  w.bytes(params);
+
+  const layout: ArtifactLayout = { paramsLength, margins: w.length, trees: [], checksum: 0 };
+  if (spec.family === "logistic") {
+    for (let k = 0; k < spec.intercept.length; k++) w.f64(spec.intercept[k]);
+    layout.coef = w.length;
+    for (let k = 0; k < spec.coef.length; k++) w.f64(spec.coef[k]);
+  } else {
+    for (let k = 0; k < spec.baseScore.length; k++) w.f64(spec.baseScore[k]);
+    layout.nTrees = w.length;
+    w.u32(spec.trees.length);
+    for (const t of spec.trees) {
+      const n = t.left.length;
+      const at = { nNodes: w.length, outputIndex: w.length + 4 } as ArtifactLayout["trees"][number];
+      w.u32(n);
+      w.u32(t.outputIndex);
+      at.left = w.length;
+      for (let i = 0; i < n; i++) w.i32(t.left[i]);
+      at.right = w.length;
+      for (let i = 0; i < n; i++) w.i32(t.right[i]);
+      at.feature = w.length;
+      for (let i = 0; i < n; i++) w.i32(t.feature[i]);
+      at.threshold = w.length;
+      for (let i = 0; i < n; i++) w.f64(t.threshold[i]);
+      at.defaultLeft = w.length;
+      for (let i = 0; i < n; i++) w.u8(t.defaultLeft[i]);
+      at.value = w.length;
+      for (let i = 0; i < t.value.length; i++) w.f64(t.value[i]);
+      layout.trees.push(at);
+    }
+  }
+  layout.checksum = w.length;
+  w.u32(0);
+  const bytes = w.result();
+  return { bytes: resealArtifact(bytes), layout };
+}
+
+export function writeArtifact(spec: ModelSpec): Uint8Array {
+  return writeArtifactWithLayout(spec).bytes;
+}
+
+/** Rewrites total_size and the trailing checksum in place (after a test patched some field). */
+export function resealArtifact(bytes: Uint8Array): Uint8Array {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  view.setBigUint64(OFFSET.totalSize, BigInt(bytes.length), true);
+  view.setUint32(bytes.length - 4, crc32c(bytes, bytes.length - 4), true);
+  return bytes;
+}
+
+/** A copy of `bytes` with one field overwritten, resealed so only that field is wrong. */
+export function patched(
+  bytes: Uint8Array,
+  at: number,
+  kind: "u32" | "i32" | "f64" | "u8",
+  value: number,
+): Uint8Array {
+  const copy = bytes.slice();
+  const view = new DataView(copy.buffer);
+  if (kind === "u32") view.setUint32(at, value >>> 0, true);
+  else if (kind === "i32") view.setInt32(at, value, true);
+  else if (kind === "f64") view.setFloat64(at, value, true);
+  else view.setUint8(at, value);
+  return resealArtifact(copy);
+}
