@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/artifact-limits.h"
+#include "core/artifact-validate.h"
 #include "core/artifact.h"
 
 namespace mlops {
@@ -66,7 +67,9 @@ void CheckFinite(const std::vector<double>& v, const std::string& what) {
   }
 }
 
-void ValidateHeader(const Model& m) {
+}  // namespace
+
+void ValidateModelHeader(const Model& m) {
   if (!KnownFamily(m.family)) Fail("unknown_family", "unknown model family " + std::to_string(uint32_t(m.family)));
   if (!KnownAggregation(m.aggregation)) {
     Fail("unknown_aggregation", "unknown aggregation " + std::to_string(uint32_t(m.aggregation)));
@@ -108,6 +111,8 @@ void ValidateHeader(const Model& m) {
   if (m.params_json.size() > limits::kMaxParamsBytes) Fail("limit_exceeded", "params_json too long");
   if (!ValidUtf8(m.params_json)) Fail("bad_string", "params_json is not valid UTF-8");
 }
+
+namespace {
 
 void ValidateTree(const Model& m, const Tree& t, size_t ti, std::vector<uint8_t>& seen,
                   std::vector<int32_t>& stack) {
@@ -213,7 +218,7 @@ void ValidateLinear(const Model& m) {
 }  // namespace
 
 void ValidateModel(const Model& model) {
-  ValidateHeader(model);
+  ValidateModelHeader(model);
   if (model.family == Family::kLogistic) {
     ValidateLinear(model);
   } else {

@@ -8,6 +8,7 @@
 #include "core/artifact-bytes.h"
 #include "core/artifact-crc32c.h"
 #include "core/artifact-limits.h"
+#include "core/artifact-validate.h"
 
 namespace mlops {
 namespace {
@@ -174,6 +175,7 @@ Model ParseModel(const uint8_t* data, size_t size) {
   const uint32_t params_len = r.U32("params length");
   if (params_len > limits::kMaxParamsBytes) Fail("limit_exceeded", "params_json too long");
   m.params_json = r.String(params_len, "params_json");
+  ValidateModelHeader(m);
 
   if (m.family == Family::kLogistic) {
     const uint64_t n_coef = uint64_t{m.n_outputs} * m.n_features;
