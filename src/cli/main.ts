@@ -2,13 +2,15 @@
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Command, CommanderError } from "commander";
+import { Command, CommanderError, Option } from "commander";
 import { CLI_LOG_LEVEL } from "./context.js";
 import { CliError, EXIT, errorCode, formatError } from "./errors.js";
 import { registerModels } from "./models.js";
 import { registerRuns } from "./runs.js";
 import { registerServe } from "./serve.js";
 import { registerTrain } from "./train.js";
+
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 
 function packageVersion(): string {
   try {
@@ -27,9 +29,11 @@ export function buildProgram(): Command {
     // Short flag only: a global `--version` would swallow `models describe --version <n>`.
     .version(packageVersion(), "-V", "output the version number (also `mlops --version`)")
     .option("--data-dir <dir>", "registry, tracking and artifacts (env MLOPS_DATA_DIR, default ./.mlops)")
-    .option(
-      "--log-level <level>",
-      `pino level (env MLOPS_LOG_LEVEL; default ${CLI_LOG_LEVEL} for data commands, info for serve)`,
+    .addOption(
+      new Option(
+        "--log-level <level>",
+        `pino level (env MLOPS_LOG_LEVEL; default ${CLI_LOG_LEVEL} for data commands, info for serve)`,
+      ).choices(LOG_LEVELS),
     )
     .showHelpAfterError("(add --help for usage)")
     // Errors become exceptions so run() decides the exit code; subcommands inherit this when created.

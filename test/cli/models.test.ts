@@ -51,27 +51,28 @@ interface VersionJson {
 }
 
 describe("mlops models", () => {
-  it("lists registered models as JSON with their latest versions", async () => {
-    const r = await cli("models", "list", "--json");
+  it("lists registered models: JSON with their latest versions, or an aligned table", async () => {
+    const [r, text] = await Promise.all([cli("models", "list", "--json"), cli("models", "list")]);
     expect(r.code, r.stderr).toBe(0);
     const body = json<{ registered_models: { name: string; latest_versions: VersionJson[] }[] }>(r);
     expect(body.registered_models.map((m) => m.name)).toEqual(["ml_classifier"]);
     const latest = body.registered_models[0].latest_versions;
     expect(latest.map((v) => [v.version, v.stage])).toEqual([["2", "STAGE_NONE"]]);
     expect(latest[0].metrics?.accuracy).toBeCloseTo(0.93);
-  });
 
-  it("prints an aligned table by default", async () => {
-    const r = await cli("models", "list");
-    expect(r.code, r.stderr).toBe(0);
-    const [header, row] = r.stdout.trimEnd().split("\n");
+    expect(text.code, text.stderr).toBe(0);
+    const [header, row] = text.stdout.trimEnd().split("\n");
     expect(header).toMatch(/^NAME\s+LATEST\s+PRODUCTION\s+STAGING\s+ALIASES\s+UPDATED$/);
     expect(row.split(/\s{2,}/).slice(0, 4)).toEqual(["ml_classifier", "v2", "-", "-"]);
     expect(row.indexOf("v2")).toBe(header.indexOf("LATEST"));
   });
 
   it("describes a model: every version with its run's metrics", async () => {
-    const r = await cli("models", "describe", "ml_classifier", "--json");
+    const [r, text, one] = await Promise.all([
+      cli("models", "describe", "ml_classifier", "--json"),
+      cli("models", "describe", "ml_classifier"),
+      cli("models", "describe", "ml_classifier", "--version", "1", "--json"),
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const body = json<{
       registered_model: { name: string; description: string };
@@ -84,21 +85,17 @@ describe("mlops models", () => {
     ]);
     expect(body.model_versions[0].metrics).toEqual({ accuracy: 0.81, roc_auc: expect.closeTo(0.86, 9) });
 
-    const text = await cli("models", "describe", "ml_classifier");
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toMatch(/^name:\s+ml_classifier$/m);
     expect(text.stdout).toMatch(/^VERSION\s+STAGE\s+ALIASES\s+ACCURACY\s+ROC_AUC\s+RUN\s+SHA256\s+CREATED$/m);
     expect(text.stdout).toMatch(
       new RegExp(`^\\s*1\\s+None\\s+-\\s+0\\.8100\\s+0\\.8600\\s+${runIds[0]}\\s`, "m"),
     );
-  });
-
-  it("describes one version with --version", async () => {
-    const r = await cli("models", "describe", "ml_classifier", "--version", "1", "--json");
-    expect(r.code, r.stderr).toBe(0);
-    const body = json<{ model_version: VersionJson }>(r);
-    expect(body.model_version).toMatchObject({ version: "1", run_id: runIds[0], stage: "STAGE_NONE" });
-    expect(body.model_version.metrics?.accuracy).toBe(0.81);
+    // --version: that version alone.
+    expect(one.code, one.stderr).toBe(0);
+    const single = json<{ model_version: VersionJson }>(one);
+    expect(single.model_version).toMatchObject({ version: "1", run_id: runIds[0], stage: "STAGE_NONE" });
+    expect(single.model_version.metrics?.accuracy).toBe(0.81);
   });
 
   it("promotes: Production archives the previous one by default, other stages only when asked", async () => {
@@ -143,11 +140,15 @@ describe("mlops models", () => {
     expect(r.code, r.stderr).toBe(0);
     r = await cli("models", "alias", "ml_classifier", "champion", "--delete");
     expect(errorCode(r.stderr)).toBe("NOT_FOUND");
+    const [neither, history, newest] = await Promise.all([
+      cli("models", "alias", "ml_classifier", "champion"),
+      cli("models", "history", "ml_classifier", "--json"),
+      cli("models", "history", "ml_classifier", "--limit", "1"),
+    ]);
     // Neither a version nor --delete: a usage error.
-    r = await cli("models", "alias", "ml_classifier", "champion");
-    expect(r.code).toBe(2);
+    expect(neither.code).toBe(2);
 
-    r = await cli("models", "history", "ml_classifier", "--json");
+    r = history;
     expect(r.code, r.stderr).toBe(0);
     const events = json<{ events: Record<string, string>[] }>(r).events;
     expect(events.map((e) => e.type)).toEqual([
@@ -163,32 +164,32 @@ describe("mlops models", () => {
     for (const e of events) expect(e.actor).toMatch(/^cli:./);
     expect(events.find((e) => e.comment)?.comment).toBe("better auc");
 
-    const text = await cli("models", "history", "ml_classifier", "--limit", "1");
-    const lines = text.stdout.trimEnd().split("\n");
+    const lines = newest.stdout.trimEnd().split("\n");
     expect(lines).toHaveLength(2);
     expect(lines[1]).toMatch(/v1\s+alias deleted\s+@champion: v1 → -\s+cli:/);
   });
 
   it("fails with NOT_FOUND for an unknown model and exits 2 on a bad stage or version", async () => {
-    for (const args of [
+    const notFound = [
       ["models", "describe", "nope"],
       ["models", "history", "nope"],
       ["models", "promote", "nope", "1", "Production"],
       ["models", "describe", "ml_classifier", "--version", "9"],
-    ]) {
-      const r = await cli(...args);
-      expect(r.code, args.join(" ")).toBe(1);
-      expect(errorCode(r.stderr), r.stderr).toBe("NOT_FOUND");
-      expect(r.stderr.trim().split("\n")).toHaveLength(1);
-    }
-    for (const args of [
+    ];
+    const usage = [
       ["models", "promote", "ml_classifier", "1", "Live"],
       ["models", "promote", "ml_classifier", "one", "Production"],
-    ]) {
-      const r = await cli(...args);
-      expect(r.code, args.join(" ")).toBe(2);
+    ];
+    const results = await Promise.all([...notFound, ...usage].map((args) => cli(...args)));
+    results.slice(0, notFound.length).forEach((r, i) => {
+      expect(r.code, notFound[i].join(" ")).toBe(1);
+      expect(errorCode(r.stderr), r.stderr).toBe("NOT_FOUND");
+      expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    });
+    results.slice(notFound.length).forEach((r, i) => {
+      expect(r.code, usage[i].join(" ")).toBe(2);
       expect(r.stderr).toMatch(/invalid/);
-    }
+    });
   });
 });
 
@@ -203,30 +204,36 @@ interface RunJson {
 
 describe("mlops runs", () => {
   it("lists runs newest first, filtered by experiment and status", async () => {
-    let r = await cli("runs", "list", "--experiment", "cli-test", "--json");
-    expect(r.code, r.stderr).toBe(0);
-    expect(json<{ runs: RunJson[] }>(r).runs.map((x) => x.run_id)).toEqual([...runIds].reverse());
-
-    r = await cli("runs", "list", "--status", "failed", "--json");
-    expect(json<{ runs: RunJson[] }>(r).runs.map((x) => [x.run_name, x.status])).toEqual([
+    const [byExperiment, failed, limited, missing, badStatus] = await Promise.all([
+      cli("runs", "list", "--experiment", "cli-test", "--json"),
+      cli("runs", "list", "--status", "failed", "--json"),
+      cli("runs", "list", "--limit", "1"),
+      cli("runs", "list", "--experiment", "missing"),
+      cli("runs", "list", "--status", "done"),
+    ]);
+    expect(byExperiment.code, byExperiment.stderr).toBe(0);
+    expect(json<{ runs: RunJson[] }>(byExperiment).runs.map((x) => x.run_id)).toEqual([...runIds].reverse());
+    expect(json<{ runs: RunJson[] }>(failed).runs.map((x) => [x.run_name, x.status])).toEqual([
       ["broken", "RUN_STATUS_FAILED"],
     ]);
 
-    r = await cli("runs", "list", "--limit", "1");
-    expect(r.code, r.stderr).toBe(0);
-    const lines = r.stdout.trimEnd().split("\n");
+    expect(limited.code, limited.stderr).toBe(0);
+    const lines = limited.stdout.trimEnd().split("\n");
     expect(lines[0]).toMatch(/^RUN ID\s+NAME\s+EXPERIMENT\s+STATUS\s+STARTED\s+DURATION/);
     expect(lines[1]).toMatch(new RegExp(`^${runIds[2]}\\s+broken\\s+cli-test\\s+FAILED\\s`));
     expect(lines.at(-1)).toMatch(/--limit/);
 
-    r = await cli("runs", "list", "--experiment", "missing");
-    expect(errorCode(r.stderr)).toBe("NOT_FOUND");
-    r = await cli("runs", "list", "--status", "done");
-    expect(r.code).toBe(2);
+    expect(errorCode(missing.stderr)).toBe("NOT_FOUND");
+    expect(badStatus.code).toBe(2);
   });
 
   it("shows a run's params, metrics and tags", async () => {
-    let r = await cli("runs", "show", runIds[1], "--json");
+    const [r, text, unknown, malformed] = await Promise.all([
+      cli("runs", "show", runIds[1], "--json"),
+      cli("runs", "show", runIds[1]),
+      cli("runs", "show", "f".repeat(32)),
+      cli("runs", "show", "not-a-run"),
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const run = json<{ run: RunJson }>(r).run;
     expect(run).toMatchObject({ run_name: "seeded-2", status: "RUN_STATUS_FINISHED" });
@@ -236,16 +243,13 @@ describe("mlops runs", () => {
       roc_auc: expect.closeTo(0.98, 9),
     });
 
-    r = await cli("runs", "show", runIds[1]);
-    expect(r.stdout).toMatch(/^status:\s+FINISHED$/m);
-    expect(r.stdout).toMatch(/^experiment:\s+cli-test \(\d+\)$/m);
-    expect(r.stdout).toMatch(/^n_estimators\s+20$/m);
-    expect(r.stdout).toMatch(/^accuracy\s+0\.9300$/m);
-    expect(r.stdout).toMatch(/^mlops\.source\s+cli$/m);
+    expect(text.stdout).toMatch(/^status:\s+FINISHED$/m);
+    expect(text.stdout).toMatch(/^experiment:\s+cli-test \(\d+\)$/m);
+    expect(text.stdout).toMatch(/^n_estimators\s+20$/m);
+    expect(text.stdout).toMatch(/^accuracy\s+0\.9300$/m);
+    expect(text.stdout).toMatch(/^mlops\.source\s+cli$/m);
 
-    r = await cli("runs", "show", "f".repeat(32));
-    expect(errorCode(r.stderr)).toBe("NOT_FOUND");
-    r = await cli("runs", "show", "not-a-run");
-    expect(errorCode(r.stderr)).toBe("INVALID_ARGUMENT");
+    expect(errorCode(unknown.stderr)).toBe("NOT_FOUND");
+    expect(errorCode(malformed.stderr)).toBe("INVALID_ARGUMENT");
   });
 });

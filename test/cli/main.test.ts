@@ -1,0 +1,68 @@
+// The program itself: version, help, global options, exit codes.
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildProgram } from "../../src/cli/main.js";
+import { createStore } from "../../src/store/index.js";
+import { assertBuilt, errorCode, json, mlops, ROOT, tempDataDir } from "./helpers.js";
+
+const dirs: { dir: string; cleanup: () => Promise<void> }[] = [];
+beforeAll(async () => {
+  assertBuilt();
+  dirs.push(await tempDataDir(), await tempDataDir());
+  const store = await createStore({ dataDir: dirs[0].dir });
+  await store.createRegisteredModel({ name: "in_flag_dir" });
+  await store.close();
+});
+afterAll(async () => {
+  for (const d of dirs) await d.cleanup();
+});
+
+describe("mlops", () => {
+  it("defines train, serve, models and runs with their subcommands", () => {
+    const program = buildProgram();
+    const names = (c: typeof program) => c.commands.map((x) => x.name()).sort();
+    expect(names(program)).toEqual(["models", "runs", "serve", "train"]);
+    const sub = (name: string) => program.commands.find((c) => c.name() === name)!;
+    expect(names(sub("models"))).toEqual(["alias", "describe", "history", "list", "promote"]);
+    expect(names(sub("runs"))).toEqual(["list", "show"]);
+  });
+
+  it("prints its version, and exits 0 / 2 / 1 for help, usage errors and failures", async () => {
+    const pkg = JSON.parse(await readFile(join(ROOT, "package.json"), "utf8")) as { version: string };
+    const dataDir = dirs[1].dir;
+    const [version, short, help, unknown, badLevel, badEnv] = await Promise.all([
+      mlops(["--version"], { dataDir }),
+      mlops(["-V"], { dataDir }),
+      mlops(["models", "--help"], { dataDir }),
+      mlops(["modles", "list"], { dataDir }),
+      mlops(["models", "list", "--log-level", "loud"], { dataDir }),
+      mlops(["models", "list"], { dataDir, env: { MLOPS_HTTP_PORT: "http" } }),
+    ]);
+    expect([version.code, version.stdout.trim()]).toEqual([0, pkg.version]);
+    expect([short.code, short.stdout.trim()]).toEqual([0, pkg.version]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/promote \[options\] <name> <version> <stage>/);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/unknown command 'modles'/);
+    expect(badLevel.code).toBe(2);
+    expect(badEnv.code).toBe(1);
+    expect(errorCode(badEnv.stderr)).toBe("ERR_CONFIG");
+  });
+
+  it("takes --data-dir before or after the command, over MLOPS_DATA_DIR", async () => {
+    const [flagDir, envDir] = dirs.map((d) => d.dir);
+    const names = (stdout: string) =>
+      (JSON.parse(stdout) as { registered_models?: { name: string }[] }).registered_models?.map(
+        (m) => m.name,
+      ) ?? [];
+    const [after, before, envOnly] = await Promise.all([
+      mlops(["models", "list", "--json", "--data-dir", flagDir], { dataDir: envDir }),
+      mlops(["--data-dir", flagDir, "models", "list", "--json"], { dataDir: envDir }),
+      mlops(["models", "list", "--json"], { dataDir: envDir }),
+    ]);
+    expect(names(after.stdout)).toEqual(["in_flag_dir"]);
+    expect(names(before.stdout)).toEqual(["in_flag_dir"]);
+    expect(json(envOnly)).toEqual({});
+  });
+});
