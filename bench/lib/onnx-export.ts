@@ -1,0 +1,311 @@
+// Exports a tree ensemble to an ONNX-ML TreeEnsembleClassifier, built by hand from the ONNX spec
+// with the onnx-proto message classes, so that onnxruntime-node can score the very model we serve.
+//
+// Decisions must match the core exactly (x < t in double, NaN to the default side). ORT compares
+// in the threshold type, which follows the input type: with "double" precision the input is
+// float64 and thresholds travel as double tensors (ai.onnx.ml opset 3 `*_as_tensor` attributes),
+// so decisions are identical. With "float" precision (what most converters emit) the caller feeds
+// float32 rows; each threshold is then rounded so that `fround(x) < t'` equals `fround(x) < t`,
+// i.e. ORT decides as the core would on float32-rounded inputs.
+import onnxProto from "onnx-proto";
+
+const { onnx } = onnxProto;
+
+/**
+ * A tree ensemble as flat typed arrays: the shape the native model's tree export gives. Child ids
+ * are local to their tree (node 0 is the root); a leaf has left == right == -1. A node sends a row
+ * left iff `x < threshold` (or `<=`, per `decision`); NaN follows `defaultLeft`.
+ */
+export interface TreeEnsembleExport {
+  family: string | number;
+  nClasses: number;
+  nOutputs: number;
+  /** Values per leaf: 1 (a GBDT tree adds to `outputIndex[t]`) or nOutputs (RF distributions). */
+  leafWidth: number;
+  /** "sum" / 0: base + sum of trees (GBDT); "mean" / 1: base + mean of trees (RF). */
+  aggregation: string | number;
+  /** "identity" / 0, "sigmoid" / 1 (binary: p1 = sigmoid(m0)), "softmax" / 2. */
+  postTransform: string | number;
+  /** "less" / 0 or "less_equal" / 1. */
+  decision: string | number;
+  baseScore: ArrayLike<number>;
+  /** nTrees + 1 offsets into the node arrays. */
+  treeNodeOffsets: ArrayLike<number>;
+  /** Per tree: the first output it adds to. */
+  outputIndex: ArrayLike<number>;
+  left: ArrayLike<number>;
+  right: ArrayLike<number>;
+  feature: ArrayLike<number>;
+  threshold: ArrayLike<number>;
+  defaultLeft: ArrayLike<number>;
+  /** leafWidth values per node. */
+  value: ArrayLike<number>;
+}
+
+/** One tree in parallel arrays, as src/core/reference-scorer.ts describes it. */
+export interface TreeArrays {
+  left: ArrayLike<number>;
+  right: ArrayLike<number>;
+  feature: ArrayLike<number>;
+  threshold: ArrayLike<number>;
+  defaultLeft: ArrayLike<number>;
+  value: ArrayLike<number>;
+  outputIndex: number;
+}
+
+/** Flattens per-tree arrays (the reference scorer's ModelSpec) into a {@link TreeEnsembleExport}. */
+export function flattenTrees(
+  header: Omit<TreeEnsembleExport, "treeNodeOffsets" | "outputIndex" | keyof Omit<TreeArrays, "outputIndex">>,
+  trees: readonly TreeArrays[],
+): TreeEnsembleExport {
+  const offsets = new Uint32Array(trees.length + 1);
+  for (let t = 0; t < trees.length; t++) offsets[t + 1] = offsets[t] + trees[t].left.length;
+  const n = offsets[trees.length];
+  const out = {
+    ...header,
+    treeNodeOffsets: offsets,
+    outputIndex: Uint32Array.from(trees, (t) => t.outputIndex),
+    left: new Int32Array(n),
+    right: new Int32Array(n),
+    feature: new Int32Array(n),
+    threshold: new Float64Array(n),
+    defaultLeft: new Uint8Array(n),
+    value: new Float64Array(n * header.leafWidth),
+  };
+  trees.forEach((t, i) => {
+    const o = offsets[i];
+    out.left.set(Array.from(t.left), o);
+    out.right.set(Array.from(t.right), o);
+    out.feature.set(Array.from(t.feature), o);
+    out.threshold.set(Array.from(t.threshold), o);
+    out.defaultLeft.set(Array.from(t.defaultLeft), o);
+    out.value.set(Array.from(t.value), o * header.leafWidth);
+  });
+  return out;
+}
+
+type Norm<T extends string> = Record<string, T>;
+const AGGREGATION: Norm<"sum" | "mean"> = { "0": "sum", sum: "sum", "1": "mean", mean: "mean" };
+const POST: Norm<"identity" | "sigmoid" | "softmax"> = {
+  "0": "identity",
+  identity: "identity",
+  "1": "sigmoid",
+  sigmoid: "sigmoid",
+  "2": "softmax",
+  softmax: "softmax",
+};
+const DECISION: Norm<"less" | "less_equal"> = {
+  "0": "less",
+  less: "less",
+  "1": "less_equal",
+  less_equal: "less_equal",
+  lessequal: "less_equal",
+};
+
+function norm<T extends string>(table: Norm<T>, value: string | number, what: string): T {
+  const key = String(value).toLowerCase();
+  const found = table[key];
+  if (!found) throw new RangeError(`unsupported ${what}: ${value}`);
+  return found;
+}
+
+export interface OnnxExportOptions {
+  /** Columns of the input. Required. */
+  nFeatures: number;
+  /**
+   * "double": float64 input, double thresholds and weights (opset 3): decisions identical to the
+   * core. "float": float32 input, float attributes (opset 1 style), thresholds rounded as described
+   * at the top of this file. Default "double".
+   */
+  precision?: "double" | "float";
+  /** Input name. Default "input". Outputs are "label" (int64 [N]) and "probabilities" (float [N, nClasses]). */
+  inputName?: string;
+}
+
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+
+/** The float32 value t' with `x < t'` ⟺ `x < t` for every float32 x (`<=` with "less_equal"). */
+export function float32Threshold(t: number, decision: "less" | "less_equal"): number {
+  const f = Math.fround(t);
+  if (f === t || !Number.isFinite(t)) return f;
+  // For float x: x < t ⟺ x < (smallest float above t); x <= t ⟺ x <= (largest float below t).
+  const wantUp = decision === "less";
+  if (wantUp === f > t) return f;
+  f32[0] = f;
+  if (f === 0) {
+    u32[0] = 1; // the smallest subnormal
+    return wantUp ? f32[0] : -f32[0];
+  }
+  // The bit pattern grows with the magnitude: moving up means +1 for positive values, -1 for negative.
+  const incrementBits = wantUp === f > 0;
+  u32[0] = incrementBits ? u32[0] + 1 : u32[0] - 1;
+  return f32[0];
+}
+
+function doubleTensor(name: string, values: ArrayLike<number>): onnxProto.onnx.ITensorProto {
+  const data = Float64Array.from(values);
+  return {
+    name,
+    dims: [data.length],
+    dataType: onnx.TensorProto.DataType.DOUBLE,
+    // raw_data is little-endian, as typed arrays are on every platform Node runs on here.
+    rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+  };
+}
+
+const A = onnx.AttributeProto.AttributeType;
+const ints = (name: string, v: ArrayLike<number>) => ({ name, type: A.INTS, ints: Array.from(v) });
+const floats = (name: string, v: ArrayLike<number>) => ({ name, type: A.FLOATS, floats: Array.from(v) });
+const str = (name: string, v: string) => ({ name, type: A.STRING, s: new TextEncoder().encode(v) });
+const strs = (name: string, v: readonly string[]) => ({
+  name,
+  type: A.STRINGS,
+  strings: v.map((s) => new TextEncoder().encode(s)),
+});
+const tensor = (name: string, v: ArrayLike<number>) => ({ name, type: A.TENSOR, t: doubleTensor(name, v) });
+
+function valueInfo(
+  name: string,
+  elemType: number,
+  dims: (string | number)[],
+): onnxProto.onnx.IValueInfoProto {
+  return {
+    name,
+    type: {
+      tensorType: {
+        elemType,
+        shape: { dim: dims.map((d) => (typeof d === "string" ? { dimParam: d } : { dimValue: d })) },
+      },
+    },
+  };
+}
+
+/** Serialized ModelProto (IR 8, ai.onnx.ml opset 3) with one TreeEnsembleClassifier node. */
+export function exportOnnxModel(model: TreeEnsembleExport, options: OnnxExportOptions): Uint8Array {
+  const precision = options.precision ?? "double";
+  const aggregation = norm(AGGREGATION, model.aggregation, "aggregation");
+  const post = norm(POST, model.postTransform, "post transform");
+  const decision = norm(DECISION, model.decision, "decision");
+  const nTrees = model.treeNodeOffsets.length - 1;
+  const lw = model.leafWidth;
+  if (nTrees < 1) throw new RangeError("the model has no trees");
+  if (post === "sigmoid" && !(model.nOutputs === 1 && model.nClasses === 2)) {
+    throw new RangeError("a sigmoid model must have 1 output and 2 classes");
+  }
+  // Trees per output: a mean divides by it, so the weights are pre-divided (ONNX classifiers only sum).
+  const perOutput = new Float64Array(model.nOutputs);
+  for (let t = 0; t < nTrees; t++) for (let k = 0; k < lw; k++) perOutput[model.outputIndex[t] + k] += 1;
+
+  const nodeTree: number[] = [];
+  const nodeId: number[] = [];
+  const nodeFeature: number[] = [];
+  const nodeMode: string[] = [];
+  const nodeValue: number[] = [];
+  const nodeTrue: number[] = [];
+  const nodeFalse: number[] = [];
+  const nodeMissingTrue: number[] = [];
+  const classTree: number[] = [];
+  const classNode: number[] = [];
+  const classId: number[] = [];
+  const classWeight: number[] = [];
+  const branch = decision === "less" ? "BRANCH_LT" : "BRANCH_LEQ";
+  for (let t = 0; t < nTrees; t++) {
+    const o = model.treeNodeOffsets[t];
+    const size = model.treeNodeOffsets[t + 1] - o;
+    for (let i = 0; i < size; i++) {
+      const g = o + i;
+      const l = model.left[g];
+      const r = model.right[g];
+      nodeTree.push(t);
+      nodeId.push(i);
+      if (l === -1) {
+        nodeFeature.push(0);
+        nodeMode.push("LEAF");
+        nodeValue.push(0);
+        nodeTrue.push(0);
+        nodeFalse.push(0);
+        nodeMissingTrue.push(0);
+        for (let k = 0; k < lw; k++) {
+          const out = model.outputIndex[t] + k;
+          const v = model.value[g * lw + k];
+          classTree.push(t);
+          classNode.push(i);
+          // Binary sigmoid: one score, written under class id 0 with one base value; ORT then returns
+          // [1 - sigmoid(m), sigmoid(m)] (the layout skl2onnx uses; checked against the core).
+          classId.push(post === "sigmoid" ? 0 : out);
+          classWeight.push(aggregation === "mean" ? v / perOutput[out] : v);
+        }
+      } else {
+        if (!(l > 0 && l < size && r > 0 && r < size))
+          throw new RangeError(`tree ${t} node ${i}: child out of range`);
+        const th = model.threshold[g];
+        nodeFeature.push(model.feature[g]);
+        nodeMode.push(branch);
+        nodeValue.push(precision === "float" ? float32Threshold(th, decision) : th);
+        nodeTrue.push(l);
+        nodeFalse.push(r);
+        nodeMissingTrue.push(model.defaultLeft[g] ? 1 : 0);
+      }
+    }
+  }
+  const base = Array.from(model.baseScore);
+  const baseValues = post === "sigmoid" ? [base[0] ?? 0] : base;
+  const double = precision === "double";
+  const attributes = [
+    ints(
+      "classlabels_int64s",
+      Array.from({ length: model.nClasses }, (_, k) => k),
+    ),
+    ints("nodes_treeids", nodeTree),
+    ints("nodes_nodeids", nodeId),
+    ints("nodes_featureids", nodeFeature),
+    strs("nodes_modes", nodeMode),
+    double ? tensor("nodes_values_as_tensor", nodeValue) : floats("nodes_values", nodeValue),
+    ints("nodes_truenodeids", nodeTrue),
+    ints("nodes_falsenodeids", nodeFalse),
+    ints("nodes_missing_value_tracks_true", nodeMissingTrue),
+    ints("class_treeids", classTree),
+    ints("class_nodeids", classNode),
+    ints("class_ids", classId),
+    double ? tensor("class_weights_as_tensor", classWeight) : floats("class_weights", classWeight),
+    str("post_transform", post === "sigmoid" ? "LOGISTIC" : post === "softmax" ? "SOFTMAX" : "NONE"),
+  ];
+  // The binary layout needs its base value even when it is 0 (without it ORT scores differently).
+  if (post === "sigmoid" || baseValues.some((v) => v !== 0)) {
+    attributes.push(double ? tensor("base_values_as_tensor", baseValues) : floats("base_values", baseValues));
+  }
+  const input = options.inputName ?? "input";
+  const proto = onnx.ModelProto.create({
+    irVersion: 8,
+    producerName: "mlops-bench",
+    opsetImport: [
+      { domain: "", version: 17 },
+      { domain: "ai.onnx.ml", version: 3 },
+    ],
+    graph: {
+      name: `mlops_${String(model.family)}`,
+      node: [
+        {
+          name: "trees",
+          opType: "TreeEnsembleClassifier",
+          domain: "ai.onnx.ml",
+          input: [input],
+          output: ["label", "probabilities"],
+          attribute: attributes,
+        },
+      ],
+      input: [
+        valueInfo(input, double ? onnx.TensorProto.DataType.DOUBLE : onnx.TensorProto.DataType.FLOAT, [
+          "N",
+          options.nFeatures,
+        ]),
+      ],
+      output: [
+        valueInfo("label", onnx.TensorProto.DataType.INT64, ["N"]),
+        valueInfo("probabilities", onnx.TensorProto.DataType.FLOAT, ["N", model.nClasses]),
+      ],
+    },
+  });
+  return onnx.ModelProto.encode(proto).finish();
+}

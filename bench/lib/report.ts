@@ -1,0 +1,265 @@
+// The benchmark's result: one JSON document, and the same content as markdown tables (padded, so
+// the markdown also reads well on a terminal).
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { LoadGenerator, LoadResult } from "./load-result.js";
+import type { MachineInfo } from "./machine.js";
+import type { TrainedModel } from "./mlops-server.js";
+import type { OnnxComparison } from "./onnx-compare.js";
+import { GOALS, type Verdict } from "./verdicts.js";
+
+export type Target = "mlops" | "bare-node-http" | "bare-grpc-js" | "seed-stack";
+
+export const TARGET_LABEL: Record<Target, string> = {
+  mlops: "mlops",
+  "bare-node-http": "bare node:http",
+  "bare-grpc-js": "bare grpc-js",
+  "seed-stack": "seed FastAPI+sklearn",
+};
+
+export interface Measurement {
+  target: Target;
+  protocol: "rest" | "grpc";
+  /** "c1", "c50", "c10x10", … */
+  level: string;
+  load: LoadResult;
+}
+
+export interface ScalingPoint {
+  workers: number;
+  ours: LoadResult;
+  bare: LoadResult;
+  /** ours.rps / bare.rps. */
+  ratio: number;
+}
+
+export interface SectionStatus {
+  status: "measured" | "skipped" | "failed";
+  reason?: string;
+}
+
+export interface GrpcCheckRecord {
+  target: Target;
+  phase: "before" | "after";
+  ok: number;
+  failed: number;
+  firstError?: string;
+}
+
+export interface BenchReport {
+  schema: 1;
+  command: string;
+  mode: "quick" | "full";
+  machine: MachineInfo;
+  elapsedS: number;
+  /** The model behind the gated runs. */
+  served: { modelName: string; family: string; nEstimators: number; maxDepth: number; version: number };
+  models: TrainedModel[];
+  generators: { rest: LoadGenerator; grpc: LoadGenerator };
+  measurements: Measurement[];
+  grpcChecks: GrpcCheckRecord[];
+  seedStack: SectionStatus;
+  scaling?: SectionStatus & {
+    serverCpus?: string;
+    loadCpus?: string;
+    connections: number;
+    points: ScalingPoint[];
+  };
+  onnx: SectionStatus & { comparisons: OnnxComparison[] };
+  verdicts: Verdict[];
+  notes: string[];
+  passed: boolean;
+}
+
+function table(headers: string[], rows: string[][], right: boolean[] = []): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: string[]) =>
+    `| ${cells.map((c, i) => (right[i] ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join(" | ")} |`;
+  const rule = `|${widths.map((w, i) => (right[i] ? `${"-".repeat(w + 1)}:` : "-".repeat(w + 2))).join("|")}|`;
+  return [line(headers), rule, ...rows.map(line)].join("\n");
+}
+
+const n0 = (x: number) => (Number.isFinite(x) ? Math.round(x).toLocaleString("en-US") : "–");
+const ms = (x: number) => (Number.isFinite(x) ? (x < 10 ? x.toFixed(2) : x.toFixed(1)) : "–");
+const ratio = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? "–" : `${x.toFixed(2)}×`);
+
+/** The baseline a measurement of ours is divided by. */
+export function baselineFor(protocol: "rest" | "grpc"): Target {
+  return protocol === "rest" ? "bare-node-http" : "bare-grpc-js";
+}
+
+export function findMeasurement(
+  report: Pick<BenchReport, "measurements">,
+  target: Target,
+  protocol: "rest" | "grpc",
+  level: string,
+): Measurement | undefined {
+  return report.measurements.find((m) => m.target === target && m.protocol === protocol && m.level === level);
+}
+
+function loadTable(report: BenchReport): string {
+  const rows = report.measurements.map((m) => {
+    let vs = "";
+    if (m.target === "mlops") {
+      const base = findMeasurement(report, baselineFor(m.protocol), m.protocol, m.level);
+      const seed = m.protocol === "rest" ? findMeasurement(report, "seed-stack", "rest", m.level) : undefined;
+      const parts = [];
+      if (base) parts.push(`${ratio(m.load.rps / base.load.rps)} ${TARGET_LABEL[base.target]}`);
+      if (seed) parts.push(`${ratio(m.load.rps / seed.load.rps)} seed`);
+      vs = parts.join(", ");
+    }
+    const inflight = m.load.inflightPerConnection > 1 ? `×${m.load.inflightPerConnection}` : "";
+    return [
+      m.protocol === "rest" ? "REST /predict" : "gRPC Predict",
+      `${m.load.connections}${inflight}`,
+      TARGET_LABEL[m.target],
+      n0(m.load.rps),
+      ms(m.load.latencyMs.p50),
+      ms(m.load.latencyMs.p95),
+      ms(m.load.latencyMs.p99),
+      String(m.load.errors + m.load.non2xx),
+      vs,
+    ];
+  });
+  return table(
+    ["call", "conns", "server", "rps", "p50 ms", "p95 ms", "p99 ms", "errors", "ours / baseline"],
+    rows,
+    [false, true, false, true, true, true, true, true, false],
+  );
+}
+
+function scalingTable(points: ScalingPoint[]): string {
+  return table(
+    [
+      "workers",
+      "mlops rps",
+      "mlops p99 ms",
+      "bare cluster rps",
+      "bare p99 ms",
+      "ratio",
+      `goal ≥ ${GOALS.scalingVsBare}×`,
+    ],
+    points.map((p) => [
+      String(p.workers),
+      n0(p.ours.rps),
+      ms(p.ours.latencyMs.p99),
+      n0(p.bare.rps),
+      ms(p.bare.latencyMs.p99),
+      ratio(p.ratio),
+      p.ratio >= GOALS.scalingVsBare ? "pass" : "miss",
+    ]),
+    [true, true, true, true, true, true, false],
+  );
+}
+
+function onnxTable(comparisons: OnnxComparison[]): string {
+  const rows: string[][] = [];
+  for (const c of comparisons) {
+    for (const cell of c.cells) {
+      rows.push([
+        `${c.name} (${c.nTrees} trees, ${n0(c.nNodes)} nodes)`,
+        String(cell.batch),
+        String(cell.threads),
+        n0(cell.oursRowsPerS),
+        n0(cell.ortRowsPerS),
+        ratio(cell.ratio),
+        cell.batch === 1 ? `${(1e6 / cell.oursRowsPerS).toFixed(2)} µs/call` : "",
+      ]);
+    }
+  }
+  return table(["model", "batch", "threads", "mlops rows/s", "onnxruntime rows/s", "ratio", ""], rows, [
+    false,
+    true,
+    true,
+    true,
+    true,
+    true,
+    false,
+  ]);
+}
+
+function agreementLines(comparisons: OnnxComparison[]): string[] {
+  return comparisons.map(
+    (c) =>
+      `- ${c.name}: max |mlops − onnxruntime| = ${c.agreement.maxAbsDiff.toExponential(2)} over ${c.agreement.rows} test rows ` +
+      `(float64 input, double thresholds; tolerance ${c.tolerance}); ${c.agreement.labelMismatches} label flips. ` +
+      `With float32 input and thresholds: ${c.agreementFloat.maxAbsDiff.toExponential(2)}, ${c.agreementFloat.labelMismatches} label flips.`,
+  );
+}
+
+function verdictTable(verdicts: Verdict[]): string {
+  return table(
+    ["kind", "check", "result", "detail"],
+    verdicts.map((v) => [v.kind, v.name, v.status.toUpperCase(), v.detail]),
+  );
+}
+
+/** The whole report as markdown. */
+export function renderMarkdown(report: BenchReport): string {
+  const m = report.machine;
+  const out: string[] = [];
+  out.push(`# mlops benchmark (${report.mode})`, "");
+  out.push(
+    table(
+      ["machine", ""],
+      [
+        ["cpu", m.cpuModel],
+        ["cores", String(m.cores)],
+        ["memory", `${m.memoryGiB} GiB`],
+        ["node", m.node],
+        ["os", m.os],
+        ["date", m.date],
+        ["command", `\`${report.command}\``],
+        ["elapsed", `${report.elapsedS.toFixed(0)} s`],
+      ],
+    ),
+    "",
+  );
+  const s = report.served;
+  out.push(
+    `Served: \`${s.modelName}\` v${s.version}, ${s.family} ${s.nEstimators} trees × depth ${s.maxDepth}, one worker. ` +
+      `REST load: ${report.generators.rest}; gRPC load: ${report.generators.grpc}. ` +
+      "The load generator shares the machine with the server. Latencies are per request.",
+    "",
+  );
+  out.push("## Load", "", loadTable(report), "");
+  if (report.seedStack.status !== "measured") {
+    out.push(
+      `Seed stack: ${report.seedStack.status}${report.seedStack.reason ? ` (${report.seedStack.reason})` : ""}.`,
+      "",
+    );
+  }
+  if (report.scaling) {
+    out.push("## Worker scaling", "");
+    if (report.scaling.status === "measured") {
+      out.push(
+        `REST at ${report.scaling.connections} connections; servers on CPUs ${report.scaling.serverCpus ?? "any"}, ` +
+          `load on CPUs ${report.scaling.loadCpus ?? "any"}.`,
+        "",
+        scalingTable(report.scaling.points),
+        "",
+      );
+    } else {
+      out.push(`${report.scaling.status}: ${report.scaling.reason ?? ""}`, "");
+    }
+  }
+  out.push("## Native core vs onnxruntime-node", "");
+  if (report.onnx.comparisons.length > 0) {
+    out.push(...agreementLines(report.onnx.comparisons), "", onnxTable(report.onnx.comparisons), "");
+  }
+  if (report.onnx.status !== "measured") out.push(`${report.onnx.status}: ${report.onnx.reason ?? ""}`, "");
+  out.push("## Gates and goals", "", verdictTable(report.verdicts), "");
+  if (report.notes.length > 0) out.push("## Notes", "", ...report.notes.map((n) => `- ${n}`), "");
+  out.push(`Result: ${report.passed ? "PASS" : "FAIL"} (gates ${report.passed ? "met" : "failed"}).`, "");
+  return out.join("\n");
+}
+
+/** Writes `<dir>/latest.json` and `<dir>/latest.md`; returns their paths. */
+export async function writeReport(report: BenchReport, dir: string): Promise<{ json: string; md: string }> {
+  await mkdir(dir, { recursive: true });
+  const json = join(dir, "latest.json");
+  const md = join(dir, "latest.md");
+  await writeFile(json, `${JSON.stringify(report, null, 2)}\n`);
+  await writeFile(md, renderMarkdown(report));
+  return { json, md };
+}

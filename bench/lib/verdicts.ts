@@ -1,0 +1,79 @@
+// Gates fail the run; goals are printed as pass or miss and never fail it. The gates are the
+// seed's published targets (our floor); the goals are from docs/benchmarks.md and the anchors.
+import type { LoadResult } from "./load-result.js";
+
+export const GATES = Object.freeze({
+  /** p95 latency must stay below this, ms. */
+  p95Ms: 1000,
+  /** Successful requests per second at least. */
+  minRps: 100,
+  /** Errors plus non-2xx replies at most. */
+  maxErrors: 0,
+  /** |ours − onnxruntime| on the test rows at most (when the ONNX comparison runs). */
+  onnxTolerance: 1e-5,
+});
+
+export const GOALS = Object.freeze({
+  /** REST rps ≥ this × bare node:http at 50 connections. */
+  restVsBare: 0.7,
+  /** gRPC rps ≥ this × bare grpc-js at 50 connections. */
+  grpcVsBare: 0.8,
+  /** p99 at 50 connections at most, ms. */
+  p99MsAt50: 10,
+  /** REST rps ≥ this × the seed stack at 50 connections. */
+  vsSeed: 50,
+  /** With W workers, rps ≥ this × a bare node:http cluster of W. */
+  scalingVsBare: 0.7,
+  /** Native rows/s ≥ this × onnxruntime-node at equal threads. */
+  vsOrt: 2,
+  /** A single-row call on one thread at most, µs. */
+  singleRowUs: 2,
+});
+
+export type VerdictStatus = "pass" | "fail" | "miss" | "n/a";
+
+export interface Verdict {
+  kind: "gate" | "goal";
+  name: string;
+  status: VerdictStatus;
+  detail: string;
+}
+
+const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : String(n));
+
+export function gate(name: string, ok: boolean, detail: string): Verdict {
+  return { kind: "gate", name, status: ok ? "pass" : "fail", detail };
+}
+
+export function goal(name: string, ok: boolean | undefined, detail: string): Verdict {
+  return { kind: "goal", name, status: ok === undefined ? "n/a" : ok ? "pass" : "miss", detail };
+}
+
+/** The seed's targets on one load run of our server: p95, throughput and zero errors. */
+export function loadGates(label: string, load: LoadResult): Verdict[] {
+  const bad = load.errors + load.non2xx;
+  return [
+    gate(
+      `${label} p95 < ${GATES.p95Ms} ms`,
+      load.latencyMs.p95 < GATES.p95Ms,
+      `p95 ${fmt(load.latencyMs.p95, 2)} ms`,
+    ),
+    gate(`${label} ≥ ${GATES.minRps} rps`, load.rps >= GATES.minRps, `${fmt(load.rps, 0)} rps`),
+    gate(
+      `${label} ${GATES.maxErrors} errors`,
+      bad <= GATES.maxErrors,
+      `${load.errors} errors, ${load.non2xx} non-2xx${load.notes ? ` (${load.notes.join("; ")})` : ""}`,
+    ),
+  ];
+}
+
+/** ours/baseline ≥ min; "n/a" when the baseline did not run. */
+export function ratioGoal(name: string, ours: number, baseline: number | undefined, min: number): Verdict {
+  if (baseline === undefined || !(baseline > 0)) return goal(name, undefined, "baseline not measured");
+  const r = ours / baseline;
+  return goal(name, r >= min, `${fmt(r, 2)}× (goal ≥ ${min}×)`);
+}
+
+export function failedGates(verdicts: readonly Verdict[]): Verdict[] {
+  return verdicts.filter((v) => v.kind === "gate" && v.status === "fail");
+}
