@@ -86,6 +86,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         maxBatchSize: config.batching.maxBatchSize,
         maxDelayUs: config.batching.maxDelayUs,
         maxQueue: config.batching.maxQueue,
+        maxInFlight: config.batching.maxInFlight,
         onBatch(rows, seconds) {
           onScored(rows, seconds);
           metrics.batchSize.observe(rows);

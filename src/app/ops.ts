@@ -15,8 +15,6 @@ export interface OpsOptions {
   metricsText?: () => Promise<string>;
 }
 
-const FAMILIES: Record<number, string> = { 1: "gbdt", 2: "random_forest", 3: "logistic" };
-
 /** /health, /model-info, / and /metrics: the seed's operational routes. */
 export function createOps(options: OpsOptions): OpsProvider {
   const { store } = options;
@@ -33,7 +31,7 @@ export function createOps(options: OpsOptions): OpsProvider {
       metrics: s.metrics,
       loaded_at: s.loadedAt.toISOString(),
       artifact_sha256: s.sha256,
-      family: FAMILIES[info.family] ?? "unknown",
+      family: info.family,
       n_features: s.model.nFeatures,
       n_classes: s.model.nClasses,
       feature_names: info.featureNames,

@@ -7,10 +7,12 @@ export interface BatchingConfig {
   enabled: boolean;
   /** Rows per native call at most. Default 64. */
   maxBatchSize: number;
-  /** How long the first queued request may wait for company, in µs. Default 200. */
+  /** How long a queued row may wait for company while a scoring slot is free, in µs. Default 0 (one event-loop turn). */
   maxDelayUs: number;
-  /** Queued requests at most; beyond it calls fail with RESOURCE_EXHAUSTED / 429. Default 4096. */
+  /** Rows waiting at most; beyond it calls fail with RESOURCE_EXHAUSTED / 429 + Retry-After. Default 4096. */
   maxQueue: number;
+  /** Native batch calls in flight at once (each off the JS thread). Default 1. */
+  maxInFlight: number;
 }
 
 /** Everything the server and CLI read from the environment and flags, validated once. */
@@ -31,7 +33,7 @@ export interface Config {
   logLevel: string;
   /** Server processes sharing the ports. Env MLOPS_WORKERS; default 1 (`--workers` on serve defaults to the core count). */
   workers: number;
-  /** Largest accepted HTTP request body in bytes. Env MLOPS_MAX_BODY_BYTES; default 1 MiB. */
+  /** Largest accepted HTTP request body in bytes (a 10k-row JSON batch is ~4 MB). Env MLOPS_MAX_BODY_BYTES; default 8 MiB. */
   maxBodyBytes: number;
   /** Largest gRPC message in bytes, both directions. Env MLOPS_MAX_MESSAGE_BYTES; default 4 MiB. */
   maxMessageBytes: number;
@@ -80,7 +82,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     apiToken: env.MLOPS_API_TOKEN || undefined,
     logLevel: env.MLOPS_LOG_LEVEL || "info",
     workers: int(env, "MLOPS_WORKERS", 1, 1, 1024),
-    maxBodyBytes: int(env, "MLOPS_MAX_BODY_BYTES", 1024 * 1024, 64, 1024 ** 3),
+    maxBodyBytes: int(env, "MLOPS_MAX_BODY_BYTES", 8 * 1024 * 1024, 64, 1024 ** 3),
     maxMessageBytes: int(env, "MLOPS_MAX_MESSAGE_BYTES", 4 * 1024 * 1024, 1024, 1024 ** 3),
     asyncRowThreshold: int(env, "MLOPS_ASYNC_ROWS", 256, 1, 1e9),
     scoringThreads: int(env, "MLOPS_SCORING_THREADS", cores, 1, 1024),
@@ -88,8 +90,9 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     batching: {
       enabled: flag(env, "MLOPS_BATCHING", true),
       maxBatchSize: int(env, "MLOPS_BATCH_MAX_SIZE", 64, 1, 65536),
-      maxDelayUs: int(env, "MLOPS_BATCH_MAX_DELAY_US", 200, 0, 1e7),
+      maxDelayUs: int(env, "MLOPS_BATCH_MAX_DELAY_US", 0, 0, 1e7),
       maxQueue: int(env, "MLOPS_BATCH_MAX_QUEUE", 4096, 1, 1e7),
+      maxInFlight: int(env, "MLOPS_BATCH_MAX_IN_FLIGHT", 1, 1, 1024),
     },
   };
   const { batching, ...rest } = overrides;

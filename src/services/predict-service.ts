@@ -206,7 +206,7 @@ export function createPredictService(options: PredictServiceOptions): ServiceImp
         artifactSha256: served.sha256,
         nFeatures: served.model.nFeatures,
         nClasses: served.model.nClasses,
-        family: (info.family as ModelFamily) ?? ModelFamily.UNSPECIFIED,
+        family: (info.familyId as ModelFamily) ?? ModelFamily.UNSPECIFIED,
         featureNames: [...info.featureNames],
       };
     },

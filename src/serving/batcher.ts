@@ -1,25 +1,30 @@
 import { ServiceError } from "../services/errors.js";
 
-/** What the batcher needs of a model: one synchronous typed-array scoring call. */
+/** What the batcher needs of a model: one off-thread typed-array scoring call. */
 export interface BatchModel {
   readonly nFeatures: number;
   readonly nClasses: number;
-  predictProba(rows: Float64Array, nRows: number, out?: Float64Array): Float64Array;
+  predictProbaAsync(rows: Float64Array, nRows: number, options?: { threads?: number }): Promise<Float64Array>;
 }
 
 export interface BatcherOptions {
   /** Rows per native call at most. Default 64. */
   maxBatchSize?: number;
   /**
-   * How long the first queued row may wait for company, in µs. Default 0: flush once the event loop
-   * has read every request that arrived in the same turn (setImmediate). Values ≥ 1000 use a timer.
+   * How long a queued row may wait for company while a scoring slot is free, in µs. Default 0:
+   * flush once the event loop has read every request that arrived in the same turn
+   * (setImmediate). Values ≥ 1000 use a timer.
    */
   maxDelayUs?: number;
-  /** Queued rows at most; a row beyond it fails with RESOURCE_EXHAUSTED. Default 4096. */
+  /** Rows waiting (not yet in a native call) at most; one more fails with RESOURCE_EXHAUSTED. Default 4096. */
   maxQueue?: number;
+  /** Native calls in flight at once; rows queue while all are busy. Default 1. */
+  maxInFlight?: number;
+  /** Native threads per call. Default 1. */
+  threads?: number;
   /** Called once per native call with rows scored and seconds spent. */
   onBatch?: (rows: number, seconds: number) => void;
-  /** Called whenever the queue depth changes. */
+  /** Called whenever the number of waiting rows changes. */
   onQueueDepth?: (depth: number) => void;
 }
 
@@ -33,70 +38,95 @@ interface Pending {
 export interface Batcher {
   /** Scores one row together with whatever else is queued; resolves with its nClasses probabilities. */
   submit(model: BatchModel, row: Float64Array): Promise<Float64Array>;
+  /** Rows waiting for a native call. */
   readonly depth: number;
 }
 
 /**
- * Coalesces concurrent single-row predictions into one native call. Rows are grouped by model
- * snapshot, so a hot swap never mixes two models in one call, and every caller gets its own row's
- * result: results are sliced out of the batch output by queue position.
+ * Coalesces concurrent single-row predictions into native calls made off the JS thread. While
+ * every scoring slot is busy, rows queue up (bounded: beyond maxQueue a row is refused with
+ * RESOURCE_EXHAUSTED and Retry-After, so the queue never grows without limit); when a slot frees,
+ * the queue's head goes out as one batch. A batch holds rows of one model snapshot only, so a hot
+ * swap never mixes models, and each caller gets the slice of the output at its own position.
  */
 export function createBatcher(options: BatcherOptions = {}): Batcher {
   const maxBatch = options.maxBatchSize ?? 64;
   const maxDelayUs = options.maxDelayUs ?? 0;
   const maxQueue = options.maxQueue ?? 4096;
+  const maxInFlight = options.maxInFlight ?? 1;
+  const threads = options.threads ?? 1;
   let queue: Pending[] = [];
+  let head = 0;
+  let inFlight = 0;
   let scheduled = false;
-  let rowsBuf = new Float64Array(0);
 
-  const schedule = () => {
-    if (scheduled) return;
-    scheduled = true;
-    if (maxDelayUs >= 1000) setTimeout(flush, Math.floor(maxDelayUs / 1000));
-    else setImmediate(flush);
-  };
+  const waiting = () => queue.length - head;
 
-  function runBatch(items: Pending[], start: number, end: number): void {
-    const model = items[start].model;
+  function take(): Pending[] {
+    const model = queue[head].model;
+    let end = head + 1;
+    const limit = Math.min(queue.length, head + maxBatch);
+    while (end < limit && queue[end].model === model) end++;
+    const items = queue.slice(head, end);
+    head = end;
+    if (head === queue.length) {
+      queue = [];
+      head = 0;
+    } else if (head > 1024 && head * 2 > queue.length) {
+      queue = queue.slice(head);
+      head = 0;
+    }
+    return items;
+  }
+
+  async function run(items: Pending[]): Promise<void> {
+    const model = items[0].model;
     const nf = model.nFeatures;
     const nc = model.nClasses;
-    const n = end - start;
-    if (rowsBuf.length < n * nf) rowsBuf = new Float64Array(Math.max(n, maxBatch) * nf);
-    for (let i = 0; i < n; i++) rowsBuf.set(items[start + i].row, i * nf);
-    let out: Float64Array;
+    const n = items.length;
+    // Each in-flight call owns its input buffer: the native worker reads it off-thread.
+    const rows = new Float64Array(n * nf);
+    for (let i = 0; i < n; i++) rows.set(items[i].row, i * nf);
     const t0 = process.hrtime.bigint();
+    let out: Float64Array;
     try {
-      out = model.predictProba(rowsBuf.subarray(0, n * nf), n);
+      out = await model.predictProbaAsync(rows, n, { threads });
     } catch (err) {
-      for (let i = start; i < end; i++) items[i].reject(err);
+      for (const item of items) item.reject(err);
       return;
     }
     options.onBatch?.(n, Number(process.hrtime.bigint() - t0) / 1e9);
-    for (let i = 0; i < n; i++) items[start + i].resolve(out.slice(i * nc, (i + 1) * nc));
+    for (let i = 0; i < n; i++) items[i].resolve(out.slice(i * nc, (i + 1) * nc));
   }
 
-  function flush(): void {
+  function pump(): void {
     scheduled = false;
-    const items = queue.length > maxBatch ? queue.splice(0, maxBatch) : queue;
-    if (items === queue) queue = [];
-    let start = 0;
-    for (let i = 1; i <= items.length; i++) {
-      if (i === items.length || items[i].model !== items[start].model) {
-        runBatch(items, start, i);
-        start = i;
-      }
+    while (inFlight < maxInFlight && waiting() > 0) {
+      const items = take();
+      inFlight++;
+      run(items).finally(() => {
+        inFlight--;
+        if (waiting() >= maxBatch) pump();
+        else if (waiting() > 0) schedule();
+      });
     }
-    if (queue.length > 0) schedule();
-    options.onQueueDepth?.(queue.length);
+    options.onQueueDepth?.(waiting());
+  }
+
+  function schedule(): void {
+    if (scheduled) return;
+    scheduled = true;
+    if (maxDelayUs >= 1000) setTimeout(pump, Math.floor(maxDelayUs / 1000));
+    else setImmediate(pump);
   }
 
   return {
     submit(model, row) {
-      if (queue.length >= maxQueue) {
+      if (waiting() >= maxQueue) {
         return Promise.reject(
           new ServiceError(
             "RESOURCE_EXHAUSTED",
-            `prediction queue is full (${maxQueue} waiting); retry later`,
+            `prediction queue is full (${maxQueue} rows waiting); retry later`,
             {
               retryAfterSeconds: 1,
             },
@@ -105,14 +135,14 @@ export function createBatcher(options: BatcherOptions = {}): Batcher {
       }
       return new Promise<Float64Array>((resolve, reject) => {
         queue.push({ model, row, resolve, reject });
-        options.onQueueDepth?.(queue.length);
-        // A full batch need not wait; a stale timer later finds an empty or fresh queue.
-        if (queue.length >= maxBatch) flush();
+        options.onQueueDepth?.(waiting());
+        if (inFlight >= maxInFlight) return; // a finishing call pumps the queue
+        if (waiting() >= maxBatch) pump();
         else schedule();
       });
     },
     get depth() {
-      return queue.length;
+      return waiting();
     },
   };
 }

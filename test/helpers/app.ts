@@ -30,7 +30,12 @@ export async function seedModel(
   options: { stage?: string; seed?: number; nEstimators?: number; name?: string } = {},
 ): Promise<SeededVersion> {
   const ds = makeClassification({ nSamples: 1500, nFeatures: 20, seed: options.seed ?? 7 });
-  const model = await train(ds, { model: "gbdt", nEstimators: options.nEstimators ?? 20, maxDepth: 4, seed: 1 });
+  const model = await train(ds, {
+    model: "gbdt",
+    nEstimators: options.nEstimators ?? 20,
+    maxDepth: 4,
+    seed: 1,
+  });
   const bytes = model.toBytes();
   const store = await createStore({ dataDir });
   try {
@@ -43,7 +48,8 @@ export async function seedModel(
       if ((err as { code?: string }).code !== "ALREADY_EXISTS") throw err;
     }
     const mv = await store.createModelVersion({ name, artifactSha256: sha256 });
-    if (options.stage) await store.transitionStage(name, mv.version, options.stage, { archiveExisting: true, actor: "test" });
+    if (options.stage)
+      await store.transitionStage(name, mv.version, options.stage, { archiveExisting: true, actor: "test" });
     return { version: mv.version, sha256, bytes, model };
   } finally {
     await store.close();
@@ -51,7 +57,11 @@ export async function seedModel(
 }
 
 /** The app on loopback, ephemeral ports, quiet logs, no polling unless asked. */
-export async function startTestApp(dataDir: string, overrides: ConfigOverrides = {}, pollIntervalMs = 0): Promise<App> {
+export async function startTestApp(
+  dataDir: string,
+  overrides: ConfigOverrides = {},
+  pollIntervalMs = 0,
+): Promise<App> {
   const config: Config = loadConfig(
     { dataDir, host: "127.0.0.1", httpPort: 0, grpcPort: 0, shutdownTimeoutS: 2, ...overrides },
     {},

@@ -20,7 +20,11 @@ export function grpcClient(service: DescService, port: number, metadata: Record<
   return { call, close: () => client.close() };
 }
 
-export function connectClient<S extends DescService>(service: S, httpPort: number, headers: Record<string, string> = {}): Client<S> {
+export function connectClient<S extends DescService>(
+  service: S,
+  httpPort: number,
+  headers: Record<string, string> = {},
+): Client<S> {
   return createClient(
     service,
     createConnectTransport({
@@ -37,7 +41,10 @@ export function connectClient<S extends DescService>(service: S, httpPort: numbe
 }
 
 export function grpcWebClient<S extends DescService>(service: S, httpPort: number): Client<S> {
-  return createClient(service, createGrpcWebTransport({ baseUrl: `http://127.0.0.1:${httpPort}`, httpVersion: "1.1" }));
+  return createClient(
+    service,
+    createGrpcWebTransport({ baseUrl: `http://127.0.0.1:${httpPort}`, httpVersion: "1.1" }),
+  );
 }
 
 export async function postJson(

@@ -27,9 +27,16 @@ export function loadProtoClients(port: number): Record<string, AnyClient> {
   };
 }
 
-export function unary<T = AnyClient>(client: AnyClient, method: string, req: unknown, md?: grpc.Metadata): Promise<T> {
+export function unary<T = AnyClient>(
+  client: AnyClient,
+  method: string,
+  req: unknown,
+  md?: grpc.Metadata,
+): Promise<T> {
   return new Promise((resolve, reject) => {
-    client[method](req, md ?? new grpc.Metadata(), (err: Error | null, res: T) => (err ? reject(err) : resolve(res)));
+    client[method](req, md ?? new grpc.Metadata(), (err: Error | null, res: T) =>
+      err ? reject(err) : resolve(res),
+    );
   });
 }
 
@@ -50,7 +57,10 @@ export async function reflectionList(port: number): Promise<string[]> {
   const reflDir = dirname(require.resolve("@grpc/reflection/package.json"));
   const def = loadSync(join(reflDir, "build/proto/grpc/reflection/v1/reflection.proto"), { keepCase: true });
   const pkg = grpc.loadPackageDefinition(def) as AnyClient;
-  const client = new pkg.grpc.reflection.v1.ServerReflection(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+  const client = new pkg.grpc.reflection.v1.ServerReflection(
+    `127.0.0.1:${port}`,
+    grpc.credentials.createInsecure(),
+  );
   return new Promise((resolve, reject) => {
     const call = client.ServerReflectionInfo();
     call.on("data", (res: AnyClient) => {

@@ -3,23 +3,40 @@ import { create } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { App } from "../../src/app/create-app.js";
-import { PredictBatchRequestSchema, PredictRequestSchema, PredictService } from "../../src/gen/mlops/v1/predict_pb.js";
+import {
+  PredictBatchRequestSchema,
+  PredictRequestSchema,
+  PredictService,
+} from "../../src/gen/mlops/v1/predict_pb.js";
+import { row, type SeededVersion, seedModel, startTestApp, tempDataDir } from "../helpers/app.js";
 import { getJson, grpcClient } from "../helpers/clients.js";
-import { type SeededVersion, row, seedModel, startTestApp, tempDataDir } from "../helpers/app.js";
 
 const agent = new Agent({ keepAlive: true, maxSockets: 64 });
 
 function post(port: number, body: string): Promise<{ status: number; body: string; retryAfter?: string }> {
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: "127.0.0.1", port, path: "/predict", method: "POST", agent, headers: { "content-type": "application/json" } },
+      {
+        host: "127.0.0.1",
+        port,
+        path: "/predict",
+        method: "POST",
+        agent,
+        headers: { "content-type": "application/json" },
+      },
       (res) => {
         let text = "";
         res.setEncoding("utf8");
         res.on("data", (c) => {
           text += c;
         });
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text, retryAfter: res.headers["retry-after"] as string }));
+        res.on("end", () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            body: text,
+            retryAfter: res.headers["retry-after"] as string,
+          }),
+        );
       },
     );
     req.on("error", reject);
@@ -49,10 +66,14 @@ afterAll(() => {
 
 describe("dynamic batching", () => {
   it("thousands of concurrent distinct rows each get their own row's answer (REST and gRPC)", async () => {
-    const app = await startTestApp(dir, { batching: { enabled: true, maxBatchSize: 64, maxDelayUs: 0, maxQueue: 100_000 } });
+    const app = await startTestApp(dir, {
+      batching: { enabled: true, maxBatchSize: 64, maxDelayUs: 0, maxQueue: 100_000 },
+    });
     try {
       const n = 2000;
-      const rest = Array.from({ length: n }, (_, i) => post(app.httpPort, JSON.stringify({ features: row(i) })));
+      const rest = Array.from({ length: n }, (_, i) =>
+        post(app.httpPort, JSON.stringify({ features: row(i) })),
+      );
       const g = grpcClient(PredictService, app.grpcPort);
       const viaGrpc = Array.from({ length: n }, (_, i) =>
         g.call<{ probability: number[] }>("predict", create(PredictRequestSchema, { features: row(n + i) })),
@@ -77,10 +98,14 @@ describe("dynamic batching", () => {
   });
 
   it("a full queue sheds load with RESOURCE_EXHAUSTED / 429 + Retry-After, never losing an answer", async () => {
-    const app = await startTestApp(dir, { batching: { enabled: true, maxBatchSize: 4, maxDelayUs: 20_000, maxQueue: 8 } });
+    const app = await startTestApp(dir, {
+      batching: { enabled: true, maxBatchSize: 4, maxDelayUs: 0, maxQueue: 8, maxInFlight: 1 },
+    });
     try {
       const n = 200;
-      const results = await Promise.all(Array.from({ length: n }, (_, i) => post(app.httpPort, JSON.stringify({ features: row(i) }))));
+      const results = await Promise.all(
+        Array.from({ length: n }, (_, i) => post(app.httpPort, JSON.stringify({ features: row(i) }))),
+      );
       const ok = results.filter((r) => r.status === 200);
       const shed = results.filter((r) => r.status === 429);
       expect(ok.length + shed.length).toBe(n);
@@ -92,15 +117,21 @@ describe("dynamic batching", () => {
       }
       results.forEach((r, i) => {
         if (r.status === 200) {
-          expect(JSON.parse(r.body).probability).toEqual(Array.from(seeded.model.predictProba(Float64Array.from(row(i)), 1)));
+          expect(JSON.parse(r.body).probability).toEqual(
+            Array.from(seeded.model.predictProba(Float64Array.from(row(i)), 1)),
+          );
         }
       });
       const g = grpcClient(PredictService, app.grpcPort);
       const grpcResults = await Promise.allSettled(
-        Array.from({ length: 100 }, (_, i) => g.call("predict", create(PredictRequestSchema, { features: row(i) }))),
+        Array.from({ length: 100 }, (_, i) =>
+          g.call("predict", create(PredictRequestSchema, { features: row(i) })),
+        ),
       );
       g.close();
-      const codes = grpcResults.map((r) => (r.status === "fulfilled" ? 0 : (r.reason as grpc.ServiceError).code));
+      const codes = grpcResults.map((r) =>
+        r.status === "fulfilled" ? 0 : (r.reason as grpc.ServiceError).code,
+      );
       expect(codes.every((c) => c === 0 || c === grpc.status.RESOURCE_EXHAUSTED)).toBe(true);
       expect(codes).toContain(grpc.status.RESOURCE_EXHAUSTED);
       // After the burst the server answers normally.
@@ -114,7 +145,11 @@ describe("dynamic batching", () => {
 describe("off-thread scoring", () => {
   it("health checks keep answering while a large PredictBatch is scored", async () => {
     const big = await seedModel(dir, { stage: "Production", nEstimators: 300, seed: 3 });
-    const app = await startTestApp(dir, { scoringThreads: 1, asyncRowThreshold: 256 });
+    const app = await startTestApp(dir, {
+      scoringThreads: 1,
+      asyncRowThreshold: 256,
+      maxMessageBytes: 64 << 20,
+    });
     try {
       expect(app.models.current()?.version).toBe(big.version);
       const nRows = 100_000;
@@ -139,10 +174,12 @@ describe("off-thread scoring", () => {
       const healthAnsweredAt: number[] = [];
       const latencies: number[] = [];
       const batch = g
-        .call<{ predictions: number[] }>("predictBatch", create(PredictBatchRequestSchema, { features: flat, nFeatures: 20 }))
-        .then((r) => {
+        .call<{ predictions: number[] }>(
+          "predictBatch",
+          create(PredictBatchRequestSchema, { features: flat, nFeatures: 20 }),
+        )
+        .finally(() => {
           batchDone = true;
-          return r;
         });
       while (!batchDone) {
         const t0 = performance.now();

@@ -3,11 +3,11 @@ import { Code } from "@connectrpc/connect";
 import * as grpc from "@grpc/grpc-js";
 import { afterEach, describe, expect, it } from "vitest";
 import type { App } from "../../src/app/create-app.js";
-import { RegistryService } from "../../src/gen/mlops/v1/registry_pb.js";
 import { Stage } from "../../src/gen/mlops/v1/model_pb.js";
+import { RegistryService } from "../../src/gen/mlops/v1/registry_pb.js";
 import { TrackingService } from "../../src/gen/mlops/v1/tracking_pb.js";
-import { connectClient, getJson, postJson } from "../helpers/clients.js";
 import { MODEL, row, seedModel, startTestApp, tempDataDir } from "../helpers/app.js";
+import { connectClient, getJson, postJson } from "../helpers/clients.js";
 import { healthCheck, loadProtoClients, reflectionList, unary } from "../helpers/grpc-raw.js";
 
 const apps: App[] = [];
@@ -47,7 +47,11 @@ describe("health states", () => {
     expect((await getJson(app.httpPort, "/model-info")).status).toBe(503);
 
     const registry = connectClient(RegistryService, app.httpPort);
-    await registry.transitionModelVersionStage({ name: MODEL, version: String(v.version), stage: Stage.PRODUCTION });
+    await registry.transitionModelVersionStage({
+      name: MODEL,
+      version: String(v.version),
+      stage: Stage.PRODUCTION,
+    });
     await app.models.refresh();
     expect(await healthCheck(app.grpcPort, "mlops.v1.PredictService")).toBe("SERVING");
     expect((await postJson(app.httpPort, "/predict", { features: row(0) })).status).toBe(200);
@@ -58,7 +62,12 @@ describe("health states", () => {
     const dir = await fresh();
     const app = await start(dir);
     const names = await reflectionList(app.grpcPort);
-    for (const s of ["grpc.health.v1.Health", "mlops.v1.PredictService", "mlops.v1.RegistryService", "mlops.v1.TrackingService"]) {
+    for (const s of [
+      "grpc.health.v1.Health",
+      "mlops.v1.PredictService",
+      "mlops.v1.RegistryService",
+      "mlops.v1.TrackingService",
+    ]) {
       expect(names).toContain(s);
     }
   });
@@ -152,7 +161,9 @@ describe("token enforcement", () => {
     const app = await start(dir, { apiToken: "s3cret" });
     // Connect
     const anon = connectClient(RegistryService, app.httpPort);
-    const denied = await anon.setModelAlias({ name: MODEL, alias: "champion", version: String(v.version) }).catch((e) => e);
+    const denied = await anon
+      .setModelAlias({ name: MODEL, alias: "champion", version: String(v.version) })
+      .catch((e) => e);
     expect(denied.code).toBe(Code.Unauthenticated);
     const wrong = await connectClient(RegistryService, app.httpPort, { authorization: "Bearer nope" })
       .setModelAlias({ name: MODEL, alias: "champion", version: String(v.version) })
@@ -160,14 +171,19 @@ describe("token enforcement", () => {
     expect(wrong.code).toBe(Code.Unauthenticated);
     const authed = connectClient(RegistryService, app.httpPort, { authorization: "Bearer s3cret" });
     await authed.setModelAlias({ name: MODEL, alias: "champion", version: String(v.version) });
-    expect((await anon.getModelVersionByAlias({ name: MODEL, alias: "champion" })).modelVersion?.version).toBe(
-      String(v.version),
-    );
+    expect(
+      (await anon.getModelVersionByAlias({ name: MODEL, alias: "champion" })).modelVersion?.version,
+    ).toBe(String(v.version));
     // REST
     const rest = await postJson(app.httpPort, "/v1/experiments", { name: "e1" });
     expect(rest.status).toBe(401);
     expect(rest.body.code).toBe("unauthenticated");
-    const restOk = await postJson(app.httpPort, "/v1/experiments", { name: "e1" }, { authorization: "Bearer s3cret" });
+    const restOk = await postJson(
+      app.httpPort,
+      "/v1/experiments",
+      { name: "e1" },
+      { authorization: "Bearer s3cret" },
+    );
     expect(restOk.status).toBe(200);
     // gRPC
     const clients = loadProtoClients(app.grpcPort);
@@ -198,12 +214,19 @@ describe("a client generated from proto/ by another toolchain (proto-loader) cal
       const models = await unary(c.registry, "ListRegisteredModels", {});
       expect(models.registered_models.map((m: { name: string }) => m.name)).toEqual([MODEL]);
       const exp = await unary(c.tracking, "CreateExperiment", { name: "third-party" });
-      const run = await unary(c.tracking, "CreateRun", { experiment_id: exp.experiment.id, run_name: "r" });
-      await unary(c.tracking, "LogMetric", { run_id: run.run.id, key: "auc", value: 0.9, step: 1 });
-      await unary(c.tracking, "LogParam", { run_id: run.run.id, key: "lr", value: "0.1" });
-      const again = await unary(c.tracking, "LogParam", { run_id: run.run.id, key: "lr", value: "0.2" }).catch((e) => e);
+      const run = await unary(c.tracking, "CreateRun", {
+        experiment_id: exp.experiment.experiment_id,
+        run_name: "r",
+      });
+      await unary(c.tracking, "LogMetric", { run_id: run.run.run_id, key: "auc", value: 0.9, step: 1 });
+      await unary(c.tracking, "LogParam", { run_id: run.run.run_id, key: "lr", value: "0.1" });
+      const again = await unary(c.tracking, "LogParam", {
+        run_id: run.run.run_id,
+        key: "lr",
+        value: "0.2",
+      }).catch((e) => e);
       expect(again.code).toBe(grpc.status.INVALID_ARGUMENT);
-      const got = await unary(c.tracking, "GetRun", { run_id: run.run.id });
+      const got = await unary(c.tracking, "GetRun", { run_id: run.run.run_id });
       expect(got.run.params).toMatchObject({ lr: "0.1" });
     } finally {
       for (const client of Object.values(c)) client.close();

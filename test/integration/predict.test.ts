@@ -3,13 +3,18 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { status as GrpcStatus } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { App } from "../../src/app/create-app.js";
-import { PredictBatchRequestSchema, PredictRequestSchema, PredictService } from "../../src/gen/mlops/v1/predict_pb.js";
+import {
+  PredictBatchRequestSchema,
+  PredictRequestSchema,
+  PredictService,
+} from "../../src/gen/mlops/v1/predict_pb.js";
+import { MODEL, row, type SeededVersion, seedModel, startTestApp, tempDataDir } from "../helpers/app.js";
 import { connectClient, getJson, grpcClient, grpcWebClient, postJson } from "../helpers/clients.js";
-import { MODEL, type SeededVersion, row, seedModel, startTestApp, tempDataDir } from "../helpers/app.js";
 
 let app: App;
 let seeded: SeededVersion;
 let cleanup: () => void;
+let dataDir: string;
 
 function coreScore(features: number[]): number[] {
   return Array.from(seeded.model.predictProba(Float64Array.from(features), 1));
@@ -18,8 +23,9 @@ function coreScore(features: number[]): number[] {
 beforeAll(async () => {
   const tmp = tempDataDir();
   cleanup = tmp.cleanup;
+  dataDir = tmp.dir;
   seeded = await seedModel(tmp.dir, { stage: "Production" });
-  app = await startTestApp(tmp.dir, { maxBodyBytes: 4096 });
+  app = await startTestApp(tmp.dir);
 });
 
 afterAll(async () => {
@@ -32,7 +38,12 @@ describe("Predict over every transport agrees with the core", () => {
     const features = row(1);
     const res = await postJson(app.httpPort, "/predict", { features });
     expect(res.status).toBe(200);
-    expect(Object.keys(res.body).slice(0, 4)).toEqual(["prediction", "probability", "model_version", "timestamp"]);
+    expect(Object.keys(res.body).slice(0, 4)).toEqual([
+      "prediction",
+      "probability",
+      "model_version",
+      "timestamp",
+    ]);
     expect(res.body.model_version).toBe(String(seeded.version));
     expect(res.body.model_name).toBe(MODEL);
     expect(res.body.probability).toEqual(coreScore(features));
@@ -92,7 +103,10 @@ describe("Predict over every transport agrees with the core", () => {
     const flat: number[] = [];
     for (let i = 0; i < n; i++) flat.push(...row(i));
     const expected = Array.from(seeded.model.predictProba(Float64Array.from(flat), n));
-    const res = await connectClient(PredictService, app.httpPort).predictBatch({ features: flat, nFeatures: 20 });
+    const res = await connectClient(PredictService, app.httpPort).predictBatch({
+      features: flat,
+      nFeatures: 20,
+    });
     expect(res.probabilities).toEqual(expected);
   });
 
@@ -109,7 +123,10 @@ describe("Predict over every transport agrees with the core", () => {
       family: "gbdt",
     });
     const root = await getJson(app.httpPort, "/");
-    expect(root.body).toMatchObject({ name: "mlops", model: { name: MODEL, version: String(seeded.version) } });
+    expect(root.body).toMatchObject({
+      name: "mlops",
+      model: { name: MODEL, version: String(seeded.version) },
+    });
     const health = await getJson(app.httpPort, "/health");
     expect(health.status).toBe(200);
     expect(health.body).toMatchObject({ status: "healthy", model_loaded: true, registry_reachable: true });
@@ -138,18 +155,27 @@ describe("bad input: a clear error, the right code, and the server keeps serving
   }
 
   it("REST: a body over the size limit → 400, and the next request is served", async () => {
-    const big = JSON.stringify({ features: Array.from({ length: 2000 }, () => 1.2345) });
-    const res = await postJson(app.httpPort, "/predict", big);
-    expect(res.status).toBe(400);
-    expect(res.body.field).toBe("body");
-    const ok = await postJson(app.httpPort, "/predict", { features: row(3) });
-    expect(ok.status).toBe(200);
+    const small = await startTestApp(dataDir, { maxBodyBytes: 4096 });
+    try {
+      const big = JSON.stringify({ features: Array.from({ length: 2000 }, () => 1.2345) });
+      const res = await postJson(small.httpPort, "/predict", big);
+      expect(res.status).toBe(400);
+      expect(res.body.field).toBe("body");
+      const ok = await postJson(small.httpPort, "/predict", { features: row(3) });
+      expect(ok.status).toBe(200);
+    } finally {
+      await small.close();
+    }
   });
 
   it("gRPC: NaN, Infinity and a wrong count → INVALID_ARGUMENT", async () => {
     const g = grpcClient(PredictService, app.grpcPort);
     try {
-      for (const features of [row(0).slice(0, 5), [...row(0).slice(0, 19), Number.NaN], [...row(0).slice(0, 19), Number.POSITIVE_INFINITY]]) {
+      for (const features of [
+        row(0).slice(0, 5),
+        [...row(0).slice(0, 19), Number.NaN],
+        [...row(0).slice(0, 19), Number.POSITIVE_INFINITY],
+      ]) {
         const err = await g.call("predict", create(PredictRequestSchema, { features })).catch((e) => e);
         expect(err.code).toBe(GrpcStatus.INVALID_ARGUMENT);
       }

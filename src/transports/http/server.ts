@@ -234,6 +234,27 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     const match = matchRoute(routes, verb, path);
     if (match) return handleRest(req, res, match, t0);
     if (path.startsWith("/mlops.v1.")) {
+      // Refuse oversized bodies before connect-node reads them, and close the connection, so an
+      // unread remainder can never be taken for the next request on a keep-alive socket.
+      const declared = Number(req.headers["content-length"] ?? 0);
+      if (declared > options.maxBodyBytes) {
+        const err = invalidArgument(
+          "body",
+          `at most ${options.maxBodyBytes} bytes (MLOPS_MAX_BODY_BYTES)`,
+          `${declared} bytes`,
+        );
+        sendError(res, err, true);
+        req.resume();
+        pipeline.record({
+          transport: "connect",
+          method: verb,
+          endpoint: path,
+          status: err.code,
+          seconds: elapsed(t0),
+          error: err,
+        });
+        return;
+      }
       connect(req, res);
       return;
     }
