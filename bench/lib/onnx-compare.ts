@@ -30,6 +30,11 @@ export interface OnnxCompareOptions {
   cellMs?: number;
   /** Batches at or above this are scored by ours off-thread (predictProbaAsync), as the server does. Default 256. */
   asyncRows?: number;
+  /**
+   * Which export ORT is timed on: "float" (float32 input and thresholds, what converters usually
+   * emit and what anchors.md timed) or "double" (the exactly-agreeing float64 export). Default "float".
+   */
+  ortTiming?: "float" | "double";
   /** Cells to leave out, e.g. to keep a quick run short. Default none. */
   skip?: (batch: number, threads: number) => boolean;
 }
@@ -63,6 +68,8 @@ export interface OnnxComparison {
   tolerance: number;
   agreed: boolean;
   cells: OnnxCell[];
+  /** The export ORT was timed on. */
+  ortTiming: "float" | "double";
   ortVersion: string;
 }
 
@@ -151,14 +158,21 @@ export async function compareWithOrt(options: OnnxCompareOptions): Promise<OnnxC
     await checkFloat.release();
   }
 
+  const ortTiming = options.ortTiming ?? "float";
   const cells: OnnxCell[] = [];
   for (const threads of threadCounts) {
-    const session = await ort.InferenceSession.create(doubleBytes, sessionOptions(threads));
+    const session = await ort.InferenceSession.create(
+      ortTiming === "float" ? floatBytes : doubleBytes,
+      sessionOptions(threads),
+    );
     try {
       for (const batch of batches) {
         if (options.skip?.(batch, threads)) continue;
         const input = tile(rows, nRows, nf, batch);
-        const tensor = new ort.Tensor("float64", input, [batch, nf]);
+        const tensor =
+          ortTiming === "float"
+            ? new ort.Tensor("float32", Float32Array.from(input), [batch, nf])
+            : new ort.Tensor("float64", input, [batch, nf]);
         const out = new Float64Array(batch * nc);
         const useAsync = threads > 1 && batch >= asyncRows;
         const oursCalls = useAsync
@@ -189,6 +203,7 @@ export async function compareWithOrt(options: OnnxCompareOptions): Promise<OnnxC
     // Argmax flips are reported, not judged: a row at p ≈ 0.5 may flip on float32 output rounding alone.
     agreed: agreeDouble.maxAbsDiff <= tolerance,
     cells,
+    ortTiming,
     ortVersion: ort.env.versions?.common ?? "unknown",
   };
 }

@@ -183,7 +183,8 @@ function agreementLines(comparisons: OnnxComparison[]): string[] {
     (c) =>
       `- ${c.name}: max |mlops − onnxruntime| = ${c.agreement.maxAbsDiff.toExponential(2)} over ${c.agreement.rows} test rows ` +
       `(float64 input, double thresholds; tolerance ${c.tolerance}); ${c.agreement.labelMismatches} label flips. ` +
-      `With float32 input and thresholds: ${c.agreementFloat.maxAbsDiff.toExponential(2)}, ${c.agreementFloat.labelMismatches} label flips.`,
+      `With float32 input and thresholds: ${c.agreementFloat.maxAbsDiff.toExponential(2)}, ${c.agreementFloat.labelMismatches} label flips. ` +
+      `onnxruntime ${c.ortVersion} timed on the ${c.ortTiming === "float" ? "float32" : "float64"} export; mlops on float64 rows.`,
   );
 }
 
