@@ -1,0 +1,16 @@
+// Public API of the `mlops` package. Everything a library user needs is exported here; deeper
+// paths are internal.
+export { type App, type AppOptions, createApp } from "./app/create-app.js";
+export { type BatchingConfig, type Config, type ConfigOverrides, loadConfig } from "./config/config.js";
+export * from "./core/index.js";
+export { createLogger, type Logger, type LoggerOptions } from "./observability/logger.js";
+export { createMetrics, type Metrics, type MetricsOptions } from "./observability/metrics.js";
+export { Code, type CodeName, ServiceError } from "./services/errors.js";
+export {
+  createArtifactStore,
+  createStore,
+  type Store,
+  StoreError,
+  type StoreOptions,
+} from "./store/index.js";
+export { type TrainAndRegisterOptions, trainAndRegister } from "./workflows/train-and-register.js";
