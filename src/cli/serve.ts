@@ -4,7 +4,7 @@ import type { Command } from "commander";
 import { AggregatorRegistry } from "prom-client";
 import { type App, createApp } from "../app/create-app.js";
 import { type Config, loadConfig } from "../config/config.js";
-import { type Logger, createLogger } from "../observability/logger.js";
+import { createLogger, type Logger } from "../observability/logger.js";
 import { bootstrapIfEmpty } from "./serve-bootstrap.js";
 
 interface ServeFlags {
@@ -44,7 +44,11 @@ export function registerServe(program: Command): void {
     .option("--host <host>", "interface to bind (env MLOPS_HOST, default 0.0.0.0)")
     .option("--http-port <port>", "REST/Connect/metrics port (env MLOPS_HTTP_PORT, default 8000)", port)
     .option("--grpc-port <port>", "gRPC port (env MLOPS_GRPC_PORT, default 50051)", port)
-    .option("--workers <n>", "server processes sharing the ports (env MLOPS_WORKERS, default: the core count)", positive)
+    .option(
+      "--workers <n>",
+      "server processes sharing the ports (env MLOPS_WORKERS, default: the core count)",
+      positive,
+    )
     .option("--model-name <name>", "registered model to serve (env MLOPS_MODEL_NAME, default ml_classifier)")
     .option("--no-bootstrap", "do not train and promote a default model on an empty data directory")
     .option("--no-batching", "score each request on its own instead of coalescing concurrent ones")
@@ -77,7 +81,11 @@ export async function serve(config: Config, bootstrap: boolean): Promise<void> {
   runPrimary(config, logger);
 }
 
-async function startApp(config: Config, logger: Logger, extra: Partial<Parameters<typeof createApp>[0]>): Promise<App> {
+async function startApp(
+  config: Config,
+  logger: Logger,
+  extra: Partial<Parameters<typeof createApp>[0]>,
+): Promise<App> {
   const app = await createApp({ config, logger, ...extra });
   const served = app.models.current();
   logger.info(

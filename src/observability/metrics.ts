@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
 export type Transport = "rest" | "grpc" | "connect" | "grpc-web";
 
@@ -14,7 +14,9 @@ export interface MetricsOptions {
 /** Request latency buckets in seconds: sub-millisecond resolution where this server lives. */
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 /** Native scoring is microseconds per row; batches of 10k rows take tens of milliseconds. */
-const INFERENCE_BUCKETS = [1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 0.01, 0.025, 0.05, 0.1, 0.5];
+const INFERENCE_BUCKETS = [
+  1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 0.01, 0.025, 0.05, 0.1, 0.5,
+];
 const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 1024, 4096, 16384];
 
 /** The seed's metric names, kept exactly, plus mlops_* additions; see docs/metrics.md. */
