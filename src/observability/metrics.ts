@@ -1,7 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
-export type Transport = "rest" | "grpc" | "connect" | "grpc-web";
-
 export interface MetricsOptions {
   /** Registry to register into. Default: a new one, so several servers can live in one process. */
   registry?: Registry;
