@@ -82,12 +82,27 @@ struct Loaded {
   }
 }
 
-Napi::Float64Array ArgFloat64Array(const Napi::CallbackInfo& info, size_t i, const char* name) {
-  const Napi::Value v = info[i];
-  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) {
+// A Float64Array argument, read with one napi_get_typedarray_info call (the
+// node-addon-api wrappers would make several; this is the hot path).
+struct F64Arg {
+  napi_value value = nullptr;
+  double* data = nullptr;
+  size_t length = 0;
+};
+
+F64Arg ArgFloat64Array(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  F64Arg a;
+  a.value = info[i];
+  bool is_typed = false;
+  napi_typedarray_type type = napi_int8_array;
+  void* data = nullptr;
+  if (napi_is_typedarray(info.Env(), a.value, &is_typed) != napi_ok || !is_typed ||
+      napi_get_typedarray_info(info.Env(), a.value, &type, &a.length, &data, nullptr, nullptr) != napi_ok ||
+      type != napi_float64_array) {
     ThrowInvalid(info.Env(), std::string(name) + " must be a Float64Array");
   }
-  return v.As<Napi::Float64Array>();
+  a.data = static_cast<double*>(data);  // null when detached (length is then 0)
+  return a;
 }
 
 size_t ArgCount(const Napi::CallbackInfo& info, size_t i, const char* name) {
@@ -101,15 +116,15 @@ size_t ArgCount(const Napi::CallbackInfo& info, size_t i, const char* name) {
 }
 
 // Checks rows.length == nRows * nFeatures; returns nRows * nClasses.
-size_t CheckShape(Napi::Env env, const Loaded& l, const Napi::Float64Array& rows, size_t n_rows) {
+size_t CheckShape(Napi::Env env, const Loaded& l, const F64Arg& rows, size_t n_rows) {
   const size_t nf = l.model.n_features, nc = l.model.n_classes;
   // n_rows < 2^53 and nf <= 1e6, but size_t products can still overflow.
   if (n_rows != 0 && (n_rows > SIZE_MAX / nf || n_rows > SIZE_MAX / nc)) {
     ThrowShape(env, "nRows is too large");
   }
   const size_t expected = n_rows * nf;
-  if (rows.ElementLength() != expected) {
-    ThrowShape(env, "rows has " + std::to_string(rows.ElementLength()) + " values, expected nRows × nFeatures = " +
+  if (rows.length != expected) {
+    ThrowShape(env, "rows has " + std::to_string(rows.length) + " values, expected nRows × nFeatures = " +
                         std::to_string(n_rows) + " × " + std::to_string(nf) + " = " + std::to_string(expected));
   }
   return n_rows * nc;
@@ -258,36 +273,41 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   Napi::Value Predict(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     const Loaded& l = Live(env);
-    const Napi::Float64Array rows = ArgFloat64Array(info, 0, "rows");
+    const F64Arg rows = ArgFloat64Array(info, 0, "rows");
     const size_t n_rows = ArgCount(info, 1, "nRows");
     const size_t n_out = CheckShape(env, l, rows, n_rows);
-    Napi::Float64Array out;
+    Napi::Value result;
+    double* out = nullptr;
     if (info.Length() > 2 && !info[2].IsUndefined()) {
-      out = ArgFloat64Array(info, 2, "out");
-      if (out.ElementLength() != n_out) {
-        ThrowShape(env, "out has " + std::to_string(out.ElementLength()) +
-                            " values, expected nRows × nClasses = " + std::to_string(n_out));
+      const F64Arg given = ArgFloat64Array(info, 2, "out");
+      if (given.length != n_out) {
+        ThrowShape(env, "out has " + std::to_string(given.length) + " values, expected nRows × nClasses = " +
+                            std::to_string(n_out));
       }
-      if (Overlap(rows.Data(), rows.ByteLength(), out.Data(), out.ByteLength())) {
+      if (Overlap(rows.data, rows.length * sizeof(double), given.data, given.length * sizeof(double))) {
         ThrowInvalid(env, "out must not share memory with rows");
       }
+      result = Napi::Value(env, given.value);
+      out = given.data;
     } else {
-      out = Napi::Float64Array::New(env, n_out);
+      auto fresh = Napi::Float64Array::New(env, n_out);
+      result = fresh;
+      out = fresh.Data();
     }
     if (n_rows != 0) {
       try {
-        l.scorer.Predict(rows.Data(), n_rows, out.Data());
+        l.scorer.Predict(rows.data, n_rows, out);
       } catch (...) {
         ThrowCore(env);
       }
     }
-    return out;
+    return result;
   }
 
   Napi::Value PredictAsync(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     Live(env);
-    const Napi::Float64Array rows = ArgFloat64Array(info, 0, "rows");
+    const F64Arg rows = ArgFloat64Array(info, 0, "rows");
     const size_t n_rows = ArgCount(info, 1, "nRows");
     unsigned threads = 1;
     if (info.Length() > 2 && !info[2].IsUndefined()) {
@@ -298,7 +318,7 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
     const size_t n_out = CheckShape(env, *loaded_, rows, n_rows);
     std::vector<double> copy;
     try {
-      copy.assign(rows.Data(), rows.Data() + rows.ElementLength());
+      copy.assign(rows.data, rows.data + rows.length);
     } catch (...) {
       ThrowCore(env);
     }

@@ -162,6 +162,20 @@ struct Scorer::Impl {
   void TreesRow(const char* x, double* acc) const {
     const size_t n_trees = ct.trees.size();
     uint32_t leaf[kTreeLanes];
+    if (n_outputs == 1) {
+      // One margin: keep it in a register. Through memory, each add would
+      // wait on the previous store (the order of adds is fixed, so this chain
+      // is the single-row path's critical path).
+      double m = acc[0];
+      for (size_t g = 0; g < group_steps.size(); ++g) {
+        const size_t t0 = g * kTreeLanes;
+        scorer::WalkTrees<kTreeLanes, kNaN>(nodes, &group_roots[t0], group_steps[g], x, leaf);
+        const size_t lanes = std::min<size_t>(kTreeLanes, n_trees - t0);
+        for (size_t j = 0; j < lanes; ++j) m += ct.values[scorer::LeafValueOffset(nodes.threshold[leaf[j]])];
+      }
+      acc[0] = m;
+      return;
+    }
     for (size_t g = 0; g < group_steps.size(); ++g) {
       const size_t t0 = g * kTreeLanes;
       scorer::WalkTrees<kTreeLanes, kNaN>(nodes, &group_roots[t0], group_steps[g], x, leaf);

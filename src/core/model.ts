@@ -91,7 +91,12 @@ export class ClassifierModel {
    * `rows`) to reuse a buffer; it is filled and returned.
    */
   predictProba(rows: Float64Array, nRows: number, out?: Float64Array): Float64Array {
-    return call(() => this.#native.predict(rows, nRows, out));
+    // No closure here: this is the serving hot path.
+    try {
+      return this.#native.predict(rows, nRows, out);
+    } catch (error) {
+      throw toCoreError(error);
+    }
   }
 
   /**
