@@ -1,0 +1,82 @@
+import { describe, expect, it } from "vitest";
+import { BENCH_DEFAULTS, parseBenchArgs, UsageError } from "../../bench/lib/options.js";
+
+describe("parseBenchArgs", () => {
+  it("defaults to a full run: 10 s loads, 1-connection runs of 5 s, 2 s warm-up, no scaling, seed auto, ONNX on", () => {
+    const o = parseBenchArgs([]);
+    expect(o).toEqual({
+      quick: false,
+      workers: [],
+      serverCpus: undefined,
+      loadCpus: undefined,
+      durationS: 10,
+      durationC1S: 5,
+      warmupS: 2,
+      grpcStreams: 1,
+      seedStack: "auto",
+      onnx: true,
+      outDir: "bench/results",
+      data: "../shared/data/classification_20f_10k.csv",
+    });
+    expect(BENCH_DEFAULTS.full).toEqual({ durationS: 10, durationC1S: 5, warmupS: 2 });
+  });
+
+  it("--quick shortens every load run", () => {
+    const o = parseBenchArgs(["--quick"]);
+    expect([o.quick, o.durationS, o.durationC1S, o.warmupS]).toEqual([true, 3, 2, 0.5]);
+  });
+
+  it("takes the scaling curve's worker counts and CPU sets in one command", () => {
+    const o = parseBenchArgs(["--workers", "1,2,4,8", "--server-cpus", "0-7", "--load-cpus", "8-15"]);
+    expect(o.workers).toEqual([1, 2, 4, 8]);
+    expect(o.serverCpus).toBe("0-7");
+    expect(o.loadCpus).toBe("8-15");
+  });
+
+  it("lets explicit durations, warm-up 0, streams, seed stack and output override the defaults", () => {
+    const o = parseBenchArgs([
+      "--quick",
+      "--duration",
+      "1.5",
+      "--duration-c1",
+      "1",
+      "--warmup",
+      "0",
+      "--grpc-streams",
+      "10",
+      "--seed-stack",
+      "off",
+      "--no-onnx",
+      "--out",
+      "/tmp/x",
+    ]);
+    expect([o.durationS, o.durationC1S, o.warmupS, o.grpcStreams, o.seedStack, o.onnx, o.outDir]).toEqual([
+      1.5,
+      1,
+      0,
+      10,
+      "off",
+      false,
+      "/tmp/x",
+    ]);
+  });
+
+  it.each([
+    [["--workers", "0"]],
+    [["--workers", "1,x"]],
+    [["--server-cpus", "a-b"]],
+    [["--duration", "-1"]],
+    [["--grpc-streams", "1.5"]],
+    [["--seed-stack", "maybe"]],
+    [["--bogus"]],
+    [["positional"]],
+  ])("rejects %j with ERR_BENCH_USAGE", (argv) => {
+    try {
+      parseBenchArgs(argv);
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(UsageError);
+      expect((error as UsageError).code).toBe("ERR_BENCH_USAGE");
+    }
+  });
+});
