@@ -82,6 +82,21 @@ struct Loaded {
   }
 }
 
+// Runs a method body and turns a Napi::Error into a pending JS exception
+// here, instead of leaving that to node-addon-api's callback wrapper: while a
+// worker thread is being terminated napi_throw fails, and the wrapper then
+// throws again from inside V8's callback, which aborts the process. Here a
+// failed throw is dropped (no JS will run in that env again anyway).
+template <typename Body>
+Napi::Value Guarded(Napi::Env env, Body&& body) {
+  try {
+    return body();
+  } catch (const Napi::Error& e) {
+    napi_throw(env, e.Value());
+    return Napi::Value();
+  }
+}
+
 // A Float64Array argument, read with one napi_get_typedarray_info call (the
 // node-addon-api wrappers would make several; this is the hot path).
 struct F64Arg {
@@ -176,6 +191,19 @@ class PredictWorker : public Napi::AsyncWorker {
 
   void OnOK() override { deferred_.Resolve(out_ref_.Value()); }
 
+  // When the env is being torn down (a worker thread terminated while this
+  // call was in flight) JS can no longer run: node-addon-api's handle scope or
+  // promise resolution then throws from inside libuv's completion callback,
+  // which would abort the process. The promise can never settle anyway, so
+  // drop the result and free the worker.
+  void OnWorkComplete(Napi::Env env, napi_status status) override {
+    try {
+      Napi::AsyncWorker::OnWorkComplete(env, status);
+    } catch (...) {
+      Destroy();
+    }
+  }
+
   void OnError(const Napi::Error& e) override {
     Napi::Error err = Napi::Error::New(Env(), e.Message());
     err.Set("code", Napi::String::New(Env(), "ERR_INTERNAL"));
@@ -226,6 +254,10 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
 
  private:
   static Napi::Value Load(const Napi::CallbackInfo& info) {
+    return Guarded(info.Env(), [&] { return LoadImpl(info); });
+  }
+
+  static Napi::Value LoadImpl(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     auto* cls = static_cast<ClassData*>(info.Data());
     const Napi::Value v = info[0];
@@ -257,6 +289,10 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   }
 
   Napi::Value Serialize(const Napi::CallbackInfo& info) {
+    return Guarded(info.Env(), [&] { return SerializeImpl(info); });
+  }
+
+  Napi::Value SerializeImpl(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     const Loaded& l = Live(env);
     std::vector<uint8_t> bytes;
@@ -271,6 +307,10 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   }
 
   Napi::Value Predict(const Napi::CallbackInfo& info) {
+    return Guarded(info.Env(), [&] { return PredictImpl(info); });
+  }
+
+  Napi::Value PredictImpl(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     const Loaded& l = Live(env);
     const F64Arg rows = ArgFloat64Array(info, 0, "rows");
@@ -305,6 +345,10 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   }
 
   Napi::Value PredictAsync(const Napi::CallbackInfo& info) {
+    return Guarded(info.Env(), [&] { return PredictAsyncImpl(info); });
+  }
+
+  Napi::Value PredictAsyncImpl(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     Live(env);
     const F64Arg rows = ArgFloat64Array(info, 0, "rows");
@@ -324,11 +368,20 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
     }
     auto* worker = new PredictWorker(env, loaded_, std::move(copy), n_rows, threads, Napi::Float64Array::New(env, n_out));
     Napi::Promise promise = worker->Promise();
-    worker->Queue();  // the worker deletes itself after OnOK/OnError
+    try {
+      worker->Queue();  // from here the worker deletes itself when complete
+    } catch (...) {
+      delete worker;
+      throw;
+    }
     return promise;
   }
 
   Napi::Value Info(const Napi::CallbackInfo& info) {
+    return Guarded(info.Env(), [&] { return InfoImpl(info); });
+  }
+
+  Napi::Value InfoImpl(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     const Model& m = Live(env).model;
     Napi::Object o = Napi::Object::New(env);
@@ -351,7 +404,9 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
 
   void Release(Napi::Env env) {
     if (!loaded_) return;
-    Napi::MemoryManagement::AdjustExternalMemory(env, -loaded_->native_bytes);
+    // Raw call: this also runs in finalizers, where nothing may throw.
+    int64_t ignored = 0;
+    napi_adjust_external_memory(env, -loaded_->native_bytes, &ignored);
     loaded_.reset();
   }
 

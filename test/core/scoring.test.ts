@@ -1,3 +1,5 @@
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
 import { describe, expect, it } from "vitest";
 import { ClassifierModel, CoreError } from "../../src/core/model.js";
 import { loadAddon } from "../../src/core/native.js";
@@ -337,5 +339,36 @@ describe("info", () => {
       nNodes: 0,
       featureNames: [],
     });
+  });
+});
+
+describe("worker threads", () => {
+  it("loads and scores in a worker, and survives the worker's termination mid-call", async () => {
+    const spec = randomModel({ family: "gbdt", nClasses: 3, nTrees: 50, seed: 51 });
+    const bytes = writeArtifact(spec);
+    const rows = randomRows(spec, 4000, { seed: 51 });
+    const expected = load(spec).predictProba(rows, 4000);
+    const addonPath = fileURLToPath(new URL("../../build/Release/mlops_core.node", import.meta.url));
+    // Plain JS in the worker: it loads the addon into a second Node environment.
+    const source = `
+      const { parentPort, workerData } = require("node:worker_threads");
+      const { Model } = require(workerData.addonPath);
+      const model = Model.load(workerData.bytes);
+      model.predictAsync(workerData.rows, 4000, 2).then((out) => {
+        // Started before the message goes out, so the parent's terminate() lands while it is in flight.
+        if (workerData.hang) model.predictAsync(workerData.rows, 4000, 2);
+        parentPort.postMessage(out);
+      });
+    `;
+    for (const hang of [false, true]) {
+      const worker = new Worker(source, { eval: true, workerData: { addonPath, bytes, rows, hang } });
+      const out = await new Promise<Float64Array>((resolve, reject) => {
+        worker.once("message", resolve);
+        worker.once("error", reject);
+      });
+      expect(bytesOf(out).equals(bytesOf(expected))).toBe(true);
+      await worker.terminate();
+    }
+    expect(bytesOf(load(spec).predictProba(rows, 4000)).equals(bytesOf(expected))).toBe(true);
   });
 });
