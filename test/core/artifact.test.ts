@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ClassifierModel, CoreError } from "../../src/core/model.js";
 import { loadAddon } from "../../src/core/native.js";
 import type { ModelSpec, TreeSpec } from "../../src/core/reference-scorer.js";
+import { readArtifact } from "../helpers/artifact-reader.js";
 import {
   crc32c,
   FORMAT_VERSION,
@@ -86,6 +87,18 @@ describe("round trip", () => {
           true,
         );
       }
+    }
+  });
+
+  it("writes what the document describes: the TS reader recovers the exact model from native bytes", () => {
+    for (const family of ["gbdt", "random_forest", "logistic"] as const) {
+      const spec = randomModel({ family, nClasses: 3, nTrees: 5, seed: 17 });
+      const saved = ClassifierModel.fromBytes(writeArtifact(spec)).toBytes();
+      const back = readArtifact(saved);
+      expect(back).toEqual({
+        ...spec,
+        trees: spec.trees.map((t) => ({ ...t, defaultLeft: Array.from(t.defaultLeft) })),
+      });
     }
   });
 
