@@ -36,8 +36,16 @@ constexpr uint32_t kMaxTransposedFeatures = 256;
 // single-row call does not touch the allocator. Owned by the thread; freed
 // when it exits.
 struct Scratch {
+  // Buffers above this are released after each call, so a thread that once
+  // scored a very wide model does not keep megabytes for the rest of its life.
+  static constexpr size_t kKeepDoubles = size_t{1} << 17;  // 1 MiB
+
   std::vector<double> x;
   std::vector<double> acc;
+  void Trim() {
+    if (x.capacity() > kKeepDoubles) std::vector<double>().swap(x);
+    if (acc.capacity() > kKeepDoubles) std::vector<double>().swap(acc);
+  }
   double* X(size_t n) {
     if (x.size() < n) x.resize(n);
     return x.data();
@@ -291,15 +299,16 @@ struct Scorer::Impl {
     Scratch& scratch = tls_scratch;
     if (family == Family::kLogistic) {
       for (size_t r = 0; r < n_rows; ++r) ScoreLinearRow(rows + r * n_features, out + r * n_classes, scratch);
-      return;
+    } else {
+      size_t r = 0;
+      while (n_rows - r >= kMinBlockRows) {
+        const size_t nb = std::min(kBlock, n_rows - r);
+        ScoreTreeBlock(rows + r * n_features, nb, out + r * n_classes, scratch);
+        r += nb;
+      }
+      for (; r < n_rows; ++r) ScoreTreeRow(rows + r * n_features, out + r * n_classes, scratch);
     }
-    size_t r = 0;
-    while (n_rows - r >= kMinBlockRows) {
-      const size_t nb = std::min(kBlock, n_rows - r);
-      ScoreTreeBlock(rows + r * n_features, nb, out + r * n_classes, scratch);
-      r += nb;
-    }
-    for (; r < n_rows; ++r) ScoreTreeRow(rows + r * n_features, out + r * n_classes, scratch);
+    scratch.Trim();
   }
 };
 
