@@ -107,27 +107,29 @@ class ThreadPool {
 
  private:
   // One ParallelFor call; lives on the caller's stack. Workers only touch it
-  // while they hold a reference (refs), so the caller never waits for a
-  // worker that woke too late to help.
+  // while they hold a reference, so the caller never waits for a worker that
+  // woke too late to help.
   struct Job {
     const std::function<void(size_t)>* fn;
     size_t size;
     std::atomic<size_t> next{0};
-    unsigned refs = 0;  // guarded by mu_
-    std::exception_ptr error;  // guarded by mu_
+    std::atomic<unsigned> refs{0};  // raised under mu_, lowered without it
+    std::exception_ptr error;       // guarded by mu_
   };
 
   void WorkerLoop();
   void Drain(Job& job);
+  bool WaitForJob(uint64_t seen);
 
   unsigned size_;
   std::vector<std::thread> workers_;
   std::mutex mu_;
   std::condition_variable wake_;
   std::condition_variable done_;
-  Job* job_ = nullptr;  // the running call, if any; guarded by mu_
-  uint64_t generation_ = 0;
-  bool stop_ = false;
+  Job* job_ = nullptr;                  // the running call, if any; guarded by mu_
+  std::atomic<uint64_t> generation_{0};  // bumped (under mu_) for each call
+  unsigned sleeping_ = 0;                // workers blocked on wake_; guarded by mu_
+  bool stop_ = false;                    // guarded by mu_
 };
 
 // What every trainer needs besides the data.
