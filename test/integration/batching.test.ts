@@ -2,7 +2,6 @@ import { Agent, request } from "node:http";
 import { create } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { App } from "../../src/app/create-app.js";
 import {
   PredictBatchRequestSchema,
   PredictRequestSchema,

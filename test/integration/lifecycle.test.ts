@@ -17,7 +17,7 @@ afterEach(async () => {
   for (const c of cleanups.splice(0)) c();
 });
 
-async function fresh(overrides = {}) {
+async function fresh() {
   const tmp = tempDataDir();
   cleanups.push(tmp.cleanup);
   return tmp.dir;

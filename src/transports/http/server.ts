@@ -94,15 +94,13 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     let error: ServiceError | undefined;
     try {
       const body = parseJsonObject(await readBody(req, options.maxBodyBytes), PREDICT_SHAPE);
-      let result: PredictResult;
       if ("model_name" in body || "model_version" in body || "model_alias" in body) {
         // Selectors take the generic path (same service, protobuf-es JSON codec).
         await handleRest(req, res, { route: predictRoute as RestRoute, params: {} }, t0, body);
         return;
       }
       if (!("features" in body)) throw invalidArgument("features", "an array of numbers", "nothing");
-      result = await options.predictRow(body.features, ctx);
-      sendJson(res, 200, predictJson(result));
+      sendJson(res, 200, predictJson(await options.predictRow(body.features, ctx)));
     } catch (e) {
       error = toServiceError(e);
       status = error.httpStatus;
@@ -174,12 +172,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     });
   }
 
-  async function handleOps(
-    req: IncomingMessage,
-    res: ServerResponse,
-    path: string,
-    t0: bigint,
-  ): Promise<boolean> {
+  async function handleOps(res: ServerResponse, path: string, t0: bigint): Promise<boolean> {
     let status = 200;
     switch (path) {
       case "/health": {
@@ -230,7 +223,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     const path = q < 0 ? url : url.slice(0, q);
     const verb = req.method ?? "GET";
     if (verb === "POST" && path === predictPath) return handlePredict(req, res, t0);
-    if (verb === "GET" && (await handleOps(req, res, path, t0))) return;
+    if (verb === "GET" && (await handleOps(res, path, t0))) return;
     const match = matchRoute(routes, verb, path);
     if (match) return handleRest(req, res, match, t0);
     if (path.startsWith("/mlops.v1.")) {
