@@ -142,6 +142,29 @@ describe("train: determinism", () => {
   });
 });
 
+describe("train: what the model records", () => {
+  it("stores the resolved params (without threads) and the feature names", async () => {
+    const options: TrainOptions = { model: "rf", nEstimators: 3, maxFeatures: 0.5, threads: 2 };
+    const model = await train({ ...binary, featureNames: binary.featureNames }, options);
+    expect(JSON.parse(model.info.paramsJson)).toEqual(resolveTrainOptions(options));
+    expect(model.info.paramsJson).not.toContain("threads");
+    expect(model.info.featureNames).toEqual(binary.featureNames);
+    expect(model.info.family).toBe("random_forest");
+    expect(model.nFeatures).toBe(binary.nFeatures);
+  });
+
+  it.each<[ModelFamily, string, number]>([
+    ["gbdt", "gbdt", 7],
+    ["rf", "random_forest", 7],
+    ["logreg", "logistic", 0],
+  ])("%s makes a %s model with %i trees", async (model, family, trees) => {
+    const options: TrainOptions = model === "logreg" ? { model } : { model, nEstimators: 7 };
+    const m = await train(binary, options);
+    expect(m.info.family).toBe(family);
+    expect(m.info.nTrees).toBe(trees);
+  });
+});
+
 describe("train: progress and cancel", () => {
   it.each<[ModelFamily, number]>([
     ["gbdt", 7],
@@ -247,7 +270,7 @@ describe("train: bad input", () => {
     expect(error.reason).toBe(reason);
   });
 
-  it("trains the same tiny set once the input is fixed", async () => {
+  it("accepts the unmodified tiny set (the control for the cases above)", async () => {
     const model = await train(ok, { model: "rf", maxFeatures: 2, nEstimators: 3 });
     expect(model.nClasses).toBe(2);
   });
