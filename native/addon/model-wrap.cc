@@ -5,6 +5,7 @@
 //   model.predict(rows: Float64Array, nRows: number, out?: Float64Array): Float64Array
 //   model.predictAsync(rows: Float64Array, nRows: number, threads?: number): Promise<Float64Array>
 //   model.info(): {family, familyId, nFeatures, nClasses, nOutputs, nTrees, nNodes, featureNames, paramsJson}
+//   model.exportTrees(): flat typed arrays of every tree (undefined for linear models)
 //   model.dispose(): void
 //
 // Errors carry a stable `.code`: ERR_INVALID_ARG, ERR_SHAPE, ERR_MODEL_FORMAT
@@ -162,6 +163,30 @@ const char* FamilyName(Family f) {
   return "unknown";
 }
 
+const char* AggregationName(Aggregation a) { return a == Aggregation::kSum ? "sum" : "mean"; }
+
+const char* PostTransformName(PostTransform t) {
+  switch (t) {
+    case PostTransform::kIdentity:
+      return "identity";
+    case PostTransform::kSigmoid:
+      return "sigmoid";
+    case PostTransform::kSoftmax:
+      return "softmax";
+  }
+  return "unknown";
+}
+
+const char* DecisionName(Decision d) { return d == Decision::kLess ? "less" : "less_equal"; }
+
+// A typed array holding a copy of `values`.
+template <typename ArrayT, typename T>
+ArrayT CopyOut(Napi::Env env, const T* values, size_t n) {
+  ArrayT out = ArrayT::New(env, n);
+  if (n != 0) std::memcpy(out.Data(), values, n * sizeof(T));
+  return out;
+}
+
 // predictAsync's worker. It owns a copy of the input rows, so the caller may
 // reuse, modify, transfer or detach its buffer while the call is in flight,
 // and the output array is created here and not visible to JS until resolve.
@@ -238,6 +263,7 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
                            InstanceMethod("predict", &ModelWrap::Predict),
                            InstanceMethod("predictAsync", &ModelWrap::PredictAsync),
                            InstanceMethod("info", &ModelWrap::Info),
+                           InstanceMethod("exportTrees", &ModelWrap::ExportTrees),
                            InstanceMethod("dispose", &ModelWrap::Dispose),
                        },
                        cls);
@@ -396,6 +422,61 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
     for (uint32_t i = 0; i < m.feature_names.size(); ++i) names.Set(i, m.feature_names[i]);
     o.Set("featureNames", names);
     o.Set("paramsJson", m.params_json);
+    return o;
+  }
+
+  Napi::Value ExportTrees(const Napi::CallbackInfo& info) {
+    return Guarded(info.Env(), [&] { return ExportTreesImpl(info); });
+  }
+
+  // The canonical trees as flat arrays (tree t owns nodes
+  // [treeNodeOffsets[t], treeNodeOffsets[t + 1]); child ids stay local to
+  // their tree), for exporters such as the ONNX comparison.
+  Napi::Value ExportTreesImpl(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    const Model& m = Live(env).model;
+    if (m.family == Family::kLogistic) return env.Undefined();
+    const size_t n_trees = m.trees.size(), n_nodes = loaded_->n_nodes;
+    auto offsets = Napi::Uint32Array::New(env, n_trees + 1);
+    auto output_index = Napi::Uint32Array::New(env, n_trees);
+    auto left = Napi::Int32Array::New(env, n_nodes);
+    auto right = Napi::Int32Array::New(env, n_nodes);
+    auto feature = Napi::Int32Array::New(env, n_nodes);
+    auto threshold = Napi::Float64Array::New(env, n_nodes);
+    auto default_left = Napi::Uint8Array::New(env, n_nodes);
+    auto value = Napi::Float64Array::New(env, n_nodes * m.leaf_width);
+    size_t at = 0;
+    for (size_t t = 0; t < n_trees; ++t) {
+      const Tree& tree = m.trees[t];
+      const size_t n = tree.size();
+      offsets[t] = static_cast<uint32_t>(at);
+      output_index[t] = tree.output_index;
+      std::memcpy(left.Data() + at, tree.left.data(), n * sizeof(int32_t));
+      std::memcpy(right.Data() + at, tree.right.data(), n * sizeof(int32_t));
+      std::memcpy(feature.Data() + at, tree.feature.data(), n * sizeof(int32_t));
+      std::memcpy(threshold.Data() + at, tree.threshold.data(), n * sizeof(double));
+      std::memcpy(default_left.Data() + at, tree.default_left.data(), n);
+      std::memcpy(value.Data() + at * m.leaf_width, tree.value.data(), tree.value.size() * sizeof(double));
+      at += n;
+    }
+    offsets[n_trees] = static_cast<uint32_t>(at);
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("family", FamilyName(m.family));
+    o.Set("nClasses", m.n_classes);
+    o.Set("nOutputs", m.n_outputs);
+    o.Set("leafWidth", m.leaf_width);
+    o.Set("aggregation", AggregationName(m.aggregation));
+    o.Set("postTransform", PostTransformName(m.post_transform));
+    o.Set("decision", DecisionName(m.decision));
+    o.Set("baseScore", CopyOut<Napi::Float64Array>(env, m.base_score.data(), m.base_score.size()));
+    o.Set("treeNodeOffsets", offsets);
+    o.Set("outputIndex", output_index);
+    o.Set("left", left);
+    o.Set("right", right);
+    o.Set("feature", feature);
+    o.Set("threshold", threshold);
+    o.Set("defaultLeft", default_left);
+    o.Set("value", value);
     return o;
   }
 

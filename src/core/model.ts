@@ -4,9 +4,22 @@
  * Float64Array (`nRows × nClasses`); no per-row objects are made anywhere.
  */
 import { availableParallelism } from "node:os";
-import { CoreError, loadAddon, type NativeModel, type NativeModelInfo, toCoreError } from "./native.js";
+import {
+  CoreError,
+  loadAddon,
+  type NativeModel,
+  type NativeModelInfo,
+  type NativeTreeExport,
+  toCoreError,
+} from "./native.js";
 
 export { CoreError, type CoreErrorCode, toCoreError } from "./native.js";
+
+/**
+ * A tree ensemble as flat typed arrays, in the artifact's semantics (docs/model-format.md): tree t
+ * owns nodes `[treeNodeOffsets[t], treeNodeOffsets[t + 1])`, child ids are local to their tree.
+ */
+export type TreeEnsembleExport = NativeTreeExport;
 
 export type ModelFamilyName = NativeModelInfo["family"];
 
@@ -115,6 +128,11 @@ export class ClassifierModel {
     } catch (error) {
       throw toCoreError(error);
     }
+  }
+
+  /** Copies of every tree's arrays (for exporters, e.g. to ONNX); undefined for linear models. */
+  exportTrees(): TreeEnsembleExport | undefined {
+    return call(() => this.#native.exportTrees());
   }
 
   /** Frees the native model. Idempotent; any later scoring or toBytes() throws `ERR_MODEL_DISPOSED`. */

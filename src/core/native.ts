@@ -61,12 +61,36 @@ export interface NativeModelInfo {
   paramsJson: string;
 }
 
+/** What `Model#exportTrees()` returns: every tree as flat typed arrays. */
+export interface NativeTreeExport {
+  family: "gbdt" | "random_forest";
+  nClasses: number;
+  nOutputs: number;
+  leafWidth: number;
+  aggregation: "sum" | "mean";
+  postTransform: "identity" | "sigmoid" | "softmax";
+  decision: "less" | "less_equal";
+  baseScore: Float64Array;
+  /** nTrees + 1 offsets: tree t owns nodes [treeNodeOffsets[t], treeNodeOffsets[t + 1]). */
+  treeNodeOffsets: Uint32Array;
+  outputIndex: Uint32Array;
+  /** Child ids are local to their tree (node 0 is its root); −1 on leaves. */
+  left: Int32Array;
+  right: Int32Array;
+  feature: Int32Array;
+  threshold: Float64Array;
+  defaultLeft: Uint8Array;
+  /** leafWidth values per node. */
+  value: Float64Array;
+}
+
 /** The addon's `Model` object (native/addon/model-wrap.cc). */
 export interface NativeModel {
   serialize(): Uint8Array;
   predict(rows: Float64Array, nRows: number, out?: Float64Array): Float64Array;
   predictAsync(rows: Float64Array, nRows: number, threads?: number): Promise<Float64Array>;
   info(): NativeModelInfo;
+  exportTrees(): NativeTreeExport | undefined;
   dispose(): void;
 }
 

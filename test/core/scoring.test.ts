@@ -372,3 +372,37 @@ describe("worker threads", () => {
     expect(bytesOf(load(spec).predictProba(rows, 4000)).equals(bytesOf(expected))).toBe(true);
   });
 });
+
+describe("exportTrees", () => {
+  it("returns the artifact's trees as flat arrays", () => {
+    const spec = randomModel({ family: "gbdt", nClasses: 3, nTrees: 6, decision: "less_equal", seed: 61 });
+    const model = load(spec);
+    const out = model.exportTrees()!;
+    expect(out).toMatchObject({
+      family: "gbdt",
+      nClasses: 3,
+      nOutputs: 3,
+      leafWidth: 1,
+      aggregation: "sum",
+      postTransform: "softmax",
+      decision: "less_equal",
+    });
+    expect(Array.from(out.baseScore)).toEqual(spec.baseScore);
+    expect(out.treeNodeOffsets.length).toBe(7);
+    spec.trees.forEach((t, i) => {
+      const [from, to] = [out.treeNodeOffsets[i], out.treeNodeOffsets[i + 1]];
+      expect(out.outputIndex[i]).toBe(t.outputIndex);
+      expect(Array.from(out.left.subarray(from, to))).toEqual(t.left);
+      expect(Array.from(out.right.subarray(from, to))).toEqual(t.right);
+      expect(Array.from(out.feature.subarray(from, to))).toEqual(t.feature);
+      expect(Array.from(out.threshold.subarray(from, to))).toEqual(t.threshold);
+      expect(Array.from(out.defaultLeft.subarray(from, to))).toEqual(t.defaultLeft);
+      expect(Array.from(out.value.subarray(from, to))).toEqual(t.value);
+    });
+    const rf = load(randomModel({ family: "random_forest", nClasses: 3, nTrees: 2 })).exportTrees()!;
+    expect(rf.value.length).toBe(3 * rf.left.length);
+    expect(load(randomModel({ family: "logistic" })).exportTrees()).toBeUndefined();
+    model.dispose();
+    expect(codeOf(() => model.exportTrees())).toBe("ERR_MODEL_DISPOSED");
+  });
+});
