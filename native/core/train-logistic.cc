@@ -34,11 +34,14 @@ double MaxAbs(const std::vector<double>& a) {
 }
 
 // F(theta) = (sum of per-row log-losses + l2/2 * |w|^2) / n over
-// standardized features. theta is n_outputs blocks of [w_0..w_{d-1}, b].
+// standardized features z = (x - mean) / scale (NaN as 0), computed row by
+// row rather than stored, so the fit needs no second copy of x. theta is
+// n_outputs blocks of [w_0..w_{d-1}, b].
 class Objective {
  public:
-  Objective(const Dataset& data, const std::vector<double>& z, uint32_t n_outputs, double l2, ThreadPool& pool)
-      : data_(data), z_(z), d_(data.n_features), k_(n_outputs), l2_(l2), pool_(pool) {
+  Objective(const Dataset& data, const std::vector<double>& mean, const std::vector<double>& scale,
+            uint32_t n_outputs, double l2, ThreadPool& pool)
+      : data_(data), mean_(mean), scale_(scale), d_(data.n_features), k_(n_outputs), l2_(l2), pool_(pool) {
     const size_t n = data.n_rows;
     chunk_ = std::max<size_t>(1024, (n + 63) / 64);  // depends on n only, never on threads
     chunks_ = (n + chunk_ - 1) / chunk_;
@@ -76,9 +79,14 @@ class Objective {
     std::fill(out, out + p + 1, 0.0);
     std::vector<double> margin(k_);
     std::vector<double> resid(k_);
+    std::vector<double> z(d_);
+    const double* zr = z.data();
     const size_t end = std::min(data_.n_rows, (c + 1) * chunk_);
     for (size_t r = c * chunk_; r < end; ++r) {
-      const double* zr = z_.data() + r * d_;
+      for (size_t j = 0; j < d_; ++j) {
+        const double v = data_.At(r, j);
+        z[j] = ((std::isnan(v) ? 0.0 : v) - mean_[j]) / scale_[j];
+      }
       for (uint32_t k = 0; k < k_; ++k) {
         const double* w = theta.data() + k * (d_ + 1);
         double m = w[d_];
@@ -110,7 +118,8 @@ class Objective {
   }
 
   const Dataset& data_;
-  const std::vector<double>& z_;
+  const std::vector<double>& mean_;
+  const std::vector<double>& scale_;
   const size_t d_;
   const uint32_t k_;
   const double l2_;
@@ -226,10 +235,6 @@ Model TrainLogistic(const Dataset& data, const Context& ctx) {
     const double sd = std::sqrt(ss / static_cast<double>(n));
     if (sd > 1e-12 * std::max(1.0, std::fabs(mean[j])) && std::isfinite(sd)) scale[j] = sd;
   }
-  std::vector<double> z(n * d);
-  for (size_t r = 0; r < n; ++r) {
-    for (size_t j = 0; j < d; ++j) z[r * d + j] = (raw(r, j) - mean[j]) / scale[j];
-  }
 
   // Start at the class priors.
   std::vector<double> theta(n_outputs * (d + 1), 0.0);
@@ -245,7 +250,7 @@ Model TrainLogistic(const Dataset& data, const Context& ctx) {
     }
   }
   ctx.CheckCancel();
-  Objective objective(data, z, n_outputs, params.l2, ctx.pool);
+  Objective objective(data, mean, scale, n_outputs, params.l2, ctx.pool);
   Lbfgs(objective, theta, ctx);
 
   Model model;
