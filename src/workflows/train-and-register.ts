@@ -1,7 +1,7 @@
 // Train → evaluate → store → register (→ promote), recorded as one tracked run. UI-free: the CLI's
 // `mlops train` and the server's bootstrap both call it and draw their own progress.
 import { userInfo } from "node:os";
-import type { Dataset } from "../core/data/dataset.js";
+import { DataError, type Dataset } from "../core/data/dataset.js";
 import { splitRows } from "../core/data/split.js";
 import { classificationReport } from "../core/metrics.js";
 import type { ClassifierModel } from "../core/model.js";
@@ -143,7 +143,7 @@ async function ensureRegisteredModel(store: Store, name: string): Promise<void> 
 
 function checkTestFraction(value: number): number {
   if (!(typeof value === "number" && value > 0 && value < 1)) {
-    throw new RangeError(`testFraction must be in (0, 1), got ${value}`);
+    throw new DataError(`testFraction must be in (0, 1), got ${value}`);
   }
   return value;
 }
@@ -190,7 +190,7 @@ export async function trainAndRegister(options: TrainAndRegisterOptions): Promis
   const dataset = await loadDataSource(data);
   const { train: trainSet, test: testSet } = splitRows(dataset, { trainFraction: 1 - testFraction });
   if (trainSet.nRows === 0 || testSet.nRows === 0) {
-    throw new RangeError(
+    throw new DataError(
       `${dataset.nRows} rows leave ${trainSet.nRows} to train and ${testSet.nRows} to test; need both > 0`,
     );
   }

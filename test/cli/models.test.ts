@@ -249,7 +249,9 @@ describe("mlops runs", () => {
     expect(text.stdout).toMatch(/^accuracy\s+0\.9300$/m);
     expect(text.stdout).toMatch(/^mlops\.source\s+cli$/m);
 
-    expect(errorCode(unknown.stderr)).toBe("NOT_FOUND");
-    expect(errorCode(malformed.stderr)).toBe("INVALID_ARGUMENT");
+    expect(errorCode(unknown.stderr), `${unknown.code} ${unknown.signal} ${unknown.stderr}`).toBe(
+      "NOT_FOUND",
+    );
+    expect(errorCode(malformed.stderr), malformed.stderr).toBe("INVALID_ARGUMENT");
   });
 });

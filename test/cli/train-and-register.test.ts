@@ -196,12 +196,16 @@ describe("trainAndRegister", () => {
 
   it("rejects bad options and bad data before creating any run", async () => {
     const { base, allRuns } = await setup();
-    const cases: [Partial<TrainAndRegisterOptions>, string | undefined][] = [
+    const cases: [Partial<TrainAndRegisterOptions>, string][] = [
       [{ train: { model: "logreg", nEstimators: 5 } }, "ERR_TRAIN_INVALID"],
       [{ promote: "Live" }, "INVALID_ARGUMENT"],
       [{ data: { kind: "csv", path: "/nonexistent/x.csv" } }, "ENOENT"],
       [{ data: { kind: "synthetic", options: { nSamples: 600, nClasses: 0 } } }, "ERR_DATA"],
-      [{ testFraction: 1 }, undefined],
+      [{ testFraction: 1 }, "ERR_DATA"],
+      [
+        { data: { kind: "synthetic", options: { nSamples: 4, nClustersPerClass: 1 } }, testFraction: 0.1 },
+        "ERR_DATA",
+      ],
     ];
     for (const [extra, code] of cases) {
       const error = await rejection(trainAndRegister(base(extra)));
