@@ -371,6 +371,12 @@ class TreeGrower {
         }
       }
       const size_t pairs = j1 - j0;
+      bool any = false;
+      for (size_t j = j0; j < j1; ++j) any = any || plans[j].mode != PairPlan::Mode::kNone;
+      if (!any) {  // e.g. the last level: every child is a leaf
+        j0 = j1;
+        continue;
+      }
       candidates.assign(2 * pairs * nf, Split());
       pool_.ParallelFor(pairs * nf, [&](size_t task) {
         const size_t j = j0 + task / nf;
