@@ -1,11 +1,15 @@
 import cluster from "node:cluster";
 import { availableParallelism } from "node:os";
 import type { Command } from "commander";
-import { AggregatorRegistry } from "prom-client";
-import { type App, createApp } from "../app/create-app.js";
+import type { App, AppOptions } from "../app/create-app.js";
 import { type Config, loadConfig } from "../config/config.js";
 import { createLogger, type Logger } from "../observability/logger.js";
 import { bootstrapIfEmpty } from "./serve-bootstrap.js";
+
+// The server stack (grpc-js, connect, prom-client's cluster glue) loads only for `serve`, so the
+// data commands start fast.
+const loadApp = () => import("../app/create-app.js");
+const loadAggregator = async () => (await import("prom-client")).AggregatorRegistry;
 
 interface ServeFlags {
   host?: string;
@@ -78,14 +82,11 @@ export async function serve(config: Config, bootstrap: boolean): Promise<void> {
     installShutdown(logger, () => app.close());
     return;
   }
-  runPrimary(config, logger);
+  await runPrimary(config, logger);
 }
 
-async function startApp(
-  config: Config,
-  logger: Logger,
-  extra: Partial<Parameters<typeof createApp>[0]>,
-): Promise<App> {
+async function startApp(config: Config, logger: Logger, extra: Partial<AppOptions>): Promise<App> {
+  const { createApp } = await loadApp();
   const app = await createApp({ config, logger, ...extra });
   const served = app.models.current();
   logger.info(
@@ -129,7 +130,8 @@ function installShutdown(logger: Logger, close: () => Promise<void>): void {
  * aggregates their metrics for /metrics, and fans out "serving changed" so every worker serves the
  * same Production version promptly (each also polls the registry).
  */
-function runPrimary(config: Config, logger: Logger): void {
+async function runPrimary(config: Config, logger: Logger): Promise<void> {
+  const AggregatorRegistry = await loadAggregator();
   const aggregator = new AggregatorRegistry();
   let stopping = false;
   let forked = 0;
@@ -185,6 +187,7 @@ async function runWorker(config: Config): Promise<void> {
     }
   });
   // Workers answer the primary's metric requests from this app's registry.
+  const AggregatorRegistry = await loadAggregator();
   new AggregatorRegistry();
   app = await startApp(config, logger, {
     metricsText: () =>
