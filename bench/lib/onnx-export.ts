@@ -1,5 +1,7 @@
 // Exports a tree ensemble to an ONNX-ML TreeEnsembleClassifier, built by hand from the ONNX spec
-// with the onnx-proto message classes, so that onnxruntime-node can score the very model we serve.
+// (field numbers of onnx.proto, enum values from onnx-proto; encoded with ProtoWriter because
+// protobufjs takes about a second for a 100k-node forest), so that onnxruntime-node can score the
+// very model we serve. The tests decode the result with onnx-proto.
 //
 // Decisions must match the core exactly (x < t in double, NaN to the default side). ORT compares
 // in the threshold type, which follows the input type: with "double" precision the input is
@@ -8,6 +10,7 @@
 // float32 rows; each threshold is then rounded so that `fround(x) < t'` equals `fround(x) < t`,
 // i.e. ORT decides as the core would on float32-rounded inputs.
 import onnxProto from "onnx-proto";
+import { ProtoWriter } from "./protobuf-writer.js";
 
 const { onnx } = onnxProto;
 
@@ -143,42 +146,46 @@ export function float32Threshold(t: number, decision: "less" | "less_equal"): nu
   return f32[0];
 }
 
-function doubleTensor(name: string, values: ArrayLike<number>): onnxProto.onnx.ITensorProto {
-  const data = Float64Array.from(values);
-  return {
-    name,
-    dims: [data.length],
-    dataType: onnx.TensorProto.DataType.DOUBLE,
+// Field numbers from onnx.proto (onnx-proto's generated code uses the same); enum values from onnx-proto.
+const A = onnx.AttributeProto.AttributeType;
+const T = onnx.TensorProto.DataType;
+type Attribute = ProtoWriter;
+
+function attribute(name: string, type: number): Attribute {
+  return new ProtoWriter().string(1, name).int(20, type);
+}
+const ints = (name: string, v: ArrayLike<number>) => attribute(name, A.INTS).packedInts(8, v);
+const floats = (name: string, v: ArrayLike<number>) => attribute(name, A.FLOATS).packedFloats(7, v);
+const str = (name: string, v: string) => attribute(name, A.STRING).string(4, v);
+function strs(name: string, v: readonly string[]): Attribute {
+  const a = attribute(name, A.STRINGS);
+  // Each distinct string (node modes repeat ~100k times) is encoded once, tag and length included.
+  const encoded = new Map<string, Uint8Array>();
+  for (const s of v) {
+    let field = encoded.get(s);
+    if (!field) encoded.set(s, (field = new ProtoWriter().string(9, s).finish()));
+    a.raw(field);
+  }
+  return a;
+}
+function tensor(name: string, v: ArrayLike<number>): Attribute {
+  const data = Float64Array.from(v);
+  const t = new ProtoWriter()
+    .packedInts(1, [data.length]) // dims
+    .int(2, T.DOUBLE) // data_type
+    .string(8, name)
     // raw_data is little-endian, as typed arrays are on every platform Node runs on here.
-    rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
-  };
+    .bytes(9, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  return attribute(name, A.TENSOR).message(5, t);
 }
 
-const A = onnx.AttributeProto.AttributeType;
-const ints = (name: string, v: ArrayLike<number>) => ({ name, type: A.INTS, ints: Array.from(v) });
-const floats = (name: string, v: ArrayLike<number>) => ({ name, type: A.FLOATS, floats: Array.from(v) });
-const str = (name: string, v: string) => ({ name, type: A.STRING, s: new TextEncoder().encode(v) });
-const strs = (name: string, v: readonly string[]) => ({
-  name,
-  type: A.STRINGS,
-  strings: v.map((s) => new TextEncoder().encode(s)),
-});
-const tensor = (name: string, v: ArrayLike<number>) => ({ name, type: A.TENSOR, t: doubleTensor(name, v) });
-
-function valueInfo(
-  name: string,
-  elemType: number,
-  dims: (string | number)[],
-): onnxProto.onnx.IValueInfoProto {
-  return {
-    name,
-    type: {
-      tensorType: {
-        elemType,
-        shape: { dim: dims.map((d) => (typeof d === "string" ? { dimParam: d } : { dimValue: d })) },
-      },
-    },
-  };
+function valueInfo(name: string, elemType: number, dims: (string | number)[]): ProtoWriter {
+  const shape = new ProtoWriter();
+  for (const d of dims) {
+    shape.message(1, typeof d === "string" ? new ProtoWriter().string(2, d) : new ProtoWriter().int(1, d));
+  }
+  const tensorType = new ProtoWriter().int(1, elemType).message(2, shape);
+  return new ProtoWriter().string(1, name).message(2, new ProtoWriter().message(1, tensorType));
 }
 
 /** Serialized ModelProto (IR 8, ai.onnx.ml opset 3) with one TreeEnsembleClassifier node. */
@@ -276,36 +283,25 @@ export function exportOnnxModel(model: TreeEnsembleExport, options: OnnxExportOp
     attributes.push(double ? tensor("base_values_as_tensor", baseValues) : floats("base_values", baseValues));
   }
   const input = options.inputName ?? "input";
-  const proto = onnx.ModelProto.create({
-    irVersion: 8,
-    producerName: "mlops-bench",
-    opsetImport: [
-      { domain: "", version: 17 },
-      { domain: "ai.onnx.ml", version: 3 },
-    ],
-    graph: {
-      name: `mlops_${String(model.family)}`,
-      node: [
-        {
-          name: "trees",
-          opType: "TreeEnsembleClassifier",
-          domain: "ai.onnx.ml",
-          input: [input],
-          output: ["label", "probabilities"],
-          attribute: attributes,
-        },
-      ],
-      input: [
-        valueInfo(input, double ? onnx.TensorProto.DataType.DOUBLE : onnx.TensorProto.DataType.FLOAT, [
-          "N",
-          options.nFeatures,
-        ]),
-      ],
-      output: [
-        valueInfo("label", onnx.TensorProto.DataType.INT64, ["N"]),
-        valueInfo("probabilities", onnx.TensorProto.DataType.FLOAT, ["N", model.nClasses]),
-      ],
-    },
-  });
-  return onnx.ModelProto.encode(proto).finish();
+  const node = new ProtoWriter()
+    .string(1, input)
+    .string(2, "label")
+    .string(2, "probabilities")
+    .string(3, "trees")
+    .string(4, "TreeEnsembleClassifier")
+    .string(7, "ai.onnx.ml");
+  for (const a of attributes) node.message(5, a);
+  const graph = new ProtoWriter()
+    .message(1, node)
+    .string(2, `mlops_${String(model.family)}`)
+    .message(11, valueInfo(input, double ? T.DOUBLE : T.FLOAT, ["N", options.nFeatures]))
+    .message(12, valueInfo("label", T.INT64, ["N"]))
+    .message(12, valueInfo("probabilities", T.FLOAT, ["N", model.nClasses]));
+  return new ProtoWriter()
+    .int(1, 8) // ir_version
+    .string(2, "mlops-bench")
+    .message(7, graph)
+    .message(8, new ProtoWriter().string(1, "").int(2, 17))
+    .message(8, new ProtoWriter().string(1, "ai.onnx.ml").int(2, 3))
+    .finish();
 }

@@ -2,7 +2,7 @@
 import { parseArgs } from "node:util";
 
 export interface BenchOptions {
-  /** Short runs for CI (< 1 min): 3 s loads, RF only, seed stack only when already installed. Default false. */
+  /** Short runs for CI (< 1 min): 2 s loads, RF only, seed stack only when already installed. Default false. */
   quick: boolean;
   /**
    * Worker counts for the scaling curve (`--workers 1,2,4,8`). Default: none, so no curve; the gated
@@ -13,11 +13,11 @@ export interface BenchOptions {
   serverCpus?: string;
   /** CPU list for the load generators (this process and h2load). Default none (unpinned). */
   loadCpus?: string;
-  /** Measured seconds per load run at 50 connections. Default 10 (quick: 3). */
+  /** Measured seconds per load run at 50 connections. Default 10 (quick: 2). */
   durationS: number;
-  /** Measured seconds per load run at 1 connection. Default 5 (quick: 2). */
+  /** Measured seconds per load run at 1 connection. Default 5 (quick: 1). */
   durationC1S: number;
-  /** Discarded warm-up seconds before each load run. Default 2 (quick: 0.5). */
+  /** Discarded warm-up seconds before each load run. Default 2 (quick: 0.25). */
   warmupS: number;
   /** gRPC streams per connection (h2load -m) at the gated levels. Default 1: connections = calls in flight. */
   grpcStreams: number;
@@ -33,7 +33,7 @@ export interface BenchOptions {
 
 export const BENCH_DEFAULTS = Object.freeze({
   full: { durationS: 10, durationC1S: 5, warmupS: 2 },
-  quick: { durationS: 3, durationC1S: 2, warmupS: 0.5 },
+  quick: { durationS: 2, durationC1S: 1, warmupS: 0.25 },
   grpcStreams: 1,
   seedStack: "auto" as const,
   outDir: "bench/results",
@@ -121,13 +121,13 @@ function parse(argv: readonly string[]) {
 }
 
 export const USAGE = `usage: npm run bench -- [flags]
-  --quick                 short CI run (< 1 min): 3 s loads, RF only, seed stack only if installed
+  --quick                 short CI run (< 1 min): 2 s loads, RF only, seed stack only if installed
   --workers 1,2,4,8       also measure the worker scaling curve (ours vs a bare node:http cluster)
   --server-cpus 0-7       pin every server process (taskset -c)
   --load-cpus 8-15        pin the load generators (this process and h2load)
-  --duration S            measured seconds at 50 connections (default 10, quick 3)
-  --duration-c1 S         measured seconds at 1 connection (default 5, quick 2)
-  --warmup S              discarded warm-up seconds per run (default 2, quick 0.5)
+  --duration S            measured seconds at 50 connections (default 10, quick 2)
+  --duration-c1 S         measured seconds at 1 connection (default 5, quick 1)
+  --warmup S              discarded warm-up seconds per run (default 2, quick 0.25)
   --grpc-streams M        h2load streams per connection at the gated levels (default 1)
   --seed-stack auto|on|off  the seed FastAPI stack (default auto)
   --no-onnx               skip the onnxruntime-node comparison

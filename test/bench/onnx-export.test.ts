@@ -1,28 +1,46 @@
 // The ONNX-ML exporter against the native core: random models of every tree layout, written as
 // artifacts and loaded by the core, must score the same in onnxruntime-node.
+import onnxProto from "onnx-proto";
 import * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
 import { compareWithOrt } from "../../bench/lib/onnx-compare.js";
-import { exportOnnxModel, float32Threshold } from "../../bench/lib/onnx-export.js";
-import { specTrees, treeExportOf } from "../../bench/lib/onnx-subjects.js";
+import {
+  exportOnnxModel,
+  flattenTrees,
+  float32Threshold,
+  type TreeEnsembleExport,
+} from "../../bench/lib/onnx-export.js";
+import { onnxSubject } from "../../bench/lib/onnx-subjects.js";
 import { ClassifierModel } from "../../src/core/model.js";
 import type { ModelSpec } from "../../src/core/reference-scorer.js";
 import { writeArtifact } from "../helpers/artifact-writer.js";
 import { createRng, type RandomModelOptions, randomModel, randomRows } from "../helpers/random-model.js";
 
-async function maxDiffVsOrt(spec: ModelSpec, nRows: number, precision: "double" | "float"): Promise<number> {
+/** A random spec's trees in the flat export shape. */
+function specTrees(spec: ModelSpec): TreeEnsembleExport {
+  return flattenTrees(
+    {
+      family: spec.family,
+      nClasses: spec.nClasses,
+      nOutputs: spec.nOutputs,
+      leafWidth: spec.leafWidth,
+      aggregation: spec.aggregation,
+      postTransform: spec.postTransform,
+      decision: spec.decision,
+      baseScore: spec.baseScore,
+    },
+    spec.trees,
+  );
+}
+
+/** Max |native − ORT| over `nRows` random rows, the ONNX model built from the core's own tree export. */
+async function maxDiffVsOrt(spec: ModelSpec, nRows: number): Promise<number> {
   const rows = randomRows(spec, nRows, { seed: 5 });
-  const model = ClassifierModel.fromBytes(writeArtifact(spec));
+  const { model, trees } = onnxSubject("t", writeArtifact(spec));
   try {
     const ours = model.predictProba(rows, nRows);
-    const session = await ort.InferenceSession.create(
-      exportOnnxModel(specTrees(spec), { nFeatures: spec.nFeatures, precision }),
-    );
-    const input =
-      precision === "double"
-        ? new ort.Tensor("float64", rows, [nRows, spec.nFeatures])
-        : new ort.Tensor("float32", Float32Array.from(rows), [nRows, spec.nFeatures]);
-    const out = await session.run({ input });
+    const session = await ort.InferenceSession.create(exportOnnxModel(trees, { nFeatures: spec.nFeatures }));
+    const out = await session.run({ input: new ort.Tensor("float64", rows, [nRows, spec.nFeatures]) });
     await session.release();
     const theirs = out.probabilities.data as Float32Array;
     expect(theirs.length).toBe(ours.length);
@@ -49,7 +67,7 @@ describe("ONNX-ML TreeEnsembleClassifier export", () => {
   it.each(LAYOUTS)(
     "%s: onnxruntime agrees with the core within 1e-5 (NaNs, on-threshold rows)",
     async (_, o) => {
-      expect(await maxDiffVsOrt(randomModel(o), 1500, "double")).toBeLessThanOrEqual(1e-5);
+      expect(await maxDiffVsOrt(randomModel(o), 1500)).toBeLessThanOrEqual(1e-5);
     },
   );
 
@@ -98,6 +116,45 @@ describe("ONNX-ML TreeEnsembleClassifier export", () => {
     expect(float32Threshold(-1e-50, "less_equal")).toBeLessThan(0);
   });
 
+  it("is a well-formed ModelProto as onnx-proto decodes it", () => {
+    const spec = randomModel({ family: "random_forest", nClasses: 3, nTrees: 3, maxDepth: 3, seed: 8 });
+    const trees = specTrees(spec);
+    const nNodes = trees.treeNodeOffsets[3];
+    const m = onnxProto.onnx.ModelProto.decode(exportOnnxModel(trees, { nFeatures: 8 }));
+    expect(Number(m.irVersion)).toBe(8);
+    expect(m.opsetImport.map((o) => [o.domain, Number(o.version)])).toEqual([
+      ["", 17],
+      ["ai.onnx.ml", 3],
+    ]);
+    const graph = onnxProto.onnx.GraphProto.fromObject(m.graph!);
+    const node = onnxProto.onnx.NodeProto.fromObject(graph.node[0]);
+    expect([node.opType, node.domain, node.input, node.output]).toEqual([
+      "TreeEnsembleClassifier",
+      "ai.onnx.ml",
+      ["input"],
+      ["label", "probabilities"],
+    ]);
+    const attr = Object.fromEntries(
+      node.attribute.map((a) => [a.name, onnxProto.onnx.AttributeProto.fromObject(a)]),
+    );
+    expect(attr.nodes_treeids.ints).toHaveLength(nNodes);
+    expect(attr.nodes_modes.strings.map((b: Uint8Array) => new TextDecoder().decode(b))).toContain(
+      "BRANCH_LT",
+    );
+    expect(attr.nodes_values_as_tensor.t!.dims!.map(Number)).toEqual([nNodes]);
+    expect(attr.nodes_values_as_tensor.t!.dataType).toBe(onnxProto.onnx.TensorProto.DataType.DOUBLE);
+    expect(attr.classlabels_int64s.ints.map(Number)).toEqual([0, 1, 2]);
+    expect(new TextDecoder().decode(attr.post_transform.s)).toBe("NONE");
+    const dims = graph.input[0].type!.tensorType!.shape!.dim!;
+    expect([dims[0].dimParam, Number(dims[1].dimValue)]).toEqual(["N", 8]);
+  });
+
+  it("needs trees: a logistic model is refused with ERR_BENCH_NO_TREES", () => {
+    expect(() => onnxSubject("lr", writeArtifact(randomModel({ family: "logistic", seed: 2 })))).toThrow(
+      expect.objectContaining({ code: "ERR_BENCH_NO_TREES" }),
+    );
+  });
+
   it("rejects a tree whose child points outside it", () => {
     const trees = specTrees(randomModel({ family: "gbdt", nTrees: 2, seed: 4 }));
     const left = Int32Array.from(trees.left);
@@ -112,9 +169,6 @@ describe("compareWithOrt", () => {
     const spec = randomModel({ family: "gbdt", nTrees: 20, maxDepth: 4, seed: 31 });
     const model = ClassifierModel.fromBytes(writeArtifact(spec));
     try {
-      expect(treeExportOf(model) === undefined || treeExportOf(model)!.treeNodeOffsets.length === 21).toBe(
-        true,
-      );
       const r = await compareWithOrt({
         name: "tiny",
         model,

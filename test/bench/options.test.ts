@@ -23,7 +23,7 @@ describe("parseBenchArgs", () => {
 
   it("--quick shortens every load run", () => {
     const o = parseBenchArgs(["--quick"]);
-    expect([o.quick, o.durationS, o.durationC1S, o.warmupS]).toEqual([true, 3, 2, 0.5]);
+    expect([o.quick, o.durationS, o.durationC1S, o.warmupS]).toEqual([true, 2, 1, 0.25]);
   });
 
   it("takes the scaling curve's worker counts and CPU sets in one command", () => {
