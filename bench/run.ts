@@ -6,7 +6,8 @@
 // curve, compares the native core with onnxruntime-node, then writes bench/results/latest.{json,md}
 // and exits non-zero when a gate fails. docs/benchmarks.md explains what is measured and why.
 import { spawnSync } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { rmSync } from "node:fs";
+import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { loadCsv } from "../src/core/data/csv.js";
@@ -75,7 +76,15 @@ function log(message: string): void {
 function pinSelf(cpus: string): void {
   // -a: every thread of this process; threads started later inherit it.
   const r = spawnSync("taskset", ["-a", "-p", "-c", cpus, String(process.pid)], { stdio: "ignore" });
-  if (r.status !== 0) throw new Error(`taskset could not pin the load generator to CPUs ${cpus}`);
+  if (r.status !== 0) throw new Error(`taskset could not pin this process to CPUs ${cpus}`);
+}
+
+/** This process's CPU list, as taskset prints it ("0-15"). */
+function currentCpus(): string {
+  const r = spawnSync("taskset", ["-c", "-p", String(process.pid)], { encoding: "utf8" });
+  const m = r.stdout?.match(/list:\s*(\S+)/);
+  if (r.status !== 0 || !m) throw new Error("taskset could not read this process's CPU list");
+  return m[1];
 }
 
 async function stopAll(children: (Child | undefined)[]): Promise<void> {
@@ -96,10 +105,15 @@ async function main(argv: string[]): Promise<number> {
   const started = performance.now();
   const machine = machineInfo();
   const command = `npm run bench${argv.length ? ` -- ${argv.join(" ")}` : ""}`;
+  // The load generator runs in this process: pinned for the load runs, unpinned again for ONNX.
+  const allCpus = options.loadCpus ? currentCpus() : undefined;
   if (options.loadCpus) pinSelf(options.loadCpus);
   const notes: string[] = [];
   const verdicts: Verdict[] = [];
   const dataDir = await mkdtemp(join(tmpdir(), "mlops-bench-"));
+  // Also on Ctrl-C / SIGTERM, which exit without running the finally below.
+  const removeDataDir = () => rmSync(dataDir, { recursive: true, force: true });
+  process.once("exit", removeDataDir);
   const running: (Child | undefined)[] = [];
   try {
     // The seed stack may install Debian packages first: start it now (training overlaps the
@@ -301,6 +315,7 @@ async function main(argv: string[]): Promise<number> {
       }
     }
 
+    if (allCpus) pinSelf(allCpus);
     const onnx: BenchReport["onnx"] = { status: "skipped", comparisons: [] };
     if (!options.onnx) onnx.reason = "--no-onnx";
     else {
@@ -335,6 +350,7 @@ async function main(argv: string[]): Promise<number> {
       },
       models,
       generators: { rest: "autocannon", grpc: grpcGenerator },
+      pinning: { serverCpus: options.serverCpus, loadCpus: options.loadCpus },
       measurements,
       grpcChecks,
       seedStack: seedStatus,
@@ -353,7 +369,8 @@ async function main(argv: string[]): Promise<number> {
   } finally {
     await stopAll(running);
     killAllChildren();
-    await rm(dataDir, { recursive: true, force: true });
+    removeDataDir();
+    process.removeListener("exit", removeDataDir);
   }
 }
 

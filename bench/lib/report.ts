@@ -56,6 +56,8 @@ export interface BenchReport {
   served: { modelName: string; family: string; nEstimators: number; maxDepth: number; version: number };
   models: TrainedModel[];
   generators: { rest: LoadGenerator; grpc: LoadGenerator };
+  /** taskset CPU lists, when given. */
+  pinning: { serverCpus?: string; loadCpus?: string };
   measurements: Measurement[];
   grpcChecks: GrpcCheckRecord[];
   seedStack: SectionStatus;
@@ -220,7 +222,10 @@ export function renderMarkdown(report: BenchReport): string {
   out.push(
     `Served: \`${s.modelName}\` v${s.version}, ${s.family} ${s.nEstimators} trees × depth ${s.maxDepth}, one worker. ` +
       `REST load: ${report.generators.rest}; gRPC load: ${report.generators.grpc}. ` +
-      "The load generator shares the machine with the server. Latencies are per request.",
+      (report.pinning.serverCpus || report.pinning.loadCpus
+        ? `Servers pinned to CPUs ${report.pinning.serverCpus ?? "any"}, load generators to CPUs ${report.pinning.loadCpus ?? "any"}. `
+        : "The load generator shares the machine's cores with the server. ") +
+      "Latencies are per request.",
     "",
   );
   out.push("## Load", "", loadTable(report), "");
