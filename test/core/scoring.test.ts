@@ -165,6 +165,21 @@ describe("batch, block and thread independence", () => {
     }
   });
 
+  it("does the same for wide models, whose rows are read in place", () => {
+    const wide = randomModel({ family: "random_forest", nFeatures: 300, nClasses: 3, nTrees: 20, seed: 12 });
+    const wideModel = load(wide);
+    const wideRows = randomRows(wide, 200, { seed: 12 });
+    const all = wideModel.predictProba(wideRows, 200);
+    for (const chunk of [1, 7, 8, 17, 64, 65]) {
+      const parts = new Float64Array(all.length);
+      for (let r = 0; r < 200; r += chunk) {
+        const m = Math.min(chunk, 200 - r);
+        parts.set(wideModel.predictProba(wideRows.subarray(r * 300, (r + m) * 300), m), r * 3);
+      }
+      expect(bytesOf(parts).equals(bytesOf(all)), `chunk ${chunk}`).toBe(true);
+    }
+  });
+
   it("gives identical bits sync and async on 1, 2 and 4 threads", async () => {
     for (const threads of [1, 2, 4]) {
       const out = await model.predictProbaAsync(rows, n, { threads });
