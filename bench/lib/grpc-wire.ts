@@ -58,6 +58,8 @@ export async function checkGrpcPredict(
   const request = predictRequestBytes(features);
   const result: GrpcCheck = { ok: 0, failed: 0, replyFrameBytes: 0 };
   try {
+    // A server whose HTTP side answers may still be binding its gRPC port: connect first.
+    await new Promise<void>((resolve) => client.waitForReady(Date.now() + 10_000, () => resolve()));
     for (let i = 0; i < calls; i++) {
       try {
         const raw = await new Promise<Buffer>((resolve, reject) => {
