@@ -163,7 +163,10 @@ function strs(name: string, v: readonly string[]): Attribute {
   const encoded = new Map<string, Uint8Array>();
   for (const s of v) {
     let field = encoded.get(s);
-    if (!field) encoded.set(s, (field = new ProtoWriter().string(9, s).finish()));
+    if (!field) {
+      field = new ProtoWriter().string(9, s).finish();
+      encoded.set(s, field);
+    }
     a.raw(field);
   }
   return a;
