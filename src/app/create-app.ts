@@ -87,6 +87,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         maxDelayUs: config.batching.maxDelayUs,
         maxQueue: config.batching.maxQueue,
         maxInFlight: config.batching.maxInFlight,
+        syncMaxRows: config.batching.syncMaxRows,
         onBatch(rows, seconds) {
           onScored(rows, seconds);
           metrics.batchSize.observe(rows);

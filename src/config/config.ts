@@ -13,6 +13,8 @@ export interface BatchingConfig {
   maxQueue: number;
   /** Native batch calls in flight at once (each off the JS thread). Default 1. */
   maxInFlight: number;
+  /** Batches of at most this many rows are scored on the JS thread (cheaper than a thread hop). Default 8. */
+  syncMaxRows: number;
 }
 
 /** Everything the server and CLI read from the environment and flags, validated once. */
@@ -93,6 +95,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
       maxDelayUs: int(env, "MLOPS_BATCH_MAX_DELAY_US", 0, 0, 1e7),
       maxQueue: int(env, "MLOPS_BATCH_MAX_QUEUE", 4096, 1, 1e7),
       maxInFlight: int(env, "MLOPS_BATCH_MAX_IN_FLIGHT", 1, 1, 1024),
+      syncMaxRows: int(env, "MLOPS_BATCH_SYNC_MAX_ROWS", 8, 0, 65536),
     },
   };
   const { batching, ...rest } = overrides;

@@ -98,7 +98,14 @@ describe("dynamic batching", () => {
 
   it("a full queue sheds load with RESOURCE_EXHAUSTED / 429 + Retry-After, never losing an answer", async () => {
     const app = await startTestApp(dir, {
-      batching: { enabled: true, maxBatchSize: 4, maxDelayUs: 0, maxQueue: 8, maxInFlight: 1 },
+      batching: {
+        enabled: true,
+        maxBatchSize: 4,
+        maxDelayUs: 0,
+        maxQueue: 8,
+        maxInFlight: 1,
+        syncMaxRows: 0,
+      },
     });
     try {
       const n = 200;

@@ -1,0 +1,102 @@
+import { describe, expect, it } from "vitest";
+import { type BatchModel, createBatcher } from "../../src/serving/batcher.js";
+
+/** A model whose "probability" of class 1 is the row's first feature; it records every call. */
+function fakeModel(calls: Array<{ kind: "sync" | "async"; n: number }>): BatchModel {
+  const score = (rows: Float64Array, n: number) => {
+    const out = new Float64Array(n * 2);
+    for (let i = 0; i < n; i++) {
+      out[i * 2] = 1 - rows[i * 2];
+      out[i * 2 + 1] = rows[i * 2];
+    }
+    return out;
+  };
+  return {
+    nFeatures: 2,
+    nClasses: 2,
+    predictProba(rows, n) {
+      calls.push({ kind: "sync", n });
+      return score(rows, n);
+    },
+    async predictProbaAsync(rows, n) {
+      calls.push({ kind: "async", n });
+      const copy = rows.slice();
+      await new Promise((r) => setTimeout(r, 5));
+      return score(copy, n);
+    },
+  };
+}
+
+describe("createBatcher", () => {
+  it("uses the documented defaults: batches of 64, small ones scored on the JS thread", async () => {
+    const calls: Array<{ kind: "sync" | "async"; n: number }> = [];
+    const model = fakeModel(calls);
+    const batcher = createBatcher();
+    const one = await batcher.submit(model, Float64Array.of(0.25, 0));
+    expect(Array.from(one)).toEqual([0.75, 0.25]);
+    expect(calls).toEqual([{ kind: "sync", n: 1 }]);
+    calls.length = 0;
+    const many = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => batcher.submit(model, Float64Array.of(i / 100, 0))),
+    );
+    many.forEach((p, i) => expect(p[1]).toBe(i / 100));
+    expect(calls[0]).toEqual({ kind: "async", n: 64 });
+    expect(calls.reduce((s, c) => s + c.n, 0)).toBe(100);
+  });
+
+  it("never mixes two model snapshots in one call", async () => {
+    const calls: Array<{ kind: "sync" | "async"; n: number }> = [];
+    const a = fakeModel(calls);
+    const b = fakeModel(calls);
+    const batcher = createBatcher({ syncMaxRows: 0 });
+    const results = await Promise.all([
+      batcher.submit(a, Float64Array.of(0.1, 0)),
+      batcher.submit(a, Float64Array.of(0.2, 0)),
+      batcher.submit(b, Float64Array.of(0.3, 0)),
+      batcher.submit(a, Float64Array.of(0.4, 0)),
+    ]);
+    expect(results.map((r) => r[1])).toEqual([0.1, 0.2, 0.3, 0.4]);
+    expect(calls.map((c) => c.n)).toEqual([2, 1, 1]);
+  });
+
+  it("queues while the native call is busy and sheds beyond maxQueue", async () => {
+    const calls: Array<{ kind: "sync" | "async"; n: number }> = [];
+    const model = fakeModel(calls);
+    const depths: number[] = [];
+    const batcher = createBatcher({
+      maxBatchSize: 4,
+      maxQueue: 6,
+      syncMaxRows: 0,
+      onQueueDepth: (d) => depths.push(d),
+    });
+    const settled = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) => batcher.submit(model, Float64Array.of(i / 20, 0))),
+    );
+    const rejected = settled.filter((s) => s.status === "rejected");
+    expect(rejected.length).toBeGreaterThan(0);
+    for (const r of rejected) {
+      expect((r as PromiseRejectedResult).reason.code).toBe("RESOURCE_EXHAUSTED");
+      expect((r as PromiseRejectedResult).reason.retryAfterSeconds).toBe(1);
+    }
+    settled.forEach((s, i) => {
+      if (s.status === "fulfilled") expect(s.value[1]).toBe(i / 20);
+    });
+    expect(Math.max(...depths)).toBeLessThanOrEqual(6);
+    expect(batcher.depth).toBe(0);
+  });
+
+  it("a failing call rejects exactly its own rows", async () => {
+    const model: BatchModel = {
+      nFeatures: 1,
+      nClasses: 2,
+      predictProba() {
+        throw Object.assign(new Error("boom"), { code: "ERR_MODEL_DISPOSED" });
+      },
+      predictProbaAsync: async () => new Float64Array(0),
+    };
+    const batcher = createBatcher();
+    await expect(batcher.submit(model, Float64Array.of(1))).rejects.toMatchObject({
+      code: "ERR_MODEL_DISPOSED",
+    });
+  });
+});
