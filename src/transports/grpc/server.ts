@@ -46,9 +46,9 @@ function unaryHandler(binding: ServiceBinding, method: DescMethodUnary, pipeline
   const invoke = binding.impl[method.localName];
   return (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
     const t0 = process.hrtime.bigint();
-    const abort = new AbortController();
-    call.once("cancelled", () => abort.abort());
-    const ctx = pipeline.context("grpc", header(call.metadata, "x-mlops-actor"), abort.signal);
+    // No AbortSignal per call: creating one costs more than a whole Predict, and no service
+    // method is long enough to need it (large batches finish on native threads regardless).
+    const ctx = pipeline.context("grpc", header(call.metadata, "x-mlops-actor"));
     pipeline
       .call(binding.service, method, invoke, call.request, ctx, header(call.metadata, "authorization"))
       .then(
