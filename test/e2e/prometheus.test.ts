@@ -4,7 +4,6 @@
 // API. A panel query that parses but returns nothing is the failure this test exists to catch.
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -12,6 +11,7 @@ import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
+import { freePort } from "../../bench/lib/net.js";
 import { listPanelQueries } from "../../monitoring/dashboard/queries.js";
 import { DASHBOARD_JSON_PATH } from "../../monitoring/dashboard/render.js";
 import { requireTool } from "../monitoring/tools.js";
@@ -55,18 +55,6 @@ async function stopProcess(p: Proc | undefined): Promise<void> {
 
 function tail(p: Proc | undefined): string {
   return p ? p.output.join("").slice(-3000) : "";
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      const port = typeof addr === "object" && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { request } from "node:http";
-import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort } from "../../bench/lib/net.js";
 import { assertBuilt, BIN, mlops, ROOT } from "../cli/helpers.js";
 import { row, tempDataDir } from "../helpers/app.js";
 
@@ -30,15 +30,6 @@ function predict(
     );
     req.on("error", reject);
     req.end(JSON.stringify({ features }));
-  });
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
   });
 }
 
