@@ -39,7 +39,7 @@ describe("createBatcher", () => {
     const many = await Promise.all(
       Array.from({ length: 100 }, (_, i) => batcher.submit(model, Float64Array.of(i / 100, 0))),
     );
-    many.forEach((p, i) => expect(p[1]).toBe(i / 100));
+    expect(many.map((p) => p[1])).toEqual(Array.from({ length: 100 }, (_, i) => i / 100));
     expect(calls[0]).toEqual({ kind: "async", n: 64 });
     expect(calls.reduce((s, c) => s + c.n, 0)).toBe(100);
   });
