@@ -1,0 +1,64 @@
+import { availableParallelism } from "node:os";
+import { resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { loadConfig } from "../../src/config/config.js";
+
+describe("loadConfig", () => {
+  it("has the documented defaults", () => {
+    const c = loadConfig({}, {});
+    expect(c).toEqual({
+      dataDir: resolve(".mlops"),
+      host: "0.0.0.0",
+      httpPort: 8000,
+      grpcPort: 50051,
+      modelName: "ml_classifier",
+      apiToken: undefined,
+      logLevel: "info",
+      workers: 1,
+      maxBodyBytes: 8 * 1024 * 1024,
+      maxMessageBytes: 4 * 1024 * 1024,
+      asyncRowThreshold: 256,
+      scoringThreads: availableParallelism(),
+      shutdownTimeoutS: 30,
+      batching: {
+        enabled: true,
+        maxBatchSize: 64,
+        maxDelayUs: 0,
+        maxQueue: 4096,
+        maxInFlight: 1,
+        syncMaxRows: 8,
+      },
+    });
+  });
+
+  it("reads the environment, and flags override it", () => {
+    const env = {
+      MLOPS_DATA_DIR: "/tmp/x",
+      MLOPS_HTTP_PORT: "9000",
+      MLOPS_API_TOKEN: "tok",
+      MLOPS_BATCHING: "off",
+      MLOPS_BATCH_MAX_SIZE: "16",
+    };
+    const c = loadConfig({ httpPort: 9100, batching: { maxQueue: 10 } }, env);
+    expect(c.dataDir).toBe("/tmp/x");
+    expect(c.httpPort).toBe(9100);
+    expect(c.apiToken).toBe("tok");
+    expect(c.batching).toMatchObject({ enabled: false, maxBatchSize: 16, maxQueue: 10 });
+  });
+
+  it("an empty token means no token; undefined flags do not erase env values", () => {
+    const c = loadConfig({ grpcPort: undefined }, { MLOPS_API_TOKEN: "", MLOPS_GRPC_PORT: "6000" });
+    expect(c.apiToken).toBeUndefined();
+    expect(c.grpcPort).toBe(6000);
+  });
+
+  it.each([
+    ["MLOPS_HTTP_PORT", "http"],
+    ["MLOPS_HTTP_PORT", "70000"],
+    ["MLOPS_WORKERS", "0"],
+    ["MLOPS_BATCHING", "maybe"],
+    ["MLOPS_MAX_BODY_BYTES", "1.5"],
+  ])("rejects %s=%s with ERR_CONFIG", (name, value) => {
+    expect(() => loadConfig({}, { [name]: value })).toThrow(expect.objectContaining({ code: "ERR_CONFIG" }));
+  });
+});
