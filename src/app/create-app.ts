@@ -101,6 +101,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     batcher,
     asyncRowThreshold: config.asyncRowThreshold,
     scoringThreads: config.scoringThreads,
+    allowMissing: config.allowMissing,
     onScored,
     resolveAlias: async (name, alias) => (await store.resolveAlias(name, alias)).version,
   });

@@ -43,6 +43,12 @@ export interface Config {
   asyncRowThreshold: number;
   /** Native threads per off-thread scoring call. Env MLOPS_SCORING_THREADS; default the core count. */
   scoringThreads: number;
+  /**
+   * Accept NaN features as missing values (trees route them by the learned default direction).
+   * JSON cannot carry NaN except as Connect's "NaN" string, so this matters for gRPC and Connect.
+   * Env MLOPS_ALLOW_MISSING; default false: NaN is INVALID_ARGUMENT.
+   */
+  allowMissing: boolean;
   /** Seconds to drain in-flight calls on SIGTERM before exiting. Env MLOPS_SHUTDOWN_TIMEOUT_S; default 30. */
   shutdownTimeoutS: number;
   batching: BatchingConfig;
@@ -88,6 +94,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     maxMessageBytes: int(env, "MLOPS_MAX_MESSAGE_BYTES", 4 * 1024 * 1024, 1024, 1024 ** 3),
     asyncRowThreshold: int(env, "MLOPS_ASYNC_ROWS", 256, 1, 1e9),
     scoringThreads: int(env, "MLOPS_SCORING_THREADS", cores, 1, 1024),
+    allowMissing: flag(env, "MLOPS_ALLOW_MISSING", false),
     shutdownTimeoutS: int(env, "MLOPS_SHUTDOWN_TIMEOUT_S", 30, 0, 3600),
     batching: {
       enabled: flag(env, "MLOPS_BATCHING", true),

@@ -4,6 +4,7 @@ import * as grpc from "@grpc/grpc-js";
 import { afterEach, describe, expect, it } from "vitest";
 import type { App } from "../../src/app/create-app.js";
 import { Stage } from "../../src/gen/mlops/v1/model_pb.js";
+import { PredictService } from "../../src/gen/mlops/v1/predict_pb.js";
 import { RegistryService } from "../../src/gen/mlops/v1/registry_pb.js";
 import { TrackingService } from "../../src/gen/mlops/v1/tracking_pb.js";
 import { MODEL, row, seedModel, startTestApp, tempDataDir } from "../helpers/app.js";
@@ -151,6 +152,23 @@ describe("promotion and hot swap", () => {
     expect(app.models.current()).toBeUndefined();
     expect(await healthCheck(app.grpcPort, "mlops.v1.PredictService")).toBe("NOT_SERVING");
     expect((await postJson(app.httpPort, "/predict", { features: row(1) })).status).toBe(503);
+  });
+});
+
+describe("missing values", () => {
+  it("NaN is INVALID_ARGUMENT by default and a missing value with MLOPS_ALLOW_MISSING", async () => {
+    const dir = await fresh();
+    const v = await seedModel(dir, { stage: "Production" });
+    const features = row(3);
+    features[4] = Number.NaN;
+    const strict = await start(dir);
+    const err = await connectClient(PredictService, strict.httpPort)
+      .predict({ features })
+      .catch((e) => e);
+    expect(err.code).toBe(Code.InvalidArgument);
+    const lenient = await start(dir, { allowMissing: true });
+    const res = await connectClient(PredictService, lenient.httpPort).predict({ features });
+    expect(res.probability).toEqual(Array.from(v.model.predictProba(Float64Array.from(features), 1)));
   });
 });
 
