@@ -14,24 +14,12 @@ import * as parse from "./parse.js";
 import { createProgress } from "./progress.js";
 import { formatFields, formatTable } from "./table.js";
 
-interface TrainFlags {
+/** Commander's parsed flags: the core's hyperparameters under their own names, plus the CLI's own. */
+interface TrainFlags extends TrainOptions {
   data?: string;
   target?: string;
   synthetic?: boolean;
-  model: "gbdt" | "rf" | "logreg";
-  nEstimators?: number;
-  maxDepth?: number;
-  learningRate?: number;
-  minSamplesLeaf?: number;
-  minChildWeight?: number;
-  l2?: number;
-  subsample?: number;
-  colsample?: number;
-  maxBins?: number;
-  maxFeatures?: MaxFeatures;
-  maxIter?: number;
-  seed?: number;
-  threads?: number;
+  model: NonNullable<TrainOptions["model"]>;
   experiment?: string;
   runName?: string;
   modelName?: string;
