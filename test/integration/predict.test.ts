@@ -168,6 +168,15 @@ describe("bad input: a clear error, the right code, and the server keeps serving
     }
   });
 
+  it("REST: a malformed percent-encoded path segment → 400 naming it; an unknown route → 404", async () => {
+    const bad = await getJson(app.httpPort, "/v1/models/%E0%A4%A");
+    expect(bad.status).toBe(400);
+    expect(bad.body.field).toBe("name");
+    const missing = await getJson(app.httpPort, "/nope");
+    expect(missing.status).toBe(404);
+    expect(missing.body.code).toBe("not_found");
+  });
+
   it("gRPC: NaN, Infinity and a wrong count → INVALID_ARGUMENT", async () => {
     const g = grpcClient(PredictService, app.grpcPort);
     try {

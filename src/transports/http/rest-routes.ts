@@ -6,6 +6,7 @@ import {
   ScalarType,
 } from "@bufbuild/protobuf";
 import { http } from "../../gen/google/api/annotations_pb.js";
+import { invalidArgument } from "../../services/errors.js";
 
 /** One REST route compiled from a `google.api.http` annotation (grpc-gateway style). */
 export interface RestRoute {
@@ -77,7 +78,11 @@ export function matchRoute(routes: readonly RestRoute[], verb: string, path: str
     if (!m) continue;
     const params: Record<string, string> = {};
     route.vars.forEach((name, i) => {
-      params[name] = decodeURIComponent(m[i + 1]);
+      try {
+        params[name] = decodeURIComponent(m[i + 1]);
+      } catch {
+        throw invalidArgument(name, "a percent-encoded path segment", JSON.stringify(m[i + 1]));
+      }
     });
     return { route, params };
   }

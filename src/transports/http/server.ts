@@ -224,7 +224,22 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     const verb = req.method ?? "GET";
     if (verb === "POST" && path === predictPath) return handlePredict(req, res, t0);
     if (verb === "GET" && (await handleOps(res, path, t0))) return;
-    const match = matchRoute(routes, verb, path);
+    let match: ReturnType<typeof matchRoute>;
+    try {
+      match = matchRoute(routes, verb, path);
+    } catch (e) {
+      const err = toServiceError(e);
+      sendError(res, err);
+      pipeline.record({
+        transport: "rest",
+        method: verb,
+        endpoint: "unmatched",
+        status: String(err.httpStatus),
+        seconds: elapsed(t0),
+        error: err,
+      });
+      return;
+    }
     if (match) return handleRest(req, res, match, t0);
     if (path.startsWith("/mlops.v1.")) {
       // Refuse oversized bodies before connect-node reads them, and close the connection, so an
