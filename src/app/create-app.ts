@@ -149,8 +149,12 @@ export async function createApp(options: AppOptions): Promise<App> {
   let grpcPort: number;
   let httpPort: number;
   try {
-    grpcPort = await grpc.listen(config.host, config.grpcPort);
-    httpPort = await http.listen(config.host, config.httpPort);
+    grpcPort = await grpc.listen(config.host, config.grpcPort).catch((err) => {
+      throw portError(err, "gRPC", config.host, config.grpcPort, "MLOPS_GRPC_PORT");
+    });
+    httpPort = await http.listen(config.host, config.httpPort).catch((err) => {
+      throw portError(err, "HTTP", config.host, config.httpPort, "MLOPS_HTTP_PORT");
+    });
   } catch (err) {
     models.stop();
     await grpc.close(0);
@@ -178,4 +182,18 @@ export async function createApp(options: AppOptions): Promise<App> {
       return closing;
     },
   };
+}
+
+/** A bind failure in words a user can act on; grpc-js reports EADDRINUSE inside a longer message. */
+function portError(err: unknown, what: string, host: string, port: number, env: string): Error {
+  const message = String((err as Error)?.message ?? err);
+  if (/EADDRINUSE/.test(message) || (err as NodeJS.ErrnoException)?.code === "EADDRINUSE") {
+    return Object.assign(
+      new Error(
+        `${what} port ${host}:${port} is in use: stop the other process or choose another port (${env})`,
+      ),
+      { code: "EADDRINUSE" },
+    );
+  }
+  return err as Error;
 }

@@ -1,6 +1,6 @@
 import cluster from "node:cluster";
 import { availableParallelism } from "node:os";
-import type { Command } from "commander";
+import { type Command, InvalidArgumentError } from "commander";
 import type { App, AppOptions } from "../app/create-app.js";
 import { type Config, loadConfig } from "../config/config.js";
 import { createLogger, type Logger } from "../observability/logger.js";
@@ -27,16 +27,19 @@ const MSG_METRICS_REQ = "mlops:metrics-req";
 const MSG_METRICS_RES = "mlops:metrics-res";
 const MSG_SERVING_CHANGED = "mlops:serving-changed";
 const MSG_REFRESH = "mlops:refresh";
+const MSG_READY = "mlops:ready";
 
 function port(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`expected a port number, got ${value}`);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new InvalidArgumentError(`expected a port number, got ${value}`);
   return n;
 }
 
 function positive(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`expected a positive integer, got ${value}`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new InvalidArgumentError(`expected a positive integer, got ${value}`);
   return n;
 }
 
@@ -111,10 +114,7 @@ function installShutdown(logger: Logger, close: () => Promise<void>): void {
     stopping = true;
     logger.info({ signal }, "draining in-flight calls, then exiting");
     close().then(
-      () => {
-        logger.flush();
-        process.exit(0);
-      },
+      () => logger.flush(() => process.exit(0)),
       (err) => {
         logger.error({ err }, "shutdown failed");
         process.exit(1);
@@ -135,6 +135,7 @@ async function runPrimary(config: Config, logger: Logger): Promise<void> {
   const aggregator = new AggregatorRegistry();
   let stopping = false;
   let forked = 0;
+  const ready = new Set<number>();
   const fork = () => cluster.fork({ MLOPS_WORKER_ID: String(++forked) });
   for (let i = 0; i < config.workers; i++) fork();
   cluster.on("message", (worker, msg: { type?: string; id?: number }) => {
@@ -143,16 +144,26 @@ async function runPrimary(config: Config, logger: Logger): Promise<void> {
         (text) => worker.send({ type: MSG_METRICS_RES, id: msg.id, text }),
         (err: Error) => worker.send({ type: MSG_METRICS_RES, id: msg.id, error: err.message }),
       );
+    } else if (msg?.type === MSG_READY) {
+      ready.add(worker.id);
+      if (ready.size === config.workers) logger.info({ workers: config.workers }, "all workers listening");
     } else if (msg?.type === MSG_SERVING_CHANGED) {
       for (const w of Object.values(cluster.workers ?? {})) w?.send({ type: MSG_REFRESH });
     }
   });
   cluster.on("exit", (worker, code, signal) => {
     if (stopping) return;
+    if (!ready.delete(worker.id)) {
+      // A worker that never got to listen (port in use, unreadable data dir…) would fail again:
+      // stop everything and exit non-zero instead of respawning forever.
+      logger.error({ worker: worker.id, code, signal }, "a worker failed to start; stopping");
+      stop("SIGTERM", 1);
+      return;
+    }
     logger.error({ worker: worker.id, code, signal }, "worker died; starting a new one");
     fork();
   });
-  const stop = (signal: NodeJS.Signals) => {
+  function stop(signal: NodeJS.Signals, exitCode = 0): void {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, "stopping workers");
@@ -162,10 +173,10 @@ async function runPrimary(config: Config, logger: Logger): Promise<void> {
     const check = setInterval(() => {
       if (Object.keys(cluster.workers ?? {}).length === 0) {
         clearInterval(check);
-        process.exit(0);
+        logger.flush(() => process.exit(exitCode));
       }
     }, 50);
-  };
+  }
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
 }
@@ -189,15 +200,23 @@ async function runWorker(config: Config): Promise<void> {
   // Workers answer the primary's metric requests from this app's registry.
   const AggregatorRegistry = await loadAggregator();
   new AggregatorRegistry();
-  app = await startApp(config, logger, {
-    metricsText: () =>
-      new Promise((resolve, reject) => {
-        const reqId = nextId++;
-        pending.set(reqId, { resolve, reject });
-        process.send?.({ type: MSG_METRICS_REQ, id: reqId });
-      }),
-    onServingChange: () => process.send?.({ type: MSG_SERVING_CHANGED }),
-  });
+  try {
+    app = await startApp(config, logger, {
+      metricsText: () =>
+        new Promise((resolve, reject) => {
+          const reqId = nextId++;
+          pending.set(reqId, { resolve, reject });
+          process.send?.({ type: MSG_METRICS_REQ, id: reqId });
+        }),
+      onServingChange: () => process.send?.({ type: MSG_SERVING_CHANGED }),
+    });
+  } catch (err) {
+    // The IPC channel would keep this process alive; the primary sees the exit and stops.
+    logger.fatal({ err }, (err as Error).message);
+    logger.flush(() => process.exit(1));
+    return;
+  }
   AggregatorRegistry.setRegistries([app.metrics.registry]);
   installShutdown(logger, () => (app as App).close());
+  process.send?.({ type: MSG_READY });
 }

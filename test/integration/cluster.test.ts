@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { request } from "node:http";
+import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../bench/lib/net.js";
 import { assertBuilt, BIN, mlops, ROOT } from "../cli/helpers.js";
@@ -127,5 +128,49 @@ describe("mlops serve --workers 2", () => {
     const exited = new Promise<number | null>((resolve) => server.once("exit", (code) => resolve(code)));
     server.kill("SIGTERM");
     expect(await exited).toBe(0);
+  });
+});
+
+describe("mlops serve when a port is taken", () => {
+  it("exits 1 with a message naming the port, in cluster mode too", async () => {
+    const holder = createServer().listen(0, "127.0.0.1");
+    await new Promise((r) => holder.once("listening", r));
+    const taken = (holder.address() as { port: number }).port;
+    const tmp = tempDataDir();
+    try {
+      const httpFree = await freePort();
+      const child = spawn(
+        process.execPath,
+        [
+          BIN,
+          "serve",
+          "--workers",
+          "2",
+          "--no-bootstrap",
+          "--host",
+          "127.0.0.1",
+          "--grpc-port",
+          String(taken),
+          "--http-port",
+          String(httpFree),
+        ],
+        { cwd: ROOT, env: { ...process.env, MLOPS_DATA_DIR: tmp.dir }, stdio: ["ignore", "pipe", "pipe"] },
+      );
+      let out = "";
+      child.stdout?.setEncoding("utf8").on("data", (d: string) => {
+        out += d;
+      });
+      child.stderr?.setEncoding("utf8").on("data", (d: string) => {
+        out += d;
+      });
+      const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+      const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+      clearTimeout(timer);
+      expect(code).toBe(1);
+      expect(out).toContain(`127.0.0.1:${taken} is in use`);
+    } finally {
+      holder.close();
+      tmp.cleanup();
+    }
   });
 });
