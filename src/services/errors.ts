@@ -101,6 +101,39 @@ export function codeName(grpcCode: number): CodeName {
   return NAMES[grpcCode] ?? "UNKNOWN";
 }
 
+/** The code a bare HTTP status stands for (for failures a library answered before our handler ran). */
+export function codeOfHttpStatus(status: number): CodeName {
+  switch (status) {
+    case 400:
+    case 405:
+    case 411:
+    case 415:
+      return "INVALID_ARGUMENT";
+    case 401:
+      return "UNAUTHENTICATED";
+    case 403:
+      return "PERMISSION_DENIED";
+    case 404:
+      return "NOT_FOUND";
+    case 408:
+    case 504:
+      return "DEADLINE_EXCEEDED";
+    case 409:
+      return "ABORTED";
+    case 413:
+    case 429:
+      return "RESOURCE_EXHAUSTED";
+    case 499:
+      return "CANCELLED";
+    case 501:
+      return "UNIMPLEMENTED";
+    case 503:
+      return "UNAVAILABLE";
+    default:
+      return status >= 500 ? "INTERNAL" : "UNKNOWN";
+  }
+}
+
 export function httpStatusOf(code: CodeName): number {
   return HTTP_STATUS[code];
 }

@@ -139,10 +139,11 @@ describe("bad input: a clear error, the right code, and the server keeps serving
     ["non-numeric value", { features: [...row(0).slice(0, 19), "x"] }, "features[19]"],
     ["null value", { features: [...row(0).slice(0, 19), null] }, "features[19]"],
     ["features not an array", { features: "1,2,3" }, "features"],
-    ["missing field", { feature: row(0) }, "features"],
+    ["missing field", {}, "features"],
     ["empty body", "", "body"],
     ["malformed JSON", '{"features": [1, 2,', "body"],
     ["JSON array body", "[1,2,3]", "body"],
+    ["a misspelled key", { features: row(0), modelVersion: "1" }, "modelVersion"],
   ];
   for (const [name, body, field] of restCases) {
     it(`REST: ${name} → 400 naming ${field}`, async () => {
@@ -175,6 +176,46 @@ describe("bad input: a clear error, the right code, and the server keeps serving
     const missing = await getJson(app.httpPort, "/nope");
     expect(missing.status).toBe(404);
     expect(missing.body.code).toBe("not_found");
+  });
+
+  it("REST: a wrong method → 405 with Allow; HEAD /health works", async () => {
+    const res = await fetch(`http://127.0.0.1:${app.httpPort}/predict`);
+    expect(res.status).toBe(405);
+    expect(res.headers.get("allow")).toBe("POST");
+    expect((await res.json()).code).toBe("invalid_argument");
+    const head = await fetch(`http://127.0.0.1:${app.httpPort}/health`, { method: "HEAD" });
+    expect(head.status).toBe(200);
+  });
+
+  it("REST: JSON decode errors name the field; enums accept numbers in query strings", async () => {
+    const badStage = await postJson(app.httpPort, `/v1/models/${MODEL}/versions/1:transition`, {
+      stage: "live",
+    });
+    expect(badStage.status).toBe(400);
+    expect(badStage.body.field).toBe("stage");
+    const badSize = await getJson(app.httpPort, "/v1/models?page_size=abc");
+    expect(badSize.status).toBe(400);
+    expect(badSize.body.field).toBe("page_size");
+    const byNumber = await getJson(app.httpPort, "/v1/model-versions?stage=3");
+    const byName = await getJson(app.httpPort, "/v1/model-versions?stage=STAGE_PRODUCTION");
+    expect(byNumber.status).toBe(200);
+    expect(byNumber.body).toEqual(byName.body);
+  });
+
+  it("Connect: requests refused by the protocol layer still count in the metrics", async () => {
+    const before = (await getJson(app.httpPort, "/metrics")).text;
+    const count = (text: string) =>
+      Number(
+        text.match(/^api_errors_total\{type="invalid_argument",transport="connect"\} (\d+)$/m)?.[1] ?? 0,
+      );
+    const res = await fetch(`http://127.0.0.1:${app.httpPort}/mlops.v1.PredictService/Predict`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: '{"features": [1, 2,',
+    });
+    expect(res.status).toBe(400);
+    const after = (await getJson(app.httpPort, "/metrics")).text;
+    expect(count(after)).toBe(count(before) + 1);
   });
 
   it("gRPC: NaN, Infinity and a wrong count → INVALID_ARGUMENT", async () => {

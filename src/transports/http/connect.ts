@@ -1,7 +1,15 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { DescMethodUnary } from "@bufbuild/protobuf";
-import { type Code, ConnectError, type ConnectRouter, type HandlerContext } from "@connectrpc/connect";
+import {
+  type Code,
+  ConnectError,
+  type ConnectRouter,
+  createContextKey,
+  createContextValues,
+  type HandlerContext,
+} from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
-import type { ServiceError } from "../../services/errors.js";
+import { codeOfHttpStatus, invalidArgument, ServiceError } from "../../services/errors.js";
 import type { ServiceBinding } from "../grpc/server.js";
 import type { Pipeline } from "../pipeline.js";
 
@@ -10,12 +18,26 @@ export interface ConnectHandlerOptions {
   pipeline: Pipeline;
   /** Largest accepted request message, in bytes. */
   maxMessageBytes: number;
+  /** Writes an error as the HTTP port's JSON error body. */
+  sendError: (res: ServerResponse, err: ServiceError, closeConnection?: boolean) => void;
 }
 
+/** Set by our handler once it has recorded the call; connect-node's own refusals leave it unset. */
+const RECORDED = createContextKey<{ done: boolean }>({ done: true }, { description: "mlops call recorded" });
+
 /** Connect and gRPC-Web for every service, on the plain HTTP port, through the same pipeline. */
-export function createConnectHandler(options: ConnectHandlerOptions): ReturnType<typeof connectNodeAdapter> {
+export function createConnectHandler(
+  options: ConnectHandlerOptions,
+): (req: IncomingMessage, res: ServerResponse) => void {
   const { pipeline } = options;
-  return connectNodeAdapter({
+  const markers = new WeakMap<IncomingMessage, { done: boolean }>();
+  // Only known RPC paths become metric labels: arbitrary URLs must not grow the label set.
+  const known = new Set(
+    options.bindings.flatMap((b) => b.service.methods.map((m) => `/${b.service.typeName}/${m.name}`)),
+  );
+  const adapter = connectNodeAdapter({
+    contextValues: (req) =>
+      createContextValues().set(RECORDED, markers.get(req as IncomingMessage) ?? { done: true }),
     connect: true,
     grpcWeb: true,
     grpc: false,
@@ -30,6 +52,7 @@ export function createConnectHandler(options: ConnectHandlerOptions): ReturnType
           const endpoint = `/${binding.service.typeName}/${m.name}`;
           impl[m.localName] = async (req, hctx) => {
             const t0 = process.hrtime.bigint();
+            hctx.values.get(RECORDED).done = true;
             const type = hctx.requestHeader.get("content-type") ?? "";
             const transport = type.startsWith("application/grpc-web") ? "grpc-web" : "connect";
             const ctx = pipeline.context(
@@ -76,4 +99,41 @@ export function createConnectHandler(options: ConnectHandlerOptions): ReturnType
       }
     },
   });
+  // Requests connect-node refuses before our handler runs (undecodable body, wrong content type,
+  // unknown method) are recorded here, from the HTTP status, so error rates see them too.
+  return (req, res) => {
+    const t0 = process.hrtime.bigint();
+    // Refuse oversized bodies before connect-node reads them, and close the connection, so an
+    // unread remainder can never be taken for the next request on a keep-alive socket.
+    const declared = Number(req.headers["content-length"] ?? 0);
+    if (declared > options.maxMessageBytes) {
+      const err = invalidArgument(
+        "body",
+        `at most ${options.maxMessageBytes} bytes (MLOPS_MAX_BODY_BYTES)`,
+        `${declared} bytes`,
+      );
+      options.sendError(res, err, true);
+      req.resume();
+    }
+    const marker = { done: false };
+    markers.set(req, marker);
+    res.once("finish", () => {
+      if (marker.done) return;
+      const type = String(req.headers["content-type"] ?? "");
+      const transport = type.startsWith("application/grpc-web") ? "grpc-web" : "connect";
+      const code =
+        res.statusCode === 400 && declared > options.maxMessageBytes
+          ? "INVALID_ARGUMENT"
+          : codeOfHttpStatus(res.statusCode);
+      pipeline.record({
+        transport,
+        method: req.method ?? "POST",
+        endpoint: known.has((req.url ?? "").split("?")[0]) ? (req.url ?? "").split("?")[0] : "unmatched",
+        status: code,
+        seconds: Number(process.hrtime.bigint() - t0) / 1e9,
+        error: new ServiceError(code, `refused by the Connect protocol layer (HTTP ${res.statusCode})`),
+      });
+    });
+    if (declared <= options.maxMessageBytes) adapter(req, res);
+  };
 }

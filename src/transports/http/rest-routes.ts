@@ -91,7 +91,8 @@ export function matchRoute(routes: readonly RestRoute[], verb: string, path: str
 
 /**
  * Query parameters → proto3 JSON values for the input message's fields: repeated fields collect
- * every occurrence; booleans and numbers are converted, since proto3 JSON wants them typed.
+ * every occurrence; booleans, floats and enum numbers are converted, since proto3 JSON wants them
+ * typed (integers may stay strings, enums may also be given by name).
  */
 export function queryToJson(input: DescMessage, query: URLSearchParams): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -103,6 +104,8 @@ export function queryToJson(input: DescMessage, query: URLSearchParams): Record<
       continue;
     }
     const convert = (v: string): unknown => {
+      const isEnum = field.fieldKind === "enum" || (field.fieldKind === "list" && field.listKind === "enum");
+      if (isEnum && /^-?\d+$/.test(v)) return Number(v);
       if (field.fieldKind === "scalar" || (field.fieldKind === "list" && field.listKind === "scalar")) {
         const scalar = field.scalar;
         if (scalar === ScalarType.BOOL) return v === "true" ? true : v === "false" ? false : v;

@@ -9,6 +9,7 @@ import type { ServiceBinding } from "../grpc/server.js";
 import type { Pipeline } from "../pipeline.js";
 import { parseJsonObject, readBody } from "./body.js";
 import { createConnectHandler } from "./connect.js";
+import { decodeError } from "./decode-error.js";
 import { compileRestRoutes, matchRoute, queryToJson, type RestRoute } from "./rest-routes.js";
 
 /** The operational routes' data, supplied by the app. */
@@ -39,6 +40,8 @@ export interface HttpServer {
 }
 
 const PREDICT_SHAPE = '{"features": [<numbers>]}';
+const PREDICT_KEYS = new Set(["features", "model_name", "model_version", "model_alias"]);
+const OPS_PATHS = new Set(["/health", "/model-info", "/", "/metrics"]);
 const JSON_TYPE = { "content-type": "application/json" };
 
 function sendJson(
@@ -51,7 +54,7 @@ function sendJson(
   res.end(body);
 }
 
-function sendError(res: ServerResponse, err: ServiceError, closeConnection = false): void {
+export function sendError(res: ServerResponse, err: ServiceError, closeConnection = false): void {
   const headers: Record<string, string> = {};
   if (err.retryAfterSeconds !== undefined) headers["retry-after"] = String(err.retryAfterSeconds);
   if (closeConnection) headers.connection = "close";
@@ -82,6 +85,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     bindings: options.bindings,
     pipeline,
     maxMessageBytes: options.maxBodyBytes,
+    sendError,
   });
   const predictRoute = routes.find(
     (r) => r.service.typeName === PredictService.typeName && r.method.name === "Predict",
@@ -98,6 +102,11 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
         // Selectors take the generic path (same service, protobuf-es JSON codec).
         await handleRest(req, res, { route: predictRoute as RestRoute, params: {} }, t0, body);
         return;
+      }
+      for (const key in body) {
+        if (!PREDICT_KEYS.has(key)) {
+          throw invalidArgument(key, `only the keys ${[...PREDICT_KEYS].join(", ")}`, "an unknown key");
+        }
       }
       if (!("features" in body)) throw invalidArgument("features", "an array of numbers", "nothing");
       sendJson(res, 200, predictJson(await options.predictRow(body.features, ctx)));
@@ -143,9 +152,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       try {
         request = fromJson(route.method.input, json as JsonValue);
       } catch (err) {
-        throw new ServiceError("INVALID_ARGUMENT", (err as Error).message, {
-          violation: { field: "body", expected: `a ${route.method.input.typeName} in proto3 JSON` },
-        });
+        throw decodeError(route.method.input, err);
       }
       const out = await pipeline.call(
         route.service,
@@ -216,6 +223,15 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     return true;
   }
 
+  /** The verbs some route accepts on `path`, for a 405's Allow header. */
+  function allowedVerbs(path: string): string[] {
+    const verbs = new Set<string>();
+    if (path === predictPath) verbs.add("POST");
+    if (OPS_PATHS.has(path)) verbs.add("GET").add("HEAD");
+    for (const r of routes) if (r.regex.test(path)) verbs.add(r.verb);
+    return [...verbs];
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const t0 = process.hrtime.bigint();
     const url = req.url ?? "/";
@@ -223,7 +239,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     const path = q < 0 ? url : url.slice(0, q);
     const verb = req.method ?? "GET";
     if (verb === "POST" && path === predictPath) return handlePredict(req, res, t0);
-    if (verb === "GET" && (await handleOps(res, path, t0))) return;
+    if ((verb === "GET" || verb === "HEAD") && (await handleOps(res, path, t0))) return;
     let match: ReturnType<typeof matchRoute>;
     try {
       match = matchRoute(routes, verb, path);
@@ -242,28 +258,24 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     }
     if (match) return handleRest(req, res, match, t0);
     if (path.startsWith("/mlops.v1.")) {
-      // Refuse oversized bodies before connect-node reads them, and close the connection, so an
-      // unread remainder can never be taken for the next request on a keep-alive socket.
-      const declared = Number(req.headers["content-length"] ?? 0);
-      if (declared > options.maxBodyBytes) {
-        const err = invalidArgument(
-          "body",
-          `at most ${options.maxBodyBytes} bytes (MLOPS_MAX_BODY_BYTES)`,
-          `${declared} bytes`,
-        );
-        sendError(res, err, true);
-        req.resume();
-        pipeline.record({
-          transport: "connect",
-          method: verb,
-          endpoint: path,
-          status: err.code,
-          seconds: elapsed(t0),
-          error: err,
-        });
-        return;
-      }
       connect(req, res);
+      return;
+    }
+    const allowed = allowedVerbs(path);
+    if (allowed.length > 0) {
+      const err = new ServiceError(
+        "INVALID_ARGUMENT",
+        `${verb} is not allowed on ${path}; use ${allowed.join(" or ")}`,
+      );
+      sendJson(res, 405, JSON.stringify(err.toJSON()), { allow: allowed.join(", ") });
+      pipeline.record({
+        transport: "rest",
+        method: verb,
+        endpoint: "unmatched",
+        status: "405",
+        seconds: elapsed(t0),
+        error: err,
+      });
       return;
     }
     const err = new ServiceError("NOT_FOUND", `no route for ${verb} ${path}; see GET / for the API's links`);
