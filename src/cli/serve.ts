@@ -1,4 +1,4 @@
-import cluster from "node:cluster";
+import cluster, { type Worker } from "node:cluster";
 import { availableParallelism } from "node:os";
 import { type Command, InvalidArgumentError } from "commander";
 import type { App, AppOptions } from "../app/create-app.js";
@@ -28,6 +28,8 @@ const MSG_METRICS_RES = "mlops:metrics-res";
 const MSG_SERVING_CHANGED = "mlops:serving-changed";
 const MSG_REFRESH = "mlops:refresh";
 const MSG_READY = "mlops:ready";
+const MSG_METRICS_JSON_REQ = "mlops:metrics-json-req";
+const MSG_METRICS_JSON = "mlops:metrics-json";
 
 function port(value: string): number {
   const n = Number(value);
@@ -129,39 +131,97 @@ function installShutdown(logger: Logger, close: () => Promise<void>): void {
  * The primary owns no sockets: it forks workers (which share the ports through node:cluster),
  * aggregates their metrics for /metrics, and fans out "serving changed" so every worker serves the
  * same Production version promptly (each also polls the registry).
+ *
+ * Each worker holds a slot (1..N) that a replacement inherits; its metrics carry `worker="<slot>"`,
+ * so a restart resets that series alone instead of making the cluster's sums go backwards.
  */
 async function runPrimary(config: Config, logger: Logger): Promise<void> {
   const AggregatorRegistry = await loadAggregator();
-  const aggregator = new AggregatorRegistry();
   let stopping = false;
-  let forked = 0;
-  const ready = new Set<number>();
-  const fork = () => cluster.fork({ MLOPS_WORKER_ID: String(++forked) });
-  for (let i = 0; i < config.workers; i++) fork();
+  let everReady = false;
+  const slotOf = new Map<number, number>(); // worker id → slot
+  const ready = new Set<number>(); // worker ids that listen
+  const failures = new Map<number, number>(); // slot → consecutive start failures
+  let nextReq = 0;
+
+  // A worker may die between a request and its reply: sending to it must never throw here.
+  const safeSend = (w: Worker | undefined, msg: unknown) => {
+    if (w?.isConnected() && !w.isDead())
+      w.send(msg as never, (err: Error | null) => err && logger.debug({ err }, "worker gone"));
+  };
+  const fork = (slot: number) => {
+    const w = cluster.fork({ MLOPS_WORKER_ID: String(slot) });
+    slotOf.set(w.id, slot);
+    w.on("error", (err) => logger.debug({ err, worker: slot }, "worker channel error"));
+  };
+  for (let slot = 1; slot <= config.workers; slot++) fork(slot);
+
+  /** Every listening worker's metrics as JSON, summed by series; a worker that is slow is left out. */
+  async function clusterMetrics(): Promise<string> {
+    const workers = [...ready].map((id) => cluster.workers?.[id]).filter((w): w is Worker => w !== undefined);
+    const id = nextReq++;
+    const parts = await Promise.all(
+      workers.map(
+        (w) =>
+          new Promise<unknown[] | undefined>((resolve) => {
+            const timer = setTimeout(() => {
+              w.off("message", onMessage);
+              resolve(undefined);
+            }, 2000);
+            function onMessage(msg: { type?: string; id?: number; metrics?: unknown[] }) {
+              if (msg?.type !== MSG_METRICS_JSON || msg.id !== id) return;
+              clearTimeout(timer);
+              w.off("message", onMessage);
+              resolve(msg.metrics);
+            }
+            w.on("message", onMessage);
+            safeSend(w, { type: MSG_METRICS_JSON_REQ, id });
+          }),
+      ),
+    );
+    const got = parts.filter((p): p is unknown[] => p !== undefined);
+    if (got.length < workers.length)
+      logger.warn({ missing: workers.length - got.length }, "metrics: a worker did not answer in time");
+    return AggregatorRegistry.aggregate(got as never).metrics();
+  }
+
   cluster.on("message", (worker, msg: { type?: string; id?: number }) => {
     if (msg?.type === MSG_METRICS_REQ) {
-      aggregator.clusterMetrics().then(
-        (text) => worker.send({ type: MSG_METRICS_RES, id: msg.id, text }),
-        (err: Error) => worker.send({ type: MSG_METRICS_RES, id: msg.id, error: err.message }),
+      clusterMetrics().then(
+        (text) => safeSend(worker, { type: MSG_METRICS_RES, id: msg.id, text }),
+        (err: Error) => safeSend(worker, { type: MSG_METRICS_RES, id: msg.id, error: err.message }),
       );
     } else if (msg?.type === MSG_READY) {
       ready.add(worker.id);
+      everReady = true;
+      failures.delete(slotOf.get(worker.id) ?? 0);
       if (ready.size === config.workers) logger.info({ workers: config.workers }, "all workers listening");
     } else if (msg?.type === MSG_SERVING_CHANGED) {
-      for (const w of Object.values(cluster.workers ?? {})) w?.send({ type: MSG_REFRESH });
+      for (const w of Object.values(cluster.workers ?? {})) safeSend(w, { type: MSG_REFRESH });
     }
   });
   cluster.on("exit", (worker, code, signal) => {
+    const slot = slotOf.get(worker.id) ?? 0;
+    slotOf.delete(worker.id);
+    const wasReady = ready.delete(worker.id);
     if (stopping) return;
-    if (!ready.delete(worker.id)) {
-      // A worker that never got to listen (port in use, unreadable data dir…) would fail again:
-      // stop everything and exit non-zero instead of respawning forever.
-      logger.error({ worker: worker.id, code, signal }, "a worker failed to start; stopping");
+    if (!everReady) {
+      // The first workers could not even start (port in use, unreadable data dir…): they would fail
+      // again, so stop and exit non-zero instead of respawning forever.
+      logger.error({ worker: slot, code, signal }, "a worker failed to start; stopping");
       stop("SIGTERM", 1);
       return;
     }
-    logger.error({ worker: worker.id, code, signal }, "worker died; starting a new one");
-    fork();
+    const n = wasReady ? 0 : (failures.get(slot) ?? 0) + 1;
+    failures.set(slot, n);
+    if (n >= 5) {
+      logger.error({ worker: slot, failures: n }, "a worker failed to start 5 times in a row; stopping");
+      stop("SIGTERM", 1);
+      return;
+    }
+    const delayMs = n === 0 ? 0 : Math.min(30_000, 500 * 2 ** (n - 1));
+    logger.error({ worker: slot, code, signal, restartInMs: delayMs }, "worker died; starting a new one");
+    setTimeout(() => !stopping && fork(slot), delayMs);
   });
   function stop(signal: NodeJS.Signals, exitCode = 0): void {
     if (stopping) return;
@@ -195,17 +255,33 @@ async function runWorker(config: Config): Promise<void> {
       else p?.resolve(msg.text ?? "");
     } else if (msg?.type === MSG_REFRESH) {
       void app?.models.refresh();
+    } else if (msg?.type === MSG_METRICS_JSON_REQ && app) {
+      app.metrics.registry.getMetricsAsJSON().then(
+        (metrics) => process.send?.({ type: MSG_METRICS_JSON, id: msg.id, metrics }),
+        () => process.send?.({ type: MSG_METRICS_JSON, id: msg.id, metrics: [] }),
+      );
     }
   });
-  // Workers answer the primary's metric requests from this app's registry.
-  const AggregatorRegistry = await loadAggregator();
-  new AggregatorRegistry();
   try {
     app = await startApp(config, logger, {
+      metricLabels: { worker: String(id) },
       metricsText: () =>
         new Promise((resolve, reject) => {
           const reqId = nextId++;
-          pending.set(reqId, { resolve, reject });
+          const timer = setTimeout(() => {
+            pending.delete(reqId);
+            reject(new Error("the cluster primary did not answer the metrics request in 5 s"));
+          }, 5000);
+          pending.set(reqId, {
+            resolve: (t) => {
+              clearTimeout(timer);
+              resolve(t);
+            },
+            reject: (e) => {
+              clearTimeout(timer);
+              reject(e);
+            },
+          });
           process.send?.({ type: MSG_METRICS_REQ, id: reqId });
         }),
       onServingChange: () => process.send?.({ type: MSG_SERVING_CHANGED }),
@@ -216,7 +292,6 @@ async function runWorker(config: Config): Promise<void> {
     logger.flush(() => process.exit(1));
     return;
   }
-  AggregatorRegistry.setRegistries([app.metrics.registry]);
   installShutdown(logger, () => (app as App).close());
   process.send?.({ type: MSG_READY });
 }

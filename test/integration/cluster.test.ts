@@ -101,13 +101,15 @@ describe("mlops serve --workers 2", () => {
     const results = await Promise.all(Array.from({ length: n }, (_, i) => predict(httpPort, row(i))));
     expect(results.every((r) => r.status === 200)).toBe(true);
     const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
-    const m = text.match(
-      /^api_requests_total\{method="POST",endpoint="\/predict",status="200",transport="rest"\} (\d+)$/m,
-    );
-    expect(Number(m?.[1])).toBe(n);
-    expect(text).toMatch(/^predictions_total 40$/m);
-    expect(text).toMatch(/^mlops_model_loaded 1$/m);
-    expect(text).toMatch(/^mlops_model_info\{name="ml_classifier",version="1",stage="Production"\} 1$/m);
+    // One series per worker slot (worker="1", worker="2"), summed here as Prometheus would.
+    const series = (re: RegExp) => [...text.matchAll(re)].map((m) => ({ worker: m[1], value: Number(m[2]) }));
+    const requests = series(/^api_requests_total\{method="POST",endpoint="\/predict",status="200",transport="rest",worker="(\d+)"\} (\d+)$/gm);
+    expect(requests.map((r) => r.worker).sort()).toEqual(["1", "2"]);
+    expect(requests.reduce((a, r) => a + r.value, 0)).toBe(n);
+    const predictions = series(/^predictions_total\{worker="(\d+)"\} (\d+)$/gm);
+    expect(predictions.reduce((a, r) => a + r.value, 0)).toBe(n);
+    expect(series(/^mlops_model_loaded\{worker="(\d+)"\} (\d+)$/gm).map((r) => r.value)).toEqual([1, 1]);
+    expect(text).toMatch(/^mlops_model_info\{name="ml_classifier",version="1",stage="Production",worker="1"\} 1$/m);
   });
 
   it("a promotion from the CLI reaches every worker", async () => {
@@ -122,6 +124,24 @@ describe("mlops serve --workers 2", () => {
       await new Promise((r) => setTimeout(r, 250));
     }
     expect([...versions]).toEqual(["2"]);
+  });
+
+  it("a crashed worker is replaced in its slot; the cluster keeps serving and /metrics answers", async () => {
+    const pid = Number(/"pid":(\d+),[^\n]*"worker":1,[^\n]*"msg":"listening/.exec(logs)?.[1]);
+    expect(pid).toBeGreaterThan(0);
+    const listeningBefore = logs.match(/"worker":1,[^\n]*"msg":"listening/g)?.length ?? 0;
+    process.kill(pid, "SIGKILL");
+    const deadline = Date.now() + 30_000;
+    while ((logs.match(/"worker":1,[^\n]*"msg":"listening/g)?.length ?? 0) === listeningBefore) {
+      if (Date.now() > deadline) throw new Error(`worker 1 was not replaced:\n${logs}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(logs).toMatch(/worker died; starting a new one/);
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => predict(httpPort, row(i))));
+    expect(results.every((r) => r.status === 200)).toBe(true);
+    const metrics = await fetch(`http://127.0.0.1:${httpPort}/metrics`);
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toMatch(/^mlops_model_loaded\{worker="1"\} 1$/m);
   });
 
   it("SIGTERM drains and exits 0", async () => {

@@ -182,7 +182,7 @@ describe("bad input: a clear error, the right code, and the server keeps serving
     const res = await fetch(`http://127.0.0.1:${app.httpPort}/predict`);
     expect(res.status).toBe(405);
     expect(res.headers.get("allow")).toBe("POST");
-    expect((await res.json()).code).toBe("invalid_argument");
+    expect(((await res.json()) as { code: string }).code).toBe("invalid_argument");
     const head = await fetch(`http://127.0.0.1:${app.httpPort}/health`, { method: "HEAD" });
     expect(head.status).toBe(200);
   });

@@ -205,7 +205,25 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
         sendJson(res, 200, JSON.stringify(ops.root()));
         break;
       case "/metrics": {
-        const m = await ops.metrics();
+        let m: { contentType: string; text: string };
+        try {
+          m = await ops.metrics();
+        } catch (e) {
+          const err = new ServiceError("UNAVAILABLE", `metrics are unavailable: ${(e as Error).message}`, {
+            cause: e,
+          });
+          status = err.httpStatus;
+          sendError(res, err);
+          pipeline.record({
+            transport: "rest",
+            method: "GET",
+            endpoint: path,
+            status: String(status),
+            seconds: elapsed(t0),
+            error: err,
+          });
+          return true;
+        }
         res.writeHead(200, { "content-type": m.contentType });
         res.end(m.text);
         break;
