@@ -57,7 +57,11 @@ export function createOps(options: OpsOptions): OpsProvider {
         timestamp: new Date().toISOString(),
       };
       const err = options.lastLoadError();
-      if (err) body.last_load_error = err.message;
+      if (err) {
+        body.last_load_error = err.message;
+        // Serving an older version because the Production one does not load.
+        body.serving_stale = s !== undefined;
+      }
       return { ok, body };
     },
     modelInfo,

@@ -44,12 +44,29 @@ export function createPredictService(options: PredictServiceOptions): ServiceImp
   function serving(): ServedModel {
     const served = options.models.current();
     if (!served) {
+      const failed = options.models.lastError();
       throw new ServiceError(
         "UNAVAILABLE",
-        "no model is being served: train and promote one (`mlops train --promote Production`) or promote an existing version (`mlops models promote <name> <version> Production`)",
+        failed
+          ? `no model is being served: the Production version failed to load (${failed.message}); promote a version whose artifact loads`
+          : "no model is being served: train and promote one (`mlops train --promote Production`) or promote an existing version (`mlops models promote <name> <version> Production`)",
       );
     }
     return served;
+  }
+
+  /** Validated inputs can still overflow a linear model's margin; never answer with NaN. */
+  function checkFinite(proba: Float64Array, nc: number): void {
+    for (let i = 0; i < proba.length; i++) {
+      if (!Number.isFinite(proba[i])) {
+        const row = Math.floor(i / nc);
+        throw invalidArgument(
+          proba.length === nc ? "features" : `features[row ${row}]`,
+          "values in a range where the model's scores stay finite",
+          "a score that overflowed",
+        );
+      }
+    }
   }
 
   async function select(name: string, version: string, alias: string): Promise<ServedModel> {
@@ -96,6 +113,7 @@ export function createPredictService(options: PredictServiceOptions): ServiceImp
   ): Promise<PredictResult> {
     const row = toRow(features, served.model.nFeatures, "features", allowMissing);
     const probability = await scoreOne(served, row);
+    checkFinite(probability, probability.length);
     return {
       prediction: argmax(probability, 0, probability.length),
       probability,
@@ -180,6 +198,7 @@ export function createPredictService(options: PredictServiceOptions): ServiceImp
       } else {
         proba = scoreSync(served, rows, nRows);
       }
+      checkFinite(proba, nc);
       const predictions = new Array<number>(nRows);
       for (let r = 0; r < nRows; r++) predictions[r] = argmax(proba, r * nc, nc);
       return {

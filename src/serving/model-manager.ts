@@ -56,6 +56,7 @@ export function createModelManager(options: ModelManagerOptions): ModelManager {
   const pollMs = options.pollIntervalMs ?? 2000;
   let served: ServedModel | undefined;
   let error: Error | undefined;
+  let lastFailure: string | undefined;
   let inFlight: Promise<ServedModel | undefined> | undefined;
   let queued: Promise<ServedModel | undefined> | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -120,10 +121,25 @@ export function createModelManager(options: ModelManagerOptions): ModelManager {
       logger.info({ name: next.name, version: next.version, previous, sha256: next.sha256 }, "model loaded");
     } catch (err) {
       error = err as Error;
-      logger.error(
+      // Polling retries every interval: say it once per version and cause, then quietly.
+      const key = `${target.version}:${error.message}`;
+      const level = key === lastFailure ? "debug" : "error";
+      lastFailure = key;
+      logger[level](
         { err, name: modelName, version: target.version, keeping: served?.version ?? null },
         "model load failed; keeping the served model",
       );
+      // What we keep serving may have left Production meanwhile: report its real stage.
+      if (served) {
+        try {
+          const mv = await store.getModelVersion(served.name, served.version);
+          if (mv.stage !== served.stage || mv.aliases.join(",") !== served.aliases.join(",")) {
+            set({ ...served, stage: mv.stage, aliases: [...mv.aliases] });
+          }
+        } catch {
+          // keep the snapshot as it is
+        }
+      }
     }
     return served;
   }

@@ -52,11 +52,12 @@ const DEFAULT_PROTECTED = ["mlops.v1.RegistryService", "mlops.v1.TrackingService
 export function createPipeline(options: PipelineOptions): Pipeline {
   const { metrics, logger } = options;
   const protectedServices = new Set(options.protectedServices ?? DEFAULT_PROTECTED);
-  const expected = options.apiToken ? Buffer.from(`Bearer ${options.apiToken}`) : undefined;
+  const expected = options.apiToken ? Buffer.from(options.apiToken) : undefined;
 
   function authorize(service: DescService, method: DescMethodUnary, authorization: string | undefined): void {
     if (!expected || !protectedServices.has(service.typeName) || !isMutating(method)) return;
-    const got = Buffer.from(authorization ?? "");
+    // The scheme is case-insensitive (RFC 7235); only the token is compared, in constant time.
+    const got = Buffer.from(/^\s*bearer\s+(\S+)\s*$/i.exec(authorization ?? "")?.[1] ?? "");
     if (got.length !== expected.length || !timingSafeEqual(got, expected)) {
       throw new ServiceError(
         "UNAUTHENTICATED",

@@ -103,13 +103,17 @@ describe("mlops serve --workers 2", () => {
     const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
     // One series per worker slot (worker="1", worker="2"), summed here as Prometheus would.
     const series = (re: RegExp) => [...text.matchAll(re)].map((m) => ({ worker: m[1], value: Number(m[2]) }));
-    const requests = series(/^api_requests_total\{method="POST",endpoint="\/predict",status="200",transport="rest",worker="(\d+)"\} (\d+)$/gm);
+    const requests = series(
+      /^api_requests_total\{method="POST",endpoint="\/predict",status="200",transport="rest",worker="(\d+)"\} (\d+)$/gm,
+    );
     expect(requests.map((r) => r.worker).sort()).toEqual(["1", "2"]);
     expect(requests.reduce((a, r) => a + r.value, 0)).toBe(n);
     const predictions = series(/^predictions_total\{worker="(\d+)"\} (\d+)$/gm);
     expect(predictions.reduce((a, r) => a + r.value, 0)).toBe(n);
     expect(series(/^mlops_model_loaded\{worker="(\d+)"\} (\d+)$/gm).map((r) => r.value)).toEqual([1, 1]);
-    expect(text).toMatch(/^mlops_model_info\{name="ml_classifier",version="1",stage="Production",worker="1"\} 1$/m);
+    expect(text).toMatch(
+      /^mlops_model_info\{name="ml_classifier",version="1",stage="Production",worker="1"\} 1$/m,
+    );
   });
 
   it("a promotion from the CLI reaches every worker", async () => {

@@ -139,6 +139,10 @@ describe("promotion and hot swap", () => {
     expect(p.body.model_version).toBe(String(v1.version));
     const h = await getJson(app.httpPort, "/health");
     expect(h.body.last_load_error).toBeTruthy();
+    expect(h.body.serving_stale).toBe(true);
+    // It says what it serves: v1, which the promotion archived.
+    const info = await getJson(app.httpPort, "/model-info");
+    expect(info.body).toMatchObject({ model_version: String(v1.version), stage: "Archived" });
   });
 
   it("a corrupted artifact on start: NOT_SERVING", async () => {
@@ -187,7 +191,8 @@ describe("token enforcement", () => {
       .setModelAlias({ name: MODEL, alias: "champion", version: String(v.version) })
       .catch((e) => e);
     expect(wrong.code).toBe(Code.Unauthenticated);
-    const authed = connectClient(RegistryService, app.httpPort, { authorization: "Bearer s3cret" });
+    // The scheme is case-insensitive (RFC 7235).
+    const authed = connectClient(RegistryService, app.httpPort, { authorization: "bearer s3cret" });
     await authed.setModelAlias({ name: MODEL, alias: "champion", version: String(v.version) });
     expect(
       (await anon.getModelVersionByAlias({ name: MODEL, alias: "champion" })).modelVersion?.version,

@@ -167,7 +167,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     } catch (e) {
       error = toServiceError(e);
       status = error.httpStatus;
-      sendError(res, error);
+      sendError(res, error, error.violation?.field === "body" && !req.readableEnded);
     }
     pipeline.record({
       transport: "rest",
@@ -308,7 +308,13 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     });
   }
 
+  let closing = false;
   const server = createServer({ keepAlive: true }, (req, res) => {
+    if (closing) {
+      // Draining: answer, then let this socket go, so shutdown does not wait for keep-alive clients.
+      res.setHeader("connection", "close");
+      res.once("finish", () => server.closeIdleConnections());
+    }
     handle(req, res).catch((err) => {
       const e = toServiceError(err);
       if (!res.headersSent) sendError(res, e);
@@ -329,14 +335,19 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       });
     },
     close(timeoutMs) {
+      closing = true;
       return new Promise((resolve) => {
+        // Responses that were in flight at close() end on keep-alive sockets: sweep those as they idle.
+        const sweep = setInterval(() => server.closeIdleConnections(), 100);
         const timer = setTimeout(() => {
+          clearInterval(sweep);
           server.closeAllConnections();
           resolve();
         }, timeoutMs);
         timer.unref();
         server.close(() => {
           clearTimeout(timer);
+          clearInterval(sweep);
           resolve();
         });
         server.closeIdleConnections();
