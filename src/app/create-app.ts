@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { setLogger as setGrpcLogger } from "@grpc/grpc-js";
 import type { Config } from "../config/config.js";
 import { ClassifierModel } from "../core/model.js";
 import { PredictService } from "../gen/mlops/v1/predict_pb.js";
@@ -54,6 +55,13 @@ const PACKAGE_VERSION = (() => {
 /** Opens the store, loads the Production model and starts the gRPC and HTTP servers. */
 export async function createApp(options: AppOptions): Promise<App> {
   const { config, logger } = options;
+  // grpc-js writes its own plain-text lines to stderr; keep logs JSON. Its errors reach us as
+  // rejected calls anyway, so its chatter goes to debug.
+  setGrpcLogger({
+    error: (...args: unknown[]) => logger.debug({ grpc: true }, args.join(" ")),
+    info: (...args: unknown[]) => logger.debug({ grpc: true }, args.join(" ")),
+    debug: (...args: unknown[]) => logger.trace({ grpc: true }, args.join(" ")),
+  });
   const store = await createStore({ dataDir: config.dataDir });
   const artifacts = createArtifactStore({ dataDir: config.dataDir });
   const metrics = createMetrics({ defaultLabels: options.metricLabels });
