@@ -5,18 +5,8 @@ import type { StoreContext } from "./context.js";
 import { num } from "./rows.js";
 import type { Db } from "./schema.js";
 
-export interface AuditRecord {
-  at: number;
-  actor: string;
-  entity: AuditEntity;
-  name: string;
-  version: number;
-  action: AuditAction;
-  alias?: string;
-  from: string | null;
-  to: string | null;
-  comment?: string;
-}
+/** An event as written: the database assigns the id. */
+export type AuditRecord = Omit<AuditEvent, "id">;
 
 /** Appends inside the caller's write transaction, so the event commits with the change. */
 export async function appendAudit(trx: Db, e: AuditRecord): Promise<void> {

@@ -28,6 +28,17 @@ function checkAudit(options: AuditOptions): { actor: string; comment?: string } 
   return { actor, comment };
 }
 
+/** The version an alias points at, or undefined when the alias is not set. */
+async function aliasTarget(trx: Db, name: string, alias: string): Promise<number | undefined> {
+  const row = await trx
+    .selectFrom("model_aliases")
+    .select("version")
+    .where("name", "=", name)
+    .where("alias", "=", alias)
+    .executeTakeFirst();
+  return row ? num(row.version) : undefined;
+}
+
 async function setStage(trx: Db, name: string, version: number, stage: Stage, now: number): Promise<void> {
   await trx
     .updateTable("model_versions")
@@ -105,13 +116,7 @@ export async function setAlias(
   const { actor, comment } = checkAudit(options);
   await ctx.tx.write(async (trx) => {
     await requireVersion(trx, name, version);
-    const current = await trx
-      .selectFrom("model_aliases")
-      .select("version")
-      .where("name", "=", name)
-      .where("alias", "=", alias)
-      .executeTakeFirst();
-    const previous = current ? num(current.version) : null;
+    const previous = await aliasTarget(trx, name, alias);
     if (previous === version) return; // already there: nothing to record
     const at = ctx.now();
     await touchModel(trx, name, at);
@@ -129,7 +134,7 @@ export async function setAlias(
       version,
       action: "alias_set",
       alias,
-      from: previous === null ? null : String(previous),
+      from: previous === undefined ? null : String(previous),
       to: String(version),
     });
   });
@@ -146,13 +151,8 @@ export async function deleteAlias(
   const { actor, comment } = checkAudit(options);
   await ctx.tx.write(async (trx) => {
     await requireModel(trx, name);
-    const current = await trx
-      .selectFrom("model_aliases")
-      .select("version")
-      .where("name", "=", name)
-      .where("alias", "=", alias)
-      .executeTakeFirst();
-    if (!current) throw notFound(`alias "${alias}" of registered model "${name}"`);
+    const current = await aliasTarget(trx, name, alias);
+    if (current === undefined) throw notFound(`alias "${alias}" of registered model "${name}"`);
     const at = ctx.now();
     await touchModel(trx, name, at);
     await trx.deleteFrom("model_aliases").where("name", "=", name).where("alias", "=", alias).execute();
@@ -162,10 +162,10 @@ export async function deleteAlias(
       comment,
       entity: "alias",
       name,
-      version: num(current.version),
+      version: current,
       action: "alias_delete",
       alias,
-      from: String(num(current.version)),
+      from: String(current),
       to: null,
     });
   });
@@ -180,13 +180,8 @@ export async function resolveAlias(
   const alias = checkAlias(aliasName);
   return ctx.tx.read(async (trx) => {
     await requireModel(trx, name);
-    const current = await trx
-      .selectFrom("model_aliases")
-      .select("version")
-      .where("name", "=", name)
-      .where("alias", "=", alias)
-      .executeTakeFirst();
-    if (!current) throw notFound(`alias "${alias}" of registered model "${name}"`);
-    return (await loadVersions(trx, [await requireVersion(trx, name, num(current.version))]))[0];
+    const current = await aliasTarget(trx, name, alias);
+    if (current === undefined) throw notFound(`alias "${alias}" of registered model "${name}"`);
+    return (await loadVersions(trx, [await requireVersion(trx, name, current)]))[0];
   });
 }
