@@ -24,8 +24,6 @@ export const Code = {
 
 export type CodeName = keyof typeof Code;
 
-const NAMES = Object.fromEntries(Object.entries(Code).map(([k, v]) => [v, k])) as Record<number, CodeName>;
-
 /** HTTP statuses per code; the grpc-gateway / Connect convention. */
 const HTTP_STATUS: Record<CodeName, number> = {
   OK: 200,
@@ -81,6 +79,14 @@ export class ServiceError extends Error {
     return HTTP_STATUS[this.code];
   }
 
+  /** What RPC transports send beside the status (trailers / headers): the field, Retry-After. */
+  get metadata(): Record<string, string> {
+    const md: Record<string, string> = {};
+    if (this.violation) md["x-mlops-field"] = this.violation.field;
+    if (this.retryAfterSeconds !== undefined) md["retry-after"] = String(this.retryAfterSeconds);
+    return md;
+  }
+
   /** The JSON body REST clients get. `code` is lower-case, as in Connect's error JSON. */
   toJSON(): Record<string, unknown> {
     const body: Record<string, unknown> = { code: this.code.toLowerCase(), message: this.message };
@@ -95,10 +101,6 @@ export function invalidArgument(field: string, expected: string, got?: string): 
   return new ServiceError("INVALID_ARGUMENT", `${field}: expected ${expected}${suffix}`, {
     violation: { field, expected },
   });
-}
-
-export function codeName(grpcCode: number): CodeName {
-  return NAMES[grpcCode] ?? "UNKNOWN";
 }
 
 /** The code a bare HTTP status stands for (for failures a library answered before our handler ran). */

@@ -21,8 +21,11 @@ export interface CallRecord {
   method: string;
   /** REST path or RPC path (`/mlops.v1.PredictService/Predict`). */
   endpoint: string;
-  /** HTTP status for REST, gRPC code name for RPC transports. */
-  status: string;
+  /**
+   * HTTP status for REST, gRPC code name for RPC transports. Default: derived from `error`
+   * (200 / OK without one).
+   */
+  status?: string;
   seconds: number;
   error?: ServiceError;
 }
@@ -45,6 +48,32 @@ export interface Pipeline {
     authorization: string | undefined,
   ): Promise<O>;
   record(call: CallRecord): void;
+  /** `call`, timed from `meta.t0` and recorded once, whether it succeeds or fails (rethrown). */
+  invoke<I, O>(
+    service: DescService,
+    method: DescMethodUnary,
+    invoke: (request: I, ctx: CallContext) => Promise<O> | O,
+    request: I,
+    meta: InvokeMeta,
+  ): Promise<O>;
+}
+
+/** Where a call came from, for context, auth and the record. */
+export interface InvokeMeta {
+  transport: Transport;
+  /** HTTP method label (POST for gRPC). */
+  verb: string;
+  endpoint: string;
+  actor?: string;
+  authorization?: string;
+  signal?: AbortSignal;
+  /** When the transport started on it (process.hrtime.bigint()). Default: now. */
+  t0?: bigint;
+}
+
+function statusOf(transport: Transport, error: ServiceError | undefined): string {
+  if (transport === "rest") return String(error ? error.httpStatus : 200);
+  return error ? error.code : "OK";
 }
 
 const DEFAULT_PROTECTED = ["mlops.v1.RegistryService", "mlops.v1.TrackingService"];
@@ -68,41 +97,69 @@ export function createPipeline(options: PipelineOptions): Pipeline {
 
   return {
     authorize,
-    context(transport, actor, signal) {
-      return { transport, actor: actor && actor.length <= 200 ? actor : `api:${transport}`, signal };
-    },
-    async call(service, method, invoke, request, ctx, authorization) {
+    context,
+    call,
+    record,
+    async invoke(service, method, invoke, request, meta) {
+      const t0 = meta.t0 ?? process.hrtime.bigint();
+      const ctx = context(meta.transport, meta.actor, meta.signal);
+      let error: ServiceError | undefined;
       try {
-        authorize(service, method, authorization);
-        return await invoke(request, ctx);
-      } catch (err) {
-        throw toServiceError(err);
-      }
-    },
-    record(call) {
-      metrics.requests.inc({
-        method: call.method,
-        endpoint: call.endpoint,
-        status: call.status,
-        transport: call.transport,
-      });
-      metrics.requestDuration.observe(
-        { method: call.method, endpoint: call.endpoint, transport: call.transport },
-        call.seconds,
-      );
-      if (call.error) {
-        metrics.errors.inc({ type: call.error.code.toLowerCase(), transport: call.transport });
-        const level = call.error.code === "INTERNAL" || call.error.code === "DATA_LOSS" ? "error" : "debug";
-        logger[level](
-          {
-            err: call.error.cause ?? call.error,
-            code: call.error.code,
-            endpoint: call.endpoint,
-            transport: call.transport,
-          },
-          call.error.message,
-        );
+        return await call(service, method, invoke, request, ctx, meta.authorization);
+      } catch (e) {
+        error = e as ServiceError;
+        throw e;
+      } finally {
+        const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+        record({ transport: meta.transport, method: meta.verb, endpoint: meta.endpoint, seconds, error });
       }
     },
   };
+
+  function context(transport: Transport, actor: string | undefined, signal?: AbortSignal): CallContext {
+    return { transport, actor: actor && actor.length <= 200 ? actor : `api:${transport}`, signal };
+  }
+
+  async function call<I, O>(
+    service: DescService,
+    method: DescMethodUnary,
+    invoke: (request: I, ctx: CallContext) => Promise<O> | O,
+    request: I,
+    ctx: CallContext,
+    authorization: string | undefined,
+  ): Promise<O> {
+    try {
+      authorize(service, method, authorization);
+      return await invoke(request, ctx);
+    } catch (err) {
+      throw toServiceError(err);
+    }
+  }
+
+  function record(call: CallRecord): void {
+    const status = call.status ?? statusOf(call.transport, call.error);
+    metrics.requests.inc({
+      method: call.method,
+      endpoint: call.endpoint,
+      status,
+      transport: call.transport,
+    });
+    metrics.requestDuration.observe(
+      { method: call.method, endpoint: call.endpoint, transport: call.transport },
+      call.seconds,
+    );
+    if (call.error) {
+      metrics.errors.inc({ type: call.error.code.toLowerCase(), transport: call.transport });
+      const level = call.error.code === "INTERNAL" || call.error.code === "DATA_LOSS" ? "error" : "debug";
+      logger[level](
+        {
+          err: call.error.cause ?? call.error,
+          code: call.error.code,
+          endpoint: call.endpoint,
+          transport: call.transport,
+        },
+        call.error.message,
+      );
+    }
+  }
 }

@@ -9,7 +9,7 @@ import {
 } from "@grpc/grpc-js";
 import { HealthImplementation } from "grpc-health-check";
 import type { CallContext } from "../../services/context.js";
-import { codeName, type ServiceError } from "../../services/errors.js";
+import type { ServiceError } from "../../services/errors.js";
 import type { Pipeline } from "../pipeline.js";
 import { addReflection } from "./reflection.js";
 import { grpcServiceDefinition } from "./service-definition.js";
@@ -45,43 +45,25 @@ function unaryHandler(binding: ServiceBinding, method: DescMethodUnary, pipeline
   const endpoint = `/${binding.service.typeName}/${method.name}`;
   const invoke = binding.impl[method.localName];
   return (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
-    const t0 = process.hrtime.bigint();
     // No AbortSignal per call: creating one costs more than a whole Predict, and no service
     // method is long enough to need it (large batches finish on native threads regardless).
-    const ctx = pipeline.context("grpc", header(call.metadata, "x-mlops-actor"));
     pipeline
-      .call(binding.service, method, invoke, call.request, ctx, header(call.metadata, "authorization"))
+      .invoke(binding.service, method, invoke, call.request, {
+        transport: "grpc",
+        verb: "POST",
+        endpoint,
+        actor: header(call.metadata, "x-mlops-actor"),
+        authorization: header(call.metadata, "authorization"),
+      })
       .then(
-        (out) => {
-          callback(null, create(method.output, out as never));
-          pipeline.record({
-            transport: "grpc",
-            method: "POST",
-            endpoint,
-            status: "OK",
-            seconds: elapsed(t0),
-          });
-        },
+        (out) => callback(null, create(method.output, out as never)),
         (err: ServiceError) => {
           const trailer = new Metadata();
-          if (err.violation) trailer.set("x-mlops-field", err.violation.field);
-          if (err.retryAfterSeconds !== undefined) trailer.set("retry-after", String(err.retryAfterSeconds));
+          for (const [k, v] of Object.entries(err.metadata)) trailer.set(k, v);
           callback({ code: err.grpcCode, details: err.message, metadata: trailer });
-          pipeline.record({
-            transport: "grpc",
-            method: "POST",
-            endpoint,
-            status: codeName(err.grpcCode),
-            seconds: elapsed(t0),
-            error: err,
-          });
         },
       );
   };
-}
-
-function elapsed(t0: bigint): number {
-  return Number(process.hrtime.bigint() - t0) / 1e9;
 }
 
 /** grpc-js serving our services with protobuf-es codecs, plus grpc.health.v1 and reflection. */

@@ -51,47 +51,26 @@ export function createConnectHandler(
           const invoke = binding.impl[m.localName];
           const endpoint = `/${binding.service.typeName}/${m.name}`;
           impl[m.localName] = async (req, hctx) => {
-            const t0 = process.hrtime.bigint();
             hctx.values.get(RECORDED).done = true;
             const type = hctx.requestHeader.get("content-type") ?? "";
-            const transport = type.startsWith("application/grpc-web") ? "grpc-web" : "connect";
-            const ctx = pipeline.context(
-              transport,
-              hctx.requestHeader.get("x-mlops-actor") ?? undefined,
-              hctx.signal,
-            );
-            const seconds = () => Number(process.hrtime.bigint() - t0) / 1e9;
             try {
-              const out = await pipeline.call(
-                binding.service,
-                m,
-                invoke,
-                req,
-                ctx,
-                hctx.requestHeader.get("authorization") ?? undefined,
-              );
-              pipeline.record({
-                transport,
-                method: hctx.requestMethod,
+              return await pipeline.invoke(binding.service, m, invoke, req, {
+                transport: type.startsWith("application/grpc-web") ? "grpc-web" : "connect",
+                verb: hctx.requestMethod,
                 endpoint,
-                status: "OK",
-                seconds: seconds(),
+                actor: hctx.requestHeader.get("x-mlops-actor") ?? undefined,
+                authorization: hctx.requestHeader.get("authorization") ?? undefined,
+                signal: hctx.signal,
               });
-              return out;
             } catch (e) {
               const err = e as ServiceError;
-              pipeline.record({
-                transport,
-                method: hctx.requestMethod,
-                endpoint,
-                status: err.code,
-                seconds: seconds(),
-                error: err,
-              });
-              const meta = new Headers();
-              if (err.retryAfterSeconds !== undefined) meta.set("retry-after", String(err.retryAfterSeconds));
-              if (err.violation) meta.set("x-mlops-field", err.violation.field);
-              throw new ConnectError(err.message, err.grpcCode as Code, meta, undefined, err);
+              throw new ConnectError(
+                err.message,
+                err.grpcCode as Code,
+                new Headers(err.metadata),
+                undefined,
+                err,
+              );
             }
           };
         }

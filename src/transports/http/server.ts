@@ -61,6 +61,16 @@ export function sendError(res: ServerResponse, err: ServiceError, closeConnectio
   sendJson(res, err.httpStatus, JSON.stringify(err.toJSON()), headers);
 }
 
+/**
+ * Any failure → the one error type, written as JSON. A body left unread (over the limit, or not
+ * parsed) closes the connection, so its remainder is never read as the next request.
+ */
+function fail(req: IncomingMessage, res: ServerResponse, e: unknown): ServiceError {
+  const err = toServiceError(e);
+  sendError(res, err, err.violation?.field === "body" && !req.readableEnded);
+  return err;
+}
+
 /** The seed's response, written by hand: four keys in the seed's order, then model_name. */
 function predictJson(r: PredictResult): string {
   let probs = "";
@@ -94,7 +104,6 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
 
   async function handlePredict(req: IncomingMessage, res: ServerResponse, t0: bigint): Promise<void> {
     const ctx = pipeline.context("rest", header(req, "x-mlops-actor"));
-    let status = 200;
     let error: ServiceError | undefined;
     try {
       const body = parseJsonObject(await readBody(req, options.maxBodyBytes), PREDICT_SHAPE);
@@ -111,15 +120,12 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       if (!("features" in body)) throw invalidArgument("features", "an array of numbers", "nothing");
       sendJson(res, 200, predictJson(await options.predictRow(body.features, ctx)));
     } catch (e) {
-      error = toServiceError(e);
-      status = error.httpStatus;
-      sendError(res, error, error.violation?.field === "body" && !req.readableEnded);
+      error = fail(req, res, e);
     }
     pipeline.record({
       transport: "rest",
       method: "POST",
       endpoint: predictPath,
-      status: String(status),
       seconds: elapsed(t0),
       error,
     });
@@ -135,7 +141,6 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     const { route, params } = match;
     const binding = bindingOf.get(route.service.typeName) as ServiceBinding;
     const ctx = pipeline.context("rest", header(req, "x-mlops-actor"));
-    let status = 200;
     let error: ServiceError | undefined;
     try {
       let json: Record<string, unknown> = {};
@@ -165,15 +170,12 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       const msg = create(route.method.output, out as never);
       sendJson(res, 200, JSON.stringify(toJson(route.method.output, msg)));
     } catch (e) {
-      error = toServiceError(e);
-      status = error.httpStatus;
-      sendError(res, error, error.violation?.field === "body" && !req.readableEnded);
+      error = fail(req, res, e);
     }
     pipeline.record({
       transport: "rest",
       method: route.verb,
       endpoint: route.template,
-      status: String(status),
       seconds: elapsed(t0),
       error,
     });
@@ -181,6 +183,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
 
   async function handleOps(res: ServerResponse, path: string, t0: bigint): Promise<boolean> {
     let status = 200;
+    let error: ServiceError | undefined;
     switch (path) {
       case "/health": {
         const h = await ops.health();
@@ -204,30 +207,19 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       case "/":
         sendJson(res, 200, JSON.stringify(ops.root()));
         break;
-      case "/metrics": {
-        let m: { contentType: string; text: string };
+      case "/metrics":
         try {
-          m = await ops.metrics();
+          const m = await ops.metrics();
+          res.writeHead(200, { "content-type": m.contentType });
+          res.end(m.text);
         } catch (e) {
-          const err = new ServiceError("UNAVAILABLE", `metrics are unavailable: ${(e as Error).message}`, {
+          error = new ServiceError("UNAVAILABLE", `metrics are unavailable: ${(e as Error).message}`, {
             cause: e,
           });
-          status = err.httpStatus;
-          sendError(res, err);
-          pipeline.record({
-            transport: "rest",
-            method: "GET",
-            endpoint: path,
-            status: String(status),
-            seconds: elapsed(t0),
-            error: err,
-          });
-          return true;
+          status = error.httpStatus;
+          sendError(res, error);
         }
-        res.writeHead(200, { "content-type": m.contentType });
-        res.end(m.text);
         break;
-      }
       default:
         return false;
     }
@@ -237,6 +229,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       endpoint: path,
       status: String(status),
       seconds: elapsed(t0),
+      error,
     });
     return true;
   }
@@ -268,7 +261,6 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
         transport: "rest",
         method: verb,
         endpoint: "unmatched",
-        status: String(err.httpStatus),
         seconds: elapsed(t0),
         error: err,
       });
@@ -302,7 +294,6 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       transport: "rest",
       method: verb,
       endpoint: "unmatched",
-      status: "404",
       seconds: elapsed(t0),
       error: err,
     });
