@@ -165,16 +165,8 @@ export function createPredictService(options: PredictServiceOptions): ServiceImp
         }
         nRows = request.features.length / nf;
         if (nRows > maxRows) throw invalidArgument("features", `at most ${maxRows} rows`, String(nRows));
-        rows = new Float64Array(request.features.length);
-        for (let r = 0; r < nRows; r++) {
-          toRow(
-            request.features.slice(r * nf, (r + 1) * nf),
-            nf,
-            `features[row ${r}]`,
-            allowMissing,
-            rows.subarray(r * nf),
-          );
-        }
+        // One pass over the packed values: no array per row; a bad value is named by its flat index.
+        rows = toRow(request.features, request.features.length, "features", allowMissing);
       } else {
         nRows = request.rows.length;
         if (nRows === 0) throw invalidArgument("rows", "at least one row");
