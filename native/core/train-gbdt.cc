@@ -212,6 +212,24 @@ class TreeGrower {
     return node.stats.c >= 2 * cfg_.min_samples_leaf && node.stats.h >= 2 * cfg_.min_child_weight;
   }
 
+  // The histogram pool. buffers_ holds every histogram made (total_bins cells
+  // each); they are reused across levels and trees and freed only with the
+  // grower. A histogram is owned by at most one Node (Node::hist, -1 for none);
+  // Acquire hands out an unowned one and Release returns it to free_. live_
+  // counts the owned ones and stays within cap_ (kHistBudgetBytes), except
+  // that a chunk always takes its first pair.
+  //   - The root acquires one in FindRootSplit and builds it from its rows.
+  //   - PlanChunk, for a parent that splits into two children:
+  //       neither child expandable: the parent's histogram is freed;
+  //       the parent has one: the smaller child acquires one (built from its
+  //         rows); the parent's is handed to the larger child if that child is
+  //         expandable (BuildChunk subtracts the smaller one from it in place),
+  //         else the parent keeps it;
+  //       the parent has none: each expandable child acquires its own.
+  //   - SelectChunk frees whatever the parent still owns, and every child's
+  //     histogram except where the child will split (its own children then
+  //     subtract from it), at most cap_ / 2 such per level.
+  //   - Grow frees the histogram of a node that becomes a leaf.
   int Acquire() {
     int id;
     if (!free_.empty()) {
@@ -333,96 +351,122 @@ class TreeGrower {
   };
 
   // Histograms and best splits for the children in `next` (pair 2j, 2j + 1
-  // belongs to parents[j]), in chunks that keep live histograms in budget.
+  // belongs to parents[j]), in chunks of pairs that keep live histograms in
+  // budget: each chunk is planned, built, then its best splits selected.
   void ExpandLevel(std::vector<Node>& parents, std::vector<Node>& next) {
-    const size_t nf = features_->size();
-    const size_t retain_cap = cap_ / 2;
-    size_t retained = 0;
     std::vector<PairPlan> plans(parents.size());
     std::vector<Split> candidates;
+    size_t retained = 0;  // children of this level that keep their histogram
     size_t j0 = 0;
     while (j0 < parents.size()) {
-      size_t j1 = j0;
-      for (; j1 < parents.size(); ++j1) {
-        Node& parent = parents[j1];
-        Node* kids[2] = {&next[2 * j1], &next[2 * j1 + 1]};
-        PairPlan& plan = plans[j1];
-        if (!kids[0]->expandable && !kids[1]->expandable) {
-          Release(parent.hist);
-          continue;
-        }
-        const size_t need = parent.hist >= 0 ? 1 : size_t{kids[0]->expandable} + size_t{kids[1]->expandable};
-        if (j1 > j0 && live_ + need > cap_) break;
-        if (parent.hist >= 0) {
-          plan.mode = PairPlan::Mode::kSubtract;
-          plan.small = kids[0]->count() <= kids[1]->count() ? 0 : 1;
-          plan.minuend = parent.hist;
-          kids[plan.small]->hist = Acquire();
-          Node& large = *kids[1 - plan.small];
-          if (large.expandable) {
-            large.hist = parent.hist;
-            parent.hist = -1;  // ownership moves to the larger child
-          }
-        } else {
-          plan.mode = PairPlan::Mode::kDirect;
-          for (Node* kid : kids) {
-            if (kid->expandable) kid->hist = Acquire();
-          }
-        }
-      }
-      const size_t pairs = j1 - j0;
-      bool any = false;
-      for (size_t j = j0; j < j1; ++j) any = any || plans[j].mode != PairPlan::Mode::kNone;
-      if (!any) {  // e.g. the last level: every child is a leaf
-        j0 = j1;
-        continue;
-      }
-      candidates.assign(2 * pairs * nf, Split());
-      pool_.ParallelFor(pairs * nf, [&](size_t task) {
-        const size_t j = j0 + task / nf;
-        const size_t i = task % nf;
-        const PairPlan& plan = plans[j];
-        if (plan.mode == PairPlan::Mode::kNone) return;
-        const size_t f = (*features_)[i];
-        Node* kids[2] = {&next[2 * j], &next[2 * j + 1]};
-        if (plan.mode == PairPlan::Mode::kSubtract) {
-          const Node& small = *kids[plan.small];
-          const Node& large = *kids[1 - plan.small];
-          GH* small_slice = Slice(small.hist, f);
-          BuildSlice(small_slice, f, small);
-          if (large.expandable) {
-            GH* large_slice = Slice(plan.minuend, f);
-            for (uint32_t k = 0, n = bins_.ValueBins(f) + 1; k < n; ++k) {
-              large_slice[k] = large_slice[k] - small_slice[k];
-            }
-          }
-        } else {
-          for (Node* kid : kids) {
-            if (kid->expandable) BuildSlice(Slice(kid->hist, f), f, *kid);
-          }
-        }
-        for (size_t side = 0; side < 2; ++side) {
-          const Node& kid = *kids[side];
-          if (!kid.expandable) continue;
-          FindSplit(Slice(kid.hist, f), bins_.ValueBins(f), kid.stats, static_cast<int32_t>(f), cfg_,
-                    candidates[(2 * (j - j0) + side) * nf + i]);
-        }
-      });
-      for (size_t j = j0; j < j1; ++j) {
-        Release(parents[j].hist);
-        for (size_t side = 0; side < 2; ++side) {
-          Node& kid = next[2 * j + side];
-          if (kid.expandable) Best(kid, candidates, (2 * (j - j0) + side) * nf);
-          if (kid.hist < 0) continue;
-          // Keep a histogram only if its node will split and subtract from it.
-          if (kid.expandable && kid.split.valid() && retained < retain_cap) {
-            ++retained;
-          } else {
-            Release(kid.hist);
-          }
-        }
+      const size_t j1 = PlanChunk(parents, next, j0, plans);
+      // Nothing to build when every child in the chunk is a leaf (e.g. the last level).
+      const auto first = plans.begin() + static_cast<ptrdiff_t>(j0);
+      const bool any = std::any_of(first, first + static_cast<ptrdiff_t>(j1 - j0),
+                                   [](const PairPlan& plan) { return plan.mode != PairPlan::Mode::kNone; });
+      if (any) {
+        BuildChunk(next, plans, j0, j1, candidates);
+        SelectChunk(parents, next, j0, j1, candidates, retained);
       }
       j0 = j1;
+    }
+  }
+
+  // Plan step: from pair j0 on, decides how each pair gets its histograms and
+  // acquires them, until the next pair would take live histograms past cap_
+  // (the first pair is always taken). Returns the end of the chunk.
+  size_t PlanChunk(std::vector<Node>& parents, std::vector<Node>& next, size_t j0, std::vector<PairPlan>& plans) {
+    size_t j1 = j0;
+    for (; j1 < parents.size(); ++j1) {
+      Node& parent = parents[j1];
+      Node* kids[2] = {&next[2 * j1], &next[2 * j1 + 1]};
+      PairPlan& plan = plans[j1];
+      if (!kids[0]->expandable && !kids[1]->expandable) {
+        Release(parent.hist);
+        continue;
+      }
+      const size_t need = parent.hist >= 0 ? 1 : size_t{kids[0]->expandable} + size_t{kids[1]->expandable};
+      if (j1 > j0 && live_ + need > cap_) break;
+      if (parent.hist >= 0) {
+        plan.mode = PairPlan::Mode::kSubtract;
+        plan.small = kids[0]->count() <= kids[1]->count() ? 0 : 1;
+        plan.minuend = parent.hist;
+        kids[plan.small]->hist = Acquire();
+        Node& large = *kids[1 - plan.small];
+        if (large.expandable) {
+          large.hist = parent.hist;
+          parent.hist = -1;  // ownership moves to the larger child
+        }
+      } else {
+        plan.mode = PairPlan::Mode::kDirect;
+        for (Node* kid : kids) {
+          if (kid->expandable) kid->hist = Acquire();
+        }
+      }
+    }
+    return j1;
+  }
+
+  // Build step: one task per (pair, feature) of the chunk fills the pair's
+  // histogram slices for that feature and finds each expandable child's best
+  // split on it, into candidates[(2 * (j - j0) + side) * nf + i].
+  void BuildChunk(const std::vector<Node>& next, const std::vector<PairPlan>& plans, size_t j0, size_t j1,
+                  std::vector<Split>& candidates) {
+    const size_t nf = features_->size();
+    const size_t pairs = j1 - j0;
+    candidates.assign(2 * pairs * nf, Split());
+    pool_.ParallelFor(pairs * nf, [&](size_t task) {
+      const size_t j = j0 + task / nf;
+      const size_t i = task % nf;
+      const PairPlan& plan = plans[j];
+      if (plan.mode == PairPlan::Mode::kNone) return;
+      const size_t f = (*features_)[i];
+      const Node* kids[2] = {&next[2 * j], &next[2 * j + 1]};
+      if (plan.mode == PairPlan::Mode::kSubtract) {
+        const Node& small = *kids[plan.small];
+        const Node& large = *kids[1 - plan.small];
+        GH* small_slice = Slice(small.hist, f);
+        BuildSlice(small_slice, f, small);
+        if (large.expandable) {
+          GH* large_slice = Slice(plan.minuend, f);
+          for (uint32_t k = 0, n = bins_.ValueBins(f) + 1; k < n; ++k) {
+            large_slice[k] = large_slice[k] - small_slice[k];
+          }
+        }
+      } else {
+        for (const Node* kid : kids) {
+          if (kid->expandable) BuildSlice(Slice(kid->hist, f), f, *kid);
+        }
+      }
+      for (size_t side = 0; side < 2; ++side) {
+        const Node& kid = *kids[side];
+        if (!kid.expandable) continue;
+        FindSplit(Slice(kid.hist, f), bins_.ValueBins(f), kid.stats, static_cast<int32_t>(f), cfg_,
+                  candidates[(2 * (j - j0) + side) * nf + i]);
+      }
+    });
+  }
+
+  // Select step: each expandable child of the chunk takes its best candidate
+  // (features in order, so ties keep the first); then histograms are released
+  // as the pool's lifecycle says (see Acquire).
+  void SelectChunk(std::vector<Node>& parents, std::vector<Node>& next, size_t j0, size_t j1,
+                   const std::vector<Split>& candidates, size_t& retained) {
+    const size_t nf = features_->size();
+    const size_t retain_cap = cap_ / 2;
+    for (size_t j = j0; j < j1; ++j) {
+      Release(parents[j].hist);
+      for (size_t side = 0; side < 2; ++side) {
+        Node& kid = next[2 * j + side];
+        if (kid.expandable) Best(kid, candidates, (2 * (j - j0) + side) * nf);
+        if (kid.hist < 0) continue;
+        // Keep a histogram only if its node will split and subtract from it.
+        if (kid.expandable && kid.split.valid() && retained < retain_cap) {
+          ++retained;
+        } else {
+          Release(kid.hist);
+        }
+      }
     }
   }
 
