@@ -17,7 +17,6 @@
 // construction, so any number of threads may score with it at once.
 #include <napi.h>
 
-#include <cmath>
 #include <cstring>
 #include <exception>
 #include <memory>
@@ -26,6 +25,7 @@
 #include <utility>
 #include <vector>
 
+#include "addon/napi-args.h"
 #include "core/artifact.h"
 #include "core/model.h"
 #include "core/scorer.h"
@@ -33,8 +33,8 @@
 namespace mlops::addon {
 namespace {
 
-constexpr double kMaxSafeInteger = 9007199254740991.0;  // 2^53 - 1
 constexpr uint32_t kMaxThreads = 256;
+constexpr ArgError kInvalidArg{"ERR_INVALID_ARG"};
 
 struct Loaded {
   Model model;
@@ -52,16 +52,6 @@ struct Loaded {
     native_bytes = static_cast<int64_t>(bytes);
   }
 };
-
-[[noreturn]] void Throw(Napi::Error err, const char* code, const char* reason = nullptr) {
-  err.Set("code", Napi::String::New(err.Env(), code));
-  if (reason != nullptr) err.Set("reason", Napi::String::New(err.Env(), reason));
-  throw err;
-}
-
-[[noreturn]] void ThrowInvalid(Napi::Env env, const std::string& message) {
-  Throw(Napi::TypeError::New(env, message), "ERR_INVALID_ARG");
-}
 
 [[noreturn]] void ThrowShape(Napi::Env env, const std::string& message) {
   Throw(Napi::RangeError::New(env, message), "ERR_SHAPE");
@@ -83,56 +73,8 @@ struct Loaded {
   }
 }
 
-// Runs a method body and turns a Napi::Error into a pending JS exception
-// here, instead of leaving that to node-addon-api's callback wrapper: while a
-// worker thread is being terminated napi_throw fails, and the wrapper then
-// throws again from inside V8's callback, which aborts the process. Here a
-// failed throw is dropped (no JS will run in that env again anyway).
-template <typename Body>
-Napi::Value Guarded(Napi::Env env, Body&& body) {
-  try {
-    return body();
-  } catch (const Napi::Error& e) {
-    napi_throw(env, e.Value());
-    return Napi::Value();
-  }
-}
-
-// A Float64Array argument, read with one napi_get_typedarray_info call (the
-// node-addon-api wrappers would make several; this is the hot path).
-struct F64Arg {
-  napi_value value = nullptr;
-  double* data = nullptr;
-  size_t length = 0;
-};
-
-F64Arg ArgFloat64Array(const Napi::CallbackInfo& info, size_t i, const char* name) {
-  F64Arg a;
-  a.value = info[i];
-  bool is_typed = false;
-  napi_typedarray_type type = napi_int8_array;
-  void* data = nullptr;
-  if (napi_is_typedarray(info.Env(), a.value, &is_typed) != napi_ok || !is_typed ||
-      napi_get_typedarray_info(info.Env(), a.value, &type, &a.length, &data, nullptr, nullptr) != napi_ok ||
-      type != napi_float64_array) {
-    ThrowInvalid(info.Env(), std::string(name) + " must be a Float64Array");
-  }
-  a.data = static_cast<double*>(data);  // null when detached (length is then 0)
-  return a;
-}
-
-size_t ArgCount(const Napi::CallbackInfo& info, size_t i, const char* name) {
-  const Napi::Value v = info[i];
-  if (!v.IsNumber()) ThrowInvalid(info.Env(), std::string(name) + " must be a number");
-  const double d = v.As<Napi::Number>().DoubleValue();
-  if (!(d >= 0 && d <= kMaxSafeInteger) || std::floor(d) != d) {
-    ThrowInvalid(info.Env(), std::string(name) + " must be a non-negative integer");
-  }
-  return static_cast<size_t>(d);
-}
-
 // Checks rows.length == nRows * nFeatures; returns nRows * nClasses.
-size_t CheckShape(Napi::Env env, const Loaded& l, const F64Arg& rows, size_t n_rows) {
+size_t CheckShape(Napi::Env env, const Loaded& l, const Float64View& rows, size_t n_rows) {
   const size_t nf = l.model.n_features, nc = l.model.n_classes;
   // n_rows < 2^53 and nf <= 1e6, but size_t products can still overflow.
   if (n_rows != 0 && (n_rows > SIZE_MAX / nf || n_rows > SIZE_MAX / nc)) {
@@ -179,14 +121,6 @@ const char* PostTransformName(PostTransform t) {
 
 const char* DecisionName(Decision d) { return d == Decision::kLess ? "less" : "less_equal"; }
 
-// A typed array holding a copy of `values`.
-template <typename ArrayT, typename T>
-ArrayT CopyOut(Napi::Env env, const T* values, size_t n) {
-  ArrayT out = ArrayT::New(env, n);
-  if (n != 0) std::memcpy(out.Data(), values, n * sizeof(T));
-  return out;
-}
-
 // predictAsync's worker. It owns a copy of the input rows, so the caller may
 // reuse, modify, transfer or detach its buffer while the call is in flight,
 // and the output array is created here and not visible to JS until resolve.
@@ -230,9 +164,7 @@ class PredictWorker : public Napi::AsyncWorker {
   }
 
   void OnError(const Napi::Error& e) override {
-    Napi::Error err = Napi::Error::New(Env(), e.Message());
-    err.Set("code", Napi::String::New(Env(), "ERR_INTERNAL"));
-    deferred_.Reject(err.Value());
+    deferred_.Reject(WithCode(Napi::Error::New(Env(), e.Message()), "ERR_INTERNAL").Value());
   }
 
  private:
@@ -271,7 +203,9 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
 
   explicit ModelWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ModelWrap>(info) {
     auto* cls = static_cast<ClassData*>(info.Data());
-    if (cls == nullptr || !cls->pending) ThrowInvalid(info.Env(), "use Model.load(bytes) to create a Model");
+    if (cls == nullptr || !cls->pending) {
+      ThrowInvalid(info.Env(), "use Model.load(bytes) to create a Model", kInvalidArg);
+    }
     loaded_ = std::move(cls->pending);
     Napi::MemoryManagement::AdjustExternalMemory(info.Env(), loaded_->native_bytes);
   }
@@ -288,7 +222,7 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
     auto* cls = static_cast<ClassData*>(info.Data());
     const Napi::Value v = info[0];
     if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
-      ThrowInvalid(env, "bytes must be a Uint8Array");
+      ThrowInvalid(env, "bytes must be a Uint8Array", kInvalidArg);
     }
     const auto bytes = v.As<Napi::Uint8Array>();
     std::shared_ptr<const Loaded> loaded;
@@ -327,9 +261,7 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
     } catch (...) {
       ThrowCore(env);
     }
-    auto out = Napi::Uint8Array::New(env, bytes.size());
-    if (!bytes.empty()) std::memcpy(out.Data(), bytes.data(), bytes.size());
-    return out;
+    return CopyOut(env, bytes);
   }
 
   Napi::Value Predict(const Napi::CallbackInfo& info) {
@@ -339,19 +271,19 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   Napi::Value PredictImpl(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     const Loaded& l = Live(env);
-    const F64Arg rows = ArgFloat64Array(info, 0, "rows");
-    const size_t n_rows = ArgCount(info, 1, "nRows");
+    const Float64View rows = ReadFloat64Array(env, info[0], "rows", kInvalidArg);
+    const size_t n_rows = ReadCount(env, info[1], "nRows", kInvalidArg);
     const size_t n_out = CheckShape(env, l, rows, n_rows);
     Napi::Value result;
     double* out = nullptr;
     if (info.Length() > 2 && !info[2].IsUndefined()) {
-      const F64Arg given = ArgFloat64Array(info, 2, "out");
+      const Float64View given = ReadFloat64Array(env, info[2], "out", kInvalidArg);
       if (given.length != n_out) {
         ThrowShape(env, "out has " + std::to_string(given.length) + " values, expected nRows × nClasses = " +
                             std::to_string(n_out));
       }
       if (Overlap(rows.data, rows.length * sizeof(double), given.data, given.length * sizeof(double))) {
-        ThrowInvalid(env, "out must not share memory with rows");
+        ThrowInvalid(env, "out must not share memory with rows", kInvalidArg);
       }
       result = Napi::Value(env, given.value);
       out = given.data;
@@ -377,12 +309,12 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   Napi::Value PredictAsyncImpl(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     Live(env);
-    const F64Arg rows = ArgFloat64Array(info, 0, "rows");
-    const size_t n_rows = ArgCount(info, 1, "nRows");
+    const Float64View rows = ReadFloat64Array(env, info[0], "rows", kInvalidArg);
+    const size_t n_rows = ReadCount(env, info[1], "nRows", kInvalidArg);
     unsigned threads = 1;
     if (info.Length() > 2 && !info[2].IsUndefined()) {
-      const size_t t = ArgCount(info, 2, "threads");
-      if (t < 1 || t > kMaxThreads) ThrowInvalid(env, "threads must be an integer in [1, 256]");
+      const size_t t = ReadCount(env, info[2], "threads", kInvalidArg);
+      if (t < 1 || t > kMaxThreads) ThrowInvalid(env, "threads must be an integer in [1, 256]", kInvalidArg);
       threads = static_cast<unsigned>(t);
     }
     const size_t n_out = CheckShape(env, *loaded_, rows, n_rows);

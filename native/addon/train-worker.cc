@@ -8,12 +8,12 @@
 
 #include <atomic>
 #include <cmath>
-#include <cstring>
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "addon/napi-args.h"
 #include "core/artifact.h"
 #include "core/model.h"
 #include "core/train.h"
@@ -21,42 +21,18 @@
 namespace mlops::addon {
 namespace {
 
-constexpr double kMaxSafeInteger = 9007199254740991.0;  // 2^53 - 1
+// reason: "bad_argument" for x, y, nRows, nFeatures and onProgress;
+// "bad_param" for options, as Train reports out-of-range values.
+constexpr ArgError kBadArgument{TrainError::kInvalid, "bad_argument"};
+constexpr ArgError kBadParam{TrainError::kInvalid, "bad_param"};
 
 struct Progress {
   uint32_t done;
   uint32_t total;
 };
 
-// reason: "bad_argument" for x, y, nRows, nFeatures and onProgress;
-// "bad_param" for options, as Train reports out-of-range values.
-[[noreturn]] void ThrowInvalid(Napi::Env env, const std::string& message, const char* reason = "bad_argument") {
-  Napi::Error err = Napi::TypeError::New(env, message);
-  err.Set("code", Napi::String::New(env, TrainError::kInvalid));
-  err.Set("reason", Napi::String::New(env, reason));
-  throw err;
-}
-
 [[noreturn]] void ThrowBadParam(Napi::Env env, const std::string& message) {
-  ThrowInvalid(env, message, "bad_param");
-}
-
-std::vector<double> CopyFloat64Array(Napi::Env env, const Napi::Value& v, const char* name) {
-  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) {
-    ThrowInvalid(env, std::string(name) + " must be a Float64Array");
-  }
-  Napi::Float64Array a = v.As<Napi::Float64Array>();
-  // Copied so that JS may reuse or detach its buffer while training runs.
-  return std::vector<double>(a.Data(), a.Data() + a.ElementLength());
-}
-
-double ReadCount(Napi::Env env, const Napi::Value& v, const char* name) {
-  if (!v.IsNumber()) ThrowInvalid(env, std::string(name) + " must be a number");
-  const double d = v.As<Napi::Number>().DoubleValue();
-  if (!(d >= 0 && d <= kMaxSafeInteger && d == std::floor(d))) {
-    ThrowInvalid(env, std::string(name) + " must be a non-negative integer");
-  }
-  return d;
+  ThrowInvalid(env, message, kBadParam);
 }
 
 // Reads options into params; absent (undefined) fields keep their default.
@@ -234,9 +210,7 @@ class TrainWorker : public Napi::AsyncProgressQueueWorker<Progress> {
       deferred_.Reject(callback_error_.Value());
       return;
     }
-    Napi::Uint8Array out = Napi::Uint8Array::New(env, bytes_.size());
-    if (!bytes_.empty()) std::memcpy(out.Data(), bytes_.data(), bytes_.size());
-    deferred_.Resolve(out);
+    deferred_.Resolve(CopyOut(env, bytes_));
   }
 
   void OnError(const Napi::Error& error) override {
@@ -246,10 +220,7 @@ class TrainWorker : public Napi::AsyncProgressQueueWorker<Progress> {
       deferred_.Reject(callback_error_.Value());
       return;
     }
-    Napi::Error err = Napi::Error::New(env, error.Message());
-    err.Set("code", Napi::String::New(env, code_));
-    err.Set("reason", Napi::String::New(env, reason_));
-    deferred_.Reject(err.Value());
+    deferred_.Reject(WithCode(Napi::Error::New(env, error.Message()), code_.c_str(), reason_.c_str()).Value());
   }
 
  private:
@@ -275,19 +246,20 @@ class TrainWorker : public Napi::AsyncProgressQueueWorker<Progress> {
 
 Napi::Value TrainJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  std::vector<double> x = CopyFloat64Array(env, info[0], "x");
-  std::vector<double> y = CopyFloat64Array(env, info[1], "y");
-  const double n_rows = ReadCount(env, info[2], "nRows");
-  const double n_features = ReadCount(env, info[3], "nFeatures");
+  // Copied so that JS may reuse or detach its buffers while training runs.
+  std::vector<double> x = CopyFloat64Array(env, info[0], "x", kBadArgument);
+  std::vector<double> y = CopyFloat64Array(env, info[1], "y", kBadArgument);
+  const size_t n_rows = ReadCount(env, info[2], "nRows", kBadArgument);
+  const size_t n_features = ReadCount(env, info[3], "nFeatures", kBadArgument);
   TrainParams params = ReadParams(env, info[4]);
   Napi::Value on_progress = info[5];
   if (!on_progress.IsUndefined() && !on_progress.IsNull() && !on_progress.IsFunction()) {
-    ThrowInvalid(env, "onProgress must be a function");
+    ThrowInvalid(env, "onProgress must be a function", kBadArgument);
   }
   auto cancel = std::make_shared<std::atomic<bool>>(false);
   // The worker deletes itself after settling the promise.
-  auto* worker = new TrainWorker(env, std::move(x), std::move(y), static_cast<size_t>(n_rows),
-                                 static_cast<size_t>(n_features), std::move(params), on_progress, cancel);
+  auto* worker = new TrainWorker(env, std::move(x), std::move(y), n_rows, n_features, std::move(params), on_progress,
+                                 cancel);
   Napi::Object handle = Napi::Object::New(env);
   handle.Set("promise", worker->Promise());
   handle.Set("cancel", Napi::Function::New(
