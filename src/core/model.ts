@@ -4,24 +4,10 @@
  * Float64Array (`nRows × nClasses`); no per-row objects are made anywhere.
  */
 import { availableParallelism } from "node:os";
-import {
-  CoreError,
-  loadAddon,
-  type NativeModel,
-  type NativeModelInfo,
-  type NativeTreeExport,
-  toCoreError,
-} from "./native.js";
+import { CoreError, toCoreError } from "./errors.js";
+import { type Binding, loadAddon, type TreeEnsemble } from "./native.js";
 
-export { CoreError, type CoreErrorCode, toCoreError } from "./native.js";
-
-/**
- * A tree ensemble as flat typed arrays, in the artifact's semantics (docs/model-format.md): tree t
- * owns nodes `[treeNodeOffsets[t], treeNodeOffsets[t + 1])`, child ids are local to their tree.
- */
-export type TreeEnsembleExport = NativeTreeExport;
-
-export type ModelFamilyName = NativeModelInfo["family"];
+export type ModelFamilyName = Binding.ModelInfo["family"];
 
 /** What a model is, as stored in its artifact. */
 export interface ModelInfo {
@@ -65,9 +51,9 @@ function call<T>(fn: () => T): T {
  */
 export class ClassifierModel {
   readonly info: ModelInfo;
-  #native: NativeModel;
+  #native: Binding.Model;
 
-  private constructor(native: NativeModel) {
+  private constructor(native: Binding.Model) {
     this.#native = native;
     const info = call(() => native.info());
     this.info = Object.freeze({ ...info, featureNames: Object.freeze([...info.featureNames]) });
@@ -131,7 +117,7 @@ export class ClassifierModel {
   }
 
   /** Copies of every tree's arrays (for exporters, e.g. to ONNX); undefined for linear models. */
-  exportTrees(): TreeEnsembleExport | undefined {
+  exportTrees(): TreeEnsemble | undefined {
     return call(() => this.#native.exportTrees());
   }
 

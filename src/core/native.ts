@@ -1,118 +1,131 @@
 /**
- * The one place that loads the compiled addon (`build/Release/mlops_core.node`, else
- * `build/Debug/...`), plus the error type native calls are converted to. Everything else reaches the
- * addon through this module.
+ * The compiled addon: the one place that loads it (`build/Release/mlops_core.node`, else
+ * `build/Debug/...`) and the one description of what it exports (`Binding`, after
+ * onnxruntime-node's). Everything else reaches the addon through this module. Whatever the addon
+ * throws or rejects with goes through `toCoreError` (errors.ts) before it leaves src/core.
  */
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
-
-/** Stable codes of errors raised by the core. `ERR_TRAIN_*` codes are reserved for training. */
-export type CoreErrorCode =
-  | "ERR_MODEL_FORMAT"
-  | "ERR_MODEL_DISPOSED"
-  | "ERR_SHAPE"
-  | "ERR_INVALID_ARG"
-  | "ERR_INTERNAL"
-  | "ERR_NATIVE_MISSING"
-  | `ERR_TRAIN_${string}`;
+import { CoreError } from "./errors.js";
 
 /**
- * An error from the native core. `code` is stable; `reason` refines it where there is more to say
- * (for `ERR_MODEL_FORMAT`, the artifact check that failed, e.g. `"checksum_mismatch"`).
+ * A tree ensemble as flat typed arrays, in the artifact's semantics (docs/model-format.md): the one
+ * shape trees take outside the core. What `ClassifierModel#exportTrees()` returns, what the ONNX
+ * exporter reads, and (with the rest of a model) what the test kit's writer, reader and reference
+ * scorer work on.
  */
-export class CoreError extends Error {
-  readonly code: CoreErrorCode;
-  readonly reason?: string;
-
-  constructor(code: CoreErrorCode, message: string, options: { reason?: string; cause?: unknown } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = "CoreError";
-    this.code = code;
-    if (options.reason !== undefined) this.reason = options.reason;
-  }
-}
-
-const CORE_CODE =
-  /^ERR_(MODEL_FORMAT|MODEL_DISPOSED|SHAPE|INVALID_ARG|INTERNAL|NATIVE_MISSING|TRAIN_[A-Z_]+)$/;
-
-/** Wraps an error thrown by the addon in a CoreError; anything else is returned unchanged. */
-export function toCoreError(error: unknown): unknown {
-  if (error instanceof CoreError || !(error instanceof Error)) return error;
-  const { code, reason } = error as Error & { code?: unknown; reason?: unknown };
-  if (typeof code !== "string" || !CORE_CODE.test(code)) return error;
-  return new CoreError(code as CoreErrorCode, error.message, {
-    reason: typeof reason === "string" ? reason : undefined,
-    cause: error,
-  });
-}
-
-/** What `Model#info()` returns. */
-export interface NativeModelInfo {
-  family: "gbdt" | "random_forest" | "logistic";
-  /** The numeric mlops::Family (1, 2, 3), equal to the proto's ModelFamily. */
-  familyId: number;
-  nFeatures: number;
-  nClasses: number;
-  nOutputs: number;
-  nTrees: number;
-  nNodes: number;
-  featureNames: string[];
-  paramsJson: string;
-}
-
-/** What `Model#exportTrees()` returns: every tree as flat typed arrays. */
-export interface NativeTreeExport {
+export interface TreeEnsemble {
   family: "gbdt" | "random_forest";
   nClasses: number;
   nOutputs: number;
+  /** Values per leaf: 1 (a GBDT tree adds to output `outputIndex[t]`) or nOutputs (RF distributions). */
   leafWidth: number;
+  /** "sum": base + sum of trees (GBDT); "mean": base + mean of trees per output (RF). */
   aggregation: "sum" | "mean";
   postTransform: "identity" | "sigmoid" | "softmax";
+  /** A node sends a row left iff `x < threshold` ("less") or `x <= threshold`; NaN follows `defaultLeft`. */
   decision: "less" | "less_equal";
+  /** nOutputs margins. */
   baseScore: Float64Array;
   /** nTrees + 1 offsets: tree t owns nodes [treeNodeOffsets[t], treeNodeOffsets[t + 1]). */
   treeNodeOffsets: Uint32Array;
+  /** Per tree: the first output it adds to (0 when leafWidth == nOutputs). */
   outputIndex: Uint32Array;
-  /** Child ids are local to their tree (node 0 is its root); −1 on leaves. */
+  /** Child ids are local to their tree (node 0 is its root); a leaf has both children −1. */
   left: Int32Array;
   right: Int32Array;
+  /** −1 on leaves. */
   feature: Int32Array;
   threshold: Float64Array;
+  /** 1: NaN goes left. */
   defaultLeft: Uint8Array;
   /** leafWidth values per node. */
   value: Float64Array;
 }
 
-/** The addon's `Model` object (native/addon/model-wrap.cc). */
-export interface NativeModel {
-  serialize(): Uint8Array;
-  predict(rows: Float64Array, nRows: number, out?: Float64Array): Float64Array;
-  predictAsync(rows: Float64Array, nRows: number, threads?: number): Promise<Float64Array>;
-  info(): NativeModelInfo;
-  exportTrees(): NativeTreeExport | undefined;
-  dispose(): void;
-}
+/** What the addon exports, as native/addon/*.cc define it. */
+export declare namespace Binding {
+  /** What `Model#info()` returns. */
+  interface ModelInfo {
+    family: "gbdt" | "random_forest" | "logistic";
+    /** The numeric mlops::Family (1, 2, 3), equal to the proto's ModelFamily. */
+    familyId: number;
+    nFeatures: number;
+    nClasses: number;
+    nOutputs: number;
+    nTrees: number;
+    nNodes: number;
+    featureNames: string[];
+    paramsJson: string;
+  }
 
-export interface NativeModelClass {
-  load(bytes: Uint8Array): NativeModel;
-}
+  /** A loaded, validated, compiled model (native/addon/model-wrap.cc). */
+  interface Model {
+    serialize(): Uint8Array;
+    predict(rows: Float64Array, nRows: number, out?: Float64Array): Float64Array;
+    predictAsync(rows: Float64Array, nRows: number, threads?: number): Promise<Float64Array>;
+    info(): ModelInfo;
+    exportTrees(): TreeEnsemble | undefined;
+    dispose(): void;
+  }
 
-/** The addon's exports. Other concerns (training) add their own members. */
-export interface NativeAddon {
-  readonly Model: NativeModelClass;
-  readonly [name: string]: unknown;
+  interface ModelConstructor {
+    load(bytes: Uint8Array): Model;
+  }
+
+  /** What train() reads from its options (native/addon/train-worker.cc); absent ones keep the core's defaults. */
+  interface TrainOptions {
+    model: "gbdt" | "rf" | "logreg";
+    nEstimators?: number;
+    maxDepth?: number;
+    learningRate?: number;
+    minSamplesLeaf?: number;
+    minChildWeight?: number;
+    l2?: number;
+    subsample?: number;
+    colsample?: number;
+    maxBins?: number;
+    maxFeatures?: "sqrt" | "log2" | "all" | number;
+    maxIter?: number;
+    seed?: number;
+    threads?: number;
+    featureNames?: string[];
+    /** Stored in the artifact as given. */
+    paramsJson?: string;
+  }
+
+  /** A training run in flight (native/addon/train-worker.cc). */
+  interface TrainHandle {
+    /** Resolves with the serialized artifact. */
+    readonly promise: Promise<Uint8Array>;
+    /** Stops training at the next check; the promise then rejects with ERR_TRAIN_CANCELLED. */
+    cancel(): void;
+  }
+
+  interface Addon {
+    readonly Model: ModelConstructor;
+    /** Copies x and y, then trains off the JS thread; onProgress runs on the JS thread. */
+    train(
+      x: Float64Array,
+      y: Float64Array,
+      nRows: number,
+      nFeatures: number,
+      options: TrainOptions,
+      onProgress?: (done: number, total: number) => void,
+    ): TrainHandle;
+  }
 }
 
 const ADDON_NAME = "mlops_core.node";
-let cached: NativeAddon | undefined;
+let cached: Binding.Addon | undefined;
 
 /**
  * Loads the addon once per process (per worker thread) and returns it. This file sits two levels
  * below the package root both as source (src/core) and compiled (dist/core), so `../../build` is
  * the same place either way.
  */
-export function loadAddon(): NativeAddon {
+export function loadAddon(): Binding.Addon {
   if (cached) return cached;
   const candidates = ["Release", "Debug"].map((dir) =>
     fileURLToPath(new URL(`../../build/${dir}/${ADDON_NAME}`, import.meta.url)),
@@ -125,6 +138,6 @@ export function loadAddon(): NativeAddon {
     );
   }
   const require = createRequire(import.meta.url);
-  cached = require(found) as NativeAddon;
+  cached = require(found) as Binding.Addon;
   return cached;
 }

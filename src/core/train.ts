@@ -2,8 +2,9 @@
  * Training: GBDT, random forest and logistic regression, run by the native core off the JS thread.
  * Algorithms, defaults and guarantees are described in docs/training.md.
  */
+import { ERR_TRAIN_CANCELLED, ERR_TRAIN_INVALID, TrainError, toCoreError } from "./errors.js";
 import { ClassifierModel } from "./model.js";
-import { CoreError, loadAddon } from "./native.js";
+import { type Binding, loadAddon } from "./native.js";
 
 export type ModelFamily = "gbdt" | "rf" | "logreg";
 
@@ -113,31 +114,6 @@ export interface TrainHooks {
   onProgress?: (done: number, total: number) => void;
   /** Aborting cancels training; the promise rejects with ERR_TRAIN_CANCELLED. */
   signal?: AbortSignal;
-}
-
-export const ERR_TRAIN_INVALID = "ERR_TRAIN_INVALID" as const;
-export const ERR_TRAIN_CANCELLED = "ERR_TRAIN_CANCELLED" as const;
-/** A bug, or memory ran out: the trainer produced nothing usable. */
-export const ERR_TRAIN_INTERNAL = "ERR_TRAIN_INTERNAL" as const;
-export type TrainErrorCode =
-  | typeof ERR_TRAIN_INVALID
-  | typeof ERR_TRAIN_CANCELLED
-  | typeof ERR_TRAIN_INTERNAL;
-
-/**
- * Why training failed: a {@link CoreError} whose `code` is one of the three above. `reason` narrows
- * it down, also stably: for ERR_TRAIN_INVALID one of `bad_argument`, `bad_param`, `bad_shape`,
- * `empty`, `bad_label`, `single_class`, `missing_class`, `non_finite_feature`; `cancelled` for
- * ERR_TRAIN_CANCELLED.
- */
-export class TrainError extends CoreError {
-  declare readonly code: TrainErrorCode;
-  declare readonly reason: string;
-
-  constructor(code: TrainErrorCode, reason: string, message: string, options: { cause?: unknown } = {}) {
-    super(code, message, { reason, cause: options.cause });
-    this.name = "TrainError";
-  }
 }
 
 const FAMILIES: readonly ModelFamily[] = ["gbdt", "rf", "logreg"];
@@ -266,30 +242,6 @@ export function resolveTrainOptions(options: TrainOptions = {}): ResolvedTrainOp
   }
 }
 
-/** The native train() as this module uses it (see native/addon/train-worker.cc). */
-interface NativeTrain {
-  train(
-    x: Float64Array,
-    y: Float64Array,
-    nRows: number,
-    nFeatures: number,
-    options: Record<string, unknown>,
-    onProgress?: (done: number, total: number) => void,
-  ): { promise: Promise<Uint8Array>; cancel(): void };
-}
-
-const CODES = new Set<string>([ERR_TRAIN_INVALID, ERR_TRAIN_CANCELLED, ERR_TRAIN_INTERNAL]);
-
-/** Addon errors carry `code` and `reason`; anything else (a throwing onProgress) passes through. */
-function asTrainError(error: unknown): unknown {
-  if (error instanceof TrainError || !(error instanceof Error)) return error;
-  const { code, reason } = error as Error & { code?: unknown; reason?: unknown };
-  if (typeof code !== "string" || !CODES.has(code)) return error;
-  return new TrainError(code as TrainErrorCode, typeof reason === "string" ? reason : "", error.message, {
-    cause: error,
-  });
-}
-
 function cancelled(signal: AbortSignal): TrainError {
   return new TrainError(ERR_TRAIN_CANCELLED, "cancelled", "training was cancelled", { cause: signal.reason });
 }
@@ -309,10 +261,9 @@ export async function train(
   const resolved = resolveTrainOptions(options);
   const { onProgress, signal } = hooks;
   if (signal?.aborted) throw cancelled(signal);
-  const native = loadAddon() as unknown as NativeTrain;
-  let handle: ReturnType<NativeTrain["train"]>;
+  let handle: Binding.TrainHandle;
   try {
-    handle = native.train(
+    handle = loadAddon().train(
       data.x,
       data.y,
       data.nRows,
@@ -326,7 +277,7 @@ export async function train(
       onProgress,
     );
   } catch (error) {
-    throw asTrainError(error);
+    throw toCoreError(error);
   }
   const onAbort = () => handle.cancel();
   signal?.addEventListener("abort", onAbort, { once: true });
@@ -334,7 +285,7 @@ export async function train(
   try {
     bytes = await handle.promise;
   } catch (error) {
-    const e = asTrainError(error);
+    const e = toCoreError(error);
     if (e instanceof TrainError && e.code === ERR_TRAIN_CANCELLED && signal?.aborted) throw cancelled(signal);
     throw e;
   } finally {

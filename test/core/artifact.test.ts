@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ClassifierModel, CoreError } from "../../src/core/model.js";
+import { CoreError } from "../../src/core/errors.js";
+import { ClassifierModel } from "../../src/core/model.js";
 import { loadAddon } from "../../src/core/native.js";
 import type { ModelSpec, TreeSpec } from "../../src/core/reference-scorer.js";
 import { readArtifact } from "../helpers/artifact-reader.js";

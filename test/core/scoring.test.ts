@@ -1,7 +1,8 @@
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { describe, expect, it } from "vitest";
-import { ClassifierModel, CoreError } from "../../src/core/model.js";
+import { CoreError } from "../../src/core/errors.js";
+import { ClassifierModel } from "../../src/core/model.js";
 import { loadAddon } from "../../src/core/native.js";
 import { createReferenceScorer, type ModelSpec } from "../../src/core/reference-scorer.js";
 import { writeArtifact } from "../helpers/artifact-writer.js";

@@ -2,14 +2,12 @@ import { describe, expect, it } from "vitest";
 import type { Dataset } from "../../src/core/data/dataset.js";
 import { selectRows } from "../../src/core/data/split.js";
 import { makeClassification } from "../../src/core/data/synthetic.js";
+import { ERR_TRAIN_CANCELLED, ERR_TRAIN_INVALID, TrainError } from "../../src/core/errors.js";
 import { accuracy, argmaxRows } from "../../src/core/metrics.js";
 import {
-  ERR_TRAIN_CANCELLED,
-  ERR_TRAIN_INVALID,
   type ModelFamily,
   resolveTrainOptions,
   type TrainDataset,
-  TrainError,
   type TrainOptions,
   train,
 } from "../../src/core/train.js";
