@@ -12,9 +12,9 @@ import {
 } from "../../bench/lib/onnx-export.js";
 import { onnxSubject } from "../../bench/lib/onnx-subjects.js";
 import { ClassifierModel } from "../../src/core/model.js";
-import type { ModelSpec } from "../../src/core/reference-scorer.js";
-import { writeArtifact } from "../helpers/artifact-writer.js";
-import { createRng, type RandomModelOptions, randomModel, randomRows } from "../helpers/random-model.js";
+import { writeArtifact } from "../kit/artifact-writer.js";
+import { createRng, type RandomModelOptions, randomModel, randomRows } from "../kit/random-model.js";
+import type { ModelSpec } from "../kit/reference-scorer.js";
 
 /** A random spec's trees in the flat export shape. */
 function specTrees(spec: ModelSpec): TreeEnsembleExport {

@@ -2,8 +2,7 @@ import { describe, expect, it } from "vitest";
 import { CoreError } from "../../src/core/errors.js";
 import { ClassifierModel } from "../../src/core/model.js";
 import { loadAddon } from "../../src/core/native.js";
-import type { ModelSpec, TreeSpec } from "../../src/core/reference-scorer.js";
-import { readArtifact } from "../helpers/artifact-reader.js";
+import { readArtifact } from "../kit/artifact-reader.js";
 import {
   crc32c,
   FORMAT_VERSION,
@@ -13,8 +12,9 @@ import {
   resealArtifact,
   writeArtifact,
   writeArtifactWithLayout,
-} from "../helpers/artifact-writer.js";
-import { createRng, randomModel, randomRows } from "../helpers/random-model.js";
+} from "../kit/artifact-writer.js";
+import { createRng, randomModel, randomRows } from "../kit/random-model.js";
+import type { ModelSpec, TreeSpec } from "../kit/reference-scorer.js";
 
 function bytesOf(a: Float64Array): Buffer {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength);

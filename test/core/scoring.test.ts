@@ -4,9 +4,9 @@ import { describe, expect, it } from "vitest";
 import { CoreError } from "../../src/core/errors.js";
 import { ClassifierModel } from "../../src/core/model.js";
 import { loadAddon } from "../../src/core/native.js";
-import { createReferenceScorer, type ModelSpec } from "../../src/core/reference-scorer.js";
-import { writeArtifact } from "../helpers/artifact-writer.js";
-import { type RandomModelOptions, randomModel, randomRows } from "../helpers/random-model.js";
+import { writeArtifact } from "../kit/artifact-writer.js";
+import { type RandomModelOptions, randomModel, randomRows } from "../kit/random-model.js";
+import { createReferenceScorer, type ModelSpec } from "../kit/reference-scorer.js";
 
 /**
  * Tree walks and margin sums are exact: the core and the reference compare the same doubles with the

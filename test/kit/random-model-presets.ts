@@ -3,8 +3,9 @@
  * forest of 100 trees of depth 10 (~85-90k nodes) and a GBDT of 300 full trees of depth 6, both on
  * 20 features.
  */
-import type { ModelSpec } from "../../src/core/reference-scorer.js";
+
 import { randomModel } from "./random-model.js";
+import type { ModelSpec } from "./reference-scorer.js";
 
 export function benchmarkForest(seed = 42): ModelSpec {
   // An early-leaf chance of 0.12 below depth 2 gives ~850 nodes per depth-10 tree, like sklearn's.

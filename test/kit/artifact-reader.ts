@@ -5,7 +5,7 @@
  * the checksum and never reads out of bounds (DataView throws), but leaves structural validation to
  * the native loader.
  */
-import type { ModelSpec, TreeSpec } from "../../src/core/reference-scorer.js";
+
 import {
   AGGREGATION,
   crc32c,
@@ -15,6 +15,7 @@ import {
   MAGIC,
   POST_TRANSFORM,
 } from "./artifact-writer.js";
+import type { ModelSpec, TreeSpec } from "./reference-scorer.js";
 
 function nameOf<T extends Record<string, number>>(table: T, value: number, what: string): keyof T & string {
   const found = Object.entries(table).find(([, v]) => v === value);

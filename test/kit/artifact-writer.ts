@@ -3,7 +3,7 @@
  * that tests check the document as much as the code. It does not validate: tests use it to build
  * hostile artifacts on purpose, then patch fields and reseal the checksum.
  */
-import type { ModelSpec } from "../../src/core/reference-scorer.js";
+import type { ModelSpec } from "./reference-scorer.js";
 
 export const MAGIC = "MLOPSMDL";
 export const FORMAT_VERSION = 1;

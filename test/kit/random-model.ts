@@ -2,7 +2,7 @@
  * Seeded random models (GBDT binary and multiclass, random forest, logistic) and matching random
  * inputs, including NaN and values placed exactly on the model's thresholds.
  */
-import type { DecisionName, FamilyName, ModelSpec, TreeSpec } from "../../src/core/reference-scorer.js";
+import type { DecisionName, FamilyName, ModelSpec, TreeSpec } from "./reference-scorer.js";
 
 export type Rng = () => number;
 
