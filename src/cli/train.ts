@@ -2,7 +2,7 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { type Command, Option } from "commander";
-import type { MaxFeatures, TrainOptions } from "../core/train.js";
+import type { MaxFeatures, TrainOptions } from "../core/train-options.js";
 import type { Stage } from "../store/index.js";
 import type { DataSource } from "../workflows/data-source.js";
 import { METRIC_KEYS } from "../workflows/run-record.js";

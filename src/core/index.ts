@@ -15,10 +15,11 @@ export {
 export * as metrics from "./metrics.js";
 export { ClassifierModel, type ModelFamilyName, type ModelInfo, type PredictAsyncOptions } from "./model.js";
 export type { TreeEnsemble } from "./native.js";
+export { type TrainDataset, type TrainHooks, train } from "./train.js";
 export {
+  type MaxFeatures,
+  type ModelFamily,
   type ResolvedTrainOptions,
   resolveTrainOptions,
-  type TrainHooks,
   type TrainOptions,
-  train,
-} from "./train.js";
+} from "./train-options.js";

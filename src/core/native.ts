@@ -8,6 +8,7 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { CoreError } from "./errors.js";
+import type { ResolvedTrainOptions } from "./train-options.js";
 
 /**
  * A tree ensemble as flat typed arrays, in the artifact's semantics (docs/model-format.md): the one
@@ -74,26 +75,14 @@ export declare namespace Binding {
     load(bytes: Uint8Array): Model;
   }
 
-  /** What train() reads from its options (native/addon/train-worker.cc); absent ones keep the core's defaults. */
-  interface TrainOptions {
-    model: "gbdt" | "rf" | "logreg";
-    nEstimators?: number;
-    maxDepth?: number;
-    learningRate?: number;
-    minSamplesLeaf?: number;
-    minChildWeight?: number;
-    l2?: number;
-    subsample?: number;
-    colsample?: number;
-    maxBins?: number;
-    maxFeatures?: "sqrt" | "log2" | "all" | number;
-    maxIter?: number;
-    seed?: number;
-    threads?: number;
+  /** What train() reads from its options (native/addon/train-worker.cc): the resolved hyperparameters, and these. */
+  type TrainOptions = ResolvedTrainOptions & {
+    /** 0 = every core. */
+    threads: number;
     featureNames?: string[];
     /** Stored in the artifact as given. */
-    paramsJson?: string;
-  }
+    paramsJson: string;
+  };
 
   /** A training run in flight (native/addon/train-worker.cc). */
   interface TrainHandle {

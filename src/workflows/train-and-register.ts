@@ -5,7 +5,8 @@ import { DataError, type Dataset } from "../core/data/dataset.js";
 import { splitRows } from "../core/data/split.js";
 import { classificationReport } from "../core/metrics.js";
 import type { ClassifierModel } from "../core/model.js";
-import { resolveTrainOptions, type TrainOptions, train } from "../core/train.js";
+import { train } from "../core/train.js";
+import { resolveTrainOptions, type TrainOptions } from "../core/train-options.js";
 import type { Logger } from "../observability/logger.js";
 import {
   type ArtifactStore,

@@ -6,7 +6,8 @@ import { loadCsv } from "../../src/core/data/csv.js";
 import type { Dataset } from "../../src/core/data/dataset.js";
 import { selectRows } from "../../src/core/data/split.js";
 import { logLoss, rocAuc } from "../../src/core/metrics.js";
-import { type TrainOptions, train } from "../../src/core/train.js";
+import { train } from "../../src/core/train.js";
+import type { TrainOptions } from "../../src/core/train-options.js";
 
 const CSV = fileURLToPath(new URL("../../../shared/data/classification_20f_10k.csv", import.meta.url));
 

@@ -4,13 +4,8 @@ import { selectRows } from "../../src/core/data/split.js";
 import { makeClassification } from "../../src/core/data/synthetic.js";
 import { ERR_TRAIN_CANCELLED, ERR_TRAIN_INVALID, TrainError } from "../../src/core/errors.js";
 import { accuracy, argmaxRows } from "../../src/core/metrics.js";
-import {
-  type ModelFamily,
-  resolveTrainOptions,
-  type TrainDataset,
-  type TrainOptions,
-  train,
-} from "../../src/core/train.js";
+import { type TrainDataset, train } from "../../src/core/train.js";
+import { type ModelFamily, resolveTrainOptions, type TrainOptions } from "../../src/core/train-options.js";
 
 const binary = makeClassification({ nSamples: 1200, nFeatures: 8, nInformative: 4, nRedundant: 2, seed: 7 });
 const FAMILIES: ModelFamily[] = ["gbdt", "rf", "logreg"];
