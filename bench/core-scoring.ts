@@ -12,9 +12,10 @@ import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
 import { ClassifierModel } from "../src/core/model.js";
 import { writeArtifact } from "../test/kit/artifact-writer.js";
+import type { ModelSpec } from "../test/kit/model-spec.js";
 import { randomRows } from "../test/kit/random-model.js";
 import { benchmarkForest, benchmarkGbdt } from "../test/kit/random-model-presets.js";
-import { createReferenceScorer, type ModelSpec } from "../test/kit/reference-scorer.js";
+import { createReferenceScorer } from "../test/kit/reference-scorer.js";
 
 const { values: args } = parseArgs({
   options: { "cell-ms": { type: "string", default: "1000" }, json: { type: "boolean", default: false } },

@@ -2,7 +2,8 @@
 // agree on the test rows, then rows/s are compared at several batch sizes and thread counts.
 import { availableParallelism } from "node:os";
 import * as ort from "onnxruntime-node";
-import { exportOnnxModel, type TreeEnsembleExport } from "./onnx-export.js";
+import type { TreeEnsemble } from "../../src/core/index.js";
+import { exportOnnxModel } from "./onnx-export.js";
 
 /** What the comparison needs of a model: the serving model's scoring calls. */
 export interface ScoringModel {
@@ -16,7 +17,7 @@ export interface OnnxCompareOptions {
   /** Label for the report ("rf", "gbdt"). Required. */
   name: string;
   model: ScoringModel;
-  trees: TreeEnsembleExport;
+  trees: TreeEnsemble;
   /** Held-out rows, row-major, for the agreement check; also tiled into the timing batches. Required. */
   rows: Float64Array;
   nRows: number;

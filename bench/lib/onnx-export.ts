@@ -8,109 +8,13 @@
 // float64 and thresholds travel as double tensors (ai.onnx.ml opset 3 `*_as_tensor` attributes),
 // so decisions are identical. With "float" precision (what most converters emit) the caller feeds
 // float32 rows; each threshold is then rounded so that `fround(x) < t'` equals `fround(x) < t`,
-// i.e. ORT decides as the core would on float32-rounded inputs.
+// i.e. ORT decides as the core would on float32-rounded inputs. The input is the core's own tree
+// shape, `TreeEnsemble` (what `ClassifierModel#exportTrees()` returns).
 import onnxProto from "onnx-proto";
+import type { TreeEnsemble } from "../../src/core/index.js";
 import { ProtoWriter } from "./protobuf-writer.js";
 
 const { onnx } = onnxProto;
-
-/**
- * A tree ensemble as flat typed arrays: the shape the native model's tree export gives. Child ids
- * are local to their tree (node 0 is the root); a leaf has left == right == -1. A node sends a row
- * left iff `x < threshold` (or `<=`, per `decision`); NaN follows `defaultLeft`.
- */
-export interface TreeEnsembleExport {
-  family: string | number;
-  nClasses: number;
-  nOutputs: number;
-  /** Values per leaf: 1 (a GBDT tree adds to `outputIndex[t]`) or nOutputs (RF distributions). */
-  leafWidth: number;
-  /** "sum" / 0: base + sum of trees (GBDT); "mean" / 1: base + mean of trees (RF). */
-  aggregation: string | number;
-  /** "identity" / 0, "sigmoid" / 1 (binary: p1 = sigmoid(m0)), "softmax" / 2. */
-  postTransform: string | number;
-  /** "less" / 0 or "less_equal" / 1. */
-  decision: string | number;
-  baseScore: ArrayLike<number>;
-  /** nTrees + 1 offsets into the node arrays. */
-  treeNodeOffsets: ArrayLike<number>;
-  /** Per tree: the first output it adds to. */
-  outputIndex: ArrayLike<number>;
-  left: ArrayLike<number>;
-  right: ArrayLike<number>;
-  feature: ArrayLike<number>;
-  threshold: ArrayLike<number>;
-  defaultLeft: ArrayLike<number>;
-  /** leafWidth values per node. */
-  value: ArrayLike<number>;
-}
-
-/** One tree in parallel arrays, as src/core/reference-scorer.ts describes it. */
-export interface TreeArrays {
-  left: ArrayLike<number>;
-  right: ArrayLike<number>;
-  feature: ArrayLike<number>;
-  threshold: ArrayLike<number>;
-  defaultLeft: ArrayLike<number>;
-  value: ArrayLike<number>;
-  outputIndex: number;
-}
-
-/** Flattens per-tree arrays (the reference scorer's ModelSpec) into a {@link TreeEnsembleExport}. */
-export function flattenTrees(
-  header: Omit<TreeEnsembleExport, "treeNodeOffsets" | "outputIndex" | keyof Omit<TreeArrays, "outputIndex">>,
-  trees: readonly TreeArrays[],
-): TreeEnsembleExport {
-  const offsets = new Uint32Array(trees.length + 1);
-  for (let t = 0; t < trees.length; t++) offsets[t + 1] = offsets[t] + trees[t].left.length;
-  const n = offsets[trees.length];
-  const out = {
-    ...header,
-    treeNodeOffsets: offsets,
-    outputIndex: Uint32Array.from(trees, (t) => t.outputIndex),
-    left: new Int32Array(n),
-    right: new Int32Array(n),
-    feature: new Int32Array(n),
-    threshold: new Float64Array(n),
-    defaultLeft: new Uint8Array(n),
-    value: new Float64Array(n * header.leafWidth),
-  };
-  trees.forEach((t, i) => {
-    const o = offsets[i];
-    out.left.set(Array.from(t.left), o);
-    out.right.set(Array.from(t.right), o);
-    out.feature.set(Array.from(t.feature), o);
-    out.threshold.set(Array.from(t.threshold), o);
-    out.defaultLeft.set(Array.from(t.defaultLeft), o);
-    out.value.set(Array.from(t.value), o * header.leafWidth);
-  });
-  return out;
-}
-
-type Norm<T extends string> = Record<string, T>;
-const AGGREGATION: Norm<"sum" | "mean"> = { "0": "sum", sum: "sum", "1": "mean", mean: "mean" };
-const POST: Norm<"identity" | "sigmoid" | "softmax"> = {
-  "0": "identity",
-  identity: "identity",
-  "1": "sigmoid",
-  sigmoid: "sigmoid",
-  "2": "softmax",
-  softmax: "softmax",
-};
-const DECISION: Norm<"less" | "less_equal"> = {
-  "0": "less",
-  less: "less",
-  "1": "less_equal",
-  less_equal: "less_equal",
-  lessequal: "less_equal",
-};
-
-function norm<T extends string>(table: Norm<T>, value: string | number, what: string): T {
-  const key = String(value).toLowerCase();
-  const found = table[key];
-  if (!found) throw new RangeError(`unsupported ${what}: ${value}`);
-  return found;
-}
 
 export interface OnnxExportOptions {
   /** Columns of the input. Required. */
@@ -129,7 +33,7 @@ const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
 
 /** The float32 value t' with `x < t'` ⟺ `x < t` for every float32 x (`<=` with "less_equal"). */
-export function float32Threshold(t: number, decision: "less" | "less_equal"): number {
+export function float32Threshold(t: number, decision: TreeEnsemble["decision"]): number {
   const f = Math.fround(t);
   if (f === t || !Number.isFinite(t)) return f;
   // For float x: x < t ⟺ x < (smallest float above t); x <= t ⟺ x <= (largest float below t).
@@ -192,11 +96,9 @@ function valueInfo(name: string, elemType: number, dims: (string | number)[]): P
 }
 
 /** Serialized ModelProto (IR 8, ai.onnx.ml opset 3) with one TreeEnsembleClassifier node. */
-export function exportOnnxModel(model: TreeEnsembleExport, options: OnnxExportOptions): Uint8Array {
+export function exportOnnxModel(model: TreeEnsemble, options: OnnxExportOptions): Uint8Array {
   const precision = options.precision ?? "double";
-  const aggregation = norm(AGGREGATION, model.aggregation, "aggregation");
-  const post = norm(POST, model.postTransform, "post transform");
-  const decision = norm(DECISION, model.decision, "decision");
+  const { aggregation, postTransform: post, decision } = model;
   const nTrees = model.treeNodeOffsets.length - 1;
   const lw = model.leafWidth;
   if (nTrees < 1) throw new RangeError("the model has no trees");
@@ -296,7 +198,7 @@ export function exportOnnxModel(model: TreeEnsembleExport, options: OnnxExportOp
   for (const a of attributes) node.message(5, a);
   const graph = new ProtoWriter()
     .message(1, node)
-    .string(2, `mlops_${String(model.family)}`)
+    .string(2, `mlops_${model.family}`)
     .message(11, valueInfo(input, double ? T.DOUBLE : T.FLOAT, ["N", options.nFeatures]))
     .message(12, valueInfo("label", T.INT64, ["N"]))
     .message(12, valueInfo("probabilities", T.FLOAT, ["N", model.nClasses]));

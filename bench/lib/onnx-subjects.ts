@@ -1,12 +1,13 @@
 // What the onnxruntime comparison scores: a trained artifact loaded into the native core, and that
 // same model's trees as flat typed arrays (`ClassifierModel#exportTrees()`) for the ONNX export.
+
+import type { TreeEnsemble } from "../../src/core/index.js";
 import { ClassifierModel } from "../../src/core/model.js";
-import type { TreeEnsembleExport } from "./onnx-export.js";
 
 export interface OnnxSubject {
   name: string;
   model: ClassifierModel;
-  trees: TreeEnsembleExport;
+  trees: TreeEnsemble;
 }
 
 /** Loads `artifact` and exports its trees; throws (code ERR_BENCH_NO_TREES) for a linear model. */

@@ -4,34 +4,12 @@ import onnxProto from "onnx-proto";
 import * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
 import { compareWithOrt } from "../../bench/lib/onnx-compare.js";
-import {
-  exportOnnxModel,
-  flattenTrees,
-  float32Threshold,
-  type TreeEnsembleExport,
-} from "../../bench/lib/onnx-export.js";
+import { exportOnnxModel, float32Threshold } from "../../bench/lib/onnx-export.js";
 import { onnxSubject } from "../../bench/lib/onnx-subjects.js";
 import { ClassifierModel } from "../../src/core/model.js";
 import { writeArtifact } from "../kit/artifact-writer.js";
+import { type ModelSpec, treesOf } from "../kit/model-spec.js";
 import { createRng, type RandomModelOptions, randomModel, randomRows } from "../kit/random-model.js";
-import type { ModelSpec } from "../kit/reference-scorer.js";
-
-/** A random spec's trees in the flat export shape. */
-function specTrees(spec: ModelSpec): TreeEnsembleExport {
-  return flattenTrees(
-    {
-      family: spec.family,
-      nClasses: spec.nClasses,
-      nOutputs: spec.nOutputs,
-      leafWidth: spec.leafWidth,
-      aggregation: spec.aggregation,
-      postTransform: spec.postTransform,
-      decision: spec.decision,
-      baseScore: spec.baseScore,
-    },
-    spec.trees,
-  );
-}
 
 /** Max |native − ORT| over `nRows` random rows, the ONNX model built from the core's own tree export. */
 async function maxDiffVsOrt(spec: ModelSpec, nRows: number): Promise<number> {
@@ -74,11 +52,11 @@ describe("ONNX-ML TreeEnsembleClassifier export", () => {
   it("float32 thresholds decide like the core on float32-rounded inputs", async () => {
     // Inputs that are already float32 values make the float export exact too.
     const spec = randomModel({ family: "random_forest", nTrees: 20, maxDepth: 6, seed: 21 });
-    for (const t of spec.trees) t.threshold = Array.from(t.threshold, (v) => v + 1e-9);
+    spec.threshold = spec.threshold.map((v) => v + 1e-9);
     const rows = randomRows(spec, 1000, { seed: 6 }).map((v) => Math.fround(v));
     const model = ClassifierModel.fromBytes(writeArtifact(spec));
     const session = await ort.InferenceSession.create(
-      exportOnnxModel(specTrees(spec), { nFeatures: spec.nFeatures, precision: "float" }),
+      exportOnnxModel(treesOf(spec), { nFeatures: spec.nFeatures, precision: "float" }),
     );
     try {
       const ours = model.predictProba(rows, 1000);
@@ -118,7 +96,7 @@ describe("ONNX-ML TreeEnsembleClassifier export", () => {
 
   it("is a well-formed ModelProto as onnx-proto decodes it", () => {
     const spec = randomModel({ family: "random_forest", nClasses: 3, nTrees: 3, maxDepth: 3, seed: 8 });
-    const trees = specTrees(spec);
+    const trees = treesOf(spec);
     const nNodes = trees.treeNodeOffsets[3];
     const m = onnxProto.onnx.ModelProto.decode(exportOnnxModel(trees, { nFeatures: 8 }));
     expect(Number(m.irVersion)).toBe(8);
@@ -156,7 +134,7 @@ describe("ONNX-ML TreeEnsembleClassifier export", () => {
   });
 
   it("rejects a tree whose child points outside it", () => {
-    const trees = specTrees(randomModel({ family: "gbdt", nTrees: 2, seed: 4 }));
+    const trees = treesOf(randomModel({ family: "gbdt", nTrees: 2, seed: 4 }));
     const left = Int32Array.from(trees.left);
     expect(() => exportOnnxModel({ ...trees, left }, { nFeatures: 8 })).not.toThrow();
     left[0] = 10_000;
@@ -172,7 +150,7 @@ describe("compareWithOrt", () => {
       const r = await compareWithOrt({
         name: "tiny",
         model,
-        trees: specTrees(spec),
+        trees: treesOf(spec),
         rows: randomRows(spec, 300, { seed: 2 }),
         nRows: 300,
         batches: [1, 300],

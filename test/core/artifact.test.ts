@@ -13,8 +13,8 @@ import {
   writeArtifact,
   writeArtifactWithLayout,
 } from "../kit/artifact-writer.js";
+import { joinTrees, type ModelSpec, type TreeInput } from "../kit/model-spec.js";
 import { createRng, randomModel, randomRows } from "../kit/random-model.js";
-import type { ModelSpec, TreeSpec } from "../kit/reference-scorer.js";
 
 function bytesOf(a: Float64Array): Buffer {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength);
@@ -34,7 +34,7 @@ function rejection(bytes: Uint8Array): string {
 }
 
 /** A three-node tree: root splits feature 0 at 0.5 into two leaves. */
-function stump(leafWidth = 1): TreeSpec {
+function stump(leafWidth = 1): TreeInput {
   return {
     left: [1, -1, -1],
     right: [2, -1, -1],
@@ -46,7 +46,7 @@ function stump(leafWidth = 1): TreeSpec {
   };
 }
 
-function gbdtSpec(trees: TreeSpec[] = [stump()]): ModelSpec {
+function gbdtSpec(trees: TreeInput[] = [stump()]): ModelSpec {
   return {
     family: "gbdt",
     nFeatures: 2,
@@ -58,14 +58,14 @@ function gbdtSpec(trees: TreeSpec[] = [stump()]): ModelSpec {
     decision: "less",
     featureNames: ["a", "b"],
     paramsJson: '{"lr":0.1}',
-    baseScore: [0.1],
-    trees,
-    coef: [],
-    intercept: [],
+    baseScore: Float64Array.of(0.1),
+    ...joinTrees(trees),
+    coef: new Float64Array(0),
+    intercept: new Float64Array(0),
   };
 }
 
-function withTree(patch: Partial<TreeSpec>): ModelSpec {
+function withTree(patch: Partial<TreeInput>): ModelSpec {
   return gbdtSpec([{ ...stump(), ...patch }]);
 }
 
@@ -96,16 +96,13 @@ describe("round trip", () => {
       const spec = randomModel({ family, nClasses: 3, nTrees: 5, seed: 17 });
       const saved = ClassifierModel.fromBytes(writeArtifact(spec)).toBytes();
       const back = readArtifact(saved);
-      expect(back).toEqual({
-        ...spec,
-        trees: spec.trees.map((t) => ({ ...t, defaultLeft: Array.from(t.defaultLeft) })),
-      });
+      expect(back).toStrictEqual(spec);
     }
   });
 
   it("keeps every double bit-exact, including -0, subnormals and extremes", () => {
     const odd = [0.1 + 0.2, -0, 5e-324, -Number.MAX_VALUE, 1 / 3, 2 ** -1074 * 3];
-    const tree: TreeSpec = {
+    const tree: TreeInput = {
       left: [1, 3, -1, -1, -1],
       right: [2, 4, -1, -1, -1],
       feature: [0, 1, -1, -1, -1],
@@ -114,7 +111,7 @@ describe("round trip", () => {
       value: [odd[5], odd[4], odd[3], odd[2], odd[1]],
       outputIndex: 0,
     };
-    const bytes = writeArtifact({ ...gbdtSpec([tree]), baseScore: [odd[2]] });
+    const bytes = writeArtifact({ ...gbdtSpec([tree]), baseScore: Float64Array.of(odd[2]) });
     const saved = ClassifierModel.fromBytes(bytes).toBytes();
     expect(Buffer.from(saved).equals(Buffer.from(bytes))).toBe(true);
   });
@@ -322,7 +319,7 @@ describe("hostile but checksummed artifacts", () => {
     const cases: [Partial<ModelSpec>, string][] = [
       [{ nClasses: 1 }, "bad_n_classes"],
       [{ nFeatures: 0, featureNames: [] }, "bad_n_features"],
-      [{ nOutputs: 2, baseScore: [0, 0] }, "transform_mismatch"],
+      [{ nOutputs: 2, baseScore: Float64Array.of(0, 0) }, "transform_mismatch"],
       [{ postTransform: "softmax" }, "transform_mismatch"],
       [{ aggregation: "mean" }, "family_mismatch"],
       [{ leafWidth: 2 }, "bad_leaf_width"],
@@ -340,7 +337,8 @@ describe("hostile but checksummed artifacts", () => {
     const narrow = {
       ...rf,
       leafWidth: 1,
-      trees: rf.trees.map((t, i) => ({ ...t, value: Array.from(t.left, () => 0.5), outputIndex: i })),
+      value: new Float64Array(rf.left.length).fill(0.5),
+      outputIndex: rf.outputIndex.map((_, i) => i),
     };
     expect(rejection(writeArtifact(narrow))).toBe("output_without_trees");
   });

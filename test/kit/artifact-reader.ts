@@ -15,7 +15,7 @@ import {
   MAGIC,
   POST_TRANSFORM,
 } from "./artifact-writer.js";
-import type { ModelSpec, TreeSpec } from "./reference-scorer.js";
+import { joinTrees, type ModelSpec, type TreeInput } from "./model-spec.js";
 
 function nameOf<T extends Record<string, number>>(table: T, value: number, what: string): keyof T & string {
   const found = Object.entries(table).find(([, v]) => v === value);
@@ -83,33 +83,31 @@ export function readArtifact(bytes: Uint8Array): ModelSpec {
     decision,
     featureNames,
     paramsJson,
-    baseScore: [],
-    trees: [],
-    coef: [],
-    intercept: [],
+    baseScore: new Float64Array(0),
+    ...joinTrees([]),
+    coef: new Float64Array(0),
+    intercept: new Float64Array(0),
   };
+  const trees: TreeInput[] = [];
   if (family === "logistic") {
-    spec.intercept = f64s(nOutputs);
-    spec.coef = f64s(nOutputs * nFeatures);
+    spec.intercept = Float64Array.from(f64s(nOutputs));
+    spec.coef = Float64Array.from(f64s(nOutputs * nFeatures));
   } else {
-    spec.baseScore = f64s(nOutputs);
+    spec.baseScore = Float64Array.from(f64s(nOutputs));
     const nTrees = u32();
     for (let t = 0; t < nTrees; t++) {
       const n = u32();
       const outputIndex = u32();
-      const tree: TreeSpec = {
-        left: i32s(n),
-        right: i32s(n),
-        feature: i32s(n),
-        threshold: f64s(n),
-        defaultLeft: u8s(n),
-        value: [],
-        outputIndex,
-      };
-      tree.value = f64s(n * leafWidth);
-      spec.trees.push(tree);
+      // Fields in file order.
+      const left = i32s(n);
+      const right = i32s(n);
+      const feature = i32s(n);
+      const threshold = f64s(n);
+      const defaultLeft = u8s(n);
+      const value = f64s(n * leafWidth);
+      trees.push({ left, right, feature, threshold, defaultLeft, value, outputIndex });
     }
   }
   if (at !== bytes.length - 4) throw new Error("trailing data");
-  return spec;
+  return { ...spec, ...joinTrees(trees) };
 }

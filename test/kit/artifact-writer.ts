@@ -3,7 +3,7 @@
  * that tests check the document as much as the code. It does not validate: tests use it to build
  * hostile artifacts on purpose, then patch fields and reseal the checksum.
  */
-import type { ModelSpec } from "./reference-scorer.js";
+import type { ModelSpec } from "./model-spec.js";
 
 export const MAGIC = "MLOPSMDL";
 export const FORMAT_VERSION = 1;
@@ -151,25 +151,29 @@ export function writeArtifactWithLayout(spec: ModelSpec): { bytes: Uint8Array; l
     for (let k = 0; k < spec.coef.length; k++) w.f64(spec.coef[k]);
   } else {
     for (let k = 0; k < spec.baseScore.length; k++) w.f64(spec.baseScore[k]);
+    const offsets = spec.treeNodeOffsets;
+    const nTrees = offsets.length - 1;
+    // Values per node as the arrays hold them, which a hostile spec may make differ from leafWidth.
+    const perNode = spec.left.length > 0 ? spec.value.length / spec.left.length : spec.leafWidth;
     layout.nTrees = w.length;
-    w.u32(spec.trees.length);
-    for (const t of spec.trees) {
-      const n = t.left.length;
+    w.u32(nTrees);
+    for (let t = 0; t < nTrees; t++) {
+      const [from, to] = [offsets[t], offsets[t + 1]];
       const at = { nNodes: w.length, outputIndex: w.length + 4 } as ArtifactLayout["trees"][number];
-      w.u32(n);
-      w.u32(t.outputIndex);
+      w.u32(to - from);
+      w.u32(spec.outputIndex[t]);
       at.left = w.length;
-      for (let i = 0; i < n; i++) w.i32(t.left[i]);
+      for (let i = from; i < to; i++) w.i32(spec.left[i]);
       at.right = w.length;
-      for (let i = 0; i < n; i++) w.i32(t.right[i]);
+      for (let i = from; i < to; i++) w.i32(spec.right[i]);
       at.feature = w.length;
-      for (let i = 0; i < n; i++) w.i32(t.feature[i]);
+      for (let i = from; i < to; i++) w.i32(spec.feature[i]);
       at.threshold = w.length;
-      for (let i = 0; i < n; i++) w.f64(t.threshold[i]);
+      for (let i = from; i < to; i++) w.f64(spec.threshold[i]);
       at.defaultLeft = w.length;
-      for (let i = 0; i < n; i++) w.u8(t.defaultLeft[i]);
+      for (let i = from; i < to; i++) w.u8(spec.defaultLeft[i]);
       at.value = w.length;
-      for (let i = 0; i < t.value.length; i++) w.f64(t.value[i]);
+      for (let i = from * perNode; i < to * perNode; i++) w.f64(spec.value[i]);
       layout.trees.push(at);
     }
   }

@@ -4,8 +4,8 @@
  * 20 features.
  */
 
+import type { ModelSpec } from "./model-spec.js";
 import { randomModel } from "./random-model.js";
-import type { ModelSpec } from "./reference-scorer.js";
 
 export function benchmarkForest(seed = 42): ModelSpec {
   // An early-leaf chance of 0.12 below depth 2 gives ~850 nodes per depth-10 tree, like sklearn's.

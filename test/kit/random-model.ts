@@ -2,7 +2,7 @@
  * Seeded random models (GBDT binary and multiclass, random forest, logistic) and matching random
  * inputs, including NaN and values placed exactly on the model's thresholds.
  */
-import type { DecisionName, FamilyName, ModelSpec, TreeSpec } from "./reference-scorer.js";
+import { joinTrees, type ModelSpec, type TreeInput } from "./model-spec.js";
 
 export type Rng = () => number;
 
@@ -28,7 +28,7 @@ function int(rng: Rng, n: number): number {
 }
 
 export interface RandomModelOptions {
-  family: FamilyName;
+  family: ModelSpec["family"];
   /** Default 8. */
   nFeatures?: number;
   /** Default 2. */
@@ -40,7 +40,7 @@ export interface RandomModelOptions {
   /** Chance that a node at depth ≥ 2 stops early as a leaf. Default 0.2; 0 gives full trees. */
   leafProbability?: number;
   /** Default "less". */
-  decision?: DecisionName;
+  decision?: ModelSpec["decision"];
   /** When > 0, thresholds are multiples of 1/grid (ties with inputs are common). Default 0: continuous. */
   thresholdGrid?: number;
   /** Permute node ids (the root stays 0), as importers may. Default true. */
@@ -57,7 +57,7 @@ function randomTree(
   leafWidth: number,
   leafValue: () => number[],
   outputIndex: number,
-): TreeSpec {
+): TreeInput {
   const left: number[] = [];
   const right: number[] = [];
   const feature: number[] = [];
@@ -87,19 +87,19 @@ function randomTree(
     defaultLeft[id] = rng() < 0.5 ? 1 : 0;
     stack.push([l, depth + 1], [r, depth + 1]);
   }
-  const tree: TreeSpec = { left, right, feature, threshold, defaultLeft, value, outputIndex };
+  const tree = { left, right, feature, threshold, defaultLeft, value, outputIndex };
   return o.shuffleNodes ? shuffleTree(rng, tree, leafWidth) : tree;
 }
 
 /** Renumbers nodes 1..n-1 at random; the root stays 0. */
-function shuffleTree(rng: Rng, t: TreeSpec, lw: number): TreeSpec {
+function shuffleTree(rng: Rng, t: TreeInput, lw: number): TreeInput {
   const n = t.left.length;
   const perm = Array.from({ length: n }, (_, i) => i);
   for (let i = n - 1; i > 1; i--) {
     const j = 1 + int(rng, i);
     [perm[i], perm[j]] = [perm[j], perm[i]];
   }
-  const out: TreeSpec = {
+  const out = {
     left: new Array<number>(n),
     right: new Array<number>(n),
     feature: new Array<number>(n),
@@ -108,16 +108,14 @@ function shuffleTree(rng: Rng, t: TreeSpec, lw: number): TreeSpec {
     value: new Array<number>(n * lw),
     outputIndex: t.outputIndex,
   };
-  const left = out.left as number[];
-  const right = out.right as number[];
   for (let i = 0; i < n; i++) {
     const p = perm[i];
-    left[p] = t.left[i] < 0 ? -1 : perm[t.left[i]];
-    right[p] = t.right[i] < 0 ? -1 : perm[t.right[i]];
-    (out.feature as number[])[p] = t.feature[i];
-    (out.threshold as number[])[p] = t.threshold[i];
-    (out.defaultLeft as number[])[p] = t.defaultLeft[i];
-    for (let k = 0; k < lw; k++) (out.value as number[])[p * lw + k] = t.value[i * lw + k];
+    out.left[p] = t.left[i] < 0 ? -1 : perm[t.left[i]];
+    out.right[p] = t.right[i] < 0 ? -1 : perm[t.right[i]];
+    out.feature[p] = t.feature[i];
+    out.threshold[p] = t.threshold[i];
+    out.defaultLeft[p] = t.defaultLeft[i];
+    for (let k = 0; k < lw; k++) out.value[p * lw + k] = t.value[i * lw + k];
   }
   return out;
 }
@@ -148,32 +146,33 @@ export function randomModel(options: RandomModelOptions): ModelSpec {
     decision: o.decision,
     featureNames: o.featureNames ? Array.from({ length: o.nFeatures }, (_, i) => `f${i}`) : [],
     paramsJson: JSON.stringify({ generator: "random-model", seed: options.seed ?? 1 }),
-    baseScore: [],
-    trees: [],
-    coef: [],
-    intercept: [],
+    baseScore: new Float64Array(0),
+    ...joinTrees([]),
+    coef: new Float64Array(0),
+    intercept: new Float64Array(0),
   };
+  const trees: TreeInput[] = [];
   if (options.family === "gbdt") {
-    spec.baseScore = Array.from({ length: spec.nOutputs }, () => gaussian(rng) * 0.5);
+    spec.baseScore = Float64Array.from({ length: spec.nOutputs }, () => gaussian(rng) * 0.5);
     for (let i = 0; i < o.nTrees; i++) {
-      spec.trees.push(randomTree(rng, o, 1, () => [gaussian(rng) * 0.3], i % spec.nOutputs));
+      trees.push(randomTree(rng, o, 1, () => [gaussian(rng) * 0.3], i % spec.nOutputs));
     }
   } else if (options.family === "random_forest") {
     spec.leafWidth = spec.nOutputs;
     spec.aggregation = "mean";
     spec.postTransform = "identity";
-    spec.baseScore = new Array<number>(spec.nOutputs).fill(0);
+    spec.baseScore = new Float64Array(spec.nOutputs);
     const distribution = (): number[] => {
       const w = Array.from({ length: o.nClasses }, () => rng());
       const s = w.reduce((a, b) => a + b, 0);
       return w.map((v) => v / s);
     };
-    for (let i = 0; i < o.nTrees; i++) spec.trees.push(randomTree(rng, o, spec.leafWidth, distribution, 0));
+    for (let i = 0; i < o.nTrees; i++) trees.push(randomTree(rng, o, spec.leafWidth, distribution, 0));
   } else {
-    spec.intercept = Array.from({ length: spec.nOutputs }, () => gaussian(rng));
-    spec.coef = Array.from({ length: spec.nOutputs * o.nFeatures }, () => gaussian(rng));
+    spec.intercept = Float64Array.from({ length: spec.nOutputs }, () => gaussian(rng));
+    spec.coef = Float64Array.from({ length: spec.nOutputs * o.nFeatures }, () => gaussian(rng));
   }
-  return spec;
+  return { ...spec, ...joinTrees(trees) };
 }
 
 export interface RandomRowsOptions {
@@ -191,9 +190,8 @@ export function randomRows(spec: ModelSpec, nRows: number, options: RandomRowsOp
   const nanRate = options.nanRate ?? 0.05;
   const onThreshold = options.onThresholdRate ?? 0.2;
   const thresholds: number[][] = Array.from({ length: spec.nFeatures }, () => []);
-  for (const t of spec.trees) {
-    for (let i = 0; i < t.left.length; i++)
-      if (t.left[i] !== -1) thresholds[t.feature[i]].push(t.threshold[i]);
+  for (let i = 0; i < spec.left.length; i++) {
+    if (spec.left[i] !== -1) thresholds[spec.feature[i]].push(spec.threshold[i]);
   }
   const rows = new Float64Array(nRows * spec.nFeatures);
   for (let i = 0; i < rows.length; i++) {

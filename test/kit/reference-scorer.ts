@@ -4,47 +4,8 @@
  * the benchmark as the "plain TS" baseline, so it stays straightforward: one row at a time, one tree
  * at a time, a pointer walk per tree.
  */
-
-export type FamilyName = "gbdt" | "random_forest" | "logistic";
-export type AggregationName = "sum" | "mean";
-export type PostTransformName = "identity" | "sigmoid" | "softmax";
-export type DecisionName = "less" | "less_equal";
-
-/** One tree as parallel arrays indexed by node id; node 0 is the root, a leaf has both children -1. */
-export interface TreeSpec {
-  left: ArrayLike<number>;
-  right: ArrayLike<number>;
-  /** -1 on leaves. */
-  feature: ArrayLike<number>;
-  threshold: ArrayLike<number>;
-  /** 1: NaN goes left. */
-  defaultLeft: ArrayLike<number>;
-  /** leafWidth values per node. */
-  value: ArrayLike<number>;
-  /** First output this tree adds to (0 when leafWidth == nOutputs). */
-  outputIndex: number;
-}
-
-/** A model in the shape of native/core/model.h, field for field. */
-export interface ModelSpec {
-  family: FamilyName;
-  nFeatures: number;
-  nClasses: number;
-  nOutputs: number;
-  leafWidth: number;
-  aggregation: AggregationName;
-  postTransform: PostTransformName;
-  decision: DecisionName;
-  featureNames: string[];
-  paramsJson: string;
-  /** nOutputs margins (tree families), empty for logistic. */
-  baseScore: ArrayLike<number>;
-  trees: TreeSpec[];
-  /** nOutputs × nFeatures, row-major (logistic), else empty. */
-  coef: ArrayLike<number>;
-  /** nOutputs (logistic), else empty. */
-  intercept: ArrayLike<number>;
-}
+import type { TreeEnsemble } from "../../src/core/index.js";
+import type { ModelSpec } from "./model-spec.js";
 
 export interface ReferenceScorer {
   readonly nFeatures: number;
@@ -53,19 +14,17 @@ export interface ReferenceScorer {
   predict(rows: Float64Array, nRows: number, out?: Float64Array): Float64Array;
 }
 
-interface CompiledTree {
-  left: Int32Array;
-  right: Int32Array;
-  feature: Int32Array;
-  threshold: Float64Array;
-  defaultLeft: Uint8Array;
-  value: Float64Array;
+/** A copy of one tree's slice of the spec's arrays; child ids are local to the tree. */
+type CompiledTree = Pick<
+  TreeEnsemble,
+  "left" | "right" | "feature" | "threshold" | "defaultLeft" | "value"
+> & {
   outputIndex: number;
-}
+};
 
 /** Maps nOutputs margins to nClasses probabilities, as the core does. */
 export function applyPostTransform(
-  post: PostTransformName,
+  post: TreeEnsemble["postTransform"],
   m: Float64Array,
   out: Float64Array,
   at: number,
@@ -96,18 +55,22 @@ export function createReferenceScorer(spec: ModelSpec): ReferenceScorer {
   const nOut = spec.nOutputs;
   const lw = spec.leafWidth;
   const lessEqual = spec.decision === "less_equal";
-  const trees: CompiledTree[] = spec.trees.map((t) => ({
-    left: Int32Array.from(t.left),
-    right: Int32Array.from(t.right),
-    feature: Int32Array.from(t.feature),
-    threshold: Float64Array.from(t.threshold),
-    defaultLeft: Uint8Array.from(t.defaultLeft),
-    value: Float64Array.from(t.value),
-    outputIndex: t.outputIndex,
-  }));
-  const base = Float64Array.from(spec.baseScore);
-  const coef = Float64Array.from(spec.coef);
-  const intercept = Float64Array.from(spec.intercept);
+  const trees: CompiledTree[] = [];
+  for (let t = 0; t + 1 < spec.treeNodeOffsets.length; t++) {
+    const [from, to] = [spec.treeNodeOffsets[t], spec.treeNodeOffsets[t + 1]];
+    trees.push({
+      left: spec.left.slice(from, to),
+      right: spec.right.slice(from, to),
+      feature: spec.feature.slice(from, to),
+      threshold: spec.threshold.slice(from, to),
+      defaultLeft: spec.defaultLeft.slice(from, to),
+      value: spec.value.slice(from * lw, to * lw),
+      outputIndex: spec.outputIndex[t],
+    });
+  }
+  const base = spec.baseScore.slice();
+  const coef = spec.coef.slice();
+  const intercept = spec.intercept.slice();
   const count = new Float64Array(nOut);
   for (const t of trees) for (let k = 0; k < lw; k++) count[t.outputIndex + k] += 1;
   const margins = new Float64Array(nOut);
