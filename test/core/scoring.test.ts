@@ -1,4 +1,4 @@
-import { fileURLToPath } from "node:url";
+import { existsSync } from "node:fs";
 import { Worker } from "node:worker_threads";
 import { describe, expect, it } from "vitest";
 import { CoreError } from "../../src/core/errors.js";
@@ -365,20 +365,25 @@ describe("worker threads", () => {
     const bytes = writeArtifact(spec);
     const rows = randomRows(spec, 4000, { seed: 51 });
     const expected = load(spec).predictProba(rows, 4000);
-    const addonPath = fileURLToPath(new URL("../../build/Release/mlops_core.node", import.meta.url));
-    // Plain JS in the worker: it loads the addon into a second Node environment.
+    // The built library (npm test builds it first), so that src/core loads the addon into a second
+    // Node environment as it does in the first.
+    const modelUrl = new URL("../../dist/core/model.js", import.meta.url);
+    expect(existsSync(modelUrl), "dist/ is missing: run `npm run build` first").toBe(true);
     const source = `
       const { parentPort, workerData } = require("node:worker_threads");
-      const { Model } = require(workerData.addonPath);
-      const model = Model.load(workerData.bytes);
-      model.predictAsync(workerData.rows, 4000, 2).then((out) => {
+      import(workerData.modelUrl).then(async ({ ClassifierModel }) => {
+        const model = ClassifierModel.fromBytes(workerData.bytes);
+        const out = await model.predictProbaAsync(workerData.rows, 4000, { threads: 2 });
         // Started before the message goes out, so the parent's terminate() lands while it is in flight.
-        if (workerData.hang) model.predictAsync(workerData.rows, 4000, 2);
+        if (workerData.hang) model.predictProbaAsync(workerData.rows, 4000, { threads: 2 });
         parentPort.postMessage(out);
       });
     `;
     for (const hang of [false, true]) {
-      const worker = new Worker(source, { eval: true, workerData: { addonPath, bytes, rows, hang } });
+      const worker = new Worker(source, {
+        eval: true,
+        workerData: { modelUrl: modelUrl.href, bytes, rows, hang },
+      });
       const out = await new Promise<Float64Array>((resolve, reject) => {
         worker.once("message", resolve);
         worker.once("error", reject);
