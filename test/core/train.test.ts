@@ -6,21 +6,10 @@ import { ERR_TRAIN_CANCELLED, ERR_TRAIN_INVALID, TrainError } from "../../src/co
 import { accuracy, argmaxRows } from "../../src/core/metrics.js";
 import { type TrainDataset, train } from "../../src/core/train.js";
 import { type ModelFamily, resolveTrainOptions, type TrainOptions } from "../../src/core/train-options.js";
+import { createRng } from "../kit/random-model.js";
 
 const binary = makeClassification({ nSamples: 1200, nFeatures: 8, nInformative: 4, nRedundant: 2, seed: 7 });
 const FAMILIES: ModelFamily[] = ["gbdt", "rf", "logreg"];
-
-/** Deterministic PRNG for hand-made data sets (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function dataset(rows: number[][], labels: number[]): TrainDataset {
   return {
@@ -271,7 +260,7 @@ describe("train: bad input", () => {
 
 describe("train: missing values", () => {
   // Feature 0 is missing exactly for class 1; feature 1 is noise.
-  const rand = prng(11);
+  const rand = createRng(11);
   const rows: number[][] = [];
   const labels: number[] = [];
   for (let i = 0; i < 600; i++) {
