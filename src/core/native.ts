@@ -75,7 +75,7 @@ export declare namespace Binding {
     load(bytes: Uint8Array): Model;
   }
 
-  /** What train() reads from its options (native/addon/train-worker.cc): the resolved hyperparameters, and these. */
+  /** What train() reads (native/addon/train-worker.cc): the resolved hyperparameters, and these. */
   type TrainOptions = ResolvedTrainOptions & {
     /** 0 = every core. */
     threads: number;
