@@ -330,11 +330,11 @@ describe("REST: every answer is recorded once, under its route's labels", () => 
   ];
   for (const c of cases) {
     it(`${c.name} → ${c.status}, counted once`, async () => {
-      const before = await counters();
+      const was = await counters();
       expect(await c.send()).toBe(c.status);
-      const after = await counters();
-      expect(after(c.series) - before(c.series)).toBe(1);
-      if (c.error) expect(after(errors(c.error)) - before(errors(c.error))).toBe(1);
+      const now = await counters();
+      expect(now(c.series) - was(c.series)).toBe(1);
+      if (c.error) expect(now(errors(c.error)) - was(errors(c.error))).toBe(1);
     });
   }
 });
