@@ -2,8 +2,8 @@ import { timingSafeEqual } from "node:crypto";
 import type { DescMethodUnary, DescService } from "@bufbuild/protobuf";
 import type { Logger } from "../observability/logger.js";
 import type { Metrics } from "../observability/metrics.js";
-import { type CallContext, isMutating, type Transport } from "../services/context.js";
-import { ServiceError, toServiceError } from "../services/errors.js";
+import { type CallContext, isMutating, type Transport } from "../rpc/context.js";
+import { ServiceError, toServiceError } from "../rpc/service-error.js";
 
 export interface PipelineOptions {
   metrics: Metrics;

@@ -9,8 +9,9 @@ import {
   type HandlerContext,
 } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
-import { codeOfHttpStatus, invalidArgument, ServiceError } from "../../services/errors.js";
-import type { ServiceBinding } from "../grpc/server.js";
+import type { ServiceBinding } from "../../rpc/binding.js";
+import { codeOfHttpStatus } from "../../rpc/code.js";
+import { invalidArgument, ServiceError } from "../../rpc/service-error.js";
 import type { Pipeline } from "../pipeline.js";
 
 export interface ConnectHandlerOptions {

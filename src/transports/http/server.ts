@@ -2,10 +2,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { create, fromJson, type JsonValue, toJson } from "@bufbuild/protobuf";
 import { PredictService } from "../../gen/mlops/v1/predict_pb.js";
-import type { CallContext } from "../../services/context.js";
-import { invalidArgument, ServiceError, toServiceError } from "../../services/errors.js";
+import type { ServiceBinding } from "../../rpc/binding.js";
+import type { CallContext } from "../../rpc/context.js";
+import { invalidArgument, ServiceError, toServiceError } from "../../rpc/service-error.js";
 import type { PredictResult } from "../../services/predict-service.js";
-import type { ServiceBinding } from "../grpc/server.js";
 import type { Pipeline } from "../pipeline.js";
 import { parseJsonObject, readBody } from "./body.js";
 import { createConnectHandler } from "./connect.js";
