@@ -52,6 +52,24 @@ describe("Predict over every transport agrees with the core", () => {
     expect(new Date(res.body.timestamp as string).toISOString()).toBe(res.body.timestamp);
   });
 
+  it("REST POST /predict with a model selector answers the same JSON as without", async () => {
+    const features = row(5);
+    const lean = await postJson(app.httpPort, "/predict", { features });
+    const stamp = (text: string) => text.replace(/"timestamp":"[^"]+"/, '"timestamp":"T"');
+    for (const selector of [
+      { model_name: MODEL },
+      { model_version: String(seeded.version) },
+      { model_name: MODEL, model_version: String(seeded.version) },
+    ]) {
+      const res = await postJson(app.httpPort, "/predict", { features, ...selector });
+      expect(res.status).toBe(200);
+      expect(stamp(res.text)).toBe(stamp(lean.text));
+    }
+    const badType = await postJson(app.httpPort, "/predict", { features, model_version: 1 });
+    expect(badType.status).toBe(400);
+    expect(badType.body.field).toBe("model_version");
+  });
+
   it("gRPC, Connect and gRPC-Web give the same probabilities", async () => {
     const features = row(2);
     const expected = coreScore(features);
