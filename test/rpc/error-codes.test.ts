@@ -27,7 +27,7 @@ function documentedCodes(): Map<string, string[]> {
   const end = text.indexOf("\n## ", start + 1);
   const section = text.slice(start, end < 0 ? undefined : end);
   const rows = new Map<string, string[]>();
-  for (const [, code, rest] of section.matchAll(/^\|\s*`([A-Z_]+)`\s*\|(.*)\|\s*$/gm)) {
+  for (const [, code = "", rest = ""] of section.matchAll(/^\|\s*`([A-Z_]+)`\s*\|(.*)\|\s*$/gm)) {
     expect(rows.has(code), `${code} is documented once`).toBe(false);
     rows.set(
       code,
@@ -50,7 +50,7 @@ function raisedInSource(): Set<string> {
   const sources = [...files("src", /\.ts$/), ...files("native", /\.(cc|h)$/)];
   const found = new Set<string>();
   for (const path of sources) {
-    for (const [, code] of read(path).matchAll(/["'`](ERR_[A-Z_]*[A-Z])["'`]/g)) found.add(code);
+    for (const [, code = ""] of read(path).matchAll(/["'`](ERR_[A-Z_]*[A-Z])["'`]/g)) found.add(code);
   }
   return found;
 }

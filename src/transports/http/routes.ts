@@ -91,6 +91,7 @@ function fromRestJson(route: RestRoute, json: Record<string, unknown>, params: P
 function jsonCall(route: RestRoute, binding: ServiceBinding) {
   const { output } = route.method;
   const impl = binding.impl[route.method.localName];
+  if (!impl) throw new Error(`${route.service.typeName} is bound without ${route.method.name}`);
   return async (request: unknown, ctx: CallContext): Promise<string> =>
     JSON.stringify(toJson(output, create(output, (await impl(request, ctx)) as never)));
 }
@@ -206,8 +207,11 @@ export class MethodNotAllowed extends ServiceError {
   }
 }
 
-/** Requests no route takes are recorded as "unmatched", so arbitrary URLs never grow the label set. */
-function unmatched(verb: string, error: ServiceError): OwnRoute {
+/**
+ * A request no route takes (or a path that cannot be decoded): recorded as "unmatched", so arbitrary
+ * URLs never grow the label set.
+ */
+export function unmatched(verb: string, error: ServiceError): OwnRoute {
   return {
     kind: "own",
     verb,
@@ -227,9 +231,4 @@ export function notFound(verb: string, path: string): OwnRoute {
 
 export function methodNotAllowed(verb: string, path: string, allow: readonly string[]): OwnRoute {
   return unmatched(verb, new MethodNotAllowed(verb, path, allow));
-}
-
-/** A path that matched a template but could not be decoded (a bad percent-escape). */
-export function badPath(verb: string, error: ServiceError): OwnRoute {
-  return unmatched(verb, error);
 }

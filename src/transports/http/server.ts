@@ -9,7 +9,6 @@ import type { InvokeMeta, Pipeline } from "../pipeline.js";
 import { createConnectHandler } from "./connect.js";
 import { compileRestRoutes, matchRoute, type RestRoute } from "./rest-routes.js";
 import {
-  badPath,
   type HttpRoute,
   leanPredictRoute,
   MethodNotAllowed,
@@ -21,6 +20,7 @@ import {
   type Reply,
   type RpcRoute,
   restRoute,
+  unmatched,
 } from "./routes.js";
 
 export interface HttpServerOptions {
@@ -123,7 +123,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     try {
       match = matchRoute(compiled, verb, path);
     } catch (e) {
-      return { route: badPath(verb, toServiceError(e)), params: NO_PARAMS };
+      return { route: unmatched(verb, toServiceError(e)), params: NO_PARAMS };
     }
     const rpc = match && rpcOf.get(match.route);
     if (match && rpc) return { route: rpc, params: match.params };
