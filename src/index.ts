@@ -5,7 +5,9 @@ export { type BatchingConfig, type Config, type ConfigOverrides, loadConfig } fr
 export * from "./core/index.js";
 export { createLogger, type Logger, type LoggerOptions } from "./observability/logger.js";
 export { createMetrics, type Metrics, type MetricsOptions } from "./observability/metrics.js";
-export { Code, type CodeName, ServiceError } from "./services/errors.js";
+export { Code, type CodeName } from "./rpc/code.js";
+export { ERROR_CODES, type ErrorCode, type ErrorCodeSource } from "./rpc/error-codes.js";
+export { ServiceError } from "./rpc/service-error.js";
 export {
   createArtifactStore,
   createStore,

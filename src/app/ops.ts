@@ -1,7 +1,7 @@
 import type { Registry } from "prom-client";
 import type { ServedModel } from "../serving/model-manager.js";
 import type { Store } from "../store/index.js";
-import type { OpsProvider } from "../transports/http/server.js";
+import type { OpsProvider } from "../transports/http/routes.js";
 
 export interface OpsOptions {
   store: Store;

@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import { type Config, loadConfig } from "../config/config.js";
 import { createLogger, type Logger } from "../observability/logger.js";
-import type { CallContext } from "../services/context.js";
+import type { CallContext } from "../rpc/context.js";
 import { createRegistryService } from "../services/registry-service.js";
 import { createTrackingService } from "../services/tracking-service.js";
 import { type ArtifactStore, createArtifactStore, createStore, type Store } from "../store/index.js";

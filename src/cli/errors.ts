@@ -1,4 +1,5 @@
 // How the CLI reports failure: one line on stderr, `error: CODE: message`, and a distinct exit code.
+import type { ErrorCode } from "../rpc/error-codes.js";
 
 /** Process exit codes of every `mlops` command. */
 export const EXIT = Object.freeze({
@@ -11,11 +12,11 @@ export const EXIT = Object.freeze({
   interrupted: 130,
 });
 
-/** A failure the CLI itself detects, carrying a stable code like the store's and services'. */
+/** A failure the CLI itself detects, with a stable code (src/rpc/error-codes.ts), like the services. */
 export class CliError extends Error {
   override readonly name = "CliError";
   constructor(
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
     readonly exitCode: number = EXIT.failure,
   ) {

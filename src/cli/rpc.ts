@@ -8,7 +8,7 @@ import {
   type MessageShape,
   toJson,
 } from "@bufbuild/protobuf";
-import type { CallContext, UnaryImpl } from "../services/context.js";
+import type { CallContext, UnaryImpl } from "../rpc/context.js";
 
 export async function call<M extends DescMethodUnary>(
   method: M,

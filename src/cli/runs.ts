@@ -1,7 +1,7 @@
 // `mlops runs list | show`: tracked training runs.
 import { type Command, Option } from "commander";
 import { type Run, type RunStatus, TrackingService } from "../gen/mlops/v1/tracking_pb.js";
-import { ServiceError } from "../services/errors.js";
+import { ServiceError } from "../rpc/service-error.js";
 import { type CliContext, withContext } from "./context.js";
 import { formatDuration, formatMetric, formatTime, jsonText, runStatusLabel, write } from "./format.js";
 import * as parse from "./parse.js";

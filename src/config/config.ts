@@ -1,5 +1,6 @@
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
+import type { ErrorCode } from "../rpc/error-codes.js";
 
 /** Dynamic batching of concurrent Predict calls into one native scoring call. */
 export interface BatchingConfig {
@@ -57,7 +58,7 @@ export interface Config {
 export type ConfigOverrides = Partial<Omit<Config, "batching">> & { batching?: Partial<BatchingConfig> };
 
 export class ConfigError extends Error {
-  readonly code = "ERR_CONFIG";
+  readonly code = "ERR_CONFIG" satisfies ErrorCode;
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {

@@ -1,4 +1,4 @@
-import { invalidArgument } from "./errors.js";
+import { invalidArgument } from "../rpc/service-error.js";
 
 /**
  * Checks one row and copies it into a typed array. JSON and protobuf both deliver plain numbers;

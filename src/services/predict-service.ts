@@ -1,9 +1,9 @@
 import { ModelFamily, Stage } from "../gen/mlops/v1/model_pb.js";
 import type { PredictService } from "../gen/mlops/v1/predict_pb.js";
+import type { CallContext, ServiceImpl } from "../rpc/context.js";
+import { invalidArgument, ServiceError } from "../rpc/service-error.js";
 import type { Batcher } from "../serving/batcher.js";
 import type { ModelManager, ServedModel } from "../serving/model-manager.js";
-import type { CallContext, ServiceImpl } from "./context.js";
-import { invalidArgument, ServiceError } from "./errors.js";
 import { toRow } from "./features.js";
 
 export interface PredictServiceOptions {

@@ -1,10 +1,10 @@
 // The transport-free RegistryService: request checks, store calls, proto mapping.
 import type { RegistryService } from "../gen/mlops/v1/registry_pb.js";
 import { AuditEventType } from "../gen/mlops/v1/registry_pb.js";
+import type { CallContext, ServiceImpl } from "../rpc/context.js";
+import { invalidArgument, ServiceError } from "../rpc/service-error.js";
 import type { ArtifactStore, ModelVersion, Run, Store } from "../store/index.js";
 import { isStoreError } from "../store/index.js";
-import type { CallContext, ServiceImpl } from "./context.js";
-import { invalidArgument, ServiceError } from "./errors.js";
 import { checkAuditTypeFilter, stageToStore } from "./mapping/enums.js";
 import { pageByKey, pageSize, tokenIn, tokenOut } from "./mapping/page.js";
 import { type RunMetrics, toAuditEvent, toModelVersion, toRegisteredModel } from "./mapping/registry.js";

@@ -1,8 +1,8 @@
 // The transport-free TrackingService: request checks, store calls, proto mapping.
 import { RunStatus, type TrackingService } from "../gen/mlops/v1/tracking_pb.js";
+import type { ServiceImpl } from "../rpc/context.js";
+import { invalidArgument } from "../rpc/service-error.js";
 import type { Run, Store, RunStatus as StoreRunStatus } from "../store/index.js";
-import type { ServiceImpl } from "./context.js";
-import { invalidArgument } from "./errors.js";
 import { runStatusToStore } from "./mapping/enums.js";
 import { MAX_PAGE_SIZE, pageByKey, pageByOffset, pageSize, tokenIn, tokenOut } from "./mapping/page.js";
 import { optional, optionalMs, required } from "./mapping/request.js";

@@ -1,4 +1,4 @@
-import { ServiceError } from "../services/errors.js";
+import { ServiceError } from "../rpc/service-error.js";
 
 /** What the batcher needs of a model: typed-array scoring, on the JS thread or off it. */
 export interface BatchModel {

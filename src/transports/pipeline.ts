@@ -2,8 +2,8 @@ import { timingSafeEqual } from "node:crypto";
 import type { DescMethodUnary, DescService } from "@bufbuild/protobuf";
 import type { Logger } from "../observability/logger.js";
 import type { Metrics } from "../observability/metrics.js";
-import { type CallContext, isMutating, type Transport } from "../services/context.js";
-import { ServiceError, toServiceError } from "../services/errors.js";
+import { type CallContext, isMutating, type Transport } from "../rpc/context.js";
+import { ServiceError, toServiceError } from "../rpc/service-error.js";
 
 export interface PipelineOptions {
   metrics: Metrics;
@@ -14,61 +14,47 @@ export interface PipelineOptions {
   protectedServices?: readonly string[];
 }
 
-/** One record per finished call, taken at the transport boundary. */
-export interface CallRecord {
-  transport: Transport;
-  /** HTTP method label: the request's for REST, POST for RPC transports. */
-  method: string;
-  /** REST path or RPC path (`/mlops.v1.PredictService/Predict`). */
-  endpoint: string;
-  /**
-   * HTTP status for REST, gRPC code name for RPC transports. Default: derived from `error`
-   * (200 / OK without one).
-   */
-  status?: string;
-  seconds: number;
-  error?: ServiceError;
-}
-
-/**
- * What every transport does around a service call, written once: authorization, the caller's
- * context, error normalization, metrics and error logs.
- */
-export interface Pipeline {
-  /** Throws UNAUTHENTICATED when the method needs the token and `authorization` does not carry it. */
-  authorize(service: DescService, method: DescMethodUnary, authorization: string | undefined): void;
-  context(transport: Transport, actor: string | undefined, signal?: AbortSignal): CallContext;
-  /** Runs a unary call: authorize, invoke, normalize errors. Does not record. */
-  call<I, O>(
-    service: DescService,
-    method: DescMethodUnary,
-    invoke: (request: I, ctx: CallContext) => Promise<O> | O,
-    request: I,
-    ctx: CallContext,
-    authorization: string | undefined,
-  ): Promise<O>;
-  record(call: CallRecord): void;
-  /** `call`, timed from `meta.t0` and recorded once, whether it succeeds or fails (rethrown). */
-  invoke<I, O>(
-    service: DescService,
-    method: DescMethodUnary,
-    invoke: (request: I, ctx: CallContext) => Promise<O> | O,
-    request: I,
-    meta: InvokeMeta,
-  ): Promise<O>;
-}
-
 /** Where a call came from, for context, auth and the record. */
 export interface InvokeMeta {
   transport: Transport;
-  /** HTTP method label (POST for gRPC). */
+  /** The `method` label: the request's HTTP method (POST for gRPC). */
   verb: string;
+  /** The `endpoint` label: a REST route's template, an RPC path, or "unmatched"; never a raw URL. */
   endpoint: string;
   actor?: string;
   authorization?: string;
   signal?: AbortSignal;
   /** When the transport started on it (process.hrtime.bigint()). Default: now. */
   t0?: bigint;
+}
+
+/**
+ * What every transport does around a request, written once: the caller's context, authorization,
+ * error normalization, and the one record (metrics and error logs) per request. Transports never
+ * record by hand.
+ */
+export interface Pipeline {
+  /**
+   * One unary RPC: authorize, run `impl`, normalize any failure to a ServiceError (rethrown); timed
+   * from `meta.t0` and recorded once, success or failure. `request` may still be a promise while the
+   * transport decodes it (REST reads and parses the body first): a decode failure is recorded like
+   * any other, and is answered before authorization, as grpc-js and connect-node decode first too.
+   */
+  invoke<I, O>(
+    service: DescService,
+    method: DescMethodUnary,
+    impl: (request: I, ctx: CallContext) => Promise<O> | O,
+    request: I | Promise<I>,
+    meta: InvokeMeta,
+  ): Promise<O>;
+  /**
+   * A route a transport answers itself, with no RPC behind it (REST's /health, /metrics, 404, 405):
+   * normalized, timed and recorded exactly like `invoke`. `statusOf` labels a success that is not
+   * 200 / OK (an unhealthy /health answers 503 without failing).
+   */
+  serve<O>(meta: InvokeMeta, work: () => Promise<O> | O, statusOf?: (out: O) => string): Promise<O>;
+  /** A request a library refused before any handler of ours ran (connect-node's own 4xx). */
+  refused(meta: InvokeMeta, error: ServiceError): void;
 }
 
 function statusOf(transport: Transport, error: ServiceError | undefined): string {
@@ -95,71 +81,63 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     }
   }
 
-  return {
-    authorize,
-    context,
-    call,
-    record,
-    async invoke(service, method, invoke, request, meta) {
-      const t0 = meta.t0 ?? process.hrtime.bigint();
-      const ctx = context(meta.transport, meta.actor, meta.signal);
-      let error: ServiceError | undefined;
-      try {
-        return await call(service, method, invoke, request, ctx, meta.authorization);
-      } catch (e) {
-        error = e as ServiceError;
-        throw e;
-      } finally {
-        const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-        record({ transport: meta.transport, method: meta.verb, endpoint: meta.endpoint, seconds, error });
-      }
-    },
-  };
-
-  function context(transport: Transport, actor: string | undefined, signal?: AbortSignal): CallContext {
+  function context(meta: InvokeMeta): CallContext {
+    const { transport, actor, signal } = meta;
     return { transport, actor: actor && actor.length <= 200 ? actor : `api:${transport}`, signal };
   }
 
-  async function call<I, O>(
-    service: DescService,
-    method: DescMethodUnary,
-    invoke: (request: I, ctx: CallContext) => Promise<O> | O,
-    request: I,
-    ctx: CallContext,
-    authorization: string | undefined,
+  async function serve<O>(
+    meta: InvokeMeta,
+    work: () => Promise<O> | O,
+    successStatus?: (out: O) => string,
   ): Promise<O> {
+    const t0 = meta.t0 ?? process.hrtime.bigint();
+    let error: ServiceError | undefined;
+    let status: string | undefined;
     try {
-      authorize(service, method, authorization);
-      return await invoke(request, ctx);
-    } catch (err) {
-      throw toServiceError(err);
+      const out = await work();
+      if (successStatus) status = successStatus(out);
+      return out;
+    } catch (e) {
+      error = toServiceError(e);
+      throw error;
+    } finally {
+      record(meta, t0, error, status);
     }
   }
 
-  function record(call: CallRecord): void {
-    const status = call.status ?? statusOf(call.transport, call.error);
-    metrics.requests.inc({
-      method: call.method,
-      endpoint: call.endpoint,
-      status,
-      transport: call.transport,
-    });
-    metrics.requestDuration.observe(
-      { method: call.method, endpoint: call.endpoint, transport: call.transport },
-      call.seconds,
-    );
-    if (call.error) {
-      metrics.errors.inc({ type: call.error.code.toLowerCase(), transport: call.transport });
-      const level = call.error.code === "INTERNAL" || call.error.code === "DATA_LOSS" ? "error" : "debug";
-      logger[level](
-        {
-          err: call.error.cause ?? call.error,
-          code: call.error.code,
-          endpoint: call.endpoint,
-          transport: call.transport,
-        },
-        call.error.message,
-      );
+  /** The one record site: a request counter, a duration, and for failures an error counter and a log. */
+  function record(meta: InvokeMeta, t0: bigint, error: ServiceError | undefined, status?: string): void {
+    const { transport, verb: method, endpoint } = meta;
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    metrics.requests.inc({ method, endpoint, status: status ?? statusOf(transport, error), transport });
+    metrics.requestDuration.observe({ method, endpoint, transport }, seconds);
+    if (error) {
+      metrics.errors.inc({ type: error.code.toLowerCase(), transport });
+      const level = error.code === "INTERNAL" || error.code === "DATA_LOSS" ? "error" : "debug";
+      logger[level]({ err: error.cause ?? error, code: error.code, endpoint, transport }, error.message);
     }
   }
+
+  function invoke<I, O>(
+    service: DescService,
+    method: DescMethodUnary,
+    impl: (request: I, ctx: CallContext) => Promise<O> | O,
+    request: I | Promise<I>,
+    meta: InvokeMeta,
+  ): Promise<O> {
+    const run = (input: I) => {
+      authorize(service, method, meta.authorization);
+      return impl(input, context(meta));
+    };
+    return serve(meta, request instanceof Promise ? () => request.then(run) : () => run(request as I));
+  }
+
+  return {
+    invoke,
+    serve,
+    refused(meta, error) {
+      record(meta, meta.t0 ?? process.hrtime.bigint(), error);
+    },
+  };
 }

@@ -52,6 +52,24 @@ describe("Predict over every transport agrees with the core", () => {
     expect(new Date(res.body.timestamp as string).toISOString()).toBe(res.body.timestamp);
   });
 
+  it("REST POST /predict with a model selector answers the same JSON as without", async () => {
+    const features = row(5);
+    const lean = await postJson(app.httpPort, "/predict", { features });
+    const stamp = (text: string) => text.replace(/"timestamp":"[^"]+"/, '"timestamp":"T"');
+    for (const selector of [
+      { model_name: MODEL },
+      { model_version: String(seeded.version) },
+      { model_name: MODEL, model_version: String(seeded.version) },
+    ]) {
+      const res = await postJson(app.httpPort, "/predict", { features, ...selector });
+      expect(res.status).toBe(200);
+      expect(stamp(res.text)).toBe(stamp(lean.text));
+    }
+    const badType = await postJson(app.httpPort, "/predict", { features, model_version: 1 });
+    expect(badType.status).toBe(400);
+    expect(badType.body.field).toBe("model_version");
+  });
+
   it("gRPC, Connect and gRPC-Web give the same probabilities", async () => {
     const features = row(2);
     const expected = coreScore(features);
@@ -251,4 +269,90 @@ describe("bad input: a clear error, the right code, and the server keeps serving
     expect(text).toMatch(/^predictions_total \d+/m);
     expect(text).toMatch(/^mlops_model_info\{name="ml_classifier",version="1",stage="Production"\} 1$/m);
   });
+});
+
+describe("REST: every answer is recorded once, under its route's labels", () => {
+  async function counters(): Promise<(series: string) => number> {
+    const text = (await getJson(app.httpPort, "/metrics")).text;
+    return (series) => {
+      const line = text.split("\n").find((l) => l.startsWith(`${series} `));
+      return line === undefined ? 0 : Number(line.slice(series.length + 1));
+    };
+  }
+  const requests = (method: string, endpoint: string, status: number) =>
+    `api_requests_total{method="${method}",endpoint="${endpoint}",status="${status}",transport="rest"}`;
+  const errors = (type: string) => `api_errors_total{type="${type}",transport="rest"}`;
+  const base = () => `http://127.0.0.1:${app.httpPort}`;
+
+  const cases: Array<{
+    name: string;
+    send: () => Promise<number>;
+    series: string;
+    status: number;
+    error?: string;
+  }> = [
+    {
+      name: "lean /predict",
+      send: async () => (await postJson(app.httpPort, "/predict", { features: row(4) })).status,
+      series: requests("POST", "/predict", 200),
+      status: 200,
+    },
+    {
+      name: "lean /predict, bad input",
+      send: async () => (await postJson(app.httpPort, "/predict", { features: [1] })).status,
+      series: requests("POST", "/predict", 400),
+      status: 400,
+      error: "invalid_argument",
+    },
+    {
+      name: "/predict with a selector",
+      send: async () =>
+        (await postJson(app.httpPort, "/predict", { features: row(4), model_version: "999" })).status,
+      series: requests("POST", "/predict", 404),
+      status: 404,
+      error: "not_found",
+    },
+    {
+      name: "a compiled REST route",
+      send: async () => (await getJson(app.httpPort, `/v1/models/${MODEL}`)).status,
+      series: requests("GET", "/v1/models/{name}", 200),
+      status: 200,
+    },
+    {
+      name: "an ops route, by HEAD",
+      send: async () => (await fetch(`${base()}/health`, { method: "HEAD" })).status,
+      series: requests("GET", "/health", 200),
+      status: 200,
+    },
+    {
+      name: "no route",
+      send: async () => (await getJson(app.httpPort, "/nope")).status,
+      series: requests("GET", "unmatched", 404),
+      status: 404,
+      error: "not_found",
+    },
+    {
+      name: "a wrong verb",
+      send: async () => (await fetch(`${base()}/v1/model-info`, { method: "DELETE" })).status,
+      series: requests("DELETE", "unmatched", 405),
+      status: 405,
+      error: "invalid_argument",
+    },
+    {
+      name: "an undecodable path segment",
+      send: async () => (await getJson(app.httpPort, "/v1/models/%E0%A4%A")).status,
+      series: requests("GET", "unmatched", 400),
+      status: 400,
+      error: "invalid_argument",
+    },
+  ];
+  for (const c of cases) {
+    it(`${c.name} → ${c.status}, counted once`, async () => {
+      const was = await counters();
+      expect(await c.send()).toBe(c.status);
+      const now = await counters();
+      expect(now(c.series) - was(c.series)).toBe(1);
+      if (c.error) expect(now(errors(c.error)) - was(errors(c.error))).toBe(1);
+    });
+  }
 });

@@ -26,8 +26,9 @@ import {
   UpdateModelVersionRequestSchema,
   UpdateRegisteredModelRequestSchema,
 } from "../../src/gen/mlops/v1/registry_pb.js";
-import type { CallContext } from "../../src/services/context.js";
-import { type CodeName, ServiceError } from "../../src/services/errors.js";
+import type { CodeName } from "../../src/rpc/code.js";
+import type { CallContext } from "../../src/rpc/context.js";
+import { ServiceError } from "../../src/rpc/service-error.js";
 import { ANONYMOUS_ACTOR, createRegistryService } from "../../src/services/registry-service.js";
 import { createArtifactStore, createStore, type Store } from "../../src/store/index.js";
 

@@ -19,8 +19,9 @@ import {
   SetRunTagRequestSchema,
   UpdateRunRequestSchema,
 } from "../../src/gen/mlops/v1/tracking_pb.js";
-import type { CallContext } from "../../src/services/context.js";
-import { type CodeName, ServiceError } from "../../src/services/errors.js";
+import type { CodeName } from "../../src/rpc/code.js";
+import type { CallContext } from "../../src/rpc/context.js";
+import { ServiceError } from "../../src/rpc/service-error.js";
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, pageSize } from "../../src/services/mapping/page.js";
 import { createTrackingService } from "../../src/services/tracking-service.js";
 import { createStore } from "../../src/store/index.js";

@@ -3,13 +3,13 @@
 import { Stage } from "../../gen/mlops/v1/model_pb.js";
 import { AuditEventType, ModelVersionStatus } from "../../gen/mlops/v1/registry_pb.js";
 import { RunStatus } from "../../gen/mlops/v1/tracking_pb.js";
+import { invalidArgument } from "../../rpc/service-error.js";
 import type {
   AuditAction,
   ModelVersionStatus as StoreModelVersionStatus,
   RunStatus as StoreRunStatus,
   Stage as StoreStage,
 } from "../../store/index.js";
-import { invalidArgument } from "../errors.js";
 
 const STAGE_NAMES: ReadonlyMap<Stage, StoreStage> = new Map([
   [Stage.NONE, "None"],

@@ -1,7 +1,7 @@
 // page_size and page_token handling. Store listings that page themselves keep the store's own
 // opaque token; listings the service pages in memory use the cursors below, whose kind tag
 // makes a token from one listing useless in another.
-import { invalidArgument } from "../errors.js";
+import { invalidArgument } from "../../rpc/service-error.js";
 
 /** page_size 0 means this many. */
 export const DEFAULT_PAGE_SIZE = 100;

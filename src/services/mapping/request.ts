@@ -1,7 +1,7 @@
 // Request-shape checks shared by the services. Each failure is INVALID_ARGUMENT naming the
 // proto field (snake_case, as clients see it) and what was expected of it. Content rules
 // (name patterns, key lengths) stay in the store, the one place that enforces them.
-import { invalidArgument } from "../errors.js";
+import { invalidArgument } from "../../rpc/service-error.js";
 
 const VERSION = /^[1-9][0-9]*$/;
 

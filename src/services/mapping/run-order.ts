@@ -1,6 +1,7 @@
 // SearchRuns order_by: parsing, and the comparator for orders the store cannot sort by itself.
+
+import { invalidArgument } from "../../rpc/service-error.js";
 import type { Run } from "../../store/index.js";
-import { invalidArgument } from "../errors.js";
 
 export type RunSortField =
   | { kind: "start_time_ms" }

@@ -1,7 +1,7 @@
 // Keeps the service layer to its one error type: whatever a method throws (a StoreError, a
 // ServiceError, a bug) leaves it as a ServiceError, so direct callers (CLI, tests, other
 // services) see the same codes the transports send.
-import { toServiceError } from "../errors.js";
+import { toServiceError } from "../../rpc/service-error.js";
 
 type AnyMethod = (request: never, ctx: never) => unknown;
 

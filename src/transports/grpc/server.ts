@@ -1,4 +1,4 @@
-import { create, type DescMethodUnary, type DescService } from "@bufbuild/protobuf";
+import { create, type DescMethodUnary } from "@bufbuild/protobuf";
 import {
   Metadata,
   Server,
@@ -8,18 +8,11 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { HealthImplementation } from "grpc-health-check";
-import type { CallContext } from "../../services/context.js";
-import type { ServiceError } from "../../services/errors.js";
+import type { ServiceBinding } from "../../rpc/binding.js";
+import type { ServiceError } from "../../rpc/service-error.js";
 import type { Pipeline } from "../pipeline.js";
 import { addReflection } from "./reflection.js";
 import { grpcServiceDefinition } from "./service-definition.js";
-
-/** A service descriptor with its transport-free implementation. */
-export interface ServiceBinding {
-  service: DescService;
-  // biome-ignore lint/suspicious/noExplicitAny: implementations are checked where they are built.
-  impl: Record<string, (request: any, ctx: CallContext) => unknown>;
-}
 
 export interface GrpcServerOptions {
   bindings: readonly ServiceBinding[];

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from "node:http";
-import { invalidArgument, ServiceError } from "../../services/errors.js";
+import { invalidArgument, ServiceError } from "../../rpc/service-error.js";
 
 /** Reads a request body up to `limit` bytes; over it, INVALID_ARGUMENT naming the limit. */
 export function readBody(req: IncomingMessage, limit: number): Promise<string> {

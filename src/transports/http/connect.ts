@@ -9,8 +9,9 @@ import {
   type HandlerContext,
 } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
-import { codeOfHttpStatus, invalidArgument, ServiceError } from "../../services/errors.js";
-import type { ServiceBinding } from "../grpc/server.js";
+import type { ServiceBinding } from "../../rpc/binding.js";
+import { codeOfHttpStatus } from "../../rpc/code.js";
+import { invalidArgument, ServiceError } from "../../rpc/service-error.js";
 import type { Pipeline } from "../pipeline.js";
 
 export interface ConnectHandlerOptions {
@@ -104,14 +105,11 @@ export function createConnectHandler(
         res.statusCode === 400 && declared > options.maxMessageBytes
           ? "INVALID_ARGUMENT"
           : codeOfHttpStatus(res.statusCode);
-      pipeline.record({
-        transport,
-        method: req.method ?? "POST",
-        endpoint: known.has((req.url ?? "").split("?")[0]) ? (req.url ?? "").split("?")[0] : "unmatched",
-        status: code,
-        seconds: Number(process.hrtime.bigint() - t0) / 1e9,
-        error: new ServiceError(code, `refused by the Connect protocol layer (HTTP ${res.statusCode})`),
-      });
+      const path = (req.url ?? "").split("?")[0];
+      pipeline.refused(
+        { transport, verb: req.method ?? "POST", endpoint: known.has(path) ? path : "unmatched", t0 },
+        new ServiceError(code, `refused by the Connect protocol layer (HTTP ${res.statusCode})`),
+      );
     });
     if (declared <= options.maxMessageBytes) adapter(req, res);
   };

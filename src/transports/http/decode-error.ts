@@ -1,5 +1,5 @@
 import type { DescMessage } from "@bufbuild/protobuf";
-import { ServiceError } from "../../services/errors.js";
+import { ServiceError } from "../../rpc/service-error.js";
 
 /**
  * protobuf-es's JSON decode errors → INVALID_ARGUMENT naming the offending field (not "body"), so a

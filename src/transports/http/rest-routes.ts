@@ -6,7 +6,7 @@ import {
   ScalarType,
 } from "@bufbuild/protobuf";
 import { http } from "../../gen/google/api/annotations_pb.js";
-import { invalidArgument } from "../../services/errors.js";
+import { invalidArgument } from "../../rpc/service-error.js";
 
 /** One REST route compiled from a `google.api.http` annotation (grpc-gateway style). */
 export interface RestRoute {

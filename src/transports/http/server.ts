@@ -1,26 +1,27 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { create, fromJson, type JsonValue, toJson } from "@bufbuild/protobuf";
 import { PredictService } from "../../gen/mlops/v1/predict_pb.js";
-import type { CallContext } from "../../services/context.js";
-import { invalidArgument, ServiceError, toServiceError } from "../../services/errors.js";
+import type { ServiceBinding } from "../../rpc/binding.js";
+import type { CallContext } from "../../rpc/context.js";
+import { type ServiceError, toServiceError } from "../../rpc/service-error.js";
 import type { PredictResult } from "../../services/predict-service.js";
-import type { ServiceBinding } from "../grpc/server.js";
-import type { Pipeline } from "../pipeline.js";
-import { parseJsonObject, readBody } from "./body.js";
+import type { InvokeMeta, Pipeline } from "../pipeline.js";
 import { createConnectHandler } from "./connect.js";
-import { decodeError } from "./decode-error.js";
-import { compileRestRoutes, matchRoute, queryToJson, type RestRoute } from "./rest-routes.js";
-
-/** The operational routes' data, supplied by the app. */
-export interface OpsProvider {
-  /** 200 when a model is served and the registry answers, else 503; the body says which part is down. */
-  health(): Promise<{ ok: boolean; body: Record<string, unknown> }>;
-  /** Undefined while no model is served. */
-  modelInfo(): Record<string, unknown> | undefined;
-  root(): Record<string, unknown>;
-  metrics(): Promise<{ contentType: string; text: string }>;
-}
+import { compileRestRoutes, matchRoute, type RestRoute } from "./rest-routes.js";
+import {
+  type HttpRoute,
+  leanPredictRoute,
+  MethodNotAllowed,
+  methodNotAllowed,
+  notFound,
+  type OpsProvider,
+  opsRoutes,
+  type Params,
+  type Reply,
+  type RpcRoute,
+  restRoute,
+  unmatched,
+} from "./routes.js";
 
 export interface HttpServerOptions {
   bindings: readonly ServiceBinding[];
@@ -39,43 +40,25 @@ export interface HttpServer {
   close(timeoutMs: number): Promise<void>;
 }
 
-const PREDICT_SHAPE = '{"features": [<numbers>]}';
-const PREDICT_KEYS = new Set(["features", "model_name", "model_version", "model_alias"]);
-const OPS_PATHS = new Set(["/health", "/model-info", "/", "/metrics"]);
-const JSON_TYPE = { "content-type": "application/json" };
+const JSON_TYPE = "application/json";
+const NO_PARAMS: Params = Object.freeze({});
 
-function sendJson(
-  res: ServerResponse,
-  status: number,
-  body: string,
-  headers: Record<string, string> = {},
-): void {
-  res.writeHead(status, { ...JSON_TYPE, "content-length": Buffer.byteLength(body), ...headers });
+function send(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, {
+    "content-type": JSON_TYPE,
+    "content-length": Buffer.byteLength(body),
+    ...headers,
+  });
   res.end(body);
 }
 
+/** An error as the HTTP port's JSON error body, with Retry-After and Allow where they apply. */
 export function sendError(res: ServerResponse, err: ServiceError, closeConnection = false): void {
   const headers: Record<string, string> = {};
   if (err.retryAfterSeconds !== undefined) headers["retry-after"] = String(err.retryAfterSeconds);
+  if (err instanceof MethodNotAllowed) headers.allow = err.allow.join(", ");
   if (closeConnection) headers.connection = "close";
-  sendJson(res, err.httpStatus, JSON.stringify(err.toJSON()), headers);
-}
-
-/**
- * Any failure → the one error type, written as JSON. A body left unread (over the limit, or not
- * parsed) closes the connection, so its remainder is never read as the next request.
- */
-function fail(req: IncomingMessage, res: ServerResponse, e: unknown): ServiceError {
-  const err = toServiceError(e);
-  sendError(res, err, err.violation?.field === "body" && !req.readableEnded);
-  return err;
-}
-
-/** The seed's response, written by hand: four keys in the seed's order, then model_name. */
-function predictJson(r: PredictResult): string {
-  let probs = "";
-  for (let i = 0; i < r.probability.length; i++) probs += (i ? "," : "") + r.probability[i];
-  return `{"prediction":${r.prediction},"probability":[${probs}],"model_version":${JSON.stringify(r.modelVersion)},"timestamp":"${r.timestamp}","model_name":${JSON.stringify(r.modelName)}}`;
+  send(res, err.httpStatus, JSON.stringify(err.toJSON()), headers);
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {
@@ -86,217 +69,117 @@ function header(req: IncomingMessage, name: string): string | undefined {
 /**
  * The plain HTTP port: lean `POST /predict`, REST routes compiled from `google.api.http`,
  * Connect and gRPC-Web, and the operational routes. See docs/decisions/0002-lean-rest-predict.md.
+ * Every request that is not Connect's is answered by one typed route, through the pipeline (which
+ * records it once), and fails through `fail`.
  */
 export function createHttpServer(options: HttpServerOptions): HttpServer {
-  const { pipeline, ops } = options;
-  const routes = compileRestRoutes(options.bindings.map((b) => b.service));
+  const { pipeline, maxBodyBytes } = options;
+  const compiled = compileRestRoutes(options.bindings.map((b) => b.service));
   const bindingOf = new Map(options.bindings.map((b) => [b.service.typeName, b]));
+  const rpcOf = new Map<RestRoute, RpcRoute>();
+  for (const r of compiled) {
+    const binding = bindingOf.get(r.service.typeName);
+    if (binding) rpcOf.set(r, restRoute(r, binding, maxBodyBytes));
+  }
   const connect = createConnectHandler({
     bindings: options.bindings,
     pipeline,
-    maxMessageBytes: options.maxBodyBytes,
+    maxMessageBytes: maxBodyBytes,
     sendError,
   });
-  const predictRoute = routes.find(
+
+  /** Routes on a fixed path, checked before the compiled ones: path → verb → route. */
+  const fixed = new Map<string, Map<string, HttpRoute>>();
+  for (const [path, route] of opsRoutes(options.ops)) {
+    fixed.set(
+      path,
+      new Map([
+        ["GET", route],
+        ["HEAD", route],
+      ]),
+    );
+  }
+  const predict = compiled.find(
     (r) => r.service.typeName === PredictService.typeName && r.method.name === "Predict",
   );
-  const predictPath = predictRoute?.template ?? "/predict";
-
-  async function handlePredict(req: IncomingMessage, res: ServerResponse, t0: bigint): Promise<void> {
-    const ctx = pipeline.context("rest", header(req, "x-mlops-actor"));
-    let error: ServiceError | undefined;
-    try {
-      const body = parseJsonObject(await readBody(req, options.maxBodyBytes), PREDICT_SHAPE);
-      if ("model_name" in body || "model_version" in body || "model_alias" in body) {
-        // Selectors take the generic path (same service, protobuf-es JSON codec).
-        await handleRest(req, res, { route: predictRoute as RestRoute, params: {} }, t0, body);
-        return;
-      }
-      for (const key in body) {
-        if (!PREDICT_KEYS.has(key)) {
-          throw invalidArgument(key, `only the keys ${[...PREDICT_KEYS].join(", ")}`, "an unknown key");
-        }
-      }
-      if (!("features" in body)) throw invalidArgument("features", "an array of numbers", "nothing");
-      sendJson(res, 200, predictJson(await options.predictRow(body.features, ctx)));
-    } catch (e) {
-      error = fail(req, res, e);
-    }
-    pipeline.record({
-      transport: "rest",
-      method: "POST",
-      endpoint: predictPath,
-      seconds: elapsed(t0),
-      error,
-    });
-  }
-
-  async function handleRest(
-    req: IncomingMessage,
-    res: ServerResponse,
-    match: { route: RestRoute; params: Record<string, string> },
-    t0: bigint,
-    parsedBody?: Record<string, unknown>,
-  ): Promise<void> {
-    const { route, params } = match;
-    const binding = bindingOf.get(route.service.typeName) as ServiceBinding;
-    const ctx = pipeline.context("rest", header(req, "x-mlops-actor"));
-    let error: ServiceError | undefined;
-    try {
-      let json: Record<string, unknown> = {};
-      if (route.body !== "") {
-        const body =
-          parsedBody ?? parseJsonObject(await readBody(req, options.maxBodyBytes), "a JSON object");
-        json = route.body === "*" ? body : { [route.body]: body };
-      } else {
-        const url = new URL(req.url ?? "/", "http://x");
-        json = queryToJson(route.method.input, url.searchParams);
-      }
-      Object.assign(json, params);
-      let request: unknown;
-      try {
-        request = fromJson(route.method.input, json as JsonValue);
-      } catch (err) {
-        throw decodeError(route.method.input, err);
-      }
-      const out = await pipeline.call(
-        route.service,
-        route.method,
-        binding.impl[route.method.localName],
-        request,
-        ctx,
-        header(req, "authorization"),
-      );
-      const msg = create(route.method.output, out as never);
-      sendJson(res, 200, JSON.stringify(toJson(route.method.output, msg)));
-    } catch (e) {
-      error = fail(req, res, e);
-    }
-    pipeline.record({
-      transport: "rest",
-      method: route.verb,
-      endpoint: route.template,
-      seconds: elapsed(t0),
-      error,
-    });
-  }
-
-  async function handleOps(res: ServerResponse, path: string, t0: bigint): Promise<boolean> {
-    let status = 200;
-    let error: ServiceError | undefined;
-    switch (path) {
-      case "/health": {
-        const h = await ops.health();
-        status = h.ok ? 200 : 503;
-        sendJson(res, status, JSON.stringify(h.body));
-        break;
-      }
-      case "/model-info": {
-        const info = ops.modelInfo();
-        if (info) sendJson(res, 200, JSON.stringify(info));
-        else {
-          const err = new ServiceError(
-            "UNAVAILABLE",
-            "no model is being served: train and promote one (`mlops train --promote Production`)",
-          );
-          status = err.httpStatus;
-          sendError(res, err);
-        }
-        break;
-      }
-      case "/":
-        sendJson(res, 200, JSON.stringify(ops.root()));
-        break;
-      case "/metrics":
-        try {
-          const m = await ops.metrics();
-          res.writeHead(200, { "content-type": m.contentType });
-          res.end(m.text);
-        } catch (e) {
-          error = new ServiceError("UNAVAILABLE", `metrics are unavailable: ${(e as Error).message}`, {
-            cause: e,
-          });
-          status = error.httpStatus;
-          sendError(res, error);
-        }
-        break;
-      default:
-        return false;
-    }
-    pipeline.record({
-      transport: "rest",
-      method: "GET",
-      endpoint: path,
-      status: String(status),
-      seconds: elapsed(t0),
-      error,
-    });
-    return true;
+  const predictBinding = bindingOf.get(PredictService.typeName);
+  if (predict && predictBinding) {
+    const lean = leanPredictRoute(predict, predictBinding, options.predictRow, maxBodyBytes);
+    fixed.set(predict.template, new Map([["POST", lean]]));
   }
 
   /** The verbs some route accepts on `path`, for a 405's Allow header. */
   function allowedVerbs(path: string): string[] {
-    const verbs = new Set<string>();
-    if (path === predictPath) verbs.add("POST");
-    if (OPS_PATHS.has(path)) verbs.add("GET").add("HEAD");
-    for (const r of routes) if (r.regex.test(path)) verbs.add(r.verb);
+    const verbs = new Set(fixed.get(path)?.keys());
+    for (const r of compiled) if (r.regex.test(path)) verbs.add(r.verb);
     return [...verbs];
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /** The route that answers `verb path`; undefined for Connect's paths. */
+  function resolve(verb: string, path: string): { route: HttpRoute; params: Params } | undefined {
+    const route = fixed.get(path)?.get(verb);
+    if (route) return { route, params: NO_PARAMS };
+    let match: ReturnType<typeof matchRoute>;
+    try {
+      match = matchRoute(compiled, verb, path);
+    } catch (e) {
+      return { route: unmatched(verb, toServiceError(e)), params: NO_PARAMS };
+    }
+    const rpc = match && rpcOf.get(match.route);
+    if (match && rpc) return { route: rpc, params: match.params };
+    if (path.startsWith("/mlops.v1.")) return undefined;
+    const allowed = allowedVerbs(path);
+    const other = allowed.length > 0 ? methodNotAllowed(verb, path, allowed) : notFound(verb, path);
+    return { route: other, params: NO_PARAMS };
+  }
+
+  /**
+   * The one failure path. A body left unread (over the limit, or not parsed) closes the connection,
+   * so its remainder is never read as the next request.
+   */
+  function fail(req: IncomingMessage, res: ServerResponse, e: unknown): void {
+    const err = toServiceError(e);
+    if (res.headersSent) res.destroy();
+    else sendError(res, err, err.violation?.field === "body" && !req.readableEnded);
+  }
+
+  async function answer(
+    req: IncomingMessage,
+    res: ServerResponse,
+    route: HttpRoute,
+    params: Params,
+    t0: bigint,
+  ): Promise<void> {
+    const meta: InvokeMeta = {
+      transport: "rest",
+      verb: route.verb,
+      endpoint: route.endpoint,
+      actor: header(req, "x-mlops-actor"),
+      authorization: header(req, "authorization"),
+      t0,
+    };
+    try {
+      if (route.kind === "rpc") {
+        const request = route.decode(req, params);
+        send(res, 200, await pipeline.invoke(route.service, route.method, route.call, request, meta));
+      } else {
+        const reply: Reply = await pipeline.serve(meta, route.answer, (r) => String(r.status));
+        send(res, reply.status, reply.body, reply.contentType ? { "content-type": reply.contentType } : {});
+      }
+    } catch (e) {
+      fail(req, res, e);
+    }
+  }
+
+  function handle(req: IncomingMessage, res: ServerResponse): void {
     const t0 = process.hrtime.bigint();
     const url = req.url ?? "/";
     const q = url.indexOf("?");
     const path = q < 0 ? url : url.slice(0, q);
-    const verb = req.method ?? "GET";
-    if (verb === "POST" && path === predictPath) return handlePredict(req, res, t0);
-    if ((verb === "GET" || verb === "HEAD") && (await handleOps(res, path, t0))) return;
-    let match: ReturnType<typeof matchRoute>;
-    try {
-      match = matchRoute(routes, verb, path);
-    } catch (e) {
-      const err = toServiceError(e);
-      sendError(res, err);
-      pipeline.record({
-        transport: "rest",
-        method: verb,
-        endpoint: "unmatched",
-        seconds: elapsed(t0),
-        error: err,
-      });
-      return;
-    }
-    if (match) return handleRest(req, res, match, t0);
-    if (path.startsWith("/mlops.v1.")) {
-      connect(req, res);
-      return;
-    }
-    const allowed = allowedVerbs(path);
-    if (allowed.length > 0) {
-      const err = new ServiceError(
-        "INVALID_ARGUMENT",
-        `${verb} is not allowed on ${path}; use ${allowed.join(" or ")}`,
-      );
-      sendJson(res, 405, JSON.stringify(err.toJSON()), { allow: allowed.join(", ") });
-      pipeline.record({
-        transport: "rest",
-        method: verb,
-        endpoint: "unmatched",
-        status: "405",
-        seconds: elapsed(t0),
-        error: err,
-      });
-      return;
-    }
-    const err = new ServiceError("NOT_FOUND", `no route for ${verb} ${path}; see GET / for the API's links`);
-    sendError(res, err);
-    pipeline.record({
-      transport: "rest",
-      method: verb,
-      endpoint: "unmatched",
-      seconds: elapsed(t0),
-      error: err,
-    });
+    const found = resolve(req.method ?? "GET", path);
+    // answer() fails through fail(); a throw from there (a broken socket) only ends this request.
+    if (found) answer(req, res, found.route, found.params, t0).catch(() => res.destroy());
+    else connect(req, res);
   }
 
   let closing = false;
@@ -306,11 +189,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       res.setHeader("connection", "close");
       res.once("finish", () => server.closeIdleConnections());
     }
-    handle(req, res).catch((err) => {
-      const e = toServiceError(err);
-      if (!res.headersSent) sendError(res, e);
-      else res.destroy();
-    });
+    handle(req, res);
   });
   server.keepAliveTimeout = 65_000;
 
@@ -345,8 +224,4 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       });
     },
   };
-}
-
-function elapsed(t0: bigint): number {
-  return Number(process.hrtime.bigint() - t0) / 1e9;
 }

@@ -1,0 +1,234 @@
+import type { IncomingMessage } from "node:http";
+import {
+  create,
+  type DescMethodUnary,
+  type DescService,
+  fromJson,
+  type JsonValue,
+  toJson,
+} from "@bufbuild/protobuf";
+import type { ServiceBinding } from "../../rpc/binding.js";
+import type { CallContext } from "../../rpc/context.js";
+import { invalidArgument, ServiceError } from "../../rpc/service-error.js";
+import type { PredictResult } from "../../services/predict-service.js";
+import { parseJsonObject, readBody } from "./body.js";
+import { decodeError } from "./decode-error.js";
+import { queryToJson, type RestRoute } from "./rest-routes.js";
+
+/** The operational routes' data, supplied by the app. */
+export interface OpsProvider {
+  /** 200 when a model is served and the registry answers, else 503; the body says which part is down. */
+  health(): Promise<{ ok: boolean; body: Record<string, unknown> }>;
+  /** Undefined while no model is served. */
+  modelInfo(): Record<string, unknown> | undefined;
+  root(): Record<string, unknown>;
+  metrics(): Promise<{ contentType: string; text: string }>;
+}
+
+/** A successful answer of a route the port serves itself. */
+export interface Reply {
+  status: number;
+  body: string;
+  /** Default application/json. */
+  contentType?: string;
+}
+
+/** Path variables bound by a route's template. */
+export type Params = Readonly<Record<string, string>>;
+
+interface RouteLabels {
+  /** The `method` label. */
+  verb: string;
+  /** The `endpoint` label: the route's template, or "unmatched". */
+  endpoint: string;
+}
+
+/** An RPC reached over REST: how its request is read, and its response written (as JSON text). */
+export interface RpcRoute extends RouteLabels {
+  readonly kind: "rpc";
+  service: DescService;
+  method: DescMethodUnary;
+  decode(req: IncomingMessage, params: Params): Promise<unknown>;
+  call(request: unknown, ctx: CallContext): Promise<string>;
+}
+
+/** A route the HTTP port answers itself, with no RPC behind it: the seed's ops routes, 404, 405. */
+export interface OwnRoute extends RouteLabels {
+  readonly kind: "own";
+  answer(): Promise<Reply> | Reply;
+}
+
+export type HttpRoute = RpcRoute | OwnRoute;
+
+/** Builds an RPC route; `decode` and `call` are type-checked against each other here. */
+function rpcRoute<I>(
+  route: RestRoute,
+  decode: (req: IncomingMessage, params: Params) => Promise<I>,
+  call: (request: I, ctx: CallContext) => Promise<string>,
+): RpcRoute {
+  return {
+    kind: "rpc",
+    verb: route.verb,
+    endpoint: route.template,
+    service: route.service,
+    method: route.method,
+    decode,
+    call: call as RpcRoute["call"],
+  };
+}
+
+/** proto3 JSON (with the path's variables) → the route's request message; errors name the field. */
+function fromRestJson(route: RestRoute, json: Record<string, unknown>, params: Params): unknown {
+  Object.assign(json, params);
+  try {
+    return fromJson(route.method.input, json as JsonValue);
+  } catch (err) {
+    throw decodeError(route.method.input, err);
+  }
+}
+
+/** The implementation of `route`'s method, answering in proto3 JSON text. */
+function jsonCall(route: RestRoute, binding: ServiceBinding) {
+  const { output } = route.method;
+  const impl = binding.impl[route.method.localName];
+  if (!impl) throw new Error(`${route.service.typeName} is bound without ${route.method.name}`);
+  return async (request: unknown, ctx: CallContext): Promise<string> =>
+    JSON.stringify(toJson(output, create(output, (await impl(request, ctx)) as never)));
+}
+
+/** A route compiled from `google.api.http`: the body or the query string, protobuf-es JSON codecs. */
+export function restRoute(route: RestRoute, binding: ServiceBinding, maxBodyBytes: number): RpcRoute {
+  const { input } = route.method;
+  return rpcRoute(
+    route,
+    async (req, params) => {
+      if (route.body === "") {
+        const query = new URL(req.url ?? "/", "http://x").searchParams;
+        return fromRestJson(route, queryToJson(input, query), params);
+      }
+      const body = parseJsonObject(await readBody(req, maxBodyBytes), "a JSON object");
+      return fromRestJson(route, route.body === "*" ? body : { [route.body]: body }, params);
+    },
+    jsonCall(route, binding),
+  );
+}
+
+const PREDICT_SHAPE = '{"features": [<numbers>]}';
+const PREDICT_KEYS = new Set(["features", "model_name", "model_version", "model_alias"]);
+
+/** The seed's response, written by hand: four keys in the seed's order, then model_name. */
+function predictJson(r: PredictResult): string {
+  let probs = "";
+  for (let i = 0; i < r.probability.length; i++) probs += (i ? "," : "") + r.probability[i];
+  return `{"prediction":${r.prediction},"probability":[${probs}],"model_version":${JSON.stringify(r.modelVersion)},"timestamp":"${r.timestamp}","model_name":${JSON.stringify(r.modelName)}}`;
+}
+
+/**
+ * The lean `POST /predict` (docs/decisions/0002): `JSON.parse`, the service's own row check and
+ * scoring, the seed's JSON written by hand. A body that selects a model (`model_name`,
+ * `model_version`, `model_alias`) is decoded as proto3 JSON and answered by PredictService.Predict
+ * like the compiled route; both answers are the seed's JSON.
+ */
+export function leanPredictRoute(
+  route: RestRoute,
+  binding: ServiceBinding,
+  predictRow: (features: unknown, ctx: CallContext) => Promise<PredictResult>,
+  maxBodyBytes: number,
+): RpcRoute {
+  const selected = jsonCall(route, binding);
+  return rpcRoute(
+    route,
+    async (req) => parseJsonObject(await readBody(req, maxBodyBytes), PREDICT_SHAPE),
+    (body, ctx) => {
+      if ("model_name" in body || "model_version" in body || "model_alias" in body) {
+        return selected(fromRestJson(route, body, {}), ctx);
+      }
+      for (const key in body) {
+        if (!PREDICT_KEYS.has(key)) {
+          throw invalidArgument(key, `only the keys ${[...PREDICT_KEYS].join(", ")}`, "an unknown key");
+        }
+      }
+      if (!("features" in body)) throw invalidArgument("features", "an array of numbers", "nothing");
+      return predictRow(body.features, ctx).then(predictJson);
+    },
+  );
+}
+
+const json = (body: unknown, status = 200): Reply => ({ status, body: JSON.stringify(body) });
+
+/** `/health`, `/model-info`, `/` and `/metrics`, by path; GET (and HEAD, recorded as GET). */
+export function opsRoutes(ops: OpsProvider): Map<string, OwnRoute> {
+  const route = (endpoint: string, answer: OwnRoute["answer"]): [string, OwnRoute] => [
+    endpoint,
+    { kind: "own", verb: "GET", endpoint, answer },
+  ];
+  return new Map([
+    route("/health", async () => {
+      const h = await ops.health();
+      return json(h.body, h.ok ? 200 : 503);
+    }),
+    route("/model-info", () => {
+      const info = ops.modelInfo();
+      if (info) return json(info);
+      throw new ServiceError(
+        "UNAVAILABLE",
+        "no model is being served: train and promote one (`mlops train --promote Production`)",
+      );
+    }),
+    route("/", () => json(ops.root())),
+    route("/metrics", async () => {
+      try {
+        const m = await ops.metrics();
+        return { status: 200, body: m.text, contentType: m.contentType };
+      } catch (e) {
+        throw new ServiceError("UNAVAILABLE", `metrics are unavailable: ${(e as Error).message}`, {
+          cause: e,
+        });
+      }
+    }),
+  ]);
+}
+
+/**
+ * 405: the path exists, the verb does not. INVALID_ARGUMENT to metrics and RPC-minded clients, as
+ * connect-node counts it; 405 with `Allow` on the wire.
+ */
+export class MethodNotAllowed extends ServiceError {
+  constructor(
+    verb: string,
+    path: string,
+    readonly allow: readonly string[],
+  ) {
+    super("INVALID_ARGUMENT", `${verb} is not allowed on ${path}; use ${allow.join(" or ")}`);
+  }
+
+  override get httpStatus(): number {
+    return 405;
+  }
+}
+
+/**
+ * A request no route takes (or a path that cannot be decoded): recorded as "unmatched", so arbitrary
+ * URLs never grow the label set.
+ */
+export function unmatched(verb: string, error: ServiceError): OwnRoute {
+  return {
+    kind: "own",
+    verb,
+    endpoint: "unmatched",
+    answer: () => {
+      throw error;
+    },
+  };
+}
+
+export function notFound(verb: string, path: string): OwnRoute {
+  return unmatched(
+    verb,
+    new ServiceError("NOT_FOUND", `no route for ${verb} ${path}; see GET / for the API's links`),
+  );
+}
+
+export function methodNotAllowed(verb: string, path: string, allow: readonly string[]): OwnRoute {
+  return unmatched(verb, new MethodNotAllowed(verb, path, allow));
+}
