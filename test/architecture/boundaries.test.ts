@@ -3,15 +3,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import {
-  IMPORT_RULES,
-  importGraph,
-  importsOf,
-  ROOT,
-  SCANNED,
-  TEMPORARY_EXCEPTIONS,
-  violations,
-} from "./import-rules.js";
+import { IMPORT_RULES, importGraph, importsOf, ROOT, SCANNED, violations } from "./import-rules.js";
 
 const GRAPH = importGraph(ROOT, SCANNED);
 
@@ -80,15 +72,5 @@ describe("each rule catches a wrong import", () => {
       [],
     );
     expect(violations(importsOf("bench/run.ts", 'import "../test/integration/x.js";'), rule)).toHaveLength(1);
-  });
-
-  it("temporary allowances are still needed (delete one once nothing matches it)", () => {
-    for (const { rule: title, target } of TEMPORARY_EXCEPTIONS) {
-      const rule = IMPORT_RULES.find((r) => r.title === title);
-      expect(rule?.except, title).toContain(target);
-      if (!rule) continue;
-      const strict = { ...rule, except: rule.except?.filter((t) => t !== target) };
-      expect(violations(GRAPH, strict), `${title}: nothing needs "${target}" any more`).not.toEqual([]);
-    }
   });
 });

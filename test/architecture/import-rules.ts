@@ -145,19 +145,9 @@ export const IMPORT_RULES: readonly ImportRule[] = [
     title: "bench never imports test/ except the shared kit (test/kit/)",
     from: ["bench/"],
     forbid: ["test/"],
-    except: [
-      "test/kit/",
-      // TEMPORARY (issue 8): bench/core-scoring.ts still imports test/helpers, which another part of
-      // issue 8 moves into test/kit/. Delete this line once it has; the stale-allowance test says when.
-      "test/helpers/",
-    ],
+    except: ["test/kit/"],
     example: { file: "bench/lib/onnx-export.ts", spec: "../../test/cli/helpers.js" },
   },
-];
-
-/** Allowances that exist only until another change lands; a test fails once they match nothing. */
-export const TEMPORARY_EXCEPTIONS: ReadonlyArray<{ rule: string; target: string }> = [
-  { rule: "bench never imports test/ except the shared kit (test/kit/)", target: "test/helpers/" },
 ];
 
 /** The repo's own folders, relative to its root. */
