@@ -3,15 +3,10 @@
  * (an Error carrying `code` and maybe `reason`, see native/addon/napi-args.h) into them.
  */
 
-/** Stable codes of errors raised by the core. `ERR_TRAIN_*` codes are reserved for training. */
-export type CoreErrorCode =
-  | "ERR_MODEL_FORMAT"
-  | "ERR_MODEL_DISPOSED"
-  | "ERR_SHAPE"
-  | "ERR_INVALID_ARG"
-  | "ERR_INTERNAL"
-  | "ERR_NATIVE_MISSING"
-  | `ERR_TRAIN_${string}`;
+import { CORE_ERROR_CODES } from "../rpc/error-codes.js";
+
+/** Stable codes of errors raised by the core (catalogued once, in src/rpc/error-codes.ts). */
+export type CoreErrorCode = (typeof CORE_ERROR_CODES)[number];
 
 /**
  * An error from the native core. `code` is stable; `reason` refines it where there is more to say
@@ -54,8 +49,7 @@ export class TrainError extends CoreError {
   }
 }
 
-const CORE_CODE =
-  /^ERR_(MODEL_FORMAT|MODEL_DISPOSED|SHAPE|INVALID_ARG|INTERNAL|NATIVE_MISSING|TRAIN_[A-Z_]+)$/;
+const CORE_CODES = new Set<string>(CORE_ERROR_CODES);
 const TRAIN_CODES = new Set<string>([ERR_TRAIN_INVALID, ERR_TRAIN_CANCELLED, ERR_TRAIN_INTERNAL]);
 
 /**
@@ -66,7 +60,7 @@ const TRAIN_CODES = new Set<string>([ERR_TRAIN_INVALID, ERR_TRAIN_CANCELLED, ERR
 export function toCoreError(error: unknown): unknown {
   if (error instanceof CoreError || !(error instanceof Error)) return error;
   const { code, reason } = error as Error & { code?: unknown; reason?: unknown };
-  if (typeof code !== "string" || !CORE_CODE.test(code)) return error;
+  if (typeof code !== "string" || !CORE_CODES.has(code)) return error;
   const why = typeof reason === "string" ? reason : undefined;
   if (TRAIN_CODES.has(code)) {
     return new TrainError(code as TrainErrorCode, why ?? "", error.message, { cause: error });

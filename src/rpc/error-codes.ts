@@ -21,6 +21,9 @@ const HOUSE_CODES = {
   cli: ["USAGE"],
 } as const;
 
+/** The codes the native core raises (src/core/errors.ts types its errors with these). */
+export const CORE_ERROR_CODES: readonly (typeof HOUSE_CODES)["core"][number][] = HOUSE_CODES.core;
+
 /** Who raises a code: `rpc` is a gRPC status name, used by every transport, the store and the CLI. */
 export type ErrorCodeSource = "rpc" | keyof typeof HOUSE_CODES;
 
