@@ -1,4 +1,4 @@
-// The rules of the house (shared/reference/architecture.md), checked on the import graph.
+// The layering rules of the house (README, "Project layout"), checked on the import graph.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
