@@ -32,6 +32,11 @@ export interface Child {
   output(): string;
   /** Settles when the process has exited. */
   readonly exited: Promise<ExitInfo>;
+  /**
+   * Settles when the process has exited and its output pipes have closed: whatever it forked that
+   * shared them (a grandchild under `sh`, uvicorn under bash) has ended too.
+   */
+  readonly closed: Promise<ExitInfo>;
   /** Whether it is still running. */
   running(): boolean;
   /**
@@ -86,7 +91,11 @@ export function startChild(options: ChildOptions): Child {
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
   });
-  if (proc.pid === undefined) throw new Error(`${options.name}: could not start ${command}`);
+  if (proc.pid === undefined) {
+    // The "error" event (ENOENT, EACCES) follows on the next tick: handled here, thrown as this.
+    proc.once("error", () => undefined);
+    throw new Error(`${options.name}: could not start ${command}`);
+  }
   const pid = proc.pid;
   let buffer = "";
   let done: ExitInfo | undefined;
@@ -110,11 +119,15 @@ export function startChild(options: ChildOptions): Child {
       resolve(done);
     });
   });
+  const closed = new Promise<ExitInfo>((resolve) => {
+    proc.on("close", () => exited.then(resolve));
+  });
   const child: Child = {
     name: options.name,
     pid,
     output: () => buffer.slice(-keep),
     exited,
+    closed,
     running: () => done === undefined,
     waitForOutput(pattern, timeoutMs) {
       return new Promise((resolve, reject) => {
