@@ -7,5 +7,14 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: "forks",
     reporters: ["default"],
+    // On with `--coverage` (.ci/run: `npm test -- --coverage`). Only code loaded in the test
+    // processes counts: the CLI and servers the tests spawn from dist/ are not measured.
+    coverage: {
+      provider: "v8",
+      include: ["src/**/*.ts"],
+      exclude: ["src/gen/**"],
+      reporter: ["text-summary", "json-summary", "html"],
+      reportOnFailure: true,
+    },
   },
 });

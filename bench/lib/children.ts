@@ -119,8 +119,16 @@ export function startChild(options: ChildOptions): Child {
       resolve(done);
     });
   });
+  // Output can still arrive after "exit": whatever waits on output waits for "close".
+  let outputEnded = false;
   const closed = new Promise<ExitInfo>((resolve) => {
-    proc.on("close", () => exited.then(resolve));
+    const end = () =>
+      exited.then((info) => {
+        outputEnded = true;
+        resolve(info);
+      });
+    proc.on("close", end);
+    proc.on("error", end); // a spawn that fails late may never "close"
   });
   const child: Child = {
     name: options.name,
@@ -135,7 +143,7 @@ export function startChild(options: ChildOptions): Child {
           const m = buffer.match(pattern);
           const exit = done;
           if (m) finish(() => resolve(m));
-          else if (exit)
+          else if (exit && outputEnded)
             finish(() => reject(new Error(`${options.name} exited (${fmtExit(exit)}) before ${pattern}`)));
         };
         const timer = setTimeout(
@@ -148,7 +156,7 @@ export function startChild(options: ChildOptions): Child {
           settle();
         };
         watchers.add(check);
-        exited.then(check);
+        closed.then(check);
         check();
       });
     },
@@ -174,12 +182,15 @@ export function fmtExit(info: ExitInfo): string {
   return info.signal ? `signal ${info.signal}` : `code ${info.code}`;
 }
 
-/** Runs a command to completion (bounded by `timeoutMs`); rejects on a non-zero exit with its output. */
+/**
+ * Runs a command to completion (bounded by `timeoutMs`) and returns all of its output; rejects on a
+ * non-zero exit with that output.
+ */
 export async function runToCompletion(options: ChildOptions, timeoutMs: number): Promise<string> {
   const child = startChild(options);
   const timer = setTimeout(() => void child.stop(1000), timeoutMs);
   try {
-    const info = await child.exited;
+    const info = await child.closed;
     if (info.code !== 0) {
       throw new Error(`${options.name} failed (${fmtExit(info)}):\n${child.output().slice(-4000)}`);
     }
