@@ -15,6 +15,9 @@ export default defineConfig({
       exclude: ["src/gen/**"],
       reporter: ["text-summary", "json-summary", "html"],
       reportOnFailure: true,
+      // Today's level (measured: statements 79.4%, branches 71.4%, functions 79.1%, lines 80.6%),
+      // less about two points for noise between runs; raise it as coverage grows, never lower it.
+      thresholds: { statements: 77, branches: 69, functions: 77, lines: 78 },
     },
   },
 });
