@@ -85,7 +85,7 @@ export function planSeedStack(
   if (options.seedStackScript === undefined) {
     return {
       run: false,
-      reason: `no seed-stack script given (--seed-stack-script PATH or ${BENCH_DEFAULTS.seedStackEnv})`,
+      reason: `no seed-stack script given: pass --seed-stack-script PATH or set ${BENCH_DEFAULTS.seedStackEnv}`,
     };
   }
   const script = resolve(options.seedStackScript);
