@@ -117,7 +117,8 @@ async function main(argv: string[]): Promise<number> {
     await measureSeedStack(run, seed, seedChild, load);
     const scaling = await measureWorkerScaling(run);
     const onnx = await compareOnnx(run, models);
-    const results: RunResults = { ...load, seedStack: seed.status, scaling, onnx };
+    const { measurements, grpcChecks } = load;
+    const results: RunResults = { measurements, grpcChecks, seedStack: seed.status, scaling, onnx };
     return await report(run, models, load.grpcGenerator, results);
   } finally {
     await closeRun(run);
