@@ -1,5 +1,5 @@
 // Micro-benchmark of the native scorer against the plain TypeScript reference scorer, on the two
-// models of /work/shared/reference/anchors.md ("Tree-ensemble inference peers"): a random forest of
+// models of the anchors' "Tree-ensemble inference peers" (docs/benchmarks.md): a random forest of
 // 100 trees of depth 10 and a GBDT of 300 trees of depth 6, both on 20 features.
 //
 //   node --import tsx bench/core-scoring.ts [--cell-ms 1000] [--json]

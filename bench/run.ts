@@ -5,25 +5,23 @@
 // start) the seed's FastAPI stack, all in the same run, optionally records the worker scaling
 // curve, compares the native core with onnxruntime-node, then writes bench/results/latest.{json,md}
 // and exits non-zero when a gate fails. docs/benchmarks.md explains what is measured and why.
+//
+// main() runs the phases below in order; each takes the run's shared state and returns what the
+// next ones need.
 import { spawnSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { join } from "node:path";
 import { loadCsv } from "../src/core/data/csv.js";
-import {
-  SEED_STACK_SCRIPT,
-  seedStackInstalled,
-  startBareGrpc,
-  startBareHttp,
-  startSeedStack,
-} from "./lib/baselines.js";
+import { planSeedStack, startBareGrpc, startBareHttp, startSeedStack } from "./lib/baselines.js";
 import { type Child, killAllChildren } from "./lib/children.js";
 import { runGrpcJsLoad } from "./lib/grpc-js-load.js";
 import { checkGrpcPredict, grpcFrame, PREDICT_PATH, predictRequestBytes } from "./lib/grpc-wire.js";
 import { h2loadAvailable, runH2load } from "./lib/h2load.js";
+import { JUDGED_LEVEL, judge, type RunResults } from "./lib/judge.js";
 import type { LoadGenerator, LoadResult } from "./lib/load-result.js";
-import { machineInfo } from "./lib/machine.js";
+import { type MachineInfo, machineInfo } from "./lib/machine.js";
 import {
   readArtifact,
   startMlopsServer,
@@ -37,8 +35,6 @@ import { onnxSubject } from "./lib/onnx-subjects.js";
 import { type BenchOptions, parseBenchArgs, USAGE, UsageError } from "./lib/options.js";
 import {
   type BenchReport,
-  baselineFor,
-  findMeasurement,
   type GrpcCheckRecord,
   type Measurement,
   renderMarkdown,
@@ -49,7 +45,7 @@ import {
 import { runRestLoad } from "./lib/rest-load.js";
 import { measureScaling } from "./lib/scaling.js";
 import { SEED_BODY, SEED_FEATURES } from "./lib/seed-request.js";
-import { failedGates, GATES, GOALS, gate, goal, loadGates, ratioGoal, type Verdict } from "./lib/verdicts.js";
+import { failedGates, GATES } from "./lib/verdicts.js";
 
 const SERVED: TrainSpec = {
   modelName: "ml_classifier",
@@ -60,6 +56,8 @@ const SERVED: TrainSpec = {
 };
 const GBDT: TrainSpec = { modelName: "bench_gbdt", family: "gbdt", nEstimators: 300, maxDepth: 6 };
 const TEST_ROWS = 2000;
+/** REST connections of each worker-scaling point (the anchors' set-up). */
+const SCALING_CONNECTIONS = 256;
 
 interface Level {
   name: string;
@@ -91,120 +89,208 @@ async function stopAll(children: (Child | undefined)[]): Promise<void> {
   await Promise.all(children.map((c) => c?.stop()));
 }
 
+/** What every phase shares: the options, the scratch data directory, the children to stop, the notes. */
+interface Run {
+  options: BenchOptions;
+  command: string;
+  machine: MachineInfo;
+  started: number;
+  /** This process's CPU list before pinning, to unpin for the ONNX section. */
+  allCpus?: string;
+  dataDir: string;
+  /** Every child still to stop when the run ends, however it ends. */
+  running: (Child | undefined)[];
+  notes: string[];
+  removeDataDir(): void;
+}
+
 async function main(argv: string[]): Promise<number> {
-  let options: BenchOptions;
+  const options = parseOptions(argv);
+  if (options === undefined) return 2;
+  const run = await openRun(options, argv);
   try {
-    options = parseBenchArgs(argv);
+    const seed = await startSeedStackEarly(run);
+    const models = await trainModels(run);
+    const servers = await startServers(run);
+    const seedChild = await awaitSeedStack(run, seed);
+    const load = await measureLoad(run, servers);
+    await measureSeedStack(run, seed, seedChild, load);
+    const scaling = await measureWorkerScaling(run);
+    const onnx = await compareOnnx(run, models);
+    const { measurements, grpcChecks } = load;
+    const results: RunResults = { measurements, grpcChecks, seedStack: seed.status, scaling, onnx };
+    return await report(run, models, load.grpcGenerator, results);
+  } finally {
+    await closeRun(run);
+  }
+}
+
+/** The options, or undefined after printing the usage (exit 2). */
+function parseOptions(argv: string[]): BenchOptions | undefined {
+  try {
+    return parseBenchArgs(argv);
   } catch (error) {
     if (error instanceof UsageError) {
       process.stderr.write(`${error.message}\n${USAGE}\n`);
-      return 2;
+      return undefined;
     }
     throw error;
   }
+}
+
+/** Pins the load generator (this process), creates the scratch data directory. */
+async function openRun(options: BenchOptions, argv: string[]): Promise<Run> {
   const started = performance.now();
   const machine = machineInfo();
-  const command = `npm run bench${argv.length ? ` -- ${argv.join(" ")}` : ""}`;
   // The load generator runs in this process: pinned for the load runs, unpinned again for ONNX.
   const allCpus = options.loadCpus ? currentCpus() : undefined;
   if (options.loadCpus) pinSelf(options.loadCpus);
-  const notes: string[] = [];
-  const verdicts: Verdict[] = [];
   const dataDir = await mkdtemp(join(tmpdir(), "mlops-bench-"));
-  // Also on Ctrl-C / SIGTERM, which exit without running the finally below.
   const removeDataDir = () => rmSync(dataDir, { recursive: true, force: true });
+  // Also on Ctrl-C / SIGTERM, which exit without running closeRun.
   process.once("exit", removeDataDir);
-  const running: (Child | undefined)[] = [];
+  return {
+    options,
+    command: `npm run bench${argv.length ? ` -- ${argv.join(" ")}` : ""}`,
+    machine,
+    started,
+    allCpus,
+    dataDir,
+    running: [],
+    notes: [],
+    removeDataDir,
+  };
+}
+
+async function closeRun(run: Run): Promise<void> {
+  await stopAll(run.running);
+  killAllChildren();
+  run.removeDataDir();
+  process.removeListener("exit", run.removeDataDir);
+}
+
+interface SeedPhase {
+  status: SectionStatus;
+  /** The start script as given, for messages. */
+  script?: string;
+  port: number;
+  starting?: Promise<Child>;
+}
+
+/**
+ * The seed stack may install Debian packages first: it starts now (training overlaps the install)
+ * and is awaited before any load run, so that dpkg never competes with a measurement.
+ */
+async function startSeedStackEarly(run: Run): Promise<SeedPhase> {
+  const plan = planSeedStack(run.options);
+  if (!plan.run) {
+    log(`seed stack skipped: ${plan.reason}`);
+    return { status: { status: "skipped", reason: plan.reason }, port: 0 };
+  }
+  const port = await freePort();
+  const starting = startSeedStack({
+    script: plan.script,
+    port,
+    timeoutMs: plan.installed ? 60_000 : 240_000,
+    cpus: run.options.serverCpus,
+  });
+  starting.then(
+    (c) => run.running.push(c),
+    () => undefined,
+  );
+  return { status: { status: "skipped" }, script: run.options.seedStackScript, port, starting };
+}
+
+async function trainModels(run: Run): Promise<TrainedModel[]> {
+  const { options, dataDir } = run;
+  log(`training ${SERVED.family} ${SERVED.nEstimators}×${SERVED.maxDepth} into ${dataDir}`);
+  const models = [await trainModel(dataDir, options.data, SERVED, 120_000)];
+  if (!options.quick && options.onnx) {
+    log(`training ${GBDT.family} ${GBDT.nEstimators}×${GBDT.maxDepth}`);
+    models.push(await trainModel(dataDir, options.data, GBDT, 180_000));
+  }
+  return models;
+}
+
+interface Servers {
+  ours: Child;
+  bareHttp: Child;
+  bareGrpc: Child;
+  httpPort: number;
+  grpcPort: number;
+  bareHttpPort: number;
+  bareGrpcPort: number;
+}
+
+async function startServers(run: Run): Promise<Servers> {
+  const cpus = run.options.serverCpus;
+  const [httpPort, grpcPort, bareHttpPort, bareGrpcPort] = await Promise.all([
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+  ]);
+  log("starting mlops serve and the bare baselines");
+  const [ours, bareHttp, bareGrpc] = await Promise.all([
+    startMlopsServer({ dataDir: run.dataDir, httpPort, grpcPort, workers: 1, cpus }),
+    startBareHttp({ port: bareHttpPort, cpus }),
+    startBareGrpc({ port: bareGrpcPort, cpus }),
+  ]);
+  run.running.push(ours, bareHttp, bareGrpc);
+  return { ours, bareHttp, bareGrpc, httpPort, grpcPort, bareHttpPort, bareGrpcPort };
+}
+
+/** The started seed stack, or undefined (with the reason in its status and the notes). */
+async function awaitSeedStack(run: Run, seed: SeedPhase): Promise<Child | undefined> {
+  if (!seed.starting) return undefined;
+  log("waiting for the seed stack");
   try {
-    // The seed stack may install Debian packages first: start it now (training overlaps the
-    // install) and await it before any load run, so that dpkg never competes with a measurement.
-    const seedPort = await freePort();
-    const seedInstalled = seedStackInstalled();
-    const seedWanted =
-      options.seedStack === "on" || (options.seedStack === "auto" && (!options.quick || seedInstalled));
-    const seedStatus: SectionStatus = { status: "skipped" };
-    let seedChild: Child | undefined;
-    const seedStarting = seedWanted
-      ? startSeedStack({
-          port: seedPort,
-          timeoutMs: seedInstalled ? 60_000 : 240_000,
-          cpus: options.serverCpus,
-        })
-      : undefined;
-    if (!seedWanted) {
-      seedStatus.reason =
-        options.seedStack === "off" ? "--seed-stack off" : "--quick and its packages are not installed";
-    }
-    seedStarting?.then(
-      (c) => running.push(c),
-      () => undefined,
+    return await seed.starting;
+  } catch (error) {
+    seed.status.status = "failed";
+    seed.status.reason = (error as Error).message.split("\n")[0];
+    run.notes.push(`seed stack (${seed.script}) did not run: ${seed.status.reason}`);
+    return undefined;
+  }
+}
+
+/** Runs one load of `level` against a port; REST by autocannon, gRPC by h2load or its fallback. */
+interface Loaders {
+  levels: Level[];
+  grpcGenerator: LoadGenerator;
+  rest(port: number, level: Level, durationS: number): Promise<LoadResult>;
+  grpc(port: number, level: Level, durationS: number, replyFrameBytes: number): Promise<LoadResult>;
+  /** Measured seconds at a level (1 connection runs shorter). */
+  durationAt(level: Level): number;
+}
+
+function createLoaders(run: Run): Loaders {
+  const { options } = run;
+  const grpcGenerator: LoadGenerator = h2loadAvailable() ? "h2load" : "grpc-js-client";
+  if (grpcGenerator !== "h2load") {
+    run.notes.push(
+      "h2load (Debian nghttp2-client) is missing: gRPC load came from a grpc-js client, which saturates before " +
+        "the servers do, so the gRPC ratios understate both.",
     );
-
-    log(`training ${SERVED.family} ${SERVED.nEstimators}×${SERVED.maxDepth} into ${dataDir}`);
-    const models: TrainedModel[] = [await trainModel(dataDir, options.data, SERVED, 120_000)];
-    if (!options.quick && options.onnx) {
-      log(`training ${GBDT.family} ${GBDT.nEstimators}×${GBDT.maxDepth}`);
-      models.push(await trainModel(dataDir, options.data, GBDT, 180_000));
-    }
-
-    const [httpPort, grpcPort, bareHttpPort, bareGrpcPort] = await Promise.all([
-      freePort(),
-      freePort(),
-      freePort(),
-      freePort(),
-    ]);
-    log("starting mlops serve and the bare baselines");
-    const [ours, bareHttp, bareGrpc] = await Promise.all([
-      startMlopsServer({ dataDir, httpPort, grpcPort, workers: 1, cpus: options.serverCpus }),
-      startBareHttp({ port: bareHttpPort, cpus: options.serverCpus }),
-      startBareGrpc({ port: bareGrpcPort, cpus: options.serverCpus }),
-    ]);
-    running.push(ours, bareHttp, bareGrpc);
-    if (seedStarting) {
-      log("waiting for the seed stack");
-      try {
-        seedChild = await seedStarting;
-      } catch (error) {
-        seedStatus.status = "failed";
-        seedStatus.reason = (error as Error).message.split("\n")[0];
-        notes.push(
-          `seed stack (${relative(process.cwd(), SEED_STACK_SCRIPT)}) did not run: ${seedStatus.reason}`,
-        );
-      }
-    }
-
-    const grpcChecks: GrpcCheckRecord[] = [];
-    const grpcCheck = async (target: Target, port: number, phase: "before" | "after") => {
-      const r = await checkGrpcPredict(port, SEED_FEATURES);
-      grpcChecks.push({ target, phase, ok: r.ok, failed: r.failed, firstError: r.firstError });
-      return r;
-    };
-    const oursCheck = await grpcCheck("mlops", grpcPort, "before");
-    const bareCheck = await grpcCheck("bare-grpc-js", bareGrpcPort, "before");
-
-    const grpcGenerator: LoadGenerator = h2loadAvailable() ? "h2load" : "grpc-js-client";
-    if (grpcGenerator !== "h2load") {
-      notes.push(
-        "h2load (Debian nghttp2-client) is missing: gRPC load came from a grpc-js client, which saturates before " +
-          "the servers do, so the gRPC ratios understate both.",
-      );
-    }
-    const grpcBody = grpcFrame(predictRequestBytes(SEED_FEATURES));
-    const warmupS = options.warmupS;
-    const rest = (port: number, level: Level, durationS: number) =>
+  }
+  const grpcBody = grpcFrame(predictRequestBytes(SEED_FEATURES));
+  const warmupS = options.warmupS;
+  return {
+    levels: [
+      { name: "c1", connections: 1, streams: 1 },
+      { name: JUDGED_LEVEL, connections: 50, streams: options.grpcStreams },
+    ],
+    grpcGenerator,
+    durationAt: (level) => (level.connections === 1 ? options.durationC1S : options.durationS),
+    rest: (port, level, durationS) =>
       runRestLoad({
         url: `http://127.0.0.1:${port}/predict`,
         body: SEED_BODY,
         connections: level.connections,
         durationS,
         warmupS,
-      });
-    const grpc = (
-      port: number,
-      level: Level,
-      durationS: number,
-      replyFrameBytes: number,
-    ): Promise<LoadResult> =>
+      }),
+    grpc: (port, level, durationS, replyFrameBytes) =>
       grpcGenerator === "h2load"
         ? runH2load({
             url: `http://127.0.0.1:${port}${PREDICT_PATH}`,
@@ -224,239 +310,134 @@ async function main(argv: string[]): Promise<number> {
             inflight: level.streams,
             durationS,
             warmupS,
-          });
+          }),
+  };
+}
 
-    const levels: Level[] = [
-      { name: "c1", connections: 1, streams: 1 },
-      { name: "c50", connections: 50, streams: options.grpcStreams },
-    ];
-    const measurements: Measurement[] = [];
-    const record = (target: Target, protocol: "rest" | "grpc", level: Level, load: LoadResult) => {
-      measurements.push({ target, protocol, level: level.name, load });
-      log(
-        `${protocol} ${level.name} ${target}: ${Math.round(load.rps)} rps, p50 ${load.latencyMs.p50.toFixed(2)} ms, ` +
-          `p99 ${load.latencyMs.p99.toFixed(2)} ms, ${load.errors + load.non2xx} errors`,
-      );
-    };
-    // Ours and its baseline back to back at each level, so drift on a shared machine hits both alike.
+interface LoadPhase {
+  measurements: Measurement[];
+  grpcChecks: GrpcCheckRecord[];
+  grpcGenerator: LoadGenerator;
+  loaders: Loaders;
+  record(target: Target, protocol: "rest" | "grpc", level: Level, load: LoadResult): void;
+}
+
+/**
+ * gRPC correctness checks, then ours and its baseline back to back at each level (so drift on a
+ * shared machine hits both alike), the checks again, and the servers stopped.
+ */
+async function measureLoad(run: Run, servers: Servers): Promise<LoadPhase> {
+  const measurements: Measurement[] = [];
+  const grpcChecks: GrpcCheckRecord[] = [];
+  const grpcCheck = async (target: Target, port: number, phase: "before" | "after") => {
+    const r = await checkGrpcPredict(port, SEED_FEATURES);
+    grpcChecks.push({ target, phase, ok: r.ok, failed: r.failed, firstError: r.firstError });
+    return r;
+  };
+  const record = (target: Target, protocol: "rest" | "grpc", level: Level, load: LoadResult) => {
+    measurements.push({ target, protocol, level: level.name, load });
+    log(
+      `${protocol} ${level.name} ${target}: ${Math.round(load.rps)} rps, p50 ${load.latencyMs.p50.toFixed(2)} ms, ` +
+        `p99 ${load.latencyMs.p99.toFixed(2)} ms, ${load.errors + load.non2xx} errors`,
+    );
+  };
+  const { httpPort, grpcPort, bareHttpPort, bareGrpcPort } = servers;
+  const oursCheck = await grpcCheck("mlops", grpcPort, "before");
+  const bareCheck = await grpcCheck("bare-grpc-js", bareGrpcPort, "before");
+  const loaders = createLoaders(run);
+  const { rest, grpc } = loaders;
+  for (const level of loaders.levels) {
+    const d = loaders.durationAt(level);
+    record("mlops", "rest", level, await rest(httpPort, level, d));
+    record("bare-node-http", "rest", level, await rest(bareHttpPort, level, d));
+    record("mlops", "grpc", level, await grpc(grpcPort, level, d, oursCheck.replyFrameBytes));
+    record("bare-grpc-js", "grpc", level, await grpc(bareGrpcPort, level, d, bareCheck.replyFrameBytes));
+  }
+  if (!run.options.quick && loaders.grpcGenerator === "h2load") {
+    // The anchors' gRPC ceiling set-up: 10 connections × 10 streams.
+    const ceiling: Level = { name: "c10x10", connections: 10, streams: 10 };
+    const d = run.options.durationS;
+    record("mlops", "grpc", ceiling, await grpc(grpcPort, ceiling, d, oursCheck.replyFrameBytes));
+    record("bare-grpc-js", "grpc", ceiling, await grpc(bareGrpcPort, ceiling, d, bareCheck.replyFrameBytes));
+  }
+  await grpcCheck("mlops", grpcPort, "after");
+  await grpcCheck("bare-grpc-js", bareGrpcPort, "after");
+  await stopAll([servers.ours, servers.bareHttp, servers.bareGrpc]);
+  return { measurements, grpcChecks, grpcGenerator: loaders.grpcGenerator, loaders, record };
+}
+
+/** The seed stack's REST load, alone on the machine, then it is stopped. */
+async function measureSeedStack(
+  run: Run,
+  seed: SeedPhase,
+  child: Child | undefined,
+  load: LoadPhase,
+): Promise<void> {
+  if (!child) return;
+  const { loaders } = load;
+  try {
+    // Quick runs keep to the level its goal is judged at, to stay under a minute.
+    const levels = run.options.quick ? loaders.levels.filter((l) => l.name === JUDGED_LEVEL) : loaders.levels;
     for (const level of levels) {
-      const d = level.connections === 1 ? options.durationC1S : options.durationS;
-      record("mlops", "rest", level, await rest(httpPort, level, d));
-      record("bare-node-http", "rest", level, await rest(bareHttpPort, level, d));
-      record("mlops", "grpc", level, await grpc(grpcPort, level, d, oursCheck.replyFrameBytes));
-      record("bare-grpc-js", "grpc", level, await grpc(bareGrpcPort, level, d, bareCheck.replyFrameBytes));
-    }
-    if (!options.quick && grpcGenerator === "h2load") {
-      // anchors.md's gRPC ceiling set-up: 10 connections × 10 streams.
-      const ceiling: Level = { name: "c10x10", connections: 10, streams: 10 };
-      record(
-        "mlops",
-        "grpc",
-        ceiling,
-        await grpc(grpcPort, ceiling, options.durationS, oursCheck.replyFrameBytes),
-      );
-      record(
-        "bare-grpc-js",
-        "grpc",
-        ceiling,
-        await grpc(bareGrpcPort, ceiling, options.durationS, bareCheck.replyFrameBytes),
+      load.record(
+        "seed-stack",
+        "rest",
+        level,
+        await loaders.rest(seed.port, level, loaders.durationAt(level)),
       );
     }
-    await grpcCheck("mlops", grpcPort, "after");
-    await grpcCheck("bare-grpc-js", bareGrpcPort, "after");
-    await stopAll([ours, bareHttp, bareGrpc]);
-
-    if (seedChild) {
-      try {
-        // Quick runs keep to the level its goal is judged at, to stay under a minute.
-        for (const level of options.quick ? levels.filter((l) => l.name === "c50") : levels) {
-          const d = level.connections === 1 ? options.durationC1S : options.durationS;
-          record("seed-stack", "rest", level, await rest(seedPort, level, d));
-        }
-        seedStatus.status = "measured";
-      } finally {
-        await seedChild.stop();
-      }
-    }
-
-    let scaling: BenchReport["scaling"];
-    if (options.workers.length > 0) {
-      log(`worker scaling: ${options.workers.join(", ")}`);
-      const connections = 256;
-      try {
-        const points = await measureScaling({
-          workers: options.workers,
-          dataDir,
-          serverCpus: options.serverCpus,
-          loadCpus: options.loadCpus,
-          connections,
-          durationS: options.quick ? 3 : 8,
-          warmupS: options.quick ? 0.5 : 1,
-        });
-        scaling = {
-          status: "measured",
-          serverCpus: options.serverCpus,
-          loadCpus: options.loadCpus,
-          connections,
-          points,
-        };
-        for (const p of points) {
-          verdicts.push(
-            ratioGoal(
-              `workers ${p.workers}: ≥ ${GOALS.scalingVsBare}× bare cluster`,
-              p.ours.rps,
-              p.bare.rps,
-              GOALS.scalingVsBare,
-            ),
-          );
-        }
-      } catch (error) {
-        scaling = { status: "failed", reason: (error as Error).message, connections, points: [] };
-      }
-    }
-
-    if (allCpus) pinSelf(allCpus);
-    const onnx: BenchReport["onnx"] = { status: "skipped", comparisons: [] };
-    if (!options.onnx) onnx.reason = "--no-onnx";
-    else {
-      try {
-        onnx.comparisons = await runOnnx(options, dataDir, models);
-        onnx.status = "measured";
-      } catch (error) {
-        onnx.status = "failed";
-        onnx.reason = (error as Error).message;
-      }
-    }
-
-    verdicts.unshift(...gatesAndGoals(measurements, grpcChecks, onnx.comparisons));
-    if (onnx.status === "failed") verdicts.push(gate("ONNX comparison ran", false, onnx.reason ?? ""));
-    if (scaling?.status === "failed") verdicts.push(goal("worker scaling ran", false, scaling.reason ?? ""));
-    if (seedStatus.status !== "measured") {
-      verdicts.push(goal(`≥ ${GOALS.vsSeed}× the seed stack`, undefined, `seed stack ${seedStatus.status}`));
-    }
-    const served = models[0];
-    const report: BenchReport = {
-      schema: 1,
-      command,
-      mode: options.quick ? "quick" : "full",
-      machine,
-      elapsedS: (performance.now() - started) / 1000,
-      served: {
-        modelName: served.spec.modelName,
-        family: served.spec.family,
-        nEstimators: served.spec.nEstimators,
-        maxDepth: served.spec.maxDepth,
-        version: served.version,
-      },
-      models,
-      generators: { rest: "autocannon", grpc: grpcGenerator },
-      pinning: { serverCpus: options.serverCpus, loadCpus: options.loadCpus },
-      measurements,
-      grpcChecks,
-      seedStack: seedStatus,
-      scaling,
-      onnx,
-      verdicts,
-      notes,
-      passed: false,
-    };
-    report.passed = failedGates(verdicts).length === 0;
-    const paths = await writeReport(report, options.outDir);
-    process.stdout.write(`${renderMarkdown(report)}\n`);
-    log(`wrote ${paths.json} and ${paths.md}`);
-    for (const v of failedGates(verdicts)) log(`GATE FAILED: ${v.name}: ${v.detail}`);
-    return report.passed ? 0 : 1;
+    seed.status.status = "measured";
   } finally {
-    await stopAll(running);
-    killAllChildren();
-    removeDataDir();
-    process.removeListener("exit", removeDataDir);
+    await child.stop();
   }
 }
 
-function gatesAndGoals(
-  measurements: Measurement[],
-  grpcChecks: GrpcCheckRecord[],
-  onnx: OnnxComparison[],
-): Verdict[] {
-  const verdicts: Verdict[] = [];
-  const report = { measurements };
-  for (const m of measurements) {
-    if (m.target !== "mlops") continue;
-    verdicts.push(...loadGates(`${m.protocol === "rest" ? "REST" : "gRPC"} ${m.level}`, m.load));
+async function measureWorkerScaling(run: Run): Promise<BenchReport["scaling"]> {
+  const { options } = run;
+  if (options.workers.length === 0) return undefined;
+  log(`worker scaling: ${options.workers.join(", ")}`);
+  const connections = SCALING_CONNECTIONS;
+  try {
+    const points = await measureScaling({
+      workers: options.workers,
+      dataDir: run.dataDir,
+      serverCpus: options.serverCpus,
+      loadCpus: options.loadCpus,
+      connections,
+      durationS: options.quick ? 3 : 8,
+      warmupS: options.quick ? 0.5 : 1,
+    });
+    return {
+      status: "measured",
+      serverCpus: options.serverCpus,
+      loadCpus: options.loadCpus,
+      connections,
+      points,
+    };
+  } catch (error) {
+    return { status: "failed", reason: (error as Error).message, connections, points: [] };
   }
-  const ours = grpcChecks.filter((c) => c.target === "mlops");
-  const failed = ours.reduce((s, c) => s + c.failed, 0);
-  verdicts.push(
-    gate(
-      "gRPC replies are OK PredictResponses (grpc-js, before and after load)",
-      failed === 0 && ours.length > 0,
-      `${ours.reduce((s, c) => s + c.ok, 0)} ok, ${failed} failed${ours.find((c) => c.firstError) ? `: ${ours.find((c) => c.firstError)?.firstError}` : ""}`,
-    ),
-  );
-  for (const c of onnx) {
-    verdicts.push(
-      gate(
-        `${c.name}: onnxruntime agrees ≤ ${GATES.onnxTolerance}`,
-        c.agreed,
-        `max |Δp| ${c.agreement.maxAbsDiff.toExponential(2)} on ${c.agreement.rows} rows`,
-      ),
-    );
-  }
-  for (const protocol of ["rest", "grpc"] as const) {
-    const o = findMeasurement(report, "mlops", protocol, "c50");
-    const b = findMeasurement(report, baselineFor(protocol), protocol, "c50");
-    if (!o) continue;
-    const min = protocol === "rest" ? GOALS.restVsBare : GOALS.grpcVsBare;
-    const label = protocol === "rest" ? "REST c50 ≥ 0.70× bare node:http" : "gRPC c50 ≥ 0.80× bare grpc-js";
-    verdicts.push(ratioGoal(label, o.load.rps, b?.load.rps, min));
-    verdicts.push(
-      goal(
-        `${protocol === "rest" ? "REST" : "gRPC"} c50 p99 ≤ ${GOALS.p99MsAt50} ms`,
-        o.load.latencyMs.p99 <= GOALS.p99MsAt50,
-        `p99 ${o.load.latencyMs.p99.toFixed(2)} ms`,
-      ),
-    );
-  }
-  const seed = findMeasurement(report, "seed-stack", "rest", "c50");
-  const oursRest = findMeasurement(report, "mlops", "rest", "c50");
-  if (seed && oursRest) {
-    verdicts.push(
-      ratioGoal(`REST c50 ≥ ${GOALS.vsSeed}× the seed stack`, oursRest.load.rps, seed.load.rps, GOALS.vsSeed),
-    );
-  }
-  for (const c of onnx) {
-    for (const cell of c.cells) {
-      verdicts.push(
-        goal(
-          `${c.name} batch ${cell.batch}, ${cell.threads} thread(s): ≥ ${GOALS.vsOrt}× onnxruntime`,
-          cell.ratio >= GOALS.vsOrt,
-          `${cell.ratio.toFixed(2)}×`,
-        ),
-      );
-      if (cell.batch === 1 && cell.threads === 1) {
-        const us = 1e6 / cell.oursRowsPerS;
-        verdicts.push(
-          goal(
-            `${c.name} single-row call ≤ ${GOALS.singleRowUs} µs`,
-            us <= GOALS.singleRowUs,
-            `${us.toFixed(2)} µs`,
-          ),
-        );
-      }
-    }
-  }
-  return verdicts;
 }
 
-async function runOnnx(options: BenchOptions, dataDir: string, models: TrainedModel[]) {
-  const data = await loadCsv(options.data, { target: "label" });
+/** The native core against onnxruntime-node on the trained models, unpinned again. */
+async function compareOnnx(run: Run, models: TrainedModel[]): Promise<BenchReport["onnx"]> {
+  if (run.allCpus) pinSelf(run.allCpus);
+  if (!run.options.onnx) return { status: "skipped", reason: "--no-onnx", comparisons: [] };
+  try {
+    return { status: "measured", comparisons: await onnxComparisons(run, models) };
+  } catch (error) {
+    return { status: "failed", reason: (error as Error).message, comparisons: [] };
+  }
+}
+
+async function onnxComparisons(run: Run, models: TrainedModel[]): Promise<OnnxComparison[]> {
+  const data = await loadCsv(run.options.data, { target: "label" });
   const nTest = Math.min(TEST_ROWS, data.nRows);
   const rows = data.x.slice((data.nRows - nTest) * data.nFeatures);
   const comparisons: OnnxComparison[] = [];
   for (const trained of models) {
     const name = `${trained.spec.family} ${trained.spec.nEstimators}×${trained.spec.maxDepth}`;
-    const subject = onnxSubject(name, await readArtifact(dataDir, trained.sha256));
+    const subject = onnxSubject(name, await readArtifact(run.dataDir, trained.sha256));
     try {
       log(`onnxruntime comparison: ${name}`);
       comparisons.push(
@@ -467,7 +448,7 @@ async function runOnnx(options: BenchOptions, dataDir: string, models: TrainedMo
           rows,
           nRows: nTest,
           tolerance: GATES.onnxTolerance,
-          cellMs: options.quick ? 100 : 750,
+          cellMs: run.options.quick ? 100 : 750,
         }),
       );
     } finally {
@@ -475,6 +456,47 @@ async function runOnnx(options: BenchOptions, dataDir: string, models: TrainedMo
     }
   }
   return comparisons;
+}
+
+/** Judges the results, writes latest.{json,md}, prints the markdown; the exit code. */
+async function report(
+  run: Run,
+  models: TrainedModel[],
+  grpcGenerator: LoadGenerator,
+  results: RunResults,
+): Promise<number> {
+  const verdicts = judge(results);
+  const served = models[0];
+  const report: BenchReport = {
+    schema: 1,
+    command: run.command,
+    mode: run.options.quick ? "quick" : "full",
+    machine: run.machine,
+    elapsedS: (performance.now() - run.started) / 1000,
+    served: {
+      modelName: served.spec.modelName,
+      family: served.spec.family,
+      nEstimators: served.spec.nEstimators,
+      maxDepth: served.spec.maxDepth,
+      version: served.version,
+    },
+    models,
+    generators: { rest: "autocannon", grpc: grpcGenerator },
+    pinning: { serverCpus: run.options.serverCpus, loadCpus: run.options.loadCpus },
+    measurements: results.measurements,
+    grpcChecks: results.grpcChecks,
+    seedStack: results.seedStack,
+    scaling: results.scaling,
+    onnx: results.onnx,
+    verdicts,
+    notes: run.notes,
+    passed: failedGates(verdicts).length === 0,
+  };
+  const paths = await writeReport(report, run.options.outDir);
+  process.stdout.write(`${renderMarkdown(report)}\n`);
+  log(`wrote ${paths.json} and ${paths.md}`);
+  for (const v of failedGates(verdicts)) log(`GATE FAILED: ${v.name}: ${v.detail}`);
+  return report.passed ? 0 : 1;
 }
 
 main(process.argv.slice(2)).then(

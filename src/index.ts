@@ -1,6 +1,12 @@
 // Public API of the `mlops` package. Everything a library user needs is exported here; deeper
 // paths are internal.
 export { type App, type AppOptions, createApp } from "./app/create-app.js";
+export {
+  CLUSTER_DEFAULTS,
+  type Cluster,
+  type ClusterOptions,
+  createCluster,
+} from "./cluster/create-cluster.js";
 export { type BatchingConfig, type Config, type ConfigOverrides, loadConfig } from "./config/config.js";
 export * from "./core/index.js";
 export { createLogger, type Logger, type LoggerOptions } from "./observability/logger.js";

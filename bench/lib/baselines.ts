@@ -4,6 +4,7 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { type Child, startChild } from "./children.js";
 import { waitForPredict } from "./mlops-server.js";
+import { BENCH_DEFAULTS, type BenchOptions } from "./options.js";
 
 const TSX = ["--import", "tsx"];
 
@@ -58,32 +59,63 @@ export async function startBareGrpc(options: { port: number; cpus?: string }): P
   return started(child, /listening/, 30_000);
 }
 
-/** Where the seed stack's start script lives (beside the repository, as CI lays it out). */
-export const SEED_STACK_SCRIPT = resolve("../shared/baselines/run-seed-stack.sh");
-
-/** Whether the seed stack can start without installing anything first. */
-export function seedStackInstalled(): boolean {
-  if (!existsSync(SEED_STACK_SCRIPT)) return false;
+/** Whether Python's FastAPI, uvicorn and scikit-learn import, i.e. the seed stack starts without installing. */
+export function seedPackagesInstalled(): boolean {
   const probe = spawnSync("/usr/bin/python3", ["-c", "import fastapi, uvicorn, sklearn"], {
     stdio: "ignore",
   });
   return probe.status === 0;
 }
 
+/** Whether this run measures the seed stack: its script (absolute) and whether it must install first, or why not. */
+export type SeedStackPlan =
+  | { run: true; script: string; installed: boolean }
+  | { run: false; reason: string };
+
 /**
- * Starts the seed's FastAPI + sklearn stack on 127.0.0.1:port (installing its Debian packages on
- * first use, which is why the timeout is generous) and resolves once /predict answers.
+ * The seed stack is the one optional baseline: it lives outside this repository and needs Python's
+ * FastAPI. Without its script (or, in quick "auto" runs, without FastAPI) it is skipped, with the
+ * reason in the report, and only the seed ratio goes unjudged.
+ */
+export function planSeedStack(
+  options: Pick<BenchOptions, "seedStack" | "seedStackScript" | "quick">,
+  installed: () => boolean = seedPackagesInstalled,
+): SeedStackPlan {
+  if (options.seedStack === "off") return { run: false, reason: "--seed-stack off" };
+  if (options.seedStackScript === undefined) {
+    return {
+      run: false,
+      reason: `no seed-stack script given: pass --seed-stack-script PATH or set ${BENCH_DEFAULTS.seedStackEnv}`,
+    };
+  }
+  const script = resolve(options.seedStackScript);
+  // "on" goes ahead regardless, so that a wrong path fails visibly instead of being skipped.
+  if (options.seedStack === "auto" && !existsSync(script)) {
+    return { run: false, reason: `${options.seedStackScript} not found` };
+  }
+  const ready = installed();
+  if (options.seedStack === "auto" && options.quick && !ready) {
+    return { run: false, reason: "--quick and Python's FastAPI, uvicorn or scikit-learn is not installed" };
+  }
+  return { run: true, script, installed: ready };
+}
+
+/**
+ * Starts the seed's FastAPI + sklearn stack from its script on 127.0.0.1:port (the script installs
+ * its Debian packages on first use, which is why the timeout is generous) and resolves once
+ * /predict answers.
  */
 export async function startSeedStack(options: {
+  script: string;
   port: number;
   timeoutMs: number;
   cpus?: string;
 }): Promise<Child> {
-  if (!existsSync(SEED_STACK_SCRIPT)) throw new Error(`${SEED_STACK_SCRIPT} not found`);
+  if (!existsSync(options.script)) throw new Error(`${options.script} not found`);
   const child = startChild({
     name: "seed stack (FastAPI + sklearn)",
     command: "bash",
-    args: [SEED_STACK_SCRIPT],
+    args: [options.script],
     env: { ...process.env, PORT: String(options.port) },
     cpus: options.cpus,
   });

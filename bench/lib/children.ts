@@ -32,6 +32,11 @@ export interface Child {
   output(): string;
   /** Settles when the process has exited. */
   readonly exited: Promise<ExitInfo>;
+  /**
+   * Settles when the process has exited and its output pipes have closed: whatever it forked that
+   * shared them (a grandchild under `sh`, uvicorn under bash) has ended too.
+   */
+  readonly closed: Promise<ExitInfo>;
   /** Whether it is still running. */
   running(): boolean;
   /**
@@ -86,7 +91,11 @@ export function startChild(options: ChildOptions): Child {
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
   });
-  if (proc.pid === undefined) throw new Error(`${options.name}: could not start ${command}`);
+  if (proc.pid === undefined) {
+    // The "error" event (ENOENT, EACCES) follows on the next tick: handled here, thrown as this.
+    proc.once("error", () => undefined);
+    throw new Error(`${options.name}: could not start ${command}`);
+  }
   const pid = proc.pid;
   let buffer = "";
   let done: ExitInfo | undefined;
@@ -110,11 +119,23 @@ export function startChild(options: ChildOptions): Child {
       resolve(done);
     });
   });
+  // Output can still arrive after "exit": whatever waits on output waits for "close".
+  let outputEnded = false;
+  const closed = new Promise<ExitInfo>((resolve) => {
+    const end = () =>
+      exited.then((info) => {
+        outputEnded = true;
+        resolve(info);
+      });
+    proc.on("close", end);
+    proc.on("error", end); // a spawn that fails late may never "close"
+  });
   const child: Child = {
     name: options.name,
     pid,
     output: () => buffer.slice(-keep),
     exited,
+    closed,
     running: () => done === undefined,
     waitForOutput(pattern, timeoutMs) {
       return new Promise((resolve, reject) => {
@@ -122,7 +143,7 @@ export function startChild(options: ChildOptions): Child {
           const m = buffer.match(pattern);
           const exit = done;
           if (m) finish(() => resolve(m));
-          else if (exit)
+          else if (exit && outputEnded)
             finish(() => reject(new Error(`${options.name} exited (${fmtExit(exit)}) before ${pattern}`)));
         };
         const timer = setTimeout(
@@ -135,7 +156,7 @@ export function startChild(options: ChildOptions): Child {
           settle();
         };
         watchers.add(check);
-        exited.then(check);
+        closed.then(check);
         check();
       });
     },
@@ -161,12 +182,15 @@ export function fmtExit(info: ExitInfo): string {
   return info.signal ? `signal ${info.signal}` : `code ${info.code}`;
 }
 
-/** Runs a command to completion (bounded by `timeoutMs`); rejects on a non-zero exit with its output. */
+/**
+ * Runs a command to completion (bounded by `timeoutMs`) and returns all of its output; rejects on a
+ * non-zero exit with that output.
+ */
 export async function runToCompletion(options: ChildOptions, timeoutMs: number): Promise<string> {
   const child = startChild(options);
   const timer = setTimeout(() => void child.stop(1000), timeoutMs);
   try {
-    const info = await child.exited;
+    const info = await child.closed;
     if (info.code !== 0) {
       throw new Error(`${options.name} failed (${fmtExit(info)}):\n${child.output().slice(-4000)}`);
     }

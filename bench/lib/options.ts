@@ -23,11 +23,17 @@ export interface BenchOptions {
   grpcStreams: number;
   /** Seed stack: "auto" (full: start, installing if needed; quick: only if installed), "on", "off". Default "auto". */
   seedStack: "auto" | "on" | "off";
+  /**
+   * The seed stack's start script (`run-seed-stack.sh` of the project's reference baselines; it is
+   * not part of this repository). `--seed-stack-script PATH`, else env `MLOPS_BENCH_SEED_STACK`.
+   * Default none: the seed stack is skipped and the report says so.
+   */
+  seedStackScript?: string;
   /** Run the onnxruntime-node comparison. Default true. */
   onnx: boolean;
   /** Where latest.json and latest.md go. Default "bench/results". */
   outDir: string;
-  /** Training CSV (20 features + `label`). Default "../shared/data/classification_20f_10k.csv". */
+  /** Training CSV, plain or gzip (20 features + `label`). Default "data/classification_20f_10k.csv.gz". */
   data: string;
 }
 
@@ -37,7 +43,9 @@ export const BENCH_DEFAULTS = Object.freeze({
   grpcStreams: 1,
   seedStack: "auto" as const,
   outDir: "bench/results",
-  data: "../shared/data/classification_20f_10k.csv",
+  data: "data/classification_20f_10k.csv.gz",
+  /** Environment variable naming the seed stack's start script. */
+  seedStackEnv: "MLOPS_BENCH_SEED_STACK",
 });
 
 export class UsageError extends Error {
@@ -58,8 +66,11 @@ function cpuList(flag: string, raw: string | undefined): string | undefined {
   return raw;
 }
 
-/** Parses argv (without node and the script); throws UsageError on anything it does not know. */
-export function parseBenchArgs(argv: readonly string[]): BenchOptions {
+/**
+ * Parses argv (without node and the script) and the environment (for the seed stack's script);
+ * throws UsageError on anything it does not know.
+ */
+export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): BenchOptions {
   let parsed: ReturnType<typeof parse>;
   try {
     parsed = parse(argv);
@@ -80,6 +91,12 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
   const seed = v["seed-stack"] ?? BENCH_DEFAULTS.seedStack;
   if (seed !== "auto" && seed !== "on" && seed !== "off")
     throw new UsageError("--seed-stack: auto, on or off");
+  const seedScript = v["seed-stack-script"] ?? (env[BENCH_DEFAULTS.seedStackEnv] || undefined);
+  if (seed === "on" && seedScript === undefined) {
+    throw new UsageError(
+      `--seed-stack on: say where the seed stack's script is (--seed-stack-script PATH or ${BENCH_DEFAULTS.seedStackEnv})`,
+    );
+  }
   const streams = positiveNumber("--grpc-streams", v["grpc-streams"], BENCH_DEFAULTS.grpcStreams);
   if (!Number.isInteger(streams)) throw new UsageError("--grpc-streams: expected an integer");
   return {
@@ -92,6 +109,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     warmupS: v.warmup === "0" ? 0 : positiveNumber("--warmup", v.warmup, times.warmupS),
     grpcStreams: streams,
     seedStack: seed,
+    seedStackScript: seedScript,
     onnx: !(v["no-onnx"] ?? false),
     outDir: v.out ?? BENCH_DEFAULTS.outDir,
     data: v.data ?? BENCH_DEFAULTS.data,
@@ -113,6 +131,7 @@ function parse(argv: readonly string[]) {
       warmup: { type: "string" },
       "grpc-streams": { type: "string" },
       "seed-stack": { type: "string" },
+      "seed-stack-script": { type: "string" },
       "no-onnx": { type: "boolean" },
       out: { type: "string" },
       data: { type: "string" },
@@ -130,6 +149,8 @@ export const USAGE = `usage: npm run bench -- [flags]
   --warmup S              discarded warm-up seconds per run (default 2, quick 0.25)
   --grpc-streams M        h2load streams per connection at the gated levels (default 1)
   --seed-stack auto|on|off  the seed FastAPI stack (default auto)
+  --seed-stack-script SH  its start script, run-seed-stack.sh (default: env MLOPS_BENCH_SEED_STACK;
+                          without either the seed stack is skipped)
   --no-onnx               skip the onnxruntime-node comparison
   --out DIR               where latest.json / latest.md go (default bench/results)
-  --data CSV              training data (default ../shared/data/classification_20f_10k.csv)`;
+  --data CSV              training data, plain or gzip (default data/classification_20f_10k.csv.gz)`;

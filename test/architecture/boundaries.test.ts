@@ -1,4 +1,4 @@
-// The rules of the house (shared/reference/architecture.md), checked on the import graph: each rule
+// The rules of the house (README, "Project layout"), checked on the import graph: each rule
 // passes on the tree, and each one is shown to catch a wrong import.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";

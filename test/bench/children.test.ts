@@ -1,5 +1,4 @@
 import { readFileSync } from "node:fs";
-import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
 import { runToCompletion, startChild } from "../../bench/lib/children.js";
 
@@ -25,14 +24,24 @@ describe("benchmark child processes", () => {
     expect(alive(grandchild)).toBe(true);
     const info = await child.stop(2000);
     expect(info.signal ?? info.code).not.toBeNull();
-    await sleep(100);
-    expect(alive(grandchild)).toBe(false);
     expect(child.running()).toBe(false);
+    // The grandchild shares the output pipe, so it closes once the grandchild has ended too.
+    await expect(child.closed).resolves.toEqual(info);
+    // Its pipe closes a moment before the kernel marks it a zombie: wait for that state, bounded.
+    await expect.poll(() => alive(grandchild), { timeout: 5000 }).toBe(false);
   });
 
   it("waitForOutput rejects when the child exits first", async () => {
     const child = startChild({ name: "true", command: "true" });
     await expect(child.waitForOutput(/never/, 5000)).rejects.toThrow(/exited/);
+  });
+
+  it("a command that cannot start throws, and leaves no unhandled error event behind", async () => {
+    expect(() => startChild({ name: "missing", command: "/nonexistent/mlops-no-such-command" })).toThrow(
+      /missing: could not start/,
+    );
+    // The child's "error" event comes on a later tick; an unhandled one would fail this file.
+    await new Promise((resolve) => setImmediate(resolve));
   });
 
   it("runToCompletion returns the output, and rejects on a non-zero exit", async () => {

@@ -3,7 +3,7 @@ import { BENCH_DEFAULTS, parseBenchArgs, UsageError } from "../../bench/lib/opti
 
 describe("parseBenchArgs", () => {
   it("defaults to a full run: 10 s loads, 1-connection runs of 5 s, 2 s warm-up, no scaling, seed auto, ONNX on", () => {
-    const o = parseBenchArgs([]);
+    const o = parseBenchArgs([], {});
     expect(o).toEqual({
       quick: false,
       workers: [],
@@ -14,9 +14,10 @@ describe("parseBenchArgs", () => {
       warmupS: 2,
       grpcStreams: 1,
       seedStack: "auto",
+      seedStackScript: undefined,
       onnx: true,
       outDir: "bench/results",
-      data: "../shared/data/classification_20f_10k.csv",
+      data: "data/classification_20f_10k.csv.gz",
     });
     expect(BENCH_DEFAULTS.full).toEqual({ durationS: 10, durationC1S: 5, warmupS: 2 });
   });
@@ -61,6 +62,20 @@ describe("parseBenchArgs", () => {
     ]);
   });
 
+  it("finds the seed stack's script by --seed-stack-script, else MLOPS_BENCH_SEED_STACK", () => {
+    const env = { MLOPS_BENCH_SEED_STACK: "from-env.sh" };
+    expect(parseBenchArgs([], env).seedStackScript).toBe("from-env.sh");
+    expect(parseBenchArgs(["--seed-stack-script", "flag.sh"], env).seedStackScript).toBe("flag.sh");
+    expect(parseBenchArgs([], { MLOPS_BENCH_SEED_STACK: "" }).seedStackScript).toBeUndefined();
+    expect(parseBenchArgs(["--seed-stack", "on"], env).seedStack).toBe("on");
+  });
+
+  it("--seed-stack on without a script is a usage error that names both ways to give one", () => {
+    expect(() => parseBenchArgs(["--seed-stack", "on"], {})).toThrow(
+      /--seed-stack-script PATH or MLOPS_BENCH_SEED_STACK/,
+    );
+  });
+
   it.each([
     [["--workers", "0"]],
     [["--workers", "1,x"]],
@@ -70,9 +85,10 @@ describe("parseBenchArgs", () => {
     [["--seed-stack", "maybe"]],
     [["--bogus"]],
     [["positional"]],
+    [["--seed-stack", "on"]],
   ])("rejects %j with ERR_BENCH_USAGE", (argv) => {
     try {
-      parseBenchArgs(argv);
+      parseBenchArgs(argv, {});
       expect.unreachable();
     } catch (error) {
       expect(error).toBeInstanceOf(UsageError);

@@ -8,7 +8,7 @@ import { join, resolve } from "node:path";
 
 export const ROOT = resolve(import.meta.dirname, "..", "..");
 export const BIN = join(ROOT, "bin", "mlops.js");
-export const DATASET = join(ROOT, "..", "shared", "data", "classification_20f_10k.csv");
+export { DATASET } from "../helpers/dataset.js";
 
 export interface CliResult {
   code: number | null;

@@ -16,6 +16,7 @@ import {
   type TrainAndRegisterOptions,
   trainAndRegister,
 } from "../../src/workflows/train-and-register.js";
+import { DATASET } from "../helpers/dataset.js";
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -144,7 +145,7 @@ describe("trainAndRegister", () => {
 
   it("trains from a CSV file with the named target", async () => {
     const { store, base } = await setup();
-    const path = join(import.meta.dirname, "..", "..", "..", "shared", "data", "classification_20f_10k.csv");
+    const path = DATASET;
     const result = await trainAndRegister(
       base({ data: { kind: "csv", path }, train: { model: "logreg" }, testFraction: 0.25 }),
     );
@@ -219,7 +220,7 @@ describe("trainAndRegister", () => {
 
   it("a bad target column is a data error that names it", async () => {
     const { base } = await setup();
-    const path = join(import.meta.dirname, "..", "..", "..", "shared", "data", "classification_20f_10k.csv");
+    const path = DATASET;
     const error = await rejection(trainAndRegister(base({ data: { kind: "csv", path, target: "y" } })));
     expect(error).toMatchObject({ code: "ERR_DATA", column: "y" });
   });

@@ -88,7 +88,7 @@ describe("mlops train", () => {
     expect(run.params).toEqual(trained[0].params);
     expect(run.tags).toMatchObject({
       "mlops.source": "cli",
-      "mlops.data": expect.stringMatching(/^csv:.*classification_20f_10k\.csv#label$/),
+      "mlops.data": expect.stringMatching(/^csv:.*classification_20f_10k\.csv\.gz#label$/),
       "mlops.model_version": "ml_classifier/1",
     });
   });

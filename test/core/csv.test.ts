@@ -1,12 +1,13 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { gunzipSync, gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadCsv, parseCsv } from "../../src/core/data/csv.js";
 import { DataError } from "../../src/core/data/dataset.js";
 import { selectRows, splitRows } from "../../src/core/data/split.js";
-
-const SHARED_CSV = "../shared/data/classification_20f_10k.csv";
+import { DATASET, DATASET_SHA256 } from "../helpers/dataset.js";
 
 function thrown(fn: () => unknown): DataError {
   try {
@@ -18,9 +19,14 @@ function thrown(fn: () => unknown): DataError {
   throw new Error("expected a DataError");
 }
 
-describe("loadCsv on the shared dataset", () => {
+describe("the fixed dataset in data/", () => {
+  it("decompresses to the published CSV (sha256)", async () => {
+    const csv = gunzipSync(await readFile(DATASET));
+    expect(createHash("sha256").update(csv).digest("hex")).toBe(DATASET_SHA256);
+  });
+
   it("loads 10000 × 20 with labels {0, 1} and names f0..f19", async () => {
-    const ds = await loadCsv(SHARED_CSV, { target: "label" });
+    const ds = await loadCsv(DATASET, { target: "label" });
     expect(ds.nRows).toBe(10000);
     expect(ds.nFeatures).toBe(20);
     expect(ds.x.length).toBe(200000);
@@ -37,7 +43,7 @@ describe("loadCsv on the shared dataset", () => {
   });
 
   it("splits 8000 / 2000 in file order", async () => {
-    const ds = await loadCsv(SHARED_CSV, { target: "label" });
+    const ds = await loadCsv(DATASET, { target: "label" });
     const { train, test } = splitRows(ds);
     expect(train.nRows).toBe(8000);
     expect(test.nRows).toBe(2000);
@@ -48,7 +54,7 @@ describe("loadCsv on the shared dataset", () => {
   });
 
   it("reads a feature subset in the requested order", async () => {
-    const ds = await loadCsv(SHARED_CSV, { target: "label", features: ["f19", "f0"] });
+    const ds = await loadCsv(DATASET, { target: "label", features: ["f19", "f0"] });
     expect(ds.nFeatures).toBe(2);
     expect(ds.featureNames).toEqual(["f19", "f0"]);
     expect([ds.x[0], ds.x[1]]).toEqual([-1.270045, 1.006691]);
@@ -72,6 +78,18 @@ describe("loadCsv on temporary files", () => {
     expect([...ds.x]).toEqual([1, 2, 3, 4]);
     expect([...ds.y]).toEqual([0, 1]);
     expect(ds.featureNames).toEqual(["a", "b"]);
+  });
+
+  it("reads a gzip-compressed file, whatever its name, and rejects a corrupt one with ERR_DATA", async () => {
+    const text = "a,b,y\n1,2,0\n3,4,1\n";
+    const gz = join(dir, "plain-name.csv");
+    await writeFile(gz, gzipSync(text));
+    const ds = await loadCsv(gz, { target: "y" });
+    expect([...ds.x]).toEqual([1, 2, 3, 4]);
+    expect([...ds.y]).toEqual([0, 1]);
+    const corrupt = join(dir, "corrupt.csv.gz");
+    await writeFile(corrupt, gzipSync(text).subarray(0, 12));
+    await expect(loadCsv(corrupt, { target: "y" })).rejects.toMatchObject({ code: "ERR_DATA" });
   });
 
   it("rejects with ENOENT for a missing file", async () => {

@@ -19,7 +19,7 @@ import { requireTool } from "../monitoring/tools.js";
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const read = (path: string) => readFileSync(join(root, path), "utf8");
 
-/** Features per row the bootstrap model is trained on (shared/data/classification_20f_10k.csv). */
+/** Features per row of the bootstrap model (the built-in synthetic set has 20). */
 const N_FEATURES = 20;
 /** How long traffic runs: several 1 s scrapes see the counters move. */
 const TRAFFIC_MS = 4_000;

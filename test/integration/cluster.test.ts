@@ -1,10 +1,18 @@
+// `mlops serve --workers 2` and the library's createCluster, as real processes on loopback. Every
+// case starts its own cluster on its own data directory (a copy of one trained in beforeAll), so
+// cases neither depend on each other's order nor see each other's state.
 import { type ChildProcess, spawn } from "node:child_process";
+import { cpSync } from "node:fs";
 import { request } from "node:http";
 import { createServer } from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../bench/lib/net.js";
+import { CLUSTER_DEFAULTS } from "../../src/cluster/create-cluster.js";
 import { assertBuilt, BIN, mlops, ROOT } from "../cli/helpers.js";
 import { row, tempDataDir } from "../helpers/app.js";
+
+const LIBRARY_FIXTURE = join(import.meta.dirname, "fixtures", "cluster-library.mjs");
 
 /** One request per new connection, so node:cluster's round-robin spreads them over the workers. */
 function predict(
@@ -34,21 +42,74 @@ function predict(
   });
 }
 
-let server: ChildProcess;
-let httpPort: number;
-let dataDir: string;
-let cleanup: () => void;
-let logs = "";
+const predictMany = (port: number, n: number) =>
+  Promise.all(Array.from({ length: n }, (_, i) => predict(port, row(i))));
 
-beforeAll(async () => {
-  assertBuilt();
-  const tmp = tempDataDir();
-  dataDir = tmp.dir;
-  cleanup = tmp.cleanup;
-  httpPort = await freePort();
-  const grpcPort = await freePort();
-  server = spawn(
-    process.execPath,
+/** A server process whose stdout and stderr are collected, with waits on what it logs. */
+interface Server {
+  child: ChildProcess;
+  httpPort: number;
+  logs(): string;
+  /** Resolves once `pattern` has matched `count` times in the output; rejects if the process exits first. */
+  logged(pattern: RegExp, count?: number, timeoutMs?: number): Promise<void>;
+  exited: Promise<number | null>;
+}
+
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const c of cleanups.splice(0).reverse()) c();
+});
+
+function spawnServer(args: string[], env: Record<string, string>, httpPort: number): Server {
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env: { ...process.env, MLOPS_SHUTDOWN_TIMEOUT_S: "5", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  cleanups.push(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  });
+  let logs = "";
+  const watchers = new Set<() => void>();
+  const onData = (d: string) => {
+    logs += d;
+    for (const w of watchers) w();
+  };
+  child.stdout?.setEncoding("utf8").on("data", onData);
+  child.stderr?.setEncoding("utf8").on("data", onData);
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const logged = (pattern: RegExp, count = 1, timeoutMs = 60_000) =>
+    new Promise<void>((resolve, reject) => {
+      const global = new RegExp(
+        pattern.source,
+        pattern.flags.includes("g") ? pattern.flags : `${pattern.flags}g`,
+      );
+      const timer = setTimeout(
+        () => done(new Error(`no ${count} × ${pattern} in ${timeoutMs} ms:\n${logs}`)),
+        timeoutMs,
+      );
+      const check = () => {
+        if ((logs.match(global)?.length ?? 0) >= count) done();
+      };
+      const done = (error?: Error) => {
+        clearTimeout(timer);
+        watchers.delete(check);
+        if (error) reject(error);
+        else resolve();
+      };
+      watchers.add(check);
+      exited.then((code) => done(new Error(`exited (${code}) before ${count} × ${pattern}:\n${logs}`)));
+      check();
+    });
+  return { child, httpPort, logs: () => logs, logged, exited };
+}
+
+const listening = (slot: number) => new RegExp(`"worker":${slot},[^\\n]*"msg":"listening`);
+
+/** `mlops serve --workers 2` on `dataDir`, resolved once the primary says every worker listens. */
+async function serveCluster(dataDir: string, extra: string[] = []): Promise<Server> {
+  const [httpPort, grpcPort] = [await freePort(), await freePort()];
+  const server = spawnServer(
     [
       BIN,
       "serve",
@@ -60,47 +121,58 @@ beforeAll(async () => {
       String(httpPort),
       "--grpc-port",
       String(grpcPort),
+      ...extra,
     ],
-    {
-      cwd: ROOT,
-      env: { ...process.env, MLOPS_DATA_DIR: dataDir, MLOPS_SHUTDOWN_TIMEOUT_S: "5" },
-      stdio: ["ignore", "pipe", "pipe"],
-    },
+    { MLOPS_DATA_DIR: dataDir },
+    httpPort,
   );
-  server.stdout?.setEncoding("utf8").on("data", (d: string) => {
-    logs += d;
+  await server.logged(/"msg":"all workers listening"/);
+  expect((await fetch(`http://127.0.0.1:${httpPort}/health`)).status).toBe(200);
+  return server;
+}
+
+function dataDir(): string {
+  const tmp = tempDataDir();
+  cleanups.push(tmp.cleanup);
+  return tmp.dir;
+}
+
+/** A data directory of its own, holding a copy of the trained template (v1 of ml_classifier in Production). */
+function trainedDataDir(): string {
+  const dir = dataDir();
+  cpSync(template.dir, dir, { recursive: true });
+  return dir;
+}
+
+let template: { dir: string; cleanup: () => void };
+
+beforeAll(async () => {
+  assertBuilt();
+  template = tempDataDir();
+  const trained = await mlops(["train", "--model", "logreg", "--promote", "Production"], {
+    dataDir: template.dir,
   });
-  server.stderr?.setEncoding("utf8").on("data", (d: string) => {
-    logs += d;
-  });
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const res = await fetch(`http://127.0.0.1:${httpPort}/health`).catch(() => undefined);
-    const bothListening =
-      /"worker":1,.*"msg":"listening/.test(logs) && /"worker":2,.*"msg":"listening/.test(logs);
-    if (res?.status === 200 && bothListening) break;
-    if (Date.now() > deadline) throw new Error(`server did not become healthy:\n${logs}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  expect(trained.code, trained.stderr).toBe(0);
 });
 
-afterAll(async () => {
-  if (server && server.exitCode === null) server.kill("SIGKILL");
-  cleanup?.();
-});
+afterAll(() => template?.cleanup());
 
 describe("mlops serve --workers 2", () => {
-  it("bootstraps once, and both workers serve it", () => {
+  it("bootstraps an empty data directory once, and both workers serve it", async () => {
+    const server = await serveCluster(dataDir());
+    const logs = server.logs();
     expect(logs.match(/bootstrap: no versions/g)?.length).toBe(1);
     expect(logs).toMatch(/"worker":1,.*"model":\{"name":"ml_classifier","version":1\}.*"msg":"listening/);
     expect(logs).toMatch(/"worker":2,.*"model":\{"name":"ml_classifier","version":1\}.*"msg":"listening/);
   });
 
   it("/metrics aggregates every worker's counters", async () => {
+    const server = await serveCluster(trainedDataDir());
+    expect(server.logs()).not.toMatch(/bootstrap: no versions/);
     const n = 40;
-    const results = await Promise.all(Array.from({ length: n }, (_, i) => predict(httpPort, row(i))));
+    const results = await predictMany(server.httpPort, n);
     expect(results.every((r) => r.status === 200)).toBe(true);
-    const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+    const text = await (await fetch(`http://127.0.0.1:${server.httpPort}/metrics`)).text();
     // One series per worker slot (worker="1", worker="2"), summed here as Prometheus would.
     const series = (re: RegExp) => [...text.matchAll(re)].map((m) => ({ worker: m[1], value: Number(m[2]) }));
     const requests = series(
@@ -117,13 +189,14 @@ describe("mlops serve --workers 2", () => {
   });
 
   it("a promotion from the CLI reaches every worker", async () => {
-    const trained = await mlops(["train", "--model", "logreg", "--promote", "Production"], { dataDir });
+    const dir = trainedDataDir();
+    const server = await serveCluster(dir);
+    const trained = await mlops(["train", "--model", "logreg", "--promote", "Production"], { dataDir: dir });
     expect(trained.code).toBe(0);
     const deadline = Date.now() + 20_000;
     let versions = new Set<unknown>();
     while (Date.now() < deadline) {
-      const results = await Promise.all(Array.from({ length: 10 }, (_, i) => predict(httpPort, row(i))));
-      versions = new Set(results.map((r) => r.body.model_version));
+      versions = new Set((await predictMany(server.httpPort, 10)).map((r) => r.body.model_version));
       if (versions.size === 1 && versions.has("2")) break;
       await new Promise((r) => setTimeout(r, 250));
     }
@@ -131,70 +204,95 @@ describe("mlops serve --workers 2", () => {
   });
 
   it("a crashed worker is replaced in its slot; the cluster keeps serving and /metrics answers", async () => {
-    const pid = Number(/"pid":(\d+),[^\n]*"worker":1,[^\n]*"msg":"listening/.exec(logs)?.[1]);
+    const server = await serveCluster(trainedDataDir());
+    const pid = Number(/"pid":(\d+),[^\n]*"worker":1,[^\n]*"msg":"listening/.exec(server.logs())?.[1]);
     expect(pid).toBeGreaterThan(0);
-    const listeningBefore = logs.match(/"worker":1,[^\n]*"msg":"listening/g)?.length ?? 0;
     process.kill(pid, "SIGKILL");
-    const deadline = Date.now() + 30_000;
-    while ((logs.match(/"worker":1,[^\n]*"msg":"listening/g)?.length ?? 0) === listeningBefore) {
-      if (Date.now() > deadline) throw new Error(`worker 1 was not replaced:\n${logs}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    expect(logs).toMatch(/worker died; starting a new one/);
-    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => predict(httpPort, row(i))));
+    await server.logged(listening(1), 2, 30_000);
+    expect(server.logs()).toMatch(/worker died; starting a new one/);
+    const results = await predictMany(server.httpPort, 10);
     expect(results.every((r) => r.status === 200)).toBe(true);
-    const metrics = await fetch(`http://127.0.0.1:${httpPort}/metrics`);
+    const metrics = await fetch(`http://127.0.0.1:${server.httpPort}/metrics`);
     expect(metrics.status).toBe(200);
     expect(await metrics.text()).toMatch(/^mlops_model_loaded\{worker="1"\} 1$/m);
   });
 
-  it("SIGTERM drains and exits 0", async () => {
-    const exited = new Promise<number | null>((resolve) => server.once("exit", (code) => resolve(code)));
-    server.kill("SIGTERM");
-    expect(await exited).toBe(0);
+  it("SIGTERM drains every worker and exits 0", async () => {
+    const server = await serveCluster(trainedDataDir());
+    server.child.kill("SIGTERM");
+    expect(await server.exited).toBe(0);
+    expect(server.logs().match(/"msg":"draining in-flight calls, then exiting"/g)?.length).toBe(2);
   });
 });
 
 describe("mlops serve when a port is taken", () => {
   it("exits 1 with a message naming the port, in cluster mode too", async () => {
     const holder = createServer().listen(0, "127.0.0.1");
+    cleanups.push(() => holder.close());
     await new Promise((r) => holder.once("listening", r));
     const taken = (holder.address() as { port: number }).port;
-    const tmp = tempDataDir();
-    try {
-      const httpFree = await freePort();
-      const child = spawn(
-        process.execPath,
-        [
-          BIN,
-          "serve",
-          "--workers",
-          "2",
-          "--no-bootstrap",
-          "--host",
-          "127.0.0.1",
-          "--grpc-port",
-          String(taken),
-          "--http-port",
-          String(httpFree),
-        ],
-        { cwd: ROOT, env: { ...process.env, MLOPS_DATA_DIR: tmp.dir }, stdio: ["ignore", "pipe", "pipe"] },
-      );
-      let out = "";
-      child.stdout?.setEncoding("utf8").on("data", (d: string) => {
-        out += d;
-      });
-      child.stderr?.setEncoding("utf8").on("data", (d: string) => {
-        out += d;
-      });
-      const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
-      const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
-      clearTimeout(timer);
-      expect(code).toBe(1);
-      expect(out).toContain(`127.0.0.1:${taken} is in use`);
-    } finally {
-      holder.close();
-      tmp.cleanup();
-    }
+    const httpFree = await freePort();
+    const server = spawnServer(
+      [
+        BIN,
+        "serve",
+        "--workers",
+        "2",
+        "--no-bootstrap",
+        "--host",
+        "127.0.0.1",
+        "--grpc-port",
+        String(taken),
+        "--http-port",
+        String(httpFree),
+      ],
+      { MLOPS_DATA_DIR: dataDir() },
+      httpFree,
+    );
+    expect(await server.exited).toBe(1);
+    expect(server.logs()).toContain(`127.0.0.1:${taken} is in use`);
+  });
+});
+
+describe("createCluster (the package entry, without the CLI)", () => {
+  it("documents its defaults", () => {
+    expect(CLUSTER_DEFAULTS).toEqual({
+      maxStartFailures: 5,
+      metricsTimeoutMs: 2000,
+      handleSignals: true,
+      exitProcess: true,
+    });
+  });
+
+  async function libraryCluster(env: Record<string, string> = {}): Promise<Server> {
+    const [httpPort, grpcPort] = [await freePort(), await freePort()];
+    return spawnServer(
+      [LIBRARY_FIXTURE],
+      { DATA_DIR: trainedDataDir(), HTTP_PORT: String(httpPort), GRPC_PORT: String(grpcPort), ...env },
+      httpPort,
+    );
+  }
+
+  it("serves from two workers, aggregates /metrics, and SIGTERM drains and exits 0", async () => {
+    const server = await libraryCluster();
+    await server.logged(/"msg":"fixture: ready","app":"none"/);
+    expect(server.logs()).toMatch(listening(1));
+    expect(server.logs()).toMatch(listening(2));
+    const results = await predictMany(server.httpPort, 20);
+    expect(results.every((r) => r.status === 200 && r.body.model_version === "1")).toBe(true);
+    const text = await (await fetch(`http://127.0.0.1:${server.httpPort}/metrics`)).text();
+    expect([...text.matchAll(/^mlops_model_loaded\{worker="(\d+)"\} 1$/gm)].map((m) => m[1]).sort()).toEqual([
+      "1",
+      "2",
+    ]);
+    server.child.kill("SIGTERM");
+    expect(await server.exited).toBe(0);
+  });
+
+  it("with exitProcess off, stop() settles `stopped` with 0 and leaves the process to its owner", async () => {
+    const server = await libraryCluster({ STOP_AFTER_READY: "1" });
+    expect(await server.exited).toBe(7);
+    expect(server.logs()).toMatch(/"msg":"fixture: stopped","code":0/);
+    expect(server.logs()).toMatch(/"msg":"stopping workers"/);
   });
 });

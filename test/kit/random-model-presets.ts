@@ -1,5 +1,5 @@
 /**
- * The benchmark models of /work/shared/reference/anchors.md, shared by bench/ and tests: a random
+ * The benchmark models of the project's performance anchors (docs/benchmarks.md), shared by bench/ and tests: a random
  * forest of 100 trees of depth 10 (~85-90k nodes) and a GBDT of 300 full trees of depth 6, both on
  * 20 features.
  */

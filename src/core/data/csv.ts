@@ -1,5 +1,9 @@
 import { readFile } from "node:fs/promises";
+import { promisify } from "node:util";
+import { gunzip } from "node:zlib";
 import { DataError, type Dataset } from "./dataset.js";
+
+const gunzipAsync = promisify(gunzip);
 
 /** Options for {@link loadCsv} and {@link parseCsv}. */
 export interface LoadCsvOptions {
@@ -20,11 +24,25 @@ const MISSING = new Set(["nan", "NaN", "NA"]);
 
 /**
  * Reads a CSV file with a header row into a {@link Dataset}. See {@link parseCsv} for the rules.
- * File-system errors (ENOENT, …) propagate unchanged.
+ * A gzip-compressed file (recognised by its magic bytes, whatever its name) is decompressed first;
+ * a corrupt one is a {@link DataError}. File-system errors (ENOENT, …) propagate unchanged.
  */
 export async function loadCsv(path: string, options: LoadCsvOptions): Promise<Dataset> {
-  const text = await readFile(path, "utf8");
-  return parseCsv(text, options);
+  const bytes = await readFile(path);
+  return parseCsv((isGzip(bytes) ? await gunzipFile(path, bytes) : bytes).toString("utf8"), options);
+}
+
+/** The gzip magic bytes; no UTF-8 text starts with them (0x8b cannot follow 0x1f). */
+function isGzip(bytes: Buffer): boolean {
+  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+}
+
+async function gunzipFile(path: string, bytes: Buffer): Promise<Buffer> {
+  try {
+    return await gunzipAsync(bytes);
+  } catch (error) {
+    throw new DataError(`${path}: not a valid gzip file (${(error as Error).message})`);
+  }
 }
 
 /**

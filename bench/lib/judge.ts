@@ -1,0 +1,140 @@
+// Turns one run's measurements into gates and goals. Every label is built from GATES and GOALS, so
+// that changing a threshold changes what the report says; no label spells a number of its own.
+import type { OnnxComparison } from "./onnx-compare.js";
+import {
+  type BenchReport,
+  baselineFor,
+  findMeasurement,
+  type GrpcCheckRecord,
+  type Measurement,
+  type SectionStatus,
+  TARGET_LABEL,
+} from "./report.js";
+import { GATES, GOALS, gate, goal, loadGates, ratioGoal, type Verdict } from "./verdicts.js";
+
+/** The load level the ratio and p99 goals are judged at. */
+export const JUDGED_LEVEL = "c50";
+
+const PROTOCOL_LABEL = { rest: "REST", grpc: "gRPC" } as const;
+const VS_BARE = { rest: GOALS.restVsBare, grpc: GOALS.grpcVsBare } as const;
+
+/** The labels of the goals judged at {@link JUDGED_LEVEL}, from GOALS. */
+export const GOAL_LABELS = Object.freeze({
+  vsBare: (protocol: "rest" | "grpc") =>
+    `${PROTOCOL_LABEL[protocol]} ${JUDGED_LEVEL} ≥ ${VS_BARE[protocol]}× ${TARGET_LABEL[baselineFor(protocol)]}`,
+  p99: (protocol: "rest" | "grpc") =>
+    `${PROTOCOL_LABEL[protocol]} ${JUDGED_LEVEL} p99 ≤ ${GOALS.p99MsAt50} ms`,
+  vsSeed: `REST ${JUDGED_LEVEL} ≥ ${GOALS.vsSeed}× the seed stack`,
+  scaling: (workers: number) => `workers ${workers}: ≥ ${GOALS.scalingVsBare}× bare cluster`,
+  vsOrt: (model: string, batch: number, threads: number) =>
+    `${model} batch ${batch}, ${threads} thread(s): ≥ ${GOALS.vsOrt}× onnxruntime`,
+  singleRow: (model: string) => `${model} single-row call ≤ ${GOALS.singleRowUs} µs`,
+});
+
+/** What one run measured, as the report holds it. */
+export interface RunResults {
+  measurements: Measurement[];
+  grpcChecks: GrpcCheckRecord[];
+  seedStack: SectionStatus;
+  scaling?: BenchReport["scaling"];
+  onnx: BenchReport["onnx"];
+}
+
+/** Gates first (they decide the exit code), then goals, then the sections that did not run. */
+export function judge(results: RunResults): Verdict[] {
+  return [
+    ...loadVerdicts(results.measurements),
+    grpcCheckGate(results.grpcChecks),
+    ...results.onnx.comparisons.map((c) =>
+      gate(
+        `${c.name}: onnxruntime agrees ≤ ${GATES.onnxTolerance}`,
+        c.agreed,
+        `max |Δp| ${c.agreement.maxAbsDiff.toExponential(2)} on ${c.agreement.rows} rows`,
+      ),
+    ),
+    ...ratioVerdicts(results.measurements, results.seedStack),
+    ...onnxGoals(results.onnx.comparisons),
+    ...scalingVerdicts(results.scaling),
+    ...(results.onnx.status === "failed"
+      ? [gate("ONNX comparison ran", false, results.onnx.reason ?? "")]
+      : []),
+  ];
+}
+
+function loadVerdicts(measurements: Measurement[]): Verdict[] {
+  return measurements
+    .filter((m) => m.target === "mlops")
+    .flatMap((m) => loadGates(`${PROTOCOL_LABEL[m.protocol]} ${m.level}`, m.load));
+}
+
+function grpcCheckGate(grpcChecks: GrpcCheckRecord[]): Verdict {
+  const ours = grpcChecks.filter((c) => c.target === "mlops");
+  const failed = ours.reduce((s, c) => s + c.failed, 0);
+  const firstError = ours.find((c) => c.firstError)?.firstError;
+  return gate(
+    "gRPC replies are OK PredictResponses (grpc-js, before and after load)",
+    failed === 0 && ours.length > 0,
+    `${ours.reduce((s, c) => s + c.ok, 0)} ok, ${failed} failed${firstError ? `: ${firstError}` : ""}`,
+  );
+}
+
+function ratioVerdicts(measurements: Measurement[], seedStack: SectionStatus): Verdict[] {
+  const report = { measurements };
+  const verdicts: Verdict[] = [];
+  for (const protocol of ["rest", "grpc"] as const) {
+    const o = findMeasurement(report, "mlops", protocol, JUDGED_LEVEL);
+    if (!o) continue;
+    const b = findMeasurement(report, baselineFor(protocol), protocol, JUDGED_LEVEL);
+    verdicts.push(ratioGoal(GOAL_LABELS.vsBare(protocol), o.load.rps, b?.load.rps, VS_BARE[protocol]));
+    verdicts.push(
+      goal(
+        GOAL_LABELS.p99(protocol),
+        o.load.latencyMs.p99 <= GOALS.p99MsAt50,
+        `p99 ${o.load.latencyMs.p99.toFixed(2)} ms`,
+      ),
+    );
+  }
+  const seed = findMeasurement(report, "seed-stack", "rest", JUDGED_LEVEL);
+  const oursRest = findMeasurement(report, "mlops", "rest", JUDGED_LEVEL);
+  if (seed && oursRest) {
+    verdicts.push(ratioGoal(GOAL_LABELS.vsSeed, oursRest.load.rps, seed.load.rps, GOALS.vsSeed));
+  } else {
+    const why = seedStack.status === "measured" ? "no measurement to compare" : seedStack.status;
+    verdicts.push(
+      goal(
+        GOAL_LABELS.vsSeed,
+        undefined,
+        `seed stack ${why}${seedStack.reason ? `: ${seedStack.reason}` : ""}`,
+      ),
+    );
+  }
+  return verdicts;
+}
+
+function onnxGoals(comparisons: OnnxComparison[]): Verdict[] {
+  const verdicts: Verdict[] = [];
+  for (const c of comparisons) {
+    for (const cell of c.cells) {
+      verdicts.push(
+        goal(
+          GOAL_LABELS.vsOrt(c.name, cell.batch, cell.threads),
+          cell.ratio >= GOALS.vsOrt,
+          `${cell.ratio.toFixed(2)}×`,
+        ),
+      );
+      if (cell.batch === 1 && cell.threads === 1) {
+        const us = 1e6 / cell.oursRowsPerS;
+        verdicts.push(goal(GOAL_LABELS.singleRow(c.name), us <= GOALS.singleRowUs, `${us.toFixed(2)} µs`));
+      }
+    }
+  }
+  return verdicts;
+}
+
+function scalingVerdicts(scaling: BenchReport["scaling"]): Verdict[] {
+  if (!scaling) return [];
+  if (scaling.status === "failed") return [goal("worker scaling ran", false, scaling.reason ?? "")];
+  return scaling.points.map((p) =>
+    ratioGoal(GOAL_LABELS.scaling(p.workers), p.ours.rps, p.bare.rps, GOALS.scalingVsBare),
+  );
+}
