@@ -19,6 +19,7 @@ import {
   startSeedStack,
 } from "./lib/baselines.js";
 import { type Child, killAllChildren } from "./lib/children.js";
+import { type CoreSection, coreVerdicts, measureCore } from "./lib/core-goals.js";
 import { runGrpcJsLoad } from "./lib/grpc-js-load.js";
 import { checkGrpcPredict, grpcFrame, PREDICT_PATH, predictRequestBytes } from "./lib/grpc-wire.js";
 import { h2loadAvailable, runH2load } from "./lib/h2load.js";
@@ -328,6 +329,13 @@ async function main(argv: string[]): Promise<number> {
       }
     }
 
+    // The core's own goals on the anchor models (full runs only: about half a minute).
+    let core: CoreSection | undefined;
+    if (!options.quick) {
+      log("core goals: anchor models, XGBoost's predictor");
+      core = await measureCore({ cellMs: 750 });
+      verdicts.push(...coreVerdicts(core));
+    }
     verdicts.unshift(...gatesAndGoals(measurements, grpcChecks, onnx.comparisons));
     if (onnx.status === "failed") verdicts.push(gate("ONNX comparison ran", false, onnx.reason ?? ""));
     if (scaling?.status === "failed") verdicts.push(goal("worker scaling ran", false, scaling.reason ?? ""));
@@ -356,6 +364,7 @@ async function main(argv: string[]): Promise<number> {
       seedStack: seedStatus,
       scaling,
       onnx,
+      core,
       verdicts,
       notes,
       passed: false,

@@ -78,14 +78,20 @@ function scoreInBatches(model: ClassifierModel, rows: Float64Array, n: number, b
 }
 
 const MODELS: [string, RandomModelOptions][] = [
-  ["binary gbdt, full depth 6", { family: "gbdt", nFeatures: 20, nTrees: 41, maxDepth: 6, leafProbability: 0 }],
+  [
+    "binary gbdt, full depth 6",
+    { family: "gbdt", nFeatures: 20, nTrees: 41, maxDepth: 6, leafProbability: 0 },
+  ],
   ["binary gbdt, ragged depth 6", { family: "gbdt", nFeatures: 12, nTrees: 30 }],
   ["multiclass gbdt", { family: "gbdt", nFeatures: 9, nClasses: 4, nTrees: 33, maxDepth: 5 }],
   ["gbdt with <=", { family: "gbdt", nClasses: 3, nTrees: 30, decision: "less_equal" }],
   ["gbdt on 32 features", { family: "gbdt", nFeatures: 32, nTrees: 25, maxDepth: 7 }],
   ["gbdt on 3 features", { family: "gbdt", nFeatures: 3, nTrees: 25, maxDepth: 4 }],
   ["binary random forest, depth 10", { family: "random_forest", nFeatures: 20, nTrees: 9, maxDepth: 10 }],
-  ["multiclass random forest with <=", { family: "random_forest", nClasses: 5, nTrees: 12, decision: "less_equal" }],
+  [
+    "multiclass random forest with <=",
+    { family: "random_forest", nClasses: 5, nTrees: 12, decision: "less_equal" },
+  ],
   ["stumps and single-leaf trees", { family: "random_forest", nClasses: 3, nTrees: 20, maxDepth: 1 }],
   // The heap engine does not take these: they must land on the generic engine.
   ["deep sparse trees", { family: "random_forest", nTrees: 6, maxDepth: 24, leafProbability: 0.45 }],
@@ -138,7 +144,13 @@ describe("every engine gives every row the same bits", () => {
 
 describe("engine selection", () => {
   const shallow = randomModel({ family: "gbdt", nFeatures: 20, nTrees: 20, maxDepth: 6, seed: 3 });
-  const deep = randomModel({ family: "random_forest", nTrees: 4, maxDepth: 24, leafProbability: 0.45, seed: 3 });
+  const deep = randomModel({
+    family: "random_forest",
+    nTrees: 4,
+    maxDepth: 24,
+    leafProbability: 0.45,
+    seed: 3,
+  });
   const wide = randomModel({ family: "gbdt", nFeatures: 33, nTrees: 4, seed: 3 });
   const forest = randomModel({ family: "random_forest", nFeatures: 20, nTrees: 4, maxDepth: 10, seed: 3 });
 
@@ -169,7 +181,10 @@ describe("engine selection", () => {
 
   it("honours MLOPS_SCORER_ENGINE and MLOPS_SCORER_ISA, read at load", () => {
     expect(loadWith(shallow, { engine: "generic" }).info.engine).toBe("generic");
-    expect(loadWith(shallow, { isa: "scalar" }).info).toMatchObject({ engine: "generic", engineIsa: "scalar" });
+    expect(loadWith(shallow, { isa: "scalar" }).info).toMatchObject({
+      engine: "generic",
+      engineIsa: "scalar",
+    });
     expect(loadWith(shallow, { engine: "heap", isa: "scalar" }).info).toMatchObject({
       engine: "heap",
       engineIsa: "scalar",
@@ -183,7 +198,10 @@ describe("engine selection", () => {
 
   it("scores logistic models on the linear engine", () => {
     const linear = randomModel({ family: "logistic", nFeatures: 6, seed: 3 });
-    expect(loadWith(linear, { engine: "heap" }).info).toMatchObject({ engine: "linear", rowEngine: "linear" });
+    expect(loadWith(linear, { engine: "heap" }).info).toMatchObject({
+      engine: "linear",
+      rowEngine: "linear",
+    });
   });
 });
 
