@@ -70,6 +70,7 @@ std::string HeapUnsupported(const ModelTraits& t) {
   if (t.n_trees == 0) return "no trees";
   if (t.max_depth > kHeapMaxDepth) return "a tree deeper than " + std::to_string(kHeapMaxDepth);
   if (t.n_features > kHeapMaxFeatures) return "more than " + std::to_string(kHeapMaxFeatures) + " features";
+  if (t.n_outputs > kHeapMaxOutputs) return "more than " + std::to_string(kHeapMaxOutputs) + " outputs";
   if (t.max_distinct_thresholds > kHeapMaxDistinct) return "too many distinct split values on one feature";
   // Every tree padded to a full heap of the deepest tree's depth.
   const size_t heap_nodes = (size_t{1} << t.max_depth);

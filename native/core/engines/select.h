@@ -44,6 +44,7 @@ constexpr uint32_t kHeapMaxDepth = 10;
 constexpr uint32_t kHeapMaxFeatures = 32;
 constexpr size_t kHeapMaxDistinct = 0xFFFE;  // bins 0..0xFFFE, 0xFFFF = NaN
 constexpr size_t kHeapMaxBytes = size_t{64} << 20;
+constexpr uint32_t kHeapMaxOutputs = 256;  // per-block margins stay small
 // Deepest model the automatic choice gives the heap engine.
 constexpr uint32_t kHeapAutoMaxDepth = 7;
 
