@@ -3,7 +3,7 @@
     {
       "target_name": "mlops_core",
       "sources": [
-        "<!@(node -e \"const fs=require('fs');for(const d of ['native/core','native/addon'])for(const f of fs.readdirSync(d).sort())if(f.endsWith('.cc'))console.log(d+'/'+f)\")"
+        "<!@(node -e \"const fs=require('fs');for(const d of ['native/core','native/core/engines','native/addon'])for(const f of fs.readdirSync(d).sort())if(f.endsWith('.cc'))console.log(d+'/'+f)\")"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

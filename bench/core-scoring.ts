@@ -7,7 +7,10 @@
 // Rows/s at batch 1, 64 and 10000 for: native sync (JS thread), native async on all cores (batch
 // 10000: one call split across every core; smaller batches: one call per core in flight, as a
 // server's concurrent requests would be), and the reference scorer; plus latency of a single-row
-// sync call. Absolute figures depend on the machine; compare ratios from the same run.
+// sync call. Then the core's goals (bench/lib/core-goals.ts: µs/row batched on one thread, single
+// row, 1 → 2 threads, XGBoost's own predictor beside ours) and onnxruntime-node on the same trees
+// at 1, 64 and 10,000 rows on 1 and 2 threads, each goal with PASS or MISS. Absolute figures depend
+// on the machine; compare ratios from the same run.
 import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
 import { ClassifierModel } from "../src/core/model.js";
@@ -16,6 +19,9 @@ import type { ModelSpec } from "../test/kit/model-spec.js";
 import { randomRows } from "../test/kit/random-model.js";
 import { benchmarkForest, benchmarkGbdt } from "../test/kit/random-model-presets.js";
 import { createReferenceScorer } from "../test/kit/reference-scorer.js";
+import { coreLines, coreVerdicts, measureCore } from "./lib/core-goals.js";
+import { compareWithOrt } from "./lib/onnx-compare.js";
+import { GOALS, goal, type Verdict } from "./lib/verdicts.js";
 
 const { values: args } = parseArgs({
   options: { "cell-ms": { type: "string", default: "1000" }, json: { type: "boolean", default: false } },
@@ -108,8 +114,11 @@ async function benchModel(name: string, spec: ModelSpec, results: Row[]): Promis
   for (let i = 0; i < a.length; i++) maxDiff = Math.max(maxDiff, Math.abs(a[i] - b[i]));
   if (maxDiff > 1e-12) throw new Error(`${name}: native and reference disagree by ${maxDiff}`);
 
-  const { nTrees, nNodes } = model.info;
+  const { nTrees, nNodes, engine, rowEngine, engineIsa, engineBytes } = model.info;
   console.log(`\n${name}: ${nTrees} trees, ${nNodes} nodes, ${nf} features, artifact ${bytes.length} bytes`);
+  console.log(
+    `  engine ${engine} (${engineIsa}; calls under 8 rows: ${rowEngine}), layout ${(engineBytes / 1024).toFixed(0)} KiB`,
+  );
   for (const batch of BATCHES) {
     const outs = new Float64Array(batch * model.nClasses);
     const sync = timeSync(batch, (r) => model.predictProba(slice(r, batch), batch, outs));
@@ -144,8 +153,52 @@ function fmt(rowsPerS: number): string {
   return `${(rowsPerS / 1000).toFixed(0).padStart(6)}k rows/s`;
 }
 
+/** onnxruntime-node on the same trees: 1, 64 and 10,000 rows on 1 and 2 threads. */
+async function ortCells(name: string, spec: ModelSpec, verdicts: Verdict[]): Promise<void> {
+  const model = ClassifierModel.fromBytes(writeArtifact(spec));
+  try {
+    const rows = randomRows(spec, 2000, { nanRate: 0, onThresholdRate: 0, seed: 9 });
+    const c = await compareWithOrt({
+      name,
+      model,
+      trees: model.exportTrees()!,
+      rows,
+      nRows: 2000,
+      threads: [1, 2],
+      cellMs: Math.max(200, CELL_MS / 2),
+    });
+    console.log(
+      `\n${name} vs onnxruntime-node ${c.ortVersion} (float32 export), max |Δp| ${c.agreement.maxAbsDiff.toExponential(2)}`,
+    );
+    for (const cell of c.cells) {
+      console.log(
+        `  batch ${String(cell.batch).padStart(5)}, ${cell.threads} thread(s): ours ${fmt(cell.oursRowsPerS)}  ` +
+          `ORT ${fmt(cell.ortRowsPerS)}  ${cell.ratio.toFixed(2)}×`,
+      );
+      verdicts.push(
+        goal(
+          `${name} batch ${cell.batch}, ${cell.threads} thread(s): ≥ ${GOALS.vsOrt}× onnxruntime`,
+          cell.ratio >= GOALS.vsOrt,
+          `${cell.ratio.toFixed(2)}×`,
+        ),
+      );
+    }
+  } finally {
+    model.dispose();
+  }
+}
+
 const results: Row[] = [];
 console.log(`core scoring bench: ${CORES} cores, ${CELL_MS} ms per cell, node ${process.version}`);
 await benchModel("rf 100×depth10", benchmarkForest(), results);
 await benchModel("gbdt 300×depth6", benchmarkGbdt(), results);
-if (args.json) console.log(JSON.stringify(results));
+
+console.log("\ncore goals (one thread unless stated; one run, so ratios are comparable):\n");
+const core = await measureCore({ cellMs: CELL_MS });
+for (const line of coreLines(core)) console.log(line);
+const verdicts = coreVerdicts(core);
+await ortCells("gbdt 300×6", benchmarkGbdt(), verdicts);
+await ortCells("rf 100×10", benchmarkForest(), verdicts);
+console.log("\ngoals:");
+for (const v of verdicts) console.log(`  ${v.status.toUpperCase().padEnd(4)} ${v.name}: ${v.detail}`);
+if (args.json) console.log(JSON.stringify({ results, core, verdicts }));

@@ -16,6 +16,7 @@ import { join } from "node:path";
 import { loadCsv } from "../src/core/data/csv.js";
 import { planSeedStack, startBareGrpc, startBareHttp, startSeedStack } from "./lib/baselines.js";
 import { type Child, killAllChildren } from "./lib/children.js";
+import { type CoreSection, measureCore } from "./lib/core-goals.js";
 import { runGrpcJsLoad } from "./lib/grpc-js-load.js";
 import { checkGrpcPredict, grpcFrame, PREDICT_PATH, predictRequestBytes } from "./lib/grpc-wire.js";
 import { h2loadAvailable, runH2load } from "./lib/h2load.js";
@@ -117,8 +118,9 @@ async function main(argv: string[]): Promise<number> {
     await measureSeedStack(run, seed, seedChild, load);
     const scaling = await measureWorkerScaling(run);
     const onnx = await compareOnnx(run, models);
+    const core = await measureCoreGoals(run);
     const { measurements, grpcChecks } = load;
-    const results: RunResults = { measurements, grpcChecks, seedStack: seed.status, scaling, onnx };
+    const results: RunResults = { measurements, grpcChecks, seedStack: seed.status, scaling, onnx, core };
     return await report(run, models, load.grpcGenerator, results);
   } finally {
     await closeRun(run);
@@ -458,6 +460,13 @@ async function onnxComparisons(run: Run, models: TrainedModel[]): Promise<OnnxCo
   return comparisons;
 }
 
+/** The core's own goals on the anchor models, beside XGBoost's predictor (full runs: ~30 s). */
+async function measureCoreGoals(run: Run): Promise<CoreSection | undefined> {
+  if (run.options.quick) return undefined;
+  log("core goals: anchor models, XGBoost's predictor");
+  return measureCore({ cellMs: 750 });
+}
+
 /** Judges the results, writes latest.{json,md}, prints the markdown; the exit code. */
 async function report(
   run: Run,
@@ -488,6 +497,7 @@ async function report(
     seedStack: results.seedStack,
     scaling: results.scaling,
     onnx: results.onnx,
+    core: results.core,
     verdicts,
     notes: run.notes,
     passed: failedGates(verdicts).length === 0,

@@ -1,5 +1,6 @@
 // Turns one run's measurements into gates and goals. Every label is built from GATES and GOALS, so
 // that changing a threshold changes what the report says; no label spells a number of its own.
+import { coreVerdicts } from "./core-goals.js";
 import type { OnnxComparison } from "./onnx-compare.js";
 import {
   type BenchReport,
@@ -38,6 +39,7 @@ export interface RunResults {
   seedStack: SectionStatus;
   scaling?: BenchReport["scaling"];
   onnx: BenchReport["onnx"];
+  core?: BenchReport["core"];
 }
 
 /** Gates first (they decide the exit code), then goals, then the sections that did not run. */
@@ -55,6 +57,7 @@ export function judge(results: RunResults): Verdict[] {
     ...ratioVerdicts(results.measurements, results.seedStack),
     ...onnxGoals(results.onnx.comparisons),
     ...scalingVerdicts(results.scaling),
+    ...(results.core ? coreVerdicts(results.core) : []),
     ...(results.onnx.status === "failed"
       ? [gate("ONNX comparison ran", false, results.onnx.reason ?? "")]
       : []),

@@ -2,6 +2,7 @@
 // the markdown also reads well on a terminal).
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { type CoreSection, coreLines } from "./core-goals.js";
 import type { LoadGenerator, LoadResult } from "./load-result.js";
 import type { MachineInfo } from "./machine.js";
 import type { TrainedModel } from "./mlops-server.js";
@@ -68,6 +69,8 @@ export interface BenchReport {
     points: ScalingPoint[];
   };
   onnx: SectionStatus & { comparisons: OnnxComparison[] };
+  /** The core's goals on the anchor models (full runs). */
+  core?: CoreSection;
   verdicts: Verdict[];
   notes: string[];
   passed: boolean;
@@ -254,6 +257,7 @@ export function renderMarkdown(report: BenchReport): string {
     out.push(...agreementLines(report.onnx.comparisons), "", onnxTable(report.onnx.comparisons), "");
   }
   if (report.onnx.status !== "measured") out.push(`${report.onnx.status}: ${report.onnx.reason ?? ""}`, "");
+  if (report.core) out.push("## Native core on the anchor models", "", ...coreLines(report.core), "");
   out.push("## Gates and goals", "", verdictTable(report.verdicts), "");
   if (report.notes.length > 0) out.push("## Notes", "", ...report.notes.map((n) => `- ${n}`), "");
   out.push(`Result: ${report.passed ? "PASS" : "FAIL"} (gates ${report.passed ? "met" : "failed"}).`, "");

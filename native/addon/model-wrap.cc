@@ -4,7 +4,8 @@
 //   model.serialize(): Uint8Array
 //   model.predict(rows: Float64Array, nRows: number, out?: Float64Array): Float64Array
 //   model.predictAsync(rows: Float64Array, nRows: number, threads?: number): Promise<Float64Array>
-//   model.info(): {family, familyId, nFeatures, nClasses, nOutputs, nTrees, nNodes, featureNames, paramsJson}
+//   model.info(): {family, familyId, nFeatures, nClasses, nOutputs, nTrees, nNodes, featureNames, paramsJson,
+//                  engine, rowEngine, engineIsa, engineBytes}
 //   model.exportTrees(): flat typed arrays of every tree (undefined for linear models)
 //   model.dispose(): void
 //
@@ -43,11 +44,11 @@ struct Loaded {
   size_t n_nodes = 0;
 
   explicit Loaded(Model m) : model(std::move(m)), scorer(model), native_bytes(0) {
-    uint64_t bytes = sizeof(Loaded) + 8 * (model.coef.size() + model.intercept.size());
+    // The canonical arrays plus the engine's own layout.
+    uint64_t bytes = sizeof(Loaded) + 8 * (model.coef.size() + model.intercept.size()) + scorer.engine_bytes();
     for (const Tree& t : model.trees) {
       n_nodes += t.size();
-      // Canonical arrays plus the compiled copy (about as large again).
-      bytes += 2 * (t.size() * (4 + 4 + 4 + 8 + 1) + 8 * t.value.size());
+      bytes += t.size() * (4 + 4 + 4 + 8 + 1) + 8 * t.value.size();
     }
     native_bytes = static_cast<int64_t>(bytes);
   }
@@ -354,6 +355,10 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
     for (uint32_t i = 0; i < m.feature_names.size(); ++i) names.Set(i, m.feature_names[i]);
     o.Set("featureNames", names);
     o.Set("paramsJson", m.params_json);
+    o.Set("engine", loaded_->scorer.engine_name());
+    o.Set("rowEngine", loaded_->scorer.row_engine_name());
+    o.Set("engineIsa", loaded_->scorer.engine_isa());
+    o.Set("engineBytes", static_cast<double>(loaded_->scorer.engine_bytes()));
     return o;
   }
 

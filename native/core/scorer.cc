@@ -1,325 +1,68 @@
-// Scorer: compiles a validated Model once, then scores batches.
-//
-// Tree ensembles are scored tree-major over blocks of kBlock rows: the block
-// is transposed to feature-major scratch, every tree walks all rows of the
-// block (kRowLanes at a time) while its nodes sit in L1, and leaf values are
-// added to a per-block margin buffer. Batches too small for a block walk one
-// row through kTreeLanes trees at a time instead. Both paths add leaves to a
-// row's margins in tree index order, starting from the same value, so a row's
-// result is bit-identical whatever batch, block position or thread scores it.
+// Scorer: picks one engine per model at load (engines/select.h) and forwards
+// every call to it. The engines' layouts are built here, once, from the
+// validated Model; the Model itself is not kept.
 #include "core/scorer.h"
 
-#include <algorithm>
-#include <cmath>
-#include <vector>
-
-#include "core/scorer-kernels.h"
-#include "core/scorer-layout.h"
+#include "core/engines/engine.h"
+#include "core/engines/select.h"
 
 namespace mlops {
+
+struct Scorer::Impl {
+  uint32_t n_features, n_classes;
+  // `batch` scores calls of kMinBatchRows rows or more, `rows` smaller ones;
+  // they may be one engine. Owned here, immutable.
+  std::unique_ptr<engines::Engine> batch_owned, rows_owned;
+  const engines::Engine* batch;
+  const engines::Engine* rows;
+};
+
 namespace {
 
-using scorer::NodeView;
-
-constexpr size_t kBlock = 64;        // rows per tree-major block
-// Lanes: independent walks interleaved to hide load latency. 16 measured best
-// on x86-64 (a few lane indices spill, but the extra overlap wins).
-constexpr int kRowLanes = 16;        // rows walked together in a block
-constexpr int kTreeLanes = 16;       // trees walked together for one row
-constexpr size_t kMinBlockRows = 8;  // below this a block would be mostly padding
-// Models up to this many features read a transposed copy of each block
-// (feature-major, kBlock rows wide: lane offsets become constants). Wider
-// models read the caller's rows in place, so scratch stays small.
-constexpr uint32_t kMaxTransposedFeatures = 256;
-
-// Per-thread scratch, grown on demand and reused across calls so that a
-// single-row call does not touch the allocator. Owned by the thread; freed
-// when it exits.
-struct Scratch {
-  // Buffers above this are released after each call, so a thread that once
-  // scored a very wide model does not keep megabytes for the rest of its life.
-  static constexpr size_t kKeepDoubles = size_t{1} << 17;  // 1 MiB
-
-  std::vector<double> x;
-  std::vector<double> acc;
-  void Trim() {
-    if (x.capacity() > kKeepDoubles) std::vector<double>().swap(x);
-    if (acc.capacity() > kKeepDoubles) std::vector<double>().swap(acc);
+std::unique_ptr<engines::Engine> Make(engines::EngineKind kind, const Model& model,
+                                      const engines::EngineRequest& request) {
+  switch (kind) {
+    case engines::EngineKind::kLinear:
+      return engines::MakeLinearEngine(model);
+    case engines::EngineKind::kHeap:
+      return engines::MakeHeapEngine(model, !request.scalar);
+    case engines::EngineKind::kGeneric:
+      break;
   }
-  double* X(size_t n) {
-    if (x.size() < n) x.resize(n);
-    return x.data();
-  }
-  double* Acc(size_t n) {
-    if (acc.size() < n) acc.resize(n);
-    return acc.data();
-  }
-};
-thread_local Scratch tls_scratch;
-
-bool AnyNaN(const double* x, size_t n) {
-  bool nan = false;
-  for (size_t i = 0; i < n; ++i) nan |= x[i] != x[i];
-  return nan;
-}
-
-// margins: n_outputs values; out: n_classes values. May not alias.
-void Transform(PostTransform post, const double* m, uint32_t n_outputs, double* out) {
-  switch (post) {
-    case PostTransform::kSigmoid: {
-      const double p1 = 1.0 / (1.0 + std::exp(-m[0]));
-      out[0] = 1.0 - p1;
-      out[1] = p1;
-      return;
-    }
-    case PostTransform::kSoftmax: {
-      double mx = m[0];
-      for (uint32_t k = 1; k < n_outputs; ++k) mx = m[k] > mx ? m[k] : mx;
-      double sum = 0.0;
-      for (uint32_t k = 0; k < n_outputs; ++k) {
-        out[k] = std::exp(m[k] - mx);
-        sum += out[k];
-      }
-      for (uint32_t k = 0; k < n_outputs; ++k) out[k] /= sum;
-      return;
-    }
-    case PostTransform::kIdentity:
-      for (uint32_t k = 0; k < n_outputs; ++k) out[k] = m[k];
-      return;
-  }
+  return engines::MakeGenericEngine(model);
 }
 
 }  // namespace
 
-struct Scorer::Impl {
-  Family family;
-  uint32_t n_features, n_classes, n_outputs, leaf_width;
-  Aggregation aggregation;
-  PostTransform post;
+Scorer::Scorer(const Model& model) : Scorer(model, engines::RequestFromEnv()) {}
 
-  // Trees.
-  bool transposed = false;
-  scorer::CompiledTrees ct;
-  NodeView nodes{};
-  std::vector<double> base;     // n_outputs
-  std::vector<double> divisor;  // kMean: trees per output
-  // Tree roots padded to a multiple of kTreeLanes (padding repeats the last
-  // root; those lanes are walked but never added), and the step count of each
-  // group of kTreeLanes trees.
-  std::vector<uint32_t> group_roots;
-  std::vector<uint32_t> group_steps;
-
-  // Linear.
-  std::vector<double> coef, intercept;
-
-  explicit Impl(const Model& m)
-      : family(m.family),
-        n_features(m.n_features),
-        n_classes(m.n_classes),
-        n_outputs(m.n_outputs),
-        leaf_width(m.leaf_width),
-        aggregation(m.aggregation),
-        post(m.post_transform) {
-    if (family == Family::kLogistic) {
-      coef = m.coef;
-      intercept = m.intercept;
-      return;
-    }
-    transposed = n_features <= kMaxTransposedFeatures;
-    ct = scorer::CompileTrees(m, transposed ? kBlock * sizeof(double) : sizeof(double));
-    nodes = {ct.threshold.data(), ct.link.data(), ct.default_left.data()};
-    base = m.base_score;
-    divisor.assign(n_outputs, 0.0);
-    for (const auto& t : ct.trees) {
-      for (uint32_t k = 0; k < leaf_width; ++k) divisor[t.output_index + k] += 1.0;
-    }
-    const size_t n_trees = ct.trees.size();
-    const size_t n_groups = (n_trees + kTreeLanes - 1) / kTreeLanes;
-    group_roots.resize(n_groups * kTreeLanes);
-    group_steps.assign(n_groups, 0);
-    for (size_t i = 0; i < group_roots.size(); ++i) {
-      const auto& t = ct.trees[std::min(i, n_trees - 1)];
-      group_roots[i] = t.root;
-      group_steps[i / kTreeLanes] = std::max(group_steps[i / kTreeLanes], t.depth);
-    }
+Scorer::Scorer(const Model& model, const engines::EngineRequest& request) : impl_(new Impl{}) {
+  const engines::EngineChoice choice = engines::ChooseEngine(engines::TraitsOf(model), request);
+  impl_->n_features = model.n_features;
+  impl_->n_classes = model.n_classes;
+  impl_->batch_owned = Make(choice.batch, model, request);
+  impl_->batch = impl_->batch_owned.get();
+  if (choice.rows == choice.batch) {
+    impl_->rows = impl_->batch;
+  } else {
+    impl_->rows_owned = Make(choice.rows, model, request);
+    impl_->rows = impl_->rows_owned.get();
   }
+}
 
-  void InitMargins(double* acc) const {
-    for (uint32_t k = 0; k < n_outputs; ++k) acc[k] = aggregation == Aggregation::kSum ? base[k] : 0.0;
-  }
-
-  void AddLeaf(const scorer::TreeMeta& t, uint32_t leaf, double* acc) const {
-    const double* v = ct.values.data() + scorer::LeafValueOffset(nodes.threshold[leaf]);
-    if (leaf_width == 1) {
-      acc[t.output_index] += v[0];
-    } else {
-      for (uint32_t k = 0; k < leaf_width; ++k) acc[k] += v[k];
-    }
-  }
-
-  // acc is overwritten with the final margins.
-  void Finish(double* acc, double* out) const {
-    if (aggregation == Aggregation::kMean) {
-      for (uint32_t k = 0; k < n_outputs; ++k) acc[k] = base[k] + acc[k] / divisor[k];
-    }
-    Transform(post, acc, n_outputs, out);
-  }
-
-  // x: the row in the input layout the nodes were compiled for.
-  template <bool kNaN>
-  void TreesRow(const char* x, double* acc) const {
-    const size_t n_trees = ct.trees.size();
-    uint32_t leaf[kTreeLanes];
-    if (n_outputs == 1) {
-      // One margin: keep it in a register. Through memory, each add would
-      // wait on the previous store (the order of adds is fixed, so this chain
-      // is the single-row path's critical path).
-      double m = acc[0];
-      for (size_t g = 0; g < group_steps.size(); ++g) {
-        const size_t t0 = g * kTreeLanes;
-        scorer::WalkTrees<kTreeLanes, kNaN>(nodes, &group_roots[t0], group_steps[g], x, leaf);
-        const size_t lanes = std::min<size_t>(kTreeLanes, n_trees - t0);
-        for (size_t j = 0; j < lanes; ++j) m += ct.values[scorer::LeafValueOffset(nodes.threshold[leaf[j]])];
-      }
-      acc[0] = m;
-      return;
-    }
-    for (size_t g = 0; g < group_steps.size(); ++g) {
-      const size_t t0 = g * kTreeLanes;
-      scorer::WalkTrees<kTreeLanes, kNaN>(nodes, &group_roots[t0], group_steps[g], x, leaf);
-      const size_t lanes = std::min<size_t>(kTreeLanes, n_trees - t0);
-      for (size_t j = 0; j < lanes; ++j) AddLeaf(ct.trees[t0 + j], leaf[j], acc);
-    }
-  }
-
-  void ScoreTreeRow(const double* row, double* out, Scratch& scratch) const {
-    const char* x = reinterpret_cast<const char*>(row);
-    if (transposed) {
-      double* xb = scratch.X(kBlock * n_features);
-      for (uint32_t f = 0; f < n_features; ++f) xb[f * kBlock] = row[f];
-      x = reinterpret_cast<const char*>(xb);
-    }
-    double* acc = scratch.Acc(n_outputs);
-    InitMargins(acc);
-    if (AnyNaN(row, n_features)) {
-      TreesRow<true>(x, acc);
-    } else {
-      TreesRow<false>(x, acc);
-    }
-    Finish(acc, out);
-  }
-
-  // Transposed layout: x is the block scratch, lane j reads x + j * 8, and
-  // columns [nb, padded) hold zeros, so a partial group runs padded and only
-  // its real lanes are added.
-  template <bool kNaN>
-  void TreesBlockTransposed(const char* x, size_t nb, double* acc) const {
-    constexpr size_t kLane = sizeof(double);
-    constexpr int kHalf = kRowLanes / 2;
-    uint32_t leaf[kRowLanes];
-    for (const auto& t : ct.trees) {
-      size_t r0 = 0;
-      for (; r0 + kRowLanes <= nb; r0 += kRowLanes) {
-        scorer::WalkRows<kRowLanes, kNaN, kLane>(nodes, t.root, t.depth, x + r0 * kLane, kLane, leaf);
-        for (size_t j = 0; j < kRowLanes; ++j) AddLeaf(t, leaf[j], acc + (r0 + j) * n_outputs);
-      }
-      const size_t rest = nb - r0;
-      if (rest > kHalf) {
-        scorer::WalkRows<kRowLanes, kNaN, kLane>(nodes, t.root, t.depth, x + r0 * kLane, kLane, leaf);
-      } else if (rest > 0) {
-        scorer::WalkRows<kHalf, kNaN, kLane>(nodes, t.root, t.depth, x + r0 * kLane, kLane, leaf);
-      }
-      for (size_t j = 0; j < rest; ++j) AddLeaf(t, leaf[j], acc + (r0 + j) * n_outputs);
-    }
-  }
-
-  // In-place layout (wide models): x is the caller's first row, lane j reads
-  // x + j * row_bytes; no padding exists, so the tail walks one row at a time.
-  template <bool kNaN>
-  void TreesBlockInPlace(const char* x, size_t row_bytes, size_t nb, double* acc) const {
-    uint32_t leaf[kRowLanes];
-    for (const auto& t : ct.trees) {
-      size_t r0 = 0;
-      for (; r0 + kRowLanes <= nb; r0 += kRowLanes) {
-        scorer::WalkRows<kRowLanes, kNaN, 0>(nodes, t.root, t.depth, x + r0 * row_bytes, row_bytes, leaf);
-        for (size_t j = 0; j < kRowLanes; ++j) AddLeaf(t, leaf[j], acc + (r0 + j) * n_outputs);
-      }
-      for (; r0 < nb; ++r0) {
-        scorer::WalkRows<1, kNaN, 0>(nodes, t.root, t.depth, x + r0 * row_bytes, row_bytes, leaf);
-        AddLeaf(t, leaf[0], acc + r0 * n_outputs);
-      }
-    }
-  }
-
-  void ScoreTreeBlock(const double* rows, size_t nb, double* out, Scratch& scratch) const {
-    double* acc = scratch.Acc(kBlock * n_outputs);
-    for (size_t i = 0; i < nb; ++i) InitMargins(acc + i * n_outputs);
-    const bool nan = AnyNaN(rows, nb * n_features);
-    if (transposed) {
-      double* xb = scratch.X(kBlock * n_features);
-      const size_t padded = std::min(kBlock, (nb + kRowLanes - 1) / kRowLanes * kRowLanes);
-      for (uint32_t f = 0; f < n_features; ++f) {
-        double* col = xb + f * kBlock;
-        for (size_t i = 0; i < nb; ++i) col[i] = rows[i * n_features + f];
-        for (size_t i = nb; i < padded; ++i) col[i] = 0.0;
-      }
-      const char* x = reinterpret_cast<const char*>(xb);
-      if (nan) {
-        TreesBlockTransposed<true>(x, nb, acc);
-      } else {
-        TreesBlockTransposed<false>(x, nb, acc);
-      }
-    } else {
-      const char* x = reinterpret_cast<const char*>(rows);
-      const size_t row_bytes = size_t{n_features} * sizeof(double);
-      if (nan) {
-        TreesBlockInPlace<true>(x, row_bytes, nb, acc);
-      } else {
-        TreesBlockInPlace<false>(x, row_bytes, nb, acc);
-      }
-    }
-    for (size_t i = 0; i < nb; ++i) Finish(acc + i * n_outputs, out + i * n_classes);
-  }
-
-  void ScoreLinearRow(const double* row, double* out, Scratch& scratch) const {
-    double* m = scratch.Acc(n_outputs);
-    for (uint32_t k = 0; k < n_outputs; ++k) {
-      const double* c = coef.data() + size_t{k} * n_features;
-      double acc = intercept[k];
-      for (uint32_t j = 0; j < n_features; ++j) {
-        const double x = row[j] == row[j] ? row[j] : 0.0;  // NaN counts as 0
-        acc += c[j] * x;
-      }
-      m[k] = acc;
-    }
-    Transform(post, m, n_outputs, out);
-  }
-
-  void Predict(const double* rows, size_t n_rows, double* out) const {
-    Scratch& scratch = tls_scratch;
-    if (family == Family::kLogistic) {
-      for (size_t r = 0; r < n_rows; ++r) ScoreLinearRow(rows + r * n_features, out + r * n_classes, scratch);
-    } else {
-      size_t r = 0;
-      while (n_rows - r >= kMinBlockRows) {
-        const size_t nb = std::min(kBlock, n_rows - r);
-        ScoreTreeBlock(rows + r * n_features, nb, out + r * n_classes, scratch);
-        r += nb;
-      }
-      for (; r < n_rows; ++r) ScoreTreeRow(rows + r * n_features, out + r * n_classes, scratch);
-    }
-    scratch.Trim();
-  }
-};
-
-Scorer::Scorer(const Model& model) : impl_(std::make_unique<Impl>(model)) {}
 Scorer::~Scorer() = default;
 
 uint32_t Scorer::n_features() const { return impl_->n_features; }
 uint32_t Scorer::n_classes() const { return impl_->n_classes; }
+const char* Scorer::engine_name() const { return impl_->batch->name(); }
+const char* Scorer::row_engine_name() const { return impl_->rows->name(); }
+const char* Scorer::engine_isa() const { return impl_->batch->isa(); }
+size_t Scorer::engine_bytes() const {
+  return impl_->batch->bytes() + (impl_->rows_owned ? impl_->rows->bytes() : 0);
+}
 
 void Scorer::Predict(const double* rows, size_t n_rows, double* out) const {
-  impl_->Predict(rows, n_rows, out);
+  (n_rows < engines::kMinBatchRows ? impl_->rows : impl_->batch)->Predict(rows, n_rows, out);
 }
 
 }  // namespace mlops

@@ -1,5 +1,6 @@
 // Batch scoring. A Scorer is compiled once from a validated Model and is
-// immutable afterwards, so it can be shared by any number of threads.
+// immutable afterwards, so it can be shared by any number of threads. The
+// work is done by one engine (engines/engine.h) chosen at construction.
 #pragma once
 
 #include <cstddef>
@@ -10,16 +11,31 @@
 
 namespace mlops {
 
+namespace engines {
+struct EngineRequest;
+}
+
 class Scorer {
  public:
-  // `model` must already have passed ValidateModel.
+  // `model` must already have passed ValidateModel. The engine is chosen from
+  // the model's shape and MLOPS_SCORER_ENGINE / MLOPS_SCORER_ISA, read now.
   explicit Scorer(const Model& model);
+  // The same with an explicit request instead of the environment.
+  Scorer(const Model& model, const engines::EngineRequest& request);
   ~Scorer();
   Scorer(const Scorer&) = delete;
   Scorer& operator=(const Scorer&) = delete;
 
   uint32_t n_features() const;
   uint32_t n_classes() const;
+  // The engine scoring batches of this model ("generic", "heap", "linear"),
+  // the one scoring calls of fewer than 8 rows (often the same), the
+  // instruction set the batch engine's kernels use ("scalar", "avx512"), and
+  // the bytes of both engines' layouts.
+  const char* engine_name() const;
+  const char* row_engine_name() const;
+  const char* engine_isa() const;
+  size_t engine_bytes() const;
 
   // rows: n_rows * n_features doubles, row-major. out: n_rows * n_classes.
   // Results for a row never depend on the batch it is in or on thread count.

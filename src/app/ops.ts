@@ -35,6 +35,12 @@ export function createOps(options: OpsOptions): OpsProvider {
       n_features: s.model.nFeatures,
       n_classes: s.model.nClasses,
       feature_names: info.featureNames,
+      scorer: {
+        engine: info.engine,
+        row_engine: info.rowEngine,
+        isa: info.engineIsa,
+        bytes: info.engineBytes,
+      },
     };
   };
   return {

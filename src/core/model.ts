@@ -25,6 +25,17 @@ export interface ModelInfo {
   readonly featureNames: readonly string[];
   /** Training parameters as stored by the trainer (opaque JSON text, possibly empty). */
   readonly paramsJson: string;
+  /**
+   * The engine scoring batches, picked at load from the model's shape (docs/model-format.md,
+   * "Scoring engines"): "generic", "heap" or "linear". Results never depend on it.
+   */
+  readonly engine: string;
+  /** The engine for calls of fewer than 8 rows (often the same as `engine`). */
+  readonly rowEngine: string;
+  /** Instruction set of the batch engine's kernels: "scalar" or "avx512". */
+  readonly engineIsa: string;
+  /** Bytes of the engines' own layouts, built at load (beyond the canonical model). */
+  readonly engineBytes: number;
 }
 
 export interface PredictAsyncOptions {

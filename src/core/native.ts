@@ -59,6 +59,14 @@ export declare namespace Binding {
     nNodes: number;
     featureNames: string[];
     paramsJson: string;
+    /** The scoring engine for batches: "generic", "heap" or "linear" (native/core/engines). */
+    engine: string;
+    /** The engine for calls of fewer than 8 rows (often the same). */
+    rowEngine: string;
+    /** Instruction set of the batch engine's kernels: "scalar" or "avx512". */
+    engineIsa: string;
+    /** Bytes of the engines' own layouts (beyond the canonical model). */
+    engineBytes: number;
   }
 
   /** A loaded, validated, compiled model (native/addon/model-wrap.cc). */

@@ -330,6 +330,14 @@ describe("dispose", () => {
   });
 });
 
+/** The scoring-engine fields of info (test/core/engines.test.ts checks their values). */
+function engineFields(model: ClassifierModel) {
+  const { engine, rowEngine, engineIsa, engineBytes } = model.info;
+  expect(typeof engine).toBe("string");
+  expect(engineBytes).toBeGreaterThan(0);
+  return { engine, rowEngine, engineIsa, engineBytes };
+}
+
 describe("info", () => {
   it("describes the loaded model", () => {
     const spec = randomModel({ family: "random_forest", nFeatures: 6, nClasses: 3, nTrees: 7, seed: 41 });
@@ -337,6 +345,7 @@ describe("info", () => {
     expect(model.nFeatures).toBe(6);
     expect(model.nClasses).toBe(3);
     expect(model.info).toEqual({
+      ...engineFields(model),
       family: "random_forest",
       familyId: 2,
       nFeatures: 6,

@@ -140,6 +140,11 @@ describe("Predict over every transport agrees with the core", () => {
       n_classes: 2,
       family: "gbdt",
     });
+    // The scoring engine picked at load, and the bytes of its layout.
+    const scorer = (info.body as { scorer: { engine: string; isa: string; bytes: number } }).scorer;
+    expect(["generic", "heap"]).toContain(scorer.engine);
+    expect(["scalar", "avx512"]).toContain(scorer.isa);
+    expect(scorer.bytes).toBeGreaterThan(0);
     const root = await getJson(app.httpPort, "/");
     expect(root.body).toMatchObject({
       name: "mlops",

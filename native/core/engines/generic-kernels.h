@@ -1,8 +1,8 @@
-// Branch-free tree walks. Internal to scorer.cc.
+// Branch-free tree walks. Internal to the generic engine.
 //
 // Each walk advances kLanes independent (row, tree) pairs in lockstep, so the
 // CPU overlaps their load latencies; leaves point at themselves
-// (scorer-layout.h), which makes any step count beyond the tree's depth
+// (generic-layout.h), which makes any step count beyond the tree's depth
 // harmless. The order in which leaves are *added* is fixed by the caller,
 // never by the walk, so results do not depend on lane grouping.
 #pragma once
@@ -11,7 +11,7 @@
 #include <cstdint>
 #include <cstring>
 
-#include "core/scorer-layout.h"
+#include "core/engines/generic-layout.h"
 
 namespace mlops::scorer {
 

@@ -1,4 +1,4 @@
-// The Scorer's compiled tree layout. Internal to scorer*.cc.
+// The Scorer's compiled tree layout. Internal to the generic engine.
 //
 // All trees live in one set of parallel node arrays. Within a tree, nodes are
 // in breadth-first order and the two children of a node are adjacent

@@ -1,10 +1,10 @@
 // Turns the canonical Model's trees into the Scorer's node layout
-// (scorer-layout.h).
+// (generic-layout.h).
 #include <cmath>
 #include <limits>
 #include <utility>
 
-#include "core/scorer-layout.h"
+#include "core/engines/generic-layout.h"
 
 namespace mlops::scorer {
 

@@ -1,0 +1,108 @@
+// Engine selection (select.h).
+#include "core/engines/select.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <vector>
+
+namespace mlops::engines {
+namespace {
+
+// Depth and leaf count of one validated tree (breadth-first from the root).
+void Shape(const Tree& t, uint32_t* depth, size_t* leaves) {
+  std::vector<std::pair<int32_t, uint32_t>> queue{{0, 0}};
+  *depth = 0;
+  *leaves = 0;
+  for (size_t q = 0; q < queue.size(); ++q) {
+    const auto [id, d] = queue[q];
+    if (t.left[id] == -1) {
+      ++*leaves;
+      *depth = std::max(*depth, d);
+    } else {
+      queue.emplace_back(t.left[id], d + 1);
+      queue.emplace_back(t.right[id], d + 1);
+    }
+  }
+}
+
+}  // namespace
+
+ModelTraits TraitsOf(const Model& m) {
+  ModelTraits t;
+  t.family = m.family;
+  t.n_features = m.n_features;
+  t.n_outputs = m.n_outputs;
+  t.leaf_width = m.leaf_width;
+  t.n_trees = m.trees.size();
+  for (const Tree& tree : m.trees) {
+    uint32_t depth;
+    size_t leaves;
+    Shape(tree, &depth, &leaves);
+    t.max_depth = std::max(t.max_depth, depth);
+    t.max_leaves = std::max(t.max_leaves, leaves);
+  }
+  if (m.family == Family::kLogistic || m.n_features > kHeapMaxFeatures) return t;
+  // Distinct split values per feature, compared as the scorer compares them.
+  std::vector<std::vector<double>> values(m.n_features);
+  const bool less_equal = m.decision == Decision::kLessEqual;
+  for (const Tree& tree : m.trees) {
+    for (size_t i = 0; i < tree.size(); ++i) {
+      if (tree.left[i] == -1) continue;
+      const double th = tree.threshold[i];
+      values[tree.feature[i]].push_back(less_equal ? std::nextafter(th, std::numeric_limits<double>::infinity()) : th);
+    }
+  }
+  for (auto& v : values) {
+    std::sort(v.begin(), v.end());
+    // == dedup: -0 and +0 are one split value.
+    const size_t n = static_cast<size_t>(std::unique(v.begin(), v.end(), [](double a, double b) { return a == b; }) - v.begin());
+    t.max_distinct_thresholds = std::max(t.max_distinct_thresholds, n);
+  }
+  return t;
+}
+
+std::string HeapUnsupported(const ModelTraits& t) {
+  if (t.family == Family::kLogistic) return "not a tree ensemble";
+  if (!t.numeric_splits_only) return "non-numeric splits";
+  if (t.n_trees == 0) return "no trees";
+  if (t.max_depth > kHeapMaxDepth) return "a tree deeper than " + std::to_string(kHeapMaxDepth);
+  if (t.n_features > kHeapMaxFeatures) return "more than " + std::to_string(kHeapMaxFeatures) + " features";
+  if (t.n_outputs > kHeapMaxOutputs) return "more than " + std::to_string(kHeapMaxOutputs) + " outputs";
+  if (t.max_distinct_thresholds > kHeapMaxDistinct) return "too many distinct split values on one feature";
+  // Every tree padded to a full heap of the deepest tree's depth.
+  const size_t heap_nodes = (size_t{1} << t.max_depth);
+  const size_t bytes = t.n_trees * heap_nodes * (sizeof(uint32_t) + sizeof(double) * t.leaf_width);
+  if (bytes > kHeapMaxBytes) return "padded layout too large";
+  return "";
+}
+
+EngineRequest RequestFromEnv() {
+  EngineRequest r;
+  if (const char* e = std::getenv("MLOPS_SCORER_ENGINE")) {
+    if (std::strcmp(e, "generic") == 0) r.engine = EngineRequest::Engine::kGeneric;
+    if (std::strcmp(e, "heap") == 0) r.engine = EngineRequest::Engine::kHeap;
+  }
+  if (const char* i = std::getenv("MLOPS_SCORER_ISA")) r.scalar = std::strcmp(i, "scalar") == 0;
+  return r;
+}
+
+EngineChoice ChooseEngine(const ModelTraits& t, const EngineRequest& r) {
+  if (t.family == Family::kLogistic) return {EngineKind::kLinear, EngineKind::kLinear};
+  const EngineChoice generic{EngineKind::kGeneric, EngineKind::kGeneric};
+  if (r.engine == EngineRequest::Engine::kGeneric || !HeapUnsupported(t).empty()) return generic;
+  // Forced: every call on the heap engine, so its scalar small-batch path is
+  // exercised too.
+  if (r.engine == EngineRequest::Engine::kHeap) return {EngineKind::kHeap, EngineKind::kHeap};
+  // Automatic: where the heap engine's vector kernel measured faster than the
+  // generic engine (one leaf value per tree, at most 7 levels). Calls of a
+  // few rows stay generic: a vector group costs as much for 1 row as for 8.
+  if (!r.scalar && HeapHasVectorKernels() && t.leaf_width == 1 && t.max_depth <= kHeapAutoMaxDepth) {
+    return {EngineKind::kHeap, EngineKind::kGeneric};
+  }
+  return generic;
+}
+
+}  // namespace mlops::engines

@@ -1,0 +1,80 @@
+// Which engine scores a model: decided once at load, from the model's shape
+// (ModelTraits) and an optional request (MLOPS_SCORER_ENGINE and
+// MLOPS_SCORER_ISA, read when a model is loaded; see docs/model-format.md,
+// "Scoring engines").
+//
+// The rule is explicit so that a model with a feature an engine does not
+// handle can never reach it: each specialised engine lists what it supports,
+// and anything else goes to the generic engine, which handles every model
+// the validator accepts. A new kind of split (say, categorical) must add a
+// trait here; until an engine says it supports it, such models score on the
+// generic engine.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "core/model.h"
+
+namespace mlops::engines {
+
+enum class EngineKind { kGeneric, kHeap, kLinear };
+
+struct ModelTraits {
+  Family family = Family::kGbdt;
+  uint32_t n_features = 0;
+  uint32_t n_outputs = 0;
+  uint32_t leaf_width = 0;
+  size_t n_trees = 0;
+  uint32_t max_depth = 0;  // edges on the longest root-to-leaf path
+  size_t max_leaves = 0;   // most leaves in one tree
+  // Largest number of distinct split values on one feature (after `<=` is
+  // compiled to `<`), which sets the width of the heap engine's feature bins.
+  size_t max_distinct_thresholds = 0;
+  // Only numeric `<` / `<=` splits exist in format version 1. Kept as a trait
+  // so that the selection below has to be revisited when that changes.
+  bool numeric_splits_only = true;
+};
+
+ModelTraits TraitsOf(const Model& model);
+
+// Limits of the heap engine (engines/heap.cc).
+constexpr uint32_t kHeapMaxDepth = 10;
+constexpr uint32_t kHeapMaxFeatures = 32;
+constexpr size_t kHeapMaxDistinct = 0xFFFE;  // bins 0..0xFFFE, 0xFFFF = NaN
+constexpr size_t kHeapMaxBytes = size_t{64} << 20;
+constexpr uint32_t kHeapMaxOutputs = 256;  // per-block margins stay small
+// Deepest model the automatic choice gives the heap engine.
+constexpr uint32_t kHeapAutoMaxDepth = 7;
+
+// Empty when the heap engine can score the model, else why not.
+std::string HeapUnsupported(const ModelTraits& t);
+
+struct EngineRequest {
+  // kAuto picks by traits; anything else is honoured when the model allows
+  // it, and falls back to the generic engine when it does not.
+  enum class Engine { kAuto, kGeneric, kHeap } engine = Engine::kAuto;
+  bool scalar = false;  // MLOPS_SCORER_ISA=scalar: no vector kernels
+};
+
+// Reads MLOPS_SCORER_ENGINE (auto | generic | heap) and MLOPS_SCORER_ISA
+// (auto | scalar). Unknown values mean auto.
+EngineRequest RequestFromEnv();
+
+// Whether this CPU runs the heap engine's vector kernels (AVX-512 F+BW on
+// x86-64; none elsewhere yet).
+bool HeapHasVectorKernels();
+
+// What scores a model: `batch` for calls of kMinBatchRows rows or more,
+// `rows` for smaller ones (the same engine, or a second one). Measurements
+// behind the automatic choice: docs/decisions/0004-scoring-engines.md.
+struct EngineChoice {
+  EngineKind batch = EngineKind::kGeneric;
+  EngineKind rows = EngineKind::kGeneric;
+};
+constexpr size_t kMinBatchRows = 8;
+
+EngineChoice ChooseEngine(const ModelTraits& traits, const EngineRequest& request);
+
+}  // namespace mlops::engines

@@ -1,0 +1,221 @@
+import { existsSync, readFileSync } from "node:fs";
+import { afterEach, describe, expect, it } from "vitest";
+import { ClassifierModel } from "../../src/core/model.js";
+import { writeArtifact } from "../kit/artifact-writer.js";
+import type { ModelSpec } from "../kit/model-spec.js";
+import { type RandomModelOptions, randomModel, randomRows } from "../kit/random-model.js";
+import { createReferenceScorer } from "../kit/reference-scorer.js";
+
+/**
+ * Every scoring engine (native/core/engines) must give every row the same bits as every other, on the
+ * same models: the engine is a load-time choice (MLOPS_SCORER_ENGINE, MLOPS_SCORER_ISA, read at load),
+ * never a change in results. Each model below is scored on each engine and kernel, at batch sizes that
+ * reach every path (single rows, partial vector groups, partial blocks, several blocks).
+ */
+
+/** The CPU runs the heap engine's AVX-512 kernels (Linux x86-64 only; elsewhere the scalar kernel). */
+const HAS_AVX512 =
+  existsSync("/proc/cpuinfo") &&
+  /\bavx512f\b/.test(readFileSync("/proc/cpuinfo", "utf8")) &&
+  /\bavx512bw\b/.test(readFileSync("/proc/cpuinfo", "utf8"));
+
+type Setting = { engine?: string; isa?: string };
+
+function loadWith(spec: ModelSpec, setting: Setting): ClassifierModel {
+  const saved = { engine: process.env.MLOPS_SCORER_ENGINE, isa: process.env.MLOPS_SCORER_ISA };
+  try {
+    if (setting.engine) process.env.MLOPS_SCORER_ENGINE = setting.engine;
+    else delete process.env.MLOPS_SCORER_ENGINE;
+    if (setting.isa) process.env.MLOPS_SCORER_ISA = setting.isa;
+    else delete process.env.MLOPS_SCORER_ISA;
+    return ClassifierModel.fromBytes(writeArtifact(spec));
+  } finally {
+    for (const [key, value] of [
+      ["MLOPS_SCORER_ENGINE", saved.engine],
+      ["MLOPS_SCORER_ISA", saved.isa],
+    ] as const) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  }
+}
+
+afterEach(() => {
+  delete process.env.MLOPS_SCORER_ENGINE;
+  delete process.env.MLOPS_SCORER_ISA;
+});
+
+function bytesOf(a: Float64Array): Buffer {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+}
+
+/** Rows with NaN, values exactly on thresholds, and the special doubles mixed in. */
+function hostileRows(spec: ModelSpec, n: number, seed: number): Float64Array {
+  const rows = randomRows(spec, n, { seed, nanRate: 0.08, onThresholdRate: 0.4 });
+  const specials = [
+    Number.POSITIVE_INFINITY,
+    Number.NEGATIVE_INFINITY,
+    0,
+    -0,
+    5e-324,
+    -5e-324,
+    Number.MAX_VALUE,
+    -Number.MAX_VALUE,
+  ];
+  for (let i = 0; i < rows.length; i += 7) rows[i] = specials[(i / 7) % specials.length];
+  return rows;
+}
+
+/** Scores `rows` in calls of `batch` rows (the engines take different paths by call size). */
+function scoreInBatches(model: ClassifierModel, rows: Float64Array, n: number, batch: number): Float64Array {
+  const nf = model.nFeatures;
+  const nc = model.nClasses;
+  const out = new Float64Array(n * nc);
+  for (let r = 0; r < n; r += batch) {
+    const m = Math.min(batch, n - r);
+    out.set(model.predictProba(rows.subarray(r * nf, (r + m) * nf), m), r * nc);
+  }
+  return out;
+}
+
+const MODELS: [string, RandomModelOptions][] = [
+  [
+    "binary gbdt, full depth 6",
+    { family: "gbdt", nFeatures: 20, nTrees: 41, maxDepth: 6, leafProbability: 0 },
+  ],
+  ["binary gbdt, ragged depth 6", { family: "gbdt", nFeatures: 12, nTrees: 30 }],
+  ["multiclass gbdt", { family: "gbdt", nFeatures: 9, nClasses: 4, nTrees: 33, maxDepth: 5 }],
+  ["gbdt with <=", { family: "gbdt", nClasses: 3, nTrees: 30, decision: "less_equal" }],
+  ["gbdt on 32 features", { family: "gbdt", nFeatures: 32, nTrees: 25, maxDepth: 7 }],
+  ["gbdt on 3 features", { family: "gbdt", nFeatures: 3, nTrees: 25, maxDepth: 4 }],
+  ["binary random forest, depth 10", { family: "random_forest", nFeatures: 20, nTrees: 9, maxDepth: 10 }],
+  [
+    "multiclass random forest with <=",
+    { family: "random_forest", nClasses: 5, nTrees: 12, decision: "less_equal" },
+  ],
+  ["stumps and single-leaf trees", { family: "random_forest", nClasses: 3, nTrees: 20, maxDepth: 1 }],
+  // The heap engine does not take these: they must land on the generic engine.
+  ["deep sparse trees", { family: "random_forest", nTrees: 6, maxDepth: 24, leafProbability: 0.45 }],
+  ["wide gbdt", { family: "gbdt", nFeatures: 40, nTrees: 10 }],
+];
+
+const SETTINGS: Setting[] = [
+  {},
+  { engine: "generic" },
+  { engine: "heap" },
+  { engine: "heap", isa: "scalar" },
+  { isa: "scalar" },
+];
+
+describe("every engine gives every row the same bits", () => {
+  for (const [name, options] of MODELS) {
+    it(name, () => {
+      for (const seed of [1, 2]) {
+        const spec = randomModel({ thresholdGrid: seed === 1 ? 4 : 0, seed, ...options });
+        const n = 203;
+        const rows = hostileRows(spec, n, seed);
+        const generic = loadWith(spec, { engine: "generic" });
+        expect(generic.info.engine).toBe("generic");
+        const expected = generic.predictProba(rows, n);
+        // The generic engine itself against the TypeScript reference (margins are exact; exp() may
+        // differ in the last ulp between V8 and libm, so non-identity transforms get 1e-12).
+        const reference = createReferenceScorer(spec).predict(rows, n);
+        for (let i = 0; i < expected.length; i++) {
+          const tol = spec.postTransform === "identity" ? 0 : 1e-12 * Math.abs(reference[i]) + 1e-15;
+          if (!(Math.abs(expected[i] - reference[i]) <= tol)) {
+            throw new Error(`${name}: value ${i} ${expected[i]} vs reference ${reference[i]}`);
+          }
+        }
+        for (const setting of SETTINGS) {
+          const model = loadWith(spec, setting);
+          for (const batch of [1, 2, 5, 8, 13, 64, 65, n]) {
+            const got = scoreInBatches(model, rows, n, batch);
+            expect(
+              bytesOf(got).equals(bytesOf(expected)),
+              `${JSON.stringify(setting)} batch ${batch} on ${model.info.engine}/${model.info.engineIsa}`,
+            ).toBe(true);
+          }
+          model.dispose();
+        }
+        generic.dispose();
+      }
+    });
+  }
+});
+
+describe("engine selection", () => {
+  const shallow = randomModel({ family: "gbdt", nFeatures: 20, nTrees: 20, maxDepth: 6, seed: 3 });
+  const deep = randomModel({
+    family: "random_forest",
+    nTrees: 4,
+    maxDepth: 24,
+    leafProbability: 0.45,
+    seed: 3,
+  });
+  const wide = randomModel({ family: "gbdt", nFeatures: 33, nTrees: 4, seed: 3 });
+  const forest = randomModel({ family: "random_forest", nFeatures: 20, nTrees: 4, maxDepth: 10, seed: 3 });
+
+  it("picks the heap engine's vector kernel for shallow one-value-per-leaf trees when the CPU has it", () => {
+    const model = loadWith(shallow, {});
+    if (HAS_AVX512) {
+      expect(model.info).toMatchObject({ engine: "heap", engineIsa: "avx512", rowEngine: "generic" });
+    } else {
+      expect(model.info).toMatchObject({ engine: "generic", engineIsa: "scalar", rowEngine: "generic" });
+    }
+    // Both engines' layouts are counted.
+    const alone = loadWith(shallow, { engine: "generic" });
+    expect(model.info.engineBytes).toBeGreaterThan(HAS_AVX512 ? alone.info.engineBytes : 0);
+  });
+
+  it("keeps models the heap engine does not take on the generic engine, even when asked", () => {
+    for (const spec of [deep, wide]) {
+      for (const setting of [{}, { engine: "heap" }]) {
+        expect(loadWith(spec, setting).info).toMatchObject({ engine: "generic", rowEngine: "generic" });
+      }
+    }
+  });
+
+  it("leaves forests with leaf vectors on the generic engine unless asked (measured slower)", () => {
+    expect(loadWith(forest, {}).info.engine).toBe("generic");
+    expect(loadWith(forest, { engine: "heap" }).info).toMatchObject({ engine: "heap", rowEngine: "heap" });
+  });
+
+  it("honours MLOPS_SCORER_ENGINE and MLOPS_SCORER_ISA, read at load", () => {
+    expect(loadWith(shallow, { engine: "generic" }).info.engine).toBe("generic");
+    expect(loadWith(shallow, { isa: "scalar" }).info).toMatchObject({
+      engine: "generic",
+      engineIsa: "scalar",
+    });
+    expect(loadWith(shallow, { engine: "heap", isa: "scalar" }).info).toMatchObject({
+      engine: "heap",
+      engineIsa: "scalar",
+      rowEngine: "heap",
+    });
+    // Unknown values mean automatic.
+    expect(loadWith(shallow, { engine: "bogus", isa: "bogus" }).info.engine).toBe(
+      loadWith(shallow, {}).info.engine,
+    );
+  });
+
+  it("scores logistic models on the linear engine", () => {
+    const linear = randomModel({ family: "logistic", nFeatures: 6, seed: 3 });
+    expect(loadWith(linear, { engine: "heap" }).info).toMatchObject({
+      engine: "linear",
+      rowEngine: "linear",
+    });
+  });
+});
+
+describe("threads", () => {
+  it("gives the heap engine's rows the same bits on 1, 2 and 3 threads", async () => {
+    const spec = randomModel({ family: "gbdt", nFeatures: 20, nClasses: 3, nTrees: 30, seed: 8 });
+    const n = 5000;
+    const rows = hostileRows(spec, n, 8);
+    const expected = loadWith(spec, { engine: "generic" }).predictProba(rows, n);
+    const model = loadWith(spec, { engine: "heap" });
+    for (const threads of [1, 2, 3]) {
+      const got = await model.predictProbaAsync(rows, n, { threads });
+      expect(bytesOf(got).equals(bytesOf(expected)), `threads ${threads}`).toBe(true);
+    }
+  });
+});
