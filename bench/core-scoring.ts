@@ -96,7 +96,7 @@ function latency(
   }
   const mean = samples.reduce((a, b) => a + b, 0) / n;
   samples.sort();
-  return { p50: samples[Math.floor(n * 0.5)], p99: samples[Math.floor(n * 0.99)], mean };
+  return { p50: samples[Math.floor(n * 0.5)]!, p99: samples[Math.floor(n * 0.99)]!, mean };
 }
 
 async function benchModel(name: string, spec: ModelSpec, results: Row[]): Promise<void> {
@@ -111,7 +111,7 @@ async function benchModel(name: string, spec: ModelSpec, results: Row[]): Promis
   const a = model.predictProba(slice(0, 2000), 2000);
   const b = reference.predict(slice(0, 2000), 2000);
   let maxDiff = 0;
-  for (let i = 0; i < a.length; i++) maxDiff = Math.max(maxDiff, Math.abs(a[i] - b[i]));
+  for (let i = 0; i < a.length; i++) maxDiff = Math.max(maxDiff, Math.abs(a[i]! - b[i]!));
   if (maxDiff > 1e-12) throw new Error(`${name}: native and reference disagree by ${maxDiff}`);
 
   const { nTrees, nNodes, engine, rowEngine, engineIsa, engineBytes } = model.info;

@@ -54,7 +54,10 @@ async function ours(options: TrainOptions): Promise<Fit> {
   return { seconds, auc: metrics.rocAuc(test.y, proba, 2), logloss: metrics.logLoss(test.y, proba, 2) };
 }
 
-function reference(): Record<string, Fit & { version: string }> | undefined {
+/** What the Python script prints: one fit per reference library. */
+type ReferenceFits = Record<"xgboost" | "sklearn_rf", Fit & { version: string }>;
+
+function reference(): ReferenceFits | undefined {
   const run = spawnSync(PYTHON, ["-c", PY, CSV], { encoding: "utf8", timeout: 300_000 });
   if (run.status !== 0) {
     process.stderr.write(

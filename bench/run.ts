@@ -82,7 +82,7 @@ function pinSelf(cpus: string): void {
 function currentCpus(): string {
   const r = spawnSync("taskset", ["-c", "-p", String(process.pid)], { encoding: "utf8" });
   const m = r.stdout?.match(/list:\s*(\S+)/);
-  if (r.status !== 0 || !m) throw new Error("taskset could not read this process's CPU list");
+  if (r.status !== 0 || !m?.[1]) throw new Error("taskset could not read this process's CPU list");
   return m[1];
 }
 
@@ -476,6 +476,7 @@ async function report(
 ): Promise<number> {
   const verdicts = judge(results);
   const served = models[0];
+  if (!served) throw new Error("no model was trained");
   const report: BenchReport = {
     schema: 1,
     command: run.command,

@@ -90,7 +90,7 @@ export function parseH2loadOutput(text: string): H2loadSummary {
     status4xx: Number(codes[3]),
     status5xx: Number(codes[4]),
     dataBytes: num(text, /traffic:.*?,\s+[\d.]+\w*B? \((\d+)\) data/, "data bytes"),
-    meanMs: timeLine ? toMs(timeLine[5], timeLine[6]) : Number.NaN,
+    meanMs: timeLine ? toMs(timeLine[5]!, timeLine[6]!) : Number.NaN,
   };
 }
 

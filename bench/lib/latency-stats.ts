@@ -36,19 +36,19 @@ export class SampleBuffer {
 export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
   if (sorted.length === 0) return Number.NaN;
   const rank = Math.ceil(q * sorted.length);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))];
+  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))]!;
 }
 
 /** p50/p95/p99/mean/max of the samples (ms). Does not modify the input. */
 export function summarize(samples: ArrayLike<number>): LatencySummary {
   const sorted = Float64Array.from(samples).sort();
   let sum = 0;
-  for (let i = 0; i < sorted.length; i++) sum += sorted[i];
+  for (let i = 0; i < sorted.length; i++) sum += sorted[i]!;
   return {
     p50: quantileSorted(sorted, 0.5),
     p95: quantileSorted(sorted, 0.95),
     p99: quantileSorted(sorted, 0.99),
     mean: sorted.length ? sum / sorted.length : Number.NaN,
-    max: sorted.length ? sorted[sorted.length - 1] : Number.NaN,
+    max: sorted.at(-1) ?? Number.NaN,
   };
 }

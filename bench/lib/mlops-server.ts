@@ -30,7 +30,7 @@ export interface TrainedModel {
 
 function field(text: string, key: string, pattern: string): string {
   const m = text.match(new RegExp(`"${key}":\\s*${pattern}`));
-  if (!m) throw new Error(`mlops train --json: no ${key} in output:\n${text.slice(-2000)}`);
+  if (!m?.[1]) throw new Error(`mlops train --json: no ${key} in output:\n${text.slice(-2000)}`);
   return m[1];
 }
 

@@ -87,10 +87,10 @@ function agreement(
     let b = 0;
     for (let k = 0; k < nClasses; k++) {
       const j = i * nClasses + k;
-      const d = Math.abs(ours[j] - theirs[j]);
+      const d = Math.abs(ours[j]! - theirs[j]!);
       if (!(d <= maxAbsDiff)) maxAbsDiff = d; // NaN propagates
-      if (ours[j] > ours[i * nClasses + a]) a = k;
-      if (theirs[j] > theirs[i * nClasses + b]) b = k;
+      if (ours[j]! > ours[i * nClasses + a]!) a = k;
+      if (theirs[j]! > theirs[i * nClasses + b]!) b = k;
     }
     if (a !== b) labelMismatches++;
   }
@@ -117,6 +117,14 @@ async function callsPerSecond(fn: () => unknown, budgetMs: number): Promise<numb
     now = performance.now();
   }
   return (calls * 1000) / (now - start);
+}
+
+/** The exported graph's `probabilities` output; a clear error if the session did not produce it. */
+function probabilities(out: ort.InferenceSession.OnnxValueMapType): Float32Array {
+  const tensor = out.probabilities;
+  if (!tensor)
+    throw new Error(`onnxruntime returned no "probabilities" output (got ${Object.keys(out).join(", ")})`);
+  return tensor.data as Float32Array;
 }
 
 function sessionOptions(threads: number): ort.InferenceSession.SessionOptions {
@@ -149,11 +157,11 @@ export async function compareWithOrt(options: OnnxCompareOptions): Promise<OnnxC
   let agreeFloat: Agreement;
   try {
     const out = await check.run({ input: new ort.Tensor("float64", rows, [nRows, nf]) });
-    agreeDouble = agreement(ours, out.probabilities.data as Float32Array, nRows, nc);
+    agreeDouble = agreement(ours, probabilities(out), nRows, nc);
     const outF = await checkFloat.run({
       input: new ort.Tensor("float32", Float32Array.from(rows), [nRows, nf]),
     });
-    agreeFloat = agreement(ours, outF.probabilities.data as Float32Array, nRows, nc);
+    agreeFloat = agreement(ours, probabilities(outF), nRows, nc);
   } finally {
     await check.release();
     await checkFloat.release();
@@ -197,7 +205,7 @@ export async function compareWithOrt(options: OnnxCompareOptions): Promise<OnnxC
   return {
     name: options.name,
     nTrees,
-    nNodes: trees.treeNodeOffsets[nTrees],
+    nNodes: trees.treeNodeOffsets[nTrees]!,
     agreement: agreeDouble,
     agreementFloat: agreeFloat,
     tolerance,

@@ -46,8 +46,8 @@ export function float32Threshold(t: number, decision: TreeEnsemble["decision"]):
   }
   // The bit pattern grows with the magnitude: moving up means +1 for positive values, -1 for negative.
   const incrementBits = wantUp === f > 0;
-  u32[0] = incrementBits ? u32[0] + 1 : u32[0] - 1;
-  return f32[0];
+  u32[0] = incrementBits ? u32[0]! + 1 : u32[0]! - 1;
+  return f32[0]!;
 }
 
 // Field numbers from onnx.proto (onnx-proto's generated code uses the same); enum values from onnx-proto.
@@ -107,7 +107,7 @@ export function exportOnnxModel(model: TreeEnsemble, options: OnnxExportOptions)
   }
   // Trees per output: a mean divides by it, so the weights are pre-divided (ONNX classifiers only sum).
   const perOutput = new Float64Array(model.nOutputs);
-  for (let t = 0; t < nTrees; t++) for (let k = 0; k < lw; k++) perOutput[model.outputIndex[t] + k] += 1;
+  for (let t = 0; t < nTrees; t++) for (let k = 0; k < lw; k++) perOutput[model.outputIndex[t]! + k]! += 1;
 
   const nodeTree: number[] = [];
   const nodeId: number[] = [];
@@ -122,13 +122,14 @@ export function exportOnnxModel(model: TreeEnsemble, options: OnnxExportOptions)
   const classId: number[] = [];
   const classWeight: number[] = [];
   const branch = decision === "less" ? "BRANCH_LT" : "BRANCH_LEQ";
+  // The arrays are the core's export of a validated model: every index below is in range.
   for (let t = 0; t < nTrees; t++) {
-    const o = model.treeNodeOffsets[t];
-    const size = model.treeNodeOffsets[t + 1] - o;
+    const o = model.treeNodeOffsets[t]!;
+    const size = model.treeNodeOffsets[t + 1]! - o;
     for (let i = 0; i < size; i++) {
       const g = o + i;
-      const l = model.left[g];
-      const r = model.right[g];
+      const l = model.left[g]!;
+      const r = model.right[g]!;
       nodeTree.push(t);
       nodeId.push(i);
       if (l === -1) {
@@ -139,20 +140,20 @@ export function exportOnnxModel(model: TreeEnsemble, options: OnnxExportOptions)
         nodeFalse.push(0);
         nodeMissingTrue.push(0);
         for (let k = 0; k < lw; k++) {
-          const out = model.outputIndex[t] + k;
-          const v = model.value[g * lw + k];
+          const out = model.outputIndex[t]! + k;
+          const v = model.value[g * lw + k]!;
           classTree.push(t);
           classNode.push(i);
           // Binary sigmoid: one score, written under class id 0 with one base value; ORT then returns
           // [1 - sigmoid(m), sigmoid(m)] (the layout skl2onnx uses; checked against the core).
           classId.push(post === "sigmoid" ? 0 : out);
-          classWeight.push(aggregation === "mean" ? v / perOutput[out] : v);
+          classWeight.push(aggregation === "mean" ? v / perOutput[out]! : v);
         }
       } else {
         if (!(l > 0 && l < size && r > 0 && r < size))
           throw new RangeError(`tree ${t} node ${i}: child out of range`);
-        const th = model.threshold[g];
-        nodeFeature.push(model.feature[g]);
+        const th = model.threshold[g]!;
+        nodeFeature.push(model.feature[g]!);
         nodeMode.push(branch);
         nodeValue.push(precision === "float" ? float32Threshold(th, decision) : th);
         nodeTrue.push(l);

@@ -32,7 +32,7 @@ export interface ScalingOptions {
 export function countCpus(list: string): number {
   let n = 0;
   for (const part of list.split(",")) {
-    const [a, b] = part.split("-").map(Number);
+    const [a, b] = part.split("-").map(Number) as [number, number?]; // split gives one part at least
     n += b === undefined ? 1 : b - a + 1;
   }
   return n;

@@ -78,7 +78,7 @@ export function confusionMatrix(yTrue: Labels, yPred: Labels, nClasses?: number)
   checkLabels(yTrue, k, "yTrue");
   checkLabels(yPred, k, "yPred");
   const m = Array.from({ length: k }, () => new Array<number>(k).fill(0));
-  for (let i = 0; i < yTrue.length; i++) m[yTrue[i]][yPred[i]]++;
+  for (let i = 0; i < yTrue.length; i++) m[yTrue[i]!]![yPred[i]!]!++;
   return m;
 }
 
@@ -93,9 +93,9 @@ export function argmaxRows(proba: ArrayLike<number>, nClasses: number): Float64A
   for (let i = 0; i < n; i++) {
     const base = i * nClasses;
     let best = 0;
-    let bestValue = proba[base];
+    let bestValue = proba[base]!;
     for (let k = 1; k < nClasses; k++) {
-      const v = proba[base + k];
+      const v = proba[base + k]!;
       if (v > bestValue || (Number.isNaN(bestValue) && !Number.isNaN(v))) {
         best = k;
         bestValue = v;
@@ -121,7 +121,7 @@ export function rocAuc(yTrue: Labels, proba: ArrayLike<number>, nClasses: number
   const positive = new Uint8Array(n);
   const column = (k: number) => {
     for (let i = 0; i < n; i++) {
-      scores[i] = proba[i * nClasses + k];
+      scores[i] = proba[i * nClasses + k]!;
       positive[i] = yTrue[i] === k ? 1 : 0;
     }
     return binaryAuc(positive, scores);
@@ -146,7 +146,7 @@ export function logLoss(
   if (n === 0) return Number.NaN;
   let sum = 0;
   for (let i = 0; i < n; i++) {
-    const p = proba[i * nClasses + yTrue[i]];
+    const p = proba[i * nClasses + yTrue[i]!]!;
     if (Number.isNaN(p)) throw new DataError(`proba has NaN in row ${i}`);
     sum -= Math.log(Math.min(Math.max(p, eps), 1 - eps));
   }
@@ -200,13 +200,14 @@ function prf(yTrue: Labels, yPred: Labels, options: PrfOptions): Prf {
   const predicted = new Float64Array(k);
   const tp = new Float64Array(k);
   for (let i = 0; i < n; i++) {
-    support[yTrue[i]]++;
-    predicted[yPred[i]]++;
-    if (yTrue[i] === yPred[i]) tp[yTrue[i]]++;
+    const t = yTrue[i]!;
+    support[t]!++;
+    predicted[yPred[i]!]!++;
+    if (t === yPred[i]) tp[t]!++;
   }
   const scoreOf = (c: number): Prf => {
-    const p = predicted[c] > 0 ? tp[c] / predicted[c] : 0;
-    const r = support[c] > 0 ? tp[c] / support[c] : 0;
+    const p = predicted[c]! > 0 ? tp[c]! / predicted[c]! : 0;
+    const r = support[c]! > 0 ? tp[c]! / support[c]! : 0;
     return { precision: p, recall: r, f1: p + r > 0 ? (2 * p * r) / (p + r) : 0 };
   };
 
@@ -215,7 +216,7 @@ function prf(yTrue: Labels, yPred: Labels, options: PrfOptions): Prf {
   let total = 0;
   for (let c = 0; c < k; c++) {
     if (support[c] === 0 && predicted[c] === 0) continue; // absent from both: not averaged
-    const w = average === "macro" ? 1 : support[c];
+    const w = average === "macro" ? 1 : support[c]!;
     const s = scoreOf(c);
     out.precision += w * s.precision;
     out.recall += w * s.recall;
@@ -230,20 +231,20 @@ function binaryAuc(positive: Uint8Array, scores: Float64Array): number {
   let nPos = 0;
   for (let i = 0; i < n; i++) {
     if (Number.isNaN(scores[i])) throw new DataError(`proba has NaN in row ${i}`);
-    nPos += positive[i];
+    nPos += positive[i]!;
   }
   const nNeg = n - nPos;
   if (nPos === 0 || nNeg === 0) return Number.NaN;
   const order = new Uint32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
-  order.sort((a, b) => scores[a] - scores[b]);
+  order.sort((a, b) => scores[a]! - scores[b]!);
   // Sum of the positives' ranks, a run of tied scores sharing the mean of its ranks.
   let rankSum = 0;
   for (let i = 0; i < n; ) {
     let j = i + 1;
-    while (j < n && scores[order[j]] === scores[order[i]]) j++;
+    while (j < n && scores[order[j]!] === scores[order[i]!]) j++;
     let posInRun = 0;
-    for (let t = i; t < j; t++) posInRun += positive[order[t]];
+    for (let t = i; t < j; t++) posInRun += positive[order[t]!]!;
     rankSum += posInRun * ((i + 1 + j) / 2);
     i = j;
   }
@@ -262,7 +263,7 @@ function positiveInt(v: number, name: string): void {
 function maxLabel(y: Labels, name: string): number {
   let max = -1;
   for (let i = 0; i < y.length; i++) {
-    const v = y[i];
+    const v = y[i]!;
     if (!Number.isInteger(v) || v < 0) throw new DataError(`${name}[${i}] is not a class id: ${v}`);
     if (v > max) max = v;
   }

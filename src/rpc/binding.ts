@@ -1,9 +1,19 @@
-import type { DescService } from "@bufbuild/protobuf";
+import type { DescMethod, DescService } from "@bufbuild/protobuf";
 import type { CallContext } from "./context.js";
+
+/** One method's transport-free implementation. */
+// biome-ignore lint/suspicious/noExplicitAny: implementations are checked where they are built.
+export type MethodImpl = (request: any, ctx: CallContext) => unknown;
 
 /** A service descriptor with its transport-free implementation: what every transport serves. */
 export interface ServiceBinding {
   service: DescService;
-  // biome-ignore lint/suspicious/noExplicitAny: implementations are checked where they are built.
-  impl: Record<string, (request: any, ctx: CallContext) => unknown>;
+  impl: Record<string, MethodImpl>;
+}
+
+/** The implementation of `method` in `binding`; throws when it lacks one, so a transport fails at startup. */
+export function methodImpl(binding: ServiceBinding, method: DescMethod): MethodImpl {
+  const impl = binding.impl[method.localName];
+  if (!impl) throw new Error(`${binding.service.typeName} is bound without ${method.name}`);
+  return impl;
 }

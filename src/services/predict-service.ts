@@ -174,7 +174,7 @@ export function createPredictService(options: PredictServiceOptions): ServiceImp
         rows = new Float64Array(nRows * nf);
         for (let r = 0; r < nRows; r++) {
           toRow(
-            request.rows[r].features,
+            request.rows[r]!.features,
             nf,
             `rows[${r}].features`,
             allowMissing,
@@ -234,6 +234,6 @@ export interface PredictResult {
 
 function argmax(values: Float64Array, start: number, n: number): number {
   let best = 0;
-  for (let k = 1; k < n; k++) if (values[start + k] > values[start + best]) best = k;
+  for (let k = 1; k < n; k++) if (values[start + k]! > values[start + best]!) best = k;
   return best;
 }

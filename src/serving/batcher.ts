@@ -71,11 +71,12 @@ export function createBatcher(options: BatcherOptions = {}): Batcher {
 
   const waiting = () => queue.length - head;
 
+  // Callers check waiting() > 0 first, so queue[head] exists, and every batch holds at least one item.
   function take(): Pending[] {
-    const model = queue[head].model;
+    const model = queue[head]!.model;
     let end = head + 1;
     const limit = Math.min(queue.length, head + maxBatch);
-    while (end < limit && queue[end].model === model) end++;
+    while (end < limit && queue[end]!.model === model) end++;
     const items = queue.slice(head, end);
     head = end;
     if (head === queue.length) {
@@ -89,23 +90,23 @@ export function createBatcher(options: BatcherOptions = {}): Batcher {
   }
 
   function pack(items: Pending[]): Float64Array {
-    const nf = items[0].model.nFeatures;
+    const nf = items[0]!.model.nFeatures;
     const rows = new Float64Array(items.length * nf);
-    for (let i = 0; i < items.length; i++) rows.set(items[i].row, i * nf);
+    for (let i = 0; i < items.length; i++) rows.set(items[i]!.row, i * nf);
     return rows;
   }
 
   function settle(items: Pending[], out: Float64Array, t0: bigint): void {
-    const nc = items[0].model.nClasses;
+    const nc = items[0]!.model.nClasses;
     options.onBatch?.(items.length, Number(process.hrtime.bigint() - t0) / 1e9);
-    for (let i = 0; i < items.length; i++) items[i].resolve(out.slice(i * nc, (i + 1) * nc));
+    for (let i = 0; i < items.length; i++) items[i]!.resolve(out.slice(i * nc, (i + 1) * nc));
   }
 
   function runSync(items: Pending[]): void {
     const t0 = process.hrtime.bigint();
     let out: Float64Array;
     try {
-      out = items[0].model.predictProba(pack(items), items.length);
+      out = items[0]!.model.predictProba(pack(items), items.length);
     } catch (err) {
       for (const item of items) item.reject(err);
       return;
@@ -118,7 +119,7 @@ export function createBatcher(options: BatcherOptions = {}): Batcher {
     let out: Float64Array;
     try {
       // The native call copies its input, so the packed buffer may be dropped at once.
-      out = await items[0].model.predictProbaAsync(pack(items), items.length, { threads });
+      out = await items[0]!.model.predictProbaAsync(pack(items), items.length, { threads });
     } catch (err) {
       for (const item of items) item.reject(err);
       return;

@@ -11,7 +11,7 @@ function packedFiles(): string[] {
     cwd: ROOT,
     encoding: "utf8",
   });
-  const [pack] = JSON.parse(out) as { files: { path: string }[] }[];
+  const [pack] = JSON.parse(out) as [{ files: { path: string }[] }]; // one package, one entry
   return pack.files.map((f) => f.path);
 }
 

@@ -20,10 +20,10 @@ async function maxDiffVsOrt(spec: ModelSpec, nRows: number): Promise<number> {
     const session = await ort.InferenceSession.create(exportOnnxModel(trees, { nFeatures: spec.nFeatures }));
     const out = await session.run({ input: new ort.Tensor("float64", rows, [nRows, spec.nFeatures]) });
     await session.release();
-    const theirs = out.probabilities.data as Float32Array;
+    const theirs = out.probabilities!.data as Float32Array;
     expect(theirs.length).toBe(ours.length);
     let max = 0;
-    for (let i = 0; i < ours.length; i++) max = Math.max(max, Math.abs(ours[i] - theirs[i]));
+    for (let i = 0; i < ours.length; i++) max = Math.max(max, Math.abs(ours[i]! - theirs[i]!));
     return max;
   } finally {
     model.dispose();
@@ -61,9 +61,9 @@ describe("ONNX-ML TreeEnsembleClassifier export", () => {
     try {
       const ours = model.predictProba(rows, 1000);
       const out = await session.run({ input: new ort.Tensor("float32", Float32Array.from(rows), [1000, 8]) });
-      const theirs = out.probabilities.data as Float32Array;
+      const theirs = out.probabilities!.data as Float32Array;
       let max = 0;
-      for (let i = 0; i < ours.length; i++) max = Math.max(max, Math.abs(ours[i] - theirs[i]));
+      for (let i = 0; i < ours.length; i++) max = Math.max(max, Math.abs(ours[i]! - theirs[i]!));
       expect(max).toBeLessThanOrEqual(1e-5);
     } finally {
       model.dispose();
@@ -84,7 +84,7 @@ describe("ONNX-ML TreeEnsembleClassifier export", () => {
       // The float32 neighbours of t are where a wrong rounding would show.
       f32[0] = t;
       for (const d of [-2, -1, 0, 1, 2]) {
-        const v = new Float32Array(new Uint32Array([u32[0] + d]).buffer)[0];
+        const v = new Float32Array(new Uint32Array([u32[0]! + d]).buffer)[0]!;
         expect(v < lt).toBe(v < t);
         expect(v <= le).toBe(v <= t);
       }
@@ -97,7 +97,7 @@ describe("ONNX-ML TreeEnsembleClassifier export", () => {
   it("is a well-formed ModelProto as onnx-proto decodes it", () => {
     const spec = randomModel({ family: "random_forest", nClasses: 3, nTrees: 3, maxDepth: 3, seed: 8 });
     const trees = treesOf(spec);
-    const nNodes = trees.treeNodeOffsets[3];
+    const nNodes = trees.treeNodeOffsets[3]!;
     const m = onnxProto.onnx.ModelProto.decode(exportOnnxModel(trees, { nFeatures: 8 }));
     expect(Number(m.irVersion)).toBe(8);
     expect(m.opsetImport.map((o) => [o.domain, Number(o.version)])).toEqual([
@@ -105,7 +105,7 @@ describe("ONNX-ML TreeEnsembleClassifier export", () => {
       ["ai.onnx.ml", 3],
     ]);
     const graph = onnxProto.onnx.GraphProto.fromObject(m.graph!);
-    const node = onnxProto.onnx.NodeProto.fromObject(graph.node[0]);
+    const node = onnxProto.onnx.NodeProto.fromObject(graph.node[0]!);
     expect([node.opType, node.domain, node.input, node.output]).toEqual([
       "TreeEnsembleClassifier",
       "ai.onnx.ml",
@@ -115,7 +115,7 @@ describe("ONNX-ML TreeEnsembleClassifier export", () => {
     const attr = Object.fromEntries(
       node.attribute.map((a) => [a.name, onnxProto.onnx.AttributeProto.fromObject(a)]),
     );
-    expect(attr.nodes_treeids.ints).toHaveLength(nNodes);
+    expect(attr.nodes_treeids!.ints).toHaveLength(nNodes);
     expect(attr.nodes_modes.strings.map((b: Uint8Array) => new TextDecoder().decode(b))).toContain(
       "BRANCH_LT",
     );
@@ -123,8 +123,8 @@ describe("ONNX-ML TreeEnsembleClassifier export", () => {
     expect(attr.nodes_values_as_tensor.t!.dataType).toBe(onnxProto.onnx.TensorProto.DataType.DOUBLE);
     expect(attr.classlabels_int64s.ints.map(Number)).toEqual([0, 1, 2]);
     expect(new TextDecoder().decode(attr.post_transform.s)).toBe("NONE");
-    const dims = graph.input[0].type!.tensorType!.shape!.dim!;
-    expect([dims[0].dimParam, Number(dims[1].dimValue)]).toEqual(["N", 8]);
+    const dims = graph.input[0]!.type!.tensorType!.shape!.dim!;
+    expect([dims[0]!.dimParam, Number(dims[1]!.dimValue)]).toEqual(["N", 8]);
   });
 
   it("needs trees: a logistic model is refused with ERR_BENCH_NO_TREES", () => {

@@ -10,7 +10,7 @@ const dirs: { dir: string; cleanup: () => Promise<void> }[] = [];
 beforeAll(async () => {
   assertBuilt();
   dirs.push(await tempDataDir(), await tempDataDir());
-  const store = await createStore({ dataDir: dirs[0].dir });
+  const store = await createStore({ dataDir: dirs[0]!.dir });
   await store.createRegisteredModel({ name: "in_flag_dir" });
   await store.close();
 });
@@ -30,7 +30,7 @@ describe("mlops", () => {
 
   it("prints its version, and exits 0 / 2 / 1 for help, usage errors and failures", async () => {
     const pkg = JSON.parse(await readFile(join(ROOT, "package.json"), "utf8")) as { version: string };
-    const dataDir = dirs[1].dir;
+    const dataDir = dirs[1]!.dir;
     const [version, short, help, unknown, badLevel, badEnv] = await Promise.all([
       mlops(["--version"], { dataDir }),
       mlops(["-V"], { dataDir }),
@@ -51,7 +51,7 @@ describe("mlops", () => {
   });
 
   it("takes --data-dir before or after the command, over MLOPS_DATA_DIR", async () => {
-    const [flagDir, envDir] = dirs.map((d) => d.dir);
+    const [flagDir, envDir] = dirs.map((d) => d.dir) as [string, string];
     const names = (stdout: string) =>
       (JSON.parse(stdout) as { registered_models?: { name: string }[] }).registered_models?.map(
         (m) => m.name,

@@ -56,12 +56,14 @@ describe("mlops models", () => {
     expect(r.code, r.stderr).toBe(0);
     const body = json<{ registered_models: { name: string; latest_versions: VersionJson[] }[] }>(r);
     expect(body.registered_models.map((m) => m.name)).toEqual(["ml_classifier"]);
-    const latest = body.registered_models[0].latest_versions;
+    const latest = body.registered_models[0]!.latest_versions;
     expect(latest.map((v) => [v.version, v.stage])).toEqual([["2", "STAGE_NONE"]]);
-    expect(latest[0].metrics?.accuracy).toBeCloseTo(0.93);
+    expect(latest[0]!.metrics?.accuracy).toBeCloseTo(0.93);
 
     expect(text.code, text.stderr).toBe(0);
-    const [header, row] = text.stdout.trimEnd().split("\n");
+    const lines = text.stdout.trimEnd().split("\n");
+    expect(lines).toHaveLength(2);
+    const [header, row] = lines as [string, string];
     expect(header).toMatch(/^NAME\s+LATEST\s+PRODUCTION\s+STAGING\s+ALIASES\s+UPDATED$/);
     expect(row.split(/\s{2,}/).slice(0, 4)).toEqual(["ml_classifier", "v2", "-", "-"]);
     expect(row.indexOf("v2")).toBe(header.indexOf("LATEST"));
@@ -81,9 +83,9 @@ describe("mlops models", () => {
     expect(body.registered_model).toMatchObject({ name: "ml_classifier", description: "seeded" });
     expect(body.model_versions.map((v) => [v.version, v.run_id])).toEqual([
       ["1", runIds[0]],
-      ["2", runIds[1]],
+      ["2", runIds[1]!],
     ]);
-    expect(body.model_versions[0].metrics).toEqual({ accuracy: 0.81, roc_auc: expect.closeTo(0.86, 9) });
+    expect(body.model_versions[0]!.metrics).toEqual({ accuracy: 0.81, roc_auc: expect.closeTo(0.86, 9) });
 
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toMatch(/^name:\s+ml_classifier$/m);
@@ -134,7 +136,7 @@ describe("mlops models", () => {
     const listed = json<{ registered_models: { aliases: Record<string, string> }[] }>(
       await cli("models", "list", "--json"),
     );
-    expect(listed.registered_models[0].aliases).toEqual({ champion: "1" });
+    expect(listed.registered_models[0]!.aliases).toEqual({ champion: "1" });
 
     r = await cli("models", "alias", "ml_classifier", "champion", "--delete");
     expect(r.code, r.stderr).toBe(0);
@@ -182,12 +184,12 @@ describe("mlops models", () => {
     ];
     const results = await Promise.all([...notFound, ...usage].map((args) => cli(...args)));
     results.slice(0, notFound.length).forEach((r, i) => {
-      expect(r.code, notFound[i].join(" ")).toBe(1);
+      expect(r.code, notFound[i]!.join(" ")).toBe(1);
       expect(errorCode(r.stderr), r.stderr).toBe("NOT_FOUND");
       expect(r.stderr.trim().split("\n")).toHaveLength(1);
     });
     results.slice(notFound.length).forEach((r, i) => {
-      expect(r.code, usage[i].join(" ")).toBe(2);
+      expect(r.code, usage[i]!.join(" ")).toBe(2);
       expect(r.stderr).toMatch(/invalid/);
     });
   });
@@ -229,8 +231,8 @@ describe("mlops runs", () => {
 
   it("shows a run's params, metrics and tags", async () => {
     const [r, text, unknown, malformed] = await Promise.all([
-      cli("runs", "show", runIds[1], "--json"),
-      cli("runs", "show", runIds[1]),
+      cli("runs", "show", runIds[1]!, "--json"),
+      cli("runs", "show", runIds[1]!),
       cli("runs", "show", "f".repeat(32)),
       cli("runs", "show", "not-a-run"),
     ]);

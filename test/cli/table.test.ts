@@ -16,7 +16,7 @@ describe("formatTable", () => {
 
   it("counts code points, so arrows and accents line up", () => {
     const lines = formatTable(["FROM → TO", "X"], [["é → è", "1"]]).split("\n");
-    expect(lines[0].indexOf("X")).toBe([...lines[1]].indexOf("1"));
+    expect(lines[0]!.indexOf("X")).toBe([...lines[1]!].indexOf("1"));
   });
 
   it("prints the empty message instead of a lone header, and honours the gap", () => {

@@ -168,7 +168,7 @@ describe("trainAndRegister", () => {
     };
     const error = await rejection(trainAndRegister(base({ artifacts: broken })));
     expect(error.code).toBe("ENOSPC");
-    const [run] = (await store.searchRuns({ experimentIds: ["0"] })).items;
+    const run = (await store.searchRuns({ experimentIds: ["0"] })).items[0]!;
     expect(run.status).toBe("FAILED");
     expect(run.endTimeMs).not.toBeNull();
     expect(run.tags["mlops.error"]).toBe("disk full");
@@ -189,7 +189,7 @@ describe("trainAndRegister", () => {
       ),
     );
     expect(error.code).toBe("ERR_TRAIN_CANCELLED");
-    const [run] = (await store.searchRuns({ experimentIds: ["0"] })).items;
+    const run = (await store.searchRuns({ experimentIds: ["0"] })).items[0]!;
     expect(run.status).toBe("KILLED");
     expect(run.tags["mlops.error"]).toBeUndefined();
     expect((await store.searchModelVersions({ name: "ml_classifier" })).items).toEqual([]);

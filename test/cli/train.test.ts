@@ -73,7 +73,7 @@ describe("mlops train", () => {
   });
 
   it("the run is FINISHED with the six metrics, the params and the data source", async () => {
-    const r = await cli("runs", "show", trained[0].run_id, "--json");
+    const r = await cli("runs", "show", trained[0]!.run_id, "--json");
     expect(r.code, r.stderr).toBe(0);
     const run = json<{
       run: {
@@ -84,8 +84,8 @@ describe("mlops train", () => {
       };
     }>(r).run;
     expect(run.status).toBe("RUN_STATUS_FINISHED");
-    expect(Object.fromEntries(run.metrics.map((m) => [m.key, m.value]))).toEqual(trained[0].metrics);
-    expect(run.params).toEqual(trained[0].params);
+    expect(Object.fromEntries(run.metrics.map((m) => [m.key, m.value]))).toEqual(trained[0]!.metrics);
+    expect(run.params).toEqual(trained[0]!.params);
     expect(run.tags).toMatchObject({
       "mlops.source": "cli",
       "mlops.data": expect.stringMatching(/^csv:.*classification_20f_10k\.csv\.gz#label$/),
@@ -117,7 +117,7 @@ describe("mlops train", () => {
       ["1", "STAGE_ARCHIVED"],
       ["2", "STAGE_PRODUCTION"],
     ]);
-    expect(d.model_versions[0].run_id).toBe(trained[0].run_id);
+    expect(d.model_versions[0]!.run_id).toBe(trained[0]!.run_id);
   });
 
   it("takes the experiment, model name and family from flags", async () => {
@@ -165,13 +165,13 @@ describe("mlops train", () => {
     ];
     const results = await Promise.all(failures.map(([args]) => cli(...args)));
     results.forEach((r, i) => {
-      const [args, code, errCode] = failures[i];
+      const [args, code, errCode] = failures[i]!;
       expect(r.code, `${args.join(" ")}: ${r.stderr}`).toBe(code);
       expect(r.stdout).toBe("");
       if (errCode !== undefined) expect(errorCode(r.stderr), r.stderr).toBe(errCode);
       else expect(r.stderr).toMatch(/^error: /m);
     });
-    expect(results[1].stderr).toMatch(/"nope"/);
+    expect(results[1]!.stderr).toMatch(/"nope"/);
 
     const runs = json<{ runs: unknown[] }>(await cli("runs", "list", "--json"));
     expect(runs.runs).toHaveLength(3);

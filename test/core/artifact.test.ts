@@ -101,7 +101,7 @@ describe("round trip", () => {
   });
 
   it("keeps every double bit-exact, including -0, subnormals and extremes", () => {
-    const odd = [0.1 + 0.2, -0, 5e-324, -Number.MAX_VALUE, 1 / 3, 2 ** -1074 * 3];
+    const odd = [0.1 + 0.2, -0, 5e-324, -Number.MAX_VALUE, 1 / 3, 2 ** -1074 * 3] as const;
     const tree: TreeInput = {
       left: [1, 3, -1, -1, -1],
       right: [2, 4, -1, -1, -1],
@@ -164,7 +164,7 @@ describe("damaged artifacts", () => {
     const rng = createRng(5);
     for (let at = 0; at < bytes.length; at++) {
       const copy = bytes.slice();
-      copy[at] ^= 1 + Math.floor(rng() * 255);
+      copy[at]! ^= 1 + Math.floor(rng() * 255);
       const reason = rejection(copy);
       if (at < 8) expect(reason).toBe("bad_magic");
       else if (at < 12) expect(reason).toBe("unsupported_version");
@@ -221,7 +221,7 @@ describe("damaged artifacts", () => {
 
 describe("hostile but checksummed artifacts", () => {
   const { bytes, layout } = writeArtifactWithLayout(gbdtSpec([stump(), stump()]));
-  const tree0 = layout.trees[0];
+  const tree0 = layout.trees[0]!;
 
   it("caps counts before allocating", () => {
     const cases: [number, number, string][] = [

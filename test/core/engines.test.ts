@@ -62,7 +62,7 @@ function hostileRows(spec: ModelSpec, n: number, seed: number): Float64Array {
     Number.MAX_VALUE,
     -Number.MAX_VALUE,
   ];
-  for (let i = 0; i < rows.length; i += 7) rows[i] = specials[(i / 7) % specials.length];
+  for (let i = 0; i < rows.length; i += 7) rows[i] = specials[(i / 7) % specials.length]!;
   return rows;
 }
 
@@ -121,8 +121,8 @@ describe("every engine gives every row the same bits", () => {
         // differ in the last ulp between V8 and libm, so non-identity transforms get 1e-12).
         const reference = createReferenceScorer(spec).predict(rows, n);
         for (let i = 0; i < expected.length; i++) {
-          const tol = spec.postTransform === "identity" ? 0 : 1e-12 * Math.abs(reference[i]) + 1e-15;
-          if (!(Math.abs(expected[i] - reference[i]) <= tol)) {
+          const tol = spec.postTransform === "identity" ? 0 : 1e-12 * Math.abs(reference[i]!) + 1e-15;
+          if (!(Math.abs(expected[i]! - reference[i]!) <= tol)) {
             throw new Error(`${name}: value ${i} ${expected[i]} vs reference ${reference[i]}`);
           }
         }

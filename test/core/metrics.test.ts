@@ -178,7 +178,7 @@ describe("rocAuc", () => {
       for (let j = 0; j < n; j++) {
         if (y[i] === 1 && y[j] === 0) {
           pairs++;
-          wins += scores[i] > scores[j] ? 1 : scores[i] === scores[j] ? 0.5 : 0;
+          wins += scores[i]! > scores[j]! ? 1 : scores[i] === scores[j] ? 0.5 : 0;
         }
       }
     }

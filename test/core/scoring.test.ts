@@ -25,7 +25,7 @@ function expectMatches(spec: ModelSpec, actual: Float64Array, expected: Float64A
   let worst = 0;
   let at = -1;
   for (let i = 0; i < actual.length; i++) {
-    const excess = Math.abs(actual[i] - expected[i]) - (1e-12 * Math.abs(expected[i]) + 1e-15);
+    const excess = Math.abs(actual[i]! - expected[i]!) - (1e-12 * Math.abs(expected[i]!) + 1e-15);
     if (!(excess <= worst)) {
       worst = Number.isNaN(excess) ? Number.POSITIVE_INFINITY : excess;
       at = i;
@@ -117,9 +117,9 @@ describe("native scoring agrees with the reference scorer", () => {
     const nRows = specials.length ** 2;
     const rows = new Float64Array(nRows * 4);
     for (let i = 0; i < nRows; i++) {
-      rows[i * 4] = specials[i % specials.length];
-      rows[i * 4 + 1] = specials[Math.floor(i / specials.length)];
-      rows[i * 4 + 2] = specials[(i * 7) % specials.length];
+      rows[i * 4] = specials[i % specials.length]!;
+      rows[i * 4 + 1] = specials[Math.floor(i / specials.length)]!;
+      rows[i * 4 + 2] = specials[(i * 7) % specials.length]!;
       rows[i * 4 + 3] = 0.5;
     }
     const model = load(spec);
@@ -131,7 +131,7 @@ describe("native scoring agrees with the reference scorer", () => {
       const spec = randomModel({ family, nClasses: 3, seed: 5 });
       const out = load(spec).predictProba(randomRows(spec, 50), 50);
       for (let r = 0; r < 50; r++) {
-        expect(out[r * 3] + out[r * 3 + 1] + out[r * 3 + 2]).toBeCloseTo(1, 12);
+        expect(out[r * 3]! + out[r * 3 + 1]! + out[r * 3 + 2]!).toBeCloseTo(1, 12);
       }
     }
   });

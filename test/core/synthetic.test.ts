@@ -4,7 +4,7 @@ import { makeClassification } from "../../src/core/data/synthetic.js";
 
 function classCounts(ds: Dataset, nClasses: number): number[] {
   const counts = new Array<number>(nClasses).fill(0);
-  for (const v of ds.y) counts[v]++;
+  for (const v of ds.y) counts[v]!++;
   return counts;
 }
 
@@ -13,7 +13,7 @@ function classMean(ds: Dataset, feature: number, cls: number): number {
   let n = 0;
   for (let i = 0; i < ds.nRows; i++) {
     if (ds.y[i] === cls) {
-      sum += ds.x[i * ds.nFeatures + feature];
+      sum += ds.x[i * ds.nFeatures + feature]!;
       n++;
     }
   }
@@ -81,7 +81,7 @@ describe("makeClassification", () => {
 
   it("makes redundant columns exact linear combinations of the informative ones", () => {
     const ds = makeClassification({ nSamples: 300, nFeatures: 4, nInformative: 2, nRedundant: 1, flipY: 0 });
-    const at = (i: number, f: number) => ds.x[i * 4 + f];
+    const at = (i: number, f: number) => ds.x[i * 4 + f]!;
     // Solve f2 = b0·f0 + b1·f1 from rows 0 and 1 (Cramer's rule), then check every row.
     const det = at(0, 0) * at(1, 1) - at(0, 1) * at(1, 0);
     const b0 = (at(0, 2) * at(1, 1) - at(0, 1) * at(1, 2)) / det;
@@ -117,7 +117,7 @@ describe("makeClassification", () => {
     for (let k = 0; k < 4; k++) {
       const mean = [0, 0];
       for (let i = 250 * k; i < 250 * (k + 1); i++)
-        for (let f = 0; f < 2; f++) mean[f] += ds.x[i * 2 + f] / 250;
+        for (let f = 0; f < 2; f++) mean[f]! += ds.x[i * 2 + f]! / 250;
       corners.add(mean.map((m) => Math.sign(m)).join(","));
     }
     expect(corners).toEqual(new Set(["1,1", "1,-1", "-1,1", "-1,-1"]));

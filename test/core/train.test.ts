@@ -341,7 +341,7 @@ describe("train: multiclass", () => {
     expect(m.nClasses).toBe(3);
     const proba = m.predictProba(testSet.x, testSet.nRows);
     for (let i = 0; i < testSet.nRows; i++) {
-      expect(proba[3 * i] + proba[3 * i + 1] + proba[3 * i + 2]).toBeCloseTo(1, 12);
+      expect(proba[3 * i]! + proba[3 * i + 1]! + proba[3 * i + 2]!).toBeCloseTo(1, 12);
     }
     expect(accuracy(testSet.y, argmaxRows(proba, 3))).toBeGreaterThan(0.9);
   });

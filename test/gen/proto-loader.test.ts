@@ -105,6 +105,7 @@ describe("generated descriptors (src/gen)", () => {
   it("carry the same methods and a google.api.http rule per RPC", () => {
     for (const [service, routes] of Object.entries(EXPECTED)) {
       const desc = GENERATED[service];
+      if (!desc) throw new Error(`no generated descriptor for ${service}`);
       expect(desc.typeName).toBe(`mlops.v1.${service}`);
       const actual: Routes = {};
       for (const method of desc.methods) {
@@ -144,9 +145,11 @@ describe("docs/api.md", () => {
     ];
     // Cells may be padded: biome aligns markdown tables.
     const documented: Record<string, Routes> = {};
-    for (const [, verb, path, service, method] of rows) {
-      documented[service] ??= {};
-      documented[service][method] = [verb.toLowerCase(), path];
+    // Every group of the pattern is required, so each match has all four.
+    for (const [verb, path, service, method] of rows.map(
+      (m) => m.slice(1) as [string, string, string, string],
+    )) {
+      documented[service] = { ...documented[service], [method]: [verb.toLowerCase(), path] };
     }
     expect(documented).toEqual(EXPECTED);
   });

@@ -15,7 +15,9 @@ export function grpcClient(service: DescService, port: number, metadata: Record<
     new Promise<T>((resolve, reject) => {
       const meta = new grpc.Metadata();
       for (const [k, v] of Object.entries({ ...metadata, ...md })) meta.set(k, v);
-      client[method](req, meta, (err, res) => (err ? reject(err) : resolve(res as T)));
+      const fn = client[method];
+      if (!fn) throw new Error(`${service.typeName} has no method ${method}`);
+      fn.call(client, req, meta, (err, res) => (err ? reject(err) : resolve(res as T)));
     });
   return { call, close: () => client.close() };
 }

@@ -80,11 +80,11 @@ describe("dynamic batching", () => {
       const [restRes, grpcRes] = await Promise.all([Promise.all(rest), Promise.all(viaGrpc)]);
       g.close();
       for (let i = 0; i < n; i++) {
-        expect(restRes[i].status).toBe(200);
+        expect(restRes[i]!.status).toBe(200);
         const expected = Array.from(seeded.model.predictProba(Float64Array.from(row(i)), 1));
-        expect(JSON.parse(restRes[i].body).probability).toEqual(expected);
+        expect(JSON.parse(restRes[i]!.body).probability).toEqual(expected);
         const expectedG = Array.from(seeded.model.predictProba(Float64Array.from(row(n + i)), 1));
-        expect(grpcRes[i].probability).toEqual(expectedG);
+        expect(grpcRes[i]!.probability).toEqual(expectedG);
       }
       const text = (await getJson(app.httpPort, "/metrics")).text;
       // Every row went through the batcher, in fewer native calls than rows.

@@ -123,7 +123,7 @@ describe("promotion and hot swap", () => {
     const app = await start(dir);
     const path = app.artifacts.pathFor(v2.sha256);
     const bytes = readFileSync(path);
-    bytes[Math.floor(bytes.length / 2)] ^= 0xff;
+    bytes[Math.floor(bytes.length / 2)]! ^= 0xff;
     writeFileSync(path, bytes);
     await connectClient(RegistryService, app.httpPort).transitionModelVersionStage({
       name: MODEL,

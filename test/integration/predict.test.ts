@@ -48,7 +48,7 @@ describe("Predict over every transport agrees with the core", () => {
     expect(res.body.model_name).toBe(MODEL);
     expect(res.body.probability).toEqual(coreScore(features));
     const p = res.body.probability as number[];
-    expect(res.body.prediction).toBe(p[1] > p[0] ? 1 : 0);
+    expect(res.body.prediction).toBe(p[1]! > p[0]! ? 1 : 0);
     expect(new Date(res.body.timestamp as string).toISOString()).toBe(res.body.timestamp);
   });
 

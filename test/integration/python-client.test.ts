@@ -44,8 +44,11 @@ interface Call {
 }
 type Result = { ok: true; bytes: Uint8Array } | { ok: false; code: string; details: string };
 
-/** Async on purpose: the server under test lives in this process and must keep running. */
-async function callAll(port: number, calls: Call[]): Promise<Result[]> {
+/** Async on purpose: the server under test lives in this process and must keep running. One result a call. */
+async function callAll<const C extends readonly Call[]>(
+  port: number,
+  calls: C,
+): Promise<{ [K in keyof C]: Result }> {
   const input = calls.map((c) => ({
     kind: c.kind,
     path: c.path,
@@ -65,12 +68,18 @@ async function callAll(port: number, calls: Call[]): Promise<Result[]> {
   child.stdin.end(JSON.stringify(input));
   const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
   if (code !== 0) throw new Error(`python client failed: ${stderr}`);
-  return (JSON.parse(stdout) as Array<{ ok: boolean; hex?: string; code?: string; details?: string }>).map(
-    (r) =>
+  const results = (
+    JSON.parse(stdout) as Array<{ ok: boolean; hex?: string; code?: string; details?: string }>
+  ).map(
+    (r): Result =>
       r.ok
         ? { ok: true, bytes: Buffer.from(r.hex ?? "", "hex") }
         : { ok: false, code: r.code ?? "", details: r.details ?? "" },
   );
+  if (results.length !== calls.length) {
+    throw new Error(`python client answered ${results.length} of ${calls.length} calls`);
+  }
+  return results as { [K in keyof C]: Result };
 }
 
 let app: App;

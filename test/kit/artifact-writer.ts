@@ -66,7 +66,7 @@ const CRC_TABLE = (() => {
 /** CRC-32C (Castagnoli), the artifact's trailing checksum. */
 export function crc32c(bytes: Uint8Array, end = bytes.length): number {
   let c = 0xffffffff;
-  for (let i = 0; i < end; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
+  for (let i = 0; i < end; i++) c = CRC_TABLE[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
 }
 
@@ -146,11 +146,11 @@ export function writeArtifactWithLayout(spec: ModelSpec): { bytes: Uint8Array; l
 
   const layout: ArtifactLayout = { paramsLength, margins: w.length, trees: [], checksum: 0 };
   if (spec.family === "logistic") {
-    for (let k = 0; k < spec.intercept.length; k++) w.f64(spec.intercept[k]);
+    for (let k = 0; k < spec.intercept.length; k++) w.f64(spec.intercept[k]!);
     layout.coef = w.length;
-    for (let k = 0; k < spec.coef.length; k++) w.f64(spec.coef[k]);
+    for (let k = 0; k < spec.coef.length; k++) w.f64(spec.coef[k]!);
   } else {
-    for (let k = 0; k < spec.baseScore.length; k++) w.f64(spec.baseScore[k]);
+    for (let k = 0; k < spec.baseScore.length; k++) w.f64(spec.baseScore[k]!);
     const offsets = spec.treeNodeOffsets;
     const nTrees = offsets.length - 1;
     // Values per node as the arrays hold them, which a hostile spec may make differ from leafWidth.
@@ -158,22 +158,22 @@ export function writeArtifactWithLayout(spec: ModelSpec): { bytes: Uint8Array; l
     layout.nTrees = w.length;
     w.u32(nTrees);
     for (let t = 0; t < nTrees; t++) {
-      const [from, to] = [offsets[t], offsets[t + 1]];
+      const [from, to] = [offsets[t]!, offsets[t + 1]!];
       const at = { nNodes: w.length, outputIndex: w.length + 4 } as ArtifactLayout["trees"][number];
       w.u32(to - from);
-      w.u32(spec.outputIndex[t]);
+      w.u32(spec.outputIndex[t]!);
       at.left = w.length;
-      for (let i = from; i < to; i++) w.i32(spec.left[i]);
+      for (let i = from; i < to; i++) w.i32(spec.left[i]!);
       at.right = w.length;
-      for (let i = from; i < to; i++) w.i32(spec.right[i]);
+      for (let i = from; i < to; i++) w.i32(spec.right[i]!);
       at.feature = w.length;
-      for (let i = from; i < to; i++) w.i32(spec.feature[i]);
+      for (let i = from; i < to; i++) w.i32(spec.feature[i]!);
       at.threshold = w.length;
-      for (let i = from; i < to; i++) w.f64(spec.threshold[i]);
+      for (let i = from; i < to; i++) w.f64(spec.threshold[i]!);
       at.defaultLeft = w.length;
-      for (let i = from; i < to; i++) w.u8(spec.defaultLeft[i]);
+      for (let i = from; i < to; i++) w.u8(spec.defaultLeft[i]!);
       at.value = w.length;
-      for (let i = from * perNode; i < to * perNode; i++) w.f64(spec.value[i]);
+      for (let i = from * perNode; i < to * perNode; i++) w.f64(spec.value[i]!);
       layout.trees.push(at);
     }
   }

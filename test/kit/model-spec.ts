@@ -31,10 +31,10 @@ export function joinTrees(trees: readonly TreeInput[]): TreeArrays {
   const treeNodeOffsets = new Uint32Array(trees.length + 1);
   let nValues = 0;
   trees.forEach((t, i) => {
-    treeNodeOffsets[i + 1] = treeNodeOffsets[i] + t.left.length;
+    treeNodeOffsets[i + 1] = treeNodeOffsets[i]! + t.left.length;
     nValues += t.value.length;
   });
-  const n = treeNodeOffsets[trees.length];
+  const n = treeNodeOffsets[trees.length]!;
   const out: TreeArrays = {
     treeNodeOffsets,
     outputIndex: Uint32Array.from(trees, (t) => t.outputIndex ?? 0),
@@ -47,7 +47,7 @@ export function joinTrees(trees: readonly TreeInput[]): TreeArrays {
   };
   let v = 0;
   trees.forEach((t, i) => {
-    const at = treeNodeOffsets[i];
+    const at = treeNodeOffsets[i]!;
     out.left.set(Array.from(t.left), at);
     out.right.set(Array.from(t.right), at);
     out.feature.set(Array.from(t.feature), at);

@@ -97,7 +97,7 @@ function shuffleTree(rng: Rng, t: TreeInput, lw: number): TreeInput {
   const perm = Array.from({ length: n }, (_, i) => i);
   for (let i = n - 1; i > 1; i--) {
     const j = 1 + int(rng, i);
-    [perm[i], perm[j]] = [perm[j], perm[i]];
+    [perm[i], perm[j]] = [perm[j]!, perm[i]!];
   }
   const out = {
     left: new Array<number>(n),
@@ -109,13 +109,14 @@ function shuffleTree(rng: Rng, t: TreeInput, lw: number): TreeInput {
     outputIndex: t.outputIndex,
   };
   for (let i = 0; i < n; i++) {
-    const p = perm[i];
-    out.left[p] = t.left[i] < 0 ? -1 : perm[t.left[i]];
-    out.right[p] = t.right[i] < 0 ? -1 : perm[t.right[i]];
-    out.feature[p] = t.feature[i];
-    out.threshold[p] = t.threshold[i];
-    out.defaultLeft[p] = t.defaultLeft[i];
-    for (let k = 0; k < lw; k++) out.value[p * lw + k] = t.value[i * lw + k];
+    const p = perm[i]!;
+    const [l, r] = [t.left[i]!, t.right[i]!];
+    out.left[p] = l < 0 ? -1 : perm[l]!;
+    out.right[p] = r < 0 ? -1 : perm[r]!;
+    out.feature[p] = t.feature[i]!;
+    out.threshold[p] = t.threshold[i]!;
+    out.defaultLeft[p] = t.defaultLeft[i]!;
+    for (let k = 0; k < lw; k++) out.value[p * lw + k] = t.value[i * lw + k]!;
   }
   return out;
 }
@@ -191,15 +192,15 @@ export function randomRows(spec: ModelSpec, nRows: number, options: RandomRowsOp
   const onThreshold = options.onThresholdRate ?? 0.2;
   const thresholds: number[][] = Array.from({ length: spec.nFeatures }, () => []);
   for (let i = 0; i < spec.left.length; i++) {
-    if (spec.left[i] !== -1) thresholds[spec.feature[i]].push(spec.threshold[i]);
+    if (spec.left[i] !== -1) thresholds[spec.feature[i]!]!.push(spec.threshold[i]!);
   }
   const rows = new Float64Array(nRows * spec.nFeatures);
   for (let i = 0; i < rows.length; i++) {
     const f = i % spec.nFeatures;
     const u = rng();
     if (u < nanRate) rows[i] = Number.NaN;
-    else if (u < nanRate + onThreshold && thresholds[f].length > 0)
-      rows[i] = thresholds[f][int(rng, thresholds[f].length)];
+    else if (u < nanRate + onThreshold && thresholds[f]!.length > 0)
+      rows[i] = thresholds[f]![int(rng, thresholds[f]!.length)]!;
     else rows[i] = gaussian(rng);
   }
   return rows;

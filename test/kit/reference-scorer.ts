@@ -30,21 +30,21 @@ export function applyPostTransform(
   at: number,
 ): void {
   if (post === "sigmoid") {
-    const p1 = 1 / (1 + Math.exp(-m[0]));
+    const p1 = 1 / (1 + Math.exp(-m[0]!));
     out[at] = 1 - p1;
     out[at + 1] = p1;
   } else if (post === "softmax") {
-    let mx = m[0];
+    let mx = m[0]!;
     // biome-ignore lint/complexity/useMathMinMax: mirrors the core's comparison, which Math.max's NaN rule would not
-    for (let k = 1; k < m.length; k++) mx = m[k] > mx ? m[k] : mx;
+    for (let k = 1; k < m.length; k++) mx = m[k]! > mx ? m[k]! : mx;
     let sum = 0;
     for (let k = 0; k < m.length; k++) {
-      out[at + k] = Math.exp(m[k] - mx);
-      sum += out[at + k];
+      out[at + k] = Math.exp(m[k]! - mx);
+      sum += out[at + k]!;
     }
-    for (let k = 0; k < m.length; k++) out[at + k] /= sum;
+    for (let k = 0; k < m.length; k++) out[at + k]! /= sum;
   } else {
-    for (let k = 0; k < m.length; k++) out[at + k] = m[k];
+    for (let k = 0; k < m.length; k++) out[at + k] = m[k]!;
   }
 }
 
@@ -57,7 +57,7 @@ export function createReferenceScorer(spec: ModelSpec): ReferenceScorer {
   const lessEqual = spec.decision === "less_equal";
   const trees: CompiledTree[] = [];
   for (let t = 0; t + 1 < spec.treeNodeOffsets.length; t++) {
-    const [from, to] = [spec.treeNodeOffsets[t], spec.treeNodeOffsets[t + 1]];
+    const [from, to] = [spec.treeNodeOffsets[t]!, spec.treeNodeOffsets[t + 1]!];
     trees.push({
       left: spec.left.slice(from, to),
       right: spec.right.slice(from, to),
@@ -65,43 +65,43 @@ export function createReferenceScorer(spec: ModelSpec): ReferenceScorer {
       threshold: spec.threshold.slice(from, to),
       defaultLeft: spec.defaultLeft.slice(from, to),
       value: spec.value.slice(from * lw, to * lw),
-      outputIndex: spec.outputIndex[t],
+      outputIndex: spec.outputIndex[t]!,
     });
   }
   const base = spec.baseScore.slice();
   const coef = spec.coef.slice();
   const intercept = spec.intercept.slice();
   const count = new Float64Array(nOut);
-  for (const t of trees) for (let k = 0; k < lw; k++) count[t.outputIndex + k] += 1;
+  for (const t of trees) for (let k = 0; k < lw; k++) count[t.outputIndex + k]! += 1;
   const margins = new Float64Array(nOut);
 
   function treeMargins(rows: Float64Array, at: number): void {
     // Same order as the core: start from base (sum) or 0 (mean), add trees in index order.
-    for (let k = 0; k < nOut; k++) margins[k] = spec.aggregation === "sum" ? base[k] : 0;
+    for (let k = 0; k < nOut; k++) margins[k] = spec.aggregation === "sum" ? base[k]! : 0;
     for (const t of trees) {
       let i = 0;
       while (t.left[i] !== -1) {
-        const x = rows[at + t.feature[i]];
+        const x = rows[at + t.feature[i]!]!;
         const goLeft = Number.isNaN(x)
           ? t.defaultLeft[i] === 1
           : lessEqual
-            ? x <= t.threshold[i]
-            : x < t.threshold[i];
-        i = goLeft ? t.left[i] : t.right[i];
+            ? x <= t.threshold[i]!
+            : x < t.threshold[i]!;
+        i = goLeft ? t.left[i]! : t.right[i]!;
       }
-      for (let k = 0; k < lw; k++) margins[t.outputIndex + k] += t.value[i * lw + k];
+      for (let k = 0; k < lw; k++) margins[t.outputIndex + k]! += t.value[i * lw + k]!;
     }
     if (spec.aggregation === "mean") {
-      for (let k = 0; k < nOut; k++) margins[k] = base[k] + margins[k] / count[k];
+      for (let k = 0; k < nOut; k++) margins[k] = base[k]! + margins[k]! / count[k]!;
     }
   }
 
   function linearMargins(rows: Float64Array, at: number): void {
     for (let k = 0; k < nOut; k++) {
-      let acc = intercept[k];
+      let acc = intercept[k]!;
       for (let j = 0; j < nf; j++) {
-        const v = rows[at + j];
-        acc += coef[k * nf + j] * (Number.isNaN(v) ? 0 : v);
+        const v = rows[at + j]!;
+        acc += coef[k * nf + j]! * (Number.isNaN(v) ? 0 : v);
       }
       margins[k] = acc;
     }

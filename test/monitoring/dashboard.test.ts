@@ -29,8 +29,13 @@ interface ProvisionedDatasource {
   jsonData?: { timeInterval?: string };
 }
 
-function provisionedDatasources(): ProvisionedDatasource[] {
-  return parse(read("monitoring/grafana/provisioning/datasources/prometheus.yml")).datasources;
+/** The one datasource Grafana is provisioned with. */
+function provisionedDatasource(): ProvisionedDatasource {
+  const all: ProvisionedDatasource[] = parse(
+    read("monitoring/grafana/provisioning/datasources/prometheus.yml"),
+  ).datasources;
+  expect(all).toHaveLength(1);
+  return all[0]!;
 }
 
 describe("generated dashboard JSON", () => {
@@ -50,7 +55,7 @@ describe("generated dashboard JSON", () => {
   });
 
   it("points every panel and target at the provisioned Prometheus datasource", () => {
-    const [ds] = provisionedDatasources();
+    const ds = provisionedDatasource();
     expect(ds.type).toBe("prometheus");
     expect(ds.uid).toBe(PROMETHEUS_DATASOURCE_UID);
     expect(ds.url).toBe("http://prometheus:9090");
@@ -64,7 +69,7 @@ describe("generated dashboard JSON", () => {
 
   it("matches the datasource's timeInterval to Prometheus's scrape interval ($__rate_interval depends on it)", () => {
     const prom = parse(read("monitoring/prometheus.yml"));
-    expect(provisionedDatasources()[0].jsonData?.timeInterval).toBe(prom.global.scrape_interval);
+    expect(provisionedDatasource().jsonData?.timeInterval).toBe(prom.global.scrape_interval);
   });
 
   it("is loaded by the provisioned dashboard provider from the folder compose mounts it in", () => {

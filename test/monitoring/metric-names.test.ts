@@ -14,7 +14,9 @@ const read = (path: string) => readFileSync(join(root, path), "utf8");
 
 /** Metric families in docs/metrics.md's table, plus Prometheus's own `up`. */
 function documentedFamilies(): Set<string> {
-  const names = [...read("docs/metrics.md").matchAll(/^\|\s*`([a-z_:][a-z0-9_:]*)`\s*\|/gm)].map((m) => m[1]);
+  const names = [...read("docs/metrics.md").matchAll(/^\|\s*`([a-z_:][a-z0-9_:]*)`\s*\|/gm)].map(
+    (m) => m[1]!,
+  );
   return new Set([...names, "up"]);
 }
 

@@ -187,8 +187,8 @@ describe("runs", () => {
       ["auc", 2n, 2_500n],
       ["loss", 0n, 3_000n],
     ]);
-    expect(run?.metrics?.[0].value).toBe(0.8);
-    expect(run?.metrics?.[1].value).toBeNaN();
+    expect(run?.metrics?.[0]?.value).toBe(0.8);
+    expect(run?.metrics?.[1]?.value).toBeNaN();
   });
 
   it("keeps params immutable and rejects unknown runs and missing fields by code", async () => {

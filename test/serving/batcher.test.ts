@@ -6,8 +6,8 @@ function fakeModel(calls: Array<{ kind: "sync" | "async"; n: number }>): BatchMo
   const score = (rows: Float64Array, n: number) => {
     const out = new Float64Array(n * 2);
     for (let i = 0; i < n; i++) {
-      out[i * 2] = 1 - rows[i * 2];
-      out[i * 2 + 1] = rows[i * 2];
+      out[i * 2] = 1 - rows[i * 2]!;
+      out[i * 2 + 1] = rows[i * 2]!;
     }
     return out;
   };

@@ -47,7 +47,7 @@ describe("artifact store", () => {
     const bytes = new Uint8Array(256).map((_, i) => i);
     const { sha256, path } = await artifacts.put(bytes);
     const damaged = new Uint8Array(await readFile(path));
-    damaged[100] ^= 0x01;
+    damaged[100]! ^= 0x01;
     await writeFile(path, damaged);
     await expectCode(artifacts.get(sha256), "DATA_LOSS");
     expect(await artifacts.has(sha256)).toBe(true); // has() does not re-hash

@@ -20,7 +20,7 @@ async function tsFiles(dir: string): Promise<string[]> {
 function imports(source: string): string[] {
   return [
     ...source.matchAll(/(?:import|export)[^'"]*?from\s*["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g),
-  ].map((m) => m[1] ?? m[2]);
+  ].map((m) => (m[1] ?? m[2])!); // one of the two alternatives matched
 }
 
 const rel = (path: string) => relative(ROOT, path).split(sep).join("/");

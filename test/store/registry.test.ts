@@ -284,7 +284,7 @@ describe("aliases", () => {
       ["alias", "alias_set", "challenger", 2, null, "2", "ada"],
       ["alias", "alias_delete", "challenger", 2, "2", null, "carol"],
     ]);
-    expect(events[0].comment).toBe("first");
+    expect(events[0]?.comment).toBe("first");
   });
 
   it("validates alias names and targets", async () => {

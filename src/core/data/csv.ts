@@ -74,14 +74,11 @@ export function parseCsv(text: string, options: LoadCsvOptions): Dataset {
   const headerLine = reader.line;
   const names = header.map((h) => h.trim());
   const indexOf = new Map<string, number>();
-  for (let i = 0; i < names.length; i++) {
-    if (indexOf.has(names[i])) {
-      throw new DataError(`duplicate column name "${names[i]}" in header`, {
-        row: headerLine,
-        column: names[i],
-      });
+  for (const [i, name] of names.entries()) {
+    if (indexOf.has(name)) {
+      throw new DataError(`duplicate column name "${name}" in header`, { row: headerLine, column: name });
     }
-    indexOf.set(names[i], i);
+    indexOf.set(name, i);
   }
   const available = () => names.map((n) => JSON.stringify(n)).join(", ");
 
@@ -119,7 +116,8 @@ export function parseCsv(text: string, options: LoadCsvOptions): Dataset {
     if (fields.length !== nColumns) {
       throw new DataError(`line ${row} has ${fields.length} fields, the header has ${nColumns}`, { row });
     }
-    const label = fields[targetIndex].trim();
+    // In range: fields.length === nColumns, and every index below comes from the header.
+    const label = fields[targetIndex]!.trim();
     if (label === "") {
       throw new DataError(`line ${row}: missing target value in column "${options.target}"`, {
         row,
@@ -134,7 +132,7 @@ export function parseCsv(text: string, options: LoadCsvOptions): Dataset {
     }
     const base = nRows * nFeatures;
     for (let j = 0; j < nFeatures; j++) {
-      const cell = fields[featureIndex[j]];
+      const cell = fields[featureIndex[j]!]!;
       // Number() covers the common case without any per-cell regex; only odd cells take the slow path.
       const v = Number(cell);
       if (Number.isFinite(v) && (v !== 0 || cell.trim() !== "")) {
@@ -179,7 +177,7 @@ function encodeLabels(labels: string[]): { y: Float64Array; classNames?: string[
     let max = -1;
     let integral = true;
     for (let i = 0; i < n; i++) {
-      const v = values[i];
+      const v = values[i]!;
       if (!Number.isInteger(v) || v < 0) {
         integral = false;
         break;
@@ -191,8 +189,9 @@ function encodeLabels(labels: string[]): { y: Float64Array; classNames?: string[
       const seen = new Uint8Array(max + 1);
       let distinct = 0;
       for (let i = 0; i < n; i++) {
-        if (seen[values[i]] === 0) {
-          seen[values[i]] = 1;
+        const v = values[i]!;
+        if (seen[v] === 0) {
+          seen[v] = 1;
           distinct++;
         }
       }
@@ -201,14 +200,14 @@ function encodeLabels(labels: string[]): { y: Float64Array; classNames?: string[
     const sorted = [...new Set(values)].sort((a, b) => a - b);
     const id = new Map(sorted.map((v, k) => [v, k]));
     const y = new Float64Array(n);
-    for (let i = 0; i < n; i++) y[i] = id.get(values[i])!;
+    for (let i = 0; i < n; i++) y[i] = id.get(values[i]!)!;
     return { y, classNames: sorted.map((v) => String(v)) };
   }
 
   const sorted = [...new Set(labels)].sort();
   const id = new Map(sorted.map((s, k) => [s, k]));
   const y = new Float64Array(n);
-  for (let i = 0; i < n; i++) y[i] = id.get(labels[i])!;
+  for (let i = 0; i < n; i++) y[i] = id.get(labels[i]!)!;
   return { y, classNames: sorted };
 }
 

@@ -49,13 +49,14 @@ export function makeClassification(options: MakeClassificationOptions = {}): Dat
   for (let k = 0; k < nClusters; k++) {
     // Each cluster gets its own random linear map, i.e. its own covariance.
     const a = uniformMatrix(nInf * nInf, rng);
+    const centroid = centroids[k]!;
     const size = Math.floor(o.nSamples / nClusters) + (k < o.nSamples % nClusters ? 1 : 0);
     for (let r = 0; r < size; r++, row++) {
       for (let i = 0; i < nInf; i++) z[i] = rng.normal();
       const base = row * nF;
       for (let j = 0; j < nInf; j++) {
-        let s = centroids[k][j] ? o.classSep : -o.classSep;
-        for (let i = 0; i < nInf; i++) s += z[i] * a[i * nInf + j];
+        let s = centroid[j] ? o.classSep : -o.classSep;
+        for (let i = 0; i < nInf; i++) s += z[i]! * a[i * nInf + j]!;
         x[base + j] = s;
       }
       y[row] = k % o.nClasses;
@@ -67,7 +68,7 @@ export function makeClassification(options: MakeClassificationOptions = {}): Dat
     const base = r * nF;
     for (let j = 0; j < nRed; j++) {
       let s = 0;
-      for (let i = 0; i < nInf; i++) s += x[base + i] * b[i * nRed + j];
+      for (let i = 0; i < nInf; i++) s += x[base + i]! * b[i * nRed + j]!;
       x[base + nInf + j] = s;
     }
     for (let j = nInf + nRed; j < nF; j++) x[base + j] = rng.normal();
@@ -83,12 +84,12 @@ export function makeClassification(options: MakeClassificationOptions = {}): Dat
     for (let i = o.nSamples - 1; i > 0; i--) {
       const j = rng.int(i + 1);
       if (j === i) continue;
-      const t = y[i];
-      y[i] = y[j];
+      const t = y[i]!;
+      y[i] = y[j]!;
       y[j] = t;
       for (let f = 0; f < nF; f++) {
-        const u = x[i * nF + f];
-        x[i * nF + f] = x[j * nF + f];
+        const u = x[i * nF + f]!;
+        x[i * nF + f] = x[j * nF + f]!;
         x[j * nF + f] = u;
       }
     }
@@ -162,9 +163,11 @@ function pickVertices(count: number, dims: number, rng: Rng): Uint8Array[] {
     const all = Array.from({ length: 2 ** dims }, (_, i) => i);
     for (let i = 0; i < count; i++) {
       const j = i + rng.int(all.length - i);
-      [all[i], all[j]] = [all[j], all[i]];
+      const picked = all[j]!;
+      all[j] = all[i]!;
+      all[i] = picked;
       const v = new Uint8Array(dims);
-      for (let d = 0; d < dims; d++) v[d] = (all[i] >>> d) & 1;
+      for (let d = 0; d < dims; d++) v[d] = (picked >>> d) & 1;
       out.push(v);
     }
     return out;

@@ -65,15 +65,17 @@ export function pageByKey<T, K extends CursorKey>(
 ): InMemoryPage<T> {
   let start = 0;
   if (options.token !== "") {
-    const [after] = decodeCursor(options.token, options.kind, [options.keyType]) as K[];
+    // decodeCursor checked that the token holds exactly one key of keyType.
+    const [after] = decodeCursor(options.token, options.kind, [options.keyType]) as [K];
     start = items.findIndex((item) => key(item) > after);
     if (start < 0) start = items.length;
   }
   const page = items.slice(start, start + options.size);
+  const last = page.at(-1);
   const more = start + options.size < items.length;
   return {
     items: page,
-    nextPageToken: more ? encodeCursor(options.kind, [key(page[page.length - 1])]) : "",
+    nextPageToken: more && last !== undefined ? encodeCursor(options.kind, [key(last)]) : "",
   };
 }
 

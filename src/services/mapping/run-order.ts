@@ -36,8 +36,9 @@ export function parseRunOrder(orderBy: readonly string[], field = "order_by"): R
 
 /** The single start-time order the store pages natively, or undefined when the service must sort. */
 export function storeNativeOrder(keys: readonly RunSortKey[]): "asc" | "desc" | undefined {
-  if (keys.length !== 1 || keys[0].field.kind !== "start_time_ms") return undefined;
-  return keys[0].descending ? "desc" : "asc";
+  const only = keys.length === 1 ? keys[0] : undefined;
+  if (only?.field.kind !== "start_time_ms") return undefined;
+  return only.descending ? "desc" : "asc";
 }
 
 /** A stable encoding of the order, so a page token is only honoured for the order that made it. */

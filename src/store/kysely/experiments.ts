@@ -19,7 +19,7 @@ async function readExperiment(db: Db, id: string): Promise<Experiment> {
     .where("experiment_id", "=", Number(id))
     .executeTakeFirst();
   if (!row) throw notFound(`experiment "${id}"`);
-  return (await loadExperiments(db, [row]))[0];
+  return (await loadExperiments(db, [row]))[0]!; // one row in, one item out
 }
 
 export async function requireExperiment(db: Db, id: string): Promise<void> {
@@ -71,7 +71,7 @@ export async function getExperimentByName(ctx: StoreContext, name: string): Prom
   return ctx.tx.read(async (trx) => {
     const row = await trx.selectFrom("experiments").selectAll().where("name", "=", name).executeTakeFirst();
     if (!row) throw notFound(`experiment named "${name}"`);
-    return (await loadExperiments(trx, [row]))[0];
+    return (await loadExperiments(trx, [row]))[0]!; // one row in, one item out
   });
 }
 

@@ -100,7 +100,7 @@ async function loadModels(
 }
 
 async function readModel(db: Db, name: string): Promise<RegisteredModel> {
-  return (await loadModels(db, [await requireModel(db, name)]))[0];
+  return (await loadModels(db, [await requireModel(db, name)]))[0]!; // one row in, one item out
 }
 
 export async function createRegisteredModel(
@@ -152,9 +152,10 @@ export async function listRegisteredModels(
       .limit(limit + 1)
       .execute();
     const page = rows.slice(0, limit);
+    const last = page.at(-1);
     return {
       items: await loadModels(trx, page),
-      nextPageToken: rows.length > limit ? encodeToken("models", [page[page.length - 1].name]) : null,
+      nextPageToken: rows.length > limit && last ? encodeToken("models", [last.name]) : null,
     };
   });
 }

@@ -182,6 +182,6 @@ export async function resolveAlias(
     await requireModel(trx, name);
     const current = await aliasTarget(trx, name, alias);
     if (current === undefined) throw notFound(`alias "${alias}" of registered model "${name}"`);
-    return (await loadVersions(trx, [await requireVersion(trx, name, current)]))[0];
+    return (await loadVersions(trx, [await requireVersion(trx, name, current)]))[0]!; // one row in, one item out
   });
 }

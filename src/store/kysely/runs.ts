@@ -29,7 +29,7 @@ export async function requireRun(db: Db, runId: string) {
 }
 
 async function readRun(db: Db, runId: string): Promise<Run> {
-  return (await loadRuns(db, [await requireRun(db, runId)]))[0];
+  return (await loadRuns(db, [await requireRun(db, runId)]))[0]!; // one row in, one item out
 }
 
 export async function createRun(ctx: StoreContext, input: CreateRunInput): Promise<Run> {
@@ -140,11 +140,13 @@ export async function searchRuns(ctx: StoreContext, query: SearchRunsQuery): Pro
       .limit(limit + 1)
       .execute();
     const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
+    const last = page.at(-1);
     return {
       items: await loadRuns(trx, page),
       nextPageToken:
-        rows.length > limit ? encodeToken(`runs:${order}`, [num(last.start_time_ms), last.run_id]) : null,
+        rows.length > limit && last
+          ? encodeToken(`runs:${order}`, [num(last.start_time_ms), last.run_id])
+          : null,
     };
   });
 }

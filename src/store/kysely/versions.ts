@@ -36,7 +36,7 @@ export async function requireVersion(db: Db, name: string, version: number) {
 }
 
 export async function readVersion(db: Db, name: string, version: number): Promise<ModelVersion> {
-  return (await loadVersions(db, [await requireVersion(db, name, version)]))[0];
+  return (await loadVersions(db, [await requireVersion(db, name, version)]))[0]!; // one row in, one item out
 }
 
 export async function createModelVersion(
@@ -163,10 +163,11 @@ export async function searchModelVersions(
       .limit(limit + 1)
       .execute();
     const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
+    const last = page.at(-1);
     return {
       items: await loadVersions(trx, page),
-      nextPageToken: rows.length > limit ? encodeToken("versions", [last.name, num(last.version)]) : null,
+      nextPageToken:
+        rows.length > limit && last ? encodeToken("versions", [last.name, num(last.version)]) : null,
     };
   });
 }

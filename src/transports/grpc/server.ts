@@ -8,7 +8,7 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { HealthImplementation } from "grpc-health-check";
-import type { ServiceBinding } from "../../rpc/binding.js";
+import { methodImpl, type ServiceBinding } from "../../rpc/binding.js";
 import type { ServiceError } from "../../rpc/service-error.js";
 import type { Pipeline } from "../pipeline.js";
 import { addReflection } from "./reflection.js";
@@ -36,7 +36,7 @@ function header(md: Metadata, key: string): string | undefined {
 
 function unaryHandler(binding: ServiceBinding, method: DescMethodUnary, pipeline: Pipeline) {
   const endpoint = `/${binding.service.typeName}/${method.name}`;
-  const invoke = binding.impl[method.localName];
+  const invoke = methodImpl(binding, method);
   return (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
     // No AbortSignal per call: creating one costs more than a whole Predict, and no service
     // method is long enough to need it (large batches finish on native threads regardless).

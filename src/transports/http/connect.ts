@@ -9,7 +9,7 @@ import {
   type HandlerContext,
 } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
-import type { ServiceBinding } from "../../rpc/binding.js";
+import { methodImpl, type ServiceBinding } from "../../rpc/binding.js";
 import { codeOfHttpStatus } from "../../rpc/code.js";
 import { invalidArgument, ServiceError } from "../../rpc/service-error.js";
 import type { Pipeline } from "../pipeline.js";
@@ -49,7 +49,7 @@ export function createConnectHandler(
         for (const method of binding.service.methods) {
           if (method.methodKind !== "unary") continue;
           const m = method as DescMethodUnary;
-          const invoke = binding.impl[m.localName];
+          const invoke = methodImpl(binding, m);
           const endpoint = `/${binding.service.typeName}/${m.name}`;
           impl[m.localName] = async (req, hctx) => {
             hctx.values.get(RECORDED).done = true;
@@ -105,7 +105,7 @@ export function createConnectHandler(
         res.statusCode === 400 && declared > options.maxMessageBytes
           ? "INVALID_ARGUMENT"
           : codeOfHttpStatus(res.statusCode);
-      const path = (req.url ?? "").split("?")[0];
+      const path = (req.url ?? "").split("?")[0]!;
       pipeline.refused(
         { transport, verb: req.method ?? "POST", endpoint: known.has(path) ? path : "unmatched", t0 },
         new ServiceError(code, `refused by the Connect protocol layer (HTTP ${res.statusCode})`),

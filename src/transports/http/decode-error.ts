@@ -14,10 +14,10 @@ export function decodeError(input: DescMessage, err: unknown): ServiceError {
   const unknownKey = /key "([^"]+)" is unknown/.exec(message);
   const badEnum = /cannot decode enum ([\w.]+) from JSON/.exec(message);
   if (byField) {
-    field = byField[1];
+    field = byField[1]!; // group 1 is not optional
     if (byField[2]) expected = byField[2];
   } else if (unknownKey) {
-    field = unknownKey[1];
+    field = unknownKey[1]!;
     expected = `one of the fields of ${input.typeName}: ${input.fields.map((f) => f.jsonName).join(", ")}`;
   } else if (badEnum) {
     const f = input.fields.find((x) => x.enum?.typeName === badEnum[1]);

@@ -29,12 +29,12 @@ function compileTemplate(template: string): { regex: RegExp; vars: string[] } {
   while (i < template.length) {
     if (template[i] === "{") {
       const end = template.indexOf("}", i);
-      const [name] = template.slice(i + 1, end).split("=");
+      const [name] = template.slice(i + 1, end).split("=") as [string]; // split returns one part at least
       vars.push(name);
       source += "([^/]+)";
       i = end + 1;
     } else {
-      source += template[i].replace(/[.*+?^${}()|[\]\\:]/g, "\\$&");
+      source += template[i]!.replace(/[.*+?^${}()|[\]\\:]/g, "\\$&");
       i++;
     }
   }
@@ -79,7 +79,7 @@ export function matchRoute(routes: readonly RestRoute[], verb: string, path: str
     const params: Record<string, string> = {};
     route.vars.forEach((name, i) => {
       try {
-        params[name] = decodeURIComponent(m[i + 1]);
+        params[name] = decodeURIComponent(m[i + 1]!); // one capture group per var
       } catch {
         throw invalidArgument(name, "a percent-encoded path segment", JSON.stringify(m[i + 1]));
       }
@@ -113,8 +113,7 @@ export function queryToJson(input: DescMessage, query: URLSearchParams): Record<
       }
       return v;
     };
-    out[field.jsonName] =
-      field.fieldKind === "list" ? values.map(convert) : convert(values[values.length - 1]);
+    out[field.jsonName] = field.fieldKind === "list" ? values.map(convert) : convert(values.at(-1)!); // key came from the query
   }
   return out;
 }

@@ -7,7 +7,7 @@ import {
   type JsonValue,
   toJson,
 } from "@bufbuild/protobuf";
-import type { ServiceBinding } from "../../rpc/binding.js";
+import { methodImpl, type ServiceBinding } from "../../rpc/binding.js";
 import type { CallContext } from "../../rpc/context.js";
 import { invalidArgument, ServiceError } from "../../rpc/service-error.js";
 import type { PredictResult } from "../../services/predict-service.js";
@@ -90,8 +90,7 @@ function fromRestJson(route: RestRoute, json: Record<string, unknown>, params: P
 /** The implementation of `route`'s method, answering in proto3 JSON text. */
 function jsonCall(route: RestRoute, binding: ServiceBinding) {
   const { output } = route.method;
-  const impl = binding.impl[route.method.localName];
-  if (!impl) throw new Error(`${route.service.typeName} is bound without ${route.method.name}`);
+  const impl = methodImpl(binding, route.method);
   return async (request: unknown, ctx: CallContext): Promise<string> =>
     JSON.stringify(toJson(output, create(output, (await impl(request, ctx)) as never)));
 }
