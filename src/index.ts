@@ -1,5 +1,5 @@
 // Public API of the `mlops` package. Everything a library user needs is exported here; deeper
-// paths are internal.
+// paths are internal, and package.json's `exports` map makes Node refuse them.
 export { type App, type AppOptions, createApp } from "./app/create-app.js";
 export {
   CLUSTER_DEFAULTS,
