@@ -20,6 +20,7 @@ import { randomRows } from "../test/kit/random-model.js";
 import { benchmarkForest, benchmarkGbdt } from "../test/kit/random-model-presets.js";
 import { createReferenceScorer } from "../test/kit/reference-scorer.js";
 import { coreLines, coreVerdicts, measureCore } from "./lib/core-goals.js";
+import { GOAL_LABELS } from "./lib/judge.js";
 import { compareWithOrt } from "./lib/onnx-compare.js";
 import { GOALS, goal, type Verdict } from "./lib/verdicts.js";
 
@@ -177,7 +178,7 @@ async function ortCells(name: string, spec: ModelSpec, verdicts: Verdict[]): Pro
       );
       verdicts.push(
         goal(
-          `${name} batch ${cell.batch}, ${cell.threads} thread(s): ≥ ${GOALS.vsOrt}× onnxruntime`,
+          GOAL_LABELS.vsOrt(name, cell.batch, cell.threads),
           cell.ratio >= GOALS.vsOrt,
           `${cell.ratio.toFixed(2)}×`,
         ),

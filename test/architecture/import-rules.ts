@@ -74,7 +74,7 @@ const OUTSIDE_SRC = ["test/", "bench/"];
 const WIRE = /^(@grpc\/|@connectrpc\/|node:https?$|node:http2$)/;
 
 /**
- * The rules of the house (shared/reference/architecture.md): proto → gen → services → transports;
+ * The rules of the house (README, "Project layout"): proto → gen → services → transports;
  * native → core → serving; store below both; src/rpc (codes, errors, bindings) below all of them.
  */
 export const IMPORT_RULES: readonly ImportRule[] = [
@@ -91,6 +91,27 @@ export const IMPORT_RULES: readonly ImportRule[] = [
     forbid: ["src/", ...OUTSIDE_SRC],
     except: ["src/gen/"],
     example: { file: "src/gen/mlops/v1/predict_pb.ts", spec: "../../../rpc/code.js" },
+  },
+  {
+    title: "src/store imports only itself, node: builtins, kysely and better-sqlite3 (no generated protos)",
+    from: ["src/store/"],
+    forbid: ["src/", ...OUTSIDE_SRC, /^(?!node:|kysely$|better-sqlite3$|(src|test|bench)\/)/],
+    except: ["src/store/"],
+    example: { file: "src/store/kysely/models.ts", spec: "../../gen/mlops/v1/registry_pb.js" },
+  },
+  {
+    title: "kysely stays inside src/store",
+    from: ["src/"],
+    fromExcept: ["src/store/"],
+    forbid: [/^kysely(\/|$)/],
+    example: { file: "src/services/registry-service.ts", spec: "kysely" },
+  },
+  {
+    title: "better-sqlite3 stays inside src/store/sqlite (the query code is dialect-neutral)",
+    from: ["src/"],
+    fromExcept: ["src/store/sqlite/"],
+    forbid: [/^better-sqlite3(\/|$)/],
+    example: { file: "src/store/kysely/runs.ts", spec: "better-sqlite3" },
   },
   {
     title: "the store and the core never import services, serving, transports, workflows, the app or the CLI",

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { ClassifierModel } from "../../src/core/model.js";
 import { writeArtifact } from "../kit/artifact-writer.js";
 import type { ModelSpec } from "../kit/model-spec.js";
-import { type RandomModelOptions, randomModel, randomRows } from "../kit/random-model.js";
+import { type RandomModelOptions, randomModel, randomRows, SPECIAL_DOUBLES } from "../kit/random-model.js";
 import { createReferenceScorer } from "../kit/reference-scorer.js";
 
 /**
@@ -52,16 +52,7 @@ function bytesOf(a: Float64Array): Buffer {
 /** Rows with NaN, values exactly on thresholds, and the special doubles mixed in. */
 function hostileRows(spec: ModelSpec, n: number, seed: number): Float64Array {
   const rows = randomRows(spec, n, { seed, nanRate: 0.08, onThresholdRate: 0.4 });
-  const specials = [
-    Number.POSITIVE_INFINITY,
-    Number.NEGATIVE_INFINITY,
-    0,
-    -0,
-    5e-324,
-    -5e-324,
-    Number.MAX_VALUE,
-    -Number.MAX_VALUE,
-  ];
+  const specials = SPECIAL_DOUBLES;
   for (let i = 0; i < rows.length; i += 7) rows[i] = specials[(i / 7) % specials.length]!;
   return rows;
 }

@@ -6,7 +6,7 @@ import { ClassifierModel } from "../../src/core/model.js";
 import { loadAddon } from "../../src/core/native.js";
 import { writeArtifact } from "../kit/artifact-writer.js";
 import { type ModelSpec, treesOf } from "../kit/model-spec.js";
-import { type RandomModelOptions, randomModel, randomRows } from "../kit/random-model.js";
+import { type RandomModelOptions, randomModel, randomRows, SPECIAL_DOUBLES } from "../kit/random-model.js";
 import { createReferenceScorer } from "../kit/reference-scorer.js";
 
 /**
@@ -103,17 +103,7 @@ describe("native scoring agrees with the reference scorer", () => {
       thresholdGrid: 2,
       seed: 9,
     });
-    const specials = [
-      Number.POSITIVE_INFINITY,
-      Number.NEGATIVE_INFINITY,
-      0,
-      -0,
-      5e-324,
-      -5e-324,
-      Number.MAX_VALUE,
-      -Number.MAX_VALUE,
-      Number.NaN,
-    ];
+    const specials = [...SPECIAL_DOUBLES, Number.NaN];
     const nRows = specials.length ** 2;
     const rows = new Float64Array(nRows * 4);
     for (let i = 0; i < nRows; i++) {

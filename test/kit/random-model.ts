@@ -185,6 +185,18 @@ export interface RandomRowsOptions {
   seed?: number;
 }
 
+/** The doubles at the edges of what a feature can hold (NaN aside): infinities, signed zeros, subnormals, extremes. */
+export const SPECIAL_DOUBLES: readonly number[] = Object.freeze([
+  Number.POSITIVE_INFINITY,
+  Number.NEGATIVE_INFINITY,
+  0,
+  -0,
+  5e-324,
+  -5e-324,
+  Number.MAX_VALUE,
+  -Number.MAX_VALUE,
+]);
+
 /** Row-major `nRows × spec.nFeatures` inputs for `spec`. */
 export function randomRows(spec: ModelSpec, nRows: number, options: RandomRowsOptions = {}): Float64Array {
   const rng = createRng(options.seed ?? 1);

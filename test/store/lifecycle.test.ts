@@ -148,6 +148,7 @@ describe("ping and close", () => {
     const error = await store.getRegisteredModel("missing").catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StoreError);
     expect(error).toBeInstanceOf(Error);
-    expect((error as StoreError).message).toContain("missing");
+    expect((error as StoreError).code).toBe("NOT_FOUND");
+    expect((error as StoreError).message).toContain("missing"); // names what was not found
   });
 });
