@@ -11,7 +11,7 @@ import { createHttpServer, sendError } from "../../src/transports/http/server.js
 import { createPipeline } from "../../src/transports/pipeline.js";
 
 const partial: ServiceBinding = { service: PredictService, impl: { predictBatch: () => ({}) } };
-const MISSING = /mlops\.v1\.PredictService is bound without Predict/;
+const MISSING = /mlops\.v1\.PredictService is bound without \w+/;
 const pipeline = () =>
   createPipeline({
     metrics: createMetrics({ defaultMetrics: false }),
@@ -23,7 +23,7 @@ describe("service bindings", () => {
     const predict = () => ({});
     const method = PredictService.method.predict;
     expect(methodImpl({ service: PredictService, impl: { predict } }, method)).toBe(predict);
-    expect(() => methodImpl(partial, method)).toThrow(MISSING);
+    expect(() => methodImpl(partial, method)).toThrow(/PredictService is bound without Predict$/);
   });
 
   it("gRPC, Connect and REST refuse a binding without a method when they are built", () => {
