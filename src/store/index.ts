@@ -13,6 +13,7 @@ export {
   STORE_DEFAULTS,
   type StoreOptions,
 } from "./options.js";
+export { decodeToken, encodeToken } from "./page-token.js";
 export { openSqliteStore } from "./sqlite/open-sqlite-store.js";
 export type { Store } from "./store.js";
 export * from "./types.js";

@@ -2,6 +2,7 @@
 // opaque token; listings the service pages in memory use the cursors below, whose kind tag
 // makes a token from one listing useless in another.
 import { invalidArgument } from "../../rpc/service-error.js";
+import { decodeToken, encodeToken } from "../../store/index.js";
 
 /** page_size 0 means this many. */
 export const DEFAULT_PAGE_SIZE = 100;
@@ -23,9 +24,7 @@ export const tokenOut = (token: string | null | undefined): string => token ?? "
 
 type CursorKey = string | number;
 
-export function encodeCursor(kind: string, key: readonly CursorKey[]): string {
-  return Buffer.from(JSON.stringify([kind, ...key])).toString("base64url");
-}
+export const encodeCursor: (kind: string, key: readonly CursorKey[]) => string = encodeToken;
 
 /** Decodes a cursor made by encodeCursor(kind, …) with the given key types; INVALID_ARGUMENT otherwise. */
 export function decodeCursor(
@@ -34,19 +33,11 @@ export function decodeCursor(
   types: readonly ("string" | "number")[],
   field = "page_token",
 ): CursorKey[] {
-  let parsed: unknown;
   try {
-    parsed = JSON.parse(Buffer.from(token, "base64url").toString("utf8"));
+    return decodeToken(token, kind, types);
   } catch {
-    parsed = undefined;
+    throw invalidArgument(field, TOKEN_EXPECTED);
   }
-  const ok =
-    Array.isArray(parsed) &&
-    parsed[0] === kind &&
-    parsed.length === types.length + 1 &&
-    types.every((t, i) => typeof parsed[i + 1] === t);
-  if (!ok) throw invalidArgument(field, TOKEN_EXPECTED);
-  return (parsed as CursorKey[]).slice(1);
 }
 
 export interface InMemoryPage<T> {

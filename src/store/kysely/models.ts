@@ -1,6 +1,7 @@
 // Registered models: create, read, list, description, tags.
 import type { Selectable } from "kysely";
 import { notFound, StoreError } from "../errors.js";
+import { decodeToken, encodeToken } from "../page-token.js";
 import {
   type CreateRegisteredModelInput,
   type ListQuery,
@@ -18,7 +19,6 @@ import {
   MAX_TAG_VALUE,
 } from "../validation.js";
 import type { StoreContext } from "./context.js";
-import { decodeToken, encodeToken } from "./page-token.js";
 import { chunks, loadVersions, num } from "./rows.js";
 import type { Database, Db } from "./schema.js";
 

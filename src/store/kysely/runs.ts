@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { invalid, notFound } from "../errors.js";
+import { decodeToken, encodeToken } from "../page-token.js";
 import type { CreateRunInput, Page, Run, RunStatus, SearchRunsQuery, UpdateRunInput } from "../types.js";
 import {
   checkEntries,
@@ -15,7 +16,6 @@ import {
 } from "../validation.js";
 import type { StoreContext } from "./context.js";
 import { requireExperiment } from "./experiments.js";
-import { decodeToken, encodeToken } from "./page-token.js";
 import { loadRuns, num } from "./rows.js";
 import type { Db } from "./schema.js";
 

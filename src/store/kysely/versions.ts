@@ -1,5 +1,6 @@
 // Model versions: gap-free numbering, reads, search, description, tags.
 import { notFound } from "../errors.js";
+import { decodeToken, encodeToken } from "../page-token.js";
 import type { CreateModelVersionInput, ModelVersion, Page, SearchModelVersionsQuery } from "../types.js";
 import {
   checkAlias,
@@ -17,7 +18,6 @@ import {
 } from "../validation.js";
 import type { StoreContext } from "./context.js";
 import { requireModel, touchModel } from "./models.js";
-import { decodeToken, encodeToken } from "./page-token.js";
 import { loadVersions, num } from "./rows.js";
 import type { Db } from "./schema.js";
 

@@ -1,7 +1,8 @@
-// Opaque keyset page tokens: the sort key of the last item returned, so a page
-// costs an index seek however deep the listing goes (MLflow's offset paging
-// gets slow with many runs).
-import { invalid } from "../errors.js";
+// Opaque page tokens: a kind tag and the sort key of the last item returned, so a keyset page
+// costs an index seek however deep the listing goes (MLflow's offset paging gets slow with many
+// runs), and a token from one listing is useless in another. The services' in-memory pages use
+// the same encoding (src/services/mapping/page.ts).
+import { invalid } from "./errors.js";
 
 export function encodeToken(kind: string, key: readonly (string | number)[]): string {
   return Buffer.from(JSON.stringify([kind, ...key])).toString("base64url");
