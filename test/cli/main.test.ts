@@ -44,7 +44,7 @@ describe("mlops", () => {
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/promote \[options\] <name> <version> <stage>/);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toMatch(/unknown command 'modles'/);
+    expect(unknown.stderr).toContain("modles"); // names what the user typed
     expect(badLevel.code).toBe(2);
     expect(badEnv.code).toBe(1);
     expect(errorCode(badEnv.stderr)).toBe("ERR_CONFIG");
