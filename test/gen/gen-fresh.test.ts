@@ -105,7 +105,9 @@ describe("src/gen", () => {
     expect(names).toEqual(await listFiles(fresh));
     expect(await changedFiles(out, fresh, names)).toEqual(["mlops/v1/predict_pb.ts"]);
     // The comment is PredictRequest's description in the OpenAPI document too.
-    expect(await changedFiles(join(copy, "openapi"), freshOpenapi, ["openapi.json"])).toEqual(["openapi.json"]);
+    expect(await changedFiles(join(copy, "openapi"), freshOpenapi, ["openapi.json"])).toEqual([
+      "openapi.json",
+    ]);
     expect(await readFile(join(copy, "openapi/openapi.json"), "utf8")).toContain("One row to score, edited.");
   });
 });

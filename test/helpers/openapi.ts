@@ -46,7 +46,7 @@ export async function createValidator(
   document: Document,
   options: { unmatched?: (res: ReceivedResponse, body: unknown) => string[] } = {},
 ): Promise<Validator> {
-  const api = new OpenAPIBackend({ definition: document, quick: false, validate: true, strict: false });
+  const api = new OpenAPIBackend({ definition: document, quick: true, validate: true, strict: false });
   await api.init();
   return {
     document,

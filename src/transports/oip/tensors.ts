@@ -47,7 +47,8 @@ export function fromRaw(raw: Uint8Array, datatype: InputDatatype, shape: readonl
     );
   }
   // A copy first when the bytes are not aligned for a typed-array view (they sit inside a message).
-  const bytes = raw.byteOffset % size === 0 ? raw : raw.slice();
+  // `new Uint8Array(raw)` copies even for a Buffer, whose slice() would be a view.
+  const bytes = raw.byteOffset % size === 0 ? raw : new Uint8Array(raw);
   const { buffer, byteOffset } = bytes;
   if (!LITTLE_ENDIAN) return fromRawPortable(new DataView(buffer, byteOffset, n * size), datatype, n);
   switch (datatype) {
