@@ -1,5 +1,4 @@
 import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { TemplateRoute } from "./routes.js";
@@ -9,6 +8,21 @@ import { staticFiles, staticPage } from "./static.js";
 export const OPENAPI_PATH = fileURLToPath(new URL("../../../openapi/openapi.json", import.meta.url));
 
 const ASSETS = "/docs/assets";
+
+/**
+ * The pages may load nothing from elsewhere: the browser enforces it (ReDoc's footer logo, the one
+ * remote URL in its bundle, is refused and the logo hides itself), and "Try it out" can only call
+ * this server.
+ */
+const CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "font-src 'self' data:",
+  "worker-src 'self' blob:",
+  "connect-src 'self'",
+].join("; ");
 
 const SWAGGER_INIT = `window.ui = SwaggerUIBundle({
   url: "/openapi.json",
@@ -53,8 +67,7 @@ const REDOC_PAGE = page(
 
 /** Where an installed package lives (both packages are plain file trees, no code runs here). */
 function packageDir(name: string): string {
-  const require = createRequire(import.meta.url);
-  return dirname(require.resolve(`${name}/package.json`));
+  return dirname(fileURLToPath(import.meta.resolve(`${name}/package.json`)));
 }
 
 export interface DocsOptions {
@@ -72,8 +85,8 @@ export function docsRoutes(options: DocsOptions = {}): TemplateRoute[] {
   const redoc = packageDir("redoc");
   return [
     staticPage("/openapi.json", spec, "application/json"),
-    staticPage("/docs", SWAGGER_PAGE, "text/html; charset=utf-8"),
-    staticPage("/redoc", REDOC_PAGE, "text/html; charset=utf-8"),
+    staticPage("/docs", SWAGGER_PAGE, "text/html; charset=utf-8", { "content-security-policy": CSP }),
+    staticPage("/redoc", REDOC_PAGE, "text/html; charset=utf-8", { "content-security-policy": CSP }),
     staticPage(`${ASSETS}/swagger-init.js`, SWAGGER_INIT, "text/javascript; charset=utf-8"),
     staticFiles({
       template: `${ASSETS}/{file}`,

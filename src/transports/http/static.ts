@@ -83,7 +83,12 @@ export function staticFiles(options: StaticFilesOptions): TemplateRoute {
 }
 
 /** One fixed document (an HTML page, say) at `path`, built once. */
-export function staticPage(path: string, body: string | Uint8Array, contentType: string): TemplateRoute {
-  const reply: Reply = { status: 200, body, contentType, headers: { "cache-control": "no-cache" } };
+export function staticPage(
+  path: string,
+  body: string | Uint8Array,
+  contentType: string,
+  headers: Record<string, string> = {},
+): TemplateRoute {
+  const reply: Reply = { status: 200, body, contentType, headers: { "cache-control": "no-cache", ...headers } };
   return { template: path, route: { kind: "own", verb: "GET", endpoint: path, answer: () => reply } };
 }
