@@ -75,19 +75,22 @@ describe("API docs in Chromium", () => {
     await page.goto(`${base()}/docs`);
     const predict = page.locator('.opblock-post:has(.opblock-summary-path[data-path="/predict"])');
     await predict.waitFor({ timeout: 30_000 });
-    expect(await predict.locator(".opblock-summary-method").innerText()).toBe("POST");
+    expect(await predict.locator(".opblock-summary-method").textContent()).toBe("POST");
     await page.screenshot({ path: join(SHOTS, "swagger.png") });
     await predict.locator(".opblock-summary").click();
     await predict.getByRole("button", { name: "Try it out" }).click();
     await predict.getByRole("button", { name: "Execute" }).click();
     const status = predict.locator(".live-responses-table .response .response-col_status").first();
     await status.waitFor({ timeout: 30_000 });
-    expect((await status.innerText()).trim()).toBe("200");
+    expect((await status.textContent())?.trim()).toBe("200");
     const body = await predict
       .locator(".live-responses-table .response-col_description pre")
       .first()
-      .innerText();
-    expect(JSON.parse(body)).toMatchObject({ prediction: expect.any(Number), model_name: "ml_classifier" });
+      .textContent();
+    expect(JSON.parse(body ?? "")).toMatchObject({
+      prediction: expect.any(Number),
+      model_name: "ml_classifier",
+    });
     await predict
       .locator(".live-responses-table")
       .screenshot({ path: join(SHOTS, "swagger-try-it-out.png") });
@@ -99,7 +102,7 @@ describe("API docs in Chromium", () => {
     await page.goto(`${base()}/redoc`);
     const op = page.locator('[data-section-id="operation/predict"]');
     await op.waitFor({ timeout: 30_000 });
-    expect(await op.innerText()).toContain("/predict");
+    expect(await op.textContent()).toContain("/predict");
     await page.screenshot({ path: join(SHOTS, "redoc.png") });
     await page.close();
   });

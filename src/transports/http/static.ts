@@ -89,6 +89,11 @@ export function staticPage(
   contentType: string,
   headers: Record<string, string> = {},
 ): TemplateRoute {
-  const reply: Reply = { status: 200, body, contentType, headers: { "cache-control": "no-cache", ...headers } };
+  const reply: Reply = {
+    status: 200,
+    body,
+    contentType,
+    headers: { "cache-control": "no-cache", ...headers },
+  };
   return { template: path, route: { kind: "own", verb: "GET", endpoint: path, answer: () => reply } };
 }
