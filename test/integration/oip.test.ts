@@ -423,3 +423,53 @@ describe("OIP gRPC: inference.GRPCInferenceService from the vendored proto (@grp
     expect(text).toMatch(/^api_errors_total\{type="invalid_argument",transport="oip-grpc"\} \d+$/m);
   });
 });
+
+describe("OIP with no model served", () => {
+  let empty: App;
+  let done: () => void;
+  beforeAll(async () => {
+    const tmp = tempDataDir();
+    done = tmp.cleanup;
+    empty = await startTestApp(tmp.dir);
+  });
+  afterAll(async () => {
+    await empty?.close();
+    done?.();
+  });
+
+  it("is live but not ready (400), and infer or metadata answer 503 with {error}", async () => {
+    const check = async (method: "GET" | "POST", path: string, body?: unknown) => {
+      const res =
+        method === "GET" ? await getJson(empty.httpPort, path) : await postJson(empty.httpPort, path, body);
+      const problems = (await oipValidator()).problems({
+        method,
+        path,
+        status: res.status,
+        contentType: res.headers.get("content-type"),
+        text: res.text,
+      });
+      expect(problems).toEqual([]);
+      return res;
+    };
+    expect((await check("GET", "/v2/health/live")).status).toBe(200);
+    expect((await check("GET", "/v2/health/ready")).status).toBe(400);
+    expect((await check("GET", `/v2/models/${MODEL}/ready`)).status).toBe(400);
+    const meta = await check("GET", `/v2/models/${MODEL}`);
+    expect([meta.status, Object.keys(meta.body)]).toEqual([503, ["error"]]);
+    const infer = await check("POST", `/v2/models/${MODEL}/infer`, { inputs: [tensor(ROWS)] });
+    expect([infer.status, Object.keys(infer.body)]).toEqual([503, ["error"]]);
+    const c = oipClient(empty.grpcPort);
+    try {
+      expect(await c.call("ServerReady", {})).toEqual({ ready: false });
+      const err = await c
+        .call("ModelInfer", {
+          model_name: MODEL,
+          inputs: [{ name: "x", datatype: "FP64", shape: [1, 20], contents: { fp64_contents: row(0) } }],
+        })
+        .catch((e) => e);
+      expect(err.code).toBe(grpc.status.UNAVAILABLE);
+    } finally {
+      c.close();
+    }
+  });
+});
