@@ -152,6 +152,8 @@ export function createInference(options: InferenceOptions): Inference {
       const m = await info(name, version, ctx);
       const nf = m.nFeatures ?? 0;
       const nc = m.nClasses ?? 0;
+      // The model's class labels go here (and in infer) once models carry them; until then the
+      // label is the class index. labelOutput decides the datatype from them.
       const classes: ClassLabels | undefined = undefined;
       const properties: Record<string, string> = {
         n_features: String(nf),
@@ -197,7 +199,10 @@ export function createInference(options: InferenceOptions): Inference {
         if (name === "probabilities") {
           return { name, datatype: "FP64", shape: [nRows, scores.nClasses], values: scores.probabilities };
         }
-        const label = labelOutput(undefined, scores.predictions);
+        const label = labelOutput(
+          undefined /* the model's class labels, see modelMetadata */,
+          scores.predictions,
+        );
         return { name, datatype: label.datatype, shape: [nRows], values: label.values };
       });
       return { modelName: scores.modelName, modelVersion: scores.modelVersion, id: request.id, outputs };
