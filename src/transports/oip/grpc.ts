@@ -1,20 +1,20 @@
 // inference.GRPCInferenceService (the vendored open_inference_grpc.proto) as one more binding of the
 // gRPC port: protobuf-es messages ↔ the shared OIP operations. grpc-js serves it with the pipeline
 // like every other service; its calls are recorded under the transport "oip-grpc".
-import type { MessageInitShape, MessageShape } from "@bufbuild/protobuf";
+import type { MessageShape } from "@bufbuild/protobuf";
 import {
   GRPCInferenceService,
   type InferParameter,
+  type InferTensorContents,
   type ModelInferRequest,
-  type ModelInferResponseSchema,
+  type ModelInferResponse,
+  type ModelInferResponse_InferOutputTensor,
 } from "../../gen/inference/open_inference_grpc_pb.js";
 import type { ServiceBinding } from "../../rpc/binding.js";
 import type { CallContext } from "../../rpc/context.js";
 import { invalidArgument } from "../../rpc/service-error.js";
 import type { Inference, InferInput, InferResult, OutputTensor } from "./inference.js";
 import { fromContents, fromRaw } from "./tensors.js";
-
-type InferResponseInit = MessageInitShape<typeof ModelInferResponseSchema>;
 
 function parameters(map: { [key: string]: InferParameter }): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -69,24 +69,46 @@ function rawBytes(o: OutputTensor): Uint8Array {
   return out;
 }
 
-function contents(o: OutputTensor) {
-  if (o.datatype === "FP64") return { fp64Contents: Array.from(o.values as Float64Array) };
-  if (o.datatype === "INT64") return { int64Contents: int64s(o.values as number[]) };
-  return { bytesContents: (o.values as readonly string[]).map((s) => Buffer.from(s, "utf8")) };
+/** Typed `contents`, every repeated field present, so the message needs no further `create`. */
+function contents(o: OutputTensor): InferTensorContents {
+  const c: InferTensorContents = {
+    $typeName: "inference.InferTensorContents",
+    boolContents: [],
+    intContents: [],
+    int64Contents: [],
+    uintContents: [],
+    uint64Contents: [],
+    fp32Contents: [],
+    fp64Contents: [],
+    bytesContents: [],
+  };
+  if (o.datatype === "FP64") c.fp64Contents = Array.from(o.values as Float64Array);
+  else if (o.datatype === "INT64") c.int64Contents = int64s(o.values as number[]);
+  else c.bytesContents = (o.values as readonly string[]).map((s) => Buffer.from(s, "utf8"));
+  return c;
 }
 
-/** Answers raw when asked raw (as Triton's clients read either form), else with typed `contents`. */
-function inferResponse(result: InferResult, raw: boolean): InferResponseInit {
+/**
+ * Answers raw when asked raw (as Triton's clients read either form), else with typed `contents`.
+ * Built as complete messages (this is the hot path): grpc-js's serializer then skips `create`.
+ */
+function inferResponse(result: InferResult, raw: boolean): ModelInferResponse {
   return {
+    $typeName: "inference.ModelInferResponse",
     modelName: result.modelName,
     modelVersion: result.modelVersion,
     id: result.id,
-    outputs: result.outputs.map((o) => ({
-      name: o.name,
-      datatype: o.datatype,
-      shape: o.shape.map(BigInt),
-      contents: raw ? undefined : contents(o),
-    })),
+    parameters: {},
+    outputs: result.outputs.map(
+      (o): ModelInferResponse_InferOutputTensor => ({
+        $typeName: "inference.ModelInferResponse.InferOutputTensor",
+        name: o.name,
+        datatype: o.datatype,
+        shape: o.shape.map(BigInt),
+        parameters: {},
+        contents: raw ? undefined : contents(o),
+      }),
+    ),
     rawOutputContents: raw ? result.outputs.map(rawBytes) : [],
   };
 }
