@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { TemplateRoute } from "./routes.js";
+import { ServiceError } from "../../rpc/service-error.js";
+import type { OwnRoute, TemplateRoute } from "./routes.js";
 import { staticFiles, staticPage } from "./static.js";
 
 /** openapi/openapi.json, written by `npm run gen`; the same relative path from src/ and dist/. */
@@ -65,6 +66,18 @@ const REDOC_PAGE = page(
 <script src="${ASSETS}/redoc.standalone.js"></script>`,
 );
 
+function unavailable(path: string, message: string): TemplateRoute {
+  const route: OwnRoute = {
+    kind: "own",
+    verb: "GET",
+    endpoint: path,
+    answer: () => {
+      throw new ServiceError("UNAVAILABLE", message);
+    },
+  };
+  return { template: path, route };
+}
+
 /** Where an installed package lives (both packages are plain file trees, no code runs here). */
 function packageDir(name: string): string {
   return dirname(fileURLToPath(import.meta.resolve(`${name}/package.json`)));
@@ -80,11 +93,19 @@ export interface DocsOptions {
  * swagger-ui-dist and redoc packages: nothing is fetched from elsewhere, so the pages work offline.
  */
 export function docsRoutes(options: DocsOptions = {}): TemplateRoute[] {
-  const spec = readFileSync(options.openapiPath ?? OPENAPI_PATH);
+  const path = options.openapiPath ?? OPENAPI_PATH;
+  let spec: Buffer | undefined;
+  try {
+    spec = readFileSync(path);
+  } catch {
+    // Serving goes on without the docs; the route says what is missing.
+  }
   const swagger = packageDir("swagger-ui-dist");
   const redoc = packageDir("redoc");
   return [
-    staticPage("/openapi.json", spec, "application/json"),
+    spec
+      ? staticPage("/openapi.json", spec, "application/json")
+      : unavailable("/openapi.json", `${path} is missing: run \`npm run gen\``),
     staticPage("/docs", SWAGGER_PAGE, "text/html; charset=utf-8", { "content-security-policy": CSP }),
     staticPage("/redoc", REDOC_PAGE, "text/html; charset=utf-8", { "content-security-policy": CSP }),
     staticPage(`${ASSETS}/swagger-init.js`, SWAGGER_INIT, "text/javascript; charset=utf-8"),
