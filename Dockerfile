@@ -27,6 +27,7 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY bin ./bin
 COPY proto ./proto
+COPY openapi ./openapi
 RUN npm run build \
   && npm prune --omit=dev
 
@@ -43,6 +44,7 @@ COPY --from=builder /app/dist ./dist
 COPY --from=builder /app/bin ./bin
 COPY --from=builder /app/build/Release/*.node ./build/Release/
 COPY --from=builder /app/proto ./proto
+COPY --from=builder /app/openapi ./openapi
 # A fresh named volume copies this directory's owner, so the node user can write the registry.
 RUN mkdir -p /data && chown node:node /data
 USER node

@@ -1,8 +1,8 @@
 // `npm run bench [-- --quick] [-- --workers 1,2,4,8 --server-cpus 0-7 --load-cpus 8-15]`
 //
 // Trains the models with the real CLI into a temporary data directory, serves the RF with
-// `mlops serve`, loads REST and gRPC Predict beside bare node:http, bare grpc-js and (when it can
-// start) the seed's FastAPI stack, all in the same run, optionally records the worker scaling
+// `mlops serve`, loads REST and gRPC Predict (and the Open Inference Protocol's infer on both) beside
+// bare node:http, bare grpc-js and (when it can start) the seed's FastAPI stack, all in the same run, optionally records the worker scaling
 // curve, compares the native core with onnxruntime-node, then writes bench/results/latest.{json,md}
 // and exits non-zero when a gate fails. docs/benchmarks.md explains what is measured and why.
 //
@@ -31,6 +31,13 @@ import {
   trainModel,
 } from "./lib/mlops-server.js";
 import { freePort } from "./lib/net.js";
+import {
+  checkGrpcOip,
+  OIP_INFER_PATH,
+  oipInferRequestBytes,
+  oipRestBody,
+  oipRestUrl,
+} from "./lib/oip-wire.js";
 import { compareWithOrt, type OnnxComparison } from "./lib/onnx-compare.js";
 import { onnxSubject } from "./lib/onnx-subjects.js";
 import { type BenchOptions, parseBenchArgs, USAGE, UsageError } from "./lib/options.js";
@@ -262,6 +269,9 @@ interface Loaders {
   grpcGenerator: LoadGenerator;
   rest(port: number, level: Level, durationS: number): Promise<LoadResult>;
   grpc(port: number, level: Level, durationS: number, replyFrameBytes: number): Promise<LoadResult>;
+  /** The Open Inference Protocol's infer with the same row: REST `POST /v2/models/…/infer`, gRPC ModelInfer. */
+  oipRest(port: number, level: Level, durationS: number): Promise<LoadResult>;
+  oipGrpc(port: number, level: Level, durationS: number, replyFrameBytes: number): Promise<LoadResult>;
   /** Measured seconds at a level (1 connection runs shorter). */
   durationAt(level: Level): number;
 }
@@ -275,8 +285,32 @@ function createLoaders(run: Run): Loaders {
         "the servers do, so the gRPC ratios understate both.",
     );
   }
-  const grpcBody = grpcFrame(predictRequestBytes(SEED_FEATURES));
+  const oipRequest = oipInferRequestBytes(SERVED.modelName, SEED_FEATURES);
   const warmupS = options.warmupS;
+  const grpcLoad = (path: string, request: Uint8Array) => {
+    const body = grpcFrame(request);
+    return (port: number, level: Level, durationS: number, replyFrameBytes: number) =>
+      grpcGenerator === "h2load"
+        ? runH2load({
+            url: `http://127.0.0.1:${port}${path}`,
+            body,
+            connections: level.connections,
+            streams: level.streams,
+            durationS,
+            warmupS,
+            cpus: options.loadCpus,
+            replyFrameBytes,
+          })
+        : runGrpcJsLoad({
+            port,
+            path,
+            request,
+            connections: level.connections,
+            inflight: level.streams,
+            durationS,
+            warmupS,
+          });
+  };
   return {
     levels: [
       { name: "c1", connections: 1, streams: 1 },
@@ -292,27 +326,16 @@ function createLoaders(run: Run): Loaders {
         durationS,
         warmupS,
       }),
-    grpc: (port, level, durationS, replyFrameBytes) =>
-      grpcGenerator === "h2load"
-        ? runH2load({
-            url: `http://127.0.0.1:${port}${PREDICT_PATH}`,
-            body: grpcBody,
-            connections: level.connections,
-            streams: level.streams,
-            durationS,
-            warmupS,
-            cpus: options.loadCpus,
-            replyFrameBytes,
-          })
-        : runGrpcJsLoad({
-            port,
-            path: PREDICT_PATH,
-            request: predictRequestBytes(SEED_FEATURES),
-            connections: level.connections,
-            inflight: level.streams,
-            durationS,
-            warmupS,
-          }),
+    grpc: grpcLoad(PREDICT_PATH, predictRequestBytes(SEED_FEATURES)),
+    oipRest: (port, level, durationS) =>
+      runRestLoad({
+        url: oipRestUrl(port, SERVED.modelName),
+        body: oipRestBody(SEED_FEATURES),
+        connections: level.connections,
+        durationS,
+        warmupS,
+      }),
+    oipGrpc: grpcLoad(OIP_INFER_PATH, oipRequest),
   };
 }
 
@@ -344,15 +367,32 @@ async function measureLoad(run: Run, servers: Servers): Promise<LoadPhase> {
     );
   };
   const { httpPort, grpcPort, bareHttpPort, bareGrpcPort } = servers;
+  const oipCheck = async (phase: "before" | "after") => {
+    const r = await checkGrpcOip(grpcPort, SERVED.modelName, SEED_FEATURES);
+    grpcChecks.push({ target: "mlops-oip", phase, ok: r.ok, failed: r.failed, firstError: r.firstError });
+    return r;
+  };
   const oursCheck = await grpcCheck("mlops", grpcPort, "before");
+  const oipChecked = await oipCheck("before");
   const bareCheck = await grpcCheck("bare-grpc-js", bareGrpcPort, "before");
   const loaders = createLoaders(run);
   const { rest, grpc } = loaders;
   for (const level of loaders.levels) {
     const d = loaders.durationAt(level);
+    // The OIP runs sit right after our own route's, so drift hits both alike; quick runs keep them
+    // to the judged level.
+    const oip = !run.options.quick || level.name === JUDGED_LEVEL;
     record("mlops", "rest", level, await rest(httpPort, level, d));
+    if (oip) record("mlops-oip", "rest", level, await loaders.oipRest(httpPort, level, d));
     record("bare-node-http", "rest", level, await rest(bareHttpPort, level, d));
     record("mlops", "grpc", level, await grpc(grpcPort, level, d, oursCheck.replyFrameBytes));
+    if (oip)
+      record(
+        "mlops-oip",
+        "grpc",
+        level,
+        await loaders.oipGrpc(grpcPort, level, d, oipChecked.replyFrameBytes),
+      );
     record("bare-grpc-js", "grpc", level, await grpc(bareGrpcPort, level, d, bareCheck.replyFrameBytes));
   }
   if (!run.options.quick && loaders.grpcGenerator === "h2load") {
@@ -363,6 +403,7 @@ async function measureLoad(run: Run, servers: Servers): Promise<LoadPhase> {
     record("bare-grpc-js", "grpc", ceiling, await grpc(bareGrpcPort, ceiling, d, bareCheck.replyFrameBytes));
   }
   await grpcCheck("mlops", grpcPort, "after");
+  await oipCheck("after");
   await grpcCheck("bare-grpc-js", bareGrpcPort, "after");
   await stopAll([servers.ours, servers.bareHttp, servers.bareGrpc]);
   return { measurements, grpcChecks, grpcGenerator: loaders.grpcGenerator, loaders, record };

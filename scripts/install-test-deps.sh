@@ -2,7 +2,7 @@
 # Installs the system tools the test suite drives for real, from Debian's packages, when missing:
 # prometheus + promtool (monitoring e2e), docker-compose (compose file check), h2load (gRPC load),
 # python3-grpcio (an independent gRPC C-core client), python3-xgboost (XGBoost's own predictor
-# beside ours in the core bench).
+# beside ours in the core bench), chromium (the /docs and /redoc pages, driven by playwright-core).
 # Needs root or sudo; does nothing when everything is present.
 set -euo pipefail
 need=()
@@ -12,6 +12,7 @@ command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
 command -v h2load >/dev/null 2>&1 || need+=(nghttp2-client)
 /usr/bin/python3 -c 'import grpc' >/dev/null 2>&1 || need+=(python3-grpcio)
 /usr/bin/python3 -c 'import xgboost' >/dev/null 2>&1 || need+=(python3-xgboost)
+[ -x /usr/bin/chromium ] || need+=(chromium)
 [ ${#need[@]} -eq 0 ] && exit 0
 sudo=""
 [ "$(id -u)" -ne 0 ] && sudo="sudo"

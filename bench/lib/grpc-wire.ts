@@ -49,13 +49,25 @@ function wellFormed(res: PredictResponse): boolean {
 }
 
 /** `calls` sequential unary Predict calls with a fresh grpc-js channel; bounded by per-call deadlines. */
-export async function checkGrpcPredict(
+export function checkGrpcPredict(port: number, features: readonly number[], calls = 5): Promise<GrpcCheck> {
+  return checkGrpcCall(port, PREDICT_PATH, predictRequestBytes(features), calls, (raw) => {
+    const res = fromBinary(PredictResponseSchema, raw);
+    if (!wellFormed(res)) throw new Error(`malformed reply ${JSON.stringify(res.probability)}`);
+  });
+}
+
+/**
+ * `calls` sequential unary calls of `path` with `request`, each reply checked by `check` (which
+ * throws on a malformed one); a fresh grpc-js channel, per-call deadlines.
+ */
+export async function checkGrpcCall(
   port: number,
-  features: readonly number[],
-  calls = 5,
+  path: string,
+  request: Uint8Array,
+  calls: number,
+  check: (reply: Buffer) => void,
 ): Promise<GrpcCheck> {
   const client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
-  const request = predictRequestBytes(features);
   const result: GrpcCheck = { ok: 0, failed: 0, replyFrameBytes: 0 };
   try {
     // A server whose HTTP side answers may still be binding its gRPC port: connect first.
@@ -64,7 +76,7 @@ export async function checkGrpcPredict(
       try {
         const raw = await new Promise<Buffer>((resolve, reject) => {
           client.makeUnaryRequest(
-            PREDICT_PATH,
+            path,
             (b: Buffer) => b,
             (b: Buffer) => b,
             Buffer.from(request),
@@ -73,8 +85,7 @@ export async function checkGrpcPredict(
             (error, value) => (error || !value ? reject(error ?? new Error("empty reply")) : resolve(value)),
           );
         });
-        const res = fromBinary(PredictResponseSchema, raw);
-        if (!wellFormed(res)) throw new Error(`malformed reply ${JSON.stringify(res.probability)}`);
+        check(raw);
         result.ok++;
         result.replyFrameBytes = 5 + raw.length;
       } catch (error) {

@@ -5,6 +5,7 @@ import type { OnnxComparison } from "./onnx-compare.js";
 import {
   type BenchReport,
   baselineFor,
+  CALL_LABEL,
   findMeasurement,
   type GrpcCheckRecord,
   type Measurement,
@@ -26,6 +27,8 @@ export const GOAL_LABELS = Object.freeze({
   p99: (protocol: "rest" | "grpc") =>
     `${PROTOCOL_LABEL[protocol]} ${JUDGED_LEVEL} p99 ≤ ${GOALS.p99MsAt50} ms`,
   vsSeed: `REST ${JUDGED_LEVEL} ≥ ${GOALS.vsSeed}× the seed stack`,
+  oipVsNative: (protocol: "rest" | "grpc", level: string) =>
+    `${CALL_LABEL[protocol].oip} ${level} ≥ ${GOALS.oipVsNative}× ${CALL_LABEL[protocol].mlops}`,
   scaling: (workers: number) => `workers ${workers}: ≥ ${GOALS.scalingVsBare}× bare cluster`,
   vsOrt: (model: string, batch: number, threads: number) =>
     `${model} batch ${batch}, ${threads} thread(s): ≥ ${GOALS.vsOrt}× onnxruntime`,
@@ -47,6 +50,7 @@ export function judge(results: RunResults): Verdict[] {
   return [
     ...loadVerdicts(results.measurements),
     grpcCheckGate(results.grpcChecks),
+    ...oipCheckGate(results.grpcChecks),
     ...results.onnx.comparisons.map((c) =>
       gate(
         `${c.name}: onnxruntime agrees ≤ ${GATES.onnxTolerance}`,
@@ -55,6 +59,7 @@ export function judge(results: RunResults): Verdict[] {
       ),
     ),
     ...ratioVerdicts(results.measurements, results.seedStack),
+    ...oipVerdicts(results.measurements),
     ...onnxGoals(results.onnx.comparisons),
     ...scalingVerdicts(results.scaling),
     ...(results.core ? coreVerdicts(results.core) : []),
@@ -66,8 +71,46 @@ export function judge(results: RunResults): Verdict[] {
 
 function loadVerdicts(measurements: Measurement[]): Verdict[] {
   return measurements
-    .filter((m) => m.target === "mlops")
-    .flatMap((m) => loadGates(`${PROTOCOL_LABEL[m.protocol]} ${m.level}`, m.load));
+    .filter((m) => m.target === "mlops" || m.target === "mlops-oip")
+    .flatMap((m) =>
+      loadGates(
+        m.target === "mlops"
+          ? `${PROTOCOL_LABEL[m.protocol]} ${m.level}`
+          : `${CALL_LABEL[m.protocol].oip} ${m.level}`,
+        m.load,
+      ),
+    );
+}
+
+/** The OIP infer against our own route, at every level both were measured. */
+function oipVerdicts(measurements: Measurement[]): Verdict[] {
+  const report = { measurements };
+  return measurements
+    .filter((m) => m.target === "mlops-oip")
+    .map((m) => {
+      const native = findMeasurement(report, "mlops", m.protocol, m.level);
+      return ratioGoal(
+        GOAL_LABELS.oipVsNative(m.protocol, m.level),
+        m.load.rps,
+        native?.load.rps,
+        GOALS.oipVsNative,
+      );
+    });
+}
+
+/** When OIP ModelInfer was loaded, its replies were checked like Predict's. */
+function oipCheckGate(grpcChecks: GrpcCheckRecord[]): Verdict[] {
+  const checks = grpcChecks.filter((c) => c.target === "mlops-oip");
+  if (checks.length === 0) return [];
+  const failed = checks.reduce((s, c) => s + c.failed, 0);
+  const firstError = checks.find((c) => c.firstError)?.firstError;
+  return [
+    gate(
+      "gRPC OIP ModelInfer replies carry probabilities (grpc-js, before and after load)",
+      failed === 0,
+      `${checks.reduce((s, c) => s + c.ok, 0)} ok, ${failed} failed${firstError ? `: ${firstError}` : ""}`,
+    ),
+  ];
 }
 
 function grpcCheckGate(grpcChecks: GrpcCheckRecord[]): Verdict {

@@ -9,10 +9,12 @@ import type { TrainedModel } from "./mlops-server.js";
 import type { OnnxComparison } from "./onnx-compare.js";
 import { GOALS, type Verdict } from "./verdicts.js";
 
-export type Target = "mlops" | "bare-node-http" | "bare-grpc-js" | "seed-stack";
+/** "mlops-oip" is our server too, called through the Open Inference Protocol instead of our own routes. */
+export type Target = "mlops" | "mlops-oip" | "bare-node-http" | "bare-grpc-js" | "seed-stack";
 
 export const TARGET_LABEL: Record<Target, string> = {
   mlops: "mlops",
+  "mlops-oip": "mlops (OIP)",
   "bare-node-http": "bare node:http",
   "bare-grpc-js": "bare grpc-js",
   "seed-stack": "seed FastAPI+sklearn",
@@ -88,6 +90,12 @@ const n0 = (x: number) => (Number.isFinite(x) ? Math.round(x).toLocaleString("en
 const ms = (x: number) => (Number.isFinite(x) ? (x < 10 ? x.toFixed(2) : x.toFixed(1)) : "–");
 const ratio = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? "–" : `${x.toFixed(2)}×`);
 
+/** What a load run calls: our own routes, or the Open Inference Protocol's infer. */
+export const CALL_LABEL = {
+  rest: { mlops: "REST /predict", oip: "REST OIP infer" },
+  grpc: { mlops: "gRPC Predict", oip: "gRPC OIP ModelInfer" },
+} as const;
+
 /** The baseline a measurement of ours is divided by. */
 export function baselineFor(protocol: "rest" | "grpc"): Target {
   return protocol === "rest" ? "bare-node-http" : "bare-grpc-js";
@@ -105,6 +113,10 @@ export function findMeasurement(
 function loadTable(report: BenchReport): string {
   const rows = report.measurements.map((m) => {
     let vs = "";
+    if (m.target === "mlops-oip") {
+      const native = findMeasurement(report, "mlops", m.protocol, m.level);
+      if (native) vs = `${ratio(m.load.rps / native.load.rps)} our ${CALL_LABEL[m.protocol].mlops}`;
+    }
     if (m.target === "mlops") {
       const base = findMeasurement(report, baselineFor(m.protocol), m.protocol, m.level);
       const seed = m.protocol === "rest" ? findMeasurement(report, "seed-stack", "rest", m.level) : undefined;
@@ -115,7 +127,7 @@ function loadTable(report: BenchReport): string {
     }
     const inflight = m.load.inflightPerConnection > 1 ? `×${m.load.inflightPerConnection}` : "";
     return [
-      m.protocol === "rest" ? "REST /predict" : "gRPC Predict",
+      CALL_LABEL[m.protocol][m.target === "mlops-oip" ? "oip" : "mlops"],
       `${m.load.connections}${inflight}`,
       TARGET_LABEL[m.target],
       n0(m.load.rps),

@@ -20,6 +20,8 @@ export const GOALS = Object.freeze({
   grpcVsBare: 0.8,
   /** p99 at 50 connections at most, ms. */
   p99MsAt50: 10,
+  /** The Open Inference Protocol's infer ≥ this × our own route's rps (REST /predict, gRPC Predict), per level. */
+  oipVsNative: 0.8,
   /** REST rps ≥ this × the seed stack at 50 connections. */
   vsSeed: 50,
   /** With W workers, rps ≥ this × a bare node:http cluster of W. */

@@ -194,7 +194,7 @@ export function requestRatePanel(ds: common.DataSourceRef): timeseries.PanelBuil
   return withQueries(
     graph(
       "Request rate by endpoint and transport",
-      "api_requests_total: requests per second, one line per endpoint (REST path or RPC path) and transport (rest, grpc, connect, grpc-web). Includes Prometheus's own /metrics scrapes.",
+      "api_requests_total: requests per second, one line per endpoint (REST path or RPC path) and transport (rest, grpc, connect, grpc-web, oip-rest, oip-grpc). Includes Prometheus's own /metrics scrapes.",
       "reqps",
     ),
     ds,

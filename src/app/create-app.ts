@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { setLogger as setGrpcLogger } from "@grpc/grpc-js";
 import type { Config } from "../config/config.js";
 import { ClassifierModel } from "../core/model.js";
+import { GRPCInferenceService } from "../gen/inference/open_inference_grpc_pb.js";
 import { PredictService } from "../gen/mlops/v1/predict_pb.js";
 import { RegistryService } from "../gen/mlops/v1/registry_pb.js";
 import { TrackingService } from "../gen/mlops/v1/tracking_pb.js";
@@ -15,7 +16,11 @@ import { createBatcher } from "../serving/batcher.js";
 import { createModelManager, type ModelManager } from "../serving/model-manager.js";
 import { type ArtifactStore, createArtifactStore, createStore, type Store } from "../store/index.js";
 import { createGrpcServer, type GrpcServer } from "../transports/grpc/server.js";
+import { docsRoutes } from "../transports/http/docs.js";
 import { createHttpServer, type HttpServer } from "../transports/http/server.js";
+import { oipGrpcBinding } from "../transports/oip/grpc.js";
+import { createInference } from "../transports/oip/inference.js";
+import { oipRestRoutes } from "../transports/oip/rest.js";
 import { createPipeline } from "../transports/pipeline.js";
 import { createOps } from "./ops.js";
 
@@ -82,6 +87,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         metrics.modelInfo.set({ name: served.name, version: String(served.version), stage: served.stage }, 1);
       metrics.modelLoaded.set(served ? 1 : 0);
       grpc?.health.setStatus(PredictService.typeName, served ? "SERVING" : "NOT_SERVING");
+      grpc?.health.setStatus(GRPCInferenceService.typeName, served ? "SERVING" : "NOT_SERVING");
     },
   });
   metrics.modelLoaded.set(0);
@@ -130,8 +136,20 @@ export async function createApp(options: AppOptions): Promise<App> {
     { service: TrackingService, impl: tracking },
   ] as ServiceBinding[];
 
-  grpc = createGrpcServer({ bindings, pipeline, maxMessageBytes: config.maxMessageBytes });
+  // The Open Inference Protocol (KServe V2): one more face of the same PredictService.
+  const inference = createInference({
+    predict,
+    registry,
+    server: { name: "mlops", version: PACKAGE_VERSION },
+  });
+
+  grpc = createGrpcServer({
+    bindings: [...bindings, oipGrpcBinding(inference)],
+    pipeline,
+    maxMessageBytes: config.maxMessageBytes,
+  });
   grpc.health.setStatus(PredictService.typeName, "NOT_SERVING");
+  grpc.health.setStatus(GRPCInferenceService.typeName, "NOT_SERVING");
   grpc.health.setStatus(RegistryService.typeName, "SERVING");
   grpc.health.setStatus(TrackingService.typeName, "SERVING");
 
@@ -141,6 +159,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     pipeline,
     predictRow: predict.predictRow,
     maxBodyBytes: config.maxBodyBytes,
+    routes: [...oipRestRoutes({ inference, maxBodyBytes: config.maxBodyBytes }), ...docsRoutes()],
     ops: createOps({
       store,
       registry: metrics.registry,

@@ -84,6 +84,10 @@ export function createOps(options: OpsOptions): OpsProvider {
           metrics: "/metrics",
           models: "/v1/models",
           experiments: "/v1/experiments",
+          open_inference: "/v2",
+          openapi: "/openapi.json",
+          docs: "/docs",
+          redoc: "/redoc",
         },
       };
     },

@@ -1,5 +1,5 @@
 import type { DescMethod, DescService } from "@bufbuild/protobuf";
-import type { CallContext } from "./context.js";
+import type { CallContext, Transport } from "./context.js";
 
 /** One method's transport-free implementation. */
 // biome-ignore lint/suspicious/noExplicitAny: implementations are checked where they are built.
@@ -9,6 +9,11 @@ export type MethodImpl = (request: any, ctx: CallContext) => unknown;
 export interface ServiceBinding {
   service: DescService;
   impl: Record<string, MethodImpl>;
+  /**
+   * The `transport` its calls are recorded under, for a protocol of its own served on a shared port
+   * (the Open Inference Protocol's gRPC service: "oip-grpc"). Default: the port's.
+   */
+  transport?: Transport;
 }
 
 /** The implementation of `method` in `binding`; throws when it lacks one, so a transport fails at startup. */

@@ -45,6 +45,37 @@ const HTTP_STATUS: Record<CodeName, number> = {
   UNAUTHENTICATED: 401,
 };
 
+/**
+ * HTTP statuses of the Open Inference Protocol's REST errors, as Triton maps its own error codes
+ * (NOT_FOUND 404, UNAVAILABLE 503, UNIMPLEMENTED 501, INTERNAL 500, everything a caller got wrong
+ * 400), keeping the house rule that overload is 429 (with Retry-After), never 503.
+ */
+export function oipHttpStatusOf(code: CodeName): number {
+  switch (code) {
+    case "OK":
+      return 200;
+    case "NOT_FOUND":
+      return 404;
+    case "UNAVAILABLE":
+      return 503;
+    case "UNIMPLEMENTED":
+      return 501;
+    case "INTERNAL":
+    case "DATA_LOSS":
+      return 500;
+    case "RESOURCE_EXHAUSTED":
+      return 429;
+    case "UNAUTHENTICATED":
+      return 401;
+    case "PERMISSION_DENIED":
+      return 403;
+    case "DEADLINE_EXCEEDED":
+      return 504;
+    default:
+      return 400;
+  }
+}
+
 export function isCodeName(value: unknown): value is CodeName {
   return typeof value === "string" && Object.hasOwn(Code, value);
 }

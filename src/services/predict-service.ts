@@ -35,6 +35,8 @@ const STAGES: Record<string, Stage> = {
 export function createPredictService(options: PredictServiceOptions): ServiceImpl<typeof PredictService> & {
   /** The lean REST route's entry: the same checks and scoring as Predict. */
   predictRow(features: unknown, ctx: CallContext): Promise<PredictResult>;
+  /** The Open Inference Protocol's entry: the same checks, batching and scoring as Predict(Batch). */
+  predictTensor(request: TensorRequest, ctx: CallContext): Promise<TensorScores>;
 } {
   const asyncRows = options.asyncRowThreshold ?? 256;
   const threads = options.scoringThreads ?? 1;
@@ -56,12 +58,12 @@ export function createPredictService(options: PredictServiceOptions): ServiceImp
   }
 
   /** Validated inputs can still overflow a linear model's margin; never answer with NaN. */
-  function checkFinite(proba: Float64Array, nc: number): void {
+  function checkFinite(proba: Float64Array, nc: number, field = "features"): void {
     for (let i = 0; i < proba.length; i++) {
       if (!Number.isFinite(proba[i])) {
         const row = Math.floor(i / nc);
         throw invalidArgument(
-          proba.length === nc ? "features" : `features[row ${row}]`,
+          proba.length === nc ? field : `${field}[row ${row}]`,
           "values in a range where the model's scores stay finite",
           "a score that overflowed",
         );
@@ -69,6 +71,11 @@ export function createPredictService(options: PredictServiceOptions): ServiceImp
     }
   }
 
+  /**
+   * The model a request selects: the served one, or the registered version its `model_version` or
+   * `model_alias` names, which the model manager loads on first use (the Open Inference Protocol's
+   * `/versions/{v}` takes the same path).
+   */
   async function select(name: string, version: string, alias: string): Promise<ServedModel> {
     const served = serving();
     if (name !== "" && name !== served.name) {
@@ -77,22 +84,36 @@ export function createPredictService(options: PredictServiceOptions): ServiceImp
     if (version !== "" && alias !== "") {
       throw invalidArgument("model_version", "at most one of model_version and model_alias");
     }
-    if (version !== "" && version !== String(served.version)) {
-      throw new ServiceError(
-        "NOT_FOUND",
-        `model_version: version ${version} is not loaded (serving ${served.version})`,
-      );
-    }
+    if (version === "" && alias === "") return served;
+    let number: number;
     if (alias !== "") {
-      const v = options.resolveAlias ? await options.resolveAlias(served.name, alias) : Number.NaN;
-      if (v !== served.version) {
-        throw new ServiceError(
-          "NOT_FOUND",
-          `model_alias: "${alias}" does not point at the served version ${served.version}`,
-        );
+      if (!options.resolveAlias) throw new ServiceError("NOT_FOUND", `model_alias: "${alias}" is not set`);
+      number = await options.resolveAlias(served.name, alias);
+    } else {
+      number = /^[1-9]\d{0,9}$/.test(version) ? Number(version) : Number.NaN;
+      if (!Number.isSafeInteger(number)) {
+        throw new ServiceError("NOT_FOUND", `model_version: "${version}" is not a version number`);
       }
     }
-    return served;
+    if (number === served.version) return served;
+    try {
+      return await options.models.version(number);
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      const field = alias !== "" ? "model_alias" : "model_version";
+      if (code === "NOT_FOUND") {
+        throw new ServiceError(
+          "NOT_FOUND",
+          `${field}: version ${number} of "${served.name}" is not registered`,
+        );
+      }
+      if (code === "DATA_LOSS" || code === "UNAVAILABLE") throw err;
+      throw new ServiceError(
+        "UNAVAILABLE",
+        `${field}: version ${number} of "${served.name}" failed to load (${(err as Error).message})`,
+        { cause: err },
+      );
+    }
   }
 
   function scoreSync(served: ServedModel, rows: Float64Array, nRows: number): Float64Array {
@@ -105,6 +126,33 @@ export function createPredictService(options: PredictServiceOptions): ServiceImp
   async function scoreOne(served: ServedModel, row: Float64Array): Promise<Float64Array> {
     if (options.batcher) return options.batcher.submit(served.model, row);
     return scoreSync(served, row, 1);
+  }
+
+  /**
+   * Scores packed rows, one row through the batcher like Predict, more on the JS thread or (from
+   * `asyncRowThreshold` rows on) off it like PredictBatch; never answers a non-finite score.
+   */
+  async function scoreRows(
+    served: ServedModel,
+    rows: Float64Array,
+    nRows: number,
+    field = "features",
+  ): Promise<{ proba: Float64Array; predictions: Int32Array }> {
+    const nc = served.model.nClasses;
+    let proba: Float64Array;
+    if (nRows === 1) {
+      proba = await scoreOne(served, rows);
+    } else if (nRows >= asyncRows) {
+      const t0 = process.hrtime.bigint();
+      proba = await served.model.predictProbaAsync(rows, nRows, { threads });
+      options.onScored?.(nRows, Number(process.hrtime.bigint() - t0) / 1e9);
+    } else {
+      proba = scoreSync(served, rows, nRows);
+    }
+    checkFinite(proba, nc, field);
+    const predictions = new Int32Array(nRows);
+    for (let r = 0; r < nRows; r++) predictions[r] = argmax(proba, r * nc, nc);
+    return { proba, predictions };
   }
 
   async function predictRow(
@@ -124,6 +172,36 @@ export function createPredictService(options: PredictServiceOptions): ServiceImp
   }
 
   return {
+    async predictTensor(request: TensorRequest, _ctx: CallContext): Promise<TensorScores> {
+      const served = await select(request.modelName, request.modelVersion, "");
+      const nf = served.model.nFeatures;
+      const { shape, field } = request;
+      const nRows = shape.length === 2 && shape[1] === nf ? (shape[0] as number) : -1;
+      if (!(Number.isInteger(nRows) && nRows >= 1 && nRows <= maxRows)) {
+        throw invalidArgument(
+          `${field}.shape`,
+          `[N, ${nf}] with 1 ≤ N ≤ ${maxRows}`,
+          `[${shape.join(", ")}]`,
+        );
+      }
+      if (request.values.length !== nRows * nf) {
+        throw invalidArgument(
+          `${field}.data`,
+          `${nRows * nf} values (shape [${nRows}, ${nf}])`,
+          String(request.values.length),
+        );
+      }
+      const rows = toRow(request.values, nRows * nf, `${field}.data`, allowMissing);
+      const { proba, predictions } = await scoreRows(served, rows, nRows, field);
+      return {
+        modelName: served.name,
+        modelVersion: String(served.version),
+        nClasses: served.model.nClasses,
+        predictions,
+        probabilities: proba,
+      };
+    },
+
     async predictRow(features: unknown, _ctx: CallContext) {
       if (!Array.isArray(features)) {
         const served = serving();
@@ -182,19 +260,9 @@ export function createPredictService(options: PredictServiceOptions): ServiceImp
           );
         }
       }
-      let proba: Float64Array;
-      if (nRows >= asyncRows) {
-        const t0 = process.hrtime.bigint();
-        proba = await served.model.predictProbaAsync(rows, nRows, { threads });
-        options.onScored?.(nRows, Number(process.hrtime.bigint() - t0) / 1e9);
-      } else {
-        proba = scoreSync(served, rows, nRows);
-      }
-      checkFinite(proba, nc);
-      const predictions = new Array<number>(nRows);
-      for (let r = 0; r < nRows; r++) predictions[r] = argmax(proba, r * nc, nc);
+      const { proba, predictions } = await scoreRows(served, rows, nRows);
       return {
-        predictions,
+        predictions: Array.from(predictions),
         probabilities: Array.from(proba),
         nClasses: nc,
         modelName: served.name,
@@ -203,8 +271,8 @@ export function createPredictService(options: PredictServiceOptions): ServiceImp
       };
     },
 
-    async getModelInfo() {
-      const served = serving();
+    async getModelInfo(request) {
+      const served = await select(request.modelName, request.modelVersion, request.modelAlias);
       const info = served.model.info;
       return {
         modelName: served.name,
@@ -224,6 +292,31 @@ export function createPredictService(options: PredictServiceOptions): ServiceImp
   };
 }
 
+/** Rows given as one tensor of shape [N, n_features] (the Open Inference Protocol's input). */
+export interface TensorRequest {
+  /** Empty: the served model. */
+  modelName: string;
+  /** Empty: the served version; else any registered version, as in PredictRequest.model_version. */
+  modelVersion: string;
+  /** The tensor's shape; must be [N, n_features]. */
+  shape: readonly number[];
+  /** Row-major values, N × n_features of them, checked like Predict's features. */
+  values: ArrayLike<unknown>;
+  /** How errors name the tensor ("inputs[0]"). */
+  field: string;
+}
+
+/** The scores of a tensor's rows. */
+export interface TensorScores {
+  modelName: string;
+  modelVersion: string;
+  nClasses: number;
+  /** Predicted class index per row. */
+  predictions: Int32Array;
+  /** Row-major, stride nClasses. */
+  probabilities: Float64Array;
+}
+
 export interface PredictResult {
   prediction: number;
   probability: Float64Array;
@@ -237,3 +330,6 @@ function argmax(values: Float64Array, start: number, n: number): number {
   for (let k = 1; k < n; k++) if (values[start + k]! > values[start + best]!) best = k;
   return best;
 }
+
+/** What createPredictService returns: PredictService's methods plus the lean REST and OIP entries. */
+export type PredictServiceImpl = ReturnType<typeof createPredictService>;

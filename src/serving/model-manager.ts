@@ -33,6 +33,12 @@ export interface ModelManagerOptions {
   onChange?: (served: ServedModel | undefined) => void;
   /** How often to look for a new Production version, in ms; 0 turns polling off. Default 2000. */
   pollIntervalMs?: number;
+  /**
+   * Versions other than the served one kept loaded for callers that ask for them by number (a
+   * Predict selector, the Open Inference Protocol's `/versions/{v}`), least recently used dropped
+   * first. Default 4.
+   */
+  maxOtherVersions?: number;
 }
 
 export interface ModelManager {
@@ -46,6 +52,14 @@ export interface ModelManager {
    * after it, so a promotion is never missed.
    */
   refresh(): Promise<ServedModel | undefined>;
+  /**
+   * The registered version `version` of the served model's name, ready to score: the served snapshot
+   * when it is that version, else loaded (validated like the served one) and kept among the
+   * `maxOtherVersions` most recently used. A kept version is checked against the registry again
+   * after `pollIntervalMs`, so a deleted one stops scoring. Rejects with the store's NOT_FOUND for a
+   * version that is not registered, and with the loader's error for one that does not load.
+   */
+  version(version: number): Promise<ServedModel>;
   /** Starts polling (see pollIntervalMs). */
   start(): void;
   stop(): void;
@@ -54,6 +68,9 @@ export interface ModelManager {
 export function createModelManager(options: ModelManagerOptions): ModelManager {
   const { store, artifacts, modelName, logger } = options;
   const pollMs = options.pollIntervalMs ?? 2000;
+  const maxOthers = options.maxOtherVersions ?? 4;
+  /** Other versions by number, least recently used first (Map keeps insertion order). */
+  const others = new Map<number, { loading: Promise<ServedModel>; checkedAt: number }>();
   let served: ServedModel | undefined;
   let error: Error | undefined;
   let lastFailure: string | undefined;
@@ -144,8 +161,37 @@ export function createModelManager(options: ModelManagerOptions): ModelManager {
     return served;
   }
 
+  /** Loads `version` unless the kept copy is fresh or still matches the registry's record. */
+  function other(version: number): Promise<ServedModel> {
+    const kept = others.get(version);
+    others.delete(version);
+    let entry = kept;
+    if (!kept || Date.now() - kept.checkedAt >= pollMs) {
+      const loading = (async () => {
+        const mv = await store.getModelVersion(modelName, version);
+        const previous = kept && (await kept.loading.catch(() => undefined));
+        if (previous && previous.sha256 === mv.artifactSha256) {
+          return { ...previous, stage: mv.stage, aliases: [...mv.aliases] };
+        }
+        return load(mv);
+      })();
+      entry = { loading, checkedAt: Date.now() };
+      // A failure is not kept: the next call tries again.
+      loading.catch(() => {
+        if (others.get(version) === entry) others.delete(version);
+      });
+    }
+    others.set(version, entry as NonNullable<typeof entry>);
+    while (others.size > maxOthers) others.delete(others.keys().next().value as number);
+    return (entry as NonNullable<typeof entry>).loading;
+  }
+
   return {
     current: () => served,
+    version(version) {
+      if (served && served.version === version) return Promise.resolve(served);
+      return other(version);
+    },
     lastError: () => error,
     refresh() {
       if (!inFlight) {

@@ -2,6 +2,7 @@ import { timingSafeEqual } from "node:crypto";
 import type { DescMethodUnary, DescService } from "@bufbuild/protobuf";
 import type { Logger } from "../observability/logger.js";
 import type { Metrics } from "../observability/metrics.js";
+import { oipHttpStatusOf } from "../rpc/code.js";
 import { type CallContext, isMutating, type Transport } from "../rpc/context.js";
 import { ServiceError, toServiceError } from "../rpc/service-error.js";
 
@@ -59,6 +60,7 @@ export interface Pipeline {
 
 function statusOf(transport: Transport, error: ServiceError | undefined): string {
   if (transport === "rest") return String(error ? error.httpStatus : 200);
+  if (transport === "oip-rest") return String(error ? oipHttpStatusOf(error.code) : 200);
   return error ? error.code : "OK";
 }
 

@@ -69,7 +69,7 @@ export function violations(graph: readonly ImportEdge[], rule: ImportRule): stri
 
 /** Layers above the one being checked, by folder. */
 const ABOVE_SERVICES = ["src/transports/", "src/workflows/", "src/app/", "src/cli/", "src/index.ts"];
-const OUTSIDE_SRC = ["test/", "bench/"];
+const OUTSIDE_SRC = ["test/", "bench/", "tools/"];
 /** The ways out of process a transport-free layer must not know about. */
 const WIRE = /^(@grpc\/|@connectrpc\/|node:https?$|node:http2$)/;
 
@@ -150,6 +150,35 @@ export const IMPORT_RULES: readonly ImportRule[] = [
     example: { file: "src/transports/http/connect.ts", spec: "../grpc/server.js" },
   },
   {
+    title: "the HTTP and gRPC transports never import transports/oip (the app wires it in)",
+    from: ["src/transports/http/", "src/transports/grpc/"],
+    forbid: ["src/transports/oip/"],
+    example: { file: "src/transports/http/server.ts", spec: "../oip/rest.js" },
+  },
+  {
+    title: "transports/oip uses the HTTP port's routes and body reading, never its server, Connect or gRPC",
+    from: ["src/transports/oip/"],
+    forbid: [
+      "src/transports/grpc/",
+      "src/transports/http/server.ts",
+      "src/transports/http/connect.ts",
+      "src/transports/pipeline.ts",
+      /^@grpc\//,
+      /^@connectrpc\//,
+    ],
+    example: { file: "src/transports/oip/grpc.ts", spec: "../grpc/server.js" },
+  },
+  {
+    title:
+      "tools/ (the OpenAPI plugin) works from descriptors alone: it imports nothing of src, test or bench",
+    from: ["tools/"],
+    forbid: ["src/", "test/", "bench/"],
+    example: {
+      file: "tools/protoc-gen-openapi/document.ts",
+      spec: "../../src/gen/google/api/annotations_pb.js",
+    },
+  },
+  {
     title: "only src/core imports the addon binding (the core's own tests may)",
     from: ["src/", "bench/"],
     fromExcept: ["src/core/"],
@@ -172,5 +201,5 @@ export const IMPORT_RULES: readonly ImportRule[] = [
 ];
 
 /** The repo's own folders, relative to its root. */
-export const SCANNED = ["src", "bench", "test"] as const;
+export const SCANNED = ["src", "bench", "test", "tools"] as const;
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));

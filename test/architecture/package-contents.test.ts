@@ -21,6 +21,15 @@ describe("package contents", () => {
     expect(files).toEqual(
       expect.arrayContaining(["dist/index.js", "dist/core/native.js", "native/addon/napi-args.h"]),
     );
+    // The server reads it from dist/transports/http/docs.js as ../../../openapi/openapi.json.
+    expect(files).toEqual(
+      expect.arrayContaining([
+        "openapi/openapi.json",
+        "dist/transports/http/docs.js",
+        "proto/third_party/inference/open_inference_grpc.proto",
+        "proto/third_party/inference/LICENSE",
+      ]),
+    );
     expect(files.filter((p) => /^(test|bench)\/|reference-scorer|(^|\/)kit\//.test(p))).toEqual([]);
   });
 });

@@ -69,6 +69,30 @@ describe("judge", () => {
     expect(verdicts.filter((v) => v.status === "n/a")).toHaveLength(1);
   });
 
+  it("judges the Open Inference Protocol's infer against our own route, and gates its load and replies", () => {
+    const withOip = results();
+    withOip.measurements.push(m("mlops-oip", "rest", 900 * GOALS.oipVsNative), m("mlops-oip", "grpc", 100));
+    withOip.grpcChecks.push({ target: "mlops-oip", phase: "before", ok: 4, failed: 1, firstError: "bad" });
+    const verdicts = judge(withOip);
+    const byName = new Map(verdicts.map((v) => [v.name, v]));
+    expect(GOAL_LABELS.oipVsNative("rest", JUDGED_LEVEL)).toBe(
+      `REST OIP infer ${JUDGED_LEVEL} ≥ ${GOALS.oipVsNative}× REST /predict`,
+    );
+    expect(byName.get(GOAL_LABELS.oipVsNative("rest", JUDGED_LEVEL))).toMatchObject({
+      kind: "goal",
+      status: "pass",
+    });
+    expect(byName.get(GOAL_LABELS.oipVsNative("grpc", JUDGED_LEVEL))).toMatchObject({
+      kind: "goal",
+      status: "miss",
+    });
+    expect(verdicts.filter((v) => v.kind === "gate" && v.name.startsWith("REST OIP infer"))).toHaveLength(3);
+    expect(verdicts.find((v) => v.name.startsWith("gRPC OIP ModelInfer replies"))).toMatchObject({
+      kind: "gate",
+      status: "fail",
+    });
+  });
+
   it("judges the seed ratio against GOALS.vsSeed when it was measured", () => {
     const measured = results({ seedStack: { status: "measured" } });
     measured.measurements.push(m("seed-stack", "rest", 900 / GOALS.vsSeed));

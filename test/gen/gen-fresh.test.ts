@@ -1,7 +1,8 @@
-// src/gen is committed; this fails when someone edits proto/ (or the buf config) without running
-// `npm run gen`. Generation goes to temp dirs so the working tree is never touched.
+// src/gen and openapi/openapi.json are committed; this fails when someone edits proto/ (or the buf
+// config, or the OpenAPI plugin and its hand-written routes) without running `npm run gen`.
+// Generation goes to temp dirs so the working tree is never touched.
 import { execFile } from "node:child_process";
-import { cp, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { cp, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { delimiter, join, relative, resolve } from "node:path";
 import { promisify } from "node:util";
@@ -12,6 +13,7 @@ const run = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, "../..");
 const BIN = join(ROOT, "node_modules/.bin");
 const COMMITTED = join(ROOT, "src/gen");
+const OPENAPI = join(ROOT, "openapi");
 
 interface GenTemplate {
   plugins: { out: string }[];
@@ -46,17 +48,18 @@ async function changedFiles(a: string, b: string, names: string[]): Promise<stri
 
 let work: string;
 let fresh: string;
+let freshOpenapi: string;
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), "mlops-gen-"));
   fresh = join(work, "fresh");
+  freshOpenapi = join(work, "fresh-openapi");
   // Same workspace and template as `npm run gen`, only each plugin's `out` redirected.
   const template = parse(await readFile(join(ROOT, "buf.gen.yaml"), "utf8")) as GenTemplate;
-  expect(template.plugins.length).toBeGreaterThan(0);
-  for (const plugin of template.plugins) {
-    expect(resolve(ROOT, plugin.out)).toBe(COMMITTED);
-    plugin.out = fresh;
-  }
+  expect(template.plugins.map((p) => resolve(ROOT, p.out))).toEqual([COMMITTED, OPENAPI]);
+  const [es, openapi] = template.plugins as [{ out: string }, { out: string }];
+  es.out = fresh;
+  openapi.out = freshOpenapi;
   const templatePath = join(work, "buf.gen.yaml");
   await writeFile(templatePath, stringify(template));
   await buf(ROOT, ["generate", "--template", templatePath]);
@@ -75,6 +78,12 @@ describe("src/gen", () => {
     expect(await changedFiles(fresh, COMMITTED, names), "stale files in src/gen").toEqual([]);
   });
 
+  it("openapi/openapi.json is byte-identical to a fresh generation (else run `npm run gen`)", async () => {
+    expect(await listFiles(freshOpenapi)).toEqual(["openapi.json"]);
+    expect(await listFiles(OPENAPI), "files missing from or extra in openapi/").toEqual(["openapi.json"]);
+    expect(await changedFiles(freshOpenapi, OPENAPI, ["openapi.json"]), "stale openapi.json").toEqual([]);
+  });
+
   it("notices a proto edit that was not regenerated", async () => {
     // A copy of the workspace with one comment changed generates a different predict_pb.ts and
     // nothing else, so the comparison above is sensitive to any proto edit.
@@ -82,6 +91,8 @@ describe("src/gen", () => {
     await cp(join(ROOT, "proto"), join(copy, "proto"), { recursive: true });
     await cp(join(ROOT, "buf.yaml"), join(copy, "buf.yaml"));
     await cp(join(ROOT, "buf.gen.yaml"), join(copy, "buf.gen.yaml"));
+    await cp(join(ROOT, "tools"), join(copy, "tools"), { recursive: true });
+    await symlink(join(ROOT, "node_modules"), join(copy, "node_modules"));
     const predict = join(copy, "proto/mlops/v1/predict.proto");
     const text = await readFile(predict, "utf8");
     const edited = text.replace("// One row to score.", "// One row to score, edited.");
@@ -93,5 +104,10 @@ describe("src/gen", () => {
     const names = await listFiles(out);
     expect(names).toEqual(await listFiles(fresh));
     expect(await changedFiles(out, fresh, names)).toEqual(["mlops/v1/predict_pb.ts"]);
+    // The comment is PredictRequest's description in the OpenAPI document too.
+    expect(await changedFiles(join(copy, "openapi"), freshOpenapi, ["openapi.json"])).toEqual([
+      "openapi.json",
+    ]);
+    expect(await readFile(join(copy, "openapi/openapi.json"), "utf8")).toContain("One row to score, edited.");
   });
 });

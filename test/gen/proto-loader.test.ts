@@ -160,7 +160,11 @@ describe("buf", () => {
     await expect(run(BUF, ["lint"], { cwd: ROOT })).resolves.toBeDefined();
   });
 
-  it("format has nothing to change", async () => {
-    await expect(run(BUF, ["format", "--diff", "--exit-code"], { cwd: ROOT })).resolves.toBeDefined();
+  it("format has nothing to change (the vendored Open Inference Protocol proto stays as upstream wrote it)", async () => {
+    await expect(
+      run(BUF, ["format", "--diff", "--exit-code", "--exclude-path", "proto/third_party/inference"], {
+        cwd: ROOT,
+      }),
+    ).resolves.toBeDefined();
   });
 });

@@ -3,6 +3,7 @@ import { type Client, createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import * as grpc from "@grpc/grpc-js";
 import { grpcServiceDefinition } from "../../src/transports/grpc/service-definition.js";
+import { checkMlopsResponse } from "./openapi.js";
 
 /** grpc-js client speaking protobuf-es messages, one promise per unary call. */
 export function grpcClient(service: DescService, port: number, metadata: Record<string, string> = {}) {
@@ -49,6 +50,10 @@ export function grpcWebClient<S extends DescService>(service: S, httpPort: numbe
   );
 }
 
+/**
+ * The REST client of the tests. Every response it receives must follow openapi/openapi.json
+ * (status, content type, body schema): a route that changes without the document fails here.
+ */
 export async function postJson(
   port: number,
   path: string,
@@ -61,6 +66,13 @@ export async function postJson(
     body: typeof body === "string" ? body : JSON.stringify(body),
   });
   const text = await res.text();
+  await checkMlopsResponse({
+    method: "POST",
+    path,
+    status: res.status,
+    contentType: res.headers.get("content-type"),
+    text,
+  });
   let parsed: Record<string, unknown> = {};
   try {
     parsed = JSON.parse(text);
@@ -71,6 +83,13 @@ export async function postJson(
 export async function getJson(port: number, path: string, headers: Record<string, string> = {}) {
   const res = await fetch(`http://127.0.0.1:${port}${path}`, { headers });
   const text = await res.text();
+  await checkMlopsResponse({
+    method: "GET",
+    path,
+    status: res.status,
+    contentType: res.headers.get("content-type"),
+    text,
+  });
   let parsed: Record<string, unknown> = {};
   try {
     parsed = JSON.parse(text);

@@ -6,6 +6,10 @@ import { existsSync } from "node:fs";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { App } from "../../src/app/create-app.js";
+import {
+  ModelInferRequestSchema,
+  ModelInferResponseSchema,
+} from "../../src/gen/inference/open_inference_grpc_pb.js";
 import { Stage } from "../../src/gen/mlops/v1/model_pb.js";
 import { PredictRequestSchema, PredictResponseSchema } from "../../src/gen/mlops/v1/predict_pb.js";
 import {
@@ -119,6 +123,7 @@ describe("gRPC C-core client (python3-grpcio)", () => {
       "mlops.v1.PredictService",
       "mlops.v1.RegistryService",
       "mlops.v1.TrackingService",
+      "inference.GRPCInferenceService",
       "grpc.health.v1.Health",
     ]) {
       expect(text).toContain(s);
@@ -168,5 +173,30 @@ describe("gRPC C-core client (python3-grpcio)", () => {
       },
     ]);
     expect(res).toMatchObject({ ok: false, code: "INVALID_ARGUMENT" });
+  });
+
+  it("calls the Open Inference Protocol's ModelInfer, as `grpcurl … inference.GRPCInferenceService/ModelInfer` does", async () => {
+    const request = create(ModelInferRequestSchema, {
+      modelName: MODEL,
+      id: "py-1",
+      inputs: [{ name: "x", datatype: "FP64", shape: [1n, 20n], contents: { fp64Contents: row(4) } }],
+    });
+    const [inferred, predicted] = await callAll(app.grpcPort, [
+      {
+        kind: "unary",
+        path: "/inference.GRPCInferenceService/ModelInfer",
+        bytes: toBinary(ModelInferRequestSchema, request),
+      },
+      {
+        kind: "unary",
+        path: "/mlops.v1.PredictService/Predict",
+        bytes: toBinary(PredictRequestSchema, create(PredictRequestSchema, { features: row(4) })),
+      },
+    ]);
+    expect(inferred.ok && predicted.ok).toBe(true);
+    const r = fromBinary(ModelInferResponseSchema, (inferred as { bytes: Uint8Array }).bytes);
+    const p = fromBinary(PredictResponseSchema, (predicted as { bytes: Uint8Array }).bytes);
+    expect(r.id).toBe("py-1");
+    expect(r.outputs.find((o) => o.name === "probabilities")?.contents?.fp64Contents).toEqual(p.probability);
   });
 });

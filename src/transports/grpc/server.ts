@@ -36,13 +36,14 @@ function header(md: Metadata, key: string): string | undefined {
 
 function unaryHandler(binding: ServiceBinding, method: DescMethodUnary, pipeline: Pipeline) {
   const endpoint = `/${binding.service.typeName}/${method.name}`;
+  const transport = binding.transport ?? "grpc";
   const invoke = methodImpl(binding, method);
   return (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
     // No AbortSignal per call: creating one costs more than a whole Predict, and no service
     // method is long enough to need it (large batches finish on native threads regardless).
     pipeline
       .invoke(binding.service, method, invoke, call.request, {
-        transport: "grpc",
+        transport,
         verb: "POST",
         endpoint,
         actor: header(call.metadata, "x-mlops-actor"),

@@ -22,7 +22,8 @@ export interface RestRoute {
   method: DescMethodUnary;
 }
 
-function compileTemplate(template: string): { regex: RegExp; vars: string[] } {
+/** A path template (`/v1/models/{name}`) as a regex over the path and the names of its variables. */
+export function compilePath(template: string): { regex: RegExp; vars: string[] } {
   const vars: string[] = [];
   let source = "";
   let i = 0;
@@ -50,7 +51,7 @@ export function compileRestRoutes(services: readonly DescService[]): RestRoute[]
       const rule = getOption(method, http);
       if (!rule || rule.pattern.case === undefined || rule.pattern.case === "custom") continue;
       const template = rule.pattern.value;
-      const { regex, vars } = compileTemplate(template);
+      const { regex, vars } = compilePath(template);
       routes.push({
         verb: rule.pattern.case.toUpperCase(),
         template,

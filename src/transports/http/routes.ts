@@ -8,7 +8,7 @@ import {
   toJson,
 } from "@bufbuild/protobuf";
 import { methodImpl, type ServiceBinding } from "../../rpc/binding.js";
-import type { CallContext } from "../../rpc/context.js";
+import type { CallContext, Transport } from "../../rpc/context.js";
 import { invalidArgument, ServiceError } from "../../rpc/service-error.js";
 import type { PredictResult } from "../../services/predict-service.js";
 import { parseJsonObject, readBody } from "./body.js";
@@ -28,9 +28,20 @@ export interface OpsProvider {
 /** A successful answer of a route the port serves itself. */
 export interface Reply {
   status: number;
-  body: string;
+  body: string | Uint8Array;
   /** Default application/json. */
   contentType?: string;
+  /** More response headers (caching, for instance). */
+  headers?: Record<string, string>;
+}
+
+/**
+ * How a route's failures are written, for a protocol whose error JSON is not the house's (the Open
+ * Inference Protocol's `{"error": "…"}`). The pipeline records the same status (by transport).
+ */
+export interface ErrorWriter {
+  status(error: ServiceError): number;
+  body(error: ServiceError): string;
 }
 
 /** Path variables bound by a route's template. */
@@ -41,6 +52,10 @@ interface RouteLabels {
   verb: string;
   /** The `endpoint` label: the route's template, or "unmatched". */
   endpoint: string;
+  /** The `transport` label. Default "rest". */
+  transport?: Transport;
+  /** Default: the house's error JSON (ServiceError.toJSON) with the house's statuses. */
+  errors?: ErrorWriter;
 }
 
 /** An RPC reached over REST: how its request is read, and its response written (as JSON text). */
@@ -55,27 +70,33 @@ export interface RpcRoute extends RouteLabels {
 /** A route the HTTP port answers itself, with no RPC behind it: the seed's ops routes, 404, 405. */
 export interface OwnRoute extends RouteLabels {
   readonly kind: "own";
-  answer(): Promise<Reply> | Reply;
+  answer(params: Params): Promise<Reply> | Reply;
+}
+
+/** A route on a path template (`/v2/models/{name}/ready`) that is not compiled from the protos. */
+export interface TemplateRoute {
+  template: string;
+  route: HttpRoute;
 }
 
 export type HttpRoute = RpcRoute | OwnRoute;
 
 /** Builds an RPC route; `decode` and `call` are type-checked against each other here. */
-function rpcRoute<I>(
-  route: RestRoute,
+export function rpcRoute<I>(
+  labels: Omit<RpcRoute, "kind" | "decode" | "call">,
   decode: (req: IncomingMessage, params: Params) => Promise<I>,
   call: (request: I, ctx: CallContext) => Promise<string>,
 ): RpcRoute {
-  return {
-    kind: "rpc",
-    verb: route.verb,
-    endpoint: route.template,
-    service: route.service,
-    method: route.method,
-    decode,
-    call: call as RpcRoute["call"],
-  };
+  return { ...labels, kind: "rpc", decode, call: call as RpcRoute["call"] };
 }
+
+/** The labels and method of a route compiled from `google.api.http`. */
+const restLabels = (route: RestRoute) => ({
+  verb: route.verb,
+  endpoint: route.template,
+  service: route.service,
+  method: route.method,
+});
 
 /** proto3 JSON (with the path's variables) → the route's request message; errors name the field. */
 function fromRestJson(route: RestRoute, json: Record<string, unknown>, params: Params): unknown {
@@ -99,7 +120,7 @@ function jsonCall(route: RestRoute, binding: ServiceBinding) {
 export function restRoute(route: RestRoute, binding: ServiceBinding, maxBodyBytes: number): RpcRoute {
   const { input } = route.method;
   return rpcRoute(
-    route,
+    restLabels(route),
     async (req, params) => {
       if (route.body === "") {
         const query = new URL(req.url ?? "/", "http://x").searchParams;
@@ -136,7 +157,7 @@ export function leanPredictRoute(
 ): RpcRoute {
   const selected = jsonCall(route, binding);
   return rpcRoute(
-    route,
+    restLabels(route),
     async (req) => parseJsonObject(await readBody(req, maxBodyBytes), PREDICT_SHAPE),
     (body, ctx) => {
       if ("model_name" in body || "model_version" in body || "model_alias" in body) {

@@ -7,8 +7,9 @@ import { type ServiceError, toServiceError } from "../../rpc/service-error.js";
 import type { PredictResult } from "../../services/predict-service.js";
 import type { InvokeMeta, Pipeline } from "../pipeline.js";
 import { createConnectHandler } from "./connect.js";
-import { compileRestRoutes, matchRoute, type RestRoute } from "./rest-routes.js";
+import { compilePath, compileRestRoutes, matchRoute, type RestRoute } from "./rest-routes.js";
 import {
+  type ErrorWriter,
   type HttpRoute,
   leanPredictRoute,
   MethodNotAllowed,
@@ -20,6 +21,7 @@ import {
   type Reply,
   type RpcRoute,
   restRoute,
+  type TemplateRoute,
   unmatched,
 } from "./routes.js";
 
@@ -31,6 +33,11 @@ export interface HttpServerOptions {
   ops: OpsProvider;
   /** Largest accepted request body in bytes (REST, Connect and gRPC-Web). */
   maxBodyBytes: number;
+  /**
+   * More routes on path templates, matched after the fixed and before the compiled ones: another
+   * protocol's REST face (the Open Inference Protocol's `/v2/...`), static files.
+   */
+  routes?: readonly TemplateRoute[];
 }
 
 export interface HttpServer {
@@ -43,7 +50,12 @@ export interface HttpServer {
 const JSON_TYPE = "application/json";
 const NO_PARAMS: Params = Object.freeze({});
 
-function send(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
+function send(
+  res: ServerResponse,
+  status: number,
+  body: string | Uint8Array,
+  headers: Record<string, string> = {},
+): void {
   res.writeHead(status, {
     "content-type": JSON_TYPE,
     "content-length": Buffer.byteLength(body),
@@ -52,13 +64,22 @@ function send(res: ServerResponse, status: number, body: string, headers: Record
   res.end(body);
 }
 
-/** An error as the HTTP port's JSON error body, with Retry-After and Allow where they apply. */
-export function sendError(res: ServerResponse, err: ServiceError, closeConnection = false): void {
+/**
+ * An error as the HTTP port's JSON error body (or the route's own, see ErrorWriter), with
+ * Retry-After and Allow where they apply.
+ */
+export function sendError(
+  res: ServerResponse,
+  err: ServiceError,
+  closeConnection = false,
+  writer?: ErrorWriter,
+): void {
   const headers: Record<string, string> = {};
   if (err.retryAfterSeconds !== undefined) headers["retry-after"] = String(err.retryAfterSeconds);
   if (err instanceof MethodNotAllowed) headers.allow = err.allow.join(", ");
   if (closeConnection) headers.connection = "close";
-  send(res, err.httpStatus, JSON.stringify(err.toJSON()), headers);
+  if (writer) send(res, writer.status(err), writer.body(err), headers);
+  else send(res, err.httpStatus, JSON.stringify(err.toJSON()), headers);
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {
@@ -108,9 +129,31 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     fixed.set(predict.template, new Map([["POST", lean]]));
   }
 
+  /** Template routes, most literal characters first (so `/v2/health/ready` beats `/v2/models/{name}`). */
+  const literal = (t: string) => t.replace(/\{[^}]*\}/g, "").length;
+  const templated = (options.routes ?? [])
+    .map((t) => ({ ...t, ...compilePath(t.template) }))
+    .sort((a, b) => literal(b.template) - literal(a.template));
+
+  function matchTemplated(verb: string, path: string): { route: HttpRoute; params: Params } | undefined {
+    for (const t of templated) {
+      if (t.route.verb !== verb && !(verb === "HEAD" && t.route.verb === "GET" && t.route.kind === "own")) {
+        continue;
+      }
+      const m = t.regex.exec(path);
+      if (!m) continue;
+      const params: Record<string, string> = {};
+      for (let i = 0; i < t.vars.length; i++)
+        params[t.vars[i] as string] = decodeURIComponent(m[i + 1] ?? "");
+      return { route: t.route, params };
+    }
+    return undefined;
+  }
+
   /** The verbs some route accepts on `path`, for a 405's Allow header. */
   function allowedVerbs(path: string): string[] {
     const verbs = new Set(fixed.get(path)?.keys());
+    for (const t of templated) if (t.regex.test(path)) verbs.add(t.route.verb);
     for (const r of compiled) if (r.regex.test(path)) verbs.add(r.verb);
     return [...verbs];
   }
@@ -121,6 +164,8 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     if (route) return { route, params: NO_PARAMS };
     let match: ReturnType<typeof matchRoute>;
     try {
+      const other = matchTemplated(verb, path);
+      if (other) return other;
       match = matchRoute(compiled, verb, path);
     } catch (e) {
       return { route: unmatched(verb, toServiceError(e)), params: NO_PARAMS };
@@ -137,10 +182,10 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
    * The one failure path. A body left unread (over the limit, or not parsed) closes the connection,
    * so its remainder is never read as the next request.
    */
-  function fail(req: IncomingMessage, res: ServerResponse, e: unknown): void {
+  function fail(req: IncomingMessage, res: ServerResponse, e: unknown, writer?: ErrorWriter): void {
     const err = toServiceError(e);
     if (res.headersSent) res.destroy();
-    else sendError(res, err, err.violation?.field === "body" && !req.readableEnded);
+    else sendError(res, err, err.violation?.field === "body" && !req.readableEnded, writer);
   }
 
   async function answer(
@@ -151,7 +196,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     t0: bigint,
   ): Promise<void> {
     const meta: InvokeMeta = {
-      transport: "rest",
+      transport: route.transport ?? "rest",
       verb: route.verb,
       endpoint: route.endpoint,
       actor: header(req, "x-mlops-actor"),
@@ -163,11 +208,17 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
         const request = route.decode(req, params);
         send(res, 200, await pipeline.invoke(route.service, route.method, route.call, request, meta));
       } else {
-        const reply: Reply = await pipeline.serve(meta, route.answer, (r) => String(r.status));
-        send(res, reply.status, reply.body, reply.contentType ? { "content-type": reply.contentType } : {});
+        const reply: Reply = await pipeline.serve(
+          meta,
+          () => route.answer(params),
+          (r) => String(r.status),
+        );
+        const headers = { ...reply.headers };
+        if (reply.contentType) headers["content-type"] = reply.contentType;
+        send(res, reply.status, reply.body, headers);
       }
     } catch (e) {
-      fail(req, res, e);
+      fail(req, res, e, route.errors);
     }
   }
 

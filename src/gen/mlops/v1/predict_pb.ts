@@ -13,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file mlops/v1/predict.proto.
  */
 export const file_mlops_v1_predict: GenFile = /*@__PURE__*/
-  fileDesc("ChZtbG9wcy92MS9wcmVkaWN0LnByb3RvEghtbG9wcy52MSKKAQoOUHJlZGljdFJlcXVlc3QSEAoIZmVhdHVyZXMYASADKAESHgoKbW9kZWxfbmFtZRgCIAEoCVIKbW9kZWxfbmFtZRIkCg1tb2RlbF92ZXJzaW9uGAMgASgJUg1tb2RlbF92ZXJzaW9uEiAKC21vZGVsX2FsaWFzGAQgASgJUgttb2RlbF9hbGlhcyKnAQoPUHJlZGljdFJlc3BvbnNlEhcKCnByZWRpY3Rpb24YASABKAVIAIgBARITCgtwcm9iYWJpbGl0eRgCIAMoARIkCg1tb2RlbF92ZXJzaW9uGAMgASgJUg1tb2RlbF92ZXJzaW9uEhEKCXRpbWVzdGFtcBgEIAEoCRIeCgptb2RlbF9uYW1lGAUgASgJUgptb2RlbF9uYW1lQg0KC19wcmVkaWN0aW9uIhcKA1JvdxIQCghmZWF0dXJlcxgBIAMoASLMAQoTUHJlZGljdEJhdGNoUmVxdWVzdBIbCgRyb3dzGAEgAygLMg0ubWxvcHMudjEuUm93EhAKCGZlYXR1cmVzGAIgAygBEh4KCm5fZmVhdHVyZXMYAyABKA1SCm5fZmVhdHVyZXMSHgoKbW9kZWxfbmFtZRgEIAEoCVIKbW9kZWxfbmFtZRIkCg1tb2RlbF92ZXJzaW9uGAUgASgJUg1tb2RlbF92ZXJzaW9uEiAKC21vZGVsX2FsaWFzGAYgASgJUgttb2RlbF9hbGlhcyK5AQoUUHJlZGljdEJhdGNoUmVzcG9uc2USEwoLcHJlZGljdGlvbnMYASADKAUSFQoNcHJvYmFiaWxpdGllcxgCIAMoARIcCgluX2NsYXNzZXMYAyABKA1SCW5fY2xhc3NlcxIeCgptb2RlbF9uYW1lGAQgASgJUgptb2RlbF9uYW1lEiQKDW1vZGVsX3ZlcnNpb24YBSABKAlSDW1vZGVsX3ZlcnNpb24SEQoJdGltZXN0YW1wGAYgASgJIhUKE0dldE1vZGVsSW5mb1JlcXVlc3Qi5gMKFEdldE1vZGVsSW5mb1Jlc3BvbnNlEh4KCm1vZGVsX25hbWUYASABKAlSCm1vZGVsX25hbWUSJAoNbW9kZWxfdmVyc2lvbhgCIAEoCVINbW9kZWxfdmVyc2lvbhIeCgVzdGFnZRgDIAEoDjIPLm1sb3BzLnYxLlN0YWdlEg8KB2FsaWFzZXMYBCADKAkSFgoGcnVuX2lkGAUgASgJUgZydW5faWQSPAoHbWV0cmljcxgGIAMoCzIrLm1sb3BzLnYxLkdldE1vZGVsSW5mb1Jlc3BvbnNlLk1ldHJpY3NFbnRyeRIcCglsb2FkZWRfYXQYByABKAlSCWxvYWRlZF9hdBIoCg9hcnRpZmFjdF9zaGEyNTYYCCABKAlSD2FydGlmYWN0X3NoYTI1NhIeCgpuX2ZlYXR1cmVzGAkgASgNUgpuX2ZlYXR1cmVzEhwKCW5fY2xhc3NlcxgKIAEoDVIJbl9jbGFzc2VzEiUKBmZhbWlseRgLIAEoDjIVLm1sb3BzLnYxLk1vZGVsRmFtaWx5EiQKDWZlYXR1cmVfbmFtZXMYDCADKAlSDWZlYXR1cmVfbmFtZXMaLgoMTWV0cmljc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoAToCOAEyvAIKDlByZWRpY3RTZXJ2aWNlElMKB1ByZWRpY3QSGC5tbG9wcy52MS5QcmVkaWN0UmVxdWVzdBoZLm1sb3BzLnYxLlByZWRpY3RSZXNwb25zZSITgtPkkwINOgEqIggvcHJlZGljdBJrCgxQcmVkaWN0QmF0Y2gSHS5tbG9wcy52MS5QcmVkaWN0QmF0Y2hSZXF1ZXN0Gh4ubWxvcHMudjEuUHJlZGljdEJhdGNoUmVzcG9uc2UiHILT5JMCFjoBKiIRL3YxL3ByZWRpY3Q6YmF0Y2gSaAoMR2V0TW9kZWxJbmZvEh0ubWxvcHMudjEuR2V0TW9kZWxJbmZvUmVxdWVzdBoeLm1sb3BzLnYxLkdldE1vZGVsSW5mb1Jlc3BvbnNlIhmQAgGC0+STAhASDi92MS9tb2RlbC1pbmZvYgZwcm90bzM", [file_google_api_annotations, file_mlops_v1_model]);
+  fileDesc("ChZtbG9wcy92MS9wcmVkaWN0LnByb3RvEghtbG9wcy52MSKKAQoOUHJlZGljdFJlcXVlc3QSEAoIZmVhdHVyZXMYASADKAESHgoKbW9kZWxfbmFtZRgCIAEoCVIKbW9kZWxfbmFtZRIkCg1tb2RlbF92ZXJzaW9uGAMgASgJUg1tb2RlbF92ZXJzaW9uEiAKC21vZGVsX2FsaWFzGAQgASgJUgttb2RlbF9hbGlhcyKnAQoPUHJlZGljdFJlc3BvbnNlEhcKCnByZWRpY3Rpb24YASABKAVIAIgBARITCgtwcm9iYWJpbGl0eRgCIAMoARIkCg1tb2RlbF92ZXJzaW9uGAMgASgJUg1tb2RlbF92ZXJzaW9uEhEKCXRpbWVzdGFtcBgEIAEoCRIeCgptb2RlbF9uYW1lGAUgASgJUgptb2RlbF9uYW1lQg0KC19wcmVkaWN0aW9uIhcKA1JvdxIQCghmZWF0dXJlcxgBIAMoASLMAQoTUHJlZGljdEJhdGNoUmVxdWVzdBIbCgRyb3dzGAEgAygLMg0ubWxvcHMudjEuUm93EhAKCGZlYXR1cmVzGAIgAygBEh4KCm5fZmVhdHVyZXMYAyABKA1SCm5fZmVhdHVyZXMSHgoKbW9kZWxfbmFtZRgEIAEoCVIKbW9kZWxfbmFtZRIkCg1tb2RlbF92ZXJzaW9uGAUgASgJUg1tb2RlbF92ZXJzaW9uEiAKC21vZGVsX2FsaWFzGAYgASgJUgttb2RlbF9hbGlhcyK5AQoUUHJlZGljdEJhdGNoUmVzcG9uc2USEwoLcHJlZGljdGlvbnMYASADKAUSFQoNcHJvYmFiaWxpdGllcxgCIAMoARIcCgluX2NsYXNzZXMYAyABKA1SCW5fY2xhc3NlcxIeCgptb2RlbF9uYW1lGAQgASgJUgptb2RlbF9uYW1lEiQKDW1vZGVsX3ZlcnNpb24YBSABKAlSDW1vZGVsX3ZlcnNpb24SEQoJdGltZXN0YW1wGAYgASgJIn0KE0dldE1vZGVsSW5mb1JlcXVlc3QSHgoKbW9kZWxfbmFtZRgBIAEoCVIKbW9kZWxfbmFtZRIkCg1tb2RlbF92ZXJzaW9uGAIgASgJUg1tb2RlbF92ZXJzaW9uEiAKC21vZGVsX2FsaWFzGAMgASgJUgttb2RlbF9hbGlhcyLmAwoUR2V0TW9kZWxJbmZvUmVzcG9uc2USHgoKbW9kZWxfbmFtZRgBIAEoCVIKbW9kZWxfbmFtZRIkCg1tb2RlbF92ZXJzaW9uGAIgASgJUg1tb2RlbF92ZXJzaW9uEh4KBXN0YWdlGAMgASgOMg8ubWxvcHMudjEuU3RhZ2USDwoHYWxpYXNlcxgEIAMoCRIWCgZydW5faWQYBSABKAlSBnJ1bl9pZBI8CgdtZXRyaWNzGAYgAygLMisubWxvcHMudjEuR2V0TW9kZWxJbmZvUmVzcG9uc2UuTWV0cmljc0VudHJ5EhwKCWxvYWRlZF9hdBgHIAEoCVIJbG9hZGVkX2F0EigKD2FydGlmYWN0X3NoYTI1NhgIIAEoCVIPYXJ0aWZhY3Rfc2hhMjU2Eh4KCm5fZmVhdHVyZXMYCSABKA1SCm5fZmVhdHVyZXMSHAoJbl9jbGFzc2VzGAogASgNUgluX2NsYXNzZXMSJQoGZmFtaWx5GAsgASgOMhUubWxvcHMudjEuTW9kZWxGYW1pbHkSJAoNZmVhdHVyZV9uYW1lcxgMIAMoCVINZmVhdHVyZV9uYW1lcxouCgxNZXRyaWNzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgBOgI4ATK8AgoOUHJlZGljdFNlcnZpY2USUwoHUHJlZGljdBIYLm1sb3BzLnYxLlByZWRpY3RSZXF1ZXN0GhkubWxvcHMudjEuUHJlZGljdFJlc3BvbnNlIhOC0+STAg06ASoiCC9wcmVkaWN0EmsKDFByZWRpY3RCYXRjaBIdLm1sb3BzLnYxLlByZWRpY3RCYXRjaFJlcXVlc3QaHi5tbG9wcy52MS5QcmVkaWN0QmF0Y2hSZXNwb25zZSIcgtPkkwIWOgEqIhEvdjEvcHJlZGljdDpiYXRjaBJoCgxHZXRNb2RlbEluZm8SHS5tbG9wcy52MS5HZXRNb2RlbEluZm9SZXF1ZXN0Gh4ubWxvcHMudjEuR2V0TW9kZWxJbmZvUmVzcG9uc2UiGZACAYLT5JMCEBIOL3YxL21vZGVsLWluZm9iBnByb3RvMw", [file_google_api_annotations, file_mlops_v1_model]);
 
 /**
  * One row to score.
@@ -39,8 +39,10 @@ export type PredictRequest = Message<"mlops.v1.PredictRequest"> & {
 
   /**
    * Optional. Version to use ("3"); empty means the served version. Set at
-   * most one of model_version and model_alias. A version the server has not
-   * loaded is NOT_FOUND.
+   * most one of model_version and model_alias. Any registered version of the
+   * served model may be named: the server loads it on first use. A version
+   * that is not registered is NOT_FOUND; one whose artifact does not load is
+   * UNAVAILABLE.
    *
    * @generated from field: string model_version = 3 [json_name = "model_version"];
    */
@@ -48,7 +50,8 @@ export type PredictRequest = Message<"mlops.v1.PredictRequest"> & {
 
   /**
    * Optional. Alias to resolve ("champion"); empty means no alias. Set at most
-   * one of model_version and model_alias.
+   * one of model_version and model_alias. The version it points at is used
+   * like a model_version.
    *
    * @generated from field: string model_alias = 4 [json_name = "model_alias"];
    */
@@ -254,12 +257,32 @@ export const PredictBatchResponseSchema: GenMessage<PredictBatchResponse> = /*@_
   messageDesc(file_mlops_v1_predict, 4);
 
 /**
- * Asks for the served model's description. No fields yet; kept as a message so
- * that selectors can be added without breaking callers.
+ * Asks for a model's description: the served version's, unless a selector
+ * names another registered version.
  *
  * @generated from message mlops.v1.GetModelInfoRequest
  */
 export type GetModelInfoRequest = Message<"mlops.v1.GetModelInfoRequest"> & {
+  /**
+   * Optional model selector, as in PredictRequest.model_name.
+   *
+   * @generated from field: string model_name = 1 [json_name = "model_name"];
+   */
+  modelName: string;
+
+  /**
+   * Optional model selector, as in PredictRequest.model_version.
+   *
+   * @generated from field: string model_version = 2 [json_name = "model_version"];
+   */
+  modelVersion: string;
+
+  /**
+   * Optional model selector, as in PredictRequest.model_alias.
+   *
+   * @generated from field: string model_alias = 3 [json_name = "model_alias"];
+   */
+  modelAlias: string;
 };
 
 /**
@@ -270,7 +293,7 @@ export const GetModelInfoRequestSchema: GenMessage<GetModelInfoRequest> = /*@__P
   messageDesc(file_mlops_v1_predict, 5);
 
 /**
- * The model version being served.
+ * The model version being served (or selected).
  *
  * @generated from message mlops.v1.GetModelInfoResponse
  */
@@ -400,7 +423,8 @@ export const PredictService: GenService<{
     output: typeof PredictBatchResponseSchema;
   },
   /**
-   * Describes the model version being served.
+   * Describes the model version being served, or the registered version a
+   * selector names.
    *
    * @generated from rpc mlops.v1.PredictService.GetModelInfo
    */
