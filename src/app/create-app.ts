@@ -140,6 +140,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     bindings,
     pipeline,
     predictRow: predict.predictRow,
+    predictRequest: predict.predictRequest,
     maxBodyBytes: config.maxBodyBytes,
     ops: createOps({
       store,

@@ -8,6 +8,7 @@ import {
   RegistryService,
 } from "../gen/mlops/v1/registry_pb.js";
 import { stageFromStore } from "../services/mapping/enums.js";
+import { CLASS_LABELS_TAG } from "../workflows/class-labels.js";
 import { type CliContext, withContext } from "./context.js";
 import { CliError, EXIT } from "./errors.js";
 import { formatMap, formatMetric, formatTime, jsonText, shortSha, stageLabel, write } from "./format.js";
@@ -129,6 +130,7 @@ async function describe(
         ["created", formatTime(v.createdAtMs)],
         ["updated", formatTime(v.updatedAtMs)],
         ["description", v.description || "-"],
+        ["classes", v.tags[CLASS_LABELS_TAG] ?? "-"],
         ["tags", formatMap(v.tags)],
       ]),
     );

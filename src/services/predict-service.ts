@@ -1,5 +1,5 @@
 import { ModelFamily, Stage } from "../gen/mlops/v1/model_pb.js";
-import type { PredictService } from "../gen/mlops/v1/predict_pb.js";
+import type { PredictRequest, PredictService } from "../gen/mlops/v1/predict_pb.js";
 import type { CallContext, ServiceImpl } from "../rpc/context.js";
 import { invalidArgument, ServiceError } from "../rpc/service-error.js";
 import type { Batcher } from "../serving/batcher.js";
@@ -35,6 +35,8 @@ const STAGES: Record<string, Stage> = {
 export function createPredictService(options: PredictServiceOptions): ServiceImpl<typeof PredictService> & {
   /** The lean REST route's entry: the same checks and scoring as Predict. */
   predictRow(features: unknown, ctx: CallContext): Promise<PredictResult>;
+  /** Predict's checks and scoring, answered as a PredictResult (REST writes the seed's JSON from it). */
+  predictRequest(request: PredictRequest): Promise<PredictResult>;
 } {
   const asyncRows = options.asyncRowThreshold ?? 256;
   const threads = options.scoringThreads ?? 1;
@@ -114,13 +116,20 @@ export function createPredictService(options: PredictServiceOptions): ServiceImp
     const row = toRow(features, served.model.nFeatures, "features", allowMissing);
     const probability = await scoreOne(served, row);
     checkFinite(probability, probability.length);
+    const prediction = argmax(probability, 0, probability.length);
     return {
-      prediction: argmax(probability, 0, probability.length),
+      prediction,
+      label: served.model.classLabel(prediction),
       probability,
       modelVersion: String(served.version),
       modelName: served.name,
       timestamp: new Date().toISOString(),
     };
+  }
+
+  async function predictRequest(request: PredictRequest): Promise<PredictResult> {
+    const served = await select(request.modelName, request.modelVersion, request.modelAlias);
+    return predictRow(served, request.features);
   }
 
   return {
@@ -136,10 +145,18 @@ export function createPredictService(options: PredictServiceOptions): ServiceImp
       return predictRow(serving(), features);
     },
 
+    predictRequest,
+
     async predict(request) {
-      const served = await select(request.modelName, request.modelVersion, request.modelAlias);
-      const r = await predictRow(served, request.features);
-      return { ...r, probability: Array.from(r.probability) };
+      const r = await predictRequest(request);
+      return {
+        prediction: r.prediction,
+        label: String(r.label),
+        probability: Array.from(r.probability),
+        modelVersion: r.modelVersion,
+        modelName: r.modelName,
+        timestamp: r.timestamp,
+      };
     },
 
     async predictBatch(request) {
@@ -192,9 +209,15 @@ export function createPredictService(options: PredictServiceOptions): ServiceImp
       }
       checkFinite(proba, nc);
       const predictions = new Array<number>(nRows);
-      for (let r = 0; r < nRows; r++) predictions[r] = argmax(proba, r * nc, nc);
+      const labels = new Array<string>(nRows);
+      for (let r = 0; r < nRows; r++) {
+        const k = argmax(proba, r * nc, nc);
+        predictions[r] = k;
+        labels[r] = String(served.model.classLabel(k));
+      }
       return {
         predictions,
+        labels,
         probabilities: Array.from(proba),
         nClasses: nc,
         modelName: served.name,
@@ -219,13 +242,20 @@ export function createPredictService(options: PredictServiceOptions): ServiceImp
         nClasses: served.model.nClasses,
         family: (info.familyId as ModelFamily) ?? ModelFamily.UNSPECIFIED,
         featureNames: [...info.featureNames],
+        classLabels: Array.from({ length: served.model.nClasses }, (_, k) =>
+          String(served.model.classLabel(k)),
+        ),
+        classLabelKind: info.classLabels.kind,
       };
     },
   };
 }
 
 export interface PredictResult {
+  /** The class index (argmax of probability). */
   prediction: number;
+  /** The class as the model's labels name it (the index when it stores none). */
+  label: string | number;
   probability: Float64Array;
   modelVersion: string;
   modelName: string;

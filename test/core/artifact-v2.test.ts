@@ -169,7 +169,7 @@ describe("node kinds", () => {
     const trees: TreeInput[] = [];
     for (let t = 0; t < 30; t++) {
       const tree = mixedTree();
-      tree.value = tree.value.map(() => rng() - 0.5) as number[];
+      tree.value = Array.from(tree.value, () => rng() - 0.5);
       tree.catWords = [Math.floor(rng() * 2 ** 32), Math.floor(rng() * 2 ** 32)];
       tree.kind = [rng() < 0.5 ? 2 : 3, rng() < 0.5 ? 1 : 0, rng() < 0.5 ? 5 : 4, 0, 0, 0, 0];
       trees.push(tree);
@@ -221,7 +221,8 @@ describe("node kinds", () => {
 
   it("rejects every truncation and detects a changed byte at every offset", () => {
     const { bytes } = writeArtifactWithLayout(mixedSpec());
-    for (let n = 1; n < bytes.length; n++) expect(rejection(bytes.subarray(0, n)), `prefix ${n}`).toBe("truncated");
+    for (let n = 1; n < bytes.length; n++)
+      expect(rejection(bytes.subarray(0, n)), `prefix ${n}`).toBe("truncated");
     const rng = createRng(8);
     for (let at = 24; at < bytes.length; at++) {
       const copy = bytes.slice();
@@ -255,7 +256,10 @@ describe("node kinds", () => {
 describe("post transforms", () => {
   it("softmax_zero and sigmoid_each follow the reference; complement is 1 − m, m", () => {
     for (const post of ["softmax_zero", "sigmoid_each"] as const) {
-      const spec = { ...randomModel({ family: "gbdt", nClasses: 4, nTrees: 16, seed: 9 }), postTransform: post };
+      const spec = {
+        ...randomModel({ family: "gbdt", nClasses: 4, nTrees: 16, seed: 9 }),
+        postTransform: post,
+      };
       // Some margins exactly zero: an output no tree reaches and whose base is 0.
       spec.baseScore[3] = 0;
       spec.outputIndex = spec.outputIndex.map((o) => (o === 3 ? 2 : o));
@@ -266,7 +270,10 @@ describe("post transforms", () => {
       for (let i = 0; i < got.length; i++) expect(Math.abs(got[i]! - want[i]!)).toBeLessThan(1e-14);
       if (post === "softmax_zero") for (let r = 0; r < 300; r++) expect(got[r * 4 + 3]).toBe(0);
     }
-    const logistic = { ...randomModel({ family: "logistic", nClasses: 3, seed: 5 }), postTransform: "sigmoid_each" as const };
+    const logistic = {
+      ...randomModel({ family: "logistic", nClasses: 3, seed: 5 }),
+      postTransform: "sigmoid_each" as const,
+    };
     const rows = randomRows(logistic, 50, { seed: 1, nanRate: 0 });
     const got = ClassifierModel.fromBytes(writeArtifact(logistic)).predictProba(rows, 50);
     const want = createReferenceScorer(logistic).predict(rows, 50);

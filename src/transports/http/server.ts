@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { PredictRequest } from "../../gen/mlops/v1/predict_pb.js";
 import { PredictService } from "../../gen/mlops/v1/predict_pb.js";
 import type { ServiceBinding } from "../../rpc/binding.js";
 import type { CallContext } from "../../rpc/context.js";
@@ -28,6 +29,8 @@ export interface HttpServerOptions {
   pipeline: Pipeline;
   /** The lean `POST /predict` entry (same checks and scoring as PredictService.Predict). */
   predictRow: (features: unknown, ctx: CallContext) => Promise<PredictResult>;
+  /** Predict with a model selector, answered with the same seed JSON as `predictRow`. */
+  predictRequest: (request: PredictRequest, ctx: CallContext) => Promise<PredictResult>;
   ops: OpsProvider;
   /** Largest accepted request body in bytes (REST, Connect and gRPC-Web). */
   maxBodyBytes: number;
@@ -104,7 +107,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   );
   const predictBinding = bindingOf.get(PredictService.typeName);
   if (predict && predictBinding) {
-    const lean = leanPredictRoute(predict, predictBinding, options.predictRow, maxBodyBytes);
+    const lean = leanPredictRoute(predict, options.predictRow, options.predictRequest, maxBodyBytes);
     fixed.set(predict.template, new Map([["POST", lean]]));
   }
 
