@@ -39,4 +39,8 @@ describe("import fixtures", () => {
   it("scripts/fixtures/make-xgboost.py reproduces test/fixtures/import/xgboost", () => {
     reproduces("make-xgboost.py", "xgboost");
   }, 300_000);
+
+  it("scripts/fixtures/make-onnx.py reproduces test/fixtures/import/onnx", () => {
+    reproduces("make-onnx.py", "onnx");
+  }, 300_000);
 });
