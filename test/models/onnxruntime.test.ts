@@ -60,8 +60,8 @@ function tensorInfo(name: string, elem: number, dims: (number | string)[]) {
             dim: dims.map((d) => ({
               value:
                 typeof d === "number"
-                  ? { case: "dimValue", value: BigInt(d) }
-                  : { case: "dimParam", value: d },
+                  ? { case: "dimValue" as const, value: BigInt(d) }
+                  : { case: "dimParam" as const, value: d },
             })),
           },
         },
