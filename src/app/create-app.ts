@@ -130,7 +130,13 @@ export async function createApp(options: AppOptions): Promise<App> {
     { service: TrackingService, impl: tracking },
   ] as ServiceBinding[];
 
-  grpc = createGrpcServer({ bindings, pipeline, maxMessageBytes: config.maxMessageBytes });
+  // gRPC has one receive limit per server: model imports need the larger one.
+  grpc = createGrpcServer({
+    bindings,
+    pipeline,
+    maxMessageBytes: config.maxMessageBytes,
+    maxReceiveBytes: Math.max(config.maxMessageBytes, config.maxImportBytes),
+  });
   grpc.health.setStatus(PredictService.typeName, "NOT_SERVING");
   grpc.health.setStatus(RegistryService.typeName, "SERVING");
   grpc.health.setStatus(TrackingService.typeName, "SERVING");
@@ -142,6 +148,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     predictRow: predict.predictRow,
     predictRequest: predict.predictRequest,
     maxBodyBytes: config.maxBodyBytes,
+    maxImportBytes: config.maxImportBytes,
     ops: createOps({
       store,
       registry: metrics.registry,

@@ -98,7 +98,12 @@ function jsonCall(route: RestRoute, binding: ServiceBinding) {
 }
 
 /** A route compiled from `google.api.http`: the body or the query string, protobuf-es JSON codecs. */
-export function restRoute(route: RestRoute, binding: ServiceBinding, maxBodyBytes: number): RpcRoute {
+export function restRoute(
+  route: RestRoute,
+  binding: ServiceBinding,
+  maxBodyBytes: number,
+  setting = "MLOPS_MAX_BODY_BYTES",
+): RpcRoute {
   const { input } = route.method;
   return rpcRoute(
     route,
@@ -107,7 +112,7 @@ export function restRoute(route: RestRoute, binding: ServiceBinding, maxBodyByte
         const query = new URL(req.url ?? "/", "http://x").searchParams;
         return fromRestJson(route, queryToJson(input, query), params);
       }
-      const body = parseJsonObject(await readBody(req, maxBodyBytes), "a JSON object");
+      const body = parseJsonObject(await readBody(req, maxBodyBytes, setting), "a JSON object");
       return fromRestJson(route, route.body === "*" ? body : { [route.body]: body }, params);
     },
     jsonCall(route, binding),

@@ -34,6 +34,8 @@ export interface HttpServerOptions {
   ops: OpsProvider;
   /** Largest accepted request body in bytes (REST, Connect and gRPC-Web). */
   maxBodyBytes: number;
+  /** Body limit of RegistryService.ImportModelVersion (REST and Connect). Default `maxBodyBytes`. */
+  maxImportBytes?: number;
 }
 
 export interface HttpServer {
@@ -75,6 +77,9 @@ function header(req: IncomingMessage, name: string): string | undefined {
  * Every request that is not Connect's is answered by one typed route, through the pipeline (which
  * records it once), and fails through `fail`.
  */
+/** Procedures whose requests carry a whole model file. */
+const IMPORT_PATHS: ReadonlySet<string> = new Set(["/mlops.v1.RegistryService/ImportModelVersion"]);
+
 export function createHttpServer(options: HttpServerOptions): HttpServer {
   const { pipeline, maxBodyBytes } = options;
   const compiled = compileRestRoutes(options.bindings.map((b) => b.service));
@@ -82,12 +87,20 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   const rpcOf = new Map<RestRoute, RpcRoute>();
   for (const r of compiled) {
     const binding = bindingOf.get(r.service.typeName);
-    if (binding) rpcOf.set(r, restRoute(r, binding, maxBodyBytes));
+    if (!binding) continue;
+    const large = IMPORT_PATHS.has(`/${r.service.typeName}/${r.method.name}`);
+    rpcOf.set(
+      r,
+      large
+        ? restRoute(r, binding, options.maxImportBytes ?? maxBodyBytes, "MLOPS_MAX_IMPORT_BYTES")
+        : restRoute(r, binding, maxBodyBytes),
+    );
   }
   const connect = createConnectHandler({
     bindings: options.bindings,
     pipeline,
     maxMessageBytes: maxBodyBytes,
+    large: { paths: IMPORT_PATHS, maxBytes: options.maxImportBytes ?? maxBodyBytes },
     sendError,
   });
 
