@@ -44,6 +44,8 @@ const EXPECTED: Record<string, Routes> = {
     SetModelAlias: ["put", "/v1/models/{name}/aliases/{alias}"],
     DeleteModelAlias: ["delete", "/v1/models/{name}/aliases/{alias}"],
     GetModelVersionByAlias: ["get", "/v1/models/{name}/aliases/{alias}"],
+    ImportModelVersion: ["post", "/v1/models/{name}/versions:import"],
+    ExportModelVersion: ["get", "/v1/models/{name}/versions/{version}:export"],
     ListAuditEvents: ["get", "/v1/audit-events"],
   },
   TrackingService: {
@@ -157,7 +159,9 @@ describe("buf", () => {
     await expect(run(BUF, ["lint"], { cwd: ROOT })).resolves.toBeDefined();
   });
 
-  it("format has nothing to change", async () => {
-    await expect(run(BUF, ["format", "--diff", "--exit-code"], { cwd: ROOT })).resolves.toBeDefined();
+  it("format has nothing to change (the vendored onnx-ml.proto stays byte for byte as upstream wrote it)", async () => {
+    await expect(
+      run(BUF, ["format", "--diff", "--exit-code", "--exclude-path", "proto/third_party/onnx"], { cwd: ROOT }),
+    ).resolves.toBeDefined();
   });
 });
