@@ -128,10 +128,13 @@ describe("bring your own model: one CLI line each, then served on every transpor
   });
 
   it("export: a trained model and an imported one as ONNX, scored by onnxruntime within 1e-6", async () => {
-    const train = await mlops(["train", "--model-name", "trained", "--n-estimators", "20", "--promote", "Production"], {
-      dataDir: tmp.dir,
-      timeoutMs: 120_000,
-    });
+    const train = await mlops(
+      ["train", "--model-name", "trained", "--n-estimators", "20", "--promote", "Production"],
+      {
+        dataDir: tmp.dir,
+        timeoutMs: 120_000,
+      },
+    );
     expect(train.code).toBe(0);
     for (const [name, nf] of [
       ["trained", 20],

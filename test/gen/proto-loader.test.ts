@@ -161,7 +161,9 @@ describe("buf", () => {
 
   it("format has nothing to change (the vendored onnx-ml.proto stays byte for byte as upstream wrote it)", async () => {
     await expect(
-      run(BUF, ["format", "--diff", "--exit-code", "--exclude-path", "proto/third_party/onnx"], { cwd: ROOT }),
+      run(BUF, ["format", "--diff", "--exit-code", "--exclude-path", "proto/third_party/onnx"], {
+        cwd: ROOT,
+      }),
     ).resolves.toBeDefined();
   });
 });

@@ -27,7 +27,11 @@ export function expected(path: string): Expected {
   };
   const nFeatures = body.rows[0]?.length ?? 0;
   const rows = new Float64Array(body.rows.length * nFeatures);
-  body.rows.forEach((r, i) => r.forEach((v, j) => (rows[i * nFeatures + j] = v === null ? Number.NaN : v)));
+  body.rows.forEach((r, i) => {
+    r.forEach((v, j) => {
+      rows[i * nFeatures + j] = v === null ? Number.NaN : v;
+    });
+  });
   return { rows, nRows: body.rows.length, nFeatures, proba: body.proba, predicted: body.predicted };
 }
 

@@ -29,7 +29,9 @@ function proba(file: string, row: number[]): number[] {
 
 function close(got: number[], want: number[]): void {
   expect(got.length).toBe(want.length);
-  got.forEach((g, i) => expect(Math.abs(g - (want[i] ?? Number.NaN))).toBeLessThan(1e-15));
+  got.forEach((g, i) => {
+    expect(Math.abs(g - (want[i] ?? Number.NaN))).toBeLessThan(1e-15);
+  });
 }
 
 describe("LightGBM text import: hand-checked rows", () => {

@@ -73,7 +73,7 @@ export class ProtoWriter {
   /** A packed repeated varint field (parsers accept packed even where the .proto says unpacked). */
   packedInts(field: number, values: ArrayLike<number>): this {
     const body = new ProtoWriter();
-    for (let i = 0; i < values.length; i++) body.varint(values[i]);
+    for (let i = 0; i < values.length; i++) body.varint(values[i] ?? 0);
     return this.bytes(field, body.finish());
   }
 

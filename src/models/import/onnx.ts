@@ -46,7 +46,7 @@ export function looksLikeOnnx(bytes: Uint8Array): boolean {
 class Attrs {
   private readonly byName = new Map<string, AttributeProto>();
   constructor(
-    private readonly node: NodeProto,
+    node: NodeProto,
     private readonly where: string,
   ) {
     for (const a of node.attribute) this.byName.set(a.name, a);
@@ -428,7 +428,10 @@ function importTreeEnsemble(
   for (let i = 0; i < n; i++) {
     const t = treeIds[i]!;
     let m = trees.get(t);
-    if (!m) trees.set(t, (m = new Map()));
+    if (!m) {
+      m = new Map();
+      trees.set(t, m);
+    }
     if (m.has(nodeIds[i]!))
       throw malformed(
         "onnx",
@@ -452,7 +455,10 @@ function importTreeEnsemble(
       );
     if (modes[at] !== "LEAF") throw malformed("onnx", `${w}.class_nodeids[${j}]`, "a LEAF node", modes[at]);
     let list = votes.get(at);
-    if (!list) votes.set(at, (list = []));
+    if (!list) {
+      list = [];
+      votes.set(at, list);
+    }
     list.push([oneColumn ? 0 : vClass[j]!, vWeight[j]!]);
   }
   const maxFeature = featureIds.reduce((m, f, i) => (modes[i] === "LEAF" ? m : Math.max(m, f)), -1);
@@ -496,7 +502,10 @@ function importTreeEnsemble(
         throw unsupported("onnx", `node mode ${JSON.stringify(mode)}`, `${where}.nodes_modes`);
       if (mode === "LEAF") {
         const value = new Array<number>(leafWidth).fill(0);
-        for (const [c, weight] of votes.get(at) ?? []) value[leafWidth === 1 ? 0 : c] += weight;
+        for (const [c, weight] of votes.get(at) ?? []) {
+          const k = leafWidth === 1 ? 0 : c;
+          value[k] = (value[k] ?? 0) + weight;
+        }
         return { leaf: true, value };
       }
       const id = (v: number, field: string) => {
