@@ -47,6 +47,33 @@ describe("XGBoost JSON import", () => {
     });
   }
 
+  for (const name of ["binary-logistic", "categorical"]) {
+    it(`${name}.ubj (UBJSON): the same model as the JSON file, the same predictions`, () => {
+      const ubj = importXgboost(fixture(`xgboost/${name}.ubj`));
+      const json = importXgboost(fixture(`xgboost/${name}.json`));
+      expect(Buffer.from(ubj.artifact).equals(Buffer.from(json.artifact))).toBe(true);
+      expectParity(ubj.model, expected(`xgboost/${name}.expected.json.gz`));
+    });
+  }
+
+  it("refuses hostile UBJSON cleanly", () => {
+    const bytes = fixture("xgboost/binary-logistic.ubj");
+    for (let n = 1; n < bytes.length; n += 331) {
+      expect(rejection(() => importXgboost(bytes.subarray(0, n))).code).toBe("INVALID_ARGUMENT");
+    }
+    // A count far beyond the file, a nesting bomb, a __proto__ key.
+    const huge = Uint8Array.from([
+      0x7b, 0x69, 1, 0x61, 0x5b, 0x24, 0x44, 0x23, 0x4c, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    ]);
+    expect(rejection(() => importXgboost(huge)).code).toBe("INVALID_ARGUMENT");
+    const deep = new Uint8Array(2 + 2 * 5000);
+    deep.set([0x7b, 0x69], 0);
+    for (let i = 0; i < 5000; i++) deep.set([0x01, 0x5b], 2 + i * 2);
+    expect(rejection(() => importXgboost(deep)).code).toBe("INVALID_ARGUMENT");
+    const proto = Uint8Array.from([0x7b, 0x69, 9, ...new TextEncoder().encode("__proto__"), 0x5a, 0x7d]);
+    expect(rejection(() => importXgboost(proto)).code).toBe("INVALID_ARGUMENT");
+  });
+
   it("takes class labels and feature names from the caller", () => {
     const imported = importXgboost(fixture("xgboost/multi-softprob.json"), {
       classes: ["low", "mid", "high"],

@@ -37,7 +37,7 @@ export function importModel(
     default:
       throw new ServiceError(
         "INVALID_ARGUMENT",
-        `file: expected an XGBoost JSON model, a LightGBM text model or an ONNX model (UBJSON and pickles are not read), got ${bytes.length === 0 ? "an empty file" : "none of them"}`,
+        `file: expected an XGBoost JSON or UBJSON model, a LightGBM text model or an ONNX model (pickles are not read), got ${bytes.length === 0 ? "an empty file" : "none of them"}`,
         { violation: { field: "file", expected: "an XGBoost, LightGBM or ONNX model" } },
       );
   }

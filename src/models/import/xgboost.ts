@@ -1,5 +1,5 @@
 /**
- * XGBoost's JSON model (`save_model("m.json")`, 1.x to 3.x) into the artifact: gbtree and dart
+ * XGBoost's JSON or UBJSON model (`save_model("m.json")` / `("m.ubj")`, 1.x to 3.x) into the artifact: gbtree and dart
  * boosters, binary:logistic, binary:logitraw, multi:softprob and multi:softmax, base_score as a
  * scalar or a vector, default_left, categorical splits, num_parallel_tree and feature names. Split
  * semantics: docs/model-format.md, "Mapping other formats", and shared/reference/model-formats.md.
@@ -16,6 +16,7 @@ import { float32Less } from "./float32.js";
 import { parseLenientJson } from "./json.js";
 import { featureNamesFrom, finish, type ImportedModel, type ImportOptions, labelsFrom } from "./result.js";
 import { buildTree, KIND, MAX_TREE_NODES, type OriginNode } from "./tree-builder.js";
+import { looksLikeUbjson, parseUbjson } from "./ubjson.js";
 
 const F = new Fields("xgboost");
 const OBJECTIVES = ["binary:logistic", "binary:logitraw", "multi:softprob", "multi:softmax"] as const;
@@ -26,10 +27,11 @@ const MAX_FEATURES = 1_000_000;
 const MAX_CLASSES = 65_536;
 const MAX_TREES = 1_000_000;
 
-/** Whether the bytes look like an XGBoost JSON model (for `--format auto`). */
+/** Whether the bytes look like an XGBoost JSON or UBJSON model (for `--format auto`). */
 export function looksLikeXgboostJson(bytes: Uint8Array): boolean {
-  const head = new TextDecoder().decode(bytes.subarray(0, 4096)).trimStart();
-  return head.startsWith("{") && head.includes('"learner"');
+  const head = new TextDecoder().decode(bytes.subarray(0, 4096));
+  if (looksLikeUbjson(bytes)) return head.includes("learner");
+  return head.trimStart().startsWith("{") && head.includes('"learner"');
 }
 
 /** base_score: "5E-1", or since 3.1 a bracketed vector "[a,b,…]". */
@@ -187,13 +189,19 @@ function flatten(prefix: string, v: unknown, out: Record<string, string>): void 
 }
 
 export function importXgboost(bytes: Uint8Array, options: ImportOptions = {}): ImportedModel {
-  let text: string;
-  try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-  } catch {
-    throw malformed("xgboost", "file", "UTF-8 JSON text (UBJSON .ubj files: save the model as .json)");
+  let doc: unknown;
+  if (looksLikeUbjson(bytes)) {
+    doc = parseUbjson(bytes);
+  } else {
+    let text: string;
+    try {
+      text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    } catch {
+      throw malformed("xgboost", "file", "UTF-8 JSON text or UBJSON");
+    }
+    doc = parseLenientJson("xgboost", text);
   }
-  const root = F.object(parseLenientJson("xgboost", text), "(root)");
+  const root = F.object(doc, "(root)");
   const version = root.version === undefined ? [] : F.integers(root.version, "version", 0, 1000);
   const learner = F.object(root.learner, "learner");
   const objective = objectiveOf(learner);
