@@ -167,6 +167,44 @@ describe("bring your own model: one CLI line each, then served on every transpor
     }
   }, 180_000);
 
+  it("a model file far above 4 MB imports over gRPC, Connect and REST (MLOPS_MAX_IMPORT_BYTES)", async () => {
+    // The 30-tree fixture with its trees repeated to 4,000: a real XGBoost document of ~7 MB.
+    const doc = JSON.parse(readFileSync(new URL("xgboost/binary-logistic.json", FIXTURES), "utf8"));
+    const model = doc.learner.gradient_booster.model;
+    const trees = Array.from({ length: 4000 }, (_, i) => ({ ...model.trees[i % 30], id: i }));
+    model.trees = trees;
+    model.tree_info = trees.map(() => 0);
+    model.gbtree_model_param.num_trees = String(trees.length);
+    const big = new TextEncoder().encode(JSON.stringify(doc));
+    expect(big.length).toBeGreaterThan(6 * 1024 * 1024);
+    const app = await startTestApp(tmp.dir, {});
+    apps.push(app);
+    const { ImportModelVersionRequestSchema } = await import("../../src/gen/mlops/v1/registry_pb.js");
+    const grpc = grpcClient(RegistryService, app.grpcPort);
+    try {
+      const res = await grpc.call<{ nTrees: number }>(
+        "importModelVersion",
+        create(ImportModelVersionRequestSchema, { name: "big_grpc", content: big }),
+      );
+      expect(res.nTrees).toBe(4000);
+    } finally {
+      grpc.close();
+    }
+    const connect = connectClient(RegistryService, app.httpPort);
+    expect((await connect.importModelVersion({ name: "big_connect", content: big })).nTrees).toBe(4000);
+    const rest = await postJson(app.httpPort, "/v1/models/big_rest/versions:import", {
+      content: Buffer.from(big).toString("base64"),
+    });
+    expect(rest.status).toBe(200);
+    // Other routes keep their own limit.
+    const predict = await postJson(app.httpPort, "/v1/predict:batch", {
+      features: new Array(3_000_000).fill(0.5),
+      n_features: 6,
+    });
+    expect(predict.status).toBe(400);
+    expect(String(predict.body.message)).toMatch(/MLOPS_MAX_BODY_BYTES/);
+  }, 180_000);
+
   it("ImportModelVersion over REST, Connect and gRPC", async () => {
     const app = await startTestApp(tmp.dir, {});
     apps.push(app);
