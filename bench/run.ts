@@ -20,6 +20,7 @@ import { type CoreSection, measureCore } from "./lib/core-goals.js";
 import { runGrpcJsLoad } from "./lib/grpc-js-load.js";
 import { checkGrpcPredict, grpcFrame, PREDICT_PATH, predictRequestBytes } from "./lib/grpc-wire.js";
 import { h2loadAvailable, runH2load } from "./lib/h2load.js";
+import { type ImportSection, measureImports } from "./lib/import-goals.js";
 import { JUDGED_LEVEL, judge, type RunResults } from "./lib/judge.js";
 import type { LoadGenerator, LoadResult } from "./lib/load-result.js";
 import { type MachineInfo, machineInfo } from "./lib/machine.js";
@@ -126,8 +127,17 @@ async function main(argv: string[]): Promise<number> {
     const scaling = await measureWorkerScaling(run);
     const onnx = await compareOnnx(run, models);
     const core = await measureCoreGoals(run);
+    const imports = await measureImportGoals(run);
     const { measurements, grpcChecks } = load;
-    const results: RunResults = { measurements, grpcChecks, seedStack: seed.status, scaling, onnx, core };
+    const results: RunResults = {
+      measurements,
+      grpcChecks,
+      seedStack: seed.status,
+      scaling,
+      onnx,
+      core,
+      imports,
+    };
     return await report(run, models, load.grpcGenerator, results);
   } finally {
     await closeRun(run);
@@ -508,6 +518,13 @@ async function measureCoreGoals(run: Run): Promise<CoreSection | undefined> {
   return measureCore({ cellMs: 750 });
 }
 
+/** Imported XGBoost models against our GBDT and onnxruntime-node (full runs: ~20 s). */
+async function measureImportGoals(run: Run): Promise<ImportSection | undefined> {
+  if (run.options.quick) return undefined;
+  log("imported models: XGBoost 300×6 and a 1,000-tree import");
+  return measureImports({ cellMs: 750 });
+}
+
 /** Judges the results, writes latest.{json,md}, prints the markdown; the exit code. */
 async function report(
   run: Run,
@@ -540,6 +557,7 @@ async function report(
     scaling: results.scaling,
     onnx: results.onnx,
     core: results.core,
+    imports: results.imports,
     verdicts,
     notes: run.notes,
     passed: failedGates(verdicts).length === 0,

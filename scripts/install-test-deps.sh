@@ -2,7 +2,9 @@
 # Installs the system tools the test suite drives for real, from Debian's packages, when missing:
 # prometheus + promtool (monitoring e2e), docker-compose (compose file check), h2load (gRPC load),
 # python3-grpcio (an independent gRPC C-core client), python3-xgboost (XGBoost's own predictor
-# beside ours in the core bench), chromium (the /docs and /redoc pages, driven by playwright-core).
+# beside ours in the core bench, and the XGBoost import fixtures), python3-sklearn and python3-onnx
+# (the scikit-learn → ONNX import fixtures; test/models/fixtures.test.ts re-runs the scripts),
+# chromium (the /docs and /redoc pages, driven by playwright-core).
 # Needs root or sudo; does nothing when everything is present.
 set -euo pipefail
 need=()
@@ -13,6 +15,8 @@ command -v h2load >/dev/null 2>&1 || need+=(nghttp2-client)
 /usr/bin/python3 -c 'import grpc' >/dev/null 2>&1 || need+=(python3-grpcio)
 /usr/bin/python3 -c 'import xgboost' >/dev/null 2>&1 || need+=(python3-xgboost)
 [ -x /usr/bin/chromium ] || need+=(chromium)
+/usr/bin/python3 -c 'import sklearn' >/dev/null 2>&1 || need+=(python3-sklearn)
+/usr/bin/python3 -c 'import onnx' >/dev/null 2>&1 || need+=(python3-onnx)
 [ ${#need[@]} -eq 0 ] && exit 0
 sudo=""
 [ "$(id -u)" -ne 0 ] && sudo="sudo"

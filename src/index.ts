@@ -9,6 +9,14 @@ export {
 } from "./cluster/create-cluster.js";
 export { type BatchingConfig, type Config, type ConfigOverrides, loadConfig } from "./config/config.js";
 export * from "./core/index.js";
+export { exportOnnxModel, type OnnxExportOptions } from "./models/export/onnx.js";
+export {
+  detectFormat,
+  type ImportedModel,
+  type ImportFormatOption,
+  type ImportOptions,
+  importModel,
+} from "./models/import/index.js";
 export { createLogger, type Logger, type LoggerOptions } from "./observability/logger.js";
 export { createMetrics, type Metrics, type MetricsOptions } from "./observability/metrics.js";
 export { Code, type CodeName } from "./rpc/code.js";
@@ -21,4 +29,8 @@ export {
   StoreError,
   type StoreOptions,
 } from "./store/index.js";
+export {
+  type ImportAndRegisterOptions,
+  importAndRegisterFile,
+} from "./workflows/import-and-register.js";
 export { type TrainAndRegisterOptions, trainAndRegister } from "./workflows/train-and-register.js";

@@ -1,6 +1,7 @@
 // Turns one run's measurements into gates and goals. Every label is built from GATES and GOALS, so
 // that changing a threshold changes what the report says; no label spells a number of its own.
 import { coreVerdicts } from "./core-goals.js";
+import { importVerdicts } from "./import-goals.js";
 import type { OnnxComparison } from "./onnx-compare.js";
 import {
   type BenchReport,
@@ -43,6 +44,7 @@ export interface RunResults {
   scaling?: BenchReport["scaling"];
   onnx: BenchReport["onnx"];
   core?: BenchReport["core"];
+  imports?: BenchReport["imports"];
 }
 
 /** Gates first (they decide the exit code), then goals, then the sections that did not run. */
@@ -63,6 +65,7 @@ export function judge(results: RunResults): Verdict[] {
     ...onnxGoals(results.onnx.comparisons),
     ...scalingVerdicts(results.scaling),
     ...(results.core ? coreVerdicts(results.core) : []),
+    ...(results.imports ? importVerdicts(results.imports) : []),
     ...(results.onnx.status === "failed"
       ? [gate("ONNX comparison ran", false, results.onnx.reason ?? "")]
       : []),

@@ -3,7 +3,7 @@
 import { availableParallelism } from "node:os";
 import * as ort from "onnxruntime-node";
 import type { TreeEnsemble } from "../../src/core/index.js";
-import { exportOnnxModel } from "./onnx-export.js";
+import { exportOnnxModel, specFromTrees } from "../../src/models/export/onnx.js";
 
 /** What the comparison needs of a model: the serving model's scoring calls. */
 export interface ScoringModel {
@@ -149,8 +149,8 @@ export async function compareWithOrt(options: OnnxCompareOptions): Promise<OnnxC
   const asyncRows = options.asyncRows ?? 256;
 
   const ours = model.predictProba(rows, nRows);
-  const doubleBytes = exportOnnxModel(trees, { nFeatures: nf, precision: "double" });
-  const floatBytes = exportOnnxModel(trees, { nFeatures: nf, precision: "float" });
+  const doubleBytes = exportOnnxModel(specFromTrees(trees, nf), { precision: "double" });
+  const floatBytes = exportOnnxModel(specFromTrees(trees, nf), { precision: "float" });
   const check = await ort.InferenceSession.create(doubleBytes, sessionOptions(1));
   const checkFloat = await ort.InferenceSession.create(floatBytes, sessionOptions(1));
   let agreeDouble: Agreement;

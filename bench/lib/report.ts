@@ -3,6 +3,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type CoreSection, coreLines } from "./core-goals.js";
+import { type ImportSection, importLines } from "./import-goals.js";
 import type { LoadGenerator, LoadResult } from "./load-result.js";
 import type { MachineInfo } from "./machine.js";
 import type { TrainedModel } from "./mlops-server.js";
@@ -73,6 +74,8 @@ export interface BenchReport {
   onnx: SectionStatus & { comparisons: OnnxComparison[] };
   /** The core's goals on the anchor models (full runs). */
   core?: CoreSection;
+  /** Imported XGBoost models against our GBDT and onnxruntime-node (full runs). */
+  imports?: ImportSection;
   verdicts: Verdict[];
   notes: string[];
   passed: boolean;
@@ -270,6 +273,7 @@ export function renderMarkdown(report: BenchReport): string {
   }
   if (report.onnx.status !== "measured") out.push(`${report.onnx.status}: ${report.onnx.reason ?? ""}`, "");
   if (report.core) out.push("## Native core on the anchor models", "", ...coreLines(report.core), "");
+  if (report.imports) out.push("## Imported models", "", ...importLines(report.imports), "");
   out.push("## Gates and goals", "", verdictTable(report.verdicts), "");
   if (report.notes.length > 0) out.push("## Notes", "", ...report.notes.map((n) => `- ${n}`), "");
   out.push(`Result: ${report.passed ? "PASS" : "FAIL"} (gates ${report.passed ? "met" : "failed"}).`, "");

@@ -38,6 +38,12 @@ export const GOALS = Object.freeze({
   coreVsXgboost: 7,
   /** 10,000 rows on 2 threads ≥ this × twice the 1-thread rate. */
   coreThreadScaling: 0.8,
+  /** An imported XGBoost 300×6 model scores ≥ this × our own GBDT of the same shape (batch 1, 64, 10k). */
+  importedVsOwn: 0.95,
+  /** The imported XGBoost 300×6 model ≥ this × onnxruntime-node on the same model (batch 1, 64, 10k). */
+  importedVsOrt: 5,
+  /** Importing a 1,000-tree XGBoost model takes at most this many ms. */
+  importMs: 1000,
 });
 
 export type VerdictStatus = "pass" | "fail" | "miss" | "n/a";

@@ -5,7 +5,7 @@
 //   model.predict(rows: Float64Array, nRows: number, out?: Float64Array): Float64Array
 //   model.predictAsync(rows: Float64Array, nRows: number, threads?: number): Promise<Float64Array>
 //   model.info(): {family, familyId, nFeatures, nClasses, nOutputs, nTrees, nNodes, featureNames, paramsJson,
-//                  engine, rowEngine, engineIsa, engineBytes}
+//                  classLabels, engine, rowEngine, engineIsa, engineBytes}
 //   model.exportTrees(): flat typed arrays of every tree (undefined for linear models)
 //   model.dispose(): void
 //
@@ -116,8 +116,40 @@ const char* PostTransformName(PostTransform t) {
       return "sigmoid";
     case PostTransform::kSoftmax:
       return "softmax";
+    case PostTransform::kSoftmaxZero:
+      return "softmax_zero";
+    case PostTransform::kSigmoidEach:
+      return "sigmoid_each";
+    case PostTransform::kComplement:
+      return "complement";
   }
   return "unknown";
+}
+
+// {kind: "none" | "int64" | "float64" | "string", values: [...]}; int64
+// labels are within +-2^53 (validated), so numbers hold them exactly.
+Napi::Object LabelsObject(Napi::Env env, const ClassLabels& l) {
+  Napi::Object o = Napi::Object::New(env);
+  Napi::Array values = Napi::Array::New(env);
+  switch (l.kind) {
+    case LabelKind::kNone:
+      o.Set("kind", "none");
+      break;
+    case LabelKind::kInt64:
+      o.Set("kind", "int64");
+      for (uint32_t i = 0; i < l.ints.size(); ++i) values.Set(i, static_cast<double>(l.ints[i]));
+      break;
+    case LabelKind::kFloat64:
+      o.Set("kind", "float64");
+      for (uint32_t i = 0; i < l.floats.size(); ++i) values.Set(i, l.floats[i]);
+      break;
+    case LabelKind::kString:
+      o.Set("kind", "string");
+      for (uint32_t i = 0; i < l.strings.size(); ++i) values.Set(i, l.strings[i]);
+      break;
+  }
+  o.Set("values", values);
+  return o;
 }
 
 const char* DecisionName(Decision d) { return d == Decision::kLess ? "less" : "less_equal"; }
@@ -355,6 +387,7 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
     for (uint32_t i = 0; i < m.feature_names.size(); ++i) names.Set(i, m.feature_names[i]);
     o.Set("featureNames", names);
     o.Set("paramsJson", m.params_json);
+    o.Set("classLabels", LabelsObject(env, m.labels));
     o.Set("engine", loaded_->scorer.engine_name());
     o.Set("rowEngine", loaded_->scorer.row_engine_name());
     o.Set("engineIsa", loaded_->scorer.engine_isa());
@@ -382,7 +415,13 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
     auto threshold = Napi::Float64Array::New(env, n_nodes);
     auto default_left = Napi::Uint8Array::New(env, n_nodes);
     auto value = Napi::Float64Array::New(env, n_nodes * m.leaf_width);
-    size_t at = 0;
+    auto kind = Napi::Uint8Array::New(env, n_nodes);
+    auto cat_offset = Napi::Uint32Array::New(env, n_nodes);
+    auto cat_count = Napi::Uint32Array::New(env, n_nodes);
+    size_t n_words = 0;
+    for (const Tree& tree : m.trees) n_words += tree.cat_words.size();
+    auto cat_words = Napi::Uint32Array::New(env, n_words);
+    size_t at = 0, word_at = 0;
     for (size_t t = 0; t < n_trees; ++t) {
       const Tree& tree = m.trees[t];
       const size_t n = tree.size();
@@ -394,6 +433,23 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
       std::memcpy(threshold.Data() + at, tree.threshold.data(), n * sizeof(double));
       std::memcpy(default_left.Data() + at, tree.default_left.data(), n);
       std::memcpy(value.Data() + at * m.leaf_width, tree.value.data(), tree.value.size() * sizeof(double));
+      // Categorical sets: offsets into the flat word array (the file's are per tree).
+      if (!tree.cat_words.empty()) {
+        std::memcpy(cat_words.Data() + word_at, tree.cat_words.data(), tree.cat_words.size() * sizeof(uint32_t));
+      }
+      size_t range = 0;
+      for (size_t i = 0; i < n; ++i) {
+        const NodeKind k = tree.kind_of(i);
+        kind[at + i] = static_cast<uint8_t>(k);
+        cat_offset[at + i] = 0;
+        cat_count[at + i] = 0;
+        if (IsCategorical(k)) {
+          const CategoryRange& c = tree.cat_ranges[range++];
+          cat_offset[at + i] = static_cast<uint32_t>(word_at + c.offset);
+          cat_count[at + i] = c.count;
+        }
+      }
+      word_at += tree.cat_words.size();
       at += n;
     }
     offsets[n_trees] = static_cast<uint32_t>(at);
@@ -414,6 +470,10 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
     o.Set("threshold", threshold);
     o.Set("defaultLeft", default_left);
     o.Set("value", value);
+    o.Set("kind", kind);
+    o.Set("catOffset", cat_offset);
+    o.Set("catCount", cat_count);
+    o.Set("catWords", cat_words);
     return o;
   }
 

@@ -137,6 +137,40 @@ TrainParams ReadParams(Napi::Env env, const Napi::Value& value) {
     }
   }
   p.params_json = r.String("paramsJson", "");
+
+  // classLabels: {kind: "int64" | "float64" | "string", values: [...]}, one per class id.
+  Napi::Value labels = r.Raw("classLabels");
+  if (!labels.IsUndefined()) {
+    const char* shape = "classLabels must be {kind: \"int64\" | \"float64\" | \"string\", values: [...]}";
+    if (!labels.IsObject()) ThrowBadParam(env, shape);
+    Napi::Object o = labels.As<Napi::Object>();
+    Napi::Value kind = o.Get("kind");
+    Napi::Value values = o.Get("values");
+    if (!kind.IsString() || !values.IsArray()) ThrowBadParam(env, shape);
+    const std::string k = kind.As<Napi::String>().Utf8Value();
+    Napi::Array a = values.As<Napi::Array>();
+    for (uint32_t i = 0; i < a.Length(); ++i) {
+      Napi::Value v = a.Get(i);
+      if (k == "string") {
+        if (!v.IsString()) ThrowBadParam(env, "classLabels.values must be strings");
+        p.labels.strings.push_back(v.As<Napi::String>().Utf8Value());
+      } else if (k == "int64" || k == "float64") {
+        if (!v.IsNumber()) ThrowBadParam(env, "classLabels.values must be numbers");
+        const double d = v.As<Napi::Number>().DoubleValue();
+        if (k == "float64") {
+          p.labels.floats.push_back(d);
+        } else {
+          if (!(d == std::floor(d) && std::fabs(d) <= 9007199254740992.0)) {
+            ThrowBadParam(env, "int64 classLabels.values must be integers within +-2^53");
+          }
+          p.labels.ints.push_back(static_cast<int64_t>(d));
+        }
+      } else {
+        ThrowBadParam(env, shape);
+      }
+    }
+    p.labels.kind = k == "string" ? LabelKind::kString : k == "int64" ? LabelKind::kInt64 : LabelKind::kFloat64;
+  }
   return p;
 }
 

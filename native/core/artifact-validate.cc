@@ -1,6 +1,7 @@
 // ValidateModel: the structural rules every model must satisfy before it is
 // serialized (trainers) or handed to a Scorer (parser). See
 // docs/model-format.md ("Validation rules") for the list and error codes.
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -57,8 +58,9 @@ bool KnownFamily(Family f) {
 }
 bool KnownAggregation(Aggregation a) { return a == Aggregation::kSum || a == Aggregation::kMean; }
 bool KnownPostTransform(PostTransform t) {
-  return t == PostTransform::kIdentity || t == PostTransform::kSigmoid || t == PostTransform::kSoftmax;
+  return static_cast<uint32_t>(t) <= static_cast<uint32_t>(PostTransform::kComplement);
 }
+bool KnownNodeKind(uint8_t k) { return k <= static_cast<uint8_t>(NodeKind::kEqualFloat32); }
 bool KnownDecision(Decision d) { return d == Decision::kLess || d == Decision::kLessEqual; }
 
 void CheckFinite(const std::vector<double>& v, const std::string& what) {
@@ -87,13 +89,18 @@ void ValidateModelHeader(const Model& m) {
 
   switch (m.post_transform) {
     case PostTransform::kSigmoid:
+    case PostTransform::kComplement:
       if (m.n_outputs != 1 || m.n_classes != 2) {
-        Fail("transform_mismatch", "sigmoid needs n_outputs == 1 and n_classes == 2");
+        Fail("transform_mismatch", "sigmoid and complement need n_outputs == 1 and n_classes == 2");
       }
       break;
     case PostTransform::kSoftmax:
+    case PostTransform::kSoftmaxZero:
+    case PostTransform::kSigmoidEach:
     case PostTransform::kIdentity:
-      if (m.n_outputs != m.n_classes) Fail("transform_mismatch", "softmax/identity need n_outputs == n_classes");
+      if (m.n_outputs != m.n_classes) {
+        Fail("transform_mismatch", "identity, softmax, softmax_zero and sigmoid_each need n_outputs == n_classes");
+      }
       break;
   }
   if (m.leaf_width != 1 && m.leaf_width != m.n_outputs) {
@@ -112,7 +119,93 @@ void ValidateModelHeader(const Model& m) {
   if (!ValidUtf8(m.params_json)) Fail("bad_string", "params_json is not valid UTF-8");
 }
 
+void ValidateLabels(const Model& m) {
+  const ClassLabels& l = m.labels;
+  const size_t want = m.n_classes;
+  auto count = [&](size_t have) {
+    if (have != want) Fail("bad_labels", "class labels must hold n_classes values");
+  };
+  switch (l.kind) {
+    case LabelKind::kNone:
+      count(want);
+      if (!l.ints.empty() || !l.floats.empty() || !l.strings.empty()) {
+        Fail("bad_labels", "label kind none stores no values");
+      }
+      return;
+    case LabelKind::kInt64: {
+      count(l.ints.size());
+      if (!l.floats.empty() || !l.strings.empty()) Fail("bad_labels", "int64 labels store only integers");
+      for (const int64_t v : l.ints) {
+        if (v > limits::kMaxIntLabel || v < -limits::kMaxIntLabel) {
+          Fail("bad_labels", "an int64 class label is beyond +-2^53");
+        }
+      }
+      std::vector<int64_t> sorted = l.ints;
+      std::sort(sorted.begin(), sorted.end());
+      if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end()) Fail("bad_labels", "class labels repeat");
+      return;
+    }
+    case LabelKind::kFloat64: {
+      count(l.floats.size());
+      if (!l.ints.empty() || !l.strings.empty()) Fail("bad_labels", "float64 labels store only numbers");
+      CheckFinite(l.floats, "class label");
+      std::vector<double> sorted = l.floats;
+      std::sort(sorted.begin(), sorted.end());
+      // == so that -0 and +0 count as one label.
+      for (size_t i = 1; i < sorted.size(); ++i) {
+        if (sorted[i] == sorted[i - 1]) Fail("bad_labels", "class labels repeat");
+      }
+      return;
+    }
+    case LabelKind::kString: {
+      count(l.strings.size());
+      if (!l.ints.empty() || !l.floats.empty()) Fail("bad_labels", "string labels store only strings");
+      for (size_t i = 0; i < l.strings.size(); ++i) {
+        if (l.strings[i].size() > limits::kMaxNameBytes) Fail("limit_exceeded", "class label too long");
+        if (!ValidUtf8(l.strings[i])) Fail("bad_string", "class label " + std::to_string(i) + " is not valid UTF-8");
+      }
+      std::vector<std::string> sorted = l.strings;
+      std::sort(sorted.begin(), sorted.end());
+      if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end()) Fail("bad_labels", "class labels repeat");
+      return;
+    }
+  }
+  Fail("unknown_label_kind", "unknown class label kind " + std::to_string(static_cast<uint32_t>(l.kind)));
+}
+
 namespace {
+
+// Node kinds and categorical sets (format version 2).
+void ValidateKinds(const Tree& t, const std::string& where) {
+  const size_t n = t.left.size();
+  if (t.kind.empty()) {
+    if (!t.cat_ranges.empty()) Fail("size_mismatch", where + ": category ranges without categorical nodes");
+  } else {
+    if (t.kind.size() != n) Fail("size_mismatch", where + ": node kinds differ in length");
+    size_t n_cat = 0;
+    for (size_t i = 0; i < n; ++i) {
+      const std::string node = where + " node " + std::to_string(i);
+      if (!KnownNodeKind(t.kind[i])) Fail("unknown_node_kind", node + ": unknown node kind");
+      const NodeKind k = static_cast<NodeKind>(t.kind[i]);
+      if (t.left[i] == -1 && k != NodeKind::kNumeric) Fail("bad_leaf", node + " is a leaf but has a split kind");
+      if (IsCategorical(k)) ++n_cat;
+      if (k == NodeKind::kEqualFloat32 &&
+          static_cast<double>(static_cast<float>(t.threshold[i])) != t.threshold[i]) {
+        Fail("bad_threshold", node + ": a float32 equality needs a float32 threshold");
+      }
+    }
+    if (n_cat != t.cat_ranges.size()) {
+      Fail("size_mismatch", where + ": one category range per categorical node is needed");
+    }
+  }
+  if (t.cat_words.size() > limits::kMaxCategoryWordsPerTree) Fail("limit_exceeded", where + ": too many category words");
+  for (const CategoryRange& c : t.cat_ranges) {
+    if (c.count > limits::kMaxCategoryWordsPerNode) Fail("limit_exceeded", where + ": a category set is too large");
+    if (uint64_t{c.offset} + c.count > t.cat_words.size()) {
+      Fail("category_out_of_range", where + ": a category range lies outside the tree's words");
+    }
+  }
+}
 
 void ValidateTree(const Model& m, const Tree& t, size_t ti, std::vector<uint8_t>& seen,
                   std::vector<int32_t>& stack) {
@@ -144,6 +237,7 @@ void ValidateTree(const Model& m, const Tree& t, size_t ti, std::vector<uint8_t>
     if (!std::isfinite(t.threshold[i])) Fail("non_finite", node + ": threshold is not finite");
   }
   CheckFinite(t.value, where + " value");
+  ValidateKinds(t, where);
 
   // Every node must be reached exactly once from the root: a second arrival
   // means a cycle or a shared subtree; a node never reached is garbage.
@@ -173,9 +267,8 @@ void ValidateTrees(const Model& m) {
   if (m.aggregation != Aggregation::kMean && m.family == Family::kRandomForest) {
     Fail("family_mismatch", "random forest needs aggregation mean");
   }
-  if (m.family == Family::kGbdt && m.post_transform == PostTransform::kIdentity) {
-    Fail("family_mismatch", "gbdt needs a sigmoid or softmax post transform");
-  }
+  // gbdt takes every post transform in version 2: an imported ONNX forest sums
+  // votes that already are probabilities (identity).
   if (!m.coef.empty() || !m.intercept.empty()) Fail("family_mismatch", "tree models carry no coefficients");
   if (m.base_score.size() != m.n_outputs) Fail("size_mismatch", "base_score must hold n_outputs values");
   CheckFinite(m.base_score, "base_score");
@@ -204,7 +297,9 @@ void ValidateTrees(const Model& m) {
 }
 
 void ValidateLinear(const Model& m) {
-  if (m.post_transform == PostTransform::kIdentity) Fail("family_mismatch", "logistic needs sigmoid or softmax");
+  if (m.post_transform == PostTransform::kIdentity || m.post_transform == PostTransform::kComplement) {
+    Fail("family_mismatch", "logistic needs a sigmoid, softmax, softmax_zero or sigmoid_each post transform");
+  }
   if (!m.trees.empty() || !m.base_score.empty()) Fail("family_mismatch", "logistic models carry no trees");
   if (uint64_t{m.n_outputs} * m.n_features > limits::kMaxValues) Fail("limit_exceeded", "too many coefficients");
   if (m.coef.size() != uint64_t{m.n_outputs} * m.n_features) {
@@ -219,6 +314,7 @@ void ValidateLinear(const Model& m) {
 
 void ValidateModel(const Model& model) {
   ValidateModelHeader(model);
+  ValidateLabels(model);
   if (model.family == Family::kLogistic) {
     ValidateLinear(model);
   } else {

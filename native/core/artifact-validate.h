@@ -11,4 +11,7 @@ namespace mlops {
 // params_json. Throws FormatError.
 void ValidateModelHeader(const Model& model);
 
+// Class labels (format version 2): kind, count, finiteness, uniqueness.
+void ValidateLabels(const Model& model);
+
 }  // namespace mlops

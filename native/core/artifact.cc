@@ -17,7 +17,9 @@ using artifact_bytes::Reader;
 using artifact_bytes::Writer;
 
 constexpr char kMagic[8] = {'M', 'L', 'O', 'P', 'S', 'M', 'D', 'L'};
-constexpr uint32_t kFormatVersion = 1;
+// Version 2 is written; version 1 (no labels, numeric nodes only) is still read.
+constexpr uint32_t kFormatVersion = 2;
+constexpr uint32_t kFormatVersion1 = 1;
 // magic, version, flags, total_size.
 constexpr size_t kPreambleSize = 8 + 4 + 4 + 8;
 constexpr size_t kChecksumSize = 4;
@@ -36,10 +38,90 @@ void WriteTree(Writer& w, const Tree& t) {
   for (size_t i = 0; i < n; ++i) w.I32(t.feature[i]);
   for (size_t i = 0; i < n; ++i) w.F64(t.threshold[i]);
   for (size_t i = 0; i < n; ++i) w.U8(t.default_left[i]);
+  for (size_t i = 0; i < n; ++i) w.U8(t.kind.empty() ? 0 : t.kind[i]);
   for (const double v : t.value) w.F64(v);
+  w.U32(static_cast<uint32_t>(t.cat_words.size()));
+  for (const uint32_t v : t.cat_words) w.U32(v);
+  for (const CategoryRange& c : t.cat_ranges) {
+    w.U32(c.offset);
+    w.U32(c.count);
+  }
 }
 
-Tree ReadTree(Reader& r, const Model& m, uint64_t& total_nodes) {
+void WriteLabels(Writer& w, const ClassLabels& l) {
+  w.U32(static_cast<uint32_t>(l.kind));
+  switch (l.kind) {
+    case LabelKind::kInt64:
+      for (const int64_t v : l.ints) w.U64(static_cast<uint64_t>(v));
+      break;
+    case LabelKind::kFloat64:
+      for (const double v : l.floats) w.F64(v);
+      break;
+    case LabelKind::kString:
+      for (const std::string& s : l.strings) {
+        w.U32(static_cast<uint32_t>(s.size()));
+        w.Bytes(s.data(), s.size());
+      }
+      break;
+    case LabelKind::kNone:
+      break;
+  }
+}
+
+void ReadLabels(Reader& r, Model& m) {
+  ClassLabels& l = m.labels;
+  const uint32_t kind = r.U32("label kind");
+  l.kind = static_cast<LabelKind>(kind);
+  // n_classes is capped by the header check that already ran.
+  switch (l.kind) {
+    case LabelKind::kNone:
+      return;
+    case LabelKind::kInt64:
+      r.Need(m.n_classes, 8, "class labels");
+      l.ints.resize(m.n_classes);
+      for (auto& v : l.ints) v = static_cast<int64_t>(r.U64("class label"));
+      return;
+    case LabelKind::kFloat64:
+      r.Need(m.n_classes, 8, "class labels");
+      l.floats.resize(m.n_classes);
+      for (auto& v : l.floats) v = r.F64("class label");
+      return;
+    case LabelKind::kString:
+      r.Need(m.n_classes, 4, "class labels");
+      l.strings.resize(m.n_classes);
+      for (auto& s : l.strings) {
+        const uint32_t len = r.U32("class label length");
+        if (len > limits::kMaxNameBytes) Fail("limit_exceeded", "class label too long");
+        s = r.String(len, "class label");
+      }
+      return;
+  }
+  Fail("unknown_label_kind", "unknown class label kind " + std::to_string(kind));
+}
+
+// Version 2's per-tree additions: node kinds (already read into t.kind),
+// categorical word pool and one range per categorical node.
+void ReadCategories(Reader& r, Tree& t) {
+  const uint32_t n_words = r.U32("category word count");
+  if (n_words > limits::kMaxCategoryWordsPerTree) Fail("limit_exceeded", "category words exceed the limit");
+  r.Need(n_words, 4, "category words");
+  t.cat_words.resize(n_words);
+  for (auto& v : t.cat_words) v = r.U32("category word");
+  size_t n_cat = 0;
+  for (const uint8_t k : t.kind) n_cat += IsCategorical(static_cast<NodeKind>(k)) ? 1 : 0;
+  r.Need(n_cat, 8, "category ranges");
+  t.cat_ranges.resize(n_cat);
+  for (auto& c : t.cat_ranges) {
+    c.offset = r.U32("category offset");
+    c.count = r.U32("category count");
+  }
+  // In memory an all-numeric tree has no kind array (what trainers emit).
+  bool any = false;
+  for (const uint8_t k : t.kind) any |= k != 0;
+  if (!any) t.kind.clear();
+}
+
+Tree ReadTree(Reader& r, const Model& m, uint32_t version, uint64_t& total_nodes) {
   Tree t;
   const uint32_t n = r.U32("tree node count");
   if (n == 0) Fail("empty_tree", "a tree has no nodes");
@@ -48,7 +130,8 @@ Tree ReadTree(Reader& r, const Model& m, uint64_t& total_nodes) {
   if (total_nodes > limits::kMaxTotalNodes) Fail("limit_exceeded", "total node count exceeds the limit");
   t.output_index = r.U32("tree output index");
   // leaf_width <= 65536 and n <= 2^24, so the per-node size cannot overflow.
-  r.Need(n, kNodeBytes + 8ull * m.leaf_width, "tree nodes");
+  const uint64_t kind_bytes = version == kFormatVersion1 ? 0 : 1;
+  r.Need(n, kNodeBytes + kind_bytes + 8ull * m.leaf_width, "tree nodes");
   t.left.resize(n);
   t.right.resize(n);
   t.feature.resize(n);
@@ -60,7 +143,16 @@ Tree ReadTree(Reader& r, const Model& m, uint64_t& total_nodes) {
   for (auto& v : t.feature) v = r.I32("feature");
   for (auto& v : t.threshold) v = r.F64("threshold");
   for (auto& v : t.default_left) v = r.U8("default_left");
+  if (version != kFormatVersion1) {
+    t.kind.resize(n);
+    for (auto& v : t.kind) {
+      v = r.U8("node kind");
+      // Checked here: the kinds decide how many category ranges follow.
+      if (v > static_cast<uint8_t>(NodeKind::kEqualFloat32)) Fail("unknown_node_kind", "unknown node kind");
+    }
+  }
   for (auto& v : t.value) v = r.F64("value");
+  if (version != kFormatVersion1) ReadCategories(r, t);
   return t;
 }
 
@@ -78,7 +170,11 @@ std::vector<uint8_t> SerializeModel(const Model& m) {
   Writer w;
   uint64_t estimate = 256 + m.params_json.size() + 8 * (m.coef.size() + m.intercept.size() + m.base_score.size());
   for (const auto& name : m.feature_names) estimate += 4 + name.size();
-  for (const auto& t : m.trees) estimate += 8 + kNodeBytes * t.size() + 8 * t.value.size();
+  for (const auto& t : m.trees) {
+    estimate += 12 + (kNodeBytes + 1) * t.size() + 8 * t.value.size() + 4 * t.cat_words.size() + 8 * t.cat_ranges.size();
+  }
+  for (const auto& s : m.labels.strings) estimate += 4 + s.size();
+  estimate += 8 * (m.labels.ints.size() + m.labels.floats.size());
   w.Reserve(estimate);
 
   w.Bytes(kMagic, sizeof kMagic);
@@ -100,6 +196,7 @@ std::vector<uint8_t> SerializeModel(const Model& m) {
   }
   w.U32(static_cast<uint32_t>(m.params_json.size()));
   w.Bytes(m.params_json.data(), m.params_json.size());
+  WriteLabels(w, m.labels);
 
   if (m.family == Family::kLogistic) {
     for (const double v : m.intercept) w.F64(v);
@@ -128,7 +225,7 @@ Model ParseModel(const uint8_t* data, size_t size) {
   // everything after it, the checksum included.
   Reader pre(data + 8, size - 8);
   const uint32_t version = pre.U32("version");
-  if (version != kFormatVersion) {
+  if (version != kFormatVersion && version != kFormatVersion1) {
     Fail("unsupported_version", "unsupported artifact format version " + std::to_string(version));
   }
   if (pre.U32("flags") != 0) Fail("unsupported_flags", "artifact sets flags this version does not know");
@@ -176,6 +273,10 @@ Model ParseModel(const uint8_t* data, size_t size) {
   if (params_len > limits::kMaxParamsBytes) Fail("limit_exceeded", "params_json too long");
   m.params_json = r.String(params_len, "params_json");
   ValidateModelHeader(m);
+  if (version != kFormatVersion1) {
+    ReadLabels(r, m);
+    ValidateLabels(m);
+  }
 
   if (m.family == Family::kLogistic) {
     const uint64_t n_coef = uint64_t{m.n_outputs} * m.n_features;
@@ -190,10 +291,11 @@ Model ParseModel(const uint8_t* data, size_t size) {
     // Every tree that reads successfully holds at least one node, so reserve
     // no more trees than the remaining bytes could back: a hostile count
     // cannot make us allocate far beyond the artifact's size.
-    const uint64_t min_tree_bytes = 8 + kNodeBytes + 8ull * m.leaf_width;
+    const uint64_t min_tree_bytes = version == kFormatVersion1 ? 8 + kNodeBytes + 8ull * m.leaf_width
+                                                               : 12 + kNodeBytes + 1 + 8ull * m.leaf_width;
     m.trees.reserve(std::min<uint64_t>(n_trees, r.remaining() / min_tree_bytes));
     uint64_t total_nodes = 0;
-    for (uint32_t i = 0; i < n_trees; ++i) m.trees.push_back(ReadTree(r, m, total_nodes));
+    for (uint32_t i = 0; i < n_trees; ++i) m.trees.push_back(ReadTree(r, m, version, total_nodes));
   }
   if (r.remaining() != 0) Fail("trailing_data", "artifact body has bytes after its last section");
 

@@ -9,6 +9,7 @@
 
 #include "core/artifact-limits.h"
 #include "core/artifact.h"
+#include "core/artifact-validate.h"
 #include "core/train-common.h"
 
 namespace mlops {
@@ -162,6 +163,7 @@ void FillCommon(const Dataset& data, const TrainParams& params, Family family, M
   model.n_classes = data.n_classes;
   model.feature_names = params.feature_names;
   model.params_json = params.params_json;
+  model.labels = params.labels;
 }
 
 }  // namespace train_detail
@@ -176,6 +178,18 @@ Model Train(const TrainInput& input, const TrainParams& params, const TrainHooks
   data.n_features = input.n_features;
   ReadLabels(input, data);
   CheckTreeCount(params, data.n_classes);
+  if (params.labels.kind != LabelKind::kNone) {
+    const size_t n = params.labels.ints.size() + params.labels.floats.size() + params.labels.strings.size();
+    Require(n == data.n_classes, "classLabels", "one label per class (" + std::to_string(data.n_classes) + ")");
+    Model probe;
+    probe.n_classes = data.n_classes;
+    probe.labels = params.labels;
+    try {
+      ValidateLabels(probe);
+    } catch (const FormatError& e) {
+      Require(false, "classLabels", std::string("distinct, valid labels (") + e.what() + ")");
+    }
+  }
 
   unsigned threads = static_cast<unsigned>(params.threads);
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());

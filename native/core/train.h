@@ -63,6 +63,8 @@ struct TrainParams {
   // Copied into the model as-is.
   std::vector<std::string> feature_names;  // empty or n_features entries
   std::string params_json;
+  // The original class values, one per class id (kNone: the ids themselves).
+  ClassLabels labels;
 };
 
 TrainParams DefaultTrainParams(Family family);

@@ -143,10 +143,12 @@ export async function createApp(options: AppOptions): Promise<App> {
     server: { name: "mlops", version: PACKAGE_VERSION },
   });
 
+  // gRPC has one receive limit per server: model imports need the larger one.
   grpc = createGrpcServer({
     bindings: [...bindings, oipGrpcBinding(inference)],
     pipeline,
     maxMessageBytes: config.maxMessageBytes,
+    maxReceiveBytes: Math.max(config.maxMessageBytes, config.maxImportBytes),
   });
   grpc.health.setStatus(PredictService.typeName, "NOT_SERVING");
   grpc.health.setStatus(GRPCInferenceService.typeName, "NOT_SERVING");
@@ -158,7 +160,9 @@ export async function createApp(options: AppOptions): Promise<App> {
     bindings,
     pipeline,
     predictRow: predict.predictRow,
+    predictRequest: predict.predictRequest,
     maxBodyBytes: config.maxBodyBytes,
+    maxImportBytes: config.maxImportBytes,
     routes: [...oipRestRoutes({ inference, maxBodyBytes: config.maxBodyBytes }), ...docsRoutes()],
     ops: createOps({
       store,

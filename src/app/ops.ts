@@ -35,6 +35,7 @@ export function createOps(options: OpsOptions): OpsProvider {
       n_features: s.model.nFeatures,
       n_classes: s.model.nClasses,
       feature_names: info.featureNames,
+      class_labels: Array.from({ length: s.model.nClasses }, (_, k) => s.model.classLabel(k)),
       scorer: {
         engine: info.engine,
         row_engine: info.rowEngine,

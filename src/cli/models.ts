@@ -1,4 +1,7 @@
-// `mlops models list | describe | promote | alias | history`: the registry, for daily use.
+// `mlops models list | describe | promote | alias | history | import | export`: the registry, for daily use.
+import { existsSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
+import { resolve } from "node:path";
 import { type Command, Option } from "commander";
 import type { Stage } from "../gen/mlops/v1/model_pb.js";
 import {
@@ -7,7 +10,11 @@ import {
   type ModelVersion,
   RegistryService,
 } from "../gen/mlops/v1/registry_pb.js";
+import { IMPORT_FORMATS, type ImportFormatOption } from "../models/import/index.js";
 import { stageFromStore } from "../services/mapping/enums.js";
+import { parseClasses } from "../services/model-import.js";
+import { CLASS_LABELS_TAG } from "../workflows/class-labels.js";
+import { importAndRegisterFile } from "../workflows/import-and-register.js";
 import { type CliContext, withContext } from "./context.js";
 import { CliError, EXIT } from "./errors.js";
 import { formatMap, formatMetric, formatTime, jsonText, shortSha, stageLabel, write } from "./format.js";
@@ -129,6 +136,7 @@ async function describe(
         ["created", formatTime(v.createdAtMs)],
         ["updated", formatTime(v.updatedAtMs)],
         ["description", v.description || "-"],
+        ["classes", v.tags[CLASS_LABELS_TAG] ?? "-"],
         ["tags", formatMap(v.tags)],
       ]),
     );
@@ -285,10 +293,103 @@ async function history(
 
 const jsonOption = () => new Option("--json", "print the API's JSON instead of a table");
 
+interface ImportFlags extends JsonFlag {
+  name?: string;
+  format: ImportFormatOption;
+  featureNames?: string;
+  classes?: string;
+  promote?: string;
+  experiment?: string;
+  description?: string;
+}
+
+const commaList = (v: string | undefined): string[] | undefined =>
+  v === undefined ? undefined : v.split(",").map((s) => s.trim());
+
+async function importFile(ctx: CliContext, file: string, flags: ImportFlags): Promise<void> {
+  const path = resolve(file);
+  if (!existsSync(path)) throw new CliError("NOT_FOUND", `no such file: ${path}`);
+  const classes = commaList(flags.classes);
+  const r = await importAndRegisterFile({
+    store: ctx.store,
+    artifacts: ctx.artifacts,
+    path,
+    modelName: flags.name ?? ctx.config.modelName,
+    format: flags.format,
+    featureNames: commaList(flags.featureNames),
+    classes: classes && parseClasses(classes),
+    promote: flags.promote,
+    actor: ctx.actor,
+    experiment: flags.experiment,
+    description: flags.description,
+  });
+  r.imported.model.dispose();
+  if (flags.json) {
+    write(
+      jsonText({
+        model_name: r.modelName,
+        version: String(r.version.version),
+        stage: r.stage,
+        format: r.imported.format,
+        format_version: r.imported.formatVersion,
+        objective: r.imported.objective,
+        n_trees: r.imported.nTrees,
+        n_features: r.imported.nFeatures,
+        classes: r.imported.classes,
+        feature_names: r.imported.featureNames,
+        run_id: r.runId,
+        artifact_sha256: r.artifactSha256,
+        origin_sha256: r.originSha256,
+        archived_versions: r.archivedVersions,
+      }),
+    );
+    return;
+  }
+  write(
+    formatFields([
+      ["format", `${r.imported.format} ${r.imported.formatVersion}`.trim()],
+      ["objective", r.imported.objective],
+      ["trees", String(r.imported.nTrees)],
+      [
+        "features",
+        `${r.imported.nFeatures}${r.imported.featureNames.length ? ` (${r.imported.featureNames.join(", ")})` : ""}`,
+      ],
+      ["classes", r.imported.classes.map(String).join(", ")],
+      ["run", r.runId],
+      ["sha256", r.artifactSha256],
+      ["origin", `${r.originSha256} (the file as given, kept beside the version)`],
+    ]),
+  );
+  write(
+    `\nregistered ${r.modelName} v${r.version.version} → ${r.stage}` +
+      (r.archivedVersions.length > 0
+        ? ` (archived ${r.archivedVersions.map((v) => `v${v}`).join(", ")})`
+        : "") +
+      "\n",
+  );
+}
+
+async function exportVersion(
+  ctx: CliContext,
+  name: string,
+  version: number,
+  flags: { format: string; output?: string },
+): Promise<void> {
+  const res = await call(
+    M.exportModelVersion,
+    ctx.registry.exportModelVersion,
+    { name, version: String(version), format: flags.format },
+    ctx.call,
+  );
+  const out = resolve(flags.output ?? res.fileName);
+  await writeFile(out, res.content);
+  write(`${name} v${version} → ${out} (${res.format}, ${res.content.length} bytes)\n`);
+}
+
 export function registerModels(program: Command): void {
   const models = program
     .command("models")
-    .description("registered models: list, describe, promote, alias, history");
+    .description("registered models: list, describe, promote, alias, history, import, export");
 
   models
     .command("list")
@@ -336,6 +437,49 @@ export function registerModels(program: Command): void {
         flags: JsonFlag & { delete?: boolean },
         cmd: Command,
       ) => withContext(cmd, (ctx) => alias(ctx, name, aliasName, version, flags)),
+    );
+
+  models
+    .command("import")
+    .description(
+      "import a model saved by XGBoost (JSON), LightGBM (text) or ONNX-ML (e.g. scikit-learn via skl2onnx) as a new version",
+    )
+    .argument("<file>", "the model file")
+    .option(
+      "--name <name>",
+      "registered model (env MLOPS_MODEL_NAME, default ml_classifier); created when missing",
+    )
+    .addOption(
+      new Option("--format <format>", "the file's format; auto tells them apart by content")
+        .choices(["auto", ...IMPORT_FORMATS])
+        .default("auto"),
+    )
+    .option("--feature-names <a,b,…>", "feature names, one per feature (replace the file's own)")
+    .option(
+      "--classes <c0,c1,…>",
+      "class labels in class-index order, for files that store none (numbers if all are)",
+    )
+    .option(
+      "--promote <stage>",
+      "move the new version to this stage (Production archives the current one)",
+      parse.stage,
+    )
+    .option("--experiment <name>", 'experiment of the import run (default "Default")')
+    .option("--description <text>", "version description (default: what was imported)")
+    .addOption(jsonOption())
+    .action((file: string, flags: ImportFlags, cmd: Command) =>
+      withContext(cmd, (ctx) => importFile(ctx, file, flags)),
+    );
+
+  models
+    .command("export")
+    .description("write a version (trained or imported) as an ONNX-ML model that onnxruntime scores the same")
+    .argument("<name>", "registered model name")
+    .argument("<version>", "version number", parse.version)
+    .addOption(new Option("--format <format>", "output format").choices(["onnx"]).default("onnx"))
+    .option("--output <file>", "where to write it (default <name>-v<version>.onnx)")
+    .action((name: string, version: number, flags: { format: string; output?: string }, cmd: Command) =>
+      withContext(cmd, (ctx) => exportVersion(ctx, name, version, flags)),
     );
 
   models

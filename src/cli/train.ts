@@ -18,6 +18,7 @@ import { formatFields, formatTable } from "./table.js";
 interface TrainFlags extends TrainOptions {
   data?: string;
   target?: string;
+  categoricalTarget?: boolean;
   synthetic?: boolean;
   model: NonNullable<TrainOptions["model"]>;
   experiment?: string;
@@ -67,12 +68,15 @@ function dataSourceFromFlags(flags: TrainFlags): DataSource {
   }
   if (flags.data === undefined) {
     if (flags.target !== undefined) throw new CliError("USAGE", "--target needs --data", EXIT.usage);
+    if (flags.categoricalTarget) {
+      throw new CliError("USAGE", "--categorical-target needs --data", EXIT.usage);
+    }
     return { kind: "synthetic" };
   }
   const path = resolve(flags.data);
   // Checked here so the message names the flag; the loader would say ENOENT.
   if (!existsSync(path)) throw new CliError("NOT_FOUND", `--data: no such file: ${path}`);
-  return { kind: "csv", path, target: flags.target };
+  return { kind: "csv", path, target: flags.target, categoricalTarget: flags.categoricalTarget };
 }
 
 /** What `--json` prints: the result without the model object, in the API's snake_case. */
@@ -123,6 +127,10 @@ export function registerTrain(program: Command): void {
     .description("train a model, track the run, register a new version (and optionally promote it)")
     .option("--data <csv>", "training CSV with a header row (default: the built-in synthetic set)")
     .option("--target <column>", 'label column of --data (default "label")')
+    .option(
+      "--categorical-target",
+      "the target's values are classes even if they look continuous (non-integer numbers, or more than 100 distinct numbers)",
+    )
     .option(
       "--synthetic",
       "train on the built-in synthetic set: 5000 rows, 20 features, seed 42 (the default)",

@@ -40,6 +40,11 @@ export interface Config {
   maxBodyBytes: number;
   /** Largest gRPC message in bytes, both directions. Env MLOPS_MAX_MESSAGE_BYTES; default 4 MiB. */
   maxMessageBytes: number;
+  /**
+   * Largest model file ImportModelVersion takes, in bytes, on every transport (REST: the JSON body,
+   * whose base64 content is 4/3 of the file). Env MLOPS_MAX_IMPORT_BYTES; default 512 MiB.
+   */
+  maxImportBytes: number;
   /** Batches with at least this many rows are scored off the JS thread. Env MLOPS_ASYNC_ROWS; default 256. */
   asyncRowThreshold: number;
   /** Native threads per off-thread scoring call. Env MLOPS_SCORING_THREADS; default the core count. */
@@ -93,6 +98,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     workers: int(env, "MLOPS_WORKERS", 1, 1, 1024),
     maxBodyBytes: int(env, "MLOPS_MAX_BODY_BYTES", 8 * 1024 * 1024, 64, 1024 ** 3),
     maxMessageBytes: int(env, "MLOPS_MAX_MESSAGE_BYTES", 4 * 1024 * 1024, 1024, 1024 ** 3),
+    maxImportBytes: int(env, "MLOPS_MAX_IMPORT_BYTES", 512 * 1024 * 1024, 1024, 4 * 1024 ** 3),
     asyncRowThreshold: int(env, "MLOPS_ASYNC_ROWS", 256, 1, 1e9),
     scoringThreads: int(env, "MLOPS_SCORING_THREADS", cores, 1, 1024),
     allowMissing: flag(env, "MLOPS_ALLOW_MISSING", false),

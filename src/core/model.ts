@@ -5,7 +5,7 @@
  */
 import { availableParallelism } from "node:os";
 import { CoreError, toCoreError } from "./errors.js";
-import { type Binding, loadAddon, type TreeEnsemble } from "./native.js";
+import { type Binding, type ClassLabels, loadAddon, type TreeEnsemble } from "./native.js";
 
 export type ModelFamilyName = Binding.ModelInfo["family"];
 
@@ -25,6 +25,8 @@ export interface ModelInfo {
   readonly featureNames: readonly string[];
   /** Training parameters as stored by the trainer (opaque JSON text, possibly empty). */
   readonly paramsJson: string;
+  /** The class values in probability-column order; kind "none" when the classes are 0..K−1. */
+  readonly classLabels: ClassLabels;
   /**
    * The engine scoring batches, picked at load from the model's shape (docs/model-format.md,
    * "Scoring engines"): "generic", "heap" or "linear". Results never depend on it.
@@ -67,7 +69,15 @@ export class ClassifierModel {
   private constructor(native: Binding.Model) {
     this.#native = native;
     const info = call(() => native.info());
-    this.info = Object.freeze({ ...info, featureNames: Object.freeze([...info.featureNames]) });
+    const labels = Object.freeze({
+      kind: info.classLabels.kind,
+      values: Object.freeze([...info.classLabels.values]),
+    }) as ClassLabels;
+    this.info = Object.freeze({
+      ...info,
+      featureNames: Object.freeze([...info.featureNames]),
+      classLabels: labels,
+    });
   }
 
   /**
@@ -88,6 +98,15 @@ export class ClassifierModel {
 
   get nClasses(): number {
     return this.info.nClasses;
+  }
+
+  /**
+   * The label of class `k` as the model's origin wrote it: the stored value (a string or a number),
+   * or `k` itself when the model stores none.
+   */
+  classLabel(k: number): string | number {
+    const { classLabels } = this.info;
+    return classLabels.kind === "none" ? k : (classLabels.values[k] ?? k);
   }
 
   /** The artifact bytes; `fromBytes(toBytes())` scores identically. */

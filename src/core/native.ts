@@ -16,6 +16,35 @@ import type { ResolvedTrainOptions } from "./train-options.js";
  * exporter reads, and (with the rest of a model) what the test kit's writer, reader and reference
  * scorer work on.
  */
+/** Maps the margins to probabilities (docs/model-format.md, "Enums"). */
+export type PostTransformName =
+  | "identity"
+  | "sigmoid"
+  | "softmax"
+  | "softmax_zero"
+  | "sigmoid_each"
+  | "complement";
+
+/**
+ * The class values of a model, in probability-column order (format version 2). Kind "none": the
+ * classes are the ids 0..K−1 and the artifact stores nothing. int64 labels lie within ±2^53.
+ */
+export type ClassLabels =
+  | { kind: "none"; values: readonly never[] }
+  | { kind: "int64"; values: readonly number[] }
+  | { kind: "float64"; values: readonly number[] }
+  | { kind: "string"; values: readonly string[] };
+
+/** Node kinds of format version 2 (docs/model-format.md, "Enums"). */
+export const NODE_KIND = {
+  numeric: 0,
+  numeric_zero_missing: 1,
+  categorical_left: 2,
+  categorical_right: 3,
+  equal: 4,
+  equal_float32: 5,
+} as const;
+
 export interface TreeEnsemble {
   family: "gbdt" | "random_forest";
   nClasses: number;
@@ -24,7 +53,7 @@ export interface TreeEnsemble {
   leafWidth: number;
   /** "sum": base + sum of trees (GBDT); "mean": base + mean of trees per output (RF). */
   aggregation: "sum" | "mean";
-  postTransform: "identity" | "sigmoid" | "softmax";
+  postTransform: PostTransformName;
   /** A node sends a row left iff `x < threshold` ("less") or `x <= threshold`; NaN follows `defaultLeft`. */
   decision: "less" | "less_equal";
   /** nOutputs margins. */
@@ -43,6 +72,13 @@ export interface TreeEnsemble {
   defaultLeft: Uint8Array;
   /** leafWidth values per node. */
   value: Float64Array;
+  /** Per node: what it tests ({@link NODE_KIND}; 0 = numeric, also on leaves). */
+  kind: Uint8Array;
+  /** Per categorical node: its set is `catWords[catOffset .. catOffset + catCount)` (0 elsewhere). */
+  catOffset: Uint32Array;
+  catCount: Uint32Array;
+  /** Every tree's category bitset words, tree after tree. */
+  catWords: Uint32Array;
 }
 
 /** What the addon exports, as native/addon/*.cc define it. */
@@ -59,6 +95,7 @@ export declare namespace Binding {
     nNodes: number;
     featureNames: string[];
     paramsJson: string;
+    classLabels: ClassLabels;
     /** The scoring engine for batches: "generic", "heap" or "linear" (native/core/engines). */
     engine: string;
     /** The engine for calls of fewer than 8 rows (often the same). */
@@ -90,6 +127,8 @@ export declare namespace Binding {
     featureNames?: string[];
     /** Stored in the artifact as given. */
     paramsJson: string;
+    /** The original class values, one per class id; absent means the ids themselves. */
+    classLabels?: { kind: "int64" | "float64" | "string"; values: readonly (number | string)[] };
   };
 
   /** A training run in flight (native/addon/train-worker.cc). */

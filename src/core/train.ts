@@ -4,7 +4,7 @@
  */
 import { ERR_TRAIN_CANCELLED, TrainError, toCoreError } from "./errors.js";
 import { ClassifierModel } from "./model.js";
-import { type Binding, loadAddon } from "./native.js";
+import { type Binding, type ClassLabels, loadAddon } from "./native.js";
 import { resolveTrainOptions, type TrainOptions } from "./train-options.js";
 
 /** The rows to learn from. `y` holds class ids 0..K-1; every class must occur. NaN in `x` means missing. */
@@ -16,6 +16,8 @@ export interface TrainDataset {
   nFeatures: number;
   /** Stored in the model when given (one per feature). */
   featureNames?: string[];
+  /** The original class value of each class id, stored in the model; absent or "none": the ids themselves. */
+  classLabels?: ClassLabels;
 }
 
 export interface TrainHooks {
@@ -56,6 +58,9 @@ export async function train(
         threads: options.threads ?? 0,
         featureNames: data.featureNames,
         paramsJson: JSON.stringify(resolved),
+        ...(data.classLabels && data.classLabels.kind !== "none"
+          ? { classLabels: { kind: data.classLabels.kind, values: data.classLabels.values } }
+          : {}),
       },
       onProgress,
     );

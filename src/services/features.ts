@@ -4,7 +4,7 @@ import { invalidArgument } from "../rpc/service-error.js";
  * Checks one row and copies it into a typed array. JSON and protobuf both deliver plain numbers;
  * anything else, a wrong length, or a non-finite value (unless missing values are allowed, when
  * NaN means "missing" and follows the trees' learned default direction) is INVALID_ARGUMENT naming
- * the offending field.
+ * the offending field. With missing values allowed, `null` (what JSON has instead of NaN) is one too.
  */
 export function toRow(
   values: ArrayLike<unknown> | undefined,
@@ -22,13 +22,17 @@ export function toRow(
   const row = into ?? new Float64Array(nFeatures);
   for (let i = 0; i < nFeatures; i++) {
     const v = values[i];
+    if (v === null && allowMissing) {
+      row[i] = Number.NaN;
+      continue;
+    }
     if (typeof v !== "number") {
       throw invalidArgument(`${field}[${i}]`, "a number", v === null ? "null" : typeof v);
     }
     if (!Number.isFinite(v) && !(allowMissing && Number.isNaN(v))) {
       throw invalidArgument(
         `${field}[${i}]`,
-        allowMissing ? "a number or NaN" : "a finite number",
+        allowMissing ? "a number, or NaN / null for a missing value" : "a finite number",
         String(v),
       );
     }

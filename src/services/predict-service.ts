@@ -1,5 +1,6 @@
+import type { ClassLabels } from "../core/index.js";
 import { ModelFamily, Stage } from "../gen/mlops/v1/model_pb.js";
-import type { PredictService } from "../gen/mlops/v1/predict_pb.js";
+import type { PredictRequest, PredictService } from "../gen/mlops/v1/predict_pb.js";
 import type { CallContext, ServiceImpl } from "../rpc/context.js";
 import { invalidArgument, ServiceError } from "../rpc/service-error.js";
 import type { Batcher } from "../serving/batcher.js";
@@ -37,6 +38,8 @@ export function createPredictService(options: PredictServiceOptions): ServiceImp
   predictRow(features: unknown, ctx: CallContext): Promise<PredictResult>;
   /** The Open Inference Protocol's entry: the same checks, batching and scoring as Predict(Batch). */
   predictTensor(request: TensorRequest, ctx: CallContext): Promise<TensorScores>;
+  /** Predict's checks and scoring, answered as a PredictResult (REST writes the seed's JSON from it). */
+  predictRequest(request: PredictRequest): Promise<PredictResult>;
 } {
   const asyncRows = options.asyncRowThreshold ?? 256;
   const threads = options.scoringThreads ?? 1;
@@ -162,13 +165,20 @@ export function createPredictService(options: PredictServiceOptions): ServiceImp
     const row = toRow(features, served.model.nFeatures, "features", allowMissing);
     const probability = await scoreOne(served, row);
     checkFinite(probability, probability.length);
+    const prediction = argmax(probability, 0, probability.length);
     return {
-      prediction: argmax(probability, 0, probability.length),
+      prediction,
+      label: served.model.classLabel(prediction),
       probability,
       modelVersion: String(served.version),
       modelName: served.name,
       timestamp: new Date().toISOString(),
     };
+  }
+
+  async function predictRequest(request: PredictRequest): Promise<PredictResult> {
+    const served = await select(request.modelName, request.modelVersion, request.modelAlias);
+    return predictRow(served, request.features);
   }
 
   return {
@@ -197,6 +207,7 @@ export function createPredictService(options: PredictServiceOptions): ServiceImp
         modelName: served.name,
         modelVersion: String(served.version),
         nClasses: served.model.nClasses,
+        classLabels: served.model.info.classLabels,
         predictions,
         probabilities: proba,
       };
@@ -214,10 +225,18 @@ export function createPredictService(options: PredictServiceOptions): ServiceImp
       return predictRow(serving(), features);
     },
 
+    predictRequest,
+
     async predict(request) {
-      const served = await select(request.modelName, request.modelVersion, request.modelAlias);
-      const r = await predictRow(served, request.features);
-      return { ...r, probability: Array.from(r.probability) };
+      const r = await predictRequest(request);
+      return {
+        prediction: r.prediction,
+        label: String(r.label),
+        probability: Array.from(r.probability),
+        modelVersion: r.modelVersion,
+        modelName: r.modelName,
+        timestamp: r.timestamp,
+      };
     },
 
     async predictBatch(request) {
@@ -261,8 +280,11 @@ export function createPredictService(options: PredictServiceOptions): ServiceImp
         }
       }
       const { proba, predictions } = await scoreRows(served, rows, nRows);
+      const labels = new Array<string>(nRows);
+      for (let r = 0; r < nRows; r++) labels[r] = String(served.model.classLabel(predictions[r]!));
       return {
         predictions: Array.from(predictions),
+        labels,
         probabilities: Array.from(proba),
         nClasses: nc,
         modelName: served.name,
@@ -287,6 +309,10 @@ export function createPredictService(options: PredictServiceOptions): ServiceImp
         nClasses: served.model.nClasses,
         family: (info.familyId as ModelFamily) ?? ModelFamily.UNSPECIFIED,
         featureNames: [...info.featureNames],
+        classLabels: Array.from({ length: served.model.nClasses }, (_, k) =>
+          String(served.model.classLabel(k)),
+        ),
+        classLabelKind: info.classLabels.kind,
       };
     },
   };
@@ -311,6 +337,8 @@ export interface TensorScores {
   modelName: string;
   modelVersion: string;
   nClasses: number;
+  /** The model's class values (kind "none": the classes are the indices). */
+  classLabels: ClassLabels;
   /** Predicted class index per row. */
   predictions: Int32Array;
   /** Row-major, stride nClasses. */
@@ -318,7 +346,10 @@ export interface TensorScores {
 }
 
 export interface PredictResult {
+  /** The class index (argmax of probability). */
   prediction: number;
+  /** The class as the model's labels name it (the index when it stores none). */
+  label: string | number;
   probability: Float64Array;
   modelVersion: string;
   modelName: string;

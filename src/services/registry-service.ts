@@ -1,6 +1,9 @@
 // The transport-free RegistryService: request checks, store calls, proto mapping.
 import type { RegistryService } from "../gen/mlops/v1/registry_pb.js";
 import { AuditEventType } from "../gen/mlops/v1/registry_pb.js";
+import { readArtifact } from "../models/artifact/read.js";
+import { exportOnnxModel } from "../models/export/onnx.js";
+import { IMPORT_FORMATS, type ImportFormatOption } from "../models/import/index.js";
 import type { CallContext, ServiceImpl } from "../rpc/context.js";
 import { invalidArgument, ServiceError } from "../rpc/service-error.js";
 import type { ArtifactStore, ModelVersion, Run, Store } from "../store/index.js";
@@ -11,6 +14,7 @@ import { type RunMetrics, toAuditEvent, toModelVersion, toRegisteredModel } from
 import { optional, parseSha256, parseVersion, required } from "./mapping/request.js";
 import { withServiceErrors } from "./mapping/store-errors.js";
 import { latestMetricValues } from "./mapping/tracking.js";
+import { importAndRegister, parseClasses } from "./model-import.js";
 
 export interface RegistryServiceOptions {
   /** Where registered models, versions, aliases and audit events live. Required. */
@@ -20,7 +24,7 @@ export interface RegistryServiceOptions {
    * (NOT_FOUND on `artifact_sha256`). Required: registering an artifact nobody can load would
    * only fail later, at serving time.
    */
-  artifacts: Pick<ArtifactStore, "has">;
+  artifacts: Pick<ArtifactStore, "has" | "put" | "get">;
   /**
    * Called with the model name after every successful stage transition and alias set or delete,
    * so the model manager can reload what it serves. Default: none. The change is already
@@ -257,6 +261,56 @@ export function createRegistryService(options: RegistryServiceOptions): ServiceI
     async getModelVersionByAlias(req) {
       const version = await store.resolveAlias(required(req.name, "name"), required(req.alias, "alias"));
       return { modelVersion: await mapVersion(version) };
+    },
+
+    async importModelVersion(req) {
+      const name = required(req.name, "name");
+      if (req.content.length === 0) throw invalidArgument("content", "the model file's bytes", "nothing");
+      const format = req.format === "" ? "auto" : req.format;
+      if (format !== "auto" && !(IMPORT_FORMATS as readonly string[]).includes(format)) {
+        throw invalidArgument(
+          "format",
+          `one of auto, ${IMPORT_FORMATS.join(", ")}`,
+          JSON.stringify(req.format),
+        );
+      }
+      const result = await importAndRegister(store, artifacts, {
+        name,
+        content: req.content,
+        format: format as ImportFormatOption,
+        featureNames: req.featureNames.length > 0 ? req.featureNames : undefined,
+        classes: parseClasses(req.classes),
+        description: optional(req.description),
+        source: optional(req.source),
+        experiment: optional(req.experiment),
+      });
+      result.imported.model.dispose();
+      return {
+        modelVersion: await mapVersion(result.version),
+        format: result.imported.format,
+        formatVersion: result.imported.formatVersion,
+        objective: result.imported.objective,
+        nTrees: result.imported.nTrees,
+        nFeatures: result.imported.nFeatures,
+        classes: result.imported.classes.map(String),
+        runId: result.runId,
+        originSha256: result.originSha256,
+      };
+    },
+
+    async exportModelVersion(req) {
+      const name = required(req.name, "name");
+      const version = await store.getModelVersion(name, parseVersion(req.version));
+      if (req.format !== "" && req.format !== "onnx") {
+        throw invalidArgument("format", '"onnx"', JSON.stringify(req.format));
+      }
+      const spec = readArtifact(await artifacts.get(version.artifactSha256));
+      return {
+        // float32 equality splits (imported float ONNX models) only exist in a float graph.
+        content: exportOnnxModel(spec, { precision: spec.kind.includes(5) ? "float" : "double" }),
+        format: "onnx",
+        fileName: `${name.replace(/[^A-Za-z0-9._-]/g, "_")}-v${version.version}.onnx`,
+      };
     },
 
     async listAuditEvents(req) {

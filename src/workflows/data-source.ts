@@ -9,6 +9,8 @@ export interface CsvDataSource {
   kind: "csv";
   path: string;
   target?: string;
+  /** The target's values are classes even if they look continuous (see LoadCsvOptions). Default false. */
+  categoricalTarget?: boolean;
 }
 
 /** The built-in synthetic problem; `options` are merged over {@link DEFAULT_SYNTHETIC}. */
@@ -33,12 +35,17 @@ export const DEFAULT_TARGET = "label";
 
 /** A data source with every default filled in and the CSV path made absolute. */
 export type ResolvedDataSource =
-  | { kind: "csv"; path: string; target: string }
+  | { kind: "csv"; path: string; target: string; categoricalTarget: boolean }
   | { kind: "synthetic"; options: MakeClassificationOptions };
 
 export function resolveDataSource(source: DataSource = { kind: "synthetic" }): ResolvedDataSource {
   if (source.kind === "csv") {
-    return { kind: "csv", path: resolve(source.path), target: source.target ?? DEFAULT_TARGET };
+    return {
+      kind: "csv",
+      path: resolve(source.path),
+      target: source.target ?? DEFAULT_TARGET,
+      categoricalTarget: source.categoricalTarget ?? false,
+    };
   }
   return { kind: "synthetic", options: { ...DEFAULT_SYNTHETIC, ...(source.options ?? {}) } };
 }
@@ -53,7 +60,9 @@ export function describeDataSource(source: ResolvedDataSource): string {
 }
 
 export async function loadDataSource(source: ResolvedDataSource): Promise<Dataset> {
-  if (source.kind === "csv") return loadCsv(source.path, { target: source.target });
+  if (source.kind === "csv") {
+    return loadCsv(source.path, { target: source.target, categoricalTarget: source.categoricalTarget });
+  }
   return makeClassification(source.options);
 }
 

@@ -16,6 +16,7 @@ import {
   type Stage,
   type Store,
 } from "../store/index.js";
+import { classLabelTags } from "./class-labels.js";
 import {
   type DataSource,
   describeDataSource,
@@ -149,6 +150,14 @@ function checkTestFraction(value: number): number {
   return value;
 }
 
+/** The classes as the run's `class_labels` param: a JSON array, in probability-column order. */
+function classLabelsParam(ds: Dataset): string {
+  if (ds.classLabels && ds.classLabels.kind !== "none") return JSON.stringify(ds.classLabels.values);
+  let k = 0;
+  for (let i = 0; i < ds.nRows; i++) k = Math.max(k, (ds.y[i] ?? 0) + 1);
+  return JSON.stringify(Array.from({ length: k }, (_, i) => i));
+}
+
 function evaluate(model: ClassifierModel, test: Dataset): HeldOutMetrics {
   const proba = model.predictProba(test.x, test.nRows);
   const r = classificationReport(test.y, proba, model.nClasses);
@@ -221,6 +230,7 @@ export async function trainAndRegister(options: TrainAndRegisterOptions): Promis
   try {
     options.onRun?.({ id: run.id, name: run.name, experimentId });
     const params = toRunParams(resolved, {
+      class_labels: classLabelsParam(dataset),
       data_source: dataLabel,
       test_fraction: String(testFraction),
       n_rows: String(dataset.nRows),
@@ -255,6 +265,7 @@ export async function trainAndRegister(options: TrainAndRegisterOptions): Promis
       artifactSha256: artifact.sha256,
       runId: run.id,
       description: options.description ?? defaultDescription(String(params.model ?? "model"), data, metrics),
+      tags: classLabelTags(model),
     });
     await store.setRunTag(run.id, "mlops.model_version", `${modelName}/${created.version}`);
     log?.info(

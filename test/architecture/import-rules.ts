@@ -138,6 +138,13 @@ export const IMPORT_RULES: readonly ImportRule[] = [
     example: { file: "src/services/registry-service.ts", spec: "@grpc/grpc-js" },
   },
   {
+    title:
+      "src/models (artifact format, importers, exporters) sits on the core: no store, serving, services or above",
+    from: ["src/models/"],
+    forbid: ["src/store/", "src/serving/", "src/services/", ...ABOVE_SERVICES, WIRE],
+    example: { file: "src/models/import/xgboost.ts", spec: "../../store/index.js" },
+  },
+  {
     title: "transports never import workflows, the app or the CLI",
     from: ["src/transports/"],
     forbid: ["src/workflows/", "src/app/", "src/cli/", "src/index.ts"],
@@ -196,7 +203,7 @@ export const IMPORT_RULES: readonly ImportRule[] = [
     from: ["bench/"],
     forbid: ["test/"],
     except: ["test/kit/"],
-    example: { file: "bench/lib/onnx-export.ts", spec: "../../test/cli/helpers.js" },
+    example: { file: "bench/lib/onnx-compare.ts", spec: "../../test/cli/helpers.js" },
   },
 ];
 

@@ -4,9 +4,9 @@ import onnxProto from "onnx-proto";
 import * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
 import { compareWithOrt } from "../../bench/lib/onnx-compare.js";
-import { exportOnnxModel, float32Threshold } from "../../bench/lib/onnx-export.js";
 import { onnxSubject } from "../../bench/lib/onnx-subjects.js";
 import { ClassifierModel } from "../../src/core/model.js";
+import { exportOnnxModel, float32Threshold, specFromTrees } from "../../src/models/export/onnx.js";
 import { writeArtifact } from "../kit/artifact-writer.js";
 import { type ModelSpec, treesOf } from "../kit/model-spec.js";
 import { createRng, type RandomModelOptions, randomModel, randomRows } from "../kit/random-model.js";
@@ -17,7 +17,7 @@ async function maxDiffVsOrt(spec: ModelSpec, nRows: number): Promise<number> {
   const { model, trees } = onnxSubject("t", writeArtifact(spec));
   try {
     const ours = model.predictProba(rows, nRows);
-    const session = await ort.InferenceSession.create(exportOnnxModel(trees, { nFeatures: spec.nFeatures }));
+    const session = await ort.InferenceSession.create(exportOnnxModel(specFromTrees(trees, spec.nFeatures)));
     const out = await session.run({ input: new ort.Tensor("float64", rows, [nRows, spec.nFeatures]) });
     await session.release();
     const theirs = out.probabilities!.data as Float32Array;
@@ -55,9 +55,7 @@ describe("ONNX-ML TreeEnsembleClassifier export", () => {
     spec.threshold = spec.threshold.map((v) => v + 1e-9);
     const rows = randomRows(spec, 1000, { seed: 6 }).map((v) => Math.fround(v));
     const model = ClassifierModel.fromBytes(writeArtifact(spec));
-    const session = await ort.InferenceSession.create(
-      exportOnnxModel(treesOf(spec), { nFeatures: spec.nFeatures, precision: "float" }),
-    );
+    const session = await ort.InferenceSession.create(exportOnnxModel(spec, { precision: "float" }));
     try {
       const ours = model.predictProba(rows, 1000);
       const out = await session.run({ input: new ort.Tensor("float32", Float32Array.from(rows), [1000, 8]) });
@@ -98,7 +96,7 @@ describe("ONNX-ML TreeEnsembleClassifier export", () => {
     const spec = randomModel({ family: "random_forest", nClasses: 3, nTrees: 3, maxDepth: 3, seed: 8 });
     const trees = treesOf(spec);
     const nNodes = trees.treeNodeOffsets[3]!;
-    const m = onnxProto.onnx.ModelProto.decode(exportOnnxModel(trees, { nFeatures: 8 }));
+    const m = onnxProto.onnx.ModelProto.decode(exportOnnxModel(specFromTrees(trees, 8)));
     expect(Number(m.irVersion)).toBe(8);
     expect(m.opsetImport.map((o) => [o.domain, Number(o.version)])).toEqual([
       ["", 17],
@@ -136,9 +134,9 @@ describe("ONNX-ML TreeEnsembleClassifier export", () => {
   it("rejects a tree whose child points outside it", () => {
     const trees = treesOf(randomModel({ family: "gbdt", nTrees: 2, seed: 4 }));
     const left = Int32Array.from(trees.left);
-    expect(() => exportOnnxModel({ ...trees, left }, { nFeatures: 8 })).not.toThrow();
+    expect(() => exportOnnxModel(specFromTrees({ ...trees, left }, 8))).not.toThrow();
     left[0] = 10_000;
-    expect(() => exportOnnxModel({ ...trees, left }, { nFeatures: 8 })).toThrow(RangeError);
+    expect(() => exportOnnxModel(specFromTrees({ ...trees, left }, 8))).toThrow(RangeError);
   });
 });
 

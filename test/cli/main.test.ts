@@ -24,7 +24,15 @@ describe("mlops", () => {
     const names = (c: typeof program) => c.commands.map((x) => x.name()).sort();
     expect(names(program)).toEqual(["models", "runs", "serve", "train"]);
     const sub = (name: string) => program.commands.find((c) => c.name() === name)!;
-    expect(names(sub("models"))).toEqual(["alias", "describe", "history", "list", "promote"]);
+    expect(names(sub("models"))).toEqual([
+      "alias",
+      "describe",
+      "export",
+      "history",
+      "import",
+      "list",
+      "promote",
+    ]);
     expect(names(sub("runs"))).toEqual(["list", "show"]);
   });
 

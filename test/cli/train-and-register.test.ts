@@ -240,6 +240,7 @@ describe("defaults and records", () => {
       kind: "csv",
       path: join(process.cwd(), "x.csv"),
       target: "label",
+      categoricalTarget: false,
     });
     expect(describeDataSource(resolveDataSource())).toBe("synthetic:n_samples=5000,n_features=20,seed=42");
     expect(defaultActor("cli")).toMatch(/^cli:.+/);

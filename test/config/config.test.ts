@@ -17,6 +17,7 @@ describe("loadConfig", () => {
       workers: 1,
       maxBodyBytes: 8 * 1024 * 1024,
       maxMessageBytes: 4 * 1024 * 1024,
+      maxImportBytes: 512 * 1024 * 1024,
       asyncRowThreshold: 256,
       scoringThreads: availableParallelism(),
       allowMissing: false,

@@ -13,7 +13,7 @@ import {
   writeArtifact,
   writeArtifactWithLayout,
 } from "../kit/artifact-writer.js";
-import { joinTrees, type ModelSpec, type TreeInput } from "../kit/model-spec.js";
+import { joinTrees, type ModelSpec, NO_LABELS, type TreeInput } from "../kit/model-spec.js";
 import { createRng, randomModel, randomRows } from "../kit/random-model.js";
 
 function bytesOf(a: Float64Array): Buffer {
@@ -58,6 +58,7 @@ function gbdtSpec(trees: TreeInput[] = [stump()]): ModelSpec {
     decision: "less",
     featureNames: ["a", "b"],
     paramsJson: '{"lr":0.1}',
+    classLabels: NO_LABELS,
     baseScore: Float64Array.of(0.1),
     ...joinTrees(trees),
     coef: new Float64Array(0),
@@ -179,7 +180,7 @@ describe("damaged artifacts", () => {
     notOurs.set(new TextEncoder().encode("PK\u0003\u0004"), 0);
     expect(rejection(notOurs)).toBe("bad_magic");
     expect(rejection(new TextEncoder().encode("{}"))).toBe("bad_magic");
-    for (const version of [0, 2, 0xffffffff]) {
+    for (const version of [0, 3, 0xffffffff]) {
       expect(rejection(patched(small.bytes, OFFSET.version, "u32", version))).toBe("unsupported_version");
     }
     const longer = new Uint8Array(small.bytes.length + 3);
@@ -262,7 +263,7 @@ describe("hostile but checksummed artifacts", () => {
   it("rejects unknown enum values", () => {
     expect(rejection(patched(bytes, OFFSET.family, "u32", 9))).toBe("unknown_family");
     expect(rejection(patched(bytes, OFFSET.aggregation, "u32", 7))).toBe("unknown_aggregation");
-    expect(rejection(patched(bytes, OFFSET.postTransform, "u32", 3))).toBe("unknown_post_transform");
+    expect(rejection(patched(bytes, OFFSET.postTransform, "u32", 6))).toBe("unknown_post_transform");
     expect(rejection(patched(bytes, OFFSET.decision, "u32", 2))).toBe("unknown_decision");
     expect(rejection(patched(bytes, OFFSET.flags, "u32", 1))).toBe("unsupported_flags");
   });

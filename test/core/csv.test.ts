@@ -213,3 +213,30 @@ describe("splitRows / selectRows", () => {
     expect(thrown(() => selectRows(ds, 3, 2)).code).toBe("ERR_DATA");
   });
 });
+
+describe("continuous targets", () => {
+  it("types the labels it keeps and refuses a target that looks like a regression", () => {
+    const strings = parseCsv("a,y\n1,no\n2,yes\n", { target: "y" });
+    expect(strings.classLabels).toEqual({ kind: "string", values: ["no", "yes"] });
+    const ints = parseCsv("a,y\n1,2\n2,1\n", { target: "y" });
+    expect(ints.classLabels).toEqual({ kind: "int64", values: [1, 2] });
+    expect(parseCsv("a,y\n1,0\n2,1\n", { target: "y" }).classLabels).toBeUndefined();
+    for (const text of [
+      "a,y\n1,0.5\n2,1.5\n",
+      `a,y\n${Array.from({ length: 101 }, (_, i) => `${i},${i + 1}`).join("\n")}\n`,
+    ]) {
+      let error: unknown;
+      try {
+        parseCsv(text, { target: "y" });
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(DataError);
+      expect((error as DataError).column).toBe("y");
+      expect((error as DataError).message).toMatch(/looks continuous.*--categorical-target/);
+    }
+    const floats = parseCsv("a,y\n1,0.5\n2,1.5\n", { target: "y", categoricalTarget: true });
+    expect(floats.classLabels).toEqual({ kind: "float64", values: [0.5, 1.5] });
+    expect(Array.from(floats.y)).toEqual([0, 1]);
+  });
+});

@@ -345,6 +345,7 @@ describe("info", () => {
       nNodes: spec.left.length,
       featureNames: ["f0", "f1", "f2", "f3", "f4", "f5"],
       paramsJson: spec.paramsJson,
+      classLabels: { kind: "none", values: [] },
     });
     expect(Object.isFrozen(model.info)).toBe(true);
     const linear = load(randomModel({ family: "logistic", featureNames: false }));

@@ -2,7 +2,7 @@
  * Seeded random models (GBDT binary and multiclass, random forest, logistic) and matching random
  * inputs, including NaN and values placed exactly on the model's thresholds.
  */
-import { joinTrees, type ModelSpec, type TreeInput } from "./model-spec.js";
+import { joinTrees, type ModelSpec, NO_LABELS, type TreeInput } from "./model-spec.js";
 
 export type Rng = () => number;
 
@@ -147,6 +147,7 @@ export function randomModel(options: RandomModelOptions): ModelSpec {
     decision: o.decision,
     featureNames: o.featureNames ? Array.from({ length: o.nFeatures }, (_, i) => `f${i}`) : [],
     paramsJson: JSON.stringify({ generator: "random-model", seed: options.seed ?? 1 }),
+    classLabels: NO_LABELS,
     baseScore: new Float64Array(0),
     ...joinTrees([]),
     coef: new Float64Array(0),

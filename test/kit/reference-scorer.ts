@@ -17,10 +17,23 @@ export interface ReferenceScorer {
 /** A copy of one tree's slice of the spec's arrays; child ids are local to the tree. */
 type CompiledTree = Pick<
   TreeEnsemble,
-  "left" | "right" | "feature" | "threshold" | "defaultLeft" | "value"
+  "left" | "right" | "feature" | "threshold" | "defaultLeft" | "value" | "kind" | "catOffset" | "catCount"
 > & {
   outputIndex: number;
 };
+
+/** LightGBM's kZeroThreshold (1e-35f) as a double. */
+const ZERO_MISSING_BOUND = Math.fround(1e-35);
+/** Doubles at or above this round to ±Infinity as float32. */
+const FLOAT32_OVERFLOW = 3.4028235677973366e38;
+
+/** Category trunc(x) is in the set `words[offset .. offset + count)`; values below `lower` never are. */
+function inSet(x: number, lower: number, words: Uint32Array, offset: number, count: number): boolean {
+  if (!(x >= lower)) return false;
+  const c = Math.trunc(x);
+  if (!(c >= 0) || c >= 32 * count) return false;
+  return (((words[offset + (c >>> 5)] ?? 0) >>> (c & 31)) & 1) === 1;
+}
 
 /** Maps nOutputs margins to nClasses probabilities, as the core does. */
 export function applyPostTransform(
@@ -33,6 +46,27 @@ export function applyPostTransform(
     const p1 = 1 / (1 + Math.exp(-m[0]!));
     out[at] = 1 - p1;
     out[at + 1] = p1;
+  } else if (post === "complement") {
+    out[at] = 1 - m[0]!;
+    out[at + 1] = m[0]!;
+  } else if (post === "sigmoid_each") {
+    for (let k = 0; k < m.length; k++) out[at + k] = 1 / (1 + Math.exp(-m[k]!));
+  } else if (post === "softmax_zero") {
+    const near = Math.fround(0.0000001);
+    let mx = m[0]!;
+    // biome-ignore lint/complexity/useMathMinMax: mirrors the core's comparison
+    for (let k = 1; k < m.length; k++) mx = m[k]! > mx ? m[k]! : mx;
+    const scale = Math.exp(-mx);
+    let sum = 0;
+    for (let k = 0; k < m.length; k++) {
+      if (m[k]! > near || m[k]! < -near) {
+        out[at + k] = Math.exp(m[k]! - mx);
+        sum += out[at + k]!;
+      } else {
+        out[at + k] = m[k]! * scale;
+      }
+    }
+    for (let k = 0; k < m.length; k++) out[at + k] = out[at + k]! / sum;
   } else if (post === "softmax") {
     let mx = m[0]!;
     // biome-ignore lint/complexity/useMathMinMax: mirrors the core's comparison, which Math.max's NaN rule would not
@@ -42,7 +76,7 @@ export function applyPostTransform(
       out[at + k] = Math.exp(m[k]! - mx);
       sum += out[at + k]!;
     }
-    for (let k = 0; k < m.length; k++) out[at + k]! /= sum;
+    for (let k = 0; k < m.length; k++) out[at + k] = out[at + k]! / sum;
   } else {
     for (let k = 0; k < m.length; k++) out[at + k] = m[k]!;
   }
@@ -65,14 +99,19 @@ export function createReferenceScorer(spec: ModelSpec): ReferenceScorer {
       threshold: spec.threshold.slice(from, to),
       defaultLeft: spec.defaultLeft.slice(from, to),
       value: spec.value.slice(from * lw, to * lw),
+      kind: spec.kind.slice(from, to),
+      catOffset: spec.catOffset.slice(from, to),
+      catCount: spec.catCount.slice(from, to),
       outputIndex: spec.outputIndex[t]!,
     });
   }
   const base = spec.baseScore.slice();
+  const words = spec.catWords.slice();
   const coef = spec.coef.slice();
   const intercept = spec.intercept.slice();
   const count = new Float64Array(nOut);
-  for (const t of trees) for (let k = 0; k < lw; k++) count[t.outputIndex + k]! += 1;
+  for (const t of trees)
+    for (let k = 0; k < lw; k++) count[t.outputIndex + k] = count[t.outputIndex + k]! + 1;
   const margins = new Float64Array(nOut);
 
   function treeMargins(rows: Float64Array, at: number): void {
@@ -80,16 +119,24 @@ export function createReferenceScorer(spec: ModelSpec): ReferenceScorer {
     for (let k = 0; k < nOut; k++) margins[k] = spec.aggregation === "sum" ? base[k]! : 0;
     for (const t of trees) {
       let i = 0;
-      while (t.left[i] !== -1) {
+      while (t.left[i]! !== -1) {
         const x = rows[at + t.feature[i]!]!;
-        const goLeft = Number.isNaN(x)
-          ? t.defaultLeft[i] === 1
-          : lessEqual
-            ? x <= t.threshold[i]!
-            : x < t.threshold[i]!;
+        const th = t.threshold[i]!;
+        const kind = t.kind[i]!;
+        let goLeft: boolean;
+        if (Number.isNaN(x)) goLeft = t.defaultLeft[i]! === 1;
+        else if (kind === 1 && x >= -ZERO_MISSING_BOUND && x <= ZERO_MISSING_BOUND)
+          goLeft = t.defaultLeft[i]! === 1;
+        else if (kind === 2 || kind === 3) {
+          const member = inSet(x, th, words, t.catOffset[i]!, t.catCount[i]!);
+          goLeft = kind === 2 ? member : !member;
+        } else if (kind === 4) goLeft = x === th;
+        else if (kind === 5) goLeft = Math.abs(x) < FLOAT32_OVERFLOW && Math.fround(x) === th;
+        else goLeft = lessEqual ? x <= th : x < th;
         i = goLeft ? t.left[i]! : t.right[i]!;
       }
-      for (let k = 0; k < lw; k++) margins[t.outputIndex + k]! += t.value[i * lw + k]!;
+      for (let k = 0; k < lw; k++)
+        margins[t.outputIndex + k] = margins[t.outputIndex + k]! + t.value[i * lw + k]!;
     }
     if (spec.aggregation === "mean") {
       for (let k = 0; k < nOut; k++) margins[k] = base[k]! + margins[k]! / count[k]!;

@@ -38,6 +38,9 @@ describe("service bindings", () => {
         predictRow: async () => {
           throw new Error("unused");
         },
+        predictRequest: async () => {
+          throw new Error("unused");
+        },
         ops: {} as never,
         maxBodyBytes: 1024,
       }),

@@ -46,6 +46,32 @@ void Transform(PostTransform post, const double* m, uint32_t n_outputs, double* 
       for (uint32_t k = 0; k < n_outputs; ++k) out[k] /= sum;
       return;
     }
+    case PostTransform::kSoftmaxZero: {
+      // ONNX SOFTMAX_ZERO as onnxruntime computes it: margins within 1e-7f of
+      // zero are scaled by exp(-max) and left out of the sum.
+      constexpr double kNearZero = static_cast<double>(0.0000001f);
+      double mx = m[0];
+      for (uint32_t k = 1; k < n_outputs; ++k) mx = m[k] > mx ? m[k] : mx;
+      const double exp_neg_max = std::exp(-mx);
+      double sum = 0.0;
+      for (uint32_t k = 0; k < n_outputs; ++k) {
+        if (m[k] > kNearZero || m[k] < -kNearZero) {
+          out[k] = std::exp(m[k] - mx);
+          sum += out[k];
+        } else {
+          out[k] = m[k] * exp_neg_max;
+        }
+      }
+      for (uint32_t k = 0; k < n_outputs; ++k) out[k] /= sum;
+      return;
+    }
+    case PostTransform::kSigmoidEach:
+      for (uint32_t k = 0; k < n_outputs; ++k) out[k] = 1.0 / (1.0 + std::exp(-m[k]));
+      return;
+    case PostTransform::kComplement:
+      out[0] = 1.0 - m[0];
+      out[1] = m[0];
+      return;
     case PostTransform::kIdentity:
       for (uint32_t k = 0; k < n_outputs; ++k) out[k] = m[k];
       return;

@@ -13,6 +13,7 @@
 #include "core/engines/engine.h"
 #include "core/engines/generic-kernels.h"
 #include "core/engines/generic-layout.h"
+#include "core/engines/split.h"
 
 namespace mlops::engines {
 namespace {
@@ -60,6 +61,98 @@ bool AnyNaN(const double* x, size_t n) {
   for (size_t i = 0; i < n; ++i) nan |= x[i] != x[i];
   return nan;
 }
+
+// Models with any non-numeric node (format version 2: categorical sets,
+// LightGBM's zero-as-missing, equality) are walked node by node with the
+// canonical arrays: one row at a time, trees in index order, so a row's result
+// is still the same whatever batch or thread scores it.
+class NodeWalkTrees {
+ public:
+  explicit NodeWalkTrees(const Model& m) : trees_(m.trees), less_equal_(m.decision == Decision::kLessEqual) {
+    for (const Tree& t : trees_) {
+      std::vector<int32_t> range(t.size(), -1);
+      int32_t next = 0;
+      for (size_t i = 0; i < t.size(); ++i) {
+        if (IsCategorical(t.kind_of(i))) range[i] = next++;
+      }
+      ranges_.push_back(std::move(range));
+    }
+  }
+
+  // Index of the leaf row x reaches in tree ti.
+  size_t Leaf(size_t ti, const double* x) const {
+    const Tree& t = trees_[ti];
+    size_t i = 0;
+    while (t.left[i] != -1) {
+      const NodeKind kind = t.kind_of(i);
+      const uint32_t* words = nullptr;
+      uint32_t count = 0;
+      if (IsCategorical(kind)) {
+        const CategoryRange& c = t.cat_ranges[static_cast<size_t>(ranges_[ti][i])];
+        words = t.cat_words.data() + c.offset;
+        count = c.count;
+      }
+      const bool left = GoesLeft(kind, x[t.feature[i]], t.threshold[i], t.default_left[i] != 0, less_equal_, words, count);
+      i = static_cast<size_t>(left ? t.left[i] : t.right[i]);
+    }
+    return i;
+  }
+
+  const std::vector<Tree>& trees() const { return trees_; }
+
+  size_t bytes() const {
+    size_t b = 0;
+    for (const Tree& t : trees_) {
+      b += t.size() * (4 + 4 + 4 + 8 + 1 + 1 + 4) + 8 * t.value.size() + 4 * t.cat_words.size() +
+           8 * t.cat_ranges.size();
+    }
+    return b;
+  }
+
+ private:
+  std::vector<Tree> trees_;
+  std::vector<std::vector<int32_t>> ranges_;  // per node: its category range, -1 if none
+  bool less_equal_;
+};
+
+bool HasSpecialNodes(const Model& m) {
+  for (const Tree& t : m.trees) {
+    if (!t.kind.empty()) return true;
+  }
+  return false;
+}
+
+class NodeWalkEngine final : public Engine {
+ public:
+  explicit NodeWalkEngine(const Model& m) : e_(m), walk_(m) {}
+
+  const char* name() const override { return "generic"; }
+  const char* isa() const override { return "scalar"; }
+  size_t bytes() const override { return e_.bytes() + walk_.bytes(); }
+
+  void Predict(const double* rows, size_t n_rows, double* out) const override {
+    std::vector<double> acc(e_.n_outputs);
+    const auto& trees = walk_.trees();
+    for (size_t r = 0; r < n_rows; ++r) {
+      const double* x = rows + r * e_.n_features;
+      for (uint32_t k = 0; k < e_.n_outputs; ++k) acc[k] = e_.Start(k);
+      for (size_t ti = 0; ti < trees.size(); ++ti) {
+        const Tree& t = trees[ti];
+        const double* v = t.value.data() + walk_.Leaf(ti, x) * e_.leaf_width;
+        if (e_.leaf_width == 1) {
+          acc[t.output_index] += v[0];
+        } else {
+          for (uint32_t k = 0; k < e_.leaf_width; ++k) acc[k] += v[k];
+        }
+      }
+      e_.Finish(acc.data(), out + r * e_.n_classes);
+    }
+  }
+
+ private:
+  Ensemble e_;
+  NodeWalkTrees walk_;
+};
 
 class GenericEngine final : public Engine {
  public:
@@ -241,6 +334,9 @@ class GenericEngine final : public Engine {
 
 }  // namespace
 
-std::unique_ptr<Engine> MakeGenericEngine(const Model& model) { return std::make_unique<GenericEngine>(model); }
+std::unique_ptr<Engine> MakeGenericEngine(const Model& model) {
+  if (HasSpecialNodes(model)) return std::make_unique<NodeWalkEngine>(model);
+  return std::make_unique<GenericEngine>(model);
+}
 
 }  // namespace mlops::engines

@@ -38,6 +38,8 @@ ModelTraits TraitsOf(const Model& m) {
   t.leaf_width = m.leaf_width;
   t.n_trees = m.trees.size();
   for (const Tree& tree : m.trees) {
+    // A kind array exists only when some node is not a plain numeric split.
+    if (!tree.kind.empty()) t.numeric_splits_only = false;
     uint32_t depth;
     size_t leaves;
     Shape(tree, &depth, &leaves);

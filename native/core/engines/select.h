@@ -32,8 +32,9 @@ struct ModelTraits {
   // Largest number of distinct split values on one feature (after `<=` is
   // compiled to `<`), which sets the width of the heap engine's feature bins.
   size_t max_distinct_thresholds = 0;
-  // Only numeric `<` / `<=` splits exist in format version 1. Kept as a trait
-  // so that the selection below has to be revisited when that changes.
+  // Every node is a plain numeric `<` / `<=` split. False when any node has
+  // another kind (format version 2: categorical, zero-as-missing, equality):
+  // only the generic engine scores those.
   bool numeric_splits_only = true;
 };
 

@@ -13,7 +13,16 @@ export interface LoadCsvOptions {
   features?: string[];
   /** Field separator: one character other than `"`, CR or LF. Default `","`. */
   delimiter?: string;
+  /**
+   * The target's values are classes even when they look continuous (a non-integer number, or more
+   * than {@link MAX_NUMERIC_CLASSES} distinct numbers). Default false: such a target is refused, since
+   * a regression target would otherwise train a classifier with one class per value.
+   */
+  categoricalTarget?: boolean;
 }
+
+/** More distinct numeric target values than this look like a regression target (see `categoricalTarget`). */
+export const MAX_NUMERIC_CLASSES = 100;
 
 const QUOTE = 34;
 const LF = 10;
@@ -55,9 +64,12 @@ async function gunzipFile(path: string, bytes: Buffer): Promise<Buffer> {
  *   is a missing value (NaN). Anything else throws a {@link DataError} with `row` (1-based line number
  *   in the text, the header being line 1) and `column`.
  * - Labels: if every target value is an integer and the distinct values are exactly `0..K-1`, they are
- *   the class ids and `classNames` is left unset. Otherwise the distinct labels are sorted (numerically
- *   when all are numbers, else by UTF-16 code unit) and mapped to ids in that order, with `classNames`
- *   recording the original labels. An empty target cell is an error.
+ *   the class ids and `classNames`/`classLabels` are left unset. Otherwise the distinct labels are
+ *   sorted (numerically when all are numbers, else by UTF-16 code unit) and mapped to ids in that
+ *   order, with `classNames` (text) and `classLabels` (typed: int64 when all are integers, float64
+ *   for other numbers, else string) recording the original labels. An empty target cell is an
+ *   error. A numeric target with a non-integer value or more than {@link MAX_NUMERIC_CLASSES}
+ *   distinct values is refused as continuous unless `categoricalTarget` is set.
  * - Columns that are neither the target nor in `features` are ignored (not parsed).
  */
 export function parseCsv(text: string, options: LoadCsvOptions): Dataset {
@@ -149,9 +161,14 @@ export function parseCsv(text: string, options: LoadCsvOptions): Dataset {
     nRows++;
   }
 
-  const { y, classNames } = encodeLabels(labels);
+  const { y, classNames, classLabels } = encodeLabels(
+    labels,
+    options.target,
+    options.categoricalTarget ?? false,
+  );
   const ds: Dataset = { x: x.slice(0, nRows * nFeatures), y, nRows, nFeatures, featureNames };
   if (classNames) ds.classNames = classNames;
+  if (classLabels) ds.classLabels = classLabels;
   return ds;
 }
 
@@ -160,8 +177,14 @@ function isMissing(cell: string): boolean {
   return t === "" || MISSING.has(t);
 }
 
+interface EncodedLabels {
+  y: Float64Array;
+  classNames?: string[];
+  classLabels?: Dataset["classLabels"];
+}
+
 /** Turns label strings into class ids (see {@link parseCsv} for the rule). */
-function encodeLabels(labels: string[]): { y: Float64Array; classNames?: string[] } {
+function encodeLabels(labels: string[], target: string, categorical: boolean): EncodedLabels {
   const n = labels.length;
   const values = new Float64Array(n);
   let numeric = true;
@@ -197,18 +220,34 @@ function encodeLabels(labels: string[]): { y: Float64Array; classNames?: string[
       }
       if (distinct === max + 1) return { y: values };
     }
+    // -0 and 0 are one class (a Set keeps them apart only by SameValueZero, which already merges them).
     const sorted = [...new Set(values)].sort((a, b) => a - b);
+    const whole = sorted.every((v) => Number.isInteger(v));
+    if (!categorical && (!whole || sorted.length > MAX_NUMERIC_CLASSES)) {
+      const why = whole
+        ? `${sorted.length} distinct numbers (more than ${MAX_NUMERIC_CLASSES})`
+        : `non-integer numbers such as ${sorted.find((v) => !Number.isInteger(v))}`;
+      throw new DataError(
+        `target column "${target}" looks continuous (${why}): a classifier needs class labels; if these values are classes, pass --categorical-target`,
+        { column: target },
+      );
+    }
     const id = new Map(sorted.map((v, k) => [v, k]));
     const y = new Float64Array(n);
     for (let i = 0; i < n; i++) y[i] = id.get(values[i]!)!;
-    return { y, classNames: sorted.map((v) => String(v)) };
+    const safe = sorted.every((v) => Number.isSafeInteger(v));
+    return {
+      y,
+      classNames: sorted.map((v) => String(v)),
+      classLabels: whole && safe ? { kind: "int64", values: sorted } : { kind: "float64", values: sorted },
+    };
   }
 
   const sorted = [...new Set(labels)].sort();
   const id = new Map(sorted.map((s, k) => [s, k]));
   const y = new Float64Array(n);
   for (let i = 0; i < n; i++) y[i] = id.get(labels[i]!)!;
-  return { y, classNames: sorted };
+  return { y, classNames: sorted, classLabels: { kind: "string", values: sorted } };
 }
 
 /**

@@ -1,9 +1,12 @@
+import type { ClassLabels } from "../native.js";
+
 /**
  * The in-memory table every trainer and metric works on.
  *
  * `x` is row-major `nRows × nFeatures` (row `i` starts at `i * nFeatures`), missing values are NaN.
  * `y` holds class ids `0..K-1` stored as float64 so it can go to the native core without a copy.
- * `classNames[k]`, when present, is the original label that was mapped to class id `k`.
+ * `classNames[k]`, when present, is the original label that was mapped to class id `k`, as text;
+ * `classLabels` holds the same labels typed (int64, float64 or string), as the artifact stores them.
  */
 export interface Dataset {
   x: Float64Array;
@@ -12,6 +15,7 @@ export interface Dataset {
   nFeatures: number;
   featureNames: string[];
   classNames?: string[];
+  classLabels?: ClassLabels;
 }
 
 /** Stable code carried by every {@link DataError}. */

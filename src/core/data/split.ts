@@ -36,5 +36,6 @@ export function selectRows(ds: Dataset, start: number, end: number): Dataset {
     featureNames: [...ds.featureNames],
   };
   if (ds.classNames) out.classNames = [...ds.classNames];
+  if (ds.classLabels) out.classLabels = ds.classLabels;
   return out;
 }

@@ -19,6 +19,8 @@ export interface GrpcServerOptions {
   pipeline: Pipeline;
   /** Largest message accepted and sent, in bytes. Default 4 MiB (grpc-js's own default). */
   maxMessageBytes?: number;
+  /** Largest message received, when above maxMessageBytes (model imports). Default maxMessageBytes. */
+  maxReceiveBytes?: number;
 }
 
 export interface GrpcServer {
@@ -64,7 +66,7 @@ function unaryHandler(binding: ServiceBinding, method: DescMethodUnary, pipeline
 export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
   const max = options.maxMessageBytes ?? 4 * 1024 * 1024;
   const server = new Server({
-    "grpc.max_receive_message_length": max,
+    "grpc.max_receive_message_length": Math.max(max, options.maxReceiveBytes ?? 0),
     "grpc.max_send_message_length": max,
   });
   for (const binding of options.bindings) {

@@ -2,11 +2,15 @@ import type { IncomingMessage } from "node:http";
 import { invalidArgument, ServiceError } from "../../rpc/service-error.js";
 
 /** Reads a request body up to `limit` bytes; over it, INVALID_ARGUMENT naming the limit. */
-export function readBody(req: IncomingMessage, limit: number): Promise<string> {
+export function readBody(
+  req: IncomingMessage,
+  limit: number,
+  setting = "MLOPS_MAX_BODY_BYTES",
+): Promise<string> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers["content-length"] ?? -1);
     if (declared > limit) {
-      reject(invalidArgument("body", `at most ${limit} bytes (MLOPS_MAX_BODY_BYTES)`, `${declared} bytes`));
+      reject(invalidArgument("body", `at most ${limit} bytes (${setting})`, `${declared} bytes`));
       req.resume();
       return;
     }
@@ -15,7 +19,7 @@ export function readBody(req: IncomingMessage, limit: number): Promise<string> {
     req.on("data", (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) {
-        reject(invalidArgument("body", `at most ${limit} bytes (MLOPS_MAX_BODY_BYTES)`, `more`));
+        reject(invalidArgument("body", `at most ${limit} bytes (${setting})`, `more`));
         req.removeAllListeners("data");
         req.resume();
         return;

@@ -19,6 +19,8 @@ export interface ConnectHandlerOptions {
   pipeline: Pipeline;
   /** Largest accepted request message, in bytes. */
   maxMessageBytes: number;
+  /** Procedures (`/pkg.Service/Method`) that take larger messages, up to `maxBytes` (model imports). */
+  large?: { paths: ReadonlySet<string>; maxBytes: number };
   /** Writes an error as the HTTP port's JSON error body. */
   sendError: (res: ServerResponse, err: ServiceError, closeConnection?: boolean) => void;
 }
@@ -42,7 +44,7 @@ export function createConnectHandler(
     connect: true,
     grpcWeb: true,
     grpc: false,
-    readMaxBytes: options.maxMessageBytes,
+    readMaxBytes: Math.max(options.maxMessageBytes, options.large?.maxBytes ?? 0),
     routes(router: ConnectRouter) {
       for (const binding of options.bindings) {
         const impl: Record<string, (req: unknown, hctx: HandlerContext) => Promise<unknown>> = {};
@@ -86,10 +88,12 @@ export function createConnectHandler(
     // Refuse oversized bodies before connect-node reads them, and close the connection, so an
     // unread remainder can never be taken for the next request on a keep-alive socket.
     const declared = Number(req.headers["content-length"] ?? 0);
-    if (declared > options.maxMessageBytes) {
+    const large = options.large?.paths.has((req.url ?? "").split("?")[0] ?? "") ?? false;
+    const limit = large ? (options.large?.maxBytes ?? 0) : options.maxMessageBytes;
+    if (declared > limit) {
       const err = invalidArgument(
         "body",
-        `at most ${options.maxMessageBytes} bytes (MLOPS_MAX_BODY_BYTES)`,
+        `at most ${limit} bytes (${large ? "MLOPS_MAX_IMPORT_BYTES" : "MLOPS_MAX_BODY_BYTES"})`,
         `${declared} bytes`,
       );
       options.sendError(res, err, true);
@@ -102,15 +106,13 @@ export function createConnectHandler(
       const type = String(req.headers["content-type"] ?? "");
       const transport = type.startsWith("application/grpc-web") ? "grpc-web" : "connect";
       const code =
-        res.statusCode === 400 && declared > options.maxMessageBytes
-          ? "INVALID_ARGUMENT"
-          : codeOfHttpStatus(res.statusCode);
+        res.statusCode === 400 && declared > limit ? "INVALID_ARGUMENT" : codeOfHttpStatus(res.statusCode);
       const path = (req.url ?? "").split("?")[0]!;
       pipeline.refused(
         { transport, verb: req.method ?? "POST", endpoint: known.has(path) ? path : "unmatched", t0 },
         new ServiceError(code, `refused by the Connect protocol layer (HTTP ${res.statusCode})`),
       );
     });
-    if (declared <= options.maxMessageBytes) adapter(req, res);
+    if (declared <= limit) adapter(req, res);
   };
 }

@@ -7,6 +7,7 @@ import {
   type JsonValue,
   toJson,
 } from "@bufbuild/protobuf";
+import type { PredictRequest } from "../../gen/mlops/v1/predict_pb.js";
 import { methodImpl, type ServiceBinding } from "../../rpc/binding.js";
 import type { CallContext, Transport } from "../../rpc/context.js";
 import { invalidArgument, ServiceError } from "../../rpc/service-error.js";
@@ -117,7 +118,12 @@ function jsonCall(route: RestRoute, binding: ServiceBinding) {
 }
 
 /** A route compiled from `google.api.http`: the body or the query string, protobuf-es JSON codecs. */
-export function restRoute(route: RestRoute, binding: ServiceBinding, maxBodyBytes: number): RpcRoute {
+export function restRoute(
+  route: RestRoute,
+  binding: ServiceBinding,
+  maxBodyBytes: number,
+  setting = "MLOPS_MAX_BODY_BYTES",
+): RpcRoute {
   const { input } = route.method;
   return rpcRoute(
     restLabels(route),
@@ -126,7 +132,7 @@ export function restRoute(route: RestRoute, binding: ServiceBinding, maxBodyByte
         const query = new URL(req.url ?? "/", "http://x").searchParams;
         return fromRestJson(route, queryToJson(input, query), params);
       }
-      const body = parseJsonObject(await readBody(req, maxBodyBytes), "a JSON object");
+      const body = parseJsonObject(await readBody(req, maxBodyBytes, setting), "a JSON object");
       return fromRestJson(route, route.body === "*" ? body : { [route.body]: body }, params);
     },
     jsonCall(route, binding),
@@ -136,11 +142,24 @@ export function restRoute(route: RestRoute, binding: ServiceBinding, maxBodyByte
 const PREDICT_SHAPE = '{"features": [<numbers>]}';
 const PREDICT_KEYS = new Set(["features", "model_name", "model_version", "model_alias"]);
 
-/** The seed's response, written by hand: four keys in the seed's order, then model_name. */
+/**
+ * The seed's response, written by hand: four keys in the seed's order, then model_name. `prediction`
+ * is the class as the model's labels name it, as scikit-learn's predict answers: the class index for
+ * a model without labels (so 0/1 models answer exactly the seed's JSON), a JSON string for string
+ * labels, a number for numeric ones.
+ */
 function predictJson(r: PredictResult): string {
   let probs = "";
   for (let i = 0; i < r.probability.length; i++) probs += (i ? "," : "") + r.probability[i];
-  return `{"prediction":${r.prediction},"probability":[${probs}],"model_version":${JSON.stringify(r.modelVersion)},"timestamp":"${r.timestamp}","model_name":${JSON.stringify(r.modelName)}}`;
+  const prediction = typeof r.label === "string" ? JSON.stringify(r.label) : String(r.label);
+  return `{"prediction":${prediction},"probability":[${probs}],"model_version":${JSON.stringify(r.modelVersion)},"timestamp":"${r.timestamp}","model_name":${JSON.stringify(r.modelName)}}`;
+}
+
+/** JSON has no NaN: a `null` feature (a missing value, where allowed) reaches proto3 JSON as "NaN". */
+function nullsAsNaN(body: Record<string, unknown>): Record<string, unknown> {
+  const features = body.features;
+  if (!Array.isArray(features) || !features.includes(null)) return body;
+  return { ...body, features: features.map((v) => (v === null ? "NaN" : v)) };
 }
 
 /**
@@ -151,17 +170,17 @@ function predictJson(r: PredictResult): string {
  */
 export function leanPredictRoute(
   route: RestRoute,
-  binding: ServiceBinding,
   predictRow: (features: unknown, ctx: CallContext) => Promise<PredictResult>,
+  predictRequest: (request: PredictRequest, ctx: CallContext) => Promise<PredictResult>,
   maxBodyBytes: number,
 ): RpcRoute {
-  const selected = jsonCall(route, binding);
   return rpcRoute(
     restLabels(route),
     async (req) => parseJsonObject(await readBody(req, maxBodyBytes), PREDICT_SHAPE),
     (body, ctx) => {
       if ("model_name" in body || "model_version" in body || "model_alias" in body) {
-        return selected(fromRestJson(route, body, {}), ctx);
+        const request = fromRestJson(route, nullsAsNaN(body), {}) as PredictRequest;
+        return predictRequest(request, ctx).then(predictJson);
       }
       for (const key in body) {
         if (!PREDICT_KEYS.has(key)) {

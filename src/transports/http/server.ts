@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { PredictRequest } from "../../gen/mlops/v1/predict_pb.js";
 import { PredictService } from "../../gen/mlops/v1/predict_pb.js";
 import type { ServiceBinding } from "../../rpc/binding.js";
 import type { CallContext } from "../../rpc/context.js";
@@ -30,6 +31,8 @@ export interface HttpServerOptions {
   pipeline: Pipeline;
   /** The lean `POST /predict` entry (same checks and scoring as PredictService.Predict). */
   predictRow: (features: unknown, ctx: CallContext) => Promise<PredictResult>;
+  /** Predict with a model selector, answered with the same seed JSON as `predictRow`. */
+  predictRequest: (request: PredictRequest, ctx: CallContext) => Promise<PredictResult>;
   ops: OpsProvider;
   /** Largest accepted request body in bytes (REST, Connect and gRPC-Web). */
   maxBodyBytes: number;
@@ -38,6 +41,8 @@ export interface HttpServerOptions {
    * protocol's REST face (the Open Inference Protocol's `/v2/...`), static files.
    */
   routes?: readonly TemplateRoute[];
+  /** Body limit of RegistryService.ImportModelVersion (REST and Connect). Default `maxBodyBytes`. */
+  maxImportBytes?: number;
 }
 
 export interface HttpServer {
@@ -93,6 +98,9 @@ function header(req: IncomingMessage, name: string): string | undefined {
  * Every request that is not Connect's is answered by one typed route, through the pipeline (which
  * records it once), and fails through `fail`.
  */
+/** Procedures whose requests carry a whole model file. */
+const IMPORT_PATHS: ReadonlySet<string> = new Set(["/mlops.v1.RegistryService/ImportModelVersion"]);
+
 export function createHttpServer(options: HttpServerOptions): HttpServer {
   const { pipeline, maxBodyBytes } = options;
   const compiled = compileRestRoutes(options.bindings.map((b) => b.service));
@@ -100,12 +108,20 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   const rpcOf = new Map<RestRoute, RpcRoute>();
   for (const r of compiled) {
     const binding = bindingOf.get(r.service.typeName);
-    if (binding) rpcOf.set(r, restRoute(r, binding, maxBodyBytes));
+    if (!binding) continue;
+    const large = IMPORT_PATHS.has(`/${r.service.typeName}/${r.method.name}`);
+    rpcOf.set(
+      r,
+      large
+        ? restRoute(r, binding, options.maxImportBytes ?? maxBodyBytes, "MLOPS_MAX_IMPORT_BYTES")
+        : restRoute(r, binding, maxBodyBytes),
+    );
   }
   const connect = createConnectHandler({
     bindings: options.bindings,
     pipeline,
     maxMessageBytes: maxBodyBytes,
+    large: { paths: IMPORT_PATHS, maxBytes: options.maxImportBytes ?? maxBodyBytes },
     sendError,
   });
 
@@ -125,7 +141,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   );
   const predictBinding = bindingOf.get(PredictService.typeName);
   if (predict && predictBinding) {
-    const lean = leanPredictRoute(predict, predictBinding, options.predictRow, maxBodyBytes);
+    const lean = leanPredictRoute(predict, options.predictRow, options.predictRequest, maxBodyBytes);
     fixed.set(predict.template, new Map([["POST", lean]]));
   }
 

@@ -8,7 +8,7 @@ import type { CallContext, ServiceImpl } from "../../rpc/context.js";
 import { invalidArgument } from "../../rpc/service-error.js";
 import type { PredictServiceImpl } from "../../services/predict-service.js";
 import {
-  type ClassLabels,
+  classLabelsOf,
   fromJsonData,
   INPUT_NAME,
   type InputDatatype,
@@ -152,9 +152,7 @@ export function createInference(options: InferenceOptions): Inference {
       const m = await info(name, version, ctx);
       const nf = m.nFeatures ?? 0;
       const nc = m.nClasses ?? 0;
-      // The model's class labels go here (and in infer) once models carry them; until then the
-      // label is the class index. labelOutput decides the datatype from them.
-      const classes: ClassLabels | undefined = undefined;
+      const classes = classLabelsOf(m);
       const properties: Record<string, string> = {
         n_features: String(nf),
         n_classes: String(nc),
@@ -199,10 +197,7 @@ export function createInference(options: InferenceOptions): Inference {
         if (name === "probabilities") {
           return { name, datatype: "FP64", shape: [nRows, scores.nClasses], values: scores.probabilities };
         }
-        const label = labelOutput(
-          undefined /* the model's class labels, see modelMetadata */,
-          scores.predictions,
-        );
+        const label = labelOutput(scores.classLabels, scores.predictions);
         return { name, datatype: label.datatype, shape: [nRows], values: label.values };
       });
       return { modelName: scores.modelName, modelVersion: scores.modelVersion, id: request.id, outputs };

@@ -143,28 +143,46 @@ function checkIntegers(values: unknown[], datatype: InputDatatype, field: string
 
 const typeOf = (v: unknown) => (v === null ? "null" : v === undefined ? "nothing" : typeof v);
 
-/** A model's class labels, as the registry will keep them: integers or strings. */
-export type ClassLabels = readonly number[] | readonly string[];
+/**
+ * A model's class values in probability-column order, as the core and the registry keep them
+ * (GetModelInfo's class_labels + class_label_kind). Kind "none": the classes are the ids 0..K−1.
+ */
+export interface ClassLabels {
+  kind: string;
+  values: readonly (number | string)[];
+}
 
 /** One output tensor: shape and values, in the datatype named. */
 export type LabelOutput =
   | { datatype: "INT64"; values: readonly number[] | Int32Array }
+  | { datatype: "FP64"; values: readonly number[] }
   | { datatype: "BYTES"; values: readonly string[] };
 
 /**
- * The `label` output: each row's predicted class as the model's class value, INT64 for integer
- * labels and BYTES for strings. Without labels (today's artifacts) the classes are 0..K−1, so the
- * label is the class index. This is the one place that maps classes to the output tensor; model
- * metadata takes its datatype from here too.
+ * The `label` output: each row's predicted class as the model's class value: INT64 for integer
+ * labels (and for models without labels, whose classes are 0..K−1), FP64 for float labels, BYTES
+ * for strings. The one place that maps classes to the output tensor; model metadata takes its
+ * datatype from here too.
  */
-export function labelOutput(classes: ClassLabels | undefined, predictions: Int32Array): LabelOutput {
-  if (!classes || classes.length === 0) return { datatype: "INT64", values: predictions };
-  if (typeof classes[0] === "string") {
-    const names = classes as readonly string[];
-    return { datatype: "BYTES", values: Array.from(predictions, (k) => names[k] as string) };
+export function labelOutput(classes: ClassLabels, predictions: Int32Array): LabelOutput {
+  const { kind, values } = classes;
+  if (kind === "string")
+    return { datatype: "BYTES", values: Array.from(predictions, (k) => String(values[k])) };
+  if (kind === "int64" || kind === "float64") {
+    const numbers = Array.from(predictions, (k) => Number(values[k]));
+    return kind === "int64" ? { datatype: "INT64", values: numbers } : { datatype: "FP64", values: numbers };
   }
-  const values = classes as readonly number[];
-  return { datatype: "INT64", values: Array.from(predictions, (k) => values[k] as number) };
+  return { datatype: "INT64", values: predictions };
+}
+
+/** GetModelInfo's class_labels (strings on the wire) and class_label_kind as ClassLabels. */
+export function classLabelsOf(info: {
+  classLabels?: readonly string[];
+  classLabelKind?: string;
+}): ClassLabels {
+  const kind = info.classLabelKind || "none";
+  const wire = info.classLabels ?? [];
+  return { kind, values: kind === "string" ? wire : kind === "none" ? [] : wire.map(Number) };
 }
 
 /** Which outputs a request asks for: both when it names none; an unknown name is INVALID_ARGUMENT. */

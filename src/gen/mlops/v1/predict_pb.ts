@@ -13,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file mlops/v1/predict.proto.
  */
 export const file_mlops_v1_predict: GenFile = /*@__PURE__*/
-  fileDesc("ChZtbG9wcy92MS9wcmVkaWN0LnByb3RvEghtbG9wcy52MSKKAQoOUHJlZGljdFJlcXVlc3QSEAoIZmVhdHVyZXMYASADKAESHgoKbW9kZWxfbmFtZRgCIAEoCVIKbW9kZWxfbmFtZRIkCg1tb2RlbF92ZXJzaW9uGAMgASgJUg1tb2RlbF92ZXJzaW9uEiAKC21vZGVsX2FsaWFzGAQgASgJUgttb2RlbF9hbGlhcyKnAQoPUHJlZGljdFJlc3BvbnNlEhcKCnByZWRpY3Rpb24YASABKAVIAIgBARITCgtwcm9iYWJpbGl0eRgCIAMoARIkCg1tb2RlbF92ZXJzaW9uGAMgASgJUg1tb2RlbF92ZXJzaW9uEhEKCXRpbWVzdGFtcBgEIAEoCRIeCgptb2RlbF9uYW1lGAUgASgJUgptb2RlbF9uYW1lQg0KC19wcmVkaWN0aW9uIhcKA1JvdxIQCghmZWF0dXJlcxgBIAMoASLMAQoTUHJlZGljdEJhdGNoUmVxdWVzdBIbCgRyb3dzGAEgAygLMg0ubWxvcHMudjEuUm93EhAKCGZlYXR1cmVzGAIgAygBEh4KCm5fZmVhdHVyZXMYAyABKA1SCm5fZmVhdHVyZXMSHgoKbW9kZWxfbmFtZRgEIAEoCVIKbW9kZWxfbmFtZRIkCg1tb2RlbF92ZXJzaW9uGAUgASgJUg1tb2RlbF92ZXJzaW9uEiAKC21vZGVsX2FsaWFzGAYgASgJUgttb2RlbF9hbGlhcyK5AQoUUHJlZGljdEJhdGNoUmVzcG9uc2USEwoLcHJlZGljdGlvbnMYASADKAUSFQoNcHJvYmFiaWxpdGllcxgCIAMoARIcCgluX2NsYXNzZXMYAyABKA1SCW5fY2xhc3NlcxIeCgptb2RlbF9uYW1lGAQgASgJUgptb2RlbF9uYW1lEiQKDW1vZGVsX3ZlcnNpb24YBSABKAlSDW1vZGVsX3ZlcnNpb24SEQoJdGltZXN0YW1wGAYgASgJIn0KE0dldE1vZGVsSW5mb1JlcXVlc3QSHgoKbW9kZWxfbmFtZRgBIAEoCVIKbW9kZWxfbmFtZRIkCg1tb2RlbF92ZXJzaW9uGAIgASgJUg1tb2RlbF92ZXJzaW9uEiAKC21vZGVsX2FsaWFzGAMgASgJUgttb2RlbF9hbGlhcyLmAwoUR2V0TW9kZWxJbmZvUmVzcG9uc2USHgoKbW9kZWxfbmFtZRgBIAEoCVIKbW9kZWxfbmFtZRIkCg1tb2RlbF92ZXJzaW9uGAIgASgJUg1tb2RlbF92ZXJzaW9uEh4KBXN0YWdlGAMgASgOMg8ubWxvcHMudjEuU3RhZ2USDwoHYWxpYXNlcxgEIAMoCRIWCgZydW5faWQYBSABKAlSBnJ1bl9pZBI8CgdtZXRyaWNzGAYgAygLMisubWxvcHMudjEuR2V0TW9kZWxJbmZvUmVzcG9uc2UuTWV0cmljc0VudHJ5EhwKCWxvYWRlZF9hdBgHIAEoCVIJbG9hZGVkX2F0EigKD2FydGlmYWN0X3NoYTI1NhgIIAEoCVIPYXJ0aWZhY3Rfc2hhMjU2Eh4KCm5fZmVhdHVyZXMYCSABKA1SCm5fZmVhdHVyZXMSHAoJbl9jbGFzc2VzGAogASgNUgluX2NsYXNzZXMSJQoGZmFtaWx5GAsgASgOMhUubWxvcHMudjEuTW9kZWxGYW1pbHkSJAoNZmVhdHVyZV9uYW1lcxgMIAMoCVINZmVhdHVyZV9uYW1lcxouCgxNZXRyaWNzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgBOgI4ATK8AgoOUHJlZGljdFNlcnZpY2USUwoHUHJlZGljdBIYLm1sb3BzLnYxLlByZWRpY3RSZXF1ZXN0GhkubWxvcHMudjEuUHJlZGljdFJlc3BvbnNlIhOC0+STAg06ASoiCC9wcmVkaWN0EmsKDFByZWRpY3RCYXRjaBIdLm1sb3BzLnYxLlByZWRpY3RCYXRjaFJlcXVlc3QaHi5tbG9wcy52MS5QcmVkaWN0QmF0Y2hSZXNwb25zZSIcgtPkkwIWOgEqIhEvdjEvcHJlZGljdDpiYXRjaBJoCgxHZXRNb2RlbEluZm8SHS5tbG9wcy52MS5HZXRNb2RlbEluZm9SZXF1ZXN0Gh4ubWxvcHMudjEuR2V0TW9kZWxJbmZvUmVzcG9uc2UiGZACAYLT5JMCEBIOL3YxL21vZGVsLWluZm9iBnByb3RvMw", [file_google_api_annotations, file_mlops_v1_model]);
+  fileDesc("ChZtbG9wcy92MS9wcmVkaWN0LnByb3RvEghtbG9wcy52MSKKAQoOUHJlZGljdFJlcXVlc3QSEAoIZmVhdHVyZXMYASADKAESHgoKbW9kZWxfbmFtZRgCIAEoCVIKbW9kZWxfbmFtZRIkCg1tb2RlbF92ZXJzaW9uGAMgASgJUg1tb2RlbF92ZXJzaW9uEiAKC21vZGVsX2FsaWFzGAQgASgJUgttb2RlbF9hbGlhcyK2AQoPUHJlZGljdFJlc3BvbnNlEhcKCnByZWRpY3Rpb24YASABKAVIAIgBARITCgtwcm9iYWJpbGl0eRgCIAMoARIkCg1tb2RlbF92ZXJzaW9uGAMgASgJUg1tb2RlbF92ZXJzaW9uEhEKCXRpbWVzdGFtcBgEIAEoCRIeCgptb2RlbF9uYW1lGAUgASgJUgptb2RlbF9uYW1lEg0KBWxhYmVsGAYgASgJQg0KC19wcmVkaWN0aW9uIhcKA1JvdxIQCghmZWF0dXJlcxgBIAMoASLMAQoTUHJlZGljdEJhdGNoUmVxdWVzdBIbCgRyb3dzGAEgAygLMg0ubWxvcHMudjEuUm93EhAKCGZlYXR1cmVzGAIgAygBEh4KCm5fZmVhdHVyZXMYAyABKA1SCm5fZmVhdHVyZXMSHgoKbW9kZWxfbmFtZRgEIAEoCVIKbW9kZWxfbmFtZRIkCg1tb2RlbF92ZXJzaW9uGAUgASgJUg1tb2RlbF92ZXJzaW9uEiAKC21vZGVsX2FsaWFzGAYgASgJUgttb2RlbF9hbGlhcyLJAQoUUHJlZGljdEJhdGNoUmVzcG9uc2USEwoLcHJlZGljdGlvbnMYASADKAUSFQoNcHJvYmFiaWxpdGllcxgCIAMoARIcCgluX2NsYXNzZXMYAyABKA1SCW5fY2xhc3NlcxIeCgptb2RlbF9uYW1lGAQgASgJUgptb2RlbF9uYW1lEiQKDW1vZGVsX3ZlcnNpb24YBSABKAlSDW1vZGVsX3ZlcnNpb24SEQoJdGltZXN0YW1wGAYgASgJEg4KBmxhYmVscxgHIAMoCSJ9ChNHZXRNb2RlbEluZm9SZXF1ZXN0Eh4KCm1vZGVsX25hbWUYASABKAlSCm1vZGVsX25hbWUSJAoNbW9kZWxfdmVyc2lvbhgCIAEoCVINbW9kZWxfdmVyc2lvbhIgCgttb2RlbF9hbGlhcxgDIAEoCVILbW9kZWxfYWxpYXMitgQKFEdldE1vZGVsSW5mb1Jlc3BvbnNlEh4KCm1vZGVsX25hbWUYASABKAlSCm1vZGVsX25hbWUSJAoNbW9kZWxfdmVyc2lvbhgCIAEoCVINbW9kZWxfdmVyc2lvbhIeCgVzdGFnZRgDIAEoDjIPLm1sb3BzLnYxLlN0YWdlEg8KB2FsaWFzZXMYBCADKAkSFgoGcnVuX2lkGAUgASgJUgZydW5faWQSPAoHbWV0cmljcxgGIAMoCzIrLm1sb3BzLnYxLkdldE1vZGVsSW5mb1Jlc3BvbnNlLk1ldHJpY3NFbnRyeRIcCglsb2FkZWRfYXQYByABKAlSCWxvYWRlZF9hdBIoCg9hcnRpZmFjdF9zaGEyNTYYCCABKAlSD2FydGlmYWN0X3NoYTI1NhIeCgpuX2ZlYXR1cmVzGAkgASgNUgpuX2ZlYXR1cmVzEhwKCW5fY2xhc3NlcxgKIAEoDVIJbl9jbGFzc2VzEiUKBmZhbWlseRgLIAEoDjIVLm1sb3BzLnYxLk1vZGVsRmFtaWx5EiQKDWZlYXR1cmVfbmFtZXMYDCADKAlSDWZlYXR1cmVfbmFtZXMSIgoMY2xhc3NfbGFiZWxzGA0gAygJUgxjbGFzc19sYWJlbHMSKgoQY2xhc3NfbGFiZWxfa2luZBgOIAEoCVIQY2xhc3NfbGFiZWxfa2luZBouCgxNZXRyaWNzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgBOgI4ATK8AgoOUHJlZGljdFNlcnZpY2USUwoHUHJlZGljdBIYLm1sb3BzLnYxLlByZWRpY3RSZXF1ZXN0GhkubWxvcHMudjEuUHJlZGljdFJlc3BvbnNlIhOC0+STAg06ASoiCC9wcmVkaWN0EmsKDFByZWRpY3RCYXRjaBIdLm1sb3BzLnYxLlByZWRpY3RCYXRjaFJlcXVlc3QaHi5tbG9wcy52MS5QcmVkaWN0QmF0Y2hSZXNwb25zZSIcgtPkkwIWOgEqIhEvdjEvcHJlZGljdDpiYXRjaBJoCgxHZXRNb2RlbEluZm8SHS5tbG9wcy52MS5HZXRNb2RlbEluZm9SZXF1ZXN0Gh4ubWxvcHMudjEuR2V0TW9kZWxJbmZvUmVzcG9uc2UiGZACAYLT5JMCEBIOL3YxL21vZGVsLWluZm9iBnByb3RvMw", [file_google_api_annotations, file_mlops_v1_model]);
 
 /**
  * One row to score.
@@ -23,7 +23,9 @@ export const file_mlops_v1_predict: GenFile = /*@__PURE__*/
 export type PredictRequest = Message<"mlops.v1.PredictRequest"> & {
   /**
    * Feature values in training column order (f0, f1, ...). The length must
-   * equal the model's n_features; every value must be finite.
+   * equal the model's n_features; every value must be finite, except NaN,
+   * which is a missing value when the server allows them (MLOPS_ALLOW_MISSING;
+   * on REST, `null` is the missing value).
    *
    * @generated from field: repeated double features = 1;
    */
@@ -108,6 +110,17 @@ export type PredictResponse = Message<"mlops.v1.PredictResponse"> & {
    * @generated from field: string model_name = 5 [json_name = "model_name"];
    */
   modelName: string;
+
+  /**
+   * The predicted class as the model's labels name it ("yes", "2", "0.5"),
+   * written as text; the class index itself when the model stores no labels.
+   * (REST `POST /predict` writes the label in `prediction` instead, as
+   * scikit-learn's predict does: a JSON string for string labels, a number
+   * otherwise.)
+   *
+   * @generated from field: string label = 6;
+   */
+  label: string;
 };
 
 /**
@@ -247,6 +260,14 @@ export type PredictBatchResponse = Message<"mlops.v1.PredictBatchResponse"> & {
    * @generated from field: string timestamp = 6;
    */
   timestamp: string;
+
+  /**
+   * Predicted class per row as the model's labels name it, as text (see
+   * PredictResponse.label).
+   *
+   * @generated from field: repeated string labels = 7;
+   */
+  labels: string[];
 };
 
 /**
@@ -381,6 +402,22 @@ export type GetModelInfoResponse = Message<"mlops.v1.GetModelInfoResponse"> & {
    * @generated from field: repeated string feature_names = 12 [json_name = "feature_names"];
    */
   featureNames: string[];
+
+  /**
+   * The class labels in probability-column order, as text; the indices
+   * ("0", "1", ...) when the model stores no labels.
+   *
+   * @generated from field: repeated string class_labels = 13 [json_name = "class_labels"];
+   */
+  classLabels: string[];
+
+  /**
+   * How to read class_labels: "none" (indices), "int64", "float64" or
+   * "string".
+   *
+   * @generated from field: string class_label_kind = 14 [json_name = "class_label_kind"];
+   */
+  classLabelKind: string;
 };
 
 /**
