@@ -4,6 +4,7 @@ export {
   type ArtifactStore,
   type ArtifactStoreOptions,
   createArtifactStore,
+  type StoredArtifact,
 } from "./artifacts.js";
 export { createStore } from "./create-store.js";
 export { isStoreError, STORE_ERROR_CODES, StoreError, type StoreErrorCode } from "./errors.js";
