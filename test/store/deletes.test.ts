@@ -214,7 +214,11 @@ describe("purge and artifact references (for gc)", () => {
     const store = await openTempStore({ now: c.now });
     const e = await store.createExperiment({ name: "old" });
     const inOld = await store.createRun({ experimentId: e.id });
-    await store.logBatch(inOld.id, { params: { a: "1" }, metrics: [{ key: "m", value: 1 }], tags: { t: "x" } });
+    await store.logBatch(inOld.id, {
+      params: { a: "1" },
+      metrics: [{ key: "m", value: 1 }],
+      tags: { t: "x" },
+    });
     await store.setExperimentTag(e.id, "k", "v");
     const named = await store.createRun({ experimentId: "0" });
     await store.updateRun(named.id, { artifactSha256: SHA_A });
