@@ -77,11 +77,11 @@ describe("TrackingService deletes", () => {
       const search = async (viewType: ViewType) =>
         (
           await t.searchRuns(req(SearchRunsRequestSchema, { experimentIds: ["0"], orderBy, viewType }), CTX)
-        ).runs.map((r) => r.runName);
+        ).runs?.map((r) => r.runName);
       expect(await search(ViewType.UNSPECIFIED)).toEqual(["a"]);
       expect(await search(ViewType.ACTIVE_ONLY)).toEqual(["a"]);
       expect(await search(ViewType.DELETED_ONLY)).toEqual(["b"]);
-      expect((await search(ViewType.ALL)).sort()).toEqual(["a", "b"]);
+      expect((await search(ViewType.ALL))?.sort()).toEqual(["a", "b"]);
     }
     await expectError(
       t.searchRuns(req(SearchRunsRequestSchema, { experimentIds: ["0"], viewType: 7 as ViewType }), CTX),
@@ -111,7 +111,7 @@ describe("TrackingService deletes", () => {
       .experiment;
     expect(gone?.lifecycleStage).toBe(LifecycleStage.DELETED);
     const names = async (viewType: ViewType) =>
-      (await t.listExperiments(req(ListExperimentsRequestSchema, { viewType }), CTX)).experiments.map(
+      (await t.listExperiments(req(ListExperimentsRequestSchema, { viewType }), CTX)).experiments?.map(
         (x) => x.name,
       );
     expect(await names(ViewType.UNSPECIFIED)).toEqual(["Default"]);
@@ -167,7 +167,8 @@ describe("RegistryService deletes", () => {
     await r.deleteRegisteredModel({ name: "m" } as never, CTX);
     await expectError(r.getRegisteredModel({ name: "m" } as never, CTX), "NOT_FOUND");
 
-    const events = (await r.listAuditEvents(req(ListAuditEventsRequestSchema, { name: "m" }), CTX)).events;
+    const events =
+      (await r.listAuditEvents(req(ListAuditEventsRequestSchema, { name: "m" }), CTX)).events ?? [];
     const deletes = events.filter((e) => e.type !== AuditEventType.STAGE_TRANSITION);
     expect(deletes.map((e) => [e.type, e.version, e.fromStage, e.actor])).toEqual([
       [AuditEventType.MODEL_VERSION_DELETED, "2", Stage.NONE, "ada"],
@@ -178,14 +179,14 @@ describe("RegistryService deletes", () => {
       req(ListAuditEventsRequestSchema, { name: "m", type: AuditEventType.MODEL_VERSION_DELETED }),
       CTX,
     );
-    expect(byType.events.length).toBe(2);
+    expect(byType.events?.length).toBe(2);
 
     // Run events are listed by run and by experiment, with no model name or version.
     const run = (await t.createRun(req(CreateRunRequestSchema, { experimentId: "0" }), CTX)).run;
     await t.deleteRun(req(DeleteRunRequestSchema, { runId: run?.runId ?? "" }), CTX);
-    const runEvents = (
-      await r.listAuditEvents(req(ListAuditEventsRequestSchema, { runId: run?.runId ?? "" }), CTX)
-    ).events;
+    const runEvents =
+      (await r.listAuditEvents(req(ListAuditEventsRequestSchema, { runId: run?.runId ?? "" }), CTX)).events ??
+      [];
     expect(runEvents.map((e) => [e.type, e.runId, e.experimentId, e.name, e.version])).toEqual([
       [AuditEventType.RUN_DELETED, run?.runId, "0", "", ""],
     ]);
@@ -193,7 +194,7 @@ describe("RegistryService deletes", () => {
       req(ListAuditEventsRequestSchema, { experimentId: "0" }),
       CTX,
     );
-    expect(byExperiment.events.map((e) => e.type)).toEqual([AuditEventType.RUN_DELETED]);
+    expect(byExperiment.events?.map((e) => e.type)).toEqual([AuditEventType.RUN_DELETED]);
     await expectError(
       r.listAuditEvents(req(ListAuditEventsRequestSchema, { runId: "nope" }), CTX),
       "INVALID_ARGUMENT",
