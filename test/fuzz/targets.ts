@@ -4,7 +4,7 @@
 // with real seeds and the errors it documents, and add it below. Native parsers add a libFuzzer
 // harness to native/fuzz/ and a line to NATIVE_FUZZERS.
 import type { AnyFuzzTarget } from "./target.js";
-import { artifactTarget } from "./targets/artifact.js";
+import { artifactSeeds, artifactTarget } from "./targets/artifact.js";
 import { connectJsonTarget } from "./targets/connect-json.js";
 import { csvTarget } from "./targets/csv.js";
 import { grpcProtobufTarget } from "./targets/grpc-protobuf.js";
@@ -18,7 +18,22 @@ export const FUZZ_TARGETS: readonly AnyFuzzTarget[] = [
   artifactTarget,
 ];
 
-/** libFuzzer harnesses (native/fuzz/<name>.cc), built with clang by scripts/build-fuzzers.sh. */
-export const NATIVE_FUZZERS: readonly { name: string; source: string; seeds: string }[] = [
-  { name: "artifact-native", source: "native/fuzz/artifact-fuzzer.cc", seeds: "artifact" },
+/** A libFuzzer harness: native/fuzz/<harness>-fuzzer.cc, built by scripts/build-fuzzers.sh. */
+export interface NativeFuzzer {
+  name: string;
+  harness: string;
+  parser: string;
+  documented: string;
+  /** The starting corpus: real inputs. */
+  seeds(): Promise<Uint8Array[]>;
+}
+
+export const NATIVE_FUZZERS: readonly NativeFuzzer[] = [
+  {
+    name: "artifact-native",
+    harness: "artifact",
+    parser: "C++ ParseModel + every engine + SerializeModel, under ASan and UBSan (libFuzzer)",
+    documented: "mlops::FormatError",
+    seeds: artifactSeeds,
+  },
 ];

@@ -17,7 +17,14 @@ import type { FuzzTarget } from "../target.js";
 /** Real artifacts to start from: trained (every family) and random (kit) models, small. */
 export async function artifactSeeds(): Promise<Uint8Array[]> {
   const ds = makeClassification({ nSamples: 300, nFeatures: 6, nInformative: 4, nRedundant: 1, seed: 3 });
-  const three = makeClassification({ nSamples: 300, nFeatures: 5, nInformative: 4, nRedundant: 0, nClasses: 3, seed: 4 });
+  const three = makeClassification({
+    nSamples: 300,
+    nFeatures: 5,
+    nInformative: 4,
+    nRedundant: 0,
+    nClasses: 3,
+    seed: 4,
+  });
   const trained = await Promise.all([
     train(ds, { model: "gbdt", nEstimators: 3, maxDepth: 3, seed: 1 }),
     train(three, { model: "gbdt", nEstimators: 2, maxDepth: 2, seed: 1 }),
