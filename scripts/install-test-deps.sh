@@ -2,7 +2,7 @@
 # Installs the system tools the test suite drives for real, from Debian's packages, when missing:
 # prometheus + promtool (monitoring e2e), docker-compose (compose file check), h2load (gRPC load),
 # python3-grpcio (an independent gRPC C-core client), python3-xgboost (XGBoost's own predictor
-# beside ours in the core bench).
+# beside ours in the core bench), clang + libclang-rt-dev (libFuzzer, sanitizers), libasan8.
 # Needs root or sudo; does nothing when everything is present.
 set -euo pipefail
 need=()
@@ -12,6 +12,11 @@ command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
 command -v h2load >/dev/null 2>&1 || need+=(nghttp2-client)
 /usr/bin/python3 -c 'import grpc' >/dev/null 2>&1 || need+=(python3-grpcio)
 /usr/bin/python3 -c 'import xgboost' >/dev/null 2>&1 || need+=(python3-xgboost)
+# clang with libFuzzer and the sanitizer runtimes (the fuzz harnesses of native/fuzz), and gcc's
+# ASan runtime for the sanitizer build of the addon (npm run test:asan).
+command -v clang++ >/dev/null 2>&1 || need+=(clang)
+[ -n "$(find /usr/lib/llvm-*/lib/clang -name 'libclang_rt.fuzzer-x86_64.a' -print -quit 2>/dev/null)" ] || need+=(libclang-rt-dev)
+[ -f "$(gcc -print-file-name=libasan.so 2>/dev/null)" ] || need+=(libasan8)
 [ ${#need[@]} -eq 0 ] && exit 0
 sudo=""
 [ "$(id -u)" -ne 0 ] && sudo="sudo"

@@ -30,11 +30,15 @@ if (!fs.existsSync(out) || fs.readFileSync(out, "utf8") !== text) fs.writeFileSy
 JS
 
 addon="$root/$dir/build/Release/mlops_core.node"
+# The node headers npm's own install of the addon uses (npm's nodedir setting), when it has one.
+gyp_args=(--jobs 2)
+nodedir=${npm_config_nodedir:-$(npm config get nodedir 2>/dev/null || true)}
+case "$nodedir" in "" | undefined | null) ;; *) gyp_args+=(--nodedir "$nodedir") ;; esac
 # node-gyp's make only rebuilds what changed.
 if [ -f "$dir/build/Makefile" ]; then
-  (cd "$dir" && "$root/node_modules/.bin/node-gyp" build --jobs 2 >/dev/null)
+  (cd "$dir" && "$root/node_modules/.bin/node-gyp" build "${gyp_args[@]}" >/dev/null)
 else
-  (cd "$dir" && "$root/node_modules/.bin/node-gyp" rebuild --jobs 2 >/dev/null)
+  (cd "$dir" && "$root/node_modules/.bin/node-gyp" rebuild "${gyp_args[@]}" >/dev/null)
 fi
 if ! nm -D "$addon" | grep -q __asan_; then
   echo "test:asan: $addon is not instrumented" >&2
