@@ -129,7 +129,9 @@ export function loadAddon(): Binding.Addon {
   const override = process.env.MLOPS_NATIVE_ADDON;
   const candidates = override
     ? [override]
-    : ["Release", "Debug"].map((dir) => fileURLToPath(new URL(`../../build/${dir}/${ADDON_NAME}`, import.meta.url)));
+    : ["Release", "Debug"].map((dir) =>
+        fileURLToPath(new URL(`../../build/${dir}/${ADDON_NAME}`, import.meta.url)),
+      );
   const found = candidates.find((p) => existsSync(p));
   if (!found) {
     throw new CoreError(
