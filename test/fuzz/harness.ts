@@ -18,6 +18,8 @@ export interface FuzzResult {
   cases: number;
   /** Inputs the parser accepted. */
   accepted: number;
+  /** Inputs with another outcome the target named (a string result), by name. */
+  outcomes: Record<string, number>;
   /** Inputs it refused with a documented error. */
   rejected: number;
   /** 0, or 1 when a case failed (the run stops there). */
@@ -32,6 +34,7 @@ export async function fuzz(target: AnyFuzzTarget, options: FuzzOptions): Promise
   const c = await target.setup();
   let accepted = 0;
   let rejected = 0;
+  const outcomes: Record<string, number> = {};
   let done = 0;
   const every = options.progressEvery ?? 100_000;
   const seed = options.seed ?? (Date.now() ^ (Math.random() * 0x7fffffff)) | 0;
@@ -42,8 +45,9 @@ export async function fuzz(target: AnyFuzzTarget, options: FuzzOptions): Promise
         done++;
         if (options.onProgress && done % every === 0) options.onProgress(done);
         try {
-          await c.run(input);
-          accepted++;
+          const out = await c.run(input);
+          if (typeof out === "string") outcomes[out] = (outcomes[out] ?? 0) + 1;
+          else accepted++;
         } catch (error) {
           if (!target.expected(error)) throw error;
           rejected++;
@@ -55,6 +59,7 @@ export async function fuzz(target: AnyFuzzTarget, options: FuzzOptions): Promise
       target: target.name,
       cases: details.numRuns,
       accepted,
+      outcomes,
       rejected,
       failures: details.failed ? 1 : 0,
       ms: Math.round(performance.now() - t0),

@@ -91,9 +91,11 @@ async function main(): Promise<void> {
       progressEvery: Math.max(1, Math.floor(cases / 10)),
       onProgress: (n) => process.stderr.write(`fuzz: ${target.name}: ${n} cases\n`),
     });
+    const other = Object.entries(r.outcomes).map(([k, n]) => `${k}: ${n}`);
     rows.push({
       target: r.target,
       parser: target.parser,
+      extra: other.length > 0 ? other.join(", ") : undefined,
       cases: r.cases,
       accepted: r.accepted,
       rejected: r.rejected,

@@ -8,7 +8,11 @@ import type fc from "fast-check";
 export interface FuzzCase<I> {
   /** Inputs, seeded with real ones and mutated (test/fuzz/mutate.ts), or structured. */
   arbitrary: fc.Arbitrary<I>;
-  /** Feeds one input to the parser and checks what a success must satisfy; throws what the parser throws. */
+  /**
+   * Feeds one input to the parser and checks what a success must satisfy; throws what the parser
+   * throws. A string result names an outcome other than "parsed" (the REST target's "no route"),
+   * which the run tallies on its own.
+   */
   run(input: I): unknown;
   /** Frees what setup made (temp files, models). */
   close?(): Promise<void> | void;
