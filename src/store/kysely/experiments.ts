@@ -23,10 +23,13 @@ async function readExperiment(db: Db, id: string): Promise<Experiment> {
   return (await loadExperiments(db, [row]))[0];
 }
 
-export async function requireExperiment(db: Db, id: string): Promise<{ lifecycle_stage: string }> {
+export async function requireExperiment(
+  db: Db,
+  id: string,
+): Promise<{ name: string; lifecycle_stage: string }> {
   const row = await db
     .selectFrom("experiments")
-    .select(["experiment_id", "lifecycle_stage"])
+    .select(["experiment_id", "name", "lifecycle_stage"])
     .where("experiment_id", "=", Number(id))
     .executeTakeFirst();
   if (!row) throw notFound(`experiment "${id}"`);

@@ -54,7 +54,7 @@ export async function createRun(ctx: StoreContext, input: CreateRunInput): Promi
     if (experiment.lifecycle_stage === "deleted") {
       throw new StoreError(
         "FAILED_PRECONDITION",
-        `experiment "${experimentId}" is deleted: restore it before creating runs in it`,
+        `experiment "${experiment.name}" (${experimentId}) is deleted: restore it before creating runs in it`,
       );
     }
     await trx
