@@ -62,7 +62,7 @@ interface ArtifactInput {
 export const artifactTarget: FuzzTarget<ArtifactInput> = {
   name: "artifact",
   parser:
-    "model artifact bytes → loaded model (addon: parse, validate, compile engines), then one scored row",
+    "model artifact bytes → loaded model (addon: parse, validate, compile engines), then two scored rows",
   documented: "CoreError ERR_MODEL_FORMAT with the failed check as `reason`",
   expected: (e) => e instanceof CoreError && e.code === "ERR_MODEL_FORMAT",
   async setup() {
