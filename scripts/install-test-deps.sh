@@ -4,7 +4,8 @@
 # python3-grpcio (an independent gRPC C-core client), python3-xgboost (XGBoost's own predictor
 # beside ours in the core bench, and the XGBoost import fixtures), python3-sklearn and python3-onnx
 # (the scikit-learn → ONNX import fixtures; test/models/fixtures.test.ts re-runs the scripts),
-# chromium (the /docs and /redoc pages, driven by playwright-core).
+# chromium (the /docs and /redoc pages, driven by playwright-core), clang + libclang-rt-dev
+# (libFuzzer, sanitizers), libasan8.
 # Needs root or sudo; does nothing when everything is present.
 set -euo pipefail
 need=()
@@ -17,6 +18,11 @@ command -v h2load >/dev/null 2>&1 || need+=(nghttp2-client)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 /usr/bin/python3 -c 'import sklearn' >/dev/null 2>&1 || need+=(python3-sklearn)
 /usr/bin/python3 -c 'import onnx' >/dev/null 2>&1 || need+=(python3-onnx)
+# clang with libFuzzer and the sanitizer runtimes (the fuzz harnesses of native/fuzz), and gcc's
+# ASan runtime for the sanitizer build of the addon (npm run test:asan).
+command -v clang++ >/dev/null 2>&1 || need+=(clang)
+[ -n "$(find /usr/lib/llvm-*/lib/clang -name 'libclang_rt.fuzzer-x86_64.a' -print -quit 2>/dev/null)" ] || need+=(libclang-rt-dev)
+[ -f "$(gcc -print-file-name=libasan.so 2>/dev/null)" ] || need+=(libasan8)
 [ ${#need[@]} -eq 0 ] && exit 0
 sudo=""
 [ "$(id -u)" -ne 0 ] && sudo="sudo"

@@ -5,6 +5,8 @@ import { fileURLToPath } from "node:url";
 import { Command, CommanderError, Option } from "commander";
 import { CLI_LOG_LEVEL } from "./context.js";
 import { CliError, EXIT, errorCode, formatError } from "./errors.js";
+import { registerGc } from "./gc.js";
+import { registerExperiments } from "./lifecycle.js";
 import { registerModels } from "./models.js";
 import { registerRuns } from "./runs.js";
 import { registerServe } from "./serve.js";
@@ -42,6 +44,8 @@ export function buildProgram(): Command {
   registerServe(program);
   registerModels(program);
   registerRuns(program);
+  registerExperiments(program);
+  registerGc(program);
   return program;
 }
 

@@ -1,4 +1,4 @@
-// `mlops models list | describe | promote | alias | history | import | export`: the registry, for daily use.
+// `mlops models list | describe | promote | alias | history | delete | import | export`: the registry, for daily use.
 import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
@@ -254,6 +254,10 @@ function describeChange(e: AuditEvent): [string, string] {
       return ["alias set", `@${e.alias}: ${e.fromVersion ? `v${e.fromVersion}` : "-"} → v${e.toVersion}`];
     case AuditEventType.ALIAS_DELETED:
       return ["alias deleted", `@${e.alias}: v${e.fromVersion || e.version} → -`];
+    case AuditEventType.MODEL_VERSION_DELETED:
+      return ["version deleted", `${stageLabel(e.fromStage)} → -`];
+    case AuditEventType.REGISTERED_MODEL_DELETED:
+      return ["model deleted", "-"];
     default:
       return ["-", "-"];
   }
@@ -289,6 +293,39 @@ async function history(
       { align: ["left", "right"], empty: `no stage or alias changes for ${name} yet` },
     ),
   );
+}
+
+async function remove(
+  ctx: CliContext,
+  name: string,
+  version: number | undefined,
+  flags: JsonFlag & { yes?: boolean },
+): Promise<void> {
+  if (version !== undefined) {
+    const res = await call(
+      M.deleteModelVersion,
+      ctx.registry.deleteModelVersion,
+      { name, version: String(version) },
+      ctx.call,
+    );
+    if (flags.json) return write(jsonText(responseJson(M.deleteModelVersion, res)));
+    write(
+      `${name} v${version} deleted (its artifact goes at the next mlops gc unless something else uses it)\n`,
+    );
+    return;
+  }
+  const versions = await listVersions(ctx, name);
+  if (versions.length > 0 && !flags.yes) {
+    throw new CliError(
+      "USAGE",
+      `this deletes ${name} with all ${versions.length} of its versions (${versions.map((v) => `v${v.version}`).join(", ")}); ` +
+        `add --yes to go ahead, or give a version to delete only that one`,
+      EXIT.usage,
+    );
+  }
+  const res = await call(M.deleteRegisteredModel, ctx.registry.deleteRegisteredModel, { name }, ctx.call);
+  if (flags.json) return write(jsonText(responseJson(M.deleteRegisteredModel, res)));
+  write(`${name} deleted with ${versions.length} version${versions.length === 1 ? "" : "s"}\n`);
 }
 
 const jsonOption = () => new Option("--json", "print the API's JSON instead of a table");
@@ -389,7 +426,7 @@ async function exportVersion(
 export function registerModels(program: Command): void {
   const models = program
     .command("models")
-    .description("registered models: list, describe, promote, alias, history, import, export");
+    .description("registered models: list, describe, promote, alias, history, delete, import, export");
 
   models
     .command("list")
@@ -484,12 +521,25 @@ export function registerModels(program: Command): void {
 
   models
     .command("history")
-    .description("audit log of a model's stage and alias changes, oldest first")
+    .description("audit log of a model's stage and alias changes and deletions, oldest first")
     .argument("<name>", "registered model name")
     .option("--version <n>", "only this version's events", parse.version)
     .option("--limit <n>", "only the newest n events", parse.integer(1))
     .addOption(jsonOption())
     .action((name: string, flags: JsonFlag & { version?: number; limit?: number }, cmd: Command) =>
       withContext(cmd, (ctx) => history(ctx, name, flags)),
+    );
+
+  models
+    .command("delete")
+    .description(
+      "delete one version, or the whole model with --yes; refused while a version is in Staging or Production",
+    )
+    .argument("<name>", "registered model name")
+    .argument("[version]", "only this version", parse.version)
+    .option("--yes", "confirm deleting the whole model with every version")
+    .addOption(jsonOption())
+    .action((name: string, version: number | undefined, flags: JsonFlag & { yes?: boolean }, cmd: Command) =>
+      withContext(cmd, (ctx) => remove(ctx, name, version, flags)),
     );
 }

@@ -62,3 +62,24 @@ export function runStatuses(value: string, previous: RunStatus[] = []): RunStatu
   }
   return out;
 }
+
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** A duration as `0`, `90s`, `30m`, `12h`, `7d` or `250ms` (a bare number is seconds), in ms. */
+export function duration(value: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/.exec(value);
+  const ms = m ? Math.round(Number(m[1]) * (DURATION_UNITS[m[2] ?? "s"] ?? 1000)) : Number.NaN;
+  if (!Number.isSafeInteger(ms) || ms < 0) {
+    throw new InvalidArgumentError("expected a duration such as 0, 90s, 30m, 12h or 7d");
+  }
+  return ms;
+}
+
+/** A duration in ms, the way `duration` reads it back (`1h`, `90s`, `250ms`). */
+export function formatDurationFlag(ms: number): string {
+  for (const unit of ["d", "h", "m", "s"] as const) {
+    const size = DURATION_UNITS[unit] ?? 1;
+    if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${ms}ms`;
+}

@@ -1,9 +1,16 @@
 // `mlops runs list | show`: tracked training runs.
 import { type Command, Option } from "commander";
-import { type Run, type RunStatus, TrackingService } from "../gen/mlops/v1/tracking_pb.js";
+import {
+  LifecycleStage,
+  type Run,
+  type RunStatus,
+  TrackingService,
+  ViewType,
+} from "../gen/mlops/v1/tracking_pb.js";
 import { ServiceError } from "../rpc/service-error.js";
 import { type CliContext, withContext } from "./context.js";
 import { formatDuration, formatMetric, formatTime, jsonText, runStatusLabel, write } from "./format.js";
+import { registerRunLifecycle, VIEWS, viewOption } from "./lifecycle.js";
 import * as parse from "./parse.js";
 import { call, responseJson } from "./rpc.js";
 import { formatFields, formatTable } from "./table.js";
@@ -17,6 +24,7 @@ interface ListFlags {
   experiment?: string;
   status?: RunStatus[];
   limit: number;
+  view?: string;
   json?: boolean;
 }
 
@@ -27,7 +35,8 @@ async function experimentNames(ctx: CliContext): Promise<Map<string, string>> {
     const res = await call(
       T.listExperiments,
       ctx.tracking.listExperiments,
-      { pageSize: 1000, pageToken },
+      // Every experiment, deleted ones too: `--view deleted` lists the runs their deletion took.
+      { pageSize: 1000, pageToken, viewType: ViewType.ALL },
       ctx.call,
     );
     for (const e of res.experiments) names.set(e.experimentId, e.name);
@@ -80,7 +89,12 @@ async function list(ctx: CliContext, flags: ListFlags): Promise<void> {
   const res = await call(
     T.searchRuns,
     ctx.tracking.searchRuns,
-    { experimentIds, statuses: flags.status ?? [], pageSize: flags.limit },
+    {
+      experimentIds,
+      statuses: flags.status ?? [],
+      pageSize: flags.limit,
+      viewType: VIEWS[flags.view ?? "active"],
+    },
     ctx.call,
   );
   if (flags.json) return write(jsonText(responseJson(T.searchRuns, res)));
@@ -100,7 +114,7 @@ async function list(ctx: CliContext, flags: ListFlags): Promise<void> {
         r.runId,
         r.runName,
         names.get(r.experimentId) ?? r.experimentId,
-        runStatusLabel(r.status),
+        runStatusLabel(r.status) + (r.lifecycleStage === LifecycleStage.DELETED ? " (deleted)" : ""),
         formatTime(r.startTimeMs),
         duration(r),
         ...metricKeys.map((k) => formatMetric(latest(r, k))),
@@ -131,6 +145,10 @@ async function show(ctx: CliContext, runId: string, flags: { json?: boolean }): 
       ["name", r.runName],
       ["experiment", `${experiment.experiment?.name} (${r.experimentId})`],
       ["status", runStatusLabel(r.status)],
+      [
+        "lifecycle",
+        r.lifecycleStage === LifecycleStage.DELETED ? `deleted ${formatTime(r.deletedAtMs)}` : "active",
+      ],
       ["started", formatTime(r.startTimeMs)],
       ["ended", formatTime(r.endTimeMs)],
       ["duration", duration(r)],
@@ -152,7 +170,7 @@ async function show(ctx: CliContext, runId: string, flags: { json?: boolean }): 
 }
 
 export function registerRuns(program: Command): void {
-  const runs = program.command("runs").description("tracked training runs: list, show");
+  const runs = program.command("runs").description("tracked training runs: list, show, delete, restore");
 
   runs
     .command("list")
@@ -169,6 +187,7 @@ export function registerRuns(program: Command): void {
       parse.integer(1, 1000),
       RUNS_LIST_DEFAULT_LIMIT,
     )
+    .addOption(viewOption("runs"))
     .addOption(new Option("--json", "print the API's JSON (SearchRunsResponse)"))
     .action((flags: ListFlags, cmd: Command) => withContext(cmd, (ctx) => list(ctx, flags)));
 
@@ -180,4 +199,6 @@ export function registerRuns(program: Command): void {
     .action((runId: string, flags: { json?: boolean }, cmd: Command) =>
       withContext(cmd, (ctx) => show(ctx, runId, flags)),
     );
+
+  registerRunLifecycle(runs);
 }

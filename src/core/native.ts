@@ -157,15 +157,20 @@ const ADDON_NAME = "mlops_core.node";
 let cached: Binding.Addon | undefined;
 
 /**
- * Loads the addon once per process (per worker thread) and returns it. This file sits two levels
+ * Loads the addon once per process (per worker thread) and returns it: the file named by
+ * MLOPS_NATIVE_ADDON when set, else the package's own build. This file sits two levels
  * below the package root both as source (src/core) and compiled (dist/core), so `../../build` is
  * the same place either way.
  */
 export function loadAddon(): Binding.Addon {
   if (cached) return cached;
-  const candidates = ["Release", "Debug"].map((dir) =>
-    fileURLToPath(new URL(`../../build/${dir}/${ADDON_NAME}`, import.meta.url)),
-  );
+  // MLOPS_NATIVE_ADDON: another build of the same addon, e.g. the sanitizer build of `npm run test:asan`.
+  const override = process.env.MLOPS_NATIVE_ADDON;
+  const candidates = override
+    ? [override]
+    : ["Release", "Debug"].map((dir) =>
+        fileURLToPath(new URL(`../../build/${dir}/${ADDON_NAME}`, import.meta.url)),
+      );
   const found = candidates.find((p) => existsSync(p));
   if (!found) {
     throw new CoreError(

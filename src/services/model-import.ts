@@ -5,12 +5,12 @@
 import type { ClassifierModel } from "../core/index.js";
 import { type ImportedModel, type ImportFormatOption, importModel } from "../models/import/index.js";
 import type { ArtifactStore, ModelVersion, Store } from "../store/index.js";
-import { isStoreError } from "../store/index.js";
+import { isStoreError, ORIGIN_TAG } from "../store/index.js";
 
 /** Version and run tags an import writes (the class labels tag matches training's). */
 export const IMPORT_TAGS = {
   classLabels: "mlops.class_labels",
-  originSha256: "mlops.origin_sha256",
+  originSha256: ORIGIN_TAG,
   originFormat: "mlops.origin_format",
 } as const;
 

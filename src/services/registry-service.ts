@@ -4,14 +4,22 @@ import { AuditEventType } from "../gen/mlops/v1/registry_pb.js";
 import { readArtifact } from "../models/artifact/read.js";
 import { exportOnnxModel } from "../models/export/onnx.js";
 import { IMPORT_FORMATS, type ImportFormatOption } from "../models/import/index.js";
-import type { CallContext, ServiceImpl } from "../rpc/context.js";
+import type { ServiceImpl } from "../rpc/context.js";
 import { invalidArgument, ServiceError } from "../rpc/service-error.js";
 import type { ArtifactStore, ModelVersion, Run, Store } from "../store/index.js";
 import { isStoreError } from "../store/index.js";
+import { actorOf } from "./mapping/actor.js";
 import { checkAuditTypeFilter, stageToStore } from "./mapping/enums.js";
 import { pageByKey, pageSize, tokenIn, tokenOut } from "./mapping/page.js";
 import { type RunMetrics, toAuditEvent, toModelVersion, toRegisteredModel } from "./mapping/registry.js";
-import { optional, parseSha256, parseVersion, required } from "./mapping/request.js";
+import {
+  optional,
+  parseExperimentId,
+  parseRunId,
+  parseSha256,
+  parseVersion,
+  required,
+} from "./mapping/request.js";
 import { withServiceErrors } from "./mapping/store-errors.js";
 import { latestMetricValues } from "./mapping/tracking.js";
 import { importAndRegister, parseClasses } from "./model-import.js";
@@ -36,10 +44,7 @@ export interface RegistryServiceOptions {
 /** The store keeps the newest this many audit events per query; ListAuditEvents pages within them. */
 const AUDIT_WINDOW = 1000;
 
-/** Actor recorded when the transport established none: the store requires a non-blank one. */
-export const ANONYMOUS_ACTOR = "anonymous";
-
-const actorOf = (ctx: CallContext): string => (ctx.actor.trim() === "" ? ANONYMOUS_ACTOR : ctx.actor);
+export { ANONYMOUS_ACTOR } from "./mapping/actor.js";
 
 /** The latest metrics of the runs behind `versions`; ModelVersion.metrics is read from them. */
 async function loadRunMetrics(store: Store, versions: readonly ModelVersion[]): Promise<RunMetrics> {
@@ -313,15 +318,32 @@ export function createRegistryService(options: RegistryServiceOptions): ServiceI
       };
     },
 
+    async deleteModelVersion(req, ctx) {
+      const name = required(req.name, "name");
+      await store.deleteModelVersion(name, parseVersion(req.version), { actor: actorOf(ctx) });
+      // Aliases on it are gone: a server that served one must look again.
+      notify(name);
+      return {};
+    },
+
+    async deleteRegisteredModel(req, ctx) {
+      const name = required(req.name, "name");
+      await store.deleteRegisteredModel(name, { actor: actorOf(ctx) });
+      notify(name);
+      return {};
+    },
+
     async listAuditEvents(req) {
       const name = optional(req.name);
+      const runId = req.runId === "" ? undefined : parseRunId(req.runId);
+      const experimentId = req.experimentId === "" ? undefined : parseExperimentId(req.experimentId);
       const version = req.version === "" ? undefined : parseVersion(req.version);
       if (version !== undefined && name === undefined) {
         throw invalidArgument("name", "a registered model name when version is set", "an empty value");
       }
       const type = checkAuditTypeFilter(req.type);
       const size = pageSize(req.pageSize);
-      const newest = await store.listAuditEvents({ name, limit: AUDIT_WINDOW });
+      const newest = await store.listAuditEvents({ name, runId, experimentId, limit: AUDIT_WINDOW });
       const matching = newest
         .filter((e) => version === undefined || e.version === version)
         .map(toAuditEvent)

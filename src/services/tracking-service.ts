@@ -2,8 +2,9 @@
 import { RunStatus, type TrackingService } from "../gen/mlops/v1/tracking_pb.js";
 import type { ServiceImpl } from "../rpc/context.js";
 import { invalidArgument } from "../rpc/service-error.js";
-import type { Run, Store, RunStatus as StoreRunStatus } from "../store/index.js";
-import { runStatusToStore } from "./mapping/enums.js";
+import type { LifecycleView, Run, Store, RunStatus as StoreRunStatus } from "../store/index.js";
+import { actorOf } from "./mapping/actor.js";
+import { runStatusToStore, viewToStore } from "./mapping/enums.js";
 import { MAX_PAGE_SIZE, pageByKey, pageByOffset, pageSize, tokenIn, tokenOut } from "./mapping/page.js";
 import { optional, optionalMs, required } from "./mapping/request.js";
 import { compareRuns, orderSignature, parseRunOrder, storeNativeOrder } from "./mapping/run-order.js";
@@ -24,13 +25,18 @@ export function createTrackingService(options: TrackingServiceOptions): ServiceI
    * Every run matching the filters, for orders the store cannot page itself (run name, end time,
    * metrics). Costs a full scan per page; the start-time orders take the store's indexed path.
    */
-  async function allRuns(experimentIds: string[], status: StoreRunStatus[] | undefined): Promise<Run[]> {
+  async function allRuns(
+    experimentIds: string[],
+    status: StoreRunStatus[] | undefined,
+    view: LifecycleView,
+  ): Promise<Run[]> {
     const runs: Run[] = [];
     let pageToken: string | undefined;
     do {
       const page = await store.searchRuns({
         experimentIds,
         status,
+        view,
         order: "desc",
         limit: MAX_PAGE_SIZE,
         pageToken,
@@ -59,14 +65,33 @@ export function createTrackingService(options: TrackingServiceOptions): ServiceI
 
     async listExperiments(req) {
       const size = pageSize(req.pageSize);
-      const all = (await store.listExperiments()).sort((a, b) => byString(a.name, b.name));
+      const view = viewToStore(req.viewType);
+      const all = (await store.listExperiments({ view })).sort((a, b) => byString(a.name, b.name));
       const page = pageByKey(all, (e) => e.name, {
-        kind: "experiments",
+        kind: `experiments:${view}`,
         keyType: "string",
         size,
         token: req.pageToken,
       });
       return { experiments: page.items.map(toExperiment), nextPageToken: page.nextPageToken };
+    },
+
+    async deleteExperiment(req, ctx) {
+      const id = required(req.experimentId, "experiment_id");
+      return { experiment: toExperiment(await store.deleteExperiment(id, { actor: actorOf(ctx) })) };
+    },
+
+    async restoreExperiment(req, ctx) {
+      const id = required(req.experimentId, "experiment_id");
+      return { experiment: toExperiment(await store.restoreExperiment(id, { actor: actorOf(ctx) })) };
+    },
+
+    async deleteRun(req, ctx) {
+      return { run: toRun(await store.deleteRun(required(req.runId, "run_id"), { actor: actorOf(ctx) })) };
+    },
+
+    async restoreRun(req, ctx) {
+      return { run: toRun(await store.restoreRun(required(req.runId, "run_id"), { actor: actorOf(ctx) })) };
     },
 
     async createRun(req) {
@@ -100,6 +125,7 @@ export function createTrackingService(options: TrackingServiceOptions): ServiceI
       const experimentIds = req.experimentIds.map((id, i) => required(id, `experiment_ids[${i}]`));
       const statuses = req.statuses.map((s, i) => runStatusToStore(s, `statuses[${i}]`));
       const status = statuses.length === 0 ? undefined : statuses;
+      const view = viewToStore(req.viewType);
       const keys = parseRunOrder(req.orderBy);
       const size = pageSize(req.pageSize);
       const native = storeNativeOrder(keys);
@@ -107,14 +133,19 @@ export function createTrackingService(options: TrackingServiceOptions): ServiceI
         const page = await store.searchRuns({
           experimentIds,
           status,
+          view,
           order: native,
           limit: size,
           pageToken: tokenIn(req.pageToken),
         });
         return { runs: page.items.map(toRun), nextPageToken: tokenOut(page.nextPageToken) };
       }
-      const sorted = (await allRuns(experimentIds, status)).sort(compareRuns(keys));
-      const page = pageByOffset(sorted, { kind: `runs:${orderSignature(keys)}`, size, token: req.pageToken });
+      const sorted = (await allRuns(experimentIds, status, view)).sort(compareRuns(keys));
+      const page = pageByOffset(sorted, {
+        kind: `runs:${view}:${orderSignature(keys)}`,
+        size,
+        token: req.pageToken,
+      });
       return { runs: page.items.map(toRun), nextPageToken: page.nextPageToken };
     },
 

@@ -3,7 +3,7 @@
 // the bytes are the ones that were stored.
 import { createHash, randomBytes } from "node:crypto";
 import { constants } from "node:fs";
-import { mkdir, open, readFile, rename, rm, stat } from "node:fs/promises";
+import { mkdir, open, readdir, readFile, rename, rm, stat, utimes } from "node:fs/promises";
 import { join } from "node:path";
 import { notFound, StoreError } from "./errors.js";
 import { checkSha256 } from "./validation.js";
@@ -20,10 +20,21 @@ export interface ArtifactRef {
   path: string;
 }
 
+/** One stored artifact file, as `list` finds it. */
+export interface StoredArtifact {
+  sha256: string;
+  size: number;
+  /** Last write, or last `put` of the same bytes: gc's grace period counts from here. */
+  mtimeMs: number;
+}
+
 export interface ArtifactStore {
   /** `<dataDir>/artifacts/sha256`. */
   readonly root: string;
-  /** Stores the bytes (atomically, durably) unless an intact copy is already there. */
+  /**
+   * Stores the bytes (atomically, durably) unless an intact copy is already there, whose
+   * modification time is then renewed (a fresh put counts as fresh for gc's grace period).
+   */
   put(bytes: Uint8Array): Promise<ArtifactRef>;
   /** The stored bytes, re-hashed: NOT_FOUND when absent, DATA_LOSS when they no longer match. */
   get(sha256: string): Promise<Uint8Array>;
@@ -31,7 +42,14 @@ export interface ArtifactStore {
   has(sha256: string): Promise<boolean>;
   /** Where the file for `sha256` lives (whether or not it exists). */
   pathFor(sha256: string): string;
+  /** Every stored artifact, by digest. Files that are not named by a digest are left out. */
+  list(): Promise<StoredArtifact[]>;
+  /** Deletes the file; false when it was not there. Only gc calls this, for unreferenced digests. */
+  remove(sha256: string): Promise<boolean>;
 }
+
+const SHA256_NAME = /^[0-9a-f]{64}$/;
+const SHARD_NAME = /^[0-9a-f]{2}$/;
 
 const sha256Hex = (bytes: Uint8Array): string => createHash("sha256").update(bytes).digest("hex");
 
@@ -88,7 +106,12 @@ export function createArtifactStore(options: ArtifactStoreOptions): ArtifactStor
       const sha = sha256Hex(bytes);
       const path = pathFor(sha);
       // An intact copy is kept; a damaged one is replaced, which repairs it.
-      if (!(await intact(path, sha))) await writeAtomically(join(root, sha.slice(0, 2)), path, bytes);
+      if (await intact(path, sha)) {
+        const now = new Date();
+        await utimes(path, now, now);
+      } else {
+        await writeAtomically(join(root, sha.slice(0, 2)), path, bytes);
+      }
       return { sha256: sha, size: bytes.byteLength, path };
     },
     async get(sha) {
@@ -105,6 +128,46 @@ export function createArtifactStore(options: ArtifactStoreOptions): ArtifactStor
         throw new StoreError("DATA_LOSS", `artifact ${sha} is corrupt: its content hashes to ${actual}`);
       }
       return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    },
+    async list() {
+      const out: StoredArtifact[] = [];
+      let shards: string[];
+      try {
+        shards = (await readdir(root)).filter((d) => SHARD_NAME.test(d)).sort();
+      } catch (error) {
+        if (isNoEntry(error)) return out;
+        throw error;
+      }
+      for (const shard of shards) {
+        let names: string[];
+        try {
+          names = await readdir(join(root, shard));
+        } catch (error) {
+          if (isNoEntry(error)) continue;
+          throw error;
+        }
+        for (const name of names.sort()) {
+          if (!SHA256_NAME.test(name) || !name.startsWith(shard)) continue;
+          try {
+            const s = await stat(join(root, shard, name));
+            if (s.isFile()) out.push({ sha256: name, size: s.size, mtimeMs: s.mtimeMs });
+          } catch (error) {
+            if (!isNoEntry(error)) throw error; // removed meanwhile: not listed
+          }
+        }
+      }
+      return out;
+    },
+    async remove(sha) {
+      const path = pathFor(sha);
+      try {
+        await stat(path);
+      } catch (error) {
+        if (isNoEntry(error)) return false;
+        throw error;
+      }
+      await rm(path, { force: true });
+      return true;
     },
     async has(sha) {
       try {

@@ -4,9 +4,11 @@ export {
   type ArtifactStore,
   type ArtifactStoreOptions,
   createArtifactStore,
+  type StoredArtifact,
 } from "./artifacts.js";
 export { createStore } from "./create-store.js";
 export { isStoreError, STORE_ERROR_CODES, StoreError, type StoreErrorCode } from "./errors.js";
+export { ORIGIN_TAG } from "./kysely/lifecycle.js";
 export {
   type ResolvedStoreOptions,
   resolveStoreOptions,

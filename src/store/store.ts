@@ -7,12 +7,15 @@ import type {
   CreateRunInput,
   Experiment,
   ListAuditEventsQuery,
+  ListExperimentsQuery,
   ListQuery,
   LogBatchInput,
   Metric,
   MetricInput,
   ModelVersion,
   Page,
+  PurgeOptions,
+  PurgeResult,
   RegisteredModel,
   Run,
   SearchModelVersionsQuery,
@@ -32,12 +35,20 @@ export interface Store {
   createExperiment(input: CreateExperimentInput): Promise<Experiment>;
   getExperiment(id: string): Promise<Experiment>;
   getExperimentByName(name: string): Promise<Experiment>;
-  /** All experiments, by id. */
-  listExperiments(): Promise<Experiment[]>;
+  /** Experiments by id: the active ones unless `view` says otherwise. */
+  listExperiments(query?: ListExperimentsQuery): Promise<Experiment[]>;
   setExperimentTag(id: string, key: string, value: string): Promise<void>;
+  /**
+   * Soft delete, as MLflow: the experiment and its active runs go to the "deleted" stage (audited),
+   * hidden from default listings and restorable until gc purges them. The name stays taken.
+   * FAILED_PRECONDITION for the Default experiment "0" and for one already deleted.
+   */
+  deleteExperiment(id: string, options: AuditOptions): Promise<Experiment>;
+  /** Undoes deleteExperiment, with the runs it deleted. FAILED_PRECONDITION when it is active. */
+  restoreExperiment(id: string, options: AuditOptions): Promise<Experiment>;
 
   // --- runs ---
-  /** NOT_FOUND when the experiment does not exist. */
+  /** NOT_FOUND when the experiment does not exist; FAILED_PRECONDITION when it is deleted. */
   createRun(input: CreateRunInput): Promise<Run>;
   getRun(runId: string): Promise<Run>;
   /** Status, end time, name, artifact; returns the updated run. */
@@ -55,6 +66,14 @@ export interface Store {
   setRunTag(runId: string, key: string, value: string): Promise<void>;
   /** NOT_FOUND when the tag is absent. */
   deleteRunTag(runId: string, key: string): Promise<void>;
+  /**
+   * Soft delete (audited): hidden from searchRuns unless asked for, still readable with getRun,
+   * restorable until gc purges it. Writes to a deleted run are FAILED_PRECONDITION, as is deleting
+   * it again.
+   */
+  deleteRun(runId: string, options: AuditOptions): Promise<Run>;
+  /** FAILED_PRECONDITION when the run is active or its experiment is deleted. */
+  restoreRun(runId: string, options: AuditOptions): Promise<Run>;
 
   // --- registered models ---
   createRegisteredModel(input: CreateRegisteredModelInput): Promise<RegisteredModel>;
@@ -89,6 +108,17 @@ export interface Store {
     options: TransitionStageOptions,
   ): Promise<ModelVersion>;
 
+  /**
+   * Removes the version, its tags and the aliases on it (each audited). FAILED_PRECONDITION while it
+   * is in Staging or Production. Its number is never given again.
+   */
+  deleteModelVersion(name: string, version: number, options: AuditOptions): Promise<void>;
+  /**
+   * Removes the model with every version, tag and alias (audited). FAILED_PRECONDITION while any
+   * version is in Staging or Production. The name can then be registered anew, from version 1.
+   */
+  deleteRegisteredModel(name: string, options: AuditOptions): Promise<void>;
+
   // --- aliases ---
   /** Points `alias` at `version`, moving it if it pointed elsewhere; audited unless unchanged. */
   setAlias(name: string, alias: string, version: number, options: AuditOptions): Promise<void>;
@@ -96,6 +126,15 @@ export interface Store {
   deleteAlias(name: string, alias: string, options: AuditOptions): Promise<void>;
   /** The version the alias points at. */
   resolveAlias(name: string, alias: string): Promise<ModelVersion>;
+
+  // --- garbage collection ---
+  /** Permanently removes soft-deleted runs (unless a model version names them) and experiments, audited. */
+  purgeDeleted(options: PurgeOptions): Promise<PurgeResult>;
+  /**
+   * Every artifact digest a model version or a run (of any stage) refers to, leaving out the runs in
+   * `exceptRuns` (for a dry run: the ones a purge would remove).
+   */
+  referencedArtifacts(options?: { exceptRuns?: readonly string[] }): Promise<Set<string>>;
 
   // --- audit, health, lifecycle ---
   /** Newest first. */

@@ -3,6 +3,10 @@
 
 export type LifecycleStage = "active" | "deleted";
 
+/** Which lifecycle stages a listing returns (MLflow's ViewType). Default everywhere: "active". */
+export type LifecycleView = "active" | "deleted" | "all";
+export const LIFECYCLE_VIEWS: readonly LifecycleView[] = ["active", "deleted", "all"];
+
 export interface Experiment {
   /** Decimal string, like MLflow's SQL store; "0" is the built-in "Default" experiment. */
   id: string;
@@ -10,6 +14,8 @@ export interface Experiment {
   lifecycleStage: LifecycleStage;
   tags: Record<string, string>;
   createdAtMs: number;
+  /** When it was deleted; set only while `lifecycleStage` is "deleted". */
+  deletedAtMs?: number;
 }
 
 export const RUN_STATUSES = ["RUNNING", "FINISHED", "FAILED", "KILLED"] as const;
@@ -39,6 +45,10 @@ export interface Run {
   metrics: Metric[];
   tags: Record<string, string>;
   artifactSha256?: string;
+  /** "deleted" once soft-deleted (deleteRun, or its experiment's deletion); restorable until purged. */
+  lifecycleStage: LifecycleStage;
+  /** When it was deleted; set only while `lifecycleStage` is "deleted". */
+  deletedAtMs?: number;
 }
 
 export const STAGES = ["None", "Staging", "Production", "Archived"] as const;
@@ -75,8 +85,12 @@ export interface RegisteredModel {
   latestVersions?: ModelVersion[];
 }
 
-export type AuditEntity = "model_version" | "alias";
-export type AuditAction = "stage" | "alias_set" | "alias_delete";
+export type AuditEntity = "model_version" | "alias" | "registered_model" | "run" | "experiment";
+/**
+ * `delete` on a model version or a registered model removes it; on a run or an experiment it is the
+ * soft delete (`restore` undoes it); `purge` is gc's permanent removal of a soft-deleted one.
+ */
+export type AuditAction = "stage" | "alias_set" | "alias_delete" | "delete" | "restore" | "purge";
 
 export interface AuditEvent {
   /** Increases with every event in the database. */
@@ -85,18 +99,31 @@ export interface AuditEvent {
   at: number;
   actor: string;
   entity: AuditEntity;
-  /** Registered model name. */
+  /** Registered model name; "" for run and experiment events. */
   name: string;
-  /** The version concerned: the one moved (stage) or pointed at (alias set) or released (alias delete). */
+  /**
+   * The version concerned: the one moved (stage), pointed at (alias set), released (alias delete) or
+   * deleted; for a registered model's deletion, its highest version; 0 for run and experiment events.
+   */
   version: number;
   action: AuditAction;
   /** Set for alias events only. */
   alias?: string;
-  /** stage: the previous stage; alias_set: the previous version (decimal) or null; alias_delete: the version. */
+  /**
+   * stage: the previous stage; alias_set: the previous version (decimal) or null; alias_delete: the
+   * version; model version delete: its stage; run and experiment events: the lifecycle stage before.
+   */
   from: string | null;
-  /** stage: the new stage; alias_set: the new version (decimal); alias_delete: null. */
+  /**
+   * stage: the new stage; alias_set: the new version (decimal); alias_delete and registry deletes:
+   * null; run and experiment events: the lifecycle stage after ("deleted", "active"; purge: null).
+   */
   to: string | null;
   comment?: string;
+  /** Run events. */
+  runId?: string;
+  /** Experiment events, and run events (the run's experiment). */
+  experimentId?: string;
 }
 
 /** One page of a listing; pass `nextPageToken` back as `pageToken` to continue. */
@@ -129,6 +156,8 @@ export interface UpdateRunInput {
 
 export interface SearchRunsQuery {
   experimentIds: string[];
+  /** Default "active": soft-deleted runs are left out unless asked for. */
+  view?: LifecycleView;
   status?: RunStatus | RunStatus[];
   /** By start time, then id. Default "desc" (newest first), as MLflow. */
   order?: "asc" | "desc";
@@ -197,6 +226,30 @@ export interface AuditOptions {
 
 export interface ListAuditEventsQuery {
   name?: string;
+  /** Only events about this run. */
+  runId?: string;
+  /** Only events about this experiment or its runs. */
+  experimentId?: string;
   /** Default 100, at most 1000. Newest first. */
   limit?: number;
+}
+
+export interface ListExperimentsQuery {
+  /** Default "active". */
+  view?: LifecycleView;
+}
+
+export interface PurgeOptions extends AuditOptions {
+  /** Only runs and experiments deleted before this time (ms since the epoch). Default: now. */
+  deletedBeforeMs?: number;
+  /** Report what would be purged, change nothing. */
+  dryRun?: boolean;
+}
+
+/** What `purgeDeleted` removed (or, dry, would remove). */
+export interface PurgeResult {
+  runs: string[];
+  experiments: string[];
+  /** Deleted runs kept because a model version names them (its metrics are read from the run). */
+  keptRuns: string[];
 }

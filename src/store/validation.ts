@@ -1,7 +1,14 @@
 // Argument checks shared by every Store implementation. Each throws
 // StoreError("INVALID_ARGUMENT") naming the offending field.
 import { invalid } from "./errors.js";
-import { RUN_STATUSES, type RunStatus, STAGES, type Stage } from "./types.js";
+import {
+  LIFECYCLE_VIEWS,
+  type LifecycleView,
+  RUN_STATUSES,
+  type RunStatus,
+  STAGES,
+  type Stage,
+} from "./types.js";
 
 /** Registered model and alias names: URL- and file-name-safe. */
 export const NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_.-]{0,127}$/;
@@ -124,6 +131,15 @@ export function checkStep(step: unknown): number {
 export function checkMetricValue(value: unknown, key: string): number {
   if (typeof value !== "number") throw invalid(`invalid value for metric "${key}": must be a number`);
   return value;
+}
+
+/** Default "active". */
+export function checkLifecycleView(view: unknown): LifecycleView {
+  if (view === undefined) return "active";
+  if (typeof view !== "string" || !(LIFECYCLE_VIEWS as readonly string[]).includes(view)) {
+    throw invalid(`invalid view ${JSON.stringify(view)}: must be one of ${LIFECYCLE_VIEWS.join(", ")}`);
+  }
+  return view as LifecycleView;
 }
 
 export function checkLimit(limit: unknown): number {

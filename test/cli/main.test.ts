@@ -19,13 +19,14 @@ afterAll(async () => {
 });
 
 describe("mlops", () => {
-  it("defines train, serve, models and runs with their subcommands", () => {
+  it("defines train, serve, models, runs, experiments and gc with their subcommands", () => {
     const program = buildProgram();
     const names = (c: typeof program) => c.commands.map((x) => x.name()).sort();
-    expect(names(program)).toEqual(["models", "runs", "serve", "train"]);
+    expect(names(program)).toEqual(["experiments", "gc", "models", "runs", "serve", "train"]);
     const sub = (name: string) => program.commands.find((c) => c.name() === name)!;
     expect(names(sub("models"))).toEqual([
       "alias",
+      "delete",
       "describe",
       "export",
       "history",
@@ -33,7 +34,8 @@ describe("mlops", () => {
       "list",
       "promote",
     ]);
-    expect(names(sub("runs"))).toEqual(["list", "show"]);
+    expect(names(sub("runs"))).toEqual(["delete", "list", "restore", "show"]);
+    expect(names(sub("experiments"))).toEqual(["delete", "list", "restore"]);
   });
 
   it("prints its version, and exits 0 / 2 / 1 for help, usage errors and failures", async () => {

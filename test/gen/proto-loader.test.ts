@@ -47,12 +47,16 @@ const EXPECTED: Record<string, Routes> = {
     ImportModelVersion: ["post", "/v1/models/{name}/versions:import"],
     ExportModelVersion: ["get", "/v1/models/{name}/versions/{version}:export"],
     ListAuditEvents: ["get", "/v1/audit-events"],
+    DeleteModelVersion: ["delete", "/v1/models/{name}/versions/{version}"],
+    DeleteRegisteredModel: ["delete", "/v1/models/{name}"],
   },
   TrackingService: {
     CreateExperiment: ["post", "/v1/experiments"],
     GetExperiment: ["get", "/v1/experiments/{experiment_id}"],
     GetExperimentByName: ["get", "/v1/experiments:by-name"],
     ListExperiments: ["get", "/v1/experiments"],
+    DeleteExperiment: ["delete", "/v1/experiments/{experiment_id}"],
+    RestoreExperiment: ["post", "/v1/experiments/{experiment_id}:restore"],
     CreateRun: ["post", "/v1/runs"],
     UpdateRun: ["patch", "/v1/runs/{run_id}"],
     GetRun: ["get", "/v1/runs/{run_id}"],
@@ -62,6 +66,8 @@ const EXPECTED: Record<string, Routes> = {
     GetMetricHistory: ["get", "/v1/runs/{run_id}/metrics/{key}/history"],
     SetRunTag: ["put", "/v1/runs/{run_id}/tags/{key}"],
     LogBatch: ["post", "/v1/runs/{run_id}:log-batch"],
+    DeleteRun: ["delete", "/v1/runs/{run_id}"],
+    RestoreRun: ["post", "/v1/runs/{run_id}:restore"],
   },
 };
 

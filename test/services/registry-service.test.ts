@@ -619,6 +619,6 @@ describe("aliases and the audit trail", () => {
     expect(ids.map(Number)).toEqual([1, 2, 3, 4]);
 
     await expectError(list({ version: "1" }), "INVALID_ARGUMENT", "name");
-    await expectError(list({ type: 9 as AuditEventType }), "INVALID_ARGUMENT", "type");
+    await expectError(list({ type: 99 as AuditEventType }), "INVALID_ARGUMENT", "type");
   });
 });

@@ -79,7 +79,10 @@ describe("opening", () => {
     }
     const raw = new Database(join(dataDir, "mlops.db"), { readonly: true });
     try {
-      expect(raw.prepare("select id from schema_migrations").all()).toEqual([{ id: "0001_initial" }]);
+      expect(raw.prepare("select id from schema_migrations").all()).toEqual([
+        { id: "0001_initial" },
+        { id: "0002_deletes" },
+      ]);
     } finally {
       raw.close();
     }

@@ -2,10 +2,13 @@
 // ("Production") and upper-case run statuses; the protos speak enums.
 import { Stage } from "../../gen/mlops/v1/model_pb.js";
 import { AuditEventType, ModelVersionStatus } from "../../gen/mlops/v1/registry_pb.js";
-import { RunStatus } from "../../gen/mlops/v1/tracking_pb.js";
+import { LifecycleStage, RunStatus, ViewType } from "../../gen/mlops/v1/tracking_pb.js";
 import { invalidArgument } from "../../rpc/service-error.js";
 import type {
   AuditAction,
+  AuditEntity,
+  LifecycleView,
+  LifecycleStage as StoreLifecycleStage,
   ModelVersionStatus as StoreModelVersionStatus,
   RunStatus as StoreRunStatus,
   Stage as StoreStage,
@@ -67,14 +70,54 @@ export function versionStatusFromStore(status: StoreModelVersionStatus | string)
   }
 }
 
-const AUDIT_TYPES: ReadonlyMap<AuditAction, AuditEventType> = new Map([
-  ["stage", AuditEventType.STAGE_TRANSITION],
-  ["alias_set", AuditEventType.ALIAS_SET],
-  ["alias_delete", AuditEventType.ALIAS_DELETED],
+/** By `entity action`: "delete" means a different event for each entity. */
+const AUDIT_TYPES: ReadonlyMap<string, AuditEventType> = new Map([
+  ["model_version stage", AuditEventType.STAGE_TRANSITION],
+  ["alias alias_set", AuditEventType.ALIAS_SET],
+  ["alias alias_delete", AuditEventType.ALIAS_DELETED],
+  ["model_version delete", AuditEventType.MODEL_VERSION_DELETED],
+  ["registered_model delete", AuditEventType.REGISTERED_MODEL_DELETED],
+  ["run delete", AuditEventType.RUN_DELETED],
+  ["run restore", AuditEventType.RUN_RESTORED],
+  ["run purge", AuditEventType.RUN_PURGED],
+  ["experiment delete", AuditEventType.EXPERIMENT_DELETED],
+  ["experiment restore", AuditEventType.EXPERIMENT_RESTORED],
+  ["experiment purge", AuditEventType.EXPERIMENT_PURGED],
 ]);
 
-export function auditTypeFromStore(action: AuditAction | string): AuditEventType {
-  return AUDIT_TYPES.get(action as AuditAction) ?? AuditEventType.UNSPECIFIED;
+export function auditTypeFromStore(
+  entity: AuditEntity | string,
+  action: AuditAction | string,
+): AuditEventType {
+  return AUDIT_TYPES.get(`${entity} ${action}`) ?? AuditEventType.UNSPECIFIED;
+}
+
+export function lifecycleFromStore(stage: StoreLifecycleStage | string): LifecycleStage {
+  return stage === "active"
+    ? LifecycleStage.ACTIVE
+    : stage === "deleted"
+      ? LifecycleStage.DELETED
+      : LifecycleStage.UNSPECIFIED;
+}
+
+const VIEWS: ReadonlyMap<ViewType, LifecycleView> = new Map([
+  [ViewType.UNSPECIFIED, "active"],
+  [ViewType.ACTIVE_ONLY, "active"],
+  [ViewType.DELETED_ONLY, "deleted"],
+  [ViewType.ALL, "all"],
+]);
+
+/** A listing's view_type; unknown numbers are INVALID_ARGUMENT on `field`. */
+export function viewToStore(view: ViewType, field = "view_type"): LifecycleView {
+  const v = VIEWS.get(view);
+  if (v === undefined) {
+    throw invalidArgument(
+      field,
+      "VIEW_TYPE_ACTIVE_ONLY, VIEW_TYPE_DELETED_ONLY or VIEW_TYPE_ALL",
+      String(view),
+    );
+  }
+  return v;
 }
 
 /** Validates a filter value: UNSPECIFIED (every type) or a known type. */

@@ -62,20 +62,25 @@ export function toRegisteredModel(
 }
 
 export function toAuditEvent(e: StoreAuditEvent): AuditEvent {
-  const type = auditTypeFromStore(e.action);
+  const type = auditTypeFromStore(e.entity, e.action);
   const isStage = type === AuditEventType.STAGE_TRANSITION;
+  const isAlias = type === AuditEventType.ALIAS_SET || type === AuditEventType.ALIAS_DELETED;
+  const isVersionDelete = type === AuditEventType.MODEL_VERSION_DELETED;
+  const isRegistry = e.entity !== "run" && e.entity !== "experiment";
   return create(AuditEventSchema, {
     id: String(e.id),
     type,
     name: e.name,
-    version: String(e.version),
+    version: isRegistry ? String(e.version) : "",
     actor: e.actor,
     createdAtMs: BigInt(e.at),
-    fromStage: isStage ? stageFromStore(e.from) : Stage.UNSPECIFIED,
+    fromStage: isStage || isVersionDelete ? stageFromStore(e.from) : Stage.UNSPECIFIED,
     toStage: isStage ? stageFromStore(e.to) : Stage.UNSPECIFIED,
     alias: e.alias ?? "",
-    fromVersion: isStage ? "" : (e.from ?? ""),
-    toVersion: isStage ? "" : (e.to ?? ""),
+    fromVersion: isAlias ? (e.from ?? "") : "",
+    toVersion: isAlias ? (e.to ?? "") : "",
     comment: e.comment ?? "",
+    runId: e.runId ?? "",
+    experimentId: e.experimentId ?? "",
   });
 }

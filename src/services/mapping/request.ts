@@ -42,6 +42,23 @@ export function safeInt(value: bigint, field: string): number {
   return Number(value);
 }
 
+const RUN_ID = /^[0-9a-f]{32}$/;
+const EXPERIMENT_ID = /^(0|[1-9][0-9]{0,14})$/;
+
+/** A run id filter: 32 lowercase hex digits. */
+export function parseRunId(value: string, field = "run_id"): string {
+  if (!RUN_ID.test(value))
+    throw invalidArgument(field, "a run id (32 lowercase hex digits)", JSON.stringify(value));
+  return value;
+}
+
+/** An experiment id filter: a decimal integer ("0", "12"). */
+export function parseExperimentId(value: string, field = "experiment_id"): string {
+  if (!EXPERIMENT_ID.test(value))
+    throw invalidArgument(field, 'an experiment id such as "1"', JSON.stringify(value));
+  return value;
+}
+
 const SHA256 = /^[0-9a-fA-F]{64}$/;
 
 /** 64 hex digits, normalised to the lowercase the content-addressed store keys on. */

@@ -14,7 +14,7 @@ import type {
   Metric as StoreMetric,
   Run as StoreRun,
 } from "../../store/index.js";
-import { runStatusFromStore } from "./enums.js";
+import { lifecycleFromStore, runStatusFromStore } from "./enums.js";
 import { optionalMs, required, safeInt } from "./request.js";
 
 export function toExperiment(e: StoreExperiment): Experiment {
@@ -25,6 +25,8 @@ export function toExperiment(e: StoreExperiment): Experiment {
     createdAtMs: BigInt(e.createdAtMs),
     // The store keeps no separate change time for experiments; creation is the last change it knows.
     updatedAtMs: BigInt(e.createdAtMs),
+    lifecycleStage: lifecycleFromStore(e.lifecycleStage),
+    deletedAtMs: BigInt(e.deletedAtMs ?? 0),
   });
 }
 
@@ -48,6 +50,8 @@ export function toRun(r: StoreRun): Run {
     params: { ...r.params },
     metrics: [...r.metrics].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).map(toMetric),
     tags: { ...r.tags },
+    lifecycleStage: lifecycleFromStore(r.lifecycleStage),
+    deletedAtMs: BigInt(r.deletedAtMs ?? 0),
   });
 }
 

@@ -1,6 +1,7 @@
-// The append-only audit trail of promotions: stage transitions and alias moves.
+// The append-only audit trail: stage transitions and alias moves, deletes of registry entries, and
+// the soft deletes, restores and purges of runs and experiments.
 import type { AuditAction, AuditEntity, AuditEvent, ListAuditEventsQuery } from "../types.js";
-import { checkLimit, checkModelName } from "../validation.js";
+import { checkExperimentId, checkLimit, checkModelName, checkRunId } from "../validation.js";
 import type { StoreContext } from "./context.js";
 import { num } from "./rows.js";
 import type { Db } from "./schema.js";
@@ -30,6 +31,8 @@ export async function appendAudit(trx: Db, e: AuditRecord): Promise<void> {
       from_value: e.from,
       to_value: e.to,
       comment: e.comment ?? null,
+      run_id: e.runId ?? null,
+      experiment_id: e.experimentId ?? null,
     })
     .execute();
 }
@@ -39,10 +42,14 @@ export async function listAuditEvents(
   query: ListAuditEventsQuery = {},
 ): Promise<AuditEvent[]> {
   const name = query.name === undefined ? undefined : checkModelName(query.name);
+  const runId = query.runId === undefined ? undefined : checkRunId(query.runId);
+  const experimentId = query.experimentId === undefined ? undefined : checkExperimentId(query.experimentId);
   const limit = checkLimit(query.limit);
   return ctx.tx.read(async (trx) => {
     let q = trx.selectFrom("audit_events").selectAll();
     if (name !== undefined) q = q.where("name", "=", name);
+    if (runId !== undefined) q = q.where("run_id", "=", runId);
+    if (experimentId !== undefined) q = q.where("experiment_id", "=", experimentId);
     const rows = await q.orderBy("id", "desc").limit(limit).execute();
     return rows.map((r) => {
       const event: AuditEvent = {
@@ -58,6 +65,8 @@ export async function listAuditEvents(
       };
       if (r.alias !== null) event.alias = r.alias;
       if (r.comment !== null) event.comment = r.comment;
+      if (r.run_id !== null) event.runId = r.run_id;
+      if (r.experiment_id !== null) event.experimentId = r.experiment_id;
       return event;
     });
   });

@@ -1,10 +1,11 @@
 import { notFound, StoreError } from "../errors.js";
-import type { CreateExperimentInput, Experiment } from "../types.js";
+import type { CreateExperimentInput, Experiment, ListExperimentsQuery } from "../types.js";
 import {
   checkEntries,
   checkExperimentId,
   checkExperimentName,
   checkKey,
+  checkLifecycleView,
   checkText,
   MAX_TAG_VALUE,
 } from "../validation.js";
@@ -22,13 +23,17 @@ async function readExperiment(db: Db, id: string): Promise<Experiment> {
   return (await loadExperiments(db, [row]))[0]!; // one row in, one item out
 }
 
-export async function requireExperiment(db: Db, id: string): Promise<void> {
+export async function requireExperiment(
+  db: Db,
+  id: string,
+): Promise<{ name: string; lifecycle_stage: string }> {
   const row = await db
     .selectFrom("experiments")
-    .select("experiment_id")
+    .select(["experiment_id", "name", "lifecycle_stage"])
     .where("experiment_id", "=", Number(id))
     .executeTakeFirst();
   if (!row) throw notFound(`experiment "${id}"`);
+  return row;
 }
 
 export async function createExperiment(ctx: StoreContext, input: CreateExperimentInput): Promise<Experiment> {
@@ -75,10 +80,16 @@ export async function getExperimentByName(ctx: StoreContext, name: string): Prom
   });
 }
 
-export async function listExperiments(ctx: StoreContext): Promise<Experiment[]> {
-  return ctx.tx.read(async (trx) =>
-    loadExperiments(trx, await trx.selectFrom("experiments").selectAll().orderBy("experiment_id").execute()),
-  );
+export async function listExperiments(
+  ctx: StoreContext,
+  query: ListExperimentsQuery = {},
+): Promise<Experiment[]> {
+  const view = checkLifecycleView(query?.view);
+  return ctx.tx.read(async (trx) => {
+    let q = trx.selectFrom("experiments").selectAll();
+    if (view !== "all") q = q.where("lifecycle_stage", "=", view);
+    return loadExperiments(trx, await q.orderBy("experiment_id").execute());
+  });
 }
 
 export async function setExperimentTag(

@@ -10,9 +10,11 @@ import { listAuditEvents } from "./audit.js";
 import type { StoreContext } from "./context.js";
 import type { DialectHooks } from "./dialect-hooks.js";
 import * as experiments from "./experiments.js";
+import * as lifecycle from "./lifecycle.js";
 import { migrateToLatest } from "./migrate.js";
 import * as models from "./models.js";
 import * as promotions from "./promotions.js";
+import * as registryDeletes from "./registry-deletes.js";
 import * as runData from "./run-data.js";
 import * as runs from "./runs.js";
 import type { Database } from "./schema.js";
@@ -44,8 +46,10 @@ export async function openKyselyStore(
     createExperiment: (input) => experiments.createExperiment(ctx, input),
     getExperiment: (id) => experiments.getExperiment(ctx, id),
     getExperimentByName: (name) => experiments.getExperimentByName(ctx, name),
-    listExperiments: () => experiments.listExperiments(ctx),
+    listExperiments: (query) => experiments.listExperiments(ctx, query),
     setExperimentTag: (id, key, value) => experiments.setExperimentTag(ctx, id, key, value),
+    deleteExperiment: (id, opts) => lifecycle.deleteExperiment(ctx, id, opts),
+    restoreExperiment: (id, opts) => lifecycle.restoreExperiment(ctx, id, opts),
 
     createRun: (input) => runs.createRun(ctx, input),
     getRun: (runId) => runs.getRun(ctx, runId),
@@ -59,6 +63,8 @@ export async function openKyselyStore(
     getMetricHistory: (runId, key) => runData.getMetricHistory(ctx, runId, key),
     setRunTag: (runId, key, value) => runData.logBatch(ctx, runId, { tags: { [key]: value } }),
     deleteRunTag: (runId, key) => runData.deleteRunTag(ctx, runId, key),
+    deleteRun: (runId, opts) => lifecycle.deleteRun(ctx, runId, opts),
+    restoreRun: (runId, opts) => lifecycle.restoreRun(ctx, runId, opts),
 
     createRegisteredModel: (input) => models.createRegisteredModel(ctx, input),
     getRegisteredModel: (name) => models.getRegisteredModel(ctx, name),
@@ -77,10 +83,15 @@ export async function openKyselyStore(
     deleteModelVersionTag: (name, version, key) => versions.deleteModelVersionTag(ctx, name, version, key),
     transitionStage: (name, version, stage, opts) =>
       promotions.transitionStage(ctx, name, version, stage, opts),
+    deleteModelVersion: (name, version, opts) => registryDeletes.deleteModelVersion(ctx, name, version, opts),
+    deleteRegisteredModel: (name, opts) => registryDeletes.deleteRegisteredModel(ctx, name, opts),
 
     setAlias: (name, alias, version, opts) => promotions.setAlias(ctx, name, alias, version, opts),
     deleteAlias: (name, alias, opts) => promotions.deleteAlias(ctx, name, alias, opts),
     resolveAlias: (name, alias) => promotions.resolveAlias(ctx, name, alias),
+
+    purgeDeleted: (opts) => lifecycle.purgeDeleted(ctx, opts),
+    referencedArtifacts: (opts) => lifecycle.referencedArtifacts(ctx, opts),
 
     listAuditEvents: (query) => listAuditEvents(ctx, query),
     async ping() {

@@ -166,4 +166,32 @@ const initial: Migration = {
   },
 };
 
-export const MIGRATIONS: readonly Migration[] = [initial];
+// Deletes (issue 9): soft-deleted runs and experiments (MLflow's lifecycle_stage), a per-model
+// high-water mark so that a deleted version's number is never handed out again, and audit events
+// about runs and experiments. Columns only: every existing row reads as active and undeleted.
+const deletes: Migration = {
+  id: "0002_deletes",
+  async up(db) {
+    await db.schema
+      .alterTable("runs")
+      .addColumn("lifecycle_stage", "text", (c) => c.notNull().defaultTo("active"))
+      .execute();
+    await db.schema.alterTable("runs").addColumn("deleted_at_ms", "bigint").execute();
+    await db.schema.alterTable("experiments").addColumn("deleted_at_ms", "bigint").execute();
+    await db.schema
+      .alterTable("registered_models")
+      .addColumn("highest_version", "bigint", (c) => c.notNull().defaultTo(0))
+      .execute();
+    await db.schema.alterTable("audit_events").addColumn("run_id", "text").execute();
+    await db.schema.alterTable("audit_events").addColumn("experiment_id", "text").execute();
+    // gc reads every reference to an artifact.
+    await db.schema.createIndex("runs_artifact_idx").on("runs").columns(["artifact_sha256"]).execute();
+    await db.schema
+      .createIndex("model_versions_artifact_idx")
+      .on("model_versions")
+      .columns(["artifact_sha256"])
+      .execute();
+  },
+};
+
+export const MIGRATIONS: readonly Migration[] = [initial, deletes];

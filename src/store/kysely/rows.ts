@@ -56,13 +56,18 @@ export async function loadExperiments(
     );
   }
   const byId = group(tags, (t) => String(num(t.experiment_id)));
-  return rows.map((r) => ({
-    id: String(num(r.experiment_id)),
-    name: r.name,
-    lifecycleStage: r.lifecycle_stage as LifecycleStage,
-    tags: toRecord(byId.get(String(num(r.experiment_id)))),
-    createdAtMs: num(r.created_at_ms),
-  }));
+  return rows.map((r) => {
+    const experiment: Experiment = {
+      id: String(num(r.experiment_id)),
+      name: r.name,
+      lifecycleStage: r.lifecycle_stage as LifecycleStage,
+      tags: toRecord(byId.get(String(num(r.experiment_id)))),
+      createdAtMs: num(r.created_at_ms),
+    };
+    const deletedAt = numOrNull(r.deleted_at_ms);
+    if (deletedAt !== null) experiment.deletedAtMs = deletedAt;
+    return experiment;
+  });
 }
 
 export async function loadRuns(db: Db, rows: Selectable<Database["runs"]>[]): Promise<Run[]> {
@@ -95,8 +100,11 @@ export async function loadRuns(db: Db, rows: Selectable<Database["runs"]>[]): Pr
       params: toRecord(p.get(r.run_id)),
       metrics: (m.get(r.run_id) ?? []).map(toMetric),
       tags: toRecord(t.get(r.run_id)),
+      lifecycleStage: r.lifecycle_stage as LifecycleStage,
     };
     if (r.artifact_sha256 !== null) run.artifactSha256 = r.artifact_sha256;
+    const deletedAt = numOrNull(r.deleted_at_ms);
+    if (deletedAt !== null) run.deletedAtMs = deletedAt;
     return run;
   });
 }

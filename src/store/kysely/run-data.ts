@@ -15,7 +15,7 @@ import {
 } from "../validation.js";
 import type { StoreContext } from "./context.js";
 import { chunks, num, toMetric } from "./rows.js";
-import { requireRun } from "./runs.js";
+import { requireActiveRun, requireRun } from "./runs.js";
 import type { Db } from "./schema.js";
 
 interface MetricPoint extends Metric {
@@ -159,7 +159,7 @@ export async function logBatch(ctx: StoreContext, runId: string, batch: LogBatch
   const metrics = checkMetrics(batch.metrics, ctx.now);
   const tags = checkEntries(batch.tags, "run tag", MAX_TAG_VALUE);
   await ctx.tx.write(async (trx) => {
-    await requireRun(trx, runId);
+    await requireActiveRun(trx, runId);
     await writeParams(trx, runId, params);
     await writeMetrics(trx, runId, metrics);
     await writeTags(trx, runId, tags);
@@ -188,7 +188,7 @@ export async function deleteRunTag(ctx: StoreContext, runId: string, key: string
   checkRunId(runId);
   checkKey(key, "run tag");
   await ctx.tx.write(async (trx) => {
-    await requireRun(trx, runId);
+    await requireActiveRun(trx, runId);
     const res = await trx
       .deleteFrom("run_tags")
       .where("run_id", "=", runId)

@@ -1,10 +1,11 @@
 import { randomUUID } from "node:crypto";
-import { invalid, notFound } from "../errors.js";
+import { invalid, notFound, StoreError } from "../errors.js";
 import { decodeToken, encodeToken } from "../page-token.js";
 import type { CreateRunInput, Page, Run, RunStatus, SearchRunsQuery, UpdateRunInput } from "../types.js";
 import {
   checkEntries,
   checkExperimentId,
+  checkLifecycleView,
   checkLimit,
   checkRunId,
   checkRunStatus,
@@ -28,6 +29,15 @@ export async function requireRun(db: Db, runId: string) {
   return row;
 }
 
+/** The run, which must be active: a deleted run takes no writes until restored (as MLflow). */
+export async function requireActiveRun(db: Db, runId: string) {
+  const row = await requireRun(db, runId);
+  if (row.lifecycle_stage === "deleted") {
+    throw new StoreError("FAILED_PRECONDITION", `run "${runId}" is deleted: restore it before changing it`);
+  }
+  return row;
+}
+
 async function readRun(db: Db, runId: string): Promise<Run> {
   return (await loadRuns(db, [await requireRun(db, runId)]))[0]!; // one row in, one item out
 }
@@ -40,7 +50,13 @@ export async function createRun(ctx: StoreContext, input: CreateRunInput): Promi
   const start = input.startTimeMs === undefined ? undefined : checkTimestamp(input.startTimeMs, "start time");
   const tags = checkEntries(input.tags, "run tag", MAX_TAG_VALUE);
   return ctx.tx.write(async (trx) => {
-    await requireExperiment(trx, experimentId);
+    const experiment = await requireExperiment(trx, experimentId);
+    if (experiment.lifecycle_stage === "deleted") {
+      throw new StoreError(
+        "FAILED_PRECONDITION",
+        `experiment "${experiment.name}" (${experimentId}) is deleted: restore it before creating runs in it`,
+      );
+    }
     await trx
       .insertInto("runs")
       .values({
@@ -75,7 +91,7 @@ export async function updateRun(ctx: StoreContext, runId: string, patch: UpdateR
   const name = patch.name === undefined ? undefined : checkText(patch.name, "run name", MAX_RUN_NAME);
   const sha = patch.artifactSha256 === undefined ? undefined : checkSha256(patch.artifactSha256);
   return ctx.tx.write(async (trx) => {
-    const row = await requireRun(trx, runId);
+    const row = await requireActiveRun(trx, runId);
     let endTime = end;
     if (endTime === undefined && status && TERMINAL.includes(status) && row.end_time_ms === null)
       endTime = ctx.now();
@@ -112,6 +128,7 @@ export async function searchRuns(ctx: StoreContext, query: SearchRunsQuery): Pro
     query.status === undefined
       ? []
       : (Array.isArray(query.status) ? query.status : [query.status]).map(checkRunStatus);
+  const view = checkLifecycleView(query.view);
   const order = query.order ?? "desc";
   if (order !== "asc" && order !== "desc")
     throw invalid(`invalid order ${JSON.stringify(order)}: asc or desc`);
@@ -124,6 +141,7 @@ export async function searchRuns(ctx: StoreContext, query: SearchRunsQuery): Pro
   return ctx.tx.read(async (trx) => {
     let q = trx.selectFrom("runs").selectAll().where("experiment_id", "in", experimentIds);
     if (statuses.length > 0) q = q.where("status", "in", statuses);
+    if (view !== "all") q = q.where("lifecycle_stage", "=", view);
     if (after) {
       const [start, id] = after as [number, string];
       const cmp = order === "desc" ? "<" : ">";

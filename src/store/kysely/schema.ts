@@ -8,7 +8,14 @@ export type NullableInt8 = ColumnType<number | string | bigint | null, number | 
 
 export interface Database {
   schema_migrations: { id: string; applied_at_ms: Int8 };
-  experiments: { experiment_id: Int8; name: string; lifecycle_stage: string; created_at_ms: Int8 };
+  experiments: {
+    experiment_id: Int8;
+    name: string;
+    lifecycle_stage: string;
+    created_at_ms: Int8;
+    /** Set while lifecycle_stage is "deleted" (migration 0002). */
+    deleted_at_ms: ColumnType<number | string | bigint | null, number | null | undefined, number | null>;
+  };
   experiment_tags: { experiment_id: Int8; key: string; value: string };
   runs: {
     run_id: string;
@@ -18,6 +25,9 @@ export interface Database {
     start_time_ms: Int8;
     end_time_ms: NullableInt8;
     artifact_sha256: string | null;
+    /** "active" or "deleted" (migration 0002; MLflow's lifecycle_stage). */
+    lifecycle_stage: ColumnType<string, string | undefined, string>;
+    deleted_at_ms: ColumnType<number | string | bigint | null, number | null | undefined, number | null>;
   };
   run_params: { run_id: string; key: string; value: string };
   run_tags: { run_id: string; key: string; value: string };
@@ -40,7 +50,14 @@ export interface Database {
     timestamp_ms: Int8;
     step: Int8;
   };
-  registered_models: { name: string; description: string; created_at_ms: Int8; updated_at_ms: Int8 };
+  registered_models: {
+    name: string;
+    description: string;
+    created_at_ms: Int8;
+    updated_at_ms: Int8;
+    /** The highest version number ever given, deleted ones included (migration 0002). */
+    highest_version: ColumnType<number | string | bigint, number | undefined, number>;
+  };
   registered_model_tags: { name: string; key: string; value: string };
   model_versions: {
     name: string;
@@ -68,6 +85,9 @@ export interface Database {
     from_value: string | null;
     to_value: string | null;
     comment: string | null;
+    /** Events about runs and experiments (migration 0002); null on registry events. */
+    run_id: ColumnType<string | null, string | null | undefined, string | null>;
+    experiment_id: ColumnType<string | null, string | null | undefined, string | null>;
   };
 }
 

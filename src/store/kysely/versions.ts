@@ -53,6 +53,7 @@ export async function createModelVersion(
     const now = ctx.now();
     // Touch the parent first: NOT_FOUND for a missing model and, on PostgreSQL, a row
     // lock that queues concurrent creators before they read max(version).
+    const model = await requireModel(trx, name);
     await touchModel(trx, name, now);
     if (runId !== null) {
       const run = await trx
@@ -67,7 +68,13 @@ export async function createModelVersion(
       .select((eb) => eb.fn.max("version").as("max"))
       .where("name", "=", name)
       .executeTakeFirstOrThrow();
-    const next = max === null ? 1 : num(max) + 1;
+    // The high-water mark keeps a deleted version's number from being handed out again.
+    const next = Math.max(max === null ? 0 : num(max), num(model.highest_version)) + 1;
+    await trx
+      .updateTable("registered_models")
+      .set({ highest_version: next })
+      .where("name", "=", name)
+      .execute();
     await trx
       .insertInto("model_versions")
       .values({

@@ -11,7 +11,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file mlops/v1/tracking.proto.
  */
 export const file_mlops_v1_tracking: GenFile = /*@__PURE__*/
-  fileDesc("ChdtbG9wcy92MS90cmFja2luZy5wcm90bxIIbWxvcHMudjEi5wEKCkV4cGVyaW1lbnQSJAoNZXhwZXJpbWVudF9pZBgBIAEoCVINZXhwZXJpbWVudF9pZBIMCgRuYW1lGAIgASgJEiwKBHRhZ3MYAyADKAsyHi5tbG9wcy52MS5FeHBlcmltZW50LlRhZ3NFbnRyeRIkCg1jcmVhdGVkX2F0X21zGAQgASgDUg1jcmVhdGVkX2F0X21zEiQKDXVwZGF0ZWRfYXRfbXMYBSABKANSDXVwZGF0ZWRfYXRfbXMaKwoJVGFnc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiVgoGTWV0cmljEgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoARIiCgx0aW1lc3RhbXBfbXMYAyABKANSDHRpbWVzdGFtcF9tcxIMCgRzdGVwGAQgASgDIp0DCgNSdW4SFgoGcnVuX2lkGAEgASgJUgZydW5faWQSGgoIcnVuX25hbWUYAiABKAlSCHJ1bl9uYW1lEiQKDWV4cGVyaW1lbnRfaWQYAyABKAlSDWV4cGVyaW1lbnRfaWQSIwoGc3RhdHVzGAQgASgOMhMubWxvcHMudjEuUnVuU3RhdHVzEiQKDXN0YXJ0X3RpbWVfbXMYBSABKANSDXN0YXJ0X3RpbWVfbXMSIAoLZW5kX3RpbWVfbXMYBiABKANSC2VuZF90aW1lX21zEikKBnBhcmFtcxgHIAMoCzIZLm1sb3BzLnYxLlJ1bi5QYXJhbXNFbnRyeRIhCgdtZXRyaWNzGAggAygLMhAubWxvcHMudjEuTWV0cmljEiUKBHRhZ3MYCSADKAsyFy5tbG9wcy52MS5SdW4uVGFnc0VudHJ5Gi0KC1BhcmFtc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEaKwoJVGFnc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEijwEKF0NyZWF0ZUV4cGVyaW1lbnRSZXF1ZXN0EgwKBG5hbWUYASABKAkSOQoEdGFncxgCIAMoCzIrLm1sb3BzLnYxLkNyZWF0ZUV4cGVyaW1lbnRSZXF1ZXN0LlRhZ3NFbnRyeRorCglUYWdzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJEChhDcmVhdGVFeHBlcmltZW50UmVzcG9uc2USKAoKZXhwZXJpbWVudBgBIAEoCzIULm1sb3BzLnYxLkV4cGVyaW1lbnQiPAoUR2V0RXhwZXJpbWVudFJlcXVlc3QSJAoNZXhwZXJpbWVudF9pZBgBIAEoCVINZXhwZXJpbWVudF9pZCJBChVHZXRFeHBlcmltZW50UmVzcG9uc2USKAoKZXhwZXJpbWVudBgBIAEoCzIULm1sb3BzLnYxLkV4cGVyaW1lbnQiKgoaR2V0RXhwZXJpbWVudEJ5TmFtZVJlcXVlc3QSDAoEbmFtZRgBIAEoCSJHChtHZXRFeHBlcmltZW50QnlOYW1lUmVzcG9uc2USKAoKZXhwZXJpbWVudBgBIAEoCzIULm1sb3BzLnYxLkV4cGVyaW1lbnQiVgoWTGlzdEV4cGVyaW1lbnRzUmVxdWVzdBIcCglwYWdlX3NpemUYASABKAVSCXBhZ2Vfc2l6ZRIeCgpwYWdlX3Rva2VuGAIgASgJUgpwYWdlX3Rva2VuIm4KF0xpc3RFeHBlcmltZW50c1Jlc3BvbnNlEikKC2V4cGVyaW1lbnRzGAEgAygLMhQubWxvcHMudjEuRXhwZXJpbWVudBIoCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAlSD25leHRfcGFnZV90b2tlbiLbAQoQQ3JlYXRlUnVuUmVxdWVzdBIkCg1leHBlcmltZW50X2lkGAEgASgJUg1leHBlcmltZW50X2lkEhoKCHJ1bl9uYW1lGAIgASgJUghydW5fbmFtZRIkCg1zdGFydF90aW1lX21zGAMgASgDUg1zdGFydF90aW1lX21zEjIKBHRhZ3MYBCADKAsyJC5tbG9wcy52MS5DcmVhdGVSdW5SZXF1ZXN0LlRhZ3NFbnRyeRorCglUYWdzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASIvChFDcmVhdGVSdW5SZXNwb25zZRIaCgNydW4YASABKAsyDS5tbG9wcy52MS5SdW4ijQEKEFVwZGF0ZVJ1blJlcXVlc3QSFgoGcnVuX2lkGAEgASgJUgZydW5faWQSIwoGc3RhdHVzGAIgASgOMhMubWxvcHMudjEuUnVuU3RhdHVzEiAKC2VuZF90aW1lX21zGAMgASgDUgtlbmRfdGltZV9tcxIaCghydW5fbmFtZRgEIAEoCVIIcnVuX25hbWUiLwoRVXBkYXRlUnVuUmVzcG9uc2USGgoDcnVuGAEgASgLMg0ubWxvcHMudjEuUnVuIicKDUdldFJ1blJlcXVlc3QSFgoGcnVuX2lkGAEgASgJUgZydW5faWQiLAoOR2V0UnVuUmVzcG9uc2USGgoDcnVuGAEgASgLMg0ubWxvcHMudjEuUnVuIrwBChFTZWFyY2hSdW5zUmVxdWVzdBImCg5leHBlcmltZW50X2lkcxgBIAMoCVIOZXhwZXJpbWVudF9pZHMSJQoIc3RhdHVzZXMYAiADKA4yEy5tbG9wcy52MS5SdW5TdGF0dXMSGgoIb3JkZXJfYnkYAyADKAlSCG9yZGVyX2J5EhwKCXBhZ2Vfc2l6ZRgEIAEoBVIJcGFnZV9zaXplEh4KCnBhZ2VfdG9rZW4YBSABKAlSCnBhZ2VfdG9rZW4iWwoSU2VhcmNoUnVuc1Jlc3BvbnNlEhsKBHJ1bnMYASADKAsyDS5tbG9wcy52MS5SdW4SKAoPbmV4dF9wYWdlX3Rva2VuGAIgASgJUg9uZXh0X3BhZ2VfdG9rZW4iRQoPTG9nUGFyYW1SZXF1ZXN0EhYKBnJ1bl9pZBgBIAEoCVIGcnVuX2lkEgsKA2tleRgCIAEoCRINCgV2YWx1ZRgDIAEoCSISChBMb2dQYXJhbVJlc3BvbnNlIngKEExvZ01ldHJpY1JlcXVlc3QSFgoGcnVuX2lkGAEgASgJUgZydW5faWQSCwoDa2V5GAIgASgJEg0KBXZhbHVlGAMgASgBEiIKDHRpbWVzdGFtcF9tcxgEIAEoA1IMdGltZXN0YW1wX21zEgwKBHN0ZXAYBSABKAMiEwoRTG9nTWV0cmljUmVzcG9uc2UifAoXR2V0TWV0cmljSGlzdG9yeVJlcXVlc3QSFgoGcnVuX2lkGAEgASgJUgZydW5faWQSCwoDa2V5GAIgASgJEhwKCXBhZ2Vfc2l6ZRgDIAEoBVIJcGFnZV9zaXplEh4KCnBhZ2VfdG9rZW4YBCABKAlSCnBhZ2VfdG9rZW4iZwoYR2V0TWV0cmljSGlzdG9yeVJlc3BvbnNlEiEKB21ldHJpY3MYASADKAsyEC5tbG9wcy52MS5NZXRyaWMSKAoPbmV4dF9wYWdlX3Rva2VuGAIgASgJUg9uZXh0X3BhZ2VfdG9rZW4iRgoQU2V0UnVuVGFnUmVxdWVzdBIWCgZydW5faWQYASABKAlSBnJ1bl9pZBILCgNrZXkYAiABKAkSDQoFdmFsdWUYAyABKAkiEwoRU2V0UnVuVGFnUmVzcG9uc2UikgIKD0xvZ0JhdGNoUmVxdWVzdBIWCgZydW5faWQYASABKAlSBnJ1bl9pZBIhCgdtZXRyaWNzGAIgAygLMhAubWxvcHMudjEuTWV0cmljEjUKBnBhcmFtcxgDIAMoCzIlLm1sb3BzLnYxLkxvZ0JhdGNoUmVxdWVzdC5QYXJhbXNFbnRyeRIxCgR0YWdzGAQgAygLMiMubWxvcHMudjEuTG9nQmF0Y2hSZXF1ZXN0LlRhZ3NFbnRyeRotCgtQYXJhbXNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBGisKCVRhZ3NFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIhIKEExvZ0JhdGNoUmVzcG9uc2UqhgEKCVJ1blN0YXR1cxIaChZSVU5fU1RBVFVTX1VOU1BFQ0lGSUVEEAASFgoSUlVOX1NUQVRVU19SVU5OSU5HEAESFwoTUlVOX1NUQVRVU19GSU5JU0hFRBACEhUKEVJVTl9TVEFUVVNfRkFJTEVEEAMSFQoRUlVOX1NUQVRVU19LSUxMRUQQBDLDCwoPVHJhY2tpbmdTZXJ2aWNlEnUKEENyZWF0ZUV4cGVyaW1lbnQSIS5tbG9wcy52MS5DcmVhdGVFeHBlcmltZW50UmVxdWVzdBoiLm1sb3BzLnYxLkNyZWF0ZUV4cGVyaW1lbnRSZXNwb25zZSIagtPkkwIUOgEqIg8vdjEvZXhwZXJpbWVudHMSfAoNR2V0RXhwZXJpbWVudBIeLm1sb3BzLnYxLkdldEV4cGVyaW1lbnRSZXF1ZXN0Gh8ubWxvcHMudjEuR2V0RXhwZXJpbWVudFJlc3BvbnNlIiqQAgGC0+STAiESHy92MS9leHBlcmltZW50cy97ZXhwZXJpbWVudF9pZH0ShgEKE0dldEV4cGVyaW1lbnRCeU5hbWUSJC5tbG9wcy52MS5HZXRFeHBlcmltZW50QnlOYW1lUmVxdWVzdBolLm1sb3BzLnYxLkdldEV4cGVyaW1lbnRCeU5hbWVSZXNwb25zZSIikAIBgtPkkwIZEhcvdjEvZXhwZXJpbWVudHM6YnktbmFtZRJyCg9MaXN0RXhwZXJpbWVudHMSIC5tbG9wcy52MS5MaXN0RXhwZXJpbWVudHNSZXF1ZXN0GiEubWxvcHMudjEuTGlzdEV4cGVyaW1lbnRzUmVzcG9uc2UiGpACAYLT5JMCERIPL3YxL2V4cGVyaW1lbnRzElkKCUNyZWF0ZVJ1bhIaLm1sb3BzLnYxLkNyZWF0ZVJ1blJlcXVlc3QaGy5tbG9wcy52MS5DcmVhdGVSdW5SZXNwb25zZSITgtPkkwINOgEqIggvdjEvcnVucxJiCglVcGRhdGVSdW4SGi5tbG9wcy52MS5VcGRhdGVSdW5SZXF1ZXN0GhsubWxvcHMudjEuVXBkYXRlUnVuUmVzcG9uc2UiHILT5JMCFjoBKjIRL3YxL3J1bnMve3J1bl9pZH0SWQoGR2V0UnVuEhcubWxvcHMudjEuR2V0UnVuUmVxdWVzdBoYLm1sb3BzLnYxLkdldFJ1blJlc3BvbnNlIhyQAgGC0+STAhMSES92MS9ydW5zL3tydW5faWR9EmYKClNlYXJjaFJ1bnMSGy5tbG9wcy52MS5TZWFyY2hSdW5zUmVxdWVzdBocLm1sb3BzLnYxLlNlYXJjaFJ1bnNSZXNwb25zZSIdkAIBgtPkkwIUOgEqIg8vdjEvcnVuczpzZWFyY2gSZgoITG9nUGFyYW0SGS5tbG9wcy52MS5Mb2dQYXJhbVJlcXVlc3QaGi5tbG9wcy52MS5Mb2dQYXJhbVJlc3BvbnNlIiOC0+STAh06ASoiGC92MS9ydW5zL3tydW5faWR9L3BhcmFtcxJqCglMb2dNZXRyaWMSGi5tbG9wcy52MS5Mb2dNZXRyaWNSZXF1ZXN0GhsubWxvcHMudjEuTG9nTWV0cmljUmVzcG9uc2UiJILT5JMCHjoBKiIZL3YxL3J1bnMve3J1bl9pZH0vbWV0cmljcxKNAQoQR2V0TWV0cmljSGlzdG9yeRIhLm1sb3BzLnYxLkdldE1ldHJpY0hpc3RvcnlSZXF1ZXN0GiIubWxvcHMudjEuR2V0TWV0cmljSGlzdG9yeVJlc3BvbnNlIjKQAgGC0+STAikSJy92MS9ydW5zL3tydW5faWR9L21ldHJpY3Mve2tleX0vaGlzdG9yeRJtCglTZXRSdW5UYWcSGi5tbG9wcy52MS5TZXRSdW5UYWdSZXF1ZXN0GhsubWxvcHMudjEuU2V0UnVuVGFnUmVzcG9uc2UiJ4LT5JMCIToBKhocL3YxL3J1bnMve3J1bl9pZH0vdGFncy97a2V5fRJpCghMb2dCYXRjaBIZLm1sb3BzLnYxLkxvZ0JhdGNoUmVxdWVzdBoaLm1sb3BzLnYxLkxvZ0JhdGNoUmVzcG9uc2UiJoLT5JMCIDoBKiIbL3YxL3J1bnMve3J1bl9pZH06bG9nLWJhdGNoYgZwcm90bzM", [file_google_api_annotations]);
+  fileDesc("ChdtbG9wcy92MS90cmFja2luZy5wcm90bxIIbWxvcHMudjEi0QIKCkV4cGVyaW1lbnQSJAoNZXhwZXJpbWVudF9pZBgBIAEoCVINZXhwZXJpbWVudF9pZBIMCgRuYW1lGAIgASgJEiwKBHRhZ3MYAyADKAsyHi5tbG9wcy52MS5FeHBlcmltZW50LlRhZ3NFbnRyeRIkCg1jcmVhdGVkX2F0X21zGAQgASgDUg1jcmVhdGVkX2F0X21zEiQKDXVwZGF0ZWRfYXRfbXMYBSABKANSDXVwZGF0ZWRfYXRfbXMSQgoPbGlmZWN5Y2xlX3N0YWdlGAYgASgOMhgubWxvcHMudjEuTGlmZWN5Y2xlU3RhZ2VSD2xpZmVjeWNsZV9zdGFnZRIkCg1kZWxldGVkX2F0X21zGAcgASgDUg1kZWxldGVkX2F0X21zGisKCVRhZ3NFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIlYKBk1ldHJpYxILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAESIgoMdGltZXN0YW1wX21zGAMgASgDUgx0aW1lc3RhbXBfbXMSDAoEc3RlcBgEIAEoAyKHBAoDUnVuEhYKBnJ1bl9pZBgBIAEoCVIGcnVuX2lkEhoKCHJ1bl9uYW1lGAIgASgJUghydW5fbmFtZRIkCg1leHBlcmltZW50X2lkGAMgASgJUg1leHBlcmltZW50X2lkEiMKBnN0YXR1cxgEIAEoDjITLm1sb3BzLnYxLlJ1blN0YXR1cxIkCg1zdGFydF90aW1lX21zGAUgASgDUg1zdGFydF90aW1lX21zEiAKC2VuZF90aW1lX21zGAYgASgDUgtlbmRfdGltZV9tcxIpCgZwYXJhbXMYByADKAsyGS5tbG9wcy52MS5SdW4uUGFyYW1zRW50cnkSIQoHbWV0cmljcxgIIAMoCzIQLm1sb3BzLnYxLk1ldHJpYxIlCgR0YWdzGAkgAygLMhcubWxvcHMudjEuUnVuLlRhZ3NFbnRyeRJCCg9saWZlY3ljbGVfc3RhZ2UYCiABKA4yGC5tbG9wcy52MS5MaWZlY3ljbGVTdGFnZVIPbGlmZWN5Y2xlX3N0YWdlEiQKDWRlbGV0ZWRfYXRfbXMYCyABKANSDWRlbGV0ZWRfYXRfbXMaLQoLUGFyYW1zRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ARorCglUYWdzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASKPAQoXQ3JlYXRlRXhwZXJpbWVudFJlcXVlc3QSDAoEbmFtZRgBIAEoCRI5CgR0YWdzGAIgAygLMisubWxvcHMudjEuQ3JlYXRlRXhwZXJpbWVudFJlcXVlc3QuVGFnc0VudHJ5GisKCVRhZ3NFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIkQKGENyZWF0ZUV4cGVyaW1lbnRSZXNwb25zZRIoCgpleHBlcmltZW50GAEgASgLMhQubWxvcHMudjEuRXhwZXJpbWVudCI8ChRHZXRFeHBlcmltZW50UmVxdWVzdBIkCg1leHBlcmltZW50X2lkGAEgASgJUg1leHBlcmltZW50X2lkIkEKFUdldEV4cGVyaW1lbnRSZXNwb25zZRIoCgpleHBlcmltZW50GAEgASgLMhQubWxvcHMudjEuRXhwZXJpbWVudCIqChpHZXRFeHBlcmltZW50QnlOYW1lUmVxdWVzdBIMCgRuYW1lGAEgASgJIkcKG0dldEV4cGVyaW1lbnRCeU5hbWVSZXNwb25zZRIoCgpleHBlcmltZW50GAEgASgLMhQubWxvcHMudjEuRXhwZXJpbWVudCKIAQoWTGlzdEV4cGVyaW1lbnRzUmVxdWVzdBIcCglwYWdlX3NpemUYASABKAVSCXBhZ2Vfc2l6ZRIeCgpwYWdlX3Rva2VuGAIgASgJUgpwYWdlX3Rva2VuEjAKCXZpZXdfdHlwZRgDIAEoDjISLm1sb3BzLnYxLlZpZXdUeXBlUgl2aWV3X3R5cGUibgoXTGlzdEV4cGVyaW1lbnRzUmVzcG9uc2USKQoLZXhwZXJpbWVudHMYASADKAsyFC5tbG9wcy52MS5FeHBlcmltZW50EigKD25leHRfcGFnZV90b2tlbhgCIAEoCVIPbmV4dF9wYWdlX3Rva2VuItsBChBDcmVhdGVSdW5SZXF1ZXN0EiQKDWV4cGVyaW1lbnRfaWQYASABKAlSDWV4cGVyaW1lbnRfaWQSGgoIcnVuX25hbWUYAiABKAlSCHJ1bl9uYW1lEiQKDXN0YXJ0X3RpbWVfbXMYAyABKANSDXN0YXJ0X3RpbWVfbXMSMgoEdGFncxgEIAMoCzIkLm1sb3BzLnYxLkNyZWF0ZVJ1blJlcXVlc3QuVGFnc0VudHJ5GisKCVRhZ3NFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIi8KEUNyZWF0ZVJ1blJlc3BvbnNlEhoKA3J1bhgBIAEoCzINLm1sb3BzLnYxLlJ1biKNAQoQVXBkYXRlUnVuUmVxdWVzdBIWCgZydW5faWQYASABKAlSBnJ1bl9pZBIjCgZzdGF0dXMYAiABKA4yEy5tbG9wcy52MS5SdW5TdGF0dXMSIAoLZW5kX3RpbWVfbXMYAyABKANSC2VuZF90aW1lX21zEhoKCHJ1bl9uYW1lGAQgASgJUghydW5fbmFtZSIvChFVcGRhdGVSdW5SZXNwb25zZRIaCgNydW4YASABKAsyDS5tbG9wcy52MS5SdW4iJwoNR2V0UnVuUmVxdWVzdBIWCgZydW5faWQYASABKAlSBnJ1bl9pZCIsCg5HZXRSdW5SZXNwb25zZRIaCgNydW4YASABKAsyDS5tbG9wcy52MS5SdW4i7gEKEVNlYXJjaFJ1bnNSZXF1ZXN0EiYKDmV4cGVyaW1lbnRfaWRzGAEgAygJUg5leHBlcmltZW50X2lkcxIlCghzdGF0dXNlcxgCIAMoDjITLm1sb3BzLnYxLlJ1blN0YXR1cxIaCghvcmRlcl9ieRgDIAMoCVIIb3JkZXJfYnkSHAoJcGFnZV9zaXplGAQgASgFUglwYWdlX3NpemUSHgoKcGFnZV90b2tlbhgFIAEoCVIKcGFnZV90b2tlbhIwCgl2aWV3X3R5cGUYBiABKA4yEi5tbG9wcy52MS5WaWV3VHlwZVIJdmlld190eXBlIlsKElNlYXJjaFJ1bnNSZXNwb25zZRIbCgRydW5zGAEgAygLMg0ubWxvcHMudjEuUnVuEigKD25leHRfcGFnZV90b2tlbhgCIAEoCVIPbmV4dF9wYWdlX3Rva2VuIkUKD0xvZ1BhcmFtUmVxdWVzdBIWCgZydW5faWQYASABKAlSBnJ1bl9pZBILCgNrZXkYAiABKAkSDQoFdmFsdWUYAyABKAkiEgoQTG9nUGFyYW1SZXNwb25zZSJ4ChBMb2dNZXRyaWNSZXF1ZXN0EhYKBnJ1bl9pZBgBIAEoCVIGcnVuX2lkEgsKA2tleRgCIAEoCRINCgV2YWx1ZRgDIAEoARIiCgx0aW1lc3RhbXBfbXMYBCABKANSDHRpbWVzdGFtcF9tcxIMCgRzdGVwGAUgASgDIhMKEUxvZ01ldHJpY1Jlc3BvbnNlInwKF0dldE1ldHJpY0hpc3RvcnlSZXF1ZXN0EhYKBnJ1bl9pZBgBIAEoCVIGcnVuX2lkEgsKA2tleRgCIAEoCRIcCglwYWdlX3NpemUYAyABKAVSCXBhZ2Vfc2l6ZRIeCgpwYWdlX3Rva2VuGAQgASgJUgpwYWdlX3Rva2VuImcKGEdldE1ldHJpY0hpc3RvcnlSZXNwb25zZRIhCgdtZXRyaWNzGAEgAygLMhAubWxvcHMudjEuTWV0cmljEigKD25leHRfcGFnZV90b2tlbhgCIAEoCVIPbmV4dF9wYWdlX3Rva2VuIkYKEFNldFJ1blRhZ1JlcXVlc3QSFgoGcnVuX2lkGAEgASgJUgZydW5faWQSCwoDa2V5GAIgASgJEg0KBXZhbHVlGAMgASgJIhMKEVNldFJ1blRhZ1Jlc3BvbnNlIpICCg9Mb2dCYXRjaFJlcXVlc3QSFgoGcnVuX2lkGAEgASgJUgZydW5faWQSIQoHbWV0cmljcxgCIAMoCzIQLm1sb3BzLnYxLk1ldHJpYxI1CgZwYXJhbXMYAyADKAsyJS5tbG9wcy52MS5Mb2dCYXRjaFJlcXVlc3QuUGFyYW1zRW50cnkSMQoEdGFncxgEIAMoCzIjLm1sb3BzLnYxLkxvZ0JhdGNoUmVxdWVzdC5UYWdzRW50cnkaLQoLUGFyYW1zRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ARorCglUYWdzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASISChBMb2dCYXRjaFJlc3BvbnNlIj8KF0RlbGV0ZUV4cGVyaW1lbnRSZXF1ZXN0EiQKDWV4cGVyaW1lbnRfaWQYASABKAlSDWV4cGVyaW1lbnRfaWQiRAoYRGVsZXRlRXhwZXJpbWVudFJlc3BvbnNlEigKCmV4cGVyaW1lbnQYASABKAsyFC5tbG9wcy52MS5FeHBlcmltZW50IkAKGFJlc3RvcmVFeHBlcmltZW50UmVxdWVzdBIkCg1leHBlcmltZW50X2lkGAEgASgJUg1leHBlcmltZW50X2lkIkUKGVJlc3RvcmVFeHBlcmltZW50UmVzcG9uc2USKAoKZXhwZXJpbWVudBgBIAEoCzIULm1sb3BzLnYxLkV4cGVyaW1lbnQiKgoQRGVsZXRlUnVuUmVxdWVzdBIWCgZydW5faWQYASABKAlSBnJ1bl9pZCIvChFEZWxldGVSdW5SZXNwb25zZRIaCgNydW4YASABKAsyDS5tbG9wcy52MS5SdW4iKwoRUmVzdG9yZVJ1blJlcXVlc3QSFgoGcnVuX2lkGAEgASgJUgZydW5faWQiMAoSUmVzdG9yZVJ1blJlc3BvbnNlEhoKA3J1bhgBIAEoCzINLm1sb3BzLnYxLlJ1bipqCg5MaWZlY3ljbGVTdGFnZRIfChtMSUZFQ1lDTEVfU1RBR0VfVU5TUEVDSUZJRUQQABIaChZMSUZFQ1lDTEVfU1RBR0VfQUNUSVZFEAESGwoXTElGRUNZQ0xFX1NUQUdFX0RFTEVURUQQAipvCghWaWV3VHlwZRIZChVWSUVXX1RZUEVfVU5TUEVDSUZJRUQQABIZChVWSUVXX1RZUEVfQUNUSVZFX09OTFkQARIaChZWSUVXX1RZUEVfREVMRVRFRF9PTkxZEAISEQoNVklFV19UWVBFX0FMTBADKoYBCglSdW5TdGF0dXMSGgoWUlVOX1NUQVRVU19VTlNQRUNJRklFRBAAEhYKElJVTl9TVEFUVVNfUlVOTklORxABEhcKE1JVTl9TVEFUVVNfRklOSVNIRUQQAhIVChFSVU5fU1RBVFVTX0ZBSUxFRBADEhUKEVJVTl9TVEFUVVNfS0lMTEVEEAQyqw8KD1RyYWNraW5nU2VydmljZRJ1ChBDcmVhdGVFeHBlcmltZW50EiEubWxvcHMudjEuQ3JlYXRlRXhwZXJpbWVudFJlcXVlc3QaIi5tbG9wcy52MS5DcmVhdGVFeHBlcmltZW50UmVzcG9uc2UiGoLT5JMCFDoBKiIPL3YxL2V4cGVyaW1lbnRzEnwKDUdldEV4cGVyaW1lbnQSHi5tbG9wcy52MS5HZXRFeHBlcmltZW50UmVxdWVzdBofLm1sb3BzLnYxLkdldEV4cGVyaW1lbnRSZXNwb25zZSIqkAIBgtPkkwIhEh8vdjEvZXhwZXJpbWVudHMve2V4cGVyaW1lbnRfaWR9EoYBChNHZXRFeHBlcmltZW50QnlOYW1lEiQubWxvcHMudjEuR2V0RXhwZXJpbWVudEJ5TmFtZVJlcXVlc3QaJS5tbG9wcy52MS5HZXRFeHBlcmltZW50QnlOYW1lUmVzcG9uc2UiIpACAYLT5JMCGRIXL3YxL2V4cGVyaW1lbnRzOmJ5LW5hbWUScgoPTGlzdEV4cGVyaW1lbnRzEiAubWxvcHMudjEuTGlzdEV4cGVyaW1lbnRzUmVxdWVzdBohLm1sb3BzLnYxLkxpc3RFeHBlcmltZW50c1Jlc3BvbnNlIhqQAgGC0+STAhESDy92MS9leHBlcmltZW50cxKCAQoQRGVsZXRlRXhwZXJpbWVudBIhLm1sb3BzLnYxLkRlbGV0ZUV4cGVyaW1lbnRSZXF1ZXN0GiIubWxvcHMudjEuRGVsZXRlRXhwZXJpbWVudFJlc3BvbnNlIieC0+STAiEqHy92MS9leHBlcmltZW50cy97ZXhwZXJpbWVudF9pZH0SkAEKEVJlc3RvcmVFeHBlcmltZW50EiIubWxvcHMudjEuUmVzdG9yZUV4cGVyaW1lbnRSZXF1ZXN0GiMubWxvcHMudjEuUmVzdG9yZUV4cGVyaW1lbnRSZXNwb25zZSIygtPkkwIsOgEqIicvdjEvZXhwZXJpbWVudHMve2V4cGVyaW1lbnRfaWR9OnJlc3RvcmUSWQoJQ3JlYXRlUnVuEhoubWxvcHMudjEuQ3JlYXRlUnVuUmVxdWVzdBobLm1sb3BzLnYxLkNyZWF0ZVJ1blJlc3BvbnNlIhOC0+STAg06ASoiCC92MS9ydW5zEmIKCVVwZGF0ZVJ1bhIaLm1sb3BzLnYxLlVwZGF0ZVJ1blJlcXVlc3QaGy5tbG9wcy52MS5VcGRhdGVSdW5SZXNwb25zZSIcgtPkkwIWOgEqMhEvdjEvcnVucy97cnVuX2lkfRJZCgZHZXRSdW4SFy5tbG9wcy52MS5HZXRSdW5SZXF1ZXN0GhgubWxvcHMudjEuR2V0UnVuUmVzcG9uc2UiHJACAYLT5JMCExIRL3YxL3J1bnMve3J1bl9pZH0SZgoKU2VhcmNoUnVucxIbLm1sb3BzLnYxLlNlYXJjaFJ1bnNSZXF1ZXN0GhwubWxvcHMudjEuU2VhcmNoUnVuc1Jlc3BvbnNlIh2QAgGC0+STAhQ6ASoiDy92MS9ydW5zOnNlYXJjaBJmCghMb2dQYXJhbRIZLm1sb3BzLnYxLkxvZ1BhcmFtUmVxdWVzdBoaLm1sb3BzLnYxLkxvZ1BhcmFtUmVzcG9uc2UiI4LT5JMCHToBKiIYL3YxL3J1bnMve3J1bl9pZH0vcGFyYW1zEmoKCUxvZ01ldHJpYxIaLm1sb3BzLnYxLkxvZ01ldHJpY1JlcXVlc3QaGy5tbG9wcy52MS5Mb2dNZXRyaWNSZXNwb25zZSIkgtPkkwIeOgEqIhkvdjEvcnVucy97cnVuX2lkfS9tZXRyaWNzEo0BChBHZXRNZXRyaWNIaXN0b3J5EiEubWxvcHMudjEuR2V0TWV0cmljSGlzdG9yeVJlcXVlc3QaIi5tbG9wcy52MS5HZXRNZXRyaWNIaXN0b3J5UmVzcG9uc2UiMpACAYLT5JMCKRInL3YxL3J1bnMve3J1bl9pZH0vbWV0cmljcy97a2V5fS9oaXN0b3J5Em0KCVNldFJ1blRhZxIaLm1sb3BzLnYxLlNldFJ1blRhZ1JlcXVlc3QaGy5tbG9wcy52MS5TZXRSdW5UYWdSZXNwb25zZSIngtPkkwIhOgEqGhwvdjEvcnVucy97cnVuX2lkfS90YWdzL3trZXl9EmkKCExvZ0JhdGNoEhkubWxvcHMudjEuTG9nQmF0Y2hSZXF1ZXN0GhoubWxvcHMudjEuTG9nQmF0Y2hSZXNwb25zZSImgtPkkwIgOgEqIhsvdjEvcnVucy97cnVuX2lkfTpsb2ctYmF0Y2gSXwoJRGVsZXRlUnVuEhoubWxvcHMudjEuRGVsZXRlUnVuUmVxdWVzdBobLm1sb3BzLnYxLkRlbGV0ZVJ1blJlc3BvbnNlIhmC0+STAhMqES92MS9ydW5zL3tydW5faWR9Em0KClJlc3RvcmVSdW4SGy5tbG9wcy52MS5SZXN0b3JlUnVuUmVxdWVzdBocLm1sb3BzLnYxLlJlc3RvcmVSdW5SZXNwb25zZSIkgtPkkwIeOgEqIhkvdjEvcnVucy97cnVuX2lkfTpyZXN0b3JlYgZwcm90bzM", [file_google_api_annotations]);
 
 /**
  * A named group of runs.
@@ -53,6 +53,20 @@ export type Experiment = Message<"mlops.v1.Experiment"> & {
    * @generated from field: int64 updated_at_ms = 5 [json_name = "updated_at_ms"];
    */
   updatedAtMs: bigint;
+
+  /**
+   * Active or deleted.
+   *
+   * @generated from field: mlops.v1.LifecycleStage lifecycle_stage = 6 [json_name = "lifecycle_stage"];
+   */
+  lifecycleStage: LifecycleStage;
+
+  /**
+   * When it was deleted, Unix epoch milliseconds; 0 while active.
+   *
+   * @generated from field: int64 deleted_at_ms = 7 [json_name = "deleted_at_ms"];
+   */
+  deletedAtMs: bigint;
 };
 
 /**
@@ -173,6 +187,20 @@ export type Run = Message<"mlops.v1.Run"> & {
    * @generated from field: map<string, string> tags = 9;
    */
   tags: { [key: string]: string };
+
+  /**
+   * Active or deleted.
+   *
+   * @generated from field: mlops.v1.LifecycleStage lifecycle_stage = 10 [json_name = "lifecycle_stage"];
+   */
+  lifecycleStage: LifecycleStage;
+
+  /**
+   * When it was deleted, Unix epoch milliseconds; 0 while active.
+   *
+   * @generated from field: int64 deleted_at_ms = 11 [json_name = "deleted_at_ms"];
+   */
+  deletedAtMs: bigint;
 };
 
 /**
@@ -335,6 +363,13 @@ export type ListExperimentsRequest = Message<"mlops.v1.ListExperimentsRequest"> 
    * @generated from field: string page_token = 2 [json_name = "page_token"];
    */
   pageToken: string;
+
+  /**
+   * Which experiments: VIEW_TYPE_UNSPECIFIED means active only.
+   *
+   * @generated from field: mlops.v1.ViewType view_type = 3 [json_name = "view_type"];
+   */
+  viewType: ViewType;
 };
 
 /**
@@ -584,6 +619,13 @@ export type SearchRunsRequest = Message<"mlops.v1.SearchRunsRequest"> & {
    * @generated from field: string page_token = 5 [json_name = "page_token"];
    */
   pageToken: string;
+
+  /**
+   * Which runs: VIEW_TYPE_UNSPECIFIED means active only.
+   *
+   * @generated from field: mlops.v1.ViewType view_type = 6 [json_name = "view_type"];
+   */
+  viewType: ViewType;
 };
 
 /**
@@ -913,6 +955,250 @@ export const LogBatchResponseSchema: GenMessage<LogBatchResponse> = /*@__PURE__*
   messageDesc(file_mlops_v1_tracking, 28);
 
 /**
+ * Names the experiment to delete.
+ *
+ * @generated from message mlops.v1.DeleteExperimentRequest
+ */
+export type DeleteExperimentRequest = Message<"mlops.v1.DeleteExperimentRequest"> & {
+  /**
+   * Experiment id.
+   *
+   * @generated from field: string experiment_id = 1 [json_name = "experiment_id"];
+   */
+  experimentId: string;
+};
+
+/**
+ * Describes the message mlops.v1.DeleteExperimentRequest.
+ * Use `create(DeleteExperimentRequestSchema)` to create a new message.
+ */
+export const DeleteExperimentRequestSchema: GenMessage<DeleteExperimentRequest> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 29);
+
+/**
+ * The deleted experiment.
+ *
+ * @generated from message mlops.v1.DeleteExperimentResponse
+ */
+export type DeleteExperimentResponse = Message<"mlops.v1.DeleteExperimentResponse"> & {
+  /**
+   * The experiment, now LIFECYCLE_STAGE_DELETED.
+   *
+   * @generated from field: mlops.v1.Experiment experiment = 1;
+   */
+  experiment?: Experiment | undefined;
+};
+
+/**
+ * Describes the message mlops.v1.DeleteExperimentResponse.
+ * Use `create(DeleteExperimentResponseSchema)` to create a new message.
+ */
+export const DeleteExperimentResponseSchema: GenMessage<DeleteExperimentResponse> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 30);
+
+/**
+ * Names the experiment to restore.
+ *
+ * @generated from message mlops.v1.RestoreExperimentRequest
+ */
+export type RestoreExperimentRequest = Message<"mlops.v1.RestoreExperimentRequest"> & {
+  /**
+   * Experiment id.
+   *
+   * @generated from field: string experiment_id = 1 [json_name = "experiment_id"];
+   */
+  experimentId: string;
+};
+
+/**
+ * Describes the message mlops.v1.RestoreExperimentRequest.
+ * Use `create(RestoreExperimentRequestSchema)` to create a new message.
+ */
+export const RestoreExperimentRequestSchema: GenMessage<RestoreExperimentRequest> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 31);
+
+/**
+ * The restored experiment.
+ *
+ * @generated from message mlops.v1.RestoreExperimentResponse
+ */
+export type RestoreExperimentResponse = Message<"mlops.v1.RestoreExperimentResponse"> & {
+  /**
+   * The experiment, now LIFECYCLE_STAGE_ACTIVE.
+   *
+   * @generated from field: mlops.v1.Experiment experiment = 1;
+   */
+  experiment?: Experiment | undefined;
+};
+
+/**
+ * Describes the message mlops.v1.RestoreExperimentResponse.
+ * Use `create(RestoreExperimentResponseSchema)` to create a new message.
+ */
+export const RestoreExperimentResponseSchema: GenMessage<RestoreExperimentResponse> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 32);
+
+/**
+ * Names the run to delete.
+ *
+ * @generated from message mlops.v1.DeleteRunRequest
+ */
+export type DeleteRunRequest = Message<"mlops.v1.DeleteRunRequest"> & {
+  /**
+   * Run id.
+   *
+   * @generated from field: string run_id = 1 [json_name = "run_id"];
+   */
+  runId: string;
+};
+
+/**
+ * Describes the message mlops.v1.DeleteRunRequest.
+ * Use `create(DeleteRunRequestSchema)` to create a new message.
+ */
+export const DeleteRunRequestSchema: GenMessage<DeleteRunRequest> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 33);
+
+/**
+ * The deleted run.
+ *
+ * @generated from message mlops.v1.DeleteRunResponse
+ */
+export type DeleteRunResponse = Message<"mlops.v1.DeleteRunResponse"> & {
+  /**
+   * The run, now LIFECYCLE_STAGE_DELETED.
+   *
+   * @generated from field: mlops.v1.Run run = 1;
+   */
+  run?: Run | undefined;
+};
+
+/**
+ * Describes the message mlops.v1.DeleteRunResponse.
+ * Use `create(DeleteRunResponseSchema)` to create a new message.
+ */
+export const DeleteRunResponseSchema: GenMessage<DeleteRunResponse> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 34);
+
+/**
+ * Names the run to restore.
+ *
+ * @generated from message mlops.v1.RestoreRunRequest
+ */
+export type RestoreRunRequest = Message<"mlops.v1.RestoreRunRequest"> & {
+  /**
+   * Run id.
+   *
+   * @generated from field: string run_id = 1 [json_name = "run_id"];
+   */
+  runId: string;
+};
+
+/**
+ * Describes the message mlops.v1.RestoreRunRequest.
+ * Use `create(RestoreRunRequestSchema)` to create a new message.
+ */
+export const RestoreRunRequestSchema: GenMessage<RestoreRunRequest> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 35);
+
+/**
+ * The restored run.
+ *
+ * @generated from message mlops.v1.RestoreRunResponse
+ */
+export type RestoreRunResponse = Message<"mlops.v1.RestoreRunResponse"> & {
+  /**
+   * The run, now LIFECYCLE_STAGE_ACTIVE.
+   *
+   * @generated from field: mlops.v1.Run run = 1;
+   */
+  run?: Run | undefined;
+};
+
+/**
+ * Describes the message mlops.v1.RestoreRunResponse.
+ * Use `create(RestoreRunResponseSchema)` to create a new message.
+ */
+export const RestoreRunResponseSchema: GenMessage<RestoreRunResponse> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 36);
+
+/**
+ * Whether an experiment or a run is live or soft-deleted, as MLflow's
+ * lifecycle_stage ("active", "deleted").
+ *
+ * @generated from enum mlops.v1.LifecycleStage
+ */
+export enum LifecycleStage {
+  /**
+   * Not set.
+   *
+   * @generated from enum value: LIFECYCLE_STAGE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Live: listed and writable.
+   *
+   * @generated from enum value: LIFECYCLE_STAGE_ACTIVE = 1;
+   */
+  ACTIVE = 1,
+
+  /**
+   * Soft-deleted: hidden from default listings, restorable until purged.
+   *
+   * @generated from enum value: LIFECYCLE_STAGE_DELETED = 2;
+   */
+  DELETED = 2,
+}
+
+/**
+ * Describes the enum mlops.v1.LifecycleStage.
+ */
+export const LifecycleStageSchema: GenEnum<LifecycleStage> = /*@__PURE__*/
+  enumDesc(file_mlops_v1_tracking, 0);
+
+/**
+ * Which lifecycle stages a listing returns, as MLflow's ViewType.
+ *
+ * @generated from enum mlops.v1.ViewType
+ */
+export enum ViewType {
+  /**
+   * Not set: the same as VIEW_TYPE_ACTIVE_ONLY.
+   *
+   * @generated from enum value: VIEW_TYPE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Only active ones (the default).
+   *
+   * @generated from enum value: VIEW_TYPE_ACTIVE_ONLY = 1;
+   */
+  ACTIVE_ONLY = 1,
+
+  /**
+   * Only deleted ones.
+   *
+   * @generated from enum value: VIEW_TYPE_DELETED_ONLY = 2;
+   */
+  DELETED_ONLY = 2,
+
+  /**
+   * Both.
+   *
+   * @generated from enum value: VIEW_TYPE_ALL = 3;
+   */
+  ALL = 3,
+}
+
+/**
+ * Describes the enum mlops.v1.ViewType.
+ */
+export const ViewTypeSchema: GenEnum<ViewType> = /*@__PURE__*/
+  enumDesc(file_mlops_v1_tracking, 1);
+
+/**
  * State of a run, as in MLflow.
  *
  * @generated from enum mlops.v1.RunStatus
@@ -958,7 +1244,7 @@ export enum RunStatus {
  * Describes the enum mlops.v1.RunStatus.
  */
 export const RunStatusSchema: GenEnum<RunStatus> = /*@__PURE__*/
-  enumDesc(file_mlops_v1_tracking, 0);
+  enumDesc(file_mlops_v1_tracking, 2);
 
 /**
  * Experiment tracking, modelled on MLflow's: experiments group runs; a run
@@ -1005,7 +1291,8 @@ export const TrackingService: GenService<{
     output: typeof GetExperimentByNameResponseSchema;
   },
   /**
-   * Lists experiments ordered by name.
+   * Lists experiments ordered by name: the active ones unless view_type says
+   * otherwise.
    *
    * @generated from rpc mlops.v1.TrackingService.ListExperiments
    */
@@ -1015,7 +1302,33 @@ export const TrackingService: GenService<{
     output: typeof ListExperimentsResponseSchema;
   },
   /**
-   * Starts a run in an experiment, in RUN_STATUS_RUNNING.
+   * Soft-deletes an experiment and its active runs, as MLflow does: they move
+   * to LIFECYCLE_STAGE_DELETED, leave the default listings and can be restored
+   * until `mlops gc` purges them. The name stays taken. Audited.
+   * FAILED_PRECONDITION for the Default experiment "0" and for one already
+   * deleted.
+   *
+   * @generated from rpc mlops.v1.TrackingService.DeleteExperiment
+   */
+  deleteExperiment: {
+    methodKind: "unary";
+    input: typeof DeleteExperimentRequestSchema;
+    output: typeof DeleteExperimentResponseSchema;
+  },
+  /**
+   * Restores a deleted experiment with the runs its deletion took along.
+   * Audited. FAILED_PRECONDITION when it is not deleted.
+   *
+   * @generated from rpc mlops.v1.TrackingService.RestoreExperiment
+   */
+  restoreExperiment: {
+    methodKind: "unary";
+    input: typeof RestoreExperimentRequestSchema;
+    output: typeof RestoreExperimentResponseSchema;
+  },
+  /**
+   * Starts a run in an experiment, in RUN_STATUS_RUNNING. FAILED_PRECONDITION
+   * when the experiment is deleted.
    *
    * @generated from rpc mlops.v1.TrackingService.CreateRun
    */
@@ -1036,7 +1349,8 @@ export const TrackingService: GenService<{
     output: typeof UpdateRunResponseSchema;
   },
   /**
-   * Returns one run with its params, latest metrics and tags.
+   * Returns one run with its params, latest metrics and tags (deleted runs
+   * too, with their lifecycle_stage).
    *
    * @generated from rpc mlops.v1.TrackingService.GetRun
    */
@@ -1046,7 +1360,8 @@ export const TrackingService: GenService<{
     output: typeof GetRunResponseSchema;
   },
   /**
-   * Finds runs in some experiments, filtered by status and ordered as asked.
+   * Finds runs in some experiments, filtered by status and lifecycle stage
+   * (active only unless view_type says otherwise) and ordered as asked.
    *
    * @generated from rpc mlops.v1.TrackingService.SearchRuns
    */
@@ -1107,6 +1422,29 @@ export const TrackingService: GenService<{
     methodKind: "unary";
     input: typeof LogBatchRequestSchema;
     output: typeof LogBatchResponseSchema;
+  },
+  /**
+   * Soft-deletes a run: it moves to LIFECYCLE_STAGE_DELETED, leaves default
+   * searches, refuses writes (FAILED_PRECONDITION) and can be restored until
+   * `mlops gc` purges it. Audited. FAILED_PRECONDITION if already deleted.
+   *
+   * @generated from rpc mlops.v1.TrackingService.DeleteRun
+   */
+  deleteRun: {
+    methodKind: "unary";
+    input: typeof DeleteRunRequestSchema;
+    output: typeof DeleteRunResponseSchema;
+  },
+  /**
+   * Restores a deleted run. Audited. FAILED_PRECONDITION when it is not
+   * deleted, or its experiment is (restore that first).
+   *
+   * @generated from rpc mlops.v1.TrackingService.RestoreRun
+   */
+  restoreRun: {
+    methodKind: "unary";
+    input: typeof RestoreRunRequestSchema;
+    output: typeof RestoreRunResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_mlops_v1_tracking, 0);

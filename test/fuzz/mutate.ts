@@ -1,0 +1,151 @@
+// Seed-based mutation as fast-check arbitraries: pick a real input, apply a few edits (the classic
+// libFuzzer moves: flip, overwrite, insert, delete, duplicate, splice from another seed, truncate,
+// "interesting" values). Positions are drawn as naturals and wrapped to the input's length, so an
+// edit list shrinks to a small counterexample like any other fast-check value.
+import fc from "fast-check";
+
+type Edit =
+  | { op: "flip"; at: number; bit: number }
+  | { op: "set"; at: number; value: number }
+  | { op: "insert"; at: number; bytes: readonly number[] }
+  | { op: "delete"; at: number; len: number }
+  | { op: "dup"; at: number; len: number }
+  | { op: "splice"; at: number; from: number; fromAt: number; len: number }
+  | { op: "truncate"; at: number };
+
+/** Values that sit on boundaries of lengths, counts, signs and encodings. */
+const INTERESTING = [0x00, 0x01, 0x7f, 0x80, 0xff, 0xfe, 0x40, 0x20, 0x10, 0x0a, 0x0d, 0x22, 0x5c, 0x2c];
+
+function editArbitrary(seedCount: number, tokens: readonly number[][]): fc.Arbitrary<Edit> {
+  const at = fc.nat();
+  const len = fc.integer({ min: 1, max: 64 });
+  return fc.oneof(
+    fc.record({ op: fc.constant("flip" as const), at, bit: fc.nat({ max: 7 }) }),
+    fc.record({
+      op: fc.constant("set" as const),
+      at,
+      value: fc.oneof(fc.constantFrom(...INTERESTING), fc.nat({ max: 255 })),
+    }),
+    fc.record({
+      op: fc.constant("insert" as const),
+      at,
+      bytes: fc.oneof(
+        fc.array(fc.nat({ max: 255 }), { minLength: 1, maxLength: 8 }),
+        tokens.length > 0 ? fc.constantFrom(...tokens) : fc.constant<readonly number[]>([0]),
+      ),
+    }),
+    fc.record({ op: fc.constant("delete" as const), at, len }),
+    fc.record({ op: fc.constant("dup" as const), at, len }),
+    fc.record({
+      op: fc.constant("splice" as const),
+      at,
+      from: fc.nat({ max: Math.max(0, seedCount - 1) }),
+      fromAt: fc.nat(),
+      len,
+    }),
+    fc.record({ op: fc.constant("truncate" as const), at }),
+  );
+}
+
+function apply(input: Uint8Array, edits: readonly Edit[], seeds: readonly Uint8Array[]): Uint8Array {
+  let b = Array.from(input);
+  for (const e of edits) {
+    const n = b.length;
+    const pos = n === 0 ? 0 : e.at % (n + 1);
+    switch (e.op) {
+      case "flip":
+        if (n > 0) b[pos % n] = (b[pos % n] ?? 0) ^ (1 << e.bit);
+        break;
+      case "set":
+        if (n > 0) b[pos % n] = e.value;
+        break;
+      case "insert":
+        b.splice(pos, 0, ...e.bytes);
+        break;
+      case "delete":
+        b.splice(pos, e.len);
+        break;
+      case "dup":
+        b.splice(pos, 0, ...b.slice(pos, pos + e.len));
+        break;
+      case "splice": {
+        const other = seeds[e.from % seeds.length] ?? new Uint8Array();
+        const start = other.length === 0 ? 0 : e.fromAt % other.length;
+        b.splice(pos, 0, ...other.subarray(start, start + e.len));
+        break;
+      }
+      case "truncate":
+        b = b.slice(0, pos);
+        break;
+    }
+  }
+  return Uint8Array.from(b);
+}
+
+export interface MutationOptions {
+  /** Most edits per input. Default 6. */
+  maxEdits?: number;
+  /** Byte strings worth inserting whole (JSON punctuation, percent escapes, keywords). */
+  tokens?: readonly (string | Uint8Array)[];
+}
+
+const asBytes = (t: string | Uint8Array): number[] =>
+  Array.from(typeof t === "string" ? new TextEncoder().encode(t) : t);
+
+/** A seed (unchanged in about one case in eight) or a mutant of one. */
+export function mutatedBytes(
+  seeds: readonly Uint8Array[],
+  options: MutationOptions = {},
+): fc.Arbitrary<Uint8Array> {
+  if (seeds.length === 0) throw new Error("mutatedBytes needs at least one seed");
+  const tokens = (options.tokens ?? []).map(asBytes);
+  return fc
+    .tuple(
+      fc.nat({ max: seeds.length - 1 }),
+      fc.array(editArbitrary(seeds.length, tokens), { minLength: 0, maxLength: options.maxEdits ?? 6 }),
+    )
+    .map(([i, edits]) => apply(seeds[i] as Uint8Array, edits, seeds));
+}
+
+const decoder = new TextDecoder();
+const encoder = new TextEncoder();
+
+/** Text mutants: byte-level edits of UTF-8 seeds, decoded back (invalid sequences become U+FFFD). */
+export function mutatedText(seeds: readonly string[], options: MutationOptions = {}): fc.Arbitrary<string> {
+  return mutatedBytes(
+    seeds.map((s) => encoder.encode(s)),
+    options,
+  ).map((b) => decoder.decode(b));
+}
+
+/** Tokens that steer JSON decoders into their corners. */
+export const JSON_TOKENS = [
+  "{",
+  "}",
+  "[",
+  "]",
+  '"',
+  ",",
+  ":",
+  "null",
+  "true",
+  "-0",
+  "1e999",
+  "-1e-999",
+  "9007199254740993",
+  "18446744073709551616",
+  '"NaN"',
+  '"Infinity"',
+  '"-Infinity"',
+  '"\\u0000"',
+  '"\\ud800"',
+  "\\",
+  '"@type"',
+  '"__proto__"',
+  '"constructor"',
+  "0x10",
+  '""',
+  "[[[[[[[[",
+  "{}",
+  "[]",
+];
