@@ -22,6 +22,7 @@ describe("loadConfig", () => {
       scoringThreads: availableParallelism(),
       allowMissing: false,
       shutdownTimeoutS: 30,
+      drainGraceS: 5,
       batching: {
         enabled: true,
         maxBatchSize: 64,
@@ -60,6 +61,7 @@ describe("loadConfig", () => {
     ["MLOPS_WORKERS", "0"],
     ["MLOPS_BATCHING", "maybe"],
     ["MLOPS_MAX_BODY_BYTES", "1.5"],
+    ["MLOPS_DRAIN_GRACE_S", "-1"],
   ])("rejects %s=%s with ERR_CONFIG", (name, value) => {
     expect(() => loadConfig({}, { [name]: value })).toThrow(expect.objectContaining({ code: "ERR_CONFIG" }));
   });

@@ -1,3 +1,9 @@
+import {
+  type AddressInfo,
+  createServer as createNetServer,
+  type Server as NetServer,
+  type Socket,
+} from "node:net";
 import { create, type DescMethodUnary } from "@bufbuild/protobuf";
 import {
   Metadata,
@@ -10,6 +16,7 @@ import {
 import { HealthImplementation } from "grpc-health-check";
 import { methodImpl, type ServiceBinding } from "../../rpc/binding.js";
 import type { ServiceError } from "../../rpc/service-error.js";
+import { DRAIN_SETTLE_MS } from "../drain.js";
 import type { Pipeline } from "../pipeline.js";
 import { addReflection } from "./reflection.js";
 import { grpcServiceDefinition } from "./service-definition.js";
@@ -27,7 +34,12 @@ export interface GrpcServer {
   readonly server: Server;
   readonly health: HealthImplementation;
   listen(host: string, port: number): Promise<number>;
-  /** Stops accepting, lets in-flight calls finish for up to `timeoutMs`, then cancels the rest. */
+  /**
+   * Stops accepting connections at once; calls on open connections are still taken for
+   * DRAIN_SETTLE_MS (so that those sent just before are read), then every connection gets GOAWAY
+   * (tryShutdown) and its calls finish, for up to `timeoutMs` in all; then forceShutdown cancels
+   * the rest.
+   */
   close(timeoutMs: number): Promise<void>;
 }
 
@@ -86,26 +98,54 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
     options.bindings.map((b) => b.service),
   );
 
+  // We own the listening socket and hand each connection to grpc-js, so that stopping the listener
+  // and closing the connections (GOAWAY) are two steps: grpc-js's own unbind does both at once.
+  const injector = server.createConnectionInjector(ServerCredentials.createInsecure());
+  let listener: NetServer | undefined;
+  const sockets = new Set<Socket>();
+
   return {
     server,
     health,
     listen(host, port) {
       return new Promise((resolve, reject) => {
-        server.bindAsync(`${host}:${port}`, ServerCredentials.createInsecure(), (err, bound) =>
-          err ? reject(err) : resolve(bound),
-        );
+        const net = createNetServer((socket) => {
+          sockets.add(socket);
+          socket.once("close", () => sockets.delete(socket));
+          injector.injectConnection(socket);
+        });
+        net.once("error", reject);
+        net.listen(port, host, () => {
+          net.off("error", reject);
+          listener = net;
+          resolve((net.address() as AddressInfo).port);
+        });
       });
     },
     close(timeoutMs) {
       return new Promise((resolve) => {
+        listener?.close();
+        let forced = false;
         const timer = setTimeout(() => {
+          forced = true;
+          clearTimeout(settle);
           server.forceShutdown();
           resolve();
         }, timeoutMs);
-        server.tryShutdown(() => {
-          clearTimeout(timer);
-          resolve();
-        });
+        timer.unref();
+        // After the settle time, one more I/O poll (setImmediate) reads what had arrived, so that
+        // GOAWAY's last stream id covers every call sent before the listener closed.
+        const settle = setTimeout(
+          () =>
+            setImmediate(() => {
+              if (forced) return;
+              server.tryShutdown(() => {
+                clearTimeout(timer);
+                resolve();
+              });
+            }),
+          sockets.size === 0 ? 0 : Math.min(DRAIN_SETTLE_MS, timeoutMs),
+        );
       });
     },
   };

@@ -1,11 +1,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, Server as NetServer } from "node:net";
 import type { PredictRequest } from "../../gen/mlops/v1/predict_pb.js";
 import { PredictService } from "../../gen/mlops/v1/predict_pb.js";
 import type { ServiceBinding } from "../../rpc/binding.js";
 import type { CallContext } from "../../rpc/context.js";
 import { type ServiceError, toServiceError } from "../../rpc/service-error.js";
 import type { PredictResult } from "../../services/predict-service.js";
+import { DRAIN_SETTLE_MS } from "../drain.js";
 import type { InvokeMeta, Pipeline } from "../pipeline.js";
 import { createConnectHandler } from "./connect.js";
 import { compilePath, compileRestRoutes, matchRoute, type RestRoute } from "./rest-routes.js";
@@ -48,11 +49,18 @@ export interface HttpServerOptions {
 export interface HttpServer {
   readonly server: Server;
   listen(host: string, port: number): Promise<number>;
-  /** Stops accepting, waits for in-flight requests up to `timeoutMs`, then closes what is left. */
+  /**
+   * Stops accepting connections at once. Every request that reaches an open connection is still
+   * answered, with `connection: close`; idle connections are closed after DRAIN_SETTLE_MS. Resolves
+   * once every connection has ended, or after `timeoutMs`, when what is left is cut.
+   */
   close(timeoutMs: number): Promise<void>;
 }
 
 const JSON_TYPE = "application/json";
+/** How often idle connections are closed after that, while the busy ones finish. */
+const DRAIN_SWEEP_MS = 100;
+const netClose = NetServer.prototype.close;
 const NO_PARAMS: Params = Object.freeze({});
 
 function send(
@@ -251,11 +259,8 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
 
   let closing = false;
   const server = createServer({ keepAlive: true }, (req, res) => {
-    if (closing) {
-      // Draining: answer, then let this socket go, so shutdown does not wait for keep-alive clients.
-      res.setHeader("connection", "close");
-      res.once("finish", () => server.closeIdleConnections());
-    }
+    // Draining: answer, then let this socket go (Node closes it after a `connection: close` reply).
+    if (closing) res.setHeader("connection", "close");
     handle(req, res);
   });
   server.keepAliveTimeout = 65_000;
@@ -274,20 +279,30 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     close(timeoutMs) {
       closing = true;
       return new Promise((resolve) => {
-        // Responses that were in flight at close() end on keep-alive sockets: sweep those as they idle.
-        const sweep = setInterval(() => server.closeIdleConnections(), 100);
-        const timer = setTimeout(() => {
-          clearInterval(sweep);
-          server.closeAllConnections();
-          resolve();
-        }, timeoutMs);
-        timer.unref();
-        server.close(() => {
+        let sweep: NodeJS.Timeout | undefined;
+        const done = () => {
+          clearTimeout(settle);
           clearTimeout(timer);
           clearInterval(sweep);
           resolve();
-        });
-        server.closeIdleConnections();
+        };
+        // Past the deadline, whatever is still open is cut.
+        const timer = setTimeout(() => {
+          server.closeAllConnections();
+          done();
+        }, timeoutMs);
+        timer.unref();
+        // Sockets look idle to Node while a request's bytes still sit unread in the kernel (the event
+        // loop was busy): closing them would drop requests that were sent in time. So idle sockets are
+        // closed only after DRAIN_SETTLE_MS, and each sweep waits one more I/O poll (setImmediate)
+        // so that whatever had arrived is parsed, and counts as in flight, first.
+        const closeIdle = () => setImmediate(() => server.closeIdleConnections());
+        const settle = setTimeout(() => {
+          closeIdle();
+          sweep = setInterval(closeIdle, DRAIN_SWEEP_MS);
+        }, DRAIN_SETTLE_MS);
+        // net.Server's close, not http.Server's: that one also closes idle connections at once.
+        netClose.call(server, done);
       });
     },
   };
