@@ -116,14 +116,14 @@ describe("mlops serve --workers 2", () => {
   it("bootstraps an empty data directory once, and both workers serve it", async () => {
     const server = await serveCluster(dataDir());
     const logs = server.logs();
-    expect(logs.match(/bootstrap: no versions/g)?.length).toBe(1);
+    expect(logs.match(/bootstrap: no registered model/g)?.length).toBe(1);
     expect(logs).toMatch(/"worker":1,.*"model":\{"name":"ml_classifier","version":1\}.*"msg":"listening/);
     expect(logs).toMatch(/"worker":2,.*"model":\{"name":"ml_classifier","version":1\}.*"msg":"listening/);
   });
 
   it("/metrics aggregates every worker's counters", async () => {
     const server = await serveCluster(trainedDataDir());
-    expect(server.logs()).not.toMatch(/bootstrap: no versions/);
+    expect(server.logs()).not.toMatch(/bootstrap: no registered model/);
     const n = 40;
     const results = await predictMany(server.httpPort, n);
     expect(results.every((r) => r.status === 200)).toBe(true);
