@@ -25,7 +25,7 @@ function sameJson(a: unknown, b: unknown, path: string): void {
   }
   if (Array.isArray(a) && Array.isArray(b)) {
     expect(a.length, path).toBe(b.length);
-    a.forEach((x, i) => sameJson(x, b[i], `${path}[${i}]`));
+    for (const [i, x] of a.entries()) sameJson(x, b[i], `${path}[${i}]`);
     return;
   }
   if (a !== null && b !== null && typeof a === "object" && typeof b === "object") {
