@@ -8,7 +8,7 @@ import type { DataSource } from "../workflows/data-source.js";
 import { METRIC_KEYS } from "../workflows/run-record.js";
 import { type TrainAndRegisterResult, trainAndRegister } from "../workflows/train-and-register.js";
 import { withContext } from "./context.js";
-import { CliError, EXIT } from "./errors.js";
+import { CliError, EXIT, signalExitCode } from "./errors.js";
 import { formatDuration, formatMetric, jsonText, write } from "./format.js";
 import * as parse from "./parse.js";
 import { createProgress } from "./progress.js";
@@ -121,6 +121,9 @@ function summary(r: TrainAndRegisterResult): string {
   );
 }
 
+/** The signals that stop `mlops train` (each marks the run KILLED). */
+const STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+
 export function registerTrain(program: Command): void {
   program
     .command("train")
@@ -183,13 +186,17 @@ export function registerTrain(program: Command): void {
             unit: flags.model === "rf" ? "trees" : flags.model === "gbdt" ? "rounds" : "iterations",
           });
           const controller = new AbortController();
-          const onSigint = () => {
-            // A second Ctrl-C does not wait for the run to be marked KILLED.
-            if (controller.signal.aborted) process.exit(EXIT.interrupted);
-            progress.note("cancelling (Ctrl-C again to quit at once)…");
+          // Every signal that ends the CLI ends the run KILLED: Ctrl-C, a terminal closed (SIGHUP),
+          // a supervisor stopping it (SIGTERM).
+          let stoppedBy: NodeJS.Signals | undefined;
+          const onSignal = (signal: NodeJS.Signals) => {
+            // A second signal does not wait for the run to be marked KILLED.
+            if (controller.signal.aborted) process.exit(signalExitCode(stoppedBy ?? signal));
+            stoppedBy = signal;
+            progress.note(`cancelling on ${signal} (again to quit at once)…`);
             controller.abort();
           };
-          process.on("SIGINT", onSigint);
+          for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
           let runId = "";
           try {
             const result = await trainAndRegister({
@@ -224,13 +231,13 @@ export function registerTrain(program: Command): void {
             if (controller.signal.aborted) {
               throw new CliError(
                 "CANCELLED",
-                `training cancelled${runId ? `; run ${runId} marked KILLED` : ""}`,
-                EXIT.interrupted,
+                `training cancelled (${stoppedBy})${runId ? `; run ${runId} marked KILLED` : ""}`,
+                signalExitCode(stoppedBy ?? "SIGINT"),
               );
             }
             throw error;
           } finally {
-            process.off("SIGINT", onSigint);
+            for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
           }
         },
         { modelName: flags.modelName },

@@ -34,7 +34,7 @@ describe("mlops", () => {
       "list",
       "promote",
     ]);
-    expect(names(sub("runs"))).toEqual(["delete", "list", "restore", "show"]);
+    expect(names(sub("runs"))).toEqual(["delete", "end", "list", "restore", "show"]);
     expect(names(sub("experiments"))).toEqual(["delete", "list", "restore"]);
   });
 
