@@ -171,9 +171,7 @@ async function show(ctx: CliContext, runId: string, flags: { json?: boolean }): 
 }
 
 export function registerRuns(program: Command): void {
-  const runs = program
-    .command("runs")
-    .description("tracked training runs: list, show, end, delete, restore");
+  const runs = program.command("runs").description("tracked training runs: list, show, end, delete, restore");
 
   runs
     .command("list")
