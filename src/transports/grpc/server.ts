@@ -19,7 +19,7 @@ import type { ServiceError } from "../../rpc/service-error.js";
 import { DRAIN_SETTLE_MS } from "../drain.js";
 import type { Pipeline } from "../pipeline.js";
 import { addReflection } from "./reflection.js";
-import { grpcServiceDefinition } from "./service-definition.js";
+import { grpcServiceDefinition, UndecodableRequest } from "./service-definition.js";
 
 export interface GrpcServerOptions {
   bindings: readonly ServiceBinding[];
@@ -55,8 +55,11 @@ function unaryHandler(binding: ServiceBinding, method: DescMethodUnary, pipeline
   return (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
     // No AbortSignal per call: creating one costs more than a whole Predict, and no service
     // method is long enough to need it (large batches finish on native threads regardless).
+    // A message that did not decode is the client's error, recorded and answered like any other.
+    const request =
+      call.request instanceof UndecodableRequest ? Promise.reject(call.request.error) : call.request;
     pipeline
-      .invoke(binding.service, method, invoke, call.request, {
+      .invoke(binding.service, method, invoke, request, {
         transport,
         verb: "POST",
         endpoint,
@@ -88,7 +91,7 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
         impl[method.localName] = unaryHandler(binding, method as DescMethodUnary, options.pipeline);
       }
     }
-    server.addService(grpcServiceDefinition(binding.service), impl);
+    server.addService(grpcServiceDefinition(binding.service, { markUndecodable: true }), impl);
   }
   // The whole server is SERVING once it listens; each service's status is set by the app.
   const health = new HealthImplementation({ "": "SERVING" });
