@@ -236,3 +236,48 @@ describe("mlops train", () => {
     expect(errorCode(again.stderr)).toBe("FAILED_PRECONDITION");
   });
 });
+
+describe("mlops train messages speak in flags", () => {
+  let own: { dir: string; cleanup: () => Promise<void> };
+  beforeAll(async () => {
+    own = await tempDataDir();
+  });
+  afterAll(async () => {
+    await own?.cleanup();
+  });
+  const run = (...args: string[]) => mlops(args, { dataDir: own.dir });
+
+  it("names flags, not option keys, and says how many features the data has", async () => {
+    const [maxFeatures, notApplying, directory] = await Promise.all([
+      run("train", "--model", "rf", "--max-features", "100", "--n-estimators", "2"),
+      run("train", "--model", "rf", "--learning-rate", "0.5"),
+      run("train", "--data", own.dir),
+    ]);
+    expect(errorCode(maxFeatures.stderr), maxFeatures.stderr).toBe("ERR_TRAIN_INVALID");
+    expect(maxFeatures.stderr).toMatch(/--max-features: 100\b.*\b20 features/);
+    expect(errorCode(notApplying.stderr), notApplying.stderr).toBe("ERR_TRAIN_INVALID");
+    expect(notApplying.stderr).toContain("--learning-rate");
+    expect(notApplying.stderr).not.toContain("learningRate");
+    expect(directory.code).toBe(1);
+    expect(errorCode(directory.stderr), directory.stderr).toBe("ERR_DATA");
+    expect(directory.stderr).not.toContain("EISDIR");
+    // A training failure is one line: no logged stack unless --log-level debug.
+    expect(maxFeatures.stderr).not.toMatch(/^\s+at /m);
+    expect(maxFeatures.stderr.split("\n").filter((l) => l.startsWith("{"))).toEqual([]);
+    const debug = await run("train", "--model", "rf", "--max-features", "100", "--log-level", "debug");
+    expect(debug.stderr).toMatch(/training run failed/);
+  });
+
+  it("--subsample and --n-estimators take the trainer's ranges, as the help says", async () => {
+    const help = await run("train", "--help");
+    expect(help.stdout).toMatch(/--subsample <x>\s+gbdt: row fraction per round, \(0, 1\]/);
+    const [zero, one, tooMany] = await Promise.all([
+      run("train", "--subsample", "0", "--n-estimators", "2"),
+      run("train", "--subsample", "1", "--n-estimators", "2"),
+      run("train", "--n-estimators", "1000001"),
+    ]);
+    expect(zero.code, zero.stderr).toBe(2);
+    expect(one.code, one.stderr).toBe(0);
+    expect(tooMany.code, tooMany.stderr).toBe(2);
+  });
+});
