@@ -11,6 +11,7 @@ export { createLocalArtifactStore } from "./artifacts/local-artifact-store.js";
 export { createS3ArtifactStore } from "./artifacts/s3/s3-artifact-store.js";
 export { resolveS3Options, S3_DEFAULTS, type S3ArtifactStoreOptions } from "./artifacts/s3/s3-options.js";
 export { createStore } from "./create-store.js";
+export { ensureRegisteredModel, getOrCreateExperiment } from "./ensure.js";
 export { isStoreError, STORE_ERROR_CODES, StoreError, type StoreErrorCode } from "./errors.js";
 export { ORIGIN_TAG } from "./kysely/lifecycle.js";
 export {
