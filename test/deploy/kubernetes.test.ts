@@ -195,6 +195,9 @@ describe.each(["base", ...OVERLAYS.map((o) => `overlays/${o}`)])("deploy/kuberne
       Number.parseFloat(api.resources.limits.cpu),
     );
     expect(config.MLOPS_ARTIFACT_URL).toMatch(/^s3:\/\/[a-z0-9.-]+\//);
+    // Every replica has its own pool: at full scale they fit in PostgreSQL's default max_connections.
+    const hpa = one(objs, "HorizontalPodAutoscaler");
+    expect(hpa.spec.maxReplicas * Number(config.MLOPS_DATABASE_POOL_SIZE)).toBeLessThanOrEqual(100);
     // Secrets never sit in the ConfigMap.
     for (const key of ["MLOPS_API_TOKEN", "MLOPS_DATABASE_URL", "AWS_SECRET_ACCESS_KEY"]) {
       expect(config[key], key).toBeUndefined();
