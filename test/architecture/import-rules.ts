@@ -93,9 +93,9 @@ export const IMPORT_RULES: readonly ImportRule[] = [
     example: { file: "src/gen/mlops/v1/predict_pb.ts", spec: "../../../rpc/code.js" },
   },
   {
-    title: "src/store imports only itself, node: builtins, kysely and better-sqlite3 (no generated protos)",
+    title: "src/store imports only itself, node: builtins, kysely, better-sqlite3 and pg (no generated protos)",
     from: ["src/store/"],
-    forbid: ["src/", ...OUTSIDE_SRC, /^(?!node:|kysely$|better-sqlite3$|(src|test|bench)\/)/],
+    forbid: ["src/", ...OUTSIDE_SRC, /^(?!node:|kysely$|better-sqlite3$|pg$|(src|test|bench)\/)/],
     except: ["src/store/"],
     example: { file: "src/store/kysely/models.ts", spec: "../../gen/mlops/v1/registry_pb.js" },
   },
@@ -112,6 +112,13 @@ export const IMPORT_RULES: readonly ImportRule[] = [
     fromExcept: ["src/store/sqlite/"],
     forbid: [/^better-sqlite3(\/|$)/],
     example: { file: "src/store/kysely/runs.ts", spec: "better-sqlite3" },
+  },
+  {
+    title: "pg stays inside src/store/postgres (the query code is dialect-neutral)",
+    from: ["src/"],
+    fromExcept: ["src/store/postgres/"],
+    forbid: [/^pg(\/|$)/],
+    example: { file: "src/store/kysely/runs.ts", spec: "pg" },
   },
   {
     title: "the store and the core never import services, serving, transports, workflows, the app or the CLI",

@@ -119,7 +119,8 @@ describe("locking", () => {
 
   it("fails a write with UNAVAILABLE once the write timeout passes", async () => {
     const dataDir = await tempDir();
-    const store = await openTempStore({ dataDir, busyTimeoutMs: 5, writeTimeoutMs: 200 });
+    // SQLite's file lock, held by another connection (PostgreSQL's row locks: test/store/postgres.test.ts).
+    const store = await openSqliteStore({ dataDir, busyTimeoutMs: 5, writeTimeoutMs: 200 });
     const raw = new Database(join(dataDir, "mlops.db"));
     try {
       raw.exec("begin immediate");
@@ -131,6 +132,7 @@ describe("locking", () => {
       await store.createRegisteredModel({ name: "blocked" });
     } finally {
       raw.close();
+      await store.close();
     }
   });
 });
