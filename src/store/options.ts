@@ -37,9 +37,12 @@ export interface StoreOptions {
   idleTimeoutMs?: number;
   /** Clock for stored timestamps, in ms since the epoch. Default `Date.now`. */
   now?: () => number;
+  /** Called once the schema is current, with the migrations this open applied (often none). */
+  onMigrated?: (applied: readonly string[]) => void;
 }
 
-export type ResolvedStoreOptions = Required<Omit<StoreOptions, "url">> & { url?: string };
+export type ResolvedStoreOptions = Required<Omit<StoreOptions, "url" | "onMigrated">> &
+  Pick<StoreOptions, "url" | "onMigrated">;
 
 export const STORE_DEFAULTS = Object.freeze({
   busyTimeoutMs: 100,
@@ -68,6 +71,7 @@ export function resolveStoreOptions(options: StoreOptions): ResolvedStoreOptions
     idleTimeoutMs: options.idleTimeoutMs ?? STORE_DEFAULTS.idleTimeoutMs,
     now: options.now ?? Date.now,
   };
+  if (options.onMigrated) resolved.onMigrated = options.onMigrated;
   if (options.url !== undefined && options.url !== "") {
     if (!isPostgresUrl(options.url)) {
       throw invalid("StoreOptions.url must be a postgres:// or postgresql:// URL");

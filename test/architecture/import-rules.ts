@@ -93,7 +93,8 @@ export const IMPORT_RULES: readonly ImportRule[] = [
     example: { file: "src/gen/mlops/v1/predict_pb.ts", spec: "../../../rpc/code.js" },
   },
   {
-    title: "src/store imports only itself, node: builtins, kysely, better-sqlite3 and pg (no generated protos)",
+    title:
+      "src/store imports only itself, node: builtins, kysely, better-sqlite3 and pg (no generated protos)",
     from: ["src/store/"],
     forbid: ["src/", ...OUTSIDE_SRC, /^(?!node:|kysely$|better-sqlite3$|pg$|(src|test|bench)\/)/],
     except: ["src/store/"],

@@ -19,10 +19,10 @@ afterAll(async () => {
 });
 
 describe("mlops", () => {
-  it("defines train, serve, models, runs, experiments and gc with their subcommands", () => {
+  it("defines train, serve, models, runs, experiments, gc and migrate with their subcommands", () => {
     const program = buildProgram();
     const names = (c: typeof program) => c.commands.map((x) => x.name()).sort();
-    expect(names(program)).toEqual(["experiments", "gc", "models", "runs", "serve", "train"]);
+    expect(names(program)).toEqual(["experiments", "gc", "migrate", "models", "runs", "serve", "train"]);
     const sub = (name: string) => program.commands.find((c) => c.name() === name)!;
     expect(names(sub("models"))).toEqual([
       "alias",

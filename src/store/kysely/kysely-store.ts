@@ -29,6 +29,8 @@ export interface KyselyStoreOptions {
   now: () => number;
   /** Hears other processes' serving changes (PostgreSQL: LISTEN); owned by the store. Default none. */
   channel?: ServingChannel;
+  /** Told which migrations this open applied. */
+  onMigrated?: (applied: readonly string[]) => void;
 }
 
 /** Migrates the database to the latest schema, then returns a Store over it. Owns `db`. */
@@ -41,7 +43,8 @@ export async function openKyselyStore(
   const serving = createServingChanges(tx, hooks, options.channel);
   const ctx: StoreContext = { tx, now: options.now, hooks, servingChanged: serving.record };
   try {
-    await migrateToLatest(tx, hooks, options.now);
+    const applied = await migrateToLatest(tx, hooks, options.now);
+    options.onMigrated?.(applied);
   } catch (error) {
     await serving.close();
     await tx.close();

@@ -19,6 +19,7 @@ export async function openPostgresStore(options: StoreOptions): Promise<Store> {
   return openKyselyStore(db, postgresHooks, {
     writeTimeoutMs: o.writeTimeoutMs,
     now: o.now,
+    onMigrated: o.onMigrated,
     channel: createPgServingChannel(connectionConfig(o.url, o)),
   });
 }
