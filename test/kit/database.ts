@@ -3,6 +3,7 @@
 // migrated template database, and every data directory a test uses gets its own database cloned
 // from it, so each directory is one registry exactly as its SQLite file is. Otherwise: SQLite.
 import { createHash } from "node:crypto";
+import { cpSync } from "node:fs";
 import { resolve } from "node:path";
 import pg from "pg";
 import type { StoreOptions } from "../../src/store/index.js";
@@ -89,4 +90,22 @@ export async function dropCreatedDatabases(): Promise<void> {
   await admin(async (c) => {
     for (const name of names) await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
   });
+}
+
+/**
+ * Copies data directory `from` to `to` (a fresh path): the files, and in a PostgreSQL run its
+ * database (cloned; nothing may be connected to it meanwhile).
+ */
+export async function copyDataDir(from: string, to: string): Promise<void> {
+  cpSync(from, to, { recursive: true });
+  if (testBackend() !== "postgres") return;
+  const source = databaseName(from);
+  await databaseUrlFor(from); // make sure it exists
+  const name = databaseName(to);
+  const url = admin(async (c) => {
+    await c.query(`CREATE DATABASE "${name}" TEMPLATE "${source}"`);
+    return withDatabase(adminUrl(), name);
+  });
+  created.set(name, url);
+  await url;
 }

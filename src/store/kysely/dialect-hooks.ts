@@ -33,6 +33,12 @@ export interface DialectHooks {
    */
   notifyServing?(trx: Transaction<Database>, name: string): Promise<void>;
   /**
+   * Reads run their queries on one connection without BEGIN/COMMIT. Right for PostgreSQL at READ
+   * COMMITTED, where a transaction gives a read no common snapshot anyway (each statement takes its
+   * own) and costs two round trips. Default false: SQLite reads share one snapshot.
+   */
+  plainReads?: boolean;
+  /**
    * Wraps each write transaction attempt, e.g. to queue writers of this process before they
    * reach the database lock. Optional: without it, writes go straight to the database.
    */

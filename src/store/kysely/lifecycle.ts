@@ -244,7 +244,7 @@ export async function purgeDeleted(ctx: StoreContext, options: PurgeOptions): Pr
       ? undefined
       : checkTimestamp(options.deletedBeforeMs, "deletedBeforeMs");
   const dryRun = options.dryRun ?? false;
-  const purge = async (trx: Transaction<Database>): Promise<PurgeResult> => {
+  const purge = async (trx: Db): Promise<PurgeResult> => {
     const cutoff = before ?? ctx.now() + 1;
     const runs = await trx
       .selectFrom("runs")
@@ -304,7 +304,7 @@ export async function purgeDeleted(ctx: StoreContext, options: PurgeOptions): Pr
       });
     }
     // A dry run records nothing; a purge's events go last (see appendAudit).
-    if (!dryRun) await appendAudit(ctx, trx, events);
+    if (!dryRun) await appendAudit(ctx, trx as Transaction<Database>, events); // a write, then
     return result;
   };
   return dryRun ? ctx.tx.read(purge) : ctx.tx.write(purge);

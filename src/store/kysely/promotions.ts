@@ -64,8 +64,10 @@ export async function transitionStage(
     throw invalid(`archiveExisting needs a target stage of Staging or Production, not ${stage}`);
   }
   return ctx.tx.write(async (trx) => {
-    // The model's lock first: everything read below is what concurrent writers committed.
-    await lockModel(trx, name);
+    // The model's row first (touched: a refusal below rolls it back): its lock queues concurrent
+    // writers of this model, so everything read below is what they committed.
+    const at = ctx.now();
+    await touchModel(trx, name, at);
     const row = await requireVersion(trx, name, version);
     if (row.stage === stage) {
       throw new StoreError(
@@ -73,8 +75,6 @@ export async function transitionStage(
         `model version ${name}/${version} is already in stage ${stage}`,
       );
     }
-    const at = ctx.now();
-    await touchModel(trx, name, at);
     await setStage(trx, name, version, stage, at);
     const base = { at, actor, comment, entity: "model_version", name, action: "stage" } as const;
     const events: AuditRecord[] = [{ ...base, version, from: row.stage, to: stage }];

@@ -13,6 +13,7 @@ export const postgresHooks: DialectHooks = {
   isTransient: isPgTransient,
   isUniqueViolation: isPgUniqueViolation,
   isUnavailable: isPgUnavailable,
+  plainReads: true,
   // Released at commit or rollback: every replica that starts at once queues here, and the ones
   // after the first find the migrations applied.
   lockForMigration: async (trx) => {
