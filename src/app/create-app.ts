@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { setLogger as setGrpcLogger } from "@grpc/grpc-js";
-import type { Config } from "../config/config.js";
+import { type Config, storeOptionsOf } from "../config/config.js";
 import { ClassifierModel } from "../core/model.js";
 import { GRPCInferenceService } from "../gen/inference/open_inference_grpc_pb.js";
 import { PredictService } from "../gen/mlops/v1/predict_pb.js";
@@ -85,8 +85,8 @@ export async function createApp(options: AppOptions): Promise<App> {
     info: (...args: unknown[]) => logger.debug({ grpc: true }, args.join(" ")),
     debug: (...args: unknown[]) => logger.trace({ grpc: true }, args.join(" ")),
   });
-  const store = await createStore({ dataDir: config.dataDir });
-  const artifacts = createArtifactStore({ dataDir: config.dataDir });
+  const store = await createStore(storeOptionsOf(config));
+  const artifacts = createArtifactStore({ dataDir: config.dataDir, url: config.artifactUrl });
   const metrics = createMetrics({ defaultLabels: options.metricLabels });
   const pipeline = createPipeline({ metrics, logger, apiToken: config.apiToken });
   let grpc: GrpcServer | undefined;
@@ -204,6 +204,11 @@ export async function createApp(options: AppOptions): Promise<App> {
     }),
   });
 
+  // A promotion made anywhere (another replica, the CLI) reaches us at once on PostgreSQL
+  // (LISTEN/NOTIFY); the poll stays as the fallback, and is all there is for other processes on SQLite.
+  const unsubscribeServing = store.onServingChange((name) => {
+    if (name === null || name === config.modelName) void models.refresh();
+  });
   await models.refresh();
   models.start();
   let grpcPort: number;
@@ -216,8 +221,10 @@ export async function createApp(options: AppOptions): Promise<App> {
       throw portError(err, "HTTP", config.host, config.httpPort, "MLOPS_HTTP_PORT");
     });
   } catch (err) {
+    unsubscribeServing();
     models.stop();
     await grpc.close(0);
+    artifacts.close();
     await store.close();
     throw err;
   }
@@ -228,6 +235,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       const timeoutMs = config.shutdownTimeoutS * 1000;
       const deadline = Date.now() + timeoutMs;
       draining = true;
+      unsubscribeServing();
       models.stop();
       for (const name of healthNames) grpc?.health.setStatus(name, "NOT_SERVING");
       const graceMs = Math.min(Math.max(0, (shutdownOptions.graceS ?? 0) * 1000), timeoutMs);
@@ -243,6 +251,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       const left = Math.max(0, deadline - Date.now());
       await Promise.all([http.close(left), (grpc as GrpcServer).close(left)]);
       if (Date.now() >= deadline) logger.warn("shutdown timeout reached: the calls left were cut");
+      artifacts.close();
       await store.close();
     })();
     return closing;

@@ -47,6 +47,9 @@ export function createOps(options: OpsOptions): OpsProvider {
     };
   };
   return {
+    // Readiness follows what this process can answer: a loaded model keeps /predict working with
+    // the registry unreachable, so that is 200 "degraded" (a load balancer keeps sending traffic;
+    // registry calls fail fast with UNAVAILABLE meanwhile). No model is 503, whatever the registry.
     async health() {
       let registry = true;
       try {
@@ -56,9 +59,9 @@ export function createOps(options: OpsOptions): OpsProvider {
       }
       const s = options.served();
       const draining = options.draining?.() ?? false;
-      const ok = registry && s !== undefined && !draining;
+      const ok = s !== undefined && !draining;
       const body: Record<string, unknown> = {
-        status: draining ? "draining" : ok ? "healthy" : "unhealthy",
+        status: draining ? "draining" : !ok ? "unhealthy" : registry ? "healthy" : "degraded",
         model_loaded: s !== undefined,
         registry_reachable: registry,
         model_name: options.modelName,
