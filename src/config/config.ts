@@ -69,8 +69,18 @@ export interface Config {
    * Env MLOPS_ALLOW_MISSING; default false: NaN is INVALID_ARGUMENT.
    */
   allowMissing: boolean;
-  /** Seconds to drain in-flight calls on SIGTERM before exiting. Env MLOPS_SHUTDOWN_TIMEOUT_S; default 30. */
+  /**
+   * Seconds from SIGTERM (or SIGINT) to exit at most: the grace period, then the calls in flight
+   * finish; what is left at the deadline is cut. Env MLOPS_SHUTDOWN_TIMEOUT_S; default 30.
+   */
   shutdownTimeoutS: number;
+  /**
+   * Seconds after SIGTERM during which health reports NOT_SERVING while the listeners still accept,
+   * so that load balancers (a Kubernetes Service's endpoints) stop sending before they close: the
+   * preStop-sleep pattern, built in. Counted within shutdownTimeoutS. SIGINT (Ctrl-C) skips it.
+   * Env MLOPS_DRAIN_GRACE_S; default 5.
+   */
+  drainGraceS: number;
   batching: BatchingConfig;
 }
 
@@ -120,6 +130,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     scoringThreads: int(env, "MLOPS_SCORING_THREADS", cores, 1, 1024),
     allowMissing: flag(env, "MLOPS_ALLOW_MISSING", false),
     shutdownTimeoutS: int(env, "MLOPS_SHUTDOWN_TIMEOUT_S", 30, 0, 3600),
+    drainGraceS: int(env, "MLOPS_DRAIN_GRACE_S", 5, 0, 3600),
     batching: {
       enabled: flag(env, "MLOPS_BATCHING", true),
       maxBatchSize: int(env, "MLOPS_BATCH_MAX_SIZE", 64, 1, 65536),

@@ -24,6 +24,7 @@ describe("loadConfig", () => {
       scoringThreads: availableParallelism(),
       allowMissing: false,
       shutdownTimeoutS: 30,
+      drainGraceS: 5,
       batching: {
         enabled: true,
         maxBatchSize: 64,
@@ -83,6 +84,7 @@ describe("loadConfig", () => {
     ["MLOPS_WORKERS", "0"],
     ["MLOPS_BATCHING", "maybe"],
     ["MLOPS_MAX_BODY_BYTES", "1.5"],
+    ["MLOPS_DRAIN_GRACE_S", "-1"],
     ["MLOPS_DATABASE_URL", "mysql://h/db"],
     ["MLOPS_DATABASE_POOL_SIZE", "0"],
   ])("rejects %s=%s with ERR_CONFIG", (name, value) => {
