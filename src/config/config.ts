@@ -16,6 +16,8 @@ export interface BatchingConfig {
   maxInFlight: number;
   /** Batches of at most this many rows are scored on the JS thread (cheaper than a thread hop). Default 8. */
   syncMaxRows: number;
+  /** Larger batches too, while their estimated scoring time is at most this many µs. Default 200; 0 turns it off. */
+  syncMaxUs: number;
 }
 
 /** Everything the server and CLI read from the environment and flags, validated once. */
@@ -110,6 +112,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
       maxQueue: int(env, "MLOPS_BATCH_MAX_QUEUE", 4096, 1, 1e7),
       maxInFlight: int(env, "MLOPS_BATCH_MAX_IN_FLIGHT", 1, 1, 1024),
       syncMaxRows: int(env, "MLOPS_BATCH_SYNC_MAX_ROWS", 8, 0, 65536),
+      syncMaxUs: int(env, "MLOPS_BATCH_SYNC_MAX_US", 200, 0, 1e7),
     },
   };
   const { batching, ...rest } = overrides;

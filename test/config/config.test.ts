@@ -29,6 +29,7 @@ describe("loadConfig", () => {
         maxQueue: 4096,
         maxInFlight: 1,
         syncMaxRows: 8,
+        syncMaxUs: 200,
       },
     });
   });
