@@ -78,14 +78,28 @@ describe("createBatcher", () => {
       await burst();
       await nextTurn();
     }
-    expect(calls.filter((c) => c.n === 40).map((c) => c.kind)).toEqual(["sync", "sync", "sync"]);
+    expect(calls.filter((c) => c.n >= 40).map((c) => c.kind)).toEqual(["sync", "sync", "sync"]);
     calls.length = 0;
     await burst();
-    // 40 rows × ~20 µs is over the 200 µs budget: off the JS thread. The lone first row stays.
-    expect(calls).toEqual([
-      { kind: "sync", n: 1 },
-      { kind: "async", n: 40 },
-    ]);
+    // 41 rows × ~20 µs is over the 200 µs budget: off the JS thread (all 41 batch: traffic is not light).
+    expect(calls).toEqual([{ kind: "async", n: 41 }]);
+  });
+
+  it("under load rows batch from the first one; once traffic is light again a lone row goes at once", async () => {
+    const calls: Array<{ kind: "sync" | "async"; n: number }> = [];
+    const model = fakeModel(calls);
+    const batcher = createBatcher();
+    const burst = (n: number) =>
+      Promise.all(Array.from({ length: n }, (_, i) => batcher.submit(model, Float64Array.of(i / n, 0))));
+    await burst(10); // light so far: 1 at once, 9 batched
+    await burst(10); // the last turn batched: all 10 wait for the flush
+    expect(calls.map((c) => c.n)).toEqual([1, 9, 10]);
+    await burst(1); // one row in a turn: light again
+    await nextTurn();
+    calls.length = 0;
+    const pending = batcher.submit(model, Float64Array.of(0.5, 0));
+    expect(calls).toEqual([{ kind: "sync", n: 1 }]);
+    await pending;
   });
 
   it("a lone row is scored at once, without waiting for the event loop", async () => {
