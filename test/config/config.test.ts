@@ -19,6 +19,7 @@ describe("loadConfig", () => {
       maxMessageBytes: 4 * 1024 * 1024,
       maxImportBytes: 512 * 1024 * 1024,
       asyncRowThreshold: 256,
+      workerSemiSpaceMiB: 4,
       scoringThreads: availableParallelism(),
       allowMissing: false,
       shutdownTimeoutS: 30,
