@@ -647,7 +647,8 @@ async function onnxComparisons(run: Run, models: TrainedModel[]): Promise<OnnxCo
   const nTest = Math.min(TEST_ROWS, data.nRows);
   const rows = data.x.slice((data.nRows - nTest) * data.nFeatures);
   const comparisons: OnnxComparison[] = [];
-  for (const trained of models) {
+  // The cold-start model is not one of the core's comparison models.
+  for (const trained of models.filter((m) => m.spec !== COLD)) {
     const name = `${trained.spec.family} ${trained.spec.nEstimators}×${trained.spec.maxDepth}`;
     const subject = onnxSubject(name, await readArtifact(run.dataDir, trained.sha256));
     try {
