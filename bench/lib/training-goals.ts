@@ -93,27 +93,24 @@ async function measureSet(
     ours: { seconds, auc },
   };
   const s = TRAIN_SETTINGS;
-  const py = spawnSync(
-    PYTHON,
-    [
-      "-c",
-      PY,
-      csvPath,
-      String(tr.nRows),
-      String(threads),
-      String(repeats),
-      String(s.nEstimators),
-      String(s.maxDepth),
-      String(s.learningRate),
-    ],
-    // libgomp's default spin-waiting makes XGBoost 20-80× slower on a machine whose cores are
-    // shared (measured: 40 s instead of 2 s); passive waiting is its best case there.
-    { encoding: "utf8", timeout: 600_000, env: { ...process.env, OMP_WAIT_POLICY: "PASSIVE" } },
-  );
-  if (py.status === 0) {
+  const args = ["-c", PY, csvPath, String(tr.nRows), String(threads), String(repeats)];
+  args.push(String(s.nEstimators), String(s.maxDepth), String(s.learningRate));
+  // XGBoost's best of libgomp's default wait policy (spinning: fastest on idle cores, 20-80× slower
+  // when the cores are shared, so bounded) and passive waiting.
+  let best: { version: string; seconds: number; auc: number } | undefined;
+  for (const policy of ["ACTIVE", "PASSIVE"]) {
+    const py = spawnSync(PYTHON, args, {
+      encoding: "utf8",
+      timeout: policy === "ACTIVE" ? 60_000 : 600_000,
+      env: { ...process.env, OMP_WAIT_POLICY: policy },
+    });
+    if (py.status !== 0) continue;
     const x = JSON.parse(py.stdout) as { version: string; seconds: number; auc: number };
-    figures.xgboost = x;
-    figures.timeRatio = seconds / x.seconds;
+    if (!best || x.seconds < best.seconds) best = x;
+  }
+  if (best) {
+    figures.xgboost = best;
+    figures.timeRatio = seconds / best.seconds;
   }
   return figures;
 }
