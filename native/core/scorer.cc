@@ -26,6 +26,8 @@ std::unique_ptr<engines::Engine> Make(engines::EngineKind kind, const Model& mod
       return engines::MakeLinearEngine(model);
     case engines::EngineKind::kHeap:
       return engines::MakeHeapEngine(model, !request.scalar);
+    case engines::EngineKind::kPredicated:
+      return engines::MakePredicatedEngine(model, !request.scalar);
     case engines::EngineKind::kGeneric:
       break;
   }

@@ -81,11 +81,26 @@ std::string HeapUnsupported(const ModelTraits& t) {
   return "";
 }
 
+std::string PredicatedUnsupported(const ModelTraits& t) {
+  if (t.family == Family::kLogistic) return "not a tree ensemble";
+  if (!t.numeric_splits_only) return "non-numeric splits";
+  if (t.n_trees == 0) return "no trees";
+  if (t.leaf_width != 1) return "leaf vectors";
+  if (t.max_depth > kPredicatedMaxDepth) return "a tree deeper than " + std::to_string(kPredicatedMaxDepth);
+  if (t.n_features > kPredicatedMaxFeatures) return "more than " + std::to_string(kPredicatedMaxFeatures) + " features";
+  if (t.max_distinct_thresholds > kPredicatedMaxDistinct) return "too many distinct split values on one feature";
+  const size_t heap_nodes = size_t{1} << t.max_depth;
+  // Per heap node: rank, vector, offset, two row-kernel words; per leaf a double.
+  if (t.n_trees * heap_nodes * (2 + 2 + 4 + 4 + sizeof(double)) > kPredicatedMaxBytes) return "padded layout too large";
+  return "";
+}
+
 EngineRequest RequestFromEnv() {
   EngineRequest r;
   if (const char* e = std::getenv("MLOPS_SCORER_ENGINE")) {
     if (std::strcmp(e, "generic") == 0) r.engine = EngineRequest::Engine::kGeneric;
     if (std::strcmp(e, "heap") == 0) r.engine = EngineRequest::Engine::kHeap;
+    if (std::strcmp(e, "predicated") == 0) r.engine = EngineRequest::Engine::kPredicated;
   }
   if (const char* i = std::getenv("MLOPS_SCORER_ISA")) r.scalar = std::strcmp(i, "scalar") == 0;
   return r;
@@ -94,7 +109,17 @@ EngineRequest RequestFromEnv() {
 EngineChoice ChooseEngine(const ModelTraits& t, const EngineRequest& r) {
   if (t.family == Family::kLogistic) return {EngineKind::kLinear, EngineKind::kLinear};
   const EngineChoice generic{EngineKind::kGeneric, EngineKind::kGeneric};
-  if (r.engine == EngineRequest::Engine::kGeneric || !HeapUnsupported(t).empty()) return generic;
+  if (r.engine == EngineRequest::Engine::kGeneric) return generic;
+  const bool predicated = PredicatedUnsupported(t).empty();
+  if (r.engine == EngineRequest::Engine::kPredicated) {
+    return predicated ? EngineChoice{EngineKind::kPredicated, EngineKind::kPredicated} : generic;
+  }
+  // Automatic: the predicated engine wherever it takes the model and the CPU
+  // has its vector kernels (decision 0011), batches and single rows alike.
+  if (r.engine == EngineRequest::Engine::kAuto && predicated && !r.scalar && PredicatedHasVectorKernels()) {
+    return {EngineKind::kPredicated, EngineKind::kPredicated};
+  }
+  if (!HeapUnsupported(t).empty()) return generic;
   // Forced: every call on the heap engine, so its scalar small-batch path is
   // exercised too.
   if (r.engine == EngineRequest::Engine::kHeap) return {EngineKind::kHeap, EngineKind::kHeap};

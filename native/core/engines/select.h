@@ -19,7 +19,7 @@
 
 namespace mlops::engines {
 
-enum class EngineKind { kGeneric, kHeap, kLinear };
+enum class EngineKind { kGeneric, kHeap, kPredicated, kLinear };
 
 struct ModelTraits {
   Family family = Family::kGbdt;
@@ -52,14 +52,30 @@ constexpr uint32_t kHeapAutoMaxDepth = 7;
 // Empty when the heap engine can score the model, else why not.
 std::string HeapUnsupported(const ModelTraits& t);
 
+// Limits of the predicated engine (engines/predicated.cc): one value per
+// leaf, full heaps of at most kPredicatedMaxDepth levels, bins that fit a
+// signed 16-bit lane with room for the two NaN bins, and a row's bins in one
+// 32-word register.
+constexpr uint32_t kPredicatedMaxDepth = 6;
+constexpr uint32_t kPredicatedMaxFeatures = 32;
+constexpr size_t kPredicatedMaxDistinct = 0x7FFE;
+constexpr size_t kPredicatedMaxBytes = size_t{64} << 20;
+
+// Empty when the predicated engine can score the model, else why not.
+std::string PredicatedUnsupported(const ModelTraits& t);
+
+// Whether this CPU runs the predicated engine's vector kernels (AVX-512
+// F+BW+VL+DQ on x86-64; none elsewhere yet).
+bool PredicatedHasVectorKernels();
+
 struct EngineRequest {
   // kAuto picks by traits; anything else is honoured when the model allows
   // it, and falls back to the generic engine when it does not.
-  enum class Engine { kAuto, kGeneric, kHeap } engine = Engine::kAuto;
+  enum class Engine { kAuto, kGeneric, kHeap, kPredicated } engine = Engine::kAuto;
   bool scalar = false;  // MLOPS_SCORER_ISA=scalar: no vector kernels
 };
 
-// Reads MLOPS_SCORER_ENGINE (auto | generic | heap) and MLOPS_SCORER_ISA
+// Reads MLOPS_SCORER_ENGINE (auto | generic | heap | predicated) and MLOPS_SCORER_ISA
 // (auto | scalar). Unknown values mean auto.
 EngineRequest RequestFromEnv();
 

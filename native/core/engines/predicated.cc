@@ -1,0 +1,577 @@
+// The predicated engine: shallow trees evaluated without a walk. Every node of
+// a tree's implicit heap is decided for 32 rows at once (16-bit lanes), and the
+// leaf each row reaches is selected from those decisions with a tree of
+// bitwise multiplexers, one per node. No per-row index, no gather: the cost is
+// fixed per (tree, 32 rows), about one vector op per heap node.
+//
+// Layout (built once from the validated Model):
+// - cuts: per feature, its distinct split values ascending (after `<=` is
+//   compiled to `< nextafter(t, +inf)`), as 16-ary search tables. A row's value
+//   x becomes its bin, the number of cuts <= x; for a split value of rank k,
+//   `x < t` exactly when bin <= k, so decisions are integer compares that are
+//   bit-identical to the double compares of docs/model-format.md.
+// - NaN: each feature has two bin vectors, one where NaN is 0x7FFF (above every
+//   rank: goes right) and one where it is -1 (below every rank: goes left). A
+//   node reads the one of its default side.
+// - trees: every tree padded to a full heap of the model's depth D (a leaf
+//   above the deepest level is copied into every heap leaf below it, the
+//   pass-through nodes above them decide anything). Per node: its rank and
+//   which bin vector it reads; per tree: 2^D leaf values in heap order.
+//
+// Kernels. Batches (avx512): tree-major over blocks of up to 256 rows; for
+// one tree and 32 rows, node i's decision is the sign of rank_i - bin (one
+// vpsubw), level L's choice is a 2^L-way multiplexer over that level's
+// decisions driven by the choices above (vpternlog), the D choices form the
+// leaf index, and the 8-row slices pick their leaf values with in-register
+// permutes and add them to the rows' margins, trees in index order. Single
+// rows (avx512): the same heap, lanes = 32 trees, bins looked up by one
+// permute. Scalar: a walk over the same heap; always present
+// (MLOPS_SCORER_ISA=scalar) and the only kernel off x86-64.
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <memory>
+#include <vector>
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define MLOPS_PRED_AVX512 1
+#define MLOPS_PRED_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,popcnt")))
+#define MLOPS_PRED_INLINE __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,popcnt"), always_inline)) inline
+#endif
+
+#include "core/engines/engine.h"
+#include "core/engines/select.h"
+
+namespace mlops::engines {
+namespace {
+
+constexpr int16_t kNanRight = 0x7FFF;  // above every rank (ranks <= kPredicatedMaxDistinct - 1)
+constexpr int16_t kNanLeft = -1;       // below every rank
+constexpr size_t kLanes = 32;          // rows (batch kernel) or trees (row kernel) per vector
+constexpr size_t kGroups = 8;          // 32-row groups per block
+constexpr size_t kBlockRows = kLanes * kGroups;
+constexpr size_t kFan = 16;            // keys per search-table block (two zmm of doubles)
+constexpr uint32_t kMaxLevels = 8;     // 16^8 > kPredicatedMaxDistinct
+// Below this many rows the batch kernel (32 rows per vector) would be mostly
+// padding; such calls use the row kernel (32 trees per vector).
+constexpr size_t kMinBatchKernelRows = 8;
+
+// Feature f's cuts as 16-ary search tables. Level 0 is the sorted cuts; level
+// j + 1 holds the last key of every full 16-key block of level j; the top
+// level has at most 16 keys. Every level is padded with NaN to whole blocks
+// plus one, and NaN <= x is false, so a block's count of keys <= x never
+// counts padding. bin = sum over levels, top down, of j = 16 j + count.
+struct SearchTables {
+  std::vector<double> keys;
+  struct Feature {
+    uint32_t n_levels = 0;
+    uint32_t start[kMaxLevels] = {};
+  };
+  std::vector<Feature> features;
+  std::vector<std::vector<double>> sorted;  // the plain cuts, for the scalar path
+
+  size_t bytes() const {
+    size_t b = keys.size() * sizeof(double) + features.size() * sizeof(Feature);
+    for (const auto& s : sorted) b += s.size() * sizeof(double);
+    return b;
+  }
+};
+
+struct Layout {
+  uint32_t depth = 0;  // D: heap levels of internal nodes
+  uint32_t n_features = 0;
+  uint32_t n_outputs = 0;
+  size_t n_trees = 0;
+  size_t nodes_per_tree = 0;   // 2^D - 1, padded to at least 1
+  size_t leaves_per_tree = 0;  // 2^D
+  SearchTables cuts;
+  // Per tree, nodes_per_tree entries each, heap order.
+  std::vector<int16_t> rank;      // "right iff bin > rank"
+  std::vector<uint16_t> vec;      // bin vector: feature (NaN right) or n_features + feature (NaN left)
+  std::vector<uint32_t> offset;   // byte offset of that vector in a block's bins: vec * kGroups * 64
+  std::vector<double> leaves;     // leaves_per_tree per tree, heap order
+  std::vector<uint32_t> output_index;
+  // Row kernel: trees in groups of 32 lanes, node-major: [group][node][lane].
+  size_t n_tree_groups = 0;
+  std::vector<int16_t> lane_rank;
+  std::vector<uint16_t> lane_vec;
+
+  size_t bytes() const {
+    return cuts.bytes() + rank.size() * 2 + vec.size() * 2 + offset.size() * 4 + leaves.size() * 8 +
+           output_index.size() * 4 + lane_rank.size() * 2 + lane_vec.size() * 2;
+  }
+};
+
+SearchTables BuildSearchTables(std::vector<std::vector<double>> per_feature) {
+  SearchTables s;
+  for (auto& cuts : per_feature) {
+    SearchTables::Feature f;
+    std::vector<double> level = cuts;
+    std::vector<std::vector<double>> levels;
+    for (;;) {
+      levels.push_back(level);
+      if (level.size() <= kFan) break;
+      std::vector<double> up;
+      for (size_t i = kFan - 1; i < level.size(); i += kFan) up.push_back(level[i]);
+      level = std::move(up);
+    }
+    f.n_levels = static_cast<uint32_t>(levels.size());
+    for (uint32_t l = 0; l < f.n_levels; ++l) {
+      f.start[l] = static_cast<uint32_t>(s.keys.size());
+      const size_t padded = (levels[l].size() / kFan + 1) * kFan;
+      s.keys.insert(s.keys.end(), levels[l].begin(), levels[l].end());
+      s.keys.insert(s.keys.end(), padded - levels[l].size(), std::numeric_limits<double>::quiet_NaN());
+    }
+    s.features.push_back(f);
+    s.sorted.push_back(std::move(cuts));
+  }
+  return s;
+}
+
+// Number of cuts <= x (x not NaN).
+inline int16_t BinScalar(const SearchTables& s, uint32_t f, double x) {
+  const auto& c = s.sorted[f];
+  return static_cast<int16_t>(std::upper_bound(c.begin(), c.end(), x) - c.begin());
+}
+
+// Places model node `id` (heap level `level`, position `pos`) and its subtree.
+void Place(const Model& m, const Tree& tree, const std::vector<int16_t>& rank, size_t t, int32_t id, uint32_t level,
+           size_t pos, Layout& h) {
+  if (tree.left[id] == -1) {
+    const uint32_t r = h.depth - level;
+    const double v = tree.value[size_t(id) * m.leaf_width];
+    double* dst = h.leaves.data() + t * h.leaves_per_tree;
+    for (size_t p = pos << r; p < (pos + 1) << r; ++p) dst[p] = v;
+    return;  // pass-through nodes below keep rank 0 on feature 0: harmless
+  }
+  const size_t i = t * h.nodes_per_tree + (size_t{1} << level) - 1 + pos;
+  const auto f = static_cast<uint32_t>(tree.feature[id]);
+  h.rank[i] = rank[id];
+  h.vec[i] = static_cast<uint16_t>(tree.default_left[id] ? h.n_features + f : f);
+  Place(m, tree, rank, t, tree.left[id], level + 1, 2 * pos, h);
+  Place(m, tree, rank, t, tree.right[id], level + 1, 2 * pos + 1, h);
+}
+
+Layout BuildLayout(const Model& m, uint32_t depth) {
+  Layout h;
+  h.depth = depth;
+  h.n_features = m.n_features;
+  h.n_outputs = m.n_outputs;
+  h.n_trees = m.trees.size();
+  h.nodes_per_tree = std::max<size_t>(1, (size_t{1} << depth) - 1);
+  h.leaves_per_tree = size_t{1} << depth;
+
+  const bool less_equal = m.decision == Decision::kLessEqual;
+  auto split_value = [&](const Tree& t, size_t i) {
+    return less_equal ? std::nextafter(t.threshold[i], std::numeric_limits<double>::infinity()) : t.threshold[i];
+  };
+  std::vector<std::vector<double>> per_feature(m.n_features);
+  for (const Tree& t : m.trees) {
+    for (size_t i = 0; i < t.size(); ++i) {
+      if (t.left[i] != -1) per_feature[t.feature[i]].push_back(split_value(t, i));
+    }
+  }
+  for (auto& v : per_feature) {
+    std::sort(v.begin(), v.end());
+    // == dedup: -0 and +0 are one split value.
+    v.erase(std::unique(v.begin(), v.end(), [](double a, double b) { return a == b; }), v.end());
+  }
+  h.cuts = BuildSearchTables(per_feature);
+
+  h.rank.assign(h.n_trees * h.nodes_per_tree, 0);
+  h.vec.assign(h.n_trees * h.nodes_per_tree, 0);
+  h.leaves.assign(h.n_trees * h.leaves_per_tree, 0.0);
+  std::vector<int16_t> rank;
+  for (size_t t = 0; t < h.n_trees; ++t) {
+    const Tree& tree = m.trees[t];
+    h.output_index.push_back(tree.output_index);
+    rank.assign(tree.size(), 0);
+    for (size_t i = 0; i < tree.size(); ++i) {
+      if (tree.left[i] == -1) continue;
+      const auto& c = h.cuts.sorted[tree.feature[i]];
+      rank[i] = static_cast<int16_t>(std::lower_bound(c.begin(), c.end(), split_value(tree, i)) - c.begin());
+    }
+    Place(m, tree, rank, t, 0, 0, 0, h);
+  }
+  h.offset.resize(h.vec.size());
+  for (size_t i = 0; i < h.vec.size(); ++i) h.offset[i] = uint32_t{h.vec[i]} * kGroups * 64;
+
+  // Row kernel tables; padding lanes repeat tree 0 and are never added.
+  h.n_tree_groups = (h.n_trees + kLanes - 1) / kLanes;
+  h.lane_rank.assign(h.n_tree_groups * h.nodes_per_tree * kLanes, 0);
+  h.lane_vec.assign(h.n_tree_groups * h.nodes_per_tree * kLanes, 0);
+  for (size_t g = 0; g < h.n_tree_groups; ++g) {
+    for (size_t j = 0; j < kLanes; ++j) {
+      const size_t t = g * kLanes + j < h.n_trees ? g * kLanes + j : 0;
+      for (size_t i = 0; i < h.nodes_per_tree; ++i) {
+        const size_t dst = (g * h.nodes_per_tree + i) * kLanes + j;
+        h.lane_rank[dst] = h.rank[t * h.nodes_per_tree + i];
+        // Row kernel bins: words 0-31 NaN right, words 32-63 NaN left.
+        const uint16_t v = h.vec[t * h.nodes_per_tree + i];
+        h.lane_vec[dst] = static_cast<uint16_t>(v >= h.n_features ? 32 + (v - h.n_features) : v);
+      }
+    }
+  }
+  return h;
+}
+
+// Per-thread scratch: a block's bins ([2 * n_features vectors][kGroups][32]
+// int16) and margins ([output][kBlockRows]). Owned by the thread.
+struct Scratch {
+  std::vector<int16_t> bins;
+  std::vector<double> acc;
+};
+thread_local Scratch tls_scratch;
+
+// ---- scalar kernels ----
+
+// A row's bins in the row layout: [0, nf) NaN right, [nf, 2 nf) NaN left.
+void BinRowScalar(const Layout& h, const double* row, int16_t* bins) {
+  for (uint32_t f = 0; f < h.n_features; ++f) {
+    const double x = row[f];
+    const bool nan = x != x;
+    const int16_t b = nan ? 0 : BinScalar(h.cuts, f, x);
+    bins[f] = nan ? kNanRight : b;
+    bins[h.n_features + f] = nan ? kNanLeft : b;
+  }
+}
+
+void RowScalar(const Layout& h, const Ensemble& e, const int16_t* bins, double* acc) {
+  for (uint32_t k = 0; k < h.n_outputs; ++k) acc[k] = e.Start(k);
+  for (size_t t = 0; t < h.n_trees; ++t) {
+    const int16_t* rank = h.rank.data() + t * h.nodes_per_tree;
+    const uint16_t* vec = h.vec.data() + t * h.nodes_per_tree;
+    size_t p = 0;
+    for (uint32_t L = 0; L < h.depth; ++L) {
+      const size_t i = (size_t{1} << L) - 1 + p;
+      p = 2 * p + (bins[vec[i]] > rank[i]);
+    }
+    acc[h.output_index[t]] += h.leaves[t * h.leaves_per_tree + p];
+  }
+}
+
+#ifdef MLOPS_PRED_AVX512
+// GCC 12 reports its own intrinsics' undefined-value idiom under a target
+// attribute as maybe-uninitialized.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
+bool CpuHasAvx512() {
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("popcnt");
+}
+
+// Number of cuts <= x (x not NaN), by the 16-ary tables.
+MLOPS_PRED_INLINE int16_t BinAvx512(const SearchTables& s, uint32_t f, double x) {
+  const SearchTables::Feature& sf = s.features[f];
+  const __m512d xv = _mm512_set1_pd(x);
+  uint32_t j = 0;
+  for (uint32_t l = sf.n_levels; l-- > 0;) {
+    const double* b = s.keys.data() + sf.start[l] + kFan * j;
+    const __mmask8 lo = _mm512_cmp_pd_mask(_mm512_loadu_pd(b), xv, _CMP_LE_OQ);
+    const __mmask8 hi = _mm512_cmp_pd_mask(_mm512_loadu_pd(b + 8), xv, _CMP_LE_OQ);
+    j = kFan * j + static_cast<uint32_t>(__builtin_popcount(_cvtmask16_u32(_mm512_kunpackb(hi, lo))));
+  }
+  return static_cast<int16_t>(j);
+}
+
+// The block's bins: vector v, group g, lane r at bins[(v * kGroups + g) * 32 + r].
+// Rows [nb, padded) get bin 0.
+MLOPS_PRED_TARGET void BinBlock(const Layout& h, const double* rows, size_t nb, size_t padded, int16_t* bins) {
+  const uint32_t nf = h.n_features;
+  for (size_t r = 0; r < nb; ++r) {
+    const double* x = rows + r * nf;
+    const size_t at = (r / kLanes) * kLanes + r % kLanes;
+    for (uint32_t f = 0; f < nf; ++f) {
+      const bool nan = x[f] != x[f];
+      const int16_t b = nan ? 0 : BinAvx512(h.cuts, f, x[f]);
+      bins[f * kBlockRows + at] = nan ? kNanRight : b;
+      bins[(nf + f) * kBlockRows + at] = nan ? kNanLeft : b;
+    }
+  }
+  for (size_t r = nb; r < padded; ++r) {
+    for (uint32_t v = 0; v < 2 * nf; ++v) bins[v * kBlockRows + r] = 0;
+  }
+}
+
+// Bit 15 of each 16-bit lane carries a decision: 1 = right. Selects hi where
+// s says right, lo elsewhere (only bit 15 of the result matters).
+MLOPS_PRED_INLINE __m512i Select(__m512i s, __m512i hi, __m512i lo) { return _mm512_ternarylogic_epi32(s, hi, lo, 0xCA); }
+
+// Decision of node i for two 32-row groups at g (and g + 64 bytes).
+struct Nodes {
+  const int16_t* rank;
+  const uint32_t* offset;
+  const char* g;
+};
+MLOPS_PRED_INLINE void Decide(const Nodes& n, size_t i, __m512i& d0, __m512i& d1) {
+  const __m512i r = _mm512_set1_epi16(n.rank[i]);
+  const char* v = n.g + n.offset[i];
+  d0 = _mm512_sub_epi16(r, _mm512_loadu_si512(v));
+  d1 = _mm512_sub_epi16(r, _mm512_loadu_si512(v + 64));
+}
+
+// The choice among 2^K consecutive nodes starting at `first` (one level),
+// driven by the choices s[0..K) of the levels above (s[0] the highest).
+template <int K>
+struct Mux {
+  MLOPS_PRED_INLINE static void Run(const Nodes& n, size_t first, const __m512i* s0, const __m512i* s1, __m512i& o0,
+                                    __m512i& o1) {
+    __m512i a0, a1, b0, b1;
+    Mux<K - 1>::Run(n, first, s0 + 1, s1 + 1, a0, a1);
+    Mux<K - 1>::Run(n, first + (size_t{1} << (K - 1)), s0 + 1, s1 + 1, b0, b1);
+    o0 = Select(s0[0], b0, a0);
+    o1 = Select(s1[0], b1, a1);
+  }
+};
+template <>
+struct Mux<0> {
+  MLOPS_PRED_INLINE static void Run(const Nodes& n, size_t first, const __m512i*, const __m512i*, __m512i& o0,
+                                    __m512i& o1) {
+    Decide(n, first, o0, o1);
+  }
+};
+
+template <int L, int D>
+MLOPS_PRED_INLINE void Levels(const Nodes& n, __m512i* s0, __m512i* s1) {
+  if constexpr (L < D) {
+    Mux<L>::Run(n, (size_t{1} << L) - 1, s0, s1, s0[L], s1[L]);
+    Levels<L + 1, D>(n, s0, s1);
+  }
+}
+
+// Leaf index (bits: the D choices, highest level first) of 32 rows.
+template <int D>
+MLOPS_PRED_INLINE __m512i LeafIndex(const __m512i* s) {
+  __m512i idx = _mm512_setzero_si512();
+  for (int L = 0; L < D; ++L) {
+    const int bit = D - 1 - L;
+    idx = _mm512_ternarylogic_epi32(idx, _mm512_srli_epi16(s[L], 15 - bit), _mm512_set1_epi16(int16_t(1 << bit)), 0xF8);
+  }
+  return idx;
+}
+
+// The leaf values of 8 rows (qword indices < 2^D) from the tree's table t.
+template <int D>
+MLOPS_PRED_INLINE __m512d LeafValues(const __m512d* t, __m512i q) {
+  if constexpr (D <= 3) {
+    return _mm512_permutexvar_pd(q, t[0]);
+  } else if constexpr (D == 4) {
+    return _mm512_permutex2var_pd(t[0], q, t[1]);
+  } else if constexpr (D == 5) {
+    const __mmask8 b4 = _mm512_test_epi64_mask(q, _mm512_set1_epi64(16));
+    return _mm512_mask_blend_pd(b4, _mm512_permutex2var_pd(t[0], q, t[1]), _mm512_permutex2var_pd(t[2], q, t[3]));
+  } else {
+    const __mmask8 b4 = _mm512_test_epi64_mask(q, _mm512_set1_epi64(16));
+    const __mmask8 b5 = _mm512_test_epi64_mask(q, _mm512_set1_epi64(32));
+    const __m512d a = _mm512_mask_blend_pd(b4, _mm512_permutex2var_pd(t[0], q, t[1]), _mm512_permutex2var_pd(t[2], q, t[3]));
+    const __m512d b = _mm512_mask_blend_pd(b4, _mm512_permutex2var_pd(t[4], q, t[5]), _mm512_permutex2var_pd(t[6], q, t[7]));
+    return _mm512_mask_blend_pd(b5, a, b);
+  }
+}
+
+// Adds tree leaf values for the 32 rows of index vector idx to acc[0..32).
+template <int D, int Q>
+MLOPS_PRED_INLINE void AddQuarter(const __m512d* t, __m512i idx, double* acc) {
+  const __m512i qi = _mm512_cvtepu16_epi64(_mm512_extracti32x4_epi32(idx, Q));
+  _mm512_storeu_pd(acc + 8 * Q, _mm512_add_pd(_mm512_loadu_pd(acc + 8 * Q), LeafValues<D>(t, qi)));
+}
+template <int D>
+MLOPS_PRED_INLINE void AddLeaves(const __m512d* t, __m512i idx, double* acc) {
+  AddQuarter<D, 0>(t, idx, acc);
+  AddQuarter<D, 1>(t, idx, acc);
+  AddQuarter<D, 2>(t, idx, acc);
+  AddQuarter<D, 3>(t, idx, acc);
+}
+
+// Every tree over `pairs` pairs of 32-row groups of the block; acc[k *
+// kBlockRows + r] gets each row's sums, trees in index order.
+template <int D>
+MLOPS_PRED_TARGET void BlockAvx512(const Layout& h, const int16_t* bins, size_t pairs, double* acc) {
+  constexpr size_t kTableRegs = D <= 3 ? 1 : (size_t{1} << D) / 8;
+  for (size_t t = 0; t < h.n_trees; ++t) {
+    const double* leaves = h.leaves.data() + t * h.leaves_per_tree;
+    __m512d table[kTableRegs];
+    if constexpr (D < 3) {
+      // Fewer than 8 leaves: indices stay below 2^D, the rest is never read.
+      alignas(64) double padded[8] = {};
+      for (size_t i = 0; i < h.leaves_per_tree; ++i) padded[i] = leaves[i];
+      table[0] = _mm512_load_pd(padded);
+    } else {
+      for (size_t i = 0; i < kTableRegs; ++i) table[i] = _mm512_loadu_pd(leaves + 8 * i);
+    }
+    double* a = acc + size_t{h.output_index[t]} * kBlockRows;
+    const Nodes n{h.rank.data() + t * h.nodes_per_tree, h.offset.data() + t * h.nodes_per_tree, nullptr};
+    for (size_t p = 0; p < pairs; ++p) {
+      Nodes np = n;
+      np.g = reinterpret_cast<const char*>(bins) + p * 128;
+      __m512i s0[D > 0 ? D : 1], s1[D > 0 ? D : 1];
+      Levels<0, D>(np, s0, s1);
+      AddLeaves<D>(table, LeafIndex<D>(s0), a + p * 64);
+      AddLeaves<D>(table, LeafIndex<D>(s1), a + p * 64 + 32);
+    }
+  }
+}
+
+// Row kernel: lanes = 32 trees; x holds the row's bins as 64 words (NaN right
+// in 0-31, NaN left in 32-63).
+struct LaneNodes {
+  const int16_t* rank;
+  const uint16_t* vec;
+  __m512i lo, hi;
+};
+MLOPS_PRED_INLINE __m512i DecideLanes(const LaneNodes& n, size_t i) {
+  const __m512i b = _mm512_permutex2var_epi16(n.lo, _mm512_loadu_si512(n.vec + i * kLanes), n.hi);
+  return _mm512_sub_epi16(_mm512_loadu_si512(n.rank + i * kLanes), b);
+}
+template <int K>
+struct LaneMux {
+  MLOPS_PRED_INLINE static __m512i Run(const LaneNodes& n, size_t first, const __m512i* s) {
+    const __m512i a = LaneMux<K - 1>::Run(n, first, s + 1);
+    const __m512i b = LaneMux<K - 1>::Run(n, first + (size_t{1} << (K - 1)), s + 1);
+    return Select(s[0], b, a);
+  }
+};
+template <>
+struct LaneMux<0> {
+  MLOPS_PRED_INLINE static __m512i Run(const LaneNodes& n, size_t first, const __m512i*) { return DecideLanes(n, first); }
+};
+template <int L, int D>
+MLOPS_PRED_INLINE void LaneLevels(const LaneNodes& n, __m512i* s) {
+  if constexpr (L < D) {
+    s[L] = LaneMux<L>::Run(n, (size_t{1} << L) - 1, s);
+    LaneLevels<L + 1, D>(n, s);
+  }
+}
+
+template <int D>
+MLOPS_PRED_TARGET void RowAvx512(const Layout& h, const Ensemble& e, const double* row, double* acc) {
+  alignas(64) int16_t words[64] = {};
+  for (uint32_t f = 0; f < h.n_features; ++f) {
+    const double x = row[f];
+    const bool nan = x != x;
+    const int16_t b = nan ? 0 : BinAvx512(h.cuts, f, x);
+    words[f] = nan ? kNanRight : b;
+    words[32 + f] = nan ? kNanLeft : b;
+  }
+  LaneNodes n{nullptr, nullptr, _mm512_load_si512(words), _mm512_load_si512(words + 32)};
+  for (uint32_t k = 0; k < h.n_outputs; ++k) acc[k] = e.Start(k);
+  alignas(64) uint16_t leaf[kLanes];
+  const bool one_output = h.n_outputs == 1;
+  double m = acc[0];
+  for (size_t g = 0; g < h.n_tree_groups; ++g) {
+    n.rank = h.lane_rank.data() + g * h.nodes_per_tree * kLanes;
+    n.vec = h.lane_vec.data() + g * h.nodes_per_tree * kLanes;
+    __m512i s[D > 0 ? D : 1];
+    LaneLevels<0, D>(n, s);
+    _mm512_store_si512(leaf, LeafIndex<D>(s));
+    const size_t t0 = g * kLanes;
+    const size_t lanes = std::min(kLanes, h.n_trees - t0);
+    const double* v = h.leaves.data() + t0 * h.leaves_per_tree;
+    if (one_output) {
+      // One margin in a register: the adds are the critical path.
+      for (size_t j = 0; j < lanes; ++j) m += v[j * h.leaves_per_tree + leaf[j]];
+    } else {
+      for (size_t j = 0; j < lanes; ++j) acc[h.output_index[t0 + j]] += v[j * h.leaves_per_tree + leaf[j]];
+    }
+  }
+  if (one_output) acc[0] = m;
+}
+
+using BlockFn = void (*)(const Layout&, const int16_t*, size_t, double*);
+using RowFn = void (*)(const Layout&, const Ensemble&, const double*, double*);
+
+template <int D>
+void Pick(BlockFn* block, RowFn* row) {
+  *block = &BlockAvx512<D>;
+  *row = &RowAvx512<D>;
+}
+
+void PickKernels(uint32_t depth, BlockFn* block, RowFn* row) {
+  switch (depth) {
+    case 0: return Pick<0>(block, row);
+    case 1: return Pick<1>(block, row);
+    case 2: return Pick<2>(block, row);
+    case 3: return Pick<3>(block, row);
+    case 4: return Pick<4>(block, row);
+    case 5: return Pick<5>(block, row);
+    default: return Pick<6>(block, row);
+  }
+}
+
+#pragma GCC diagnostic pop
+#endif  // MLOPS_PRED_AVX512
+
+class PredicatedEngine final : public Engine {
+ public:
+  PredicatedEngine(const Model& m, bool simd) : e_(m), h_(BuildLayout(m, TraitsOf(m).max_depth)) {
+#ifdef MLOPS_PRED_AVX512
+    if (simd && CpuHasAvx512()) PickKernels(h_.depth, &block_, &row_);
+#else
+    (void)simd;
+#endif
+  }
+
+  const char* name() const override { return "predicated"; }
+  const char* isa() const override { return block_ ? "avx512" : "scalar"; }
+  size_t bytes() const override { return e_.bytes() + h_.bytes(); }
+
+  void Predict(const double* rows, size_t n_rows, double* out) const override {
+    const uint32_t nf = h_.n_features, no = h_.n_outputs, nc = e_.n_classes;
+    Scratch& s = tls_scratch;
+    if (s.acc.size() < size_t{no} * kBlockRows + no) s.acc.resize(size_t{no} * kBlockRows + no);
+    double* m = s.acc.data() + size_t{no} * kBlockRows;  // one row's margins
+    if (!block_ || n_rows < kMinBatchKernelRows) {
+      if (s.bins.size() < 2 * size_t{nf}) s.bins.resize(2 * size_t{nf});
+      for (size_t r = 0; r < n_rows; ++r) {
+        if (row_) {
+          row_(h_, e_, rows + r * nf, m);
+        } else {
+          BinRowScalar(h_, rows + r * nf, s.bins.data());
+          RowScalar(h_, e_, s.bins.data(), m);
+        }
+        e_.Finish(m, out + r * nc);
+      }
+      return;
+    }
+    if (s.bins.size() < 2 * size_t{nf} * kBlockRows) s.bins.resize(2 * size_t{nf} * kBlockRows);
+#ifdef MLOPS_PRED_AVX512
+    for (size_t r0 = 0; r0 < n_rows; r0 += kBlockRows) {
+      const size_t nb = std::min(kBlockRows, n_rows - r0);
+      const size_t pairs = (nb + 2 * kLanes - 1) / (2 * kLanes);
+      BinBlock(h_, rows + r0 * nf, nb, pairs * 2 * kLanes, s.bins.data());
+      for (uint32_t k = 0; k < no; ++k) std::fill_n(s.acc.data() + size_t{k} * kBlockRows, pairs * 2 * kLanes, e_.Start(k));
+      block_(h_, s.bins.data(), pairs, s.acc.data());
+      for (size_t r = 0; r < nb; ++r) {
+        for (uint32_t k = 0; k < no; ++k) m[k] = s.acc[size_t{k} * kBlockRows + r];
+        e_.Finish(m, out + (r0 + r) * nc);
+      }
+    }
+#endif
+  }
+
+ private:
+  Ensemble e_;
+  Layout h_;
+  // Vector kernels, null when the CPU lacks them or `simd` was false.
+  void (*block_)(const Layout&, const int16_t*, size_t, double*) = nullptr;
+  void (*row_)(const Layout&, const Ensemble&, const double*, double*) = nullptr;
+};
+
+}  // namespace
+
+bool PredicatedHasVectorKernels() {
+#ifdef MLOPS_PRED_AVX512
+  return CpuHasAvx512();
+#else
+  return false;
+#endif
+}
+
+std::unique_ptr<Engine> MakePredicatedEngine(const Model& model, bool simd) {
+  return std::make_unique<PredicatedEngine>(model, simd);
+}
+
+}  // namespace mlops::engines
