@@ -91,6 +91,11 @@ const MODELS: [string, RandomModelOptions][] = [
   ["gbdt on 32 features", { family: "gbdt", nFeatures: 32, nTrees: 25, maxDepth: 7 }],
   ["gbdt on 3 features", { family: "gbdt", nFeatures: 3, nTrees: 25, maxDepth: 4 }],
   ["gbdt on 32 features, depth 6", { family: "gbdt", nFeatures: 32, nTrees: 70, maxDepth: 6 }],
+  // More than 2,046 split values on a feature: the row kernel's packed nodes do not fit.
+  [
+    "gbdt with 2,500 split values per feature",
+    { family: "gbdt", nFeatures: 2, nTrees: 80, maxDepth: 6, leafProbability: 0 },
+  ],
   ["gbdt stumps", { family: "gbdt", nFeatures: 5, nTrees: 33, maxDepth: 1 }],
   ["gbdt of depth 2", { family: "gbdt", nFeatures: 6, nClasses: 3, nTrees: 30, maxDepth: 2 }],
   ["gbdt of depth 3", { family: "gbdt", nFeatures: 7, nTrees: 31, maxDepth: 3, leafProbability: 0 }],

@@ -54,6 +54,8 @@ constexpr size_t kGroups = 8;          // 32-row groups per block
 constexpr size_t kBlockRows = kLanes * kGroups;
 constexpr size_t kFan = 16;            // keys per search-table block (two zmm of doubles)
 constexpr uint32_t kMaxLevels = 8;     // 16^8 > kPredicatedMaxDistinct
+// Packed row nodes: bin * 32 must stay below 65,536 with room for the NaN bin.
+constexpr size_t kMaxPackedCuts = 2046;
 // Below this many rows the batch kernel (32 rows per vector) would be mostly
 // padding; such calls use the row kernel (32 trees per vector).
 constexpr size_t kMinBatchKernelRows = 8;
@@ -97,10 +99,14 @@ struct Layout {
   size_t n_tree_groups = 0;
   std::vector<int16_t> lane_rank;
   std::vector<uint16_t> lane_vec;
+  // The same nodes packed for rows without NaN, when every feature has at
+  // most kMaxPackedCuts cuts: rank * 32 + feature - 32768 in one word, so a
+  // node costs one load (the row kernel is load-bound). Empty otherwise.
+  std::vector<int16_t> lane_packed;
 
   size_t bytes() const {
     return cuts.bytes() + rank.size() * 2 + vec.size() * 2 + offset.size() * 4 + leaves.size() * 8 +
-           output_index.size() * 4 + lane_rank.size() * 2 + lane_vec.size() * 2;
+           output_index.size() * 4 + lane_rank.size() * 2 + lane_vec.size() * 2 + lane_packed.size() * 2;
   }
 };
 
@@ -214,6 +220,14 @@ Layout BuildLayout(const Model& m, uint32_t depth) {
       }
     }
   }
+  size_t most_cuts = 0;
+  for (const auto& c : h.cuts.sorted) most_cuts = std::max(most_cuts, c.size());
+  if (most_cuts <= kMaxPackedCuts) {
+    h.lane_packed.resize(h.lane_rank.size());
+    for (size_t i = 0; i < h.lane_packed.size(); ++i) {
+      h.lane_packed[i] = static_cast<int16_t>(int32_t{h.lane_rank[i]} * 32 + (h.lane_vec[i] & 31) - 32768);
+    }
+  }
   return h;
 }
 
@@ -300,45 +314,45 @@ MLOPS_PRED_TARGET void BinBlock(const Layout& h, const double* rows, size_t nb, 
 // s says right, lo elsewhere (only bit 15 of the result matters).
 MLOPS_PRED_INLINE __m512i Select(__m512i s, __m512i hi, __m512i lo) { return _mm512_ternarylogic_epi32(s, hi, lo, 0xCA); }
 
-// Decision of node i for two 32-row groups at g (and g + 64 bytes).
+// Decisions of node i for kG 32-row groups at g, g + 64 bytes, ...
 struct Nodes {
   const int16_t* rank;
   const uint32_t* offset;
   const char* g;
 };
-MLOPS_PRED_INLINE void Decide(const Nodes& n, size_t i, __m512i& d0, __m512i& d1) {
+template <int kG>
+MLOPS_PRED_INLINE void Decide(const Nodes& n, size_t i, __m512i* d) {
   const __m512i r = _mm512_set1_epi16(n.rank[i]);
   const char* v = n.g + n.offset[i];
-  d0 = _mm512_sub_epi16(r, _mm512_loadu_si512(v));
-  d1 = _mm512_sub_epi16(r, _mm512_loadu_si512(v + 64));
+  for (int j = 0; j < kG; ++j) d[j] = _mm512_sub_epi16(r, _mm512_loadu_si512(v + 64 * j));
 }
 
 // The choice among 2^K consecutive nodes starting at `first` (one level),
-// driven by the choices s[0..K) of the levels above (s[0] the highest).
-template <int K>
+// driven by the choices of the levels above: s[j][0..K) for group j, s[j][0]
+// the highest level. kD is the row stride of s.
+template <int K, int kG, int kD>
 struct Mux {
-  MLOPS_PRED_INLINE static void Run(const Nodes& n, size_t first, const __m512i* s0, const __m512i* s1, __m512i& o0,
-                                    __m512i& o1) {
-    __m512i a0, a1, b0, b1;
-    Mux<K - 1>::Run(n, first, s0 + 1, s1 + 1, a0, a1);
-    Mux<K - 1>::Run(n, first + (size_t{1} << (K - 1)), s0 + 1, s1 + 1, b0, b1);
-    o0 = Select(s0[0], b0, a0);
-    o1 = Select(s1[0], b1, a1);
+  MLOPS_PRED_INLINE static void Run(const Nodes& n, size_t first, const __m512i (*s)[kD], int level, __m512i* o) {
+    __m512i a[kG], b[kG];
+    Mux<K - 1, kG, kD>::Run(n, first, s, level + 1, a);
+    Mux<K - 1, kG, kD>::Run(n, first + (size_t{1} << (K - 1)), s, level + 1, b);
+    for (int j = 0; j < kG; ++j) o[j] = Select(s[j][level], b[j], a[j]);
   }
 };
-template <>
-struct Mux<0> {
-  MLOPS_PRED_INLINE static void Run(const Nodes& n, size_t first, const __m512i*, const __m512i*, __m512i& o0,
-                                    __m512i& o1) {
-    Decide(n, first, o0, o1);
+template <int kG, int kD>
+struct Mux<0, kG, kD> {
+  MLOPS_PRED_INLINE static void Run(const Nodes& n, size_t first, const __m512i (*)[kD], int, __m512i* o) {
+    Decide<kG>(n, first, o);
   }
 };
 
-template <int L, int D>
-MLOPS_PRED_INLINE void Levels(const Nodes& n, __m512i* s0, __m512i* s1) {
+template <int L, int D, int kG>
+MLOPS_PRED_INLINE void Levels(const Nodes& n, __m512i (*s)[D > 0 ? D : 1]) {
   if constexpr (L < D) {
-    Mux<L>::Run(n, (size_t{1} << L) - 1, s0, s1, s0[L], s1[L]);
-    Levels<L + 1, D>(n, s0, s1);
+    __m512i o[kG];
+    Mux<L, kG, D>::Run(n, (size_t{1} << L) - 1, s, 0, o);
+    for (int j = 0; j < kG; ++j) s[j][L] = o[j];
+    Levels<L + 1, D, kG>(n, s);
   }
 }
 
@@ -386,11 +400,13 @@ MLOPS_PRED_INLINE void AddLeaves(const __m512d* t, __m512i idx, double* acc) {
   AddQuarter<D, 3>(t, idx, acc);
 }
 
-// Every tree over `pairs` pairs of 32-row groups of the block; acc[k *
-// kBlockRows + r] gets each row's sums, trees in index order.
+// Every tree over `groups` 32-row groups of the block, two at a time (a last
+// odd one alone); acc[k * kBlockRows + r] gets each row's sums, trees in
+// index order.
 template <int D>
-MLOPS_PRED_TARGET void BlockAvx512(const Layout& h, const int16_t* bins, size_t pairs, double* acc) {
+MLOPS_PRED_TARGET void BlockAvx512(const Layout& h, const int16_t* bins, size_t groups, double* acc) {
   constexpr size_t kTableRegs = D <= 3 ? 1 : (size_t{1} << D) / 8;
+  constexpr int kD = D > 0 ? D : 1;
   for (size_t t = 0; t < h.n_trees; ++t) {
     const double* leaves = h.leaves.data() + t * h.leaves_per_tree;
     __m512d table[kTableRegs];
@@ -403,69 +419,78 @@ MLOPS_PRED_TARGET void BlockAvx512(const Layout& h, const int16_t* bins, size_t 
       for (size_t i = 0; i < kTableRegs; ++i) table[i] = _mm512_loadu_pd(leaves + 8 * i);
     }
     double* a = acc + size_t{h.output_index[t]} * kBlockRows;
-    const Nodes n{h.rank.data() + t * h.nodes_per_tree, h.offset.data() + t * h.nodes_per_tree, nullptr};
-    for (size_t p = 0; p < pairs; ++p) {
-      Nodes np = n;
-      np.g = reinterpret_cast<const char*>(bins) + p * 128;
-      __m512i s0[D > 0 ? D : 1], s1[D > 0 ? D : 1];
-      Levels<0, D>(np, s0, s1);
-      AddLeaves<D>(table, LeafIndex<D>(s0), a + p * 64);
-      AddLeaves<D>(table, LeafIndex<D>(s1), a + p * 64 + 32);
+    Nodes n{h.rank.data() + t * h.nodes_per_tree, h.offset.data() + t * h.nodes_per_tree, nullptr};
+    size_t g = 0;
+    for (; g + 2 <= groups; g += 2) {
+      n.g = reinterpret_cast<const char*>(bins) + g * 64;
+      __m512i s[2][kD];
+      Levels<0, D, 2>(n, s);
+      AddLeaves<D>(table, LeafIndex<D>(s[0]), a + g * kLanes);
+      AddLeaves<D>(table, LeafIndex<D>(s[1]), a + (g + 1) * kLanes);
+    }
+    if (g < groups) {
+      n.g = reinterpret_cast<const char*>(bins) + g * 64;
+      __m512i s[1][kD];
+      Levels<0, D, 1>(n, s);
+      AddLeaves<D>(table, LeafIndex<D>(s[0]), a + g * kLanes);
     }
   }
 }
 
-// Row kernel: lanes = 32 trees; x holds the row's bins as 64 words (NaN right
-// in 0-31, NaN left in 32-63).
+// Row kernel: lanes = 32 trees; lo and hi hold the row's bins as 64 words
+// (NaN right in 0-31, NaN left in 32-63). Without NaN in the row both halves
+// are equal and one single-source permute does.
 struct LaneNodes {
   const int16_t* rank;
   const uint16_t* vec;
   __m512i lo, hi;
 };
+// kPacked: n.rank holds packed words and n.lo the row's bin * 32 - 32768;
+// the saturating subtraction keeps the sign of the exact difference
+// (rank * 32 + f) - bin * 32, negative exactly when bin > rank.
+template <bool kNaN, bool kPacked>
 MLOPS_PRED_INLINE __m512i DecideLanes(const LaneNodes& n, size_t i) {
-  const __m512i b = _mm512_permutex2var_epi16(n.lo, _mm512_loadu_si512(n.vec + i * kLanes), n.hi);
-  return _mm512_sub_epi16(_mm512_loadu_si512(n.rank + i * kLanes), b);
+  if constexpr (kPacked) {
+    const __m512i w = _mm512_loadu_si512(n.rank + i * kLanes);
+    return _mm512_subs_epi16(w, _mm512_permutexvar_epi16(w, n.lo));
+  } else {
+    const __m512i idx = _mm512_loadu_si512(n.vec + i * kLanes);
+    const __m512i b = kNaN ? _mm512_permutex2var_epi16(n.lo, idx, n.hi) : _mm512_permutexvar_epi16(idx, n.lo);
+    return _mm512_sub_epi16(_mm512_loadu_si512(n.rank + i * kLanes), b);
+  }
 }
-template <int K>
+template <int K, bool kNaN, bool kPacked>
 struct LaneMux {
   MLOPS_PRED_INLINE static __m512i Run(const LaneNodes& n, size_t first, const __m512i* s) {
-    const __m512i a = LaneMux<K - 1>::Run(n, first, s + 1);
-    const __m512i b = LaneMux<K - 1>::Run(n, first + (size_t{1} << (K - 1)), s + 1);
+    const __m512i a = LaneMux<K - 1, kNaN, kPacked>::Run(n, first, s + 1);
+    const __m512i b = LaneMux<K - 1, kNaN, kPacked>::Run(n, first + (size_t{1} << (K - 1)), s + 1);
     return Select(s[0], b, a);
   }
 };
-template <>
-struct LaneMux<0> {
-  MLOPS_PRED_INLINE static __m512i Run(const LaneNodes& n, size_t first, const __m512i*) { return DecideLanes(n, first); }
+template <bool kNaN, bool kPacked>
+struct LaneMux<0, kNaN, kPacked> {
+  MLOPS_PRED_INLINE static __m512i Run(const LaneNodes& n, size_t first, const __m512i*) {
+    return DecideLanes<kNaN, kPacked>(n, first);
+  }
 };
-template <int L, int D>
+template <int L, int D, bool kNaN, bool kPacked>
 MLOPS_PRED_INLINE void LaneLevels(const LaneNodes& n, __m512i* s) {
   if constexpr (L < D) {
-    s[L] = LaneMux<L>::Run(n, (size_t{1} << L) - 1, s);
-    LaneLevels<L + 1, D>(n, s);
+    s[L] = LaneMux<L, kNaN, kPacked>::Run(n, (size_t{1} << L) - 1, s);
+    LaneLevels<L + 1, D, kNaN, kPacked>(n, s);
   }
 }
 
-template <int D>
-MLOPS_PRED_TARGET void RowAvx512(const Layout& h, const Ensemble& e, const double* row, double* acc) {
-  alignas(64) int16_t words[64] = {};
-  for (uint32_t f = 0; f < h.n_features; ++f) {
-    const double x = row[f];
-    const bool nan = x != x;
-    const int16_t b = nan ? 0 : BinAvx512(h.cuts, f, x);
-    words[f] = nan ? kNanRight : b;
-    words[32 + f] = nan ? kNanLeft : b;
-  }
-  LaneNodes n{nullptr, nullptr, _mm512_load_si512(words), _mm512_load_si512(words + 32)};
-  for (uint32_t k = 0; k < h.n_outputs; ++k) acc[k] = e.Start(k);
+template <int D, bool kNaN, bool kPacked>
+MLOPS_PRED_INLINE void RowTrees(const Layout& h, LaneNodes n, double* acc) {
   alignas(64) uint16_t leaf[kLanes];
   const bool one_output = h.n_outputs == 1;
   double m = acc[0];
   for (size_t g = 0; g < h.n_tree_groups; ++g) {
-    n.rank = h.lane_rank.data() + g * h.nodes_per_tree * kLanes;
+    n.rank = (kPacked ? h.lane_packed.data() : h.lane_rank.data()) + g * h.nodes_per_tree * kLanes;
     n.vec = h.lane_vec.data() + g * h.nodes_per_tree * kLanes;
     __m512i s[D > 0 ? D : 1];
-    LaneLevels<0, D>(n, s);
+    LaneLevels<0, D, kNaN, kPacked>(n, s);
     _mm512_store_si512(leaf, LeafIndex<D>(s));
     const size_t t0 = g * kLanes;
     const size_t lanes = std::min(kLanes, h.n_trees - t0);
@@ -478,6 +503,32 @@ MLOPS_PRED_TARGET void RowAvx512(const Layout& h, const Ensemble& e, const doubl
     }
   }
   if (one_output) acc[0] = m;
+}
+
+template <int D>
+MLOPS_PRED_TARGET void RowAvx512(const Layout& h, const Ensemble& e, const double* row, double* acc) {
+  alignas(64) int16_t words[64] = {};
+  bool any_nan = false;
+  for (uint32_t f = 0; f < h.n_features; ++f) {
+    const double x = row[f];
+    const bool nan = x != x;
+    any_nan |= nan;
+    const int16_t b = nan ? 0 : BinAvx512(h.cuts, f, x);
+    words[f] = nan ? kNanRight : b;
+    words[32 + f] = nan ? kNanLeft : b;
+  }
+  for (uint32_t k = 0; k < h.n_outputs; ++k) acc[k] = e.Start(k);
+  if (!any_nan && !h.lane_packed.empty()) {
+    for (uint32_t f = 0; f < h.n_features; ++f) words[f] = static_cast<int16_t>(int32_t{words[f]} * 32 - 32768);
+    RowTrees<D, false, true>(h, LaneNodes{nullptr, nullptr, _mm512_load_si512(words), _mm512_setzero_si512()}, acc);
+    return;
+  }
+  const LaneNodes n{nullptr, nullptr, _mm512_load_si512(words), _mm512_load_si512(words + 32)};
+  if (any_nan) {
+    RowTrees<D, true, false>(h, n, acc);
+  } else {
+    RowTrees<D, false, false>(h, n, acc);
+  }
 }
 
 using BlockFn = void (*)(const Layout&, const int16_t*, size_t, double*);
@@ -540,10 +591,10 @@ class PredicatedEngine final : public Engine {
 #ifdef MLOPS_PRED_AVX512
     for (size_t r0 = 0; r0 < n_rows; r0 += kBlockRows) {
       const size_t nb = std::min(kBlockRows, n_rows - r0);
-      const size_t pairs = (nb + 2 * kLanes - 1) / (2 * kLanes);
-      BinBlock(h_, rows + r0 * nf, nb, pairs * 2 * kLanes, s.bins.data());
-      for (uint32_t k = 0; k < no; ++k) std::fill_n(s.acc.data() + size_t{k} * kBlockRows, pairs * 2 * kLanes, e_.Start(k));
-      block_(h_, s.bins.data(), pairs, s.acc.data());
+      const size_t groups = (nb + kLanes - 1) / kLanes;
+      BinBlock(h_, rows + r0 * nf, nb, groups * kLanes, s.bins.data());
+      for (uint32_t k = 0; k < no; ++k) std::fill_n(s.acc.data() + size_t{k} * kBlockRows, groups * kLanes, e_.Start(k));
+      block_(h_, s.bins.data(), groups, s.acc.data());
       for (size_t r = 0; r < nb; ++r) {
         for (uint32_t k = 0; k < no; ++k) m[k] = s.acc[size_t{k} * kBlockRows + r];
         e_.Finish(m, out + (r0 + r) * nc);
