@@ -259,13 +259,13 @@ describe("engine selection", () => {
     } else {
       expect(model.info).toMatchObject({ engine: "generic", rowEngine: "generic" });
     }
-    // Beyond the predicated engine's depth: asking for it gives the generic engine.
-    expect(loadWith(seven, { engine: "predicated" }).info.engine).toBe("generic");
+    // Deeper than 6 levels the predicated engine uses its hybrid layout, only when asked.
+    expect(loadWith(seven, { engine: "predicated" }).info.engine).toBe("predicated");
   });
 
   it("keeps models the heap engine does not take on the generic engine, even when asked", () => {
     for (const spec of [deep, wide]) {
-      for (const setting of [{}, { engine: "heap" }]) {
+      for (const setting of [{}, { engine: "heap" }, { engine: "predicated" }]) {
         expect(loadWith(spec, setting).info).toMatchObject({ engine: "generic", rowEngine: "generic" });
       }
     }
@@ -274,8 +274,11 @@ describe("engine selection", () => {
   it("leaves forests with leaf vectors on the generic engine unless asked (measured slower)", () => {
     expect(loadWith(forest, {}).info.engine).toBe("generic");
     expect(loadWith(forest, { engine: "heap" }).info).toMatchObject({ engine: "heap", rowEngine: "heap" });
-    // Leaf vectors: the predicated engine does not take them.
-    expect(loadWith(forest, { engine: "predicated" }).info.engine).toBe("generic");
+    // Leaf vectors: the predicated engine's hybrid layout takes them, only when asked.
+    expect(loadWith(forest, { engine: "predicated" }).info).toMatchObject({
+      engine: "predicated",
+      rowEngine: "predicated",
+    });
   });
 
   it("honours MLOPS_SCORER_ENGINE and MLOPS_SCORER_ISA, read at load", () => {
@@ -311,16 +314,24 @@ describe("engine selection", () => {
 
 describe("threads", () => {
   it("gives the heap and predicated engines' rows the same bits on 1, 2 and 3 threads", async () => {
-    const spec = randomModel({ family: "gbdt", nFeatures: 20, nClasses: 3, nTrees: 30, seed: 8 });
-    const n = 5000;
-    const rows = hostileRows(spec, n, 8);
-    const expected = loadWith(spec, { engine: "generic" }).predictProba(rows, n);
-    for (const engine of ["heap", "predicated"]) {
-      const model = loadWith(spec, { engine });
-      for (const threads of [1, 2, 3]) {
-        const got = await model.predictProbaAsync(rows, n, { threads });
-        expect(bytesOf(got).equals(bytesOf(expected)), `${engine} threads ${threads}`).toBe(true);
-      }
+    for (const spec of [
+      randomModel({ family: "gbdt", nFeatures: 20, nClasses: 3, nTrees: 30, seed: 8 }),
+      randomModel({ family: "random_forest", nFeatures: 20, nTrees: 12, maxDepth: 10, seed: 8 }),
+    ]) {
+      await sameOnThreads(spec);
     }
   });
 });
+
+async function sameOnThreads(spec: ModelSpec): Promise<void> {
+  const n = 5000;
+  const rows = hostileRows(spec, n, 8);
+  const expected = loadWith(spec, { engine: "generic" }).predictProba(rows, n);
+  for (const engine of ["heap", "predicated"]) {
+    const model = loadWith(spec, { engine });
+    for (const threads of [1, 2, 3]) {
+      const got = await model.predictProbaAsync(rows, n, { threads });
+      expect(bytesOf(got).equals(bytesOf(expected)), `${engine} threads ${threads}`).toBe(true);
+    }
+  }
+}

@@ -44,6 +44,10 @@
 #include "core/engines/engine.h"
 #include "core/engines/select.h"
 
+#ifndef MLOPS_PRED_TOP_LEVELS
+#define MLOPS_PRED_TOP_LEVELS 6
+#endif
+
 namespace mlops::engines {
 namespace {
 
@@ -56,6 +60,11 @@ constexpr size_t kFan = 16;            // keys per search-table block (two zmm o
 constexpr uint32_t kMaxLevels = 8;     // 16^8 > kPredicatedMaxDistinct
 // Packed row nodes: bin * 32 must stay below 65,536 with room for the NaN bin.
 constexpr size_t kMaxPackedCuts = 2046;
+// Trees up to this depth with one value per leaf keep their leaf values in the
+// heap; deeper ones (or leaf vectors) use the hybrid layout with a heap top of
+// kTopLevels levels.
+constexpr uint32_t kPlainMaxDepth = 6;
+constexpr uint32_t kTopLevels = MLOPS_PRED_TOP_LEVELS;
 // Below this many rows the batch kernel (32 rows per vector) would be mostly
 // padding; such calls use the row kernel (32 trees per vector).
 constexpr size_t kMinBatchKernelRows = 8;
@@ -81,10 +90,29 @@ struct SearchTables {
   }
 };
 
+// A node below the heap top of a deep tree (hybrid layout). Right child =
+// left + 1. A leaf has rank 0x7FFF (no bin is above it) and left = itself,
+// so a walk can run a fixed number of steps.
+struct BottomNode {
+  int16_t rank;
+  uint16_t vec;  // index into a row's 2 * n_features bins
+  uint32_t left;
+};
+constexpr int16_t kLeafRank = 0x7FFF;
+
 struct Layout {
-  uint32_t depth = 0;  // D: heap levels of internal nodes
+  uint32_t depth = 0;  // D: heap levels of internal nodes (the top's, in a hybrid layout)
   uint32_t n_features = 0;
   uint32_t n_outputs = 0;
+  uint32_t leaf_width = 1;
+  // Hybrid: trees deeper than the heap top, or with leaf vectors. Heap level
+  // D then holds subtree roots instead of leaf values, and each row walks the
+  // rest of the tree (at most bottom_steps[t] steps) in `bottom`.
+  bool hybrid = false;
+  std::vector<uint32_t> subtree;      // leaves_per_tree per tree: index into bottom
+  std::vector<BottomNode> bottom;
+  std::vector<double> bottom_values;  // leaf_width per bottom node (0 on internal ones)
+  std::vector<uint32_t> bottom_steps; // per tree
   size_t n_trees = 0;
   size_t nodes_per_tree = 0;   // 2^D - 1, padded to at least 1
   size_t leaves_per_tree = 0;  // 2^D
@@ -106,7 +134,9 @@ struct Layout {
 
   size_t bytes() const {
     return cuts.bytes() + rank.size() * 2 + vec.size() * 2 + offset.size() * 4 + leaves.size() * 8 +
-           output_index.size() * 4 + lane_rank.size() * 2 + lane_vec.size() * 2 + lane_packed.size() * 2;
+           output_index.size() * 4 + lane_rank.size() * 2 + lane_vec.size() * 2 + lane_packed.size() * 2 +
+           subtree.size() * 4 + bottom.size() * sizeof(BottomNode) + bottom_values.size() * 8 +
+           bottom_steps.size() * 4;
   }
 };
 
@@ -142,9 +172,47 @@ inline int16_t BinScalar(const SearchTables& s, uint32_t f, double x) {
   return static_cast<int16_t>(std::upper_bound(c.begin(), c.end(), x) - c.begin());
 }
 
+// Appends model node `id` and its subtree to h.bottom, breadth-first with
+// children adjacent; returns the root's index and raises *steps to the
+// subtree's depth.
+uint32_t AddBottom(const Model& m, const Tree& tree, const std::vector<int16_t>& rank, int32_t id, Layout& h,
+                   uint32_t* steps) {
+  const auto root = static_cast<uint32_t>(h.bottom.size());
+  std::vector<std::pair<int32_t, uint32_t>> queue{{id, 0}};
+  h.bottom.push_back({});
+  for (size_t q = 0; q < queue.size(); ++q) {
+    const auto [node, d] = queue[q];
+    const uint32_t slot = root + static_cast<uint32_t>(q);
+    if (tree.left[node] == -1) {
+      h.bottom[slot] = {kLeafRank, 0, slot};
+      h.bottom_values.resize(h.bottom.size() * h.leaf_width, 0.0);
+      std::memcpy(h.bottom_values.data() + size_t{slot} * h.leaf_width, tree.value.data() + size_t(node) * m.leaf_width,
+                  h.leaf_width * sizeof(double));
+      *steps = std::max(*steps, d);
+      continue;
+    }
+    const auto f = static_cast<uint32_t>(tree.feature[node]);
+    h.bottom[slot] = {rank[node], static_cast<uint16_t>(tree.default_left[node] ? h.n_features + f : f),
+                      root + static_cast<uint32_t>(queue.size())};
+    queue.emplace_back(tree.left[node], d + 1);
+    queue.emplace_back(tree.right[node], d + 1);
+    h.bottom.resize(h.bottom.size() + 2);
+  }
+  h.bottom_values.resize(h.bottom.size() * h.leaf_width, 0.0);
+  return root;
+}
+
 // Places model node `id` (heap level `level`, position `pos`) and its subtree.
 void Place(const Model& m, const Tree& tree, const std::vector<int16_t>& rank, size_t t, int32_t id, uint32_t level,
            size_t pos, Layout& h) {
+  if (h.hybrid && (level == h.depth || tree.left[id] == -1)) {
+    // A subtree root at the top's last level, or a leaf above it that covers
+    // heap positions [pos << r, (pos + 1) << r).
+    const uint32_t r = h.depth - level;
+    const uint32_t b = AddBottom(m, tree, rank, id, h, &h.bottom_steps[t]);
+    for (size_t p = pos << r; p < (pos + 1) << r; ++p) h.subtree[t * h.leaves_per_tree + p] = b;
+    return;
+  }
   if (tree.left[id] == -1) {
     const uint32_t r = h.depth - level;
     const double v = tree.value[size_t(id) * m.leaf_width];
@@ -160,8 +228,11 @@ void Place(const Model& m, const Tree& tree, const std::vector<int16_t>& rank, s
   Place(m, tree, rank, t, tree.right[id], level + 1, 2 * pos + 1, h);
 }
 
-Layout BuildLayout(const Model& m, uint32_t depth) {
+Layout BuildLayout(const Model& m, uint32_t model_depth) {
   Layout h;
+  h.leaf_width = m.leaf_width;
+  h.hybrid = model_depth > kPlainMaxDepth || m.leaf_width != 1;
+  const uint32_t depth = h.hybrid ? std::min(model_depth, kTopLevels) : model_depth;
   h.depth = depth;
   h.n_features = m.n_features;
   h.n_outputs = m.n_outputs;
@@ -188,7 +259,12 @@ Layout BuildLayout(const Model& m, uint32_t depth) {
 
   h.rank.assign(h.n_trees * h.nodes_per_tree, 0);
   h.vec.assign(h.n_trees * h.nodes_per_tree, 0);
-  h.leaves.assign(h.n_trees * h.leaves_per_tree, 0.0);
+  if (h.hybrid) {
+    h.subtree.assign(h.n_trees * h.leaves_per_tree, 0);
+    h.bottom_steps.assign(h.n_trees, 0);
+  } else {
+    h.leaves.assign(h.n_trees * h.leaves_per_tree, 0.0);
+  }
   std::vector<int16_t> rank;
   for (size_t t = 0; t < h.n_trees; ++t) {
     const Tree& tree = m.trees[t];
@@ -252,6 +328,25 @@ void BinRowScalar(const Layout& h, const double* row, int16_t* bins) {
   }
 }
 
+// From bottom node p, `steps` steps down with the row's bins.
+inline uint32_t WalkBottom(const Layout& h, uint32_t p, uint32_t steps, const int16_t* bins) {
+  for (uint32_t s = 0; s < steps; ++s) {
+    const BottomNode& n = h.bottom[p];
+    p = n.left + (bins[n.vec] > n.rank);
+  }
+  return p;
+}
+
+// Adds bottom leaf p of tree t to a row's margins (acc[k * stride]).
+inline void AddBottomLeaf(const Layout& h, size_t t, uint32_t p, double* acc, size_t stride) {
+  const double* v = h.bottom_values.data() + size_t{p} * h.leaf_width;
+  if (h.leaf_width == 1) {
+    acc[h.output_index[t] * stride] += v[0];
+  } else {
+    for (uint32_t k = 0; k < h.leaf_width; ++k) acc[k * stride] += v[k];
+  }
+}
+
 void RowScalar(const Layout& h, const Ensemble& e, const int16_t* bins, double* acc) {
   for (uint32_t k = 0; k < h.n_outputs; ++k) acc[k] = e.Start(k);
   for (size_t t = 0; t < h.n_trees; ++t) {
@@ -262,7 +357,12 @@ void RowScalar(const Layout& h, const Ensemble& e, const int16_t* bins, double* 
       const size_t i = (size_t{1} << L) - 1 + p;
       p = 2 * p + (bins[vec[i]] > rank[i]);
     }
-    acc[h.output_index[t]] += h.leaves[t * h.leaves_per_tree + p];
+    if (h.hybrid) {
+      const uint32_t b = WalkBottom(h, h.subtree[t * h.leaves_per_tree + p], h.bottom_steps[t], bins);
+      AddBottomLeaf(h, t, b, acc, 1);
+    } else {
+      acc[h.output_index[t]] += h.leaves[t * h.leaves_per_tree + p];
+    }
   }
 }
 
@@ -293,20 +393,27 @@ MLOPS_PRED_INLINE int16_t BinAvx512(const SearchTables& s, uint32_t f, double x)
 
 // The block's bins: vector v, group g, lane r at bins[(v * kGroups + g) * 32 + r].
 // Rows [nb, padded) get bin 0.
-MLOPS_PRED_TARGET void BinBlock(const Layout& h, const double* rows, size_t nb, size_t padded, int16_t* bins) {
+// Hybrid layouts also get the row-major copy rm[r * 2 * n_features + v].
+MLOPS_PRED_TARGET void BinBlock(const Layout& h, const double* rows, size_t nb, size_t padded, int16_t* bins,
+                                int16_t* rm) {
   const uint32_t nf = h.n_features;
   for (size_t r = 0; r < nb; ++r) {
     const double* x = rows + r * nf;
-    const size_t at = (r / kLanes) * kLanes + r % kLanes;
     for (uint32_t f = 0; f < nf; ++f) {
       const bool nan = x[f] != x[f];
       const int16_t b = nan ? 0 : BinAvx512(h.cuts, f, x[f]);
-      bins[f * kBlockRows + at] = nan ? kNanRight : b;
-      bins[(nf + f) * kBlockRows + at] = nan ? kNanLeft : b;
+      const int16_t right = nan ? kNanRight : b, left = nan ? kNanLeft : b;
+      bins[f * kBlockRows + r] = right;
+      bins[(nf + f) * kBlockRows + r] = left;
+      if (rm) {
+        rm[r * 2 * nf + f] = right;
+        rm[r * 2 * nf + nf + f] = left;
+      }
     }
   }
   for (size_t r = nb; r < padded; ++r) {
     for (uint32_t v = 0; v < 2 * nf; ++v) bins[v * kBlockRows + r] = 0;
+    if (rm) std::fill_n(rm + r * 2 * nf, 2 * nf, int16_t{0});
   }
 }
 
@@ -437,6 +544,49 @@ MLOPS_PRED_TARGET void BlockAvx512(const Layout& h, const int16_t* bins, size_t 
   }
 }
 
+// Hybrid: the heap top of every tree over the block's groups gives each row
+// its subtree; kWalk rows at a time then walk their subtrees in lockstep (a
+// row at a leaf stays there) and add the leaves, trees in index order.
+constexpr size_t kWalk = 16;
+
+template <int D>
+MLOPS_PRED_TARGET void BlockHybridAvx512(const Layout& h, const int16_t* bins, const int16_t* rm, size_t groups,
+                                         double* acc) {
+  constexpr int kD = D > 0 ? D : 1;
+  alignas(64) uint16_t sidx[kBlockRows];
+  const size_t rows = groups * kLanes, row_words = 2 * size_t{h.n_features};
+  for (size_t t = 0; t < h.n_trees; ++t) {
+    Nodes n{h.rank.data() + t * h.nodes_per_tree, h.offset.data() + t * h.nodes_per_tree, nullptr};
+    size_t g = 0;
+    for (; g + 2 <= groups; g += 2) {
+      n.g = reinterpret_cast<const char*>(bins) + g * 64;
+      __m512i s[2][kD];
+      Levels<0, D, 2>(n, s);
+      _mm512_store_si512(sidx + g * kLanes, LeafIndex<D>(s[0]));
+      _mm512_store_si512(sidx + (g + 1) * kLanes, LeafIndex<D>(s[1]));
+    }
+    if (g < groups) {
+      n.g = reinterpret_cast<const char*>(bins) + g * 64;
+      __m512i s[1][kD];
+      Levels<0, D, 1>(n, s);
+      _mm512_store_si512(sidx + g * kLanes, LeafIndex<D>(s[0]));
+    }
+    const uint32_t* sub = h.subtree.data() + t * h.leaves_per_tree;
+    const uint32_t steps = h.bottom_steps[t];
+    for (size_t r0 = 0; r0 < rows; r0 += kWalk) {
+      uint32_t p[kWalk];
+      for (size_t j = 0; j < kWalk; ++j) p[j] = sub[sidx[r0 + j]];
+      for (uint32_t st = 0; st < steps; ++st) {
+        for (size_t j = 0; j < kWalk; ++j) {
+          const BottomNode& b = h.bottom[p[j]];
+          p[j] = b.left + (rm[(r0 + j) * row_words + b.vec] > b.rank);
+        }
+      }
+      for (size_t j = 0; j < kWalk; ++j) AddBottomLeaf(h, t, p[j], acc + r0 + j, kBlockRows);
+    }
+  }
+}
+
 // Row kernel: lanes = 32 trees; lo and hi hold the row's bins as 64 words
 // (NaN right in 0-31, NaN left in 32-63). Without NaN in the row both halves
 // are equal and one single-source permute does.
@@ -481,10 +631,33 @@ MLOPS_PRED_INLINE void LaneLevels(const LaneNodes& n, __m512i* s) {
   }
 }
 
+// Hybrid row: trees t0.. (lanes of them) from their heap positions down their
+// subtrees, kWalk at a time, then their leaves added in tree order.
+MLOPS_PRED_INLINE void RowBottoms(const Layout& h, size_t t0, size_t lanes, const uint16_t* leaf, const int16_t* rm,
+                                  double* acc) {
+  for (size_t j0 = 0; j0 < lanes; j0 += kWalk) {
+    const size_t w = std::min(kWalk, lanes - j0);
+    uint32_t p[kWalk] = {};
+    uint32_t steps = 0;
+    for (size_t j = 0; j < w; ++j) {
+      const size_t t = t0 + j0 + j;
+      p[j] = h.subtree[t * h.leaves_per_tree + leaf[j0 + j]];
+      steps = std::max(steps, h.bottom_steps[t]);
+    }
+    for (uint32_t st = 0; st < steps; ++st) {
+      for (size_t j = 0; j < kWalk; ++j) {
+        const BottomNode& b = h.bottom[p[j]];
+        p[j] = b.left + (rm[b.vec] > b.rank);
+      }
+    }
+    for (size_t j = 0; j < w; ++j) AddBottomLeaf(h, t0 + j0 + j, p[j], acc, 1);
+  }
+}
+
 template <int D, bool kNaN, bool kPacked>
-MLOPS_PRED_INLINE void RowTrees(const Layout& h, LaneNodes n, double* acc) {
+MLOPS_PRED_INLINE void RowTrees(const Layout& h, LaneNodes n, const int16_t* rm, double* acc) {
   alignas(64) uint16_t leaf[kLanes];
-  const bool one_output = h.n_outputs == 1;
+  const bool one_output = h.n_outputs == 1 && !h.hybrid;
   double m = acc[0];
   for (size_t g = 0; g < h.n_tree_groups; ++g) {
     n.rank = (kPacked ? h.lane_packed.data() : h.lane_rank.data()) + g * h.nodes_per_tree * kLanes;
@@ -494,6 +667,10 @@ MLOPS_PRED_INLINE void RowTrees(const Layout& h, LaneNodes n, double* acc) {
     _mm512_store_si512(leaf, LeafIndex<D>(s));
     const size_t t0 = g * kLanes;
     const size_t lanes = std::min(kLanes, h.n_trees - t0);
+    if (h.hybrid) {
+      RowBottoms(h, t0, lanes, leaf, rm, acc);
+      continue;
+    }
     const double* v = h.leaves.data() + t0 * h.leaves_per_tree;
     if (one_output) {
       // One margin in a register: the adds are the critical path.
@@ -508,47 +685,55 @@ MLOPS_PRED_INLINE void RowTrees(const Layout& h, LaneNodes n, double* acc) {
 template <int D>
 MLOPS_PRED_TARGET void RowAvx512(const Layout& h, const Ensemble& e, const double* row, double* acc) {
   alignas(64) int16_t words[64] = {};
+  int16_t rm[2 * kPredicatedMaxFeatures];  // the row's bins as hybrid bottom nodes read them
   bool any_nan = false;
   for (uint32_t f = 0; f < h.n_features; ++f) {
     const double x = row[f];
     const bool nan = x != x;
     any_nan |= nan;
     const int16_t b = nan ? 0 : BinAvx512(h.cuts, f, x);
-    words[f] = nan ? kNanRight : b;
-    words[32 + f] = nan ? kNanLeft : b;
+    words[f] = rm[f] = nan ? kNanRight : b;
+    words[32 + f] = rm[h.n_features + f] = nan ? kNanLeft : b;
   }
   for (uint32_t k = 0; k < h.n_outputs; ++k) acc[k] = e.Start(k);
   if (!any_nan && !h.lane_packed.empty()) {
     for (uint32_t f = 0; f < h.n_features; ++f) words[f] = static_cast<int16_t>(int32_t{words[f]} * 32 - 32768);
-    RowTrees<D, false, true>(h, LaneNodes{nullptr, nullptr, _mm512_load_si512(words), _mm512_setzero_si512()}, acc);
+    RowTrees<D, false, true>(h, LaneNodes{nullptr, nullptr, _mm512_load_si512(words), _mm512_setzero_si512()}, rm,
+                             acc);
     return;
   }
   const LaneNodes n{nullptr, nullptr, _mm512_load_si512(words), _mm512_load_si512(words + 32)};
   if (any_nan) {
-    RowTrees<D, true, false>(h, n, acc);
+    RowTrees<D, true, false>(h, n, rm, acc);
   } else {
-    RowTrees<D, false, false>(h, n, acc);
+    RowTrees<D, false, false>(h, n, rm, acc);
   }
 }
 
 using BlockFn = void (*)(const Layout&, const int16_t*, size_t, double*);
 using RowFn = void (*)(const Layout&, const Ensemble&, const double*, double*);
+using HybridFn = void (*)(const Layout&, const int16_t*, const int16_t*, size_t, double*);
 
 template <int D>
-void Pick(BlockFn* block, RowFn* row) {
-  *block = &BlockAvx512<D>;
+void Pick(bool hybrid, BlockFn* block, HybridFn* block_hybrid, RowFn* row) {
+  if constexpr (D <= static_cast<int>(kPlainMaxDepth)) {
+    if (!hybrid) *block = &BlockAvx512<D>;
+  }
+  if (hybrid) *block_hybrid = &BlockHybridAvx512<D>;
   *row = &RowAvx512<D>;
 }
 
-void PickKernels(uint32_t depth, BlockFn* block, RowFn* row) {
-  switch (depth) {
-    case 0: return Pick<0>(block, row);
-    case 1: return Pick<1>(block, row);
-    case 2: return Pick<2>(block, row);
-    case 3: return Pick<3>(block, row);
-    case 4: return Pick<4>(block, row);
-    case 5: return Pick<5>(block, row);
-    default: return Pick<6>(block, row);
+void PickKernels(const Layout& h, BlockFn* block, HybridFn* block_hybrid, RowFn* row) {
+  static_assert(kTopLevels >= kPlainMaxDepth && kTopLevels <= 7, "kernels exist for heaps of 0-7 levels");
+  switch (h.depth) {
+    case 0: return Pick<0>(h.hybrid, block, block_hybrid, row);
+    case 1: return Pick<1>(h.hybrid, block, block_hybrid, row);
+    case 2: return Pick<2>(h.hybrid, block, block_hybrid, row);
+    case 3: return Pick<3>(h.hybrid, block, block_hybrid, row);
+    case 4: return Pick<4>(h.hybrid, block, block_hybrid, row);
+    case 5: return Pick<5>(h.hybrid, block, block_hybrid, row);
+    case 6: return Pick<6>(h.hybrid, block, block_hybrid, row);
+    default: return Pick<kTopLevels>(h.hybrid, block, block_hybrid, row);
   }
 }
 
@@ -559,14 +744,14 @@ class PredicatedEngine final : public Engine {
  public:
   PredicatedEngine(const Model& m, bool simd) : e_(m), h_(BuildLayout(m, TraitsOf(m).max_depth)) {
 #ifdef MLOPS_PRED_AVX512
-    if (simd && CpuHasAvx512()) PickKernels(h_.depth, &block_, &row_);
+    if (simd && CpuHasAvx512()) PickKernels(h_, &block_, &block_hybrid_, &row_);
 #else
     (void)simd;
 #endif
   }
 
   const char* name() const override { return "predicated"; }
-  const char* isa() const override { return block_ ? "avx512" : "scalar"; }
+  const char* isa() const override { return row_ ? "avx512" : "scalar"; }
   size_t bytes() const override { return e_.bytes() + h_.bytes(); }
 
   void Predict(const double* rows, size_t n_rows, double* out) const override {
@@ -574,7 +759,7 @@ class PredicatedEngine final : public Engine {
     Scratch& s = tls_scratch;
     if (s.acc.size() < size_t{no} * kBlockRows + no) s.acc.resize(size_t{no} * kBlockRows + no);
     double* m = s.acc.data() + size_t{no} * kBlockRows;  // one row's margins
-    if (!block_ || n_rows < kMinBatchKernelRows) {
+    if (!row_ || n_rows < kMinBatchKernelRows) {
       if (s.bins.size() < 2 * size_t{nf}) s.bins.resize(2 * size_t{nf});
       for (size_t r = 0; r < n_rows; ++r) {
         if (row_) {
@@ -587,14 +772,21 @@ class PredicatedEngine final : public Engine {
       }
       return;
     }
-    if (s.bins.size() < 2 * size_t{nf} * kBlockRows) s.bins.resize(2 * size_t{nf} * kBlockRows);
+    // Feature-major bins, then (hybrid) the row-major copy.
+    const size_t bin_words = 2 * size_t{nf} * kBlockRows;
+    if (s.bins.size() < 2 * bin_words) s.bins.resize(2 * bin_words);
+    int16_t* rm = h_.hybrid ? s.bins.data() + bin_words : nullptr;
 #ifdef MLOPS_PRED_AVX512
     for (size_t r0 = 0; r0 < n_rows; r0 += kBlockRows) {
       const size_t nb = std::min(kBlockRows, n_rows - r0);
       const size_t groups = (nb + kLanes - 1) / kLanes;
-      BinBlock(h_, rows + r0 * nf, nb, groups * kLanes, s.bins.data());
+      BinBlock(h_, rows + r0 * nf, nb, groups * kLanes, s.bins.data(), rm);
       for (uint32_t k = 0; k < no; ++k) std::fill_n(s.acc.data() + size_t{k} * kBlockRows, groups * kLanes, e_.Start(k));
-      block_(h_, s.bins.data(), groups, s.acc.data());
+      if (h_.hybrid) {
+        block_hybrid_(h_, s.bins.data(), rm, groups, s.acc.data());
+      } else {
+        block_(h_, s.bins.data(), groups, s.acc.data());
+      }
       for (size_t r = 0; r < nb; ++r) {
         for (uint32_t k = 0; k < no; ++k) m[k] = s.acc[size_t{k} * kBlockRows + r];
         e_.Finish(m, out + (r0 + r) * nc);
@@ -608,6 +800,7 @@ class PredicatedEngine final : public Engine {
   Layout h_;
   // Vector kernels, null when the CPU lacks them or `simd` was false.
   void (*block_)(const Layout&, const int16_t*, size_t, double*) = nullptr;
+  void (*block_hybrid_)(const Layout&, const int16_t*, const int16_t*, size_t, double*) = nullptr;
   void (*row_)(const Layout&, const Ensemble&, const double*, double*) = nullptr;
 };
 

@@ -85,13 +85,15 @@ std::string PredicatedUnsupported(const ModelTraits& t) {
   if (t.family == Family::kLogistic) return "not a tree ensemble";
   if (!t.numeric_splits_only) return "non-numeric splits";
   if (t.n_trees == 0) return "no trees";
-  if (t.leaf_width != 1) return "leaf vectors";
+  if (t.n_outputs > kPredicatedMaxOutputs) return "more than " + std::to_string(kPredicatedMaxOutputs) + " outputs";
   if (t.max_depth > kPredicatedMaxDepth) return "a tree deeper than " + std::to_string(kPredicatedMaxDepth);
   if (t.n_features > kPredicatedMaxFeatures) return "more than " + std::to_string(kPredicatedMaxFeatures) + " features";
   if (t.max_distinct_thresholds > kPredicatedMaxDistinct) return "too many distinct split values on one feature";
-  const size_t heap_nodes = size_t{1} << t.max_depth;
-  // Per heap node: rank, vector, offset, two row-kernel words; per leaf a double.
-  if (t.n_trees * heap_nodes * (2 + 2 + 4 + 4 + sizeof(double)) > kPredicatedMaxBytes) return "padded layout too large";
+  // Heaps of at most 7 levels per tree (the rest of a deeper tree is stored
+  // as it is): per heap node rank, vector, offset, three row-kernel words; per
+  // heap leaf a double or a subtree index.
+  const size_t heap_nodes = size_t{1} << std::min<uint32_t>(t.max_depth, 7);
+  if (t.n_trees * heap_nodes * (2 + 2 + 4 + 6 + sizeof(double)) > kPredicatedMaxBytes) return "padded layout too large";
   return "";
 }
 
@@ -114,9 +116,12 @@ EngineChoice ChooseEngine(const ModelTraits& t, const EngineRequest& r) {
   if (r.engine == EngineRequest::Engine::kPredicated) {
     return predicated ? EngineChoice{EngineKind::kPredicated, EngineKind::kPredicated} : generic;
   }
-  // Automatic: the predicated engine wherever it takes the model and the CPU
-  // has its vector kernels (decision 0011), batches and single rows alike.
-  if (r.engine == EngineRequest::Engine::kAuto && predicated && !r.scalar && PredicatedHasVectorKernels()) {
+  // Automatic: the predicated engine where it measured faster (decision 0011):
+  // one value per leaf and at most 6 levels, batches and single rows alike.
+  // Its hybrid layout (deeper trees, leaf vectors) is exact but measured no
+  // faster than the generic engine on RF 100x10, so it is only used when asked.
+  if (r.engine == EngineRequest::Engine::kAuto && predicated && !r.scalar && PredicatedHasVectorKernels() &&
+      t.max_depth <= kPredicatedAutoMaxDepth && t.leaf_width == 1) {
     return {EngineKind::kPredicated, EngineKind::kPredicated};
   }
   if (!HeapUnsupported(t).empty()) return generic;

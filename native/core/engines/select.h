@@ -52,11 +52,14 @@ constexpr uint32_t kHeapAutoMaxDepth = 7;
 // Empty when the heap engine can score the model, else why not.
 std::string HeapUnsupported(const ModelTraits& t);
 
-// Limits of the predicated engine (engines/predicated.cc): one value per
-// leaf, full heaps of at most kPredicatedMaxDepth levels, bins that fit a
-// signed 16-bit lane with room for the two NaN bins, and a row's bins in one
-// 32-word register.
-constexpr uint32_t kPredicatedMaxDepth = 6;
+// Limits of the predicated engine (engines/predicated.cc): bins that fit a
+// signed 16-bit lane with room for the two NaN bins, a row's bins in one
+// 32-word register, trees of at most kPredicatedMaxDepth levels (those deeper
+// than 6, and forests with leaf vectors, use its hybrid layout).
+constexpr uint32_t kPredicatedMaxDepth = 16;
+constexpr uint32_t kPredicatedMaxOutputs = 256;
+// Deepest model the automatic choice gives the predicated engine.
+constexpr uint32_t kPredicatedAutoMaxDepth = 6;
 constexpr uint32_t kPredicatedMaxFeatures = 32;
 constexpr size_t kPredicatedMaxDistinct = 0x7FFE;
 constexpr size_t kPredicatedMaxBytes = size_t{64} << 20;
