@@ -97,4 +97,9 @@ constexpr size_t kMinBatchRows = 8;
 
 EngineChoice ChooseEngine(const ModelTraits& traits, const EngineRequest& request);
 
+// A rough cost per row of an engine on a model (one thread, AVX-512 Zen 4
+// figures from the engine driver; other CPUs are within a small factor),
+// used only to decide when a batch is worth splitting across threads.
+double EstimatedNanosPerRow(EngineKind kind, const ModelTraits& traits);
+
 }  // namespace mlops::engines

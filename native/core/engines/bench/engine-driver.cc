@@ -6,8 +6,10 @@
 //
 //   engine-driver MODEL.mlm ROWS.f64 N_ROWS ROUNDS BATCH VARIANT...
 //
-// VARIANT is engine[/scalar] (generic, heap, predicated; "/scalar" forces the
-// scalar kernels). Every variant's output is first compared bit for bit with
+// VARIANT is engine[/scalar][@threads[:min_rows]] (generic, heap, predicated;
+// "/scalar" forces the scalar kernels; "@2" scores each call with
+// PredictParallel on 2 threads, ":128" overriding the scorer's rows-per-
+// thread rule). Every variant's output is first compared bit for bit with
 // the generic engine's on all rows. Prints one line per variant: best µs per
 // row at that batch size. With ROUNDS = 0 it scores the rows once per variant
 // (for callgrind: --toggle-collect='*Measured*').
@@ -40,14 +42,22 @@ std::vector<uint8_t> ReadFile(const char* path) {
 struct Variant {
   std::string name;
   std::unique_ptr<mlops::Scorer> scorer;
+  unsigned threads = 1;
+  size_t min_rows = 0;
   double best = 1e300;
 };
 
 // Scores n rows in calls of `batch` rows; kept out of line so callgrind can
 // count exactly this.
-__attribute__((noinline)) void Measured(const mlops::Scorer& s, const double* rows, size_t n, size_t batch, size_t nf,
+__attribute__((noinline)) void Measured(const Variant& v, const double* rows, size_t n, size_t batch, size_t nf,
                                         size_t nc, double* out) {
-  for (size_t r = 0; r + batch <= n; r += batch) s.Predict(rows + r * nf, batch, out + r * nc);
+  for (size_t r = 0; r + batch <= n; r += batch) {
+    if (v.threads > 1) {
+      mlops::PredictParallel(*v.scorer, rows + r * nf, batch, out + r * nc, v.threads, v.min_rows);
+    } else {
+      v.scorer->Predict(rows + r * nf, batch, out + r * nc);
+    }
+  }
 }
 
 }  // namespace
@@ -73,7 +83,16 @@ int main(int argc, char** argv) {
 
   std::vector<Variant> variants;
   for (int i = 6; i < argc; ++i) {
-    std::string v = argv[i];
+    const std::string name = argv[i];
+    const size_t at = name.find('@');
+    const std::string v = name.substr(0, at);
+    unsigned threads = 1;
+    size_t min_rows = 0;
+    if (at != std::string::npos) {
+      threads = static_cast<unsigned>(std::strtoul(name.c_str() + at + 1, nullptr, 10));
+      const size_t colon = name.find(':', at);
+      if (colon != std::string::npos) min_rows = std::strtoul(name.c_str() + colon + 1, nullptr, 10);
+    }
     mlops::engines::EngineRequest req;
     const size_t slash = v.find('/');
     const std::string engine = v.substr(0, slash);
@@ -81,7 +100,7 @@ int main(int argc, char** argv) {
     if (engine == "generic") req.engine = mlops::engines::EngineRequest::Engine::kGeneric;
     if (engine == "heap") req.engine = mlops::engines::EngineRequest::Engine::kHeap;
     if (engine == "predicated") req.engine = mlops::engines::EngineRequest::Engine::kPredicated;
-    variants.push_back({v, std::make_unique<mlops::Scorer>(model, req)});
+    variants.push_back({name, std::make_unique<mlops::Scorer>(model, req), threads, min_rows});
   }
 
   mlops::engines::EngineRequest generic_req;
@@ -91,7 +110,7 @@ int main(int argc, char** argv) {
   generic.Predict(rows.data(), n, expected.data());
   for (auto& v : variants) {
     std::fill(out.begin(), out.end(), 0.0);
-    Measured(*v.scorer, rows.data(), n, batch, nf, nc, out.data());
+    Measured(v, rows.data(), n, batch, nf, nc, out.data());
     const size_t scored = n / batch * batch;
     if (std::memcmp(out.data(), expected.data(), scored * nc * sizeof(double)) != 0) {
       std::fprintf(stderr, "%s: output differs from the generic engine\n", v.name.c_str());
@@ -105,14 +124,15 @@ int main(int argc, char** argv) {
     for (auto& v : variants) {
       const size_t start = (static_cast<size_t>(round) * per_slice) % (n - per_slice + 1) / batch * batch;
       const auto t0 = Clock::now();
-      Measured(*v.scorer, rows.data() + start * nf, per_slice, batch, nf, nc, out.data());
+      Measured(v, rows.data() + start * nf, per_slice, batch, nf, nc, out.data());
       const double us = std::chrono::duration<double, std::micro>(Clock::now() - t0).count();
       v.best = std::min(v.best, us / static_cast<double>(per_slice));
     }
   }
   for (const auto& v : variants) {
-    std::printf("%-20s engine %-10s isa %-7s batch %6zu  best %.4f us/row\n", v.name.c_str(), v.scorer->engine_name(),
-                v.scorer->engine_isa(), batch, rounds > 0 ? v.best : 0.0);
+    std::printf("%-24s engine %-10s isa %-7s batch %6zu  best %.4f us/row  (split at %zu rows)\n", v.name.c_str(),
+                v.scorer->engine_name(), v.scorer->engine_isa(), batch, rounds > 0 ? v.best : 0.0,
+                v.scorer->min_rows_per_thread());
   }
   return 0;
 }
