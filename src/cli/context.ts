@@ -1,6 +1,6 @@
 // What every data command needs: validated config, the store, the services over it, and who is acting.
 import type { Command } from "commander";
-import { type Config, loadConfig } from "../config/config.js";
+import { type Config, loadConfig, storeOptionsOf } from "../config/config.js";
 import { createLogger, type Logger } from "../observability/logger.js";
 import type { CallContext } from "../rpc/context.js";
 import { createRegistryService } from "../services/registry-service.js";
@@ -11,6 +11,8 @@ import { defaultActor } from "../workflows/train-and-register.js";
 /** Options defined on the program itself, valid before or after the subcommand. */
 export interface GlobalFlags {
   dataDir?: string;
+  artifactUrl?: string;
+  databaseUrl?: string;
   logLevel?: string;
 }
 
@@ -33,6 +35,8 @@ export function cliConfig(cmd: Command, overrides: { modelName?: string } = {}):
   const flags = cmd.optsWithGlobals() as GlobalFlags;
   return loadConfig({
     dataDir: flags.dataDir,
+    artifactUrl: flags.artifactUrl,
+    databaseUrl: flags.databaseUrl,
     logLevel: flags.logLevel ?? (process.env.MLOPS_LOG_LEVEL || CLI_LOG_LEVEL),
     modelName: overrides.modelName,
   });
@@ -45,8 +49,8 @@ export async function withContext<T>(
   overrides: { modelName?: string } = {},
 ): Promise<T> {
   const config = cliConfig(cmd, overrides);
-  const store = await createStore({ dataDir: config.dataDir });
-  const artifacts = createArtifactStore({ dataDir: config.dataDir });
+  const store = await createStore(storeOptionsOf(config));
+  const artifacts = createArtifactStore({ dataDir: config.dataDir, url: config.artifactUrl });
   const actor = defaultActor("cli");
   try {
     return await fn({
@@ -60,6 +64,7 @@ export async function withContext<T>(
       logger: createLogger({ level: config.logLevel, destination: 2 }),
     });
   } finally {
+    artifacts.close();
     await store.close();
   }
 }

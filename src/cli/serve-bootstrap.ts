@@ -1,4 +1,4 @@
-import type { Config } from "../config/config.js";
+import { type Config, storeOptionsOf } from "../config/config.js";
 import type { Logger } from "../observability/logger.js";
 import { createArtifactStore, createStore } from "../store/index.js";
 import { trainAndRegister } from "../workflows/train-and-register.js";
@@ -10,7 +10,7 @@ import { trainAndRegister } from "../workflows/train-and-register.js";
  * user's decision, not an empty directory.
  */
 export async function bootstrapIfEmpty(config: Config, logger: Logger): Promise<boolean> {
-  const store = await createStore({ dataDir: config.dataDir });
+  const store = await createStore(storeOptionsOf(config));
   try {
     const existing = await store.searchModelVersions({ name: config.modelName, limit: 1 });
     if (existing.items.length > 0) return false;
@@ -18,7 +18,7 @@ export async function bootstrapIfEmpty(config: Config, logger: Logger): Promise<
       { model: config.modelName, dataDir: config.dataDir },
       "bootstrap: no versions of the served model in this data directory; training a default GBDT on the synthetic set and promoting it to Production (--no-bootstrap turns this off)",
     );
-    const artifacts = createArtifactStore({ dataDir: config.dataDir });
+    const artifacts = createArtifactStore({ dataDir: config.dataDir, url: config.artifactUrl });
     const result = await trainAndRegister({
       store,
       artifacts,
@@ -29,7 +29,7 @@ export async function bootstrapIfEmpty(config: Config, logger: Logger): Promise<
       source: "bootstrap",
       actor: "bootstrap",
       logger,
-    });
+    }).finally(() => artifacts.close());
     logger.info(
       { model: config.modelName, version: result.version, runId: result.runId, metrics: result.metrics },
       `bootstrap: ${config.modelName} v${result.version} trained and promoted to Production`,

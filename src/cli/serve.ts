@@ -20,6 +20,8 @@ interface ServeFlags {
   bootstrap: boolean;
   batching: boolean;
   dataDir?: string;
+  artifactUrl?: string;
+  databaseUrl?: string;
   logLevel?: string;
 }
 
@@ -58,6 +60,8 @@ export function registerServe(program: Command): void {
       const workersDefault = process.env.MLOPS_WORKERS ? undefined : availableParallelism();
       const config = loadConfig({
         dataDir: flags.dataDir,
+        artifactUrl: flags.artifactUrl,
+        databaseUrl: flags.databaseUrl,
         host: flags.host,
         httpPort: flags.httpPort,
         grpcPort: flags.grpcPort,

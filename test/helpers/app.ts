@@ -8,6 +8,7 @@ import type { ClassifierModel } from "../../src/core/model.js";
 import { train } from "../../src/core/train.js";
 import { createLogger } from "../../src/observability/logger.js";
 import { createArtifactStore, createStore } from "../../src/store/index.js";
+import { databaseUrlFor, storeOptionsFor } from "../kit/database.js";
 
 export const MODEL = "ml_classifier";
 
@@ -27,7 +28,14 @@ export interface SeededVersion {
 /** Trains a small GBDT on synthetic data and registers it (optionally promoted) straight through the store. */
 export async function seedModel(
   dataDir: string,
-  options: { stage?: string; seed?: number; nEstimators?: number; name?: string } = {},
+  options: {
+    stage?: string;
+    seed?: number;
+    nEstimators?: number;
+    name?: string;
+    /** Store the artifact there (an MLOPS_ARTIFACT_URL) instead of the data directory. */
+    artifactUrl?: string;
+  } = {},
 ): Promise<SeededVersion> {
   const ds = makeClassification({ nSamples: 1500, nFeatures: 20, seed: options.seed ?? 7 });
   const model = await train(ds, {
@@ -37,10 +45,10 @@ export async function seedModel(
     seed: 1,
   });
   const bytes = model.toBytes();
-  const store = await createStore({ dataDir });
+  const store = await createStore(await storeOptionsFor({ dataDir }));
   try {
-    const artifacts = createArtifactStore({ dataDir });
-    const { sha256 } = await artifacts.put(bytes);
+    const artifacts = createArtifactStore({ dataDir, url: options.artifactUrl });
+    const { sha256 } = await artifacts.put(bytes).finally(() => artifacts.close());
     const name = options.name ?? MODEL;
     try {
       await store.createRegisteredModel({ name });
@@ -63,7 +71,15 @@ export async function startTestApp(
   pollIntervalMs = 0,
 ): Promise<App> {
   const config: Config = loadConfig(
-    { dataDir, host: "127.0.0.1", httpPort: 0, grpcPort: 0, shutdownTimeoutS: 2, ...overrides },
+    {
+      dataDir,
+      databaseUrl: await databaseUrlFor(dataDir),
+      host: "127.0.0.1",
+      httpPort: 0,
+      grpcPort: 0,
+      shutdownTimeoutS: 2,
+      ...overrides,
+    },
     {},
   );
   return createApp({ config, logger: createLogger({ level: "silent" }), pollIntervalMs });
