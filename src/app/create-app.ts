@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { setLogger as setGrpcLogger } from "@grpc/grpc-js";
-import type { Config } from "../config/config.js";
+import { type Config, storeOptionsOf } from "../config/config.js";
 import { ClassifierModel } from "../core/model.js";
 import { GRPCInferenceService } from "../gen/inference/open_inference_grpc_pb.js";
 import { PredictService } from "../gen/mlops/v1/predict_pb.js";
@@ -68,7 +68,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     info: (...args: unknown[]) => logger.debug({ grpc: true }, args.join(" ")),
     debug: (...args: unknown[]) => logger.trace({ grpc: true }, args.join(" ")),
   });
-  const store = await createStore({ dataDir: config.dataDir });
+  const store = await createStore(storeOptionsOf(config));
   const artifacts = createArtifactStore({ dataDir: config.dataDir, url: config.artifactUrl });
   const metrics = createMetrics({ defaultLabels: options.metricLabels });
   const pipeline = createPipeline({ metrics, logger, apiToken: config.apiToken });
@@ -176,6 +176,11 @@ export async function createApp(options: AppOptions): Promise<App> {
     }),
   });
 
+  // A promotion made anywhere (another replica, the CLI) reaches us at once on PostgreSQL
+  // (LISTEN/NOTIFY); the poll stays as the fallback, and is all there is for other processes on SQLite.
+  const unsubscribeServing = store.onServingChange((name) => {
+    if (name === null || name === config.modelName) void models.refresh();
+  });
   await models.refresh();
   models.start();
   let grpcPort: number;
@@ -188,6 +193,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       throw portError(err, "HTTP", config.host, config.httpPort, "MLOPS_HTTP_PORT");
     });
   } catch (err) {
+    unsubscribeServing();
     models.stop();
     await grpc.close(0);
     artifacts.close();
@@ -207,6 +213,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     http,
     close() {
       closing ??= (async () => {
+        unsubscribeServing();
         models.stop();
         const ms = config.shutdownTimeoutS * 1000;
         await Promise.all([http.close(ms), (grpc as GrpcServer).close(ms)]);

@@ -45,6 +45,9 @@ export function createOps(options: OpsOptions): OpsProvider {
     };
   };
   return {
+    // Readiness follows what this process can answer: a loaded model keeps /predict working with
+    // the registry unreachable, so that is 200 "degraded" (a load balancer keeps sending traffic;
+    // registry calls fail fast with UNAVAILABLE meanwhile). No model is 503, whatever the registry.
     async health() {
       let registry = true;
       try {
@@ -53,9 +56,9 @@ export function createOps(options: OpsOptions): OpsProvider {
         registry = false;
       }
       const s = options.served();
-      const ok = registry && s !== undefined;
+      const ok = s !== undefined;
       const body: Record<string, unknown> = {
-        status: ok ? "healthy" : "unhealthy",
+        status: !ok ? "unhealthy" : registry ? "healthy" : "degraded",
         model_loaded: s !== undefined,
         registry_reachable: registry,
         model_name: options.modelName,

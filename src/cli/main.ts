@@ -7,6 +7,7 @@ import { CLI_LOG_LEVEL } from "./context.js";
 import { CliError, EXIT, errorCode, formatError } from "./errors.js";
 import { registerGc } from "./gc.js";
 import { registerExperiments } from "./lifecycle.js";
+import { registerMigrate } from "./migrate.js";
 import { registerModels } from "./models.js";
 import { registerRuns } from "./runs.js";
 import { registerServe } from "./serve.js";
@@ -35,6 +36,10 @@ export function buildProgram(): Command {
       "--artifact-url <url>",
       "keep artifacts in s3://bucket/prefix or file:///dir instead of the data dir (env MLOPS_ARTIFACT_URL)",
     )
+    .option(
+      "--database-url <url>",
+      "PostgreSQL registry shared by replicas, postgres://user:pass@host:port/db (env MLOPS_DATABASE_URL; default SQLite in the data dir)",
+    )
     .addOption(
       new Option(
         "--log-level <level>",
@@ -50,6 +55,7 @@ export function buildProgram(): Command {
   registerRuns(program);
   registerExperiments(program);
   registerGc(program);
+  registerMigrate(program);
   return program;
 }
 

@@ -1,4 +1,4 @@
-import type { Config } from "../config/config.js";
+import { type Config, storeOptionsOf } from "../config/config.js";
 import type { Logger } from "../observability/logger.js";
 import { createArtifactStore, createStore } from "../store/index.js";
 import { trainAndRegister } from "../workflows/train-and-register.js";
@@ -10,7 +10,7 @@ import { trainAndRegister } from "../workflows/train-and-register.js";
  * user's decision, not an empty directory.
  */
 export async function bootstrapIfEmpty(config: Config, logger: Logger): Promise<boolean> {
-  const store = await createStore({ dataDir: config.dataDir });
+  const store = await createStore(storeOptionsOf(config));
   try {
     const existing = await store.searchModelVersions({ name: config.modelName, limit: 1 });
     if (existing.items.length > 0) return false;

@@ -21,6 +21,7 @@ interface ServeFlags {
   batching: boolean;
   dataDir?: string;
   artifactUrl?: string;
+  databaseUrl?: string;
   logLevel?: string;
 }
 
@@ -60,6 +61,7 @@ export function registerServe(program: Command): void {
       const config = loadConfig({
         dataDir: flags.dataDir,
         artifactUrl: flags.artifactUrl,
+        databaseUrl: flags.databaseUrl,
         host: flags.host,
         httpPort: flags.httpPort,
         grpcPort: flags.grpcPort,

@@ -28,6 +28,14 @@ export interface Config {
    * variables) or `file:///dir`. Env MLOPS_ARTIFACT_URL; default none.
    */
   artifactUrl?: string;
+  /**
+   * The registry and tracking database: a `postgres://user:password@host:port/db` URL selects
+   * PostgreSQL, shared by every replica. Env MLOPS_DATABASE_URL (flag `--database-url`); default
+   * unset: SQLite in `dataDir`.
+   */
+  databaseUrl?: string;
+  /** PostgreSQL connections per process at most. Env MLOPS_DATABASE_POOL_SIZE; default 10. */
+  databasePoolSize: number;
   /** Interface both servers bind. Env MLOPS_HOST; default `0.0.0.0`. */
   host: string;
   /** HTTP port (REST, Connect, gRPC-Web, /metrics). Env MLOPS_HTTP_PORT; default 8000. */
@@ -96,6 +104,8 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   const base: Config = {
     dataDir: env.MLOPS_DATA_DIR || ".mlops",
     artifactUrl: env.MLOPS_ARTIFACT_URL || undefined,
+    databaseUrl: env.MLOPS_DATABASE_URL || undefined,
+    databasePoolSize: int(env, "MLOPS_DATABASE_POOL_SIZE", 10, 1, 1000),
     host: env.MLOPS_HOST || "0.0.0.0",
     httpPort: int(env, "MLOPS_HTTP_PORT", 8000, 0, 65535),
     grpcPort: int(env, "MLOPS_GRPC_PORT", 50051, 0, 65535),
@@ -127,5 +137,27 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     batching: { ...base.batching, ...(batching ?? {}) },
   };
   config.dataDir = resolve(config.dataDir);
+  if (config.databaseUrl === "") config.databaseUrl = undefined;
+  if (config.databaseUrl !== undefined && !/^postgres(ql)?:\/\//i.test(config.databaseUrl)) {
+    // The URL may hold a password: name the variable, not the value.
+    throw new ConfigError("MLOPS_DATABASE_URL / --database-url: expected a postgres:// or postgresql:// URL");
+  }
   return config;
+}
+
+/** What createStore needs from the configuration (SQLite in dataDir unless a database URL is set). */
+export function storeOptionsOf(config: Config): { dataDir: string; url?: string; poolSize: number } {
+  return { dataDir: config.dataDir, url: config.databaseUrl, poolSize: config.databasePoolSize };
+}
+
+/** The database for logs and messages: its URL without the password, or the SQLite file's directory. */
+export function describeDatabase(config: Config): string {
+  if (config.databaseUrl === undefined) return `sqlite:${config.dataDir}`;
+  try {
+    const u = new URL(config.databaseUrl);
+    if (u.password) u.password = "***";
+    return u.toString();
+  } catch {
+    return "postgres://(unparsable URL)";
+  }
 }

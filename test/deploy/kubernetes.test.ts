@@ -237,8 +237,10 @@ describe.each(["base", ...OVERLAYS.map((o) => `overlays/${o}`)])("deploy/kuberne
 
   it("runs commands the CLI has: serve without bootstrap, and the migration Job", () => {
     expect(api.args).toEqual(["serve", "--no-bootstrap"]);
-    const serve = buildProgram().commands.find((c) => c.name() === "serve");
+    const commands = buildProgram().commands;
+    const serve = commands.find((c) => c.name() === "serve");
     expect(serve?.options.map((o) => o.long)).toContain("--no-bootstrap");
+    expect(commands.map((c) => c.name())).toContain("migrate");
     const job = one(objs, "Job", "mlops-migrate").spec;
     expect(job.template.spec.containers[0].args).toEqual(["migrate"]);
     expect(job.template.spec.restartPolicy).toBe("OnFailure");

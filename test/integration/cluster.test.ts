@@ -2,7 +2,6 @@
 // case starts its own cluster on its own data directory (a copy of one trained in beforeAll), so
 // cases neither depend on each other's order nor see each other's state.
 import { type ChildProcess, spawn } from "node:child_process";
-import { cpSync } from "node:fs";
 import { request } from "node:http";
 import { createServer } from "node:net";
 import { join } from "node:path";
@@ -11,6 +10,7 @@ import { freePort } from "../../bench/lib/net.js";
 import { CLUSTER_DEFAULTS } from "../../src/cluster/create-cluster.js";
 import { assertBuilt, BIN, mlops, ROOT } from "../cli/helpers.js";
 import { row, tempDataDir } from "../helpers/app.js";
+import { copyDataDir, databaseEnvFor } from "../kit/database.js";
 
 const LIBRARY_FIXTURE = join(import.meta.dirname, "fixtures", "cluster-library.mjs");
 
@@ -123,7 +123,7 @@ async function serveCluster(dataDir: string, extra: string[] = []): Promise<Serv
       String(grpcPort),
       ...extra,
     ],
-    { MLOPS_DATA_DIR: dataDir },
+    { MLOPS_DATA_DIR: dataDir, ...(await databaseEnvFor(dataDir)) },
     httpPort,
   );
   await server.logged(/"msg":"all workers listening"/);
@@ -138,9 +138,9 @@ function dataDir(): string {
 }
 
 /** A data directory of its own, holding a copy of the trained template (v1 of ml_classifier in Production). */
-function trainedDataDir(): string {
+async function trainedDataDir(): Promise<string> {
   const dir = dataDir();
-  cpSync(template.dir, dir, { recursive: true });
+  await copyDataDir(template.dir, dir);
   return dir;
 }
 
@@ -167,7 +167,7 @@ describe("mlops serve --workers 2", () => {
   });
 
   it("/metrics aggregates every worker's counters", async () => {
-    const server = await serveCluster(trainedDataDir());
+    const server = await serveCluster(await trainedDataDir());
     expect(server.logs()).not.toMatch(/bootstrap: no versions/);
     const n = 40;
     const results = await predictMany(server.httpPort, n);
@@ -189,7 +189,7 @@ describe("mlops serve --workers 2", () => {
   });
 
   it("a promotion from the CLI reaches every worker", async () => {
-    const dir = trainedDataDir();
+    const dir = await trainedDataDir();
     const server = await serveCluster(dir);
     const trained = await mlops(["train", "--model", "logreg", "--promote", "Production"], { dataDir: dir });
     expect(trained.code).toBe(0);
@@ -204,7 +204,7 @@ describe("mlops serve --workers 2", () => {
   });
 
   it("a crashed worker is replaced in its slot; the cluster keeps serving and /metrics answers", async () => {
-    const server = await serveCluster(trainedDataDir());
+    const server = await serveCluster(await trainedDataDir());
     const pid = Number(/"pid":(\d+),[^\n]*"worker":1,[^\n]*"msg":"listening/.exec(server.logs())?.[1]);
     expect(pid).toBeGreaterThan(0);
     process.kill(pid, "SIGKILL");
@@ -218,7 +218,7 @@ describe("mlops serve --workers 2", () => {
   });
 
   it("SIGTERM drains every worker and exits 0", async () => {
-    const server = await serveCluster(trainedDataDir());
+    const server = await serveCluster(await trainedDataDir());
     server.child.kill("SIGTERM");
     expect(await server.exited).toBe(0);
     expect(server.logs().match(/"msg":"draining in-flight calls, then exiting"/g)?.length).toBe(2);
@@ -246,7 +246,7 @@ describe("mlops serve when a port is taken", () => {
         "--http-port",
         String(httpFree),
       ],
-      { MLOPS_DATA_DIR: dataDir() },
+      { MLOPS_DATA_DIR: dataDir(), MLOPS_DATABASE_URL: "" }, // fails before it opens any store
       httpFree,
     );
     expect(await server.exited).toBe(1);
@@ -266,9 +266,17 @@ describe("createCluster (the package entry, without the CLI)", () => {
 
   async function libraryCluster(env: Record<string, string> = {}): Promise<Server> {
     const [httpPort, grpcPort] = [await freePort(), await freePort()];
+    const dir = await trainedDataDir();
+    const database = (await databaseEnvFor(dir)).MLOPS_DATABASE_URL ?? "";
     return spawnServer(
       [LIBRARY_FIXTURE],
-      { DATA_DIR: trainedDataDir(), HTTP_PORT: String(httpPort), GRPC_PORT: String(grpcPort), ...env },
+      {
+        DATA_DIR: dir,
+        DATABASE_URL: database,
+        HTTP_PORT: String(httpPort),
+        GRPC_PORT: String(grpcPort),
+        ...env,
+      },
       httpPort,
     );
   }
