@@ -83,6 +83,7 @@ describe.each(["base", ...OVERLAYS.map((o) => `overlays/${o}`)])("deploy/kuberne
       "Deployment/mlops",
       "HorizontalPodAutoscaler/mlops",
       "Job/mlops-migrate",
+      "NetworkPolicy/mlops",
       "PodDisruptionBudget/mlops",
       "Secret/mlops",
       "Service/mlops",
@@ -110,6 +111,13 @@ describe.each(["base", ...OVERLAYS.map((o) => `overlays/${o}`)])("deploy/kuberne
     }
     const pdb = one(objs, "PodDisruptionBudget");
     expect(pdb.spec.selector.matchLabels).toEqual(selector);
+    expect(one(objs, "NetworkPolicy").spec.podSelector.matchLabels).toEqual(selector);
+  });
+
+  it("versions the labels and the base image with the package", () => {
+    const { version } = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string };
+    for (const obj of objs) expect(obj.metadata.labels["app.kubernetes.io/version"], obj.kind).toBe(version);
+    expect(api.image).toMatch(new RegExp(`:${version.replaceAll(".", "\\.")}$`));
   });
 
   it("lets the autoscaler own the replica count, with a disruption budget below its minimum", () => {
@@ -140,6 +148,15 @@ describe.each(["base", ...OVERLAYS.map((o) => `overlays/${o}`)])("deploy/kuberne
       ["grpc", 50051, "grpc"],
     ]);
     expect(one(objs, "Service", "mlops-headless").spec.clusterIP).toBe("None");
+    // The network policy admits exactly the two named ports.
+    expect(one(objs, "NetworkPolicy").spec.ingress).toEqual([
+      {
+        ports: [
+          { port: "http", protocol: "TCP" },
+          { port: "grpc", protocol: "TCP" },
+        ],
+      },
+    ]);
   });
 
   it("probes liveness without the database, readiness on /health, and starts slowly if it must", () => {
@@ -220,8 +237,10 @@ describe.each(["base", ...OVERLAYS.map((o) => `overlays/${o}`)])("deploy/kuberne
 
   it("runs commands the CLI has: serve without bootstrap, and the migration Job", () => {
     expect(api.args).toEqual(["serve", "--no-bootstrap"]);
-    const serve = buildProgram().commands.find((c) => c.name() === "serve");
+    const commands = buildProgram().commands;
+    const serve = commands.find((c) => c.name() === "serve");
     expect(serve?.options.map((o) => o.long)).toContain("--no-bootstrap");
+    expect(commands.map((c) => c.name())).toContain("migrate");
     const job = one(objs, "Job", "mlops-migrate").spec;
     expect(job.template.spec.containers[0].args).toEqual(["migrate"]);
     expect(job.template.spec.restartPolicy).toBe("OnFailure");
@@ -240,6 +259,18 @@ describe("deploy/kubernetes/overlays/production", () => {
       one(base, "HorizontalPodAutoscaler").spec.minReplicas,
     );
     expect(one(prod, "Deployment").spec.template.spec.topologySpreadConstraints).toHaveLength(2);
+  });
+});
+
+describe("schema validation", () => {
+  it("is not a no-op: it refuses a wrong type and a missing required field", async () => {
+    const deploy = render(join(KUBE, "base")).find((o) => o.kind === "Deployment") as Obj;
+    await validate(deploy);
+    await expect(validate({ ...deploy, spec: { ...deploy.spec, replicas: "two" } })).rejects.toThrow(
+      /replicas/,
+    );
+    const { selector: _, ...noSelector } = deploy.spec;
+    await expect(validate({ ...deploy, spec: noSelector })).rejects.toThrow(/selector/);
   });
 });
 
