@@ -17,6 +17,9 @@ export interface OpsOptions {
   draining?: () => boolean;
 }
 
+/** A stage as every JSON face of the API writes it (`STAGE_PRODUCTION`), so /model-info agrees with /v1/model-info. */
+const stageJson = (stage: string): string => `STAGE_${stage.toUpperCase()}`;
+
 /** /health, /model-info, / and /metrics: the seed's operational routes. */
 export function createOps(options: OpsOptions): OpsProvider {
   const { store } = options;
@@ -27,7 +30,7 @@ export function createOps(options: OpsOptions): OpsProvider {
     return {
       model_name: s.name,
       model_version: String(s.version),
-      stage: s.stage,
+      stage: stageJson(s.stage),
       aliases: [...s.aliases],
       run_id: s.runId,
       metrics: s.metrics,
@@ -83,7 +86,7 @@ export function createOps(options: OpsOptions): OpsProvider {
       return {
         name: "mlops",
         version: options.version,
-        model: s ? { name: s.name, version: String(s.version), stage: s.stage } : null,
+        model: s ? { name: s.name, version: String(s.version), stage: stageJson(s.stage) } : null,
         links: {
           predict: "POST /predict",
           health: "/health",

@@ -3,7 +3,10 @@ import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { type Command, Option } from "commander";
-import type { Stage } from "../gen/mlops/v1/model_pb.js";
+import { type Stage, Stage as StageEnum } from "../gen/mlops/v1/model_pb.js";
+
+const STAGE_PRODUCTION = StageEnum.PRODUCTION;
+
 import {
   type AuditEvent,
   AuditEventType,
@@ -182,6 +185,31 @@ async function describe(
 interface PromoteFlags extends JsonFlag {
   archiveExisting?: boolean;
   comment?: string;
+  yes?: boolean;
+}
+
+/**
+ * Moving the only Production version elsewhere leaves a server of this model with nothing to serve
+ * (503): say so, and go ahead only with --yes.
+ */
+async function confirmLeavingProduction(
+  ctx: CliContext,
+  name: string,
+  version: number,
+  stage: string,
+  flags: PromoteFlags,
+): Promise<void> {
+  if (stage === "Production" || flags.yes) return;
+  const production = (await listVersions(ctx, name)).filter((v) => v.stage === STAGE_PRODUCTION);
+  if (production.length === 1 && production[0]?.version === String(version)) {
+    throw new CliError(
+      "USAGE",
+      `v${version} is the only Production version of ${name}: moving it to ${stage} leaves a server of ` +
+        `${name} with nothing to serve (/predict answers 503) until another version is promoted; ` +
+        "add --yes to go ahead",
+      EXIT.usage,
+    );
+  }
 }
 
 async function promote(
@@ -191,6 +219,7 @@ async function promote(
   stage: string,
   flags: PromoteFlags,
 ): Promise<void> {
+  await confirmLeavingProduction(ctx, name, version, stage, flags);
   // Archiving the old Production version is what a promotion means; elsewhere it must be asked for.
   const archive = flags.archiveExisting ?? stage === "Production";
   const res = await call(
@@ -453,6 +482,10 @@ export function registerModels(program: Command): void {
     .option("--archive-existing", "archive the versions already in the target stage (default for Production)")
     .option("--no-archive-existing", "keep the versions already in the target stage where they are")
     .option("--comment <text>", "recorded in the audit log")
+    .option(
+      "--yes",
+      "confirm moving the only Production version elsewhere (the server then has nothing to serve)",
+    )
     .addOption(jsonOption())
     .action((name: string, version: number, stage: string, flags: PromoteFlags, cmd: Command) =>
       withContext(cmd, (ctx) => promote(ctx, name, version, stage, flags)),

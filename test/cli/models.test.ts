@@ -258,3 +258,30 @@ describe("mlops runs", () => {
     expect(errorCode(malformed.stderr), malformed.stderr).toBe("INVALID_ARGUMENT");
   });
 });
+
+describe("mlops models promote away from Production", () => {
+  it("asks for --yes before leaving the model with no Production version", async () => {
+    const own = await tempDataDir();
+    try {
+      const run = (...args: string[]) => mlops(args, { dataDir: own.dir });
+      const trained = await run("train", "--model", "logreg", "--promote", "Production");
+      expect(trained.code, trained.stderr).toBe(0);
+      let r = await run("models", "promote", "ml_classifier", "1", "Archived");
+      expect(r.code).toBe(2);
+      expect(errorCode(r.stderr)).toBe("USAGE");
+      expect(r.stderr).toContain("--yes");
+      const still = json<{ model_versions: VersionJson[] }>(
+        await run("models", "describe", "ml_classifier", "--json"),
+      );
+      expect(still.model_versions.map((v) => v.stage)).toEqual(["STAGE_PRODUCTION"]);
+      r = await run("models", "promote", "ml_classifier", "1", "Archived", "--yes");
+      expect(r.code, r.stderr).toBe(0);
+      const after = json<{ model_versions: VersionJson[] }>(
+        await run("models", "describe", "ml_classifier", "--json"),
+      );
+      expect(after.model_versions.map((v) => v.stage)).toEqual(["STAGE_ARCHIVED"]);
+    } finally {
+      await own.cleanup();
+    }
+  });
+});

@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../bench/lib/net.js";
 import { type ServerProcess, spawnServer } from "../helpers/server-process.js";
+import { databaseEnvFor } from "../kit/database.js";
 import { assertBuilt, BIN, json, mlops, tempDataDir } from "./helpers.js";
 
 let data: { dir: string; cleanup: () => Promise<void> };
@@ -40,7 +41,7 @@ describe("mlops serve --model-name <a name that is not registered>", () => {
         "--model-name",
         "ml_clasifier",
       ],
-      { MLOPS_DATA_DIR: data.dir, MLOPS_LOG_LEVEL: "info" },
+      { MLOPS_DATA_DIR: data.dir, MLOPS_LOG_LEVEL: "info", ...(await databaseEnvFor(data.dir)) },
       httpPort,
     );
     await server.logged(/"msg":"listening/);

@@ -2,7 +2,6 @@
 // grpc-js PredictBatch loop on gRPC both running, SIGTERM, and every request sent before the
 // listeners closed must have been answered 200 / OK. On one worker and on `--workers 2`.
 import type { EventEmitter } from "node:events";
-import { cpSync } from "node:fs";
 import { create } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import autocannon from "autocannon";
@@ -14,6 +13,7 @@ import { row, tempDataDir } from "../helpers/app.js";
 import { grpcClient } from "../helpers/clients.js";
 import { healthCheck } from "../helpers/grpc-raw.js";
 import { type ServerProcess, spawnServer } from "../helpers/server-process.js";
+import { copyDataDir, databaseEnvFor } from "../kit/database.js";
 
 const GRACE_S = 4;
 const TIMEOUT_S = 20;
@@ -44,7 +44,7 @@ afterAll(() => template?.cleanup());
 async function serve(workers: number): Promise<ServerProcess & { grpcPort: number }> {
   const dir = tempDataDir();
   cleanups.push(dir.cleanup);
-  cpSync(template.dir, dir.dir, { recursive: true });
+  await copyDataDir(template.dir, dir.dir);
   const [httpPort, grpcPort] = [await freePort(), await freePort()];
   const server = spawnServer(
     [
@@ -62,6 +62,7 @@ async function serve(workers: number): Promise<ServerProcess & { grpcPort: numbe
     ],
     {
       MLOPS_DATA_DIR: dir.dir,
+      ...(await databaseEnvFor(dir.dir)),
       MLOPS_LOG_LEVEL: "info",
       MLOPS_DRAIN_GRACE_S: String(GRACE_S),
       MLOPS_SHUTDOWN_TIMEOUT_S: String(TIMEOUT_S),

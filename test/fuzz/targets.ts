@@ -8,6 +8,7 @@ import { artifactSeeds, artifactTarget } from "./targets/artifact.js";
 import { connectJsonTarget } from "./targets/connect-json.js";
 import { csvTarget } from "./targets/csv.js";
 import { grpcProtobufTarget } from "./targets/grpc-protobuf.js";
+import { lightgbmImportTarget, onnxImportTarget, xgboostImportTarget } from "./targets/importers.js";
 import { restTarget } from "./targets/rest.js";
 
 export const FUZZ_TARGETS: readonly AnyFuzzTarget[] = [
@@ -16,6 +17,9 @@ export const FUZZ_TARGETS: readonly AnyFuzzTarget[] = [
   grpcProtobufTarget,
   csvTarget,
   artifactTarget,
+  xgboostImportTarget,
+  lightgbmImportTarget,
+  onnxImportTarget,
 ];
 
 /** A libFuzzer harness: native/fuzz/<harness>-fuzzer.cc, built by scripts/build-fuzzers.sh. */

@@ -143,7 +143,7 @@ describe("promotion and hot swap", () => {
     expect(h.body.serving_stale).toBe(true);
     // It says what it serves: v1, which the promotion archived.
     const info = await getJson(app.httpPort, "/model-info");
-    expect(info.body).toMatchObject({ model_version: String(v1.version), stage: "Archived" });
+    expect(info.body).toMatchObject({ model_version: String(v1.version), stage: "STAGE_ARCHIVED" });
   });
 
   it("a corrupted artifact on start: NOT_SERVING", async () => {

@@ -134,7 +134,7 @@ describe("Predict over every transport agrees with the core", () => {
     expect(info.body).toMatchObject({
       model_name: MODEL,
       model_version: String(seeded.version),
-      stage: "Production",
+      stage: "STAGE_PRODUCTION",
       artifact_sha256: seeded.sha256,
       n_features: 20,
       n_classes: 2,
@@ -145,6 +145,9 @@ describe("Predict over every transport agrees with the core", () => {
     expect(["generic", "heap", "predicated"]).toContain(scorer.engine);
     expect(["scalar", "avx512"]).toContain(scorer.isa);
     expect(scorer.bytes).toBeGreaterThan(0);
+    // The seed-style route and the proto one write a stage the same way.
+    const v1 = await getJson(app.httpPort, "/v1/model-info");
+    expect(v1.body.stage).toBe(info.body.stage);
     const root = await getJson(app.httpPort, "/");
     expect(root.body).toMatchObject({
       name: "mlops",
