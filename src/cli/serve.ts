@@ -1,7 +1,7 @@
 import cluster from "node:cluster";
 import { availableParallelism } from "node:os";
 import { type Command, InvalidArgumentError } from "commander";
-import { drainOnSignal } from "../app/drain-on-signal.js";
+import { drainOnSignal, graceFor } from "../app/drain-on-signal.js";
 import { type Config, loadConfig } from "../config/config.js";
 import { createLogger } from "../observability/logger.js";
 import { bootstrapIfEmpty } from "./serve-bootstrap.js";
@@ -84,7 +84,7 @@ export async function serve(config: Config, bootstrap: boolean): Promise<void> {
   if (config.workers <= 1) {
     const { startApp } = await loadApp();
     const app = await startApp({ config, logger });
-    drainOnSignal(logger, () => app.close());
+    drainOnSignal(logger, (signal) => app.shutdown({ graceS: graceFor(signal, config.drainGraceS) }));
     return;
   }
   await (await loadCluster()).createCluster({ config, logger });
