@@ -1,7 +1,9 @@
+import type { DialectHooks } from "./dialect-hooks.js";
 import type { TransactionRunner } from "./transactions.js";
 
-/** What every query module needs: transactions and the clock that stamps data. */
+/** What every query module needs: transactions, the clock that stamps data, the dialect's hooks. */
 export interface StoreContext {
   tx: TransactionRunner;
   now: () => number;
+  hooks: DialectHooks;
 }
