@@ -26,6 +26,8 @@ export interface Browser {
   refused: string[];
   /** Console errors and uncaught page errors. */
   consoleErrors: string[];
+  /** "<status> <url>" of every answer with a status of 400 or more. */
+  failedResponses: string[];
   /** Where screenshots go: `docs/<folder>` with UPDATE_SCREENSHOTS=1, else a temp folder. */
   shots: string;
   close(): Promise<void>;
@@ -48,6 +50,10 @@ export async function launchBrowser(screenshots: string): Promise<Browser> {
   const requested: string[] = [];
   const refused: string[] = [];
   const consoleErrors: string[] = [];
+  const failedResponses: string[] = [];
+  context.on("response", (r) => {
+    if (r.status() >= 400) failedResponses.push(`${r.status()} ${r.url()}`);
+  });
   context.on("requestfinished", (r) => requested.push(r.url()));
   context.on("requestfailed", (r) => refused.push(`${r.url()} ${r.failure()?.errorText}`));
   context.on("console", (m) => {
@@ -63,6 +69,7 @@ export async function launchBrowser(screenshots: string): Promise<Browser> {
     requested,
     refused,
     consoleErrors,
+    failedResponses,
     shots,
     async close() {
       await context.close();

@@ -103,12 +103,13 @@ export function stagesAt(
 
 function localInput(ms: number): string {
   const d = new Date(ms - new Date(ms).getTimezoneOffset() * 60_000);
-  return d.toISOString().slice(0, 16);
+  return d.toISOString().slice(0, 19);
 }
 
 export function StagesAt(props: { events: AuditEvent[]; versions: ModelVersion[] }) {
-  const [at, setAt] = useState(() => localInput(Date.now()));
-  const ms = new Date(at).getTime();
+  // Empty means now: the default answers "what is where at this moment", to the second.
+  const [at, setAt] = useState("");
+  const ms = at === "" ? Date.now() : new Date(at).getTime();
   const stages = Number.isFinite(ms) ? stagesAt(props.events, props.versions, ms) : undefined;
   return (
     <div class="panel">
