@@ -1,45 +1,37 @@
-// Apache ECharts in a Preact component: only the chart types and components the pages use are
-// registered, so the bundle carries no more of ECharts than that.
-import { LineChart, ParallelChart, ScatterChart } from "echarts/charts";
-import {
-  DataZoomComponent,
-  GridComponent,
-  LegendComponent,
-  ParallelComponent,
-  TitleComponent,
-  TooltipComponent,
-} from "echarts/components";
-import { type EChartsCoreOption, init, use } from "echarts/core";
-import { CanvasRenderer } from "echarts/renderers";
+// Apache ECharts in a Preact component. ECharts itself (./echarts.ts) is a separate bundle, loaded
+// the first time a chart mounts.
+import type { EChartsCoreOption, EChartsType } from "echarts/core";
 import { useEffect, useRef } from "preact/hooks";
-
-use([
-  LineChart,
-  ScatterChart,
-  ParallelChart,
-  GridComponent,
-  TooltipComponent,
-  LegendComponent,
-  ParallelComponent,
-  TitleComponent,
-  DataZoomComponent,
-  CanvasRenderer,
-]);
 
 export type ChartOption = EChartsCoreOption;
 
+let library: Promise<typeof import("./echarts.js")> | undefined;
+const loadLibrary = () => {
+  library ??= import("./echarts.js");
+  return library;
+};
+
 export function Chart(props: { option: ChartOption; height?: number; label: string; testId?: string }) {
   const ref = useRef<HTMLDivElement>(null);
-  const chart = useRef<ReturnType<typeof init>>();
+  const chart = useRef<EChartsType>();
+  const option = useRef(props.option);
+  option.current = props.option;
   useEffect(() => {
-    if (!ref.current) return;
-    const c = init(ref.current, undefined, { renderer: "canvas" });
-    chart.current = c;
-    const observer = new ResizeObserver(() => c.resize());
-    observer.observe(ref.current);
+    let disposed = false;
+    let observer: ResizeObserver | undefined;
+    void loadLibrary().then(({ init }) => {
+      if (disposed || !ref.current) return;
+      const c = init(ref.current, undefined, { renderer: "canvas" });
+      chart.current = c;
+      c.setOption({ animation: false, ...option.current }, true);
+      observer = new ResizeObserver(() => c.resize());
+      observer.observe(ref.current);
+    });
     return () => {
-      observer.disconnect();
-      c.dispose();
+      disposed = true;
+      observer?.disconnect();
+      chart.current?.dispose();
+      chart.current = undefined;
     };
   }, []);
   useEffect(() => {

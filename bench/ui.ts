@@ -1,0 +1,17 @@
+// The web UI at scale, measured on its own:
+//
+//   node --import tsx bench/ui.ts [--runs 10000] [--json]     (npm run bench:ui)
+//
+// What is measured and why: bench/lib/ui-goals.ts. Needs dist/ui (`npm run build`).
+import { parseArgs } from "node:util";
+import { measureUi, uiLines, uiVerdicts } from "./lib/ui-goals.js";
+
+const { values: args } = parseArgs({
+  options: { runs: { type: "string", default: "10000" }, json: { type: "boolean", default: false } },
+});
+const section = await measureUi({ runs: Number(args.runs) });
+for (const line of uiLines(section)) console.log(line);
+const verdicts = uiVerdicts(section);
+console.log("\ngoals:");
+for (const v of verdicts) console.log(`  ${v.status.toUpperCase().padEnd(4)} ${v.name}: ${v.detail}`);
+if (args.json) console.log(JSON.stringify({ section, verdicts }));
