@@ -35,7 +35,14 @@ function stats(xs: number[]): { median: number; p95: number } {
 }
 
 async function populate(app: App, n: number): Promise<string> {
-  const { id } = await app.store.createExperiment({ name: "bench-ui" });
+  const name = `bench-ui-${n}`;
+  try {
+    const kept = await app.store.getExperiment((await app.store.getExperimentByName(name)).id);
+    if (kept.runCount === n) return kept.id; // a data dir kept from an earlier run (--data-dir)
+  } catch {
+    // not there yet
+  }
+  const { id } = await app.store.createExperiment({ name });
   const start = Date.now() - n * 1000;
   for (let i = 0; i < n; i++) {
     const run = await app.store.createRun({
@@ -75,8 +82,8 @@ async function timeSearch(
   return stats(ms);
 }
 
-export async function measureUi(options: { runs: number }): Promise<UiSection> {
-  const dir = mkdtempSync(join(tmpdir(), "mlops-bench-ui-"));
+export async function measureUi(options: { runs: number; dataDir?: string }): Promise<UiSection> {
+  const dir = options.dataDir ?? mkdtempSync(join(tmpdir(), "mlops-bench-ui-"));
   const config = loadConfig(
     { dataDir: dir, host: "127.0.0.1", httpPort: 0, grpcPort: 0, shutdownTimeoutS: 2 },
     {},
@@ -126,7 +133,7 @@ export async function measureUi(options: { runs: number }): Promise<UiSection> {
   } finally {
     await browser.close();
     await app.close();
-    rmSync(dir, { recursive: true, force: true });
+    if (!options.dataDir) rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -25,6 +25,7 @@ const dialogs: string[] = [];
 const runs: { id: string; name: string; auc: number; model: string; version: number }[] = [];
 let xssRunId = "";
 let experimentId = "";
+let tokenPort = 0;
 
 beforeAll(async () => {
   if (!existsSync(join(UI_DIR, "index.html"))) throw new Error(`${UI_DIR} is missing: run \`npm run build\``);
@@ -276,7 +277,54 @@ describe("web UI in Chromium", () => {
     await page.getByTestId("model-versions-table").waitFor();
     await page.close();
   });
+});
 
+describe("web UI with MLOPS_API_TOKEN, on a fresh server", () => {
+  it("reads without a token, shows the empty state, and asks for the token once a change is refused", async () => {
+    const tmp = tempDataDir();
+    const fresh = await startTestApp(tmp.dir, { apiToken: "s3cret-token" });
+    const page = await b.context.newPage();
+    try {
+      const url = `http://127.0.0.1:${fresh.httpPort}`;
+      await page.goto(`${url}/ui/experiments`);
+      const empty = page.getByTestId("empty-state");
+      await empty.waitFor();
+      expect(await empty.textContent()).toContain("mlops train");
+      await page.goto(`${url}/ui/serving`);
+      expect(await page.getByTestId("empty-state").textContent()).toContain("No model is served");
+      await page.goto(`${url}/ui/experiments`);
+      await page.getByLabel("New experiment").fill("from-the-browser");
+      await page.getByTestId("create-experiment").click();
+      // The server said UNAUTHENTICATED: the dialog asks, the call is retried with the token.
+      await page.getByTestId("token-input").fill("s3cret-token");
+      await page.getByTestId("token-submit").click();
+      await page.locator('[data-testid="experiment-row"]', { hasText: "from-the-browser" }).waitFor();
+      expect(
+        await page.evaluate(() =>
+          (
+            globalThis as unknown as { sessionStorage: { getItem(k: string): string | null } }
+          ).sessionStorage.getItem("mlops.apiToken"),
+        ),
+      ).toBe("s3cret-token");
+      expect((await fresh.store.getExperimentByName("from-the-browser")).name).toBe("from-the-browser");
+      // The token is kept for the tab: the next change goes through without asking.
+      await page.getByLabel("New experiment").fill("second");
+      await page.getByTestId("create-experiment").click();
+      await page.locator('[data-testid="experiment-row"]', { hasText: "second" }).waitFor();
+      expect(await page.getByTestId("token-input").isVisible()).toBe(false);
+      expect(b.failedResponses.filter((r) => r.startsWith("401"))).toEqual([
+        `401 ${url}/mlops.v1.TrackingService/CreateExperiment`,
+      ]);
+      tokenPort = fresh.httpPort;
+    } finally {
+      await page.close();
+      await fresh.close();
+      tmp.cleanup();
+    }
+  });
+});
+
+describe("the whole browser session", () => {
   it("loaded everything from this server, opened no dialog and logged no console error", () => {
     expect(
       b.requested.filter(
@@ -285,9 +333,15 @@ describe("web UI in Chromium", () => {
     ).toEqual([]);
     expect(b.refused).toEqual([]);
     expect(dialogs).toEqual([]);
-    // Chromium logs every non-2xx answer; the only ones were the bad filter's, on purpose.
-    expect(b.failedResponses).toEqual([`400 ${base()}/mlops.v1.TrackingService/SearchRuns`]);
-    expect(b.consoleErrors.filter((e) => !/status of 400 \(Bad Request\)/.test(e))).toEqual([]);
-    expect(b.consoleErrors.length).toBe(1);
+    // Chromium logs every non-2xx answer; the only ones were on purpose: the bad filter, and the
+    // change made before the token was given.
+    expect(b.failedResponses).toEqual([
+      `400 ${base()}/mlops.v1.TrackingService/SearchRuns`,
+      `401 http://127.0.0.1:${tokenPort}/mlops.v1.TrackingService/CreateExperiment`,
+    ]);
+    expect(
+      b.consoleErrors.filter((e) => !/status of (400 \(Bad Request\)|401 \(Unauthorized\))/.test(e)),
+    ).toEqual([]);
+    expect(b.consoleErrors.length).toBe(2);
   });
 });

@@ -118,7 +118,8 @@ export function StagesAt(props: { events: AuditEvent[]; versions: ModelVersion[]
         At
         <input
           type="datetime-local"
-          value={at}
+          step={1}
+          value={at === "" ? localInput(Date.now()) : at}
           onInput={(e) => setAt(e.currentTarget.value)}
           data-testid="stages-at"
         />

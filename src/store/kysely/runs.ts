@@ -36,7 +36,7 @@ import {
 } from "../validation.js";
 import type { StoreContext } from "./context.js";
 import { requireExperiment } from "./experiments.js";
-import { loadRuns, num } from "./rows.js";
+import { chunks, loadRuns, num } from "./rows.js";
 import type { Database, Db } from "./schema.js";
 
 const TERMINAL: readonly RunStatus[] = ["FINISHED", "FAILED", "KILLED"];
@@ -259,8 +259,8 @@ export async function searchRuns(ctx: StoreContext, query: SearchRunsQuery): Pro
       );
       value = sql.ref(`o${i}.value`);
     }
-    const d = sql.raw(k.descending ? "desc" : "asc");
-    orderTerms.push(sql`case when ${value} is null then 1 else 0 end`, sql`${value} ${d}`);
+    // NULLS LAST is standard SQL (PostgreSQL, SQLite 3.30+): runs without the value come last.
+    orderTerms.push(sql`${value} ${sql.raw(k.descending ? "desc" : "asc")} nulls last`);
   });
   orderTerms.push(sql`runs.run_id ${sql.raw(dir)}`);
 
@@ -286,13 +286,21 @@ export async function searchRuns(ctx: StoreContext, query: SearchRunsQuery): Pro
     } else {
       const offset = after ? (after[0] as number) : 0;
       if (!Number.isSafeInteger(offset) || offset < 0) throw new PageTokenError(kind);
-      const { rows } = await sql<
-        Selectable<Database["runs"]>
-      >`select runs.* from runs ${sql.join(joins, sql` `)} where ${matching} order by ${sql.join(orderTerms)} limit ${limit + 1} offset ${offset}`.execute(
+      // Sort run ids only (index-only on both sides), then read the page's rows.
+      const { rows: ids } = await sql<{
+        run_id: string;
+      }>`select runs.run_id from runs ${sql.join(joins, sql` `)} where ${matching} order by ${sql.join(orderTerms)} limit ${limit + 1} offset ${offset}`.execute(
         trx,
       );
-      page = rows.slice(0, limit);
-      more = rows.length > limit;
+      more = ids.length > limit;
+      const pageIds = ids.slice(0, limit).map((r) => r.run_id);
+      const byId = new Map<string, Selectable<Database["runs"]>>();
+      for (const part of chunks(pageIds)) {
+        for (const row of await trx.selectFrom("runs").selectAll().where("run_id", "in", part).execute()) {
+          byId.set(row.run_id, row);
+        }
+      }
+      page = pageIds.flatMap((id) => byId.get(id) ?? []);
       if (more) nextToken = encodeToken(kind, [offset + limit]);
     }
     const { rows: counted } = await sql<{

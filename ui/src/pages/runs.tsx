@@ -203,11 +203,6 @@ export function RunsPage(props: { ids: string }) {
     navigate(`/experiments/${props.ids}${q ? `?${q}` : ""}`, { replace: true });
   };
 
-  const experiments = useLoad(
-    () => Promise.all(experimentIds.map((id) => tracking.getExperiment({ experimentId: id }))),
-    [props.ids],
-  );
-  const keys = useLoad(() => tracking.listRunKeys({ experimentIds, viewType }), [props.ids, viewType]);
   const pageToken = tokens.at(-1) ?? "";
   const request: { experimentIds: string[]; filter: string; orderBy: string[]; viewType: ViewType } = {
     experimentIds,
@@ -220,10 +215,37 @@ export function RunsPage(props: { ids: string }) {
     [props.ids, filter, order, viewType, size, pageToken],
   );
 
-  const all = useMemo(
-    () => [...attributeColumns(), ...(keys.data ? keyColumns(keys.data) : [])],
-    [keys.data],
+  const experiments = useLoad(
+    () => Promise.all(experimentIds.map((id) => tracking.getExperiment({ experimentId: id }))),
+    [props.ids],
   );
+  // Every key of the experiments' runs, asked for once the first page is there (the server answers
+  // one query at a time: the page comes first); until then, the keys of the page's own runs.
+  const firstPage = page.data !== undefined;
+  const keys = useLoad(
+    async () => (firstPage ? tracking.listRunKeys({ experimentIds, viewType }) : undefined),
+    [props.ids, viewType, firstPage],
+  );
+  const pageKeys = useMemo(() => {
+    const set = (pick: (r: Run) => string[]) => [...new Set((page.data?.runs ?? []).flatMap(pick))].sort();
+    return {
+      metricKeys: set((r) => r.metrics.map((m) => m.key)),
+      paramKeys: set((r) => Object.keys(r.params)),
+      tagKeys: set((r) => Object.keys(r.tags)),
+    };
+  }, [page.data]);
+  const all = useMemo(() => {
+    const merged = (a: string[], b: string[] = []) => [...new Set([...a, ...b])].sort();
+    const k = keys.data;
+    return [
+      ...attributeColumns(),
+      ...keyColumns({
+        metricKeys: merged(pageKeys.metricKeys, k?.metricKeys),
+        paramKeys: merged(pageKeys.paramKeys, k?.paramKeys),
+        tagKeys: merged(pageKeys.tagKeys, k?.tagKeys),
+      }),
+    ];
+  }, [keys.data, pageKeys]);
   const shown = all.filter(columns.visible);
   const runs = page.data?.runs ?? [];
   const total = page.data?.totalSize ?? 0;
