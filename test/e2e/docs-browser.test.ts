@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { App } from "../../src/app/create-app.js";
 import { seedModel, startTestApp, tempDataDir } from "../helpers/app.js";
-import { type Browser, launchBrowser } from "../helpers/browser.js";
+import { type Browser, launchBrowser } from "../kit/browser.js";
 
 let app: App;
 let b: Browser;

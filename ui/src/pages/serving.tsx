@@ -147,11 +147,13 @@ function Figures(props: { snaps: Snapshot[] }) {
 
 export function ServingPage() {
   const info = useLoad(async () => {
+    // GET / says whether a model is served (always 200), so an idle server costs no failed request.
+    const root = await getJson<{ model: unknown }>("/");
+    if (!root.model) return null;
     try {
       return await getJson<ModelInfo>("/model-info");
     } catch (e) {
-      const err = toApiError(e);
-      if (err.code === "unavailable") return null;
+      if (toApiError(e).code === "unavailable") return null; // unloaded in between
       throw e;
     }
   }, []);
