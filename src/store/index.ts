@@ -15,6 +15,7 @@ export { ensureRegisteredModel, getOrCreateExperiment } from "./ensure.js";
 export { isStoreError, STORE_ERROR_CODES, StoreError, type StoreErrorCode } from "./errors.js";
 export { ORIGIN_TAG } from "./kysely/lifecycle.js";
 export {
+  isPostgresUrl,
   type ResolvedStoreOptions,
   resolveStoreOptions,
   STORE_DEFAULTS,
