@@ -54,6 +54,10 @@ export const GOALS = Object.freeze({
   importedVsOrt: 5,
   /** Importing a 1,000-tree XGBoost model takes at most this many ms. */
   importMs: 1000,
+  /** The web UI's runs page shows its first page of 10,000 runs in Chromium within this many ms. */
+  uiFirstPageMs: 1000,
+  /** SearchRuns sorted by a metric over 10,000 runs answers its first page within this many ms. */
+  uiMetricSortMs: 200,
   /** A registry read (a model version) on PostgreSQL at 50 concurrent clients: p99 at most, ms. */
   registryReadP99Ms: 10,
   /** A stage transition on PostgreSQL at 50 concurrent clients: p99 at most, ms. */

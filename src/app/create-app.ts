@@ -18,6 +18,7 @@ import { type ArtifactStore, createArtifactStore, createStore, type Store } from
 import { createGrpcServer, type GrpcServer } from "../transports/grpc/server.js";
 import { docsRoutes } from "../transports/http/docs.js";
 import { createHttpServer, type HttpServer } from "../transports/http/server.js";
+import { uiRoutes } from "../transports/http/ui.js";
 import { oipGrpcBinding } from "../transports/oip/grpc.js";
 import { createInference } from "../transports/oip/inference.js";
 import { oipRestRoutes } from "../transports/oip/rest.js";
@@ -159,7 +160,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       options.onServingChange?.();
     },
   });
-  const tracking = createTrackingService({ store });
+  const tracking = createTrackingService({ store, artifacts });
   const bindings: ServiceBinding[] = [
     { service: PredictService, impl: predict },
     { service: RegistryService, impl: registry },
@@ -193,7 +194,11 @@ export async function createApp(options: AppOptions): Promise<App> {
     predictRequest: predict.predictRequest,
     maxBodyBytes: config.maxBodyBytes,
     maxImportBytes: config.maxImportBytes,
-    routes: [...oipRestRoutes({ inference, maxBodyBytes: config.maxBodyBytes }), ...docsRoutes()],
+    routes: [
+      ...oipRestRoutes({ inference, maxBodyBytes: config.maxBodyBytes }),
+      ...docsRoutes(),
+      ...uiRoutes(),
+    ],
     ops: createOps({
       store,
       registry: metrics.registry,

@@ -98,6 +98,7 @@ export function createOps(options: OpsOptions): OpsProvider {
           openapi: "/openapi.json",
           docs: "/docs",
           redoc: "/redoc",
+          ui: "/ui/",
         },
       };
     },

@@ -1,51 +1,34 @@
 // The transport-free TrackingService: request checks, store calls, proto mapping.
 import { RunStatus, type TrackingService } from "../gen/mlops/v1/tracking_pb.js";
 import type { ServiceImpl } from "../rpc/context.js";
-import { invalidArgument } from "../rpc/service-error.js";
-import type { LifecycleView, Run, Store, RunStatus as StoreRunStatus } from "../store/index.js";
+import { invalidArgument, ServiceError } from "../rpc/service-error.js";
+import {
+  type ArtifactStore,
+  PageTokenError,
+  RunFilterError,
+  type RunsPage,
+  type Store,
+} from "../store/index.js";
 import { actorOf } from "./mapping/actor.js";
 import { runStatusToStore, viewToStore } from "./mapping/enums.js";
-import { MAX_PAGE_SIZE, pageByKey, pageByOffset, pageSize, tokenIn, tokenOut } from "./mapping/page.js";
+import { pageByKey, pageByOffset, pageSize, tokenIn, tokenOut } from "./mapping/page.js";
 import { optional, optionalMs, required } from "./mapping/request.js";
-import { compareRuns, orderSignature, parseRunOrder, storeNativeOrder } from "./mapping/run-order.js";
+import { describeArtifact } from "./mapping/run-artifact.js";
+import { parseRunOrder } from "./mapping/run-order.js";
 import { withServiceErrors } from "./mapping/store-errors.js";
 import { metricInput, toExperiment, toMetric, toRun } from "./mapping/tracking.js";
 
 export interface TrackingServiceOptions {
   /** Where experiments, runs, params, metrics and tags live. Required. */
   store: Store;
+  /** Where run artifacts live; GetRun describes a run's artifact from it. Default: no description. */
+  artifacts?: ArtifactStore;
 }
 
 const byString = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 export function createTrackingService(options: TrackingServiceOptions): ServiceImpl<typeof TrackingService> {
-  const { store } = options;
-
-  /**
-   * Every run matching the filters, for orders the store cannot page itself (run name, end time,
-   * metrics). Costs a full scan per page; the start-time orders take the store's indexed path.
-   */
-  async function allRuns(
-    experimentIds: string[],
-    status: StoreRunStatus[] | undefined,
-    view: LifecycleView,
-  ): Promise<Run[]> {
-    const runs: Run[] = [];
-    let pageToken: string | undefined;
-    do {
-      const page = await store.searchRuns({
-        experimentIds,
-        status,
-        view,
-        order: "desc",
-        limit: MAX_PAGE_SIZE,
-        pageToken,
-      });
-      runs.push(...page.items);
-      pageToken = page.nextPageToken ?? undefined;
-    } while (pageToken !== undefined);
-    return runs;
-  }
+  const { store, artifacts } = options;
 
   return withServiceErrors({
     async createExperiment(req) {
@@ -79,6 +62,11 @@ export function createTrackingService(options: TrackingServiceOptions): ServiceI
     async deleteExperiment(req, ctx) {
       const id = required(req.experimentId, "experiment_id");
       return { experiment: toExperiment(await store.deleteExperiment(id, { actor: actorOf(ctx) })) };
+    },
+
+    async updateExperiment(req) {
+      const id = required(req.experimentId, "experiment_id");
+      return { experiment: toExperiment(await store.renameExperiment(id, required(req.name, "name"))) };
     },
 
     async restoreExperiment(req, ctx) {
@@ -115,7 +103,10 @@ export function createTrackingService(options: TrackingServiceOptions): ServiceI
     },
 
     async getRun(req) {
-      return { run: toRun(await store.getRun(required(req.runId, "run_id"))) };
+      const run = await store.getRun(required(req.runId, "run_id"));
+      const artifact =
+        run.artifactSha256 && artifacts ? await describeArtifact(artifacts, run.artifactSha256) : undefined;
+      return { run: toRun(run), artifact };
     },
 
     async searchRuns(req) {
@@ -124,29 +115,46 @@ export function createTrackingService(options: TrackingServiceOptions): ServiceI
       }
       const experimentIds = req.experimentIds.map((id, i) => required(id, `experiment_ids[${i}]`));
       const statuses = req.statuses.map((s, i) => runStatusToStore(s, `statuses[${i}]`));
-      const status = statuses.length === 0 ? undefined : statuses;
-      const view = viewToStore(req.viewType);
-      const keys = parseRunOrder(req.orderBy);
-      const size = pageSize(req.pageSize);
-      const native = storeNativeOrder(keys);
-      if (native !== undefined) {
-        const page = await store.searchRuns({
+      const orderBy = parseRunOrder(req.orderBy);
+      let page: RunsPage;
+      try {
+        page = await store.searchRuns({
           experimentIds,
-          status,
-          view,
-          order: native,
-          limit: size,
+          status: statuses.length === 0 ? undefined : statuses,
+          view: viewToStore(req.viewType),
+          filter: req.filter,
+          orderBy: orderBy.length === 0 ? undefined : orderBy,
+          limit: pageSize(req.pageSize),
           pageToken: tokenIn(req.pageToken),
         });
-        return { runs: page.items.map(toRun), nextPageToken: tokenOut(page.nextPageToken) };
+      } catch (error) {
+        if (error instanceof PageTokenError) {
+          throw invalidArgument(
+            "page_token",
+            "the next_page_token of a previous response to the same request",
+          );
+        }
+        if (error instanceof RunFilterError) {
+          throw new ServiceError("INVALID_ARGUMENT", `filter: ${error.message}`, {
+            violation: { field: "filter", expected: error.expected },
+          });
+        }
+        throw error;
       }
-      const sorted = (await allRuns(experimentIds, status, view)).sort(compareRuns(keys));
-      const page = pageByOffset(sorted, {
-        kind: `runs:${view}:${orderSignature(keys)}`,
-        size,
-        token: req.pageToken,
-      });
-      return { runs: page.items.map(toRun), nextPageToken: page.nextPageToken };
+      return {
+        runs: page.items.map(toRun),
+        nextPageToken: tokenOut(page.nextPageToken),
+        totalSize: page.totalSize,
+      };
+    },
+
+    async listRunKeys(req) {
+      if (req.experimentIds.length === 0) {
+        throw invalidArgument("experiment_ids", "at least one experiment id", "none");
+      }
+      const ids = req.experimentIds.map((id, i) => required(id, `experiment_ids[${i}]`));
+      const keys = await store.listRunKeys(ids, viewToStore(req.viewType));
+      return { metricKeys: keys.metrics, paramKeys: keys.params, tagKeys: keys.tags };
     },
 
     async logParam(req) {

@@ -21,7 +21,15 @@ export {
   STORE_DEFAULTS,
   type StoreOptions,
 } from "./options.js";
-export { decodeToken, encodeToken } from "./page-token.js";
+export { decodeToken, encodeToken, PageTokenError } from "./page-token.js";
+export {
+  MAX_FILTER_LENGTH,
+  parseRunFilter,
+  parseRunOrderClause,
+  type RunFilter,
+  RunFilterError,
+  type RunOrderField,
+} from "./run-filter.js";
 export { openSqliteStore } from "./sqlite/open-sqlite-store.js";
 export type { Store } from "./store.js";
 export * from "./types.js";

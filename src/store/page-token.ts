@@ -2,7 +2,14 @@
 // costs an index seek however deep the listing goes (MLflow's offset paging gets slow with many
 // runs), and a token from one listing is useless in another. The services' in-memory pages use
 // the same encoding (src/services/mapping/page.ts).
-import { invalid } from "./errors.js";
+import { StoreError } from "./errors.js";
+
+/** A page token that is not one of this listing's (another listing's, another order's, garbage). */
+export class PageTokenError extends StoreError {
+  constructor(kind: string) {
+    super("INVALID_ARGUMENT", `invalid page token for ${kind}`);
+  }
+}
 
 export function encodeToken(kind: string, key: readonly (string | number)[]): string {
   return Buffer.from(JSON.stringify([kind, ...key])).toString("base64url");
@@ -26,7 +33,7 @@ export function decodeToken(
     parsed.length !== types.length + 1 ||
     !types.every((t, i) => typeof parsed[i + 1] === t)
   ) {
-    throw invalid(`invalid page token for ${kind}`);
+    throw new PageTokenError(kind);
   }
   return parsed.slice(1);
 }

@@ -6,6 +6,7 @@ import type {
   CreateRegisteredModelInput,
   CreateRunInput,
   Experiment,
+  LifecycleView,
   ListAuditEventsQuery,
   ListExperimentsQuery,
   ListQuery,
@@ -18,6 +19,8 @@ import type {
   PurgeResult,
   RegisteredModel,
   Run,
+  RunKeys,
+  RunsPage,
   SearchModelVersionsQuery,
   SearchRunsQuery,
   TransitionStageOptions,
@@ -38,6 +41,8 @@ export interface Store {
   /** Experiments by id: the active ones unless `view` says otherwise. */
   listExperiments(query?: ListExperimentsQuery): Promise<Experiment[]>;
   setExperimentTag(id: string, key: string, value: string): Promise<void>;
+  /** Renames it. ALREADY_EXISTS when the name is taken; FAILED_PRECONDITION when it is deleted. */
+  renameExperiment(id: string, name: string): Promise<Experiment>;
   /**
    * Soft delete, as MLflow: the experiment and its active runs go to the "deleted" stage (audited),
    * hidden from default listings and restorable until gc purges them. The name stays taken.
@@ -53,7 +58,9 @@ export interface Store {
   getRun(runId: string): Promise<Run>;
   /** Status, end time, name, artifact; returns the updated run. */
   updateRun(runId: string, patch: UpdateRunInput): Promise<Run>;
-  searchRuns(query: SearchRunsQuery): Promise<Page<Run>>;
+  searchRuns(query: SearchRunsQuery): Promise<RunsPage>;
+  /** Every param, metric and tag key the runs of the experiments (in the view) have. */
+  listRunKeys(experimentIds: string[], view?: LifecycleView): Promise<RunKeys>;
   /** Params are immutable: the same value again is a no-op, a different one INVALID_ARGUMENT. */
   logParam(runId: string, key: string, value: string): Promise<void>;
   logParams(runId: string, params: Record<string, string>): Promise<void>;

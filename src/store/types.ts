@@ -1,5 +1,8 @@
 // Plain domain types of the registry and tracking store. They are deliberately
 // independent of the generated protos: the service layer maps them.
+import type { RunOrderKey } from "./run-filter.js";
+
+export type { RunOrderKey } from "./run-filter.js";
 
 export type LifecycleStage = "active" | "deleted";
 
@@ -16,6 +19,10 @@ export interface Experiment {
   createdAtMs: number;
   /** When it was deleted; set only while `lifecycleStage` is "deleted". */
   deletedAtMs?: number;
+  /** Its active runs (listExperiments and getExperiment count them). */
+  runCount?: number;
+  /** The latest start or end time of any of its runs, or its creation time when it has none. */
+  lastActivityMs?: number;
 }
 
 export const RUN_STATUSES = ["RUNNING", "FINISHED", "FAILED", "KILLED"] as const;
@@ -49,6 +56,15 @@ export interface Run {
   lifecycleStage: LifecycleStage;
   /** When it was deleted; set only while `lifecycleStage` is "deleted". */
   deletedAtMs?: number;
+  /** The model versions registered from this run, by name then version. */
+  modelVersions: RunModelVersion[];
+}
+
+/** A model version as a run lists it. */
+export interface RunModelVersion {
+  name: string;
+  version: number;
+  stage: Stage;
 }
 
 export const STAGES = ["None", "Staging", "Production", "Archived"] as const;
@@ -159,11 +175,33 @@ export interface SearchRunsQuery {
   /** Default "active": soft-deleted runs are left out unless asked for. */
   view?: LifecycleView;
   status?: RunStatus | RunStatus[];
-  /** By start time, then id. Default "desc" (newest first), as MLflow. */
+  /**
+   * MLflow's filter syntax (`metrics.roc_auc > 0.99 and params.model = 'gbdt'`, src/store/run-filter.ts).
+   * A filter that does not parse is a RunFilterError (INVALID_ARGUMENT) naming the bad token.
+   */
+  filter?: string;
+  /**
+   * Sort keys, most significant first; runs without a key's value sort last in either direction,
+   * ties break by run id in the first key's direction. Overrides `order`.
+   */
+  orderBy?: RunOrderKey[];
+  /** By start time, then id. Default "desc" (newest first), as MLflow. Ignored with `orderBy`. */
   order?: "asc" | "desc";
   /** Default 100, at most 1000. */
   limit?: number;
   pageToken?: string;
+}
+
+/** A page of runs, with how many match in all. */
+export interface RunsPage extends Page<Run> {
+  totalSize: number;
+}
+
+/** The param, metric and tag keys that some run of the experiments has, sorted. */
+export interface RunKeys {
+  metrics: string[];
+  params: string[];
+  tags: string[];
 }
 
 export interface MetricInput {

@@ -54,6 +54,9 @@ describe("openapi/openapi.json", () => {
     for (const path of ["/", "/health", "/model-info", "/metrics", "/openapi.json", "/docs", "/redoc"]) {
       expect(ops(path), path).toEqual(["get"]);
     }
+    for (const path of ["/ui", "/ui/", "/ui/{p0}", "/ui/{p0}/{p1}/{p2}/{p3}", "/ui/assets/{file}"]) {
+      expect(ops(path), path).toEqual(["get"]);
+    }
     expect(ops("/predict")).toEqual(["post"]);
     expect(doc.paths["/predict"]?.post?.operationId).toBe("predict");
     for (const path of [

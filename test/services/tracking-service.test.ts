@@ -11,12 +11,14 @@ import {
   GetMetricHistoryRequestSchema,
   GetRunRequestSchema,
   ListExperimentsRequestSchema,
+  ListRunKeysRequestSchema,
   LogBatchRequestSchema,
   LogMetricRequestSchema,
   LogParamRequestSchema,
   RunStatus,
   SearchRunsRequestSchema,
   SetRunTagRequestSchema,
+  UpdateExperimentRequestSchema,
   UpdateRunRequestSchema,
 } from "../../src/gen/mlops/v1/tracking_pb.js";
 import type { CodeName } from "../../src/rpc/code.js";
@@ -370,7 +372,7 @@ describe("SearchRuns", () => {
       svc.searchRuns(req(SearchRunsRequestSchema, init), CTX);
     await expectError(search({}), "INVALID_ARGUMENT", "experiment_ids");
     await expectError(
-      search({ experimentIds: [experimentId], orderBy: ["params.lr"] }),
+      search({ experimentIds: [experimentId], orderBy: ["bogus.lr"] }),
       "INVALID_ARGUMENT",
       "order_by[0]",
     );
@@ -406,5 +408,75 @@ describe("page sizes", () => {
     expect(pageSize(7)).toBe(7);
     expect(pageSize(5_000)).toBe(MAX_PAGE_SIZE);
     expect(MAX_PAGE_SIZE).toBe(1000);
+  });
+});
+
+describe("the runs page's API: filter, total, keys, rename, artifact", () => {
+  it("filters and sorts on the server, counts the matches, and names the filter's bad token", async () => {
+    const { svc } = await setup();
+    const experimentId =
+      (await svc.createExperiment(req(CreateExperimentRequestSchema, { name: "ui" }), CTX)).experiment
+        ?.experimentId ?? "";
+    for (const [name, auc, model] of [
+      ["a", 0.95, "gbdt"],
+      ["b", 0.995, "gbdt"],
+      ["c", 0.999, "rf"],
+    ] as const) {
+      const runId = await newRun(svc, experimentId, { runName: name });
+      await svc.logBatch(
+        req(LogBatchRequestSchema, { runId, params: { model }, metrics: [{ key: "roc_auc", value: auc }] }),
+        CTX,
+      );
+    }
+    const page = await svc.searchRuns(
+      req(SearchRunsRequestSchema, {
+        experimentIds: [experimentId],
+        filter: "metrics.roc_auc > 0.99 and params.model = 'gbdt'",
+      }),
+      CTX,
+    );
+    expect(page.runs?.map((r) => r.runName)).toEqual(["b"]);
+    expect(page.totalSize).toBe(1);
+    const sorted = await svc.searchRuns(
+      req(SearchRunsRequestSchema, {
+        experimentIds: [experimentId],
+        orderBy: ["metrics.roc_auc DESC"],
+        pageSize: 2,
+      }),
+      CTX,
+    );
+    expect(sorted.runs?.map((r) => r.runName)).toEqual(["c", "b"]);
+    expect(sorted.totalSize).toBe(3);
+    const error = await expectError(
+      svc.searchRuns(
+        req(SearchRunsRequestSchema, { experimentIds: [experimentId], filter: "metrics.roc_auc > high" }),
+        CTX,
+      ),
+      "INVALID_ARGUMENT",
+      "filter",
+    );
+    expect(error.message).toContain('"high"');
+
+    const keys = await svc.listRunKeys(req(ListRunKeysRequestSchema, { experimentIds: [experimentId] }), CTX);
+    expect([keys.metricKeys, keys.paramKeys, keys.tagKeys]).toEqual([["roc_auc"], ["model"], []]);
+    await expectError(
+      svc.listRunKeys(req(ListRunKeysRequestSchema, {}), CTX),
+      "INVALID_ARGUMENT",
+      "experiment_ids",
+    );
+
+    const renamed = await svc.updateExperiment(
+      req(UpdateExperimentRequestSchema, { experimentId, name: "renamed" }),
+      CTX,
+    );
+    expect(renamed.experiment).toMatchObject({ name: "renamed", runCount: 3 });
+    await expectError(
+      svc.updateExperiment(req(UpdateExperimentRequestSchema, { experimentId, name: "" }), CTX),
+      "INVALID_ARGUMENT",
+      "name",
+    );
+    // No artifact on these runs: GetRun leaves it unset.
+    const run = await svc.getRun(req(GetRunRequestSchema, { runId: sorted.runs?.[0]?.runId ?? "" }), CTX);
+    expect(run.artifact).toBeUndefined();
   });
 });

@@ -276,7 +276,9 @@ describe("migration 0002 on a database written before it", () => {
     // Take the database back to the 0001 schema, as an older build left it.
     const raw = new Database(join(dataDir, "mlops.db"));
     try {
-      raw.exec(`drop index runs_artifact_idx; drop index model_versions_artifact_idx;
+      raw.exec(`drop index runs_experiment_stage_idx; drop index run_latest_metrics_key_value_idx;
+        drop index run_params_key_value_idx; drop index run_tags_key_value_idx; delete from schema_migrations where id = '0003_ui_search';
+        drop index runs_artifact_idx; drop index model_versions_artifact_idx;
         alter table runs drop column lifecycle_stage; alter table runs drop column deleted_at_ms;
         alter table experiments drop column deleted_at_ms;
         alter table registered_models drop column highest_version;

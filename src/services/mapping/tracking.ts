@@ -14,7 +14,7 @@ import type {
   Metric as StoreMetric,
   Run as StoreRun,
 } from "../../store/index.js";
-import { lifecycleFromStore, runStatusFromStore } from "./enums.js";
+import { lifecycleFromStore, runStatusFromStore, stageFromStore } from "./enums.js";
 import { optionalMs, required, safeInt } from "./request.js";
 
 export function toExperiment(e: StoreExperiment): Experiment {
@@ -27,6 +27,8 @@ export function toExperiment(e: StoreExperiment): Experiment {
     updatedAtMs: BigInt(e.createdAtMs),
     lifecycleStage: lifecycleFromStore(e.lifecycleStage),
     deletedAtMs: BigInt(e.deletedAtMs ?? 0),
+    runCount: e.runCount ?? 0,
+    lastActivityMs: BigInt(e.lastActivityMs ?? e.createdAtMs),
   });
 }
 
@@ -52,6 +54,12 @@ export function toRun(r: StoreRun): Run {
     tags: { ...r.tags },
     lifecycleStage: lifecycleFromStore(r.lifecycleStage),
     deletedAtMs: BigInt(r.deletedAtMs ?? 0),
+    artifactSha256: r.artifactSha256 ?? "",
+    modelVersions: r.modelVersions.map((v) => ({
+      name: v.name,
+      version: String(v.version),
+      stage: stageFromStore(v.stage),
+    })),
   });
 }
 

@@ -1,4 +1,4 @@
-import type { Transaction } from "kysely";
+import type { RawBuilder, SqlBool, Transaction } from "kysely";
 import type { Database } from "./schema.js";
 
 /**
@@ -43,6 +43,11 @@ export interface DialectHooks {
    * reach the database lock. Optional: without it, writes go straight to the database.
    */
   serializeWrite?<T>(fn: () => Promise<T>): Promise<T>;
+  /**
+   * A case-sensitive SQL LIKE (`%` any run, `_` one character), as PostgreSQL's LIKE is; SQLite's
+   * LIKE ignores ASCII case, so its hook uses GLOB. Optional: without it, plain LIKE.
+   */
+  caseSensitiveLike?(value: RawBuilder<unknown>, pattern: string): RawBuilder<SqlBool>;
 }
 
 /** Hears the serving changes other processes announce (PostgreSQL: LISTEN). */

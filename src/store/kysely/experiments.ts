@@ -110,3 +110,27 @@ export async function setExperimentTag(
       .execute();
   });
 }
+
+export async function renameExperiment(ctx: StoreContext, id: string, nameIn: string): Promise<Experiment> {
+  checkExperimentId(id);
+  const name = checkExperimentName(nameIn);
+  return ctx.tx.write(async (trx) => {
+    const row = await requireExperiment(trx, id);
+    if (row.lifecycle_stage === "deleted") {
+      throw new StoreError(
+        "FAILED_PRECONDITION",
+        `experiment "${row.name}" (${id}) is deleted: restore it before renaming it`,
+      );
+    }
+    if (row.name !== name) {
+      const taken = await trx
+        .selectFrom("experiments")
+        .select("experiment_id")
+        .where("name", "=", name)
+        .executeTakeFirst();
+      if (taken) throw new StoreError("ALREADY_EXISTS", `experiment "${name}" already exists`);
+      await trx.updateTable("experiments").set({ name }).where("experiment_id", "=", Number(id)).execute();
+    }
+    return readExperiment(trx, id);
+  });
+}

@@ -56,6 +56,7 @@ export async function openKyselyStore(
     getExperimentByName: (name) => experiments.getExperimentByName(ctx, name),
     listExperiments: (query) => experiments.listExperiments(ctx, query),
     setExperimentTag: (id, key, value) => experiments.setExperimentTag(ctx, id, key, value),
+    renameExperiment: (id, name) => experiments.renameExperiment(ctx, id, name),
     deleteExperiment: (id, opts) => lifecycle.deleteExperiment(ctx, id, opts),
     restoreExperiment: (id, opts) => lifecycle.restoreExperiment(ctx, id, opts),
 
@@ -63,6 +64,7 @@ export async function openKyselyStore(
     getRun: (runId) => runs.getRun(ctx, runId),
     updateRun: (runId, patch) => runs.updateRun(ctx, runId, patch),
     searchRuns: (query) => runs.searchRuns(ctx, query),
+    listRunKeys: (ids, view) => runs.listRunKeys(ctx, ids, view),
     logParam: (runId, key, value) => runData.logParam(ctx, runId, key, value),
     logParams: (runId, params) => runData.logBatch(ctx, runId, { params }),
     logMetric: (runId, metric) => runData.logBatch(ctx, runId, { metrics: [metric] }),

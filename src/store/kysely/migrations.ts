@@ -194,4 +194,31 @@ const deletes: Migration = {
   },
 };
 
-export const MIGRATIONS: readonly Migration[] = [initial, deletes];
+// The web UI (issue 12): experiments list their run counts and last activity (an index-only
+// aggregate per experiment), and runs are filtered and sorted by a metric, param or tag value on the
+// database. Indexes only.
+const uiSearch: Migration = {
+  id: "0003_ui_search",
+  async up(db) {
+    await db.schema
+      .createIndex("runs_experiment_stage_idx")
+      .on("runs")
+      .columns(["experiment_id", "lifecycle_stage", "start_time_ms", "end_time_ms", "run_id"])
+      .execute();
+    // Covering the sort join and the filters' lookups: (key, run) → value without a table read.
+    await db.schema
+      .createIndex("run_latest_metrics_key_value_idx")
+      .on("run_latest_metrics")
+      .columns(["key", "run_id", "value", "is_nan"])
+      .execute();
+    for (const table of ["run_params", "run_tags"]) {
+      await db.schema
+        .createIndex(`${table}_key_value_idx`)
+        .on(table)
+        .columns(["key", "run_id", "value"])
+        .execute();
+    }
+  },
+};
+
+export const MIGRATIONS: readonly Migration[] = [initial, deletes, uiSearch];

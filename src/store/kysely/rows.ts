@@ -56,13 +56,38 @@ export async function loadExperiments(
     );
   }
   const byId = group(tags, (t) => String(num(t.experiment_id)));
+  // Run counts and last activity, of the runs in the experiment's own lifecycle stage.
+  const stats = new Map<string, { n: number; last: number }>();
+  for (const ids of chunks(rows.map((r) => num(r.experiment_id)))) {
+    const counted = await db
+      .selectFrom("runs")
+      .select((eb) => [
+        "experiment_id",
+        "lifecycle_stage",
+        eb.fn.countAll().as("n"),
+        eb.fn.max("start_time_ms").as("last_start"),
+        eb.fn.max("end_time_ms").as("last_end"),
+      ])
+      .where("experiment_id", "in", ids)
+      .groupBy(["experiment_id", "lifecycle_stage"])
+      .execute();
+    for (const c of counted) {
+      stats.set(`${num(c.experiment_id)}:${c.lifecycle_stage}`, {
+        n: num(c.n as number),
+        last: Math.max(num(c.last_start as number), c.last_end === null ? 0 : num(c.last_end as number)),
+      });
+    }
+  }
   return rows.map((r) => {
+    const stat = stats.get(`${num(r.experiment_id)}:${r.lifecycle_stage}`);
     const experiment: Experiment = {
       id: String(num(r.experiment_id)),
       name: r.name,
       lifecycleStage: r.lifecycle_stage as LifecycleStage,
       tags: toRecord(byId.get(String(num(r.experiment_id)))),
       createdAtMs: num(r.created_at_ms),
+      runCount: stat?.n ?? 0,
+      lastActivityMs: Math.max(num(r.created_at_ms), stat?.last ?? 0),
     };
     const deletedAt = numOrNull(r.deleted_at_ms);
     if (deletedAt !== null) experiment.deletedAtMs = deletedAt;
@@ -74,7 +99,22 @@ export async function loadRuns(db: Db, rows: Selectable<Database["runs"]>[]): Pr
   const params: { run_id: string; key: string; value: string }[] = [];
   const tags: { run_id: string; key: string; value: string }[] = [];
   const metrics: (MetricRow & { run_id: string })[] = [];
+  const versions: {
+    run_id: string | null;
+    name: string;
+    version: number | string | bigint;
+    stage: string;
+  }[] = [];
   for (const ids of chunks(rows.map((r) => r.run_id))) {
+    versions.push(
+      ...(await db
+        .selectFrom("model_versions")
+        .select(["run_id", "name", "version", "stage"])
+        .where("run_id", "in", ids)
+        .orderBy("name")
+        .orderBy("version")
+        .execute()),
+    );
     params.push(...(await db.selectFrom("run_params").selectAll().where("run_id", "in", ids).execute()));
     tags.push(...(await db.selectFrom("run_tags").selectAll().where("run_id", "in", ids).execute()));
     metrics.push(
@@ -89,6 +129,7 @@ export async function loadRuns(db: Db, rows: Selectable<Database["runs"]>[]): Pr
   const p = group(params, (r) => r.run_id);
   const t = group(tags, (r) => r.run_id);
   const m = group(metrics, (r) => r.run_id);
+  const v = group(versions, (r) => r.run_id ?? "");
   return rows.map((r) => {
     const run: Run = {
       id: r.run_id,
@@ -101,6 +142,11 @@ export async function loadRuns(db: Db, rows: Selectable<Database["runs"]>[]): Pr
       metrics: (m.get(r.run_id) ?? []).map(toMetric),
       tags: toRecord(t.get(r.run_id)),
       lifecycleStage: r.lifecycle_stage as LifecycleStage,
+      modelVersions: (v.get(r.run_id) ?? []).map((x) => ({
+        name: x.name,
+        version: num(x.version),
+        stage: x.stage as Stage,
+      })),
     };
     if (r.artifact_sha256 !== null) run.artifactSha256 = r.artifact_sha256;
     const deletedAt = numOrNull(r.deleted_at_ms);

@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import type { DialectHooks } from "../kysely/dialect-hooks.js";
 import { withFileWriteLock } from "./file-write-lock.js";
 
@@ -18,4 +19,17 @@ export const sqliteHooks = (file: string): DialectHooks => ({
   // The migration runs in a BEGIN IMMEDIATE transaction, which already excludes every other writer.
   lockForMigration: async () => {},
   serializeWrite: (fn) => withFileWriteLock(file, fn),
+  caseSensitiveLike: (value, pattern) => sql<boolean>`${value} glob ${likeToGlob(pattern)}`,
 });
+
+/** A LIKE pattern as the GLOB pattern that matches the same strings, case-sensitively. */
+export function likeToGlob(pattern: string): string {
+  let out = "";
+  for (const c of pattern) {
+    if (c === "%") out += "*";
+    else if (c === "_") out += "?";
+    else if (c === "*" || c === "?" || c === "[") out += `[${c}]`;
+    else out += c;
+  }
+  return out;
+}

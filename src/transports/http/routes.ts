@@ -68,10 +68,16 @@ export interface RpcRoute extends RouteLabels {
   call(request: unknown, ctx: CallContext): Promise<string>;
 }
 
+/** What an own route may read of its request beyond the path. */
+export interface RequestInfo {
+  /** The Accept header. */
+  accept?: string;
+}
+
 /** A route the HTTP port answers itself, with no RPC behind it: the seed's ops routes, 404, 405. */
 export interface OwnRoute extends RouteLabels {
   readonly kind: "own";
-  answer(params: Params): Promise<Reply> | Reply;
+  answer(params: Params, request: RequestInfo): Promise<Reply> | Reply;
 }
 
 /** A route on a path template (`/v2/models/{name}/ready`) that is not compiled from the protos. */
@@ -226,7 +232,12 @@ export function opsRoutes(ops: OpsProvider): Map<string, OwnRoute> {
         "no model is being served: train and promote one (`mlops train --promote Production`)",
       );
     }),
-    route("/", () => json(ops.root())),
+    // API clients keep the seed's JSON; a browser asking for a page goes to the web UI.
+    route("/", (_params, request) =>
+      /\btext\/html\b/.test(request.accept ?? "")
+        ? { status: 302, body: "", contentType: "text/plain", headers: { location: "/ui/" } }
+        : json(ops.root()),
+    ),
     route("/metrics", async () => {
       try {
         const m = await ops.metrics();

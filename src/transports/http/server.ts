@@ -246,7 +246,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       } else {
         const reply: Reply = await pipeline.serve(
           meta,
-          () => route.answer(params),
+          () => route.answer(params, { accept: header(req, "accept") }),
           (r) => String(r.status),
         );
         const headers = { ...reply.headers };

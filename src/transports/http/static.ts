@@ -31,7 +31,26 @@ export interface StaticFilesOptions {
   files: string | Readonly<Record<string, string>>;
   /** `Cache-Control: max-age` in seconds. Default 3600. */
   maxAgeS?: number;
+  /** Adds `immutable` to Cache-Control: for names that change with their content (hashed bundles). */
+  immutable?: boolean;
 }
+
+/** Reads each path once, then answers from memory; a failed read is retried next time. */
+function fileCache() {
+  const cache = new Map<string, Promise<Buffer>>();
+  return (path: string): Promise<Buffer> => {
+    let bytes = cache.get(path);
+    if (!bytes) {
+      bytes = readFile(path);
+      cache.set(path, bytes);
+      bytes.catch(() => cache.delete(path));
+    }
+    return bytes;
+  };
+}
+
+const isMissing = (err: unknown): boolean =>
+  (err as NodeJS.ErrnoException).code === "ENOENT" || (err as NodeJS.ErrnoException).code === "EISDIR";
 
 /**
  * Files served from disk, local only (no CDN), each read once and then answered from memory.
@@ -41,8 +60,10 @@ export function staticFiles(options: StaticFilesOptions): TemplateRoute {
   const { template, files } = options;
   const variable = /\{([^}]+)\}/.exec(template)?.[1];
   if (!variable) throw new Error(`static files: ${template} names no file variable`);
-  const headers = { "cache-control": `public, max-age=${options.maxAgeS ?? 3600}` };
-  const cache = new Map<string, Promise<Buffer>>();
+  const headers = {
+    "cache-control": `public, max-age=${options.maxAgeS ?? 3600}${options.immutable ? ", immutable" : ""}`,
+  };
+  const read = fileCache();
 
   function pathOf(name: string): string | undefined {
     if (name === "" || name.startsWith(".") || /[/\\\0]/.test(name)) return undefined;
@@ -60,21 +81,10 @@ export function staticFiles(options: StaticFilesOptions): TemplateRoute {
       const missing = () =>
         new ServiceError("NOT_FOUND", `no file ${JSON.stringify(name)} under ${template}`);
       if (!path) throw missing();
-      let bytes = cache.get(path);
-      if (!bytes) {
-        bytes = readFile(path);
-        cache.set(path, bytes);
-        bytes.catch(() => cache.delete(path));
-      }
       try {
-        return { status: 200, body: await bytes, contentType: contentTypeOf(name), headers };
+        return { status: 200, body: await read(path), contentType: contentTypeOf(name), headers };
       } catch (err) {
-        if (
-          (err as NodeJS.ErrnoException).code === "ENOENT" ||
-          (err as NodeJS.ErrnoException).code === "EISDIR"
-        ) {
-          throw missing();
-        }
+        if (isMissing(err)) throw missing();
         throw err;
       }
     },
@@ -96,4 +106,79 @@ export function staticPage(
     headers: { "cache-control": "no-cache", ...headers },
   };
   return { template: path, route: { kind: "own", verb: "GET", endpoint: path, answer: () => reply } };
+}
+
+export interface SinglePageAppOptions {
+  /** Where the app lives: `/ui`. `/ui` redirects to `/ui/`. */
+  prefix: string;
+  /** The built app: `index.html` and an `assets/` folder of hashed files. */
+  dir: string;
+  /** How many path segments a deep link under the prefix has at most (`/ui/a/b/c/d`: 4). */
+  depth: number;
+  /** More headers on index.html (a Content-Security-Policy). */
+  headers?: Record<string, string>;
+  /** Why the app is missing, when `index.html` is not there (e.g. "run `npm run build`"). */
+  missingHint?: string;
+}
+
+/**
+ * A single-page app: its hashed assets under `<prefix>/assets/{file}` (cached for a year), and
+ * `index.html` for `<prefix>/` and every deep link under it up to `depth` segments, so a reloaded
+ * or shared link opens the page it names (the app routes it). A missing build is UNAVAILABLE.
+ */
+export function singlePageApp(options: SinglePageAppOptions): TemplateRoute[] {
+  const { prefix, dir } = options;
+  const read = fileCache();
+  const index = join(dir, "index.html");
+  const answer = async (): Promise<Reply> => {
+    try {
+      return {
+        status: 200,
+        body: await read(index),
+        contentType: CONTENT_TYPES[".html"],
+        headers: { "cache-control": "no-cache", ...options.headers },
+      };
+    } catch (err) {
+      if (!isMissing(err)) throw err;
+      throw new ServiceError(
+        "UNAVAILABLE",
+        `${index} is missing${options.missingHint ? `: ${options.missingHint}` : ""}`,
+      );
+    }
+  };
+  const page = (template: string): TemplateRoute => ({
+    template,
+    route: { kind: "own", verb: "GET", endpoint: template, answer },
+  });
+  const redirect: TemplateRoute = {
+    template: prefix,
+    route: {
+      kind: "own",
+      verb: "GET",
+      endpoint: prefix,
+      answer: () => ({
+        status: 301,
+        body: "",
+        contentType: "text/plain",
+        headers: { location: `${prefix}/` },
+      }),
+    },
+  };
+  const deep: TemplateRoute[] = [];
+  let template = prefix;
+  for (let i = 0; i < options.depth; i++) {
+    template += `/{p${i}}`;
+    deep.push(page(template));
+  }
+  return [
+    redirect,
+    page(`${prefix}/`),
+    ...deep,
+    staticFiles({
+      template: `${prefix}/assets/{file}`,
+      files: join(dir, "assets"),
+      maxAgeS: 31_536_000,
+      immutable: true,
+    }),
+  ];
 }

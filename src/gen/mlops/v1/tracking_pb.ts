@@ -5,13 +5,15 @@
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_google_api_annotations } from "../../google/api/annotations_pb.js";
+import type { ModelFamily, Stage } from "./model_pb.js";
+import { file_mlops_v1_model } from "./model_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file mlops/v1/tracking.proto.
  */
 export const file_mlops_v1_tracking: GenFile = /*@__PURE__*/
-  fileDesc("ChdtbG9wcy92MS90cmFja2luZy5wcm90bxIIbWxvcHMudjEi0QIKCkV4cGVyaW1lbnQSJAoNZXhwZXJpbWVudF9pZBgBIAEoCVINZXhwZXJpbWVudF9pZBIMCgRuYW1lGAIgASgJEiwKBHRhZ3MYAyADKAsyHi5tbG9wcy52MS5FeHBlcmltZW50LlRhZ3NFbnRyeRIkCg1jcmVhdGVkX2F0X21zGAQgASgDUg1jcmVhdGVkX2F0X21zEiQKDXVwZGF0ZWRfYXRfbXMYBSABKANSDXVwZGF0ZWRfYXRfbXMSQgoPbGlmZWN5Y2xlX3N0YWdlGAYgASgOMhgubWxvcHMudjEuTGlmZWN5Y2xlU3RhZ2VSD2xpZmVjeWNsZV9zdGFnZRIkCg1kZWxldGVkX2F0X21zGAcgASgDUg1kZWxldGVkX2F0X21zGisKCVRhZ3NFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIlYKBk1ldHJpYxILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAESIgoMdGltZXN0YW1wX21zGAMgASgDUgx0aW1lc3RhbXBfbXMSDAoEc3RlcBgEIAEoAyKHBAoDUnVuEhYKBnJ1bl9pZBgBIAEoCVIGcnVuX2lkEhoKCHJ1bl9uYW1lGAIgASgJUghydW5fbmFtZRIkCg1leHBlcmltZW50X2lkGAMgASgJUg1leHBlcmltZW50X2lkEiMKBnN0YXR1cxgEIAEoDjITLm1sb3BzLnYxLlJ1blN0YXR1cxIkCg1zdGFydF90aW1lX21zGAUgASgDUg1zdGFydF90aW1lX21zEiAKC2VuZF90aW1lX21zGAYgASgDUgtlbmRfdGltZV9tcxIpCgZwYXJhbXMYByADKAsyGS5tbG9wcy52MS5SdW4uUGFyYW1zRW50cnkSIQoHbWV0cmljcxgIIAMoCzIQLm1sb3BzLnYxLk1ldHJpYxIlCgR0YWdzGAkgAygLMhcubWxvcHMudjEuUnVuLlRhZ3NFbnRyeRJCCg9saWZlY3ljbGVfc3RhZ2UYCiABKA4yGC5tbG9wcy52MS5MaWZlY3ljbGVTdGFnZVIPbGlmZWN5Y2xlX3N0YWdlEiQKDWRlbGV0ZWRfYXRfbXMYCyABKANSDWRlbGV0ZWRfYXRfbXMaLQoLUGFyYW1zRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ARorCglUYWdzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASKPAQoXQ3JlYXRlRXhwZXJpbWVudFJlcXVlc3QSDAoEbmFtZRgBIAEoCRI5CgR0YWdzGAIgAygLMisubWxvcHMudjEuQ3JlYXRlRXhwZXJpbWVudFJlcXVlc3QuVGFnc0VudHJ5GisKCVRhZ3NFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIkQKGENyZWF0ZUV4cGVyaW1lbnRSZXNwb25zZRIoCgpleHBlcmltZW50GAEgASgLMhQubWxvcHMudjEuRXhwZXJpbWVudCI8ChRHZXRFeHBlcmltZW50UmVxdWVzdBIkCg1leHBlcmltZW50X2lkGAEgASgJUg1leHBlcmltZW50X2lkIkEKFUdldEV4cGVyaW1lbnRSZXNwb25zZRIoCgpleHBlcmltZW50GAEgASgLMhQubWxvcHMudjEuRXhwZXJpbWVudCIqChpHZXRFeHBlcmltZW50QnlOYW1lUmVxdWVzdBIMCgRuYW1lGAEgASgJIkcKG0dldEV4cGVyaW1lbnRCeU5hbWVSZXNwb25zZRIoCgpleHBlcmltZW50GAEgASgLMhQubWxvcHMudjEuRXhwZXJpbWVudCKIAQoWTGlzdEV4cGVyaW1lbnRzUmVxdWVzdBIcCglwYWdlX3NpemUYASABKAVSCXBhZ2Vfc2l6ZRIeCgpwYWdlX3Rva2VuGAIgASgJUgpwYWdlX3Rva2VuEjAKCXZpZXdfdHlwZRgDIAEoDjISLm1sb3BzLnYxLlZpZXdUeXBlUgl2aWV3X3R5cGUibgoXTGlzdEV4cGVyaW1lbnRzUmVzcG9uc2USKQoLZXhwZXJpbWVudHMYASADKAsyFC5tbG9wcy52MS5FeHBlcmltZW50EigKD25leHRfcGFnZV90b2tlbhgCIAEoCVIPbmV4dF9wYWdlX3Rva2VuItsBChBDcmVhdGVSdW5SZXF1ZXN0EiQKDWV4cGVyaW1lbnRfaWQYASABKAlSDWV4cGVyaW1lbnRfaWQSGgoIcnVuX25hbWUYAiABKAlSCHJ1bl9uYW1lEiQKDXN0YXJ0X3RpbWVfbXMYAyABKANSDXN0YXJ0X3RpbWVfbXMSMgoEdGFncxgEIAMoCzIkLm1sb3BzLnYxLkNyZWF0ZVJ1blJlcXVlc3QuVGFnc0VudHJ5GisKCVRhZ3NFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIi8KEUNyZWF0ZVJ1blJlc3BvbnNlEhoKA3J1bhgBIAEoCzINLm1sb3BzLnYxLlJ1biKNAQoQVXBkYXRlUnVuUmVxdWVzdBIWCgZydW5faWQYASABKAlSBnJ1bl9pZBIjCgZzdGF0dXMYAiABKA4yEy5tbG9wcy52MS5SdW5TdGF0dXMSIAoLZW5kX3RpbWVfbXMYAyABKANSC2VuZF90aW1lX21zEhoKCHJ1bl9uYW1lGAQgASgJUghydW5fbmFtZSIvChFVcGRhdGVSdW5SZXNwb25zZRIaCgNydW4YASABKAsyDS5tbG9wcy52MS5SdW4iJwoNR2V0UnVuUmVxdWVzdBIWCgZydW5faWQYASABKAlSBnJ1bl9pZCIsCg5HZXRSdW5SZXNwb25zZRIaCgNydW4YASABKAsyDS5tbG9wcy52MS5SdW4i7gEKEVNlYXJjaFJ1bnNSZXF1ZXN0EiYKDmV4cGVyaW1lbnRfaWRzGAEgAygJUg5leHBlcmltZW50X2lkcxIlCghzdGF0dXNlcxgCIAMoDjITLm1sb3BzLnYxLlJ1blN0YXR1cxIaCghvcmRlcl9ieRgDIAMoCVIIb3JkZXJfYnkSHAoJcGFnZV9zaXplGAQgASgFUglwYWdlX3NpemUSHgoKcGFnZV90b2tlbhgFIAEoCVIKcGFnZV90b2tlbhIwCgl2aWV3X3R5cGUYBiABKA4yEi5tbG9wcy52MS5WaWV3VHlwZVIJdmlld190eXBlIlsKElNlYXJjaFJ1bnNSZXNwb25zZRIbCgRydW5zGAEgAygLMg0ubWxvcHMudjEuUnVuEigKD25leHRfcGFnZV90b2tlbhgCIAEoCVIPbmV4dF9wYWdlX3Rva2VuIkUKD0xvZ1BhcmFtUmVxdWVzdBIWCgZydW5faWQYASABKAlSBnJ1bl9pZBILCgNrZXkYAiABKAkSDQoFdmFsdWUYAyABKAkiEgoQTG9nUGFyYW1SZXNwb25zZSJ4ChBMb2dNZXRyaWNSZXF1ZXN0EhYKBnJ1bl9pZBgBIAEoCVIGcnVuX2lkEgsKA2tleRgCIAEoCRINCgV2YWx1ZRgDIAEoARIiCgx0aW1lc3RhbXBfbXMYBCABKANSDHRpbWVzdGFtcF9tcxIMCgRzdGVwGAUgASgDIhMKEUxvZ01ldHJpY1Jlc3BvbnNlInwKF0dldE1ldHJpY0hpc3RvcnlSZXF1ZXN0EhYKBnJ1bl9pZBgBIAEoCVIGcnVuX2lkEgsKA2tleRgCIAEoCRIcCglwYWdlX3NpemUYAyABKAVSCXBhZ2Vfc2l6ZRIeCgpwYWdlX3Rva2VuGAQgASgJUgpwYWdlX3Rva2VuImcKGEdldE1ldHJpY0hpc3RvcnlSZXNwb25zZRIhCgdtZXRyaWNzGAEgAygLMhAubWxvcHMudjEuTWV0cmljEigKD25leHRfcGFnZV90b2tlbhgCIAEoCVIPbmV4dF9wYWdlX3Rva2VuIkYKEFNldFJ1blRhZ1JlcXVlc3QSFgoGcnVuX2lkGAEgASgJUgZydW5faWQSCwoDa2V5GAIgASgJEg0KBXZhbHVlGAMgASgJIhMKEVNldFJ1blRhZ1Jlc3BvbnNlIpICCg9Mb2dCYXRjaFJlcXVlc3QSFgoGcnVuX2lkGAEgASgJUgZydW5faWQSIQoHbWV0cmljcxgCIAMoCzIQLm1sb3BzLnYxLk1ldHJpYxI1CgZwYXJhbXMYAyADKAsyJS5tbG9wcy52MS5Mb2dCYXRjaFJlcXVlc3QuUGFyYW1zRW50cnkSMQoEdGFncxgEIAMoCzIjLm1sb3BzLnYxLkxvZ0JhdGNoUmVxdWVzdC5UYWdzRW50cnkaLQoLUGFyYW1zRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ARorCglUYWdzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASISChBMb2dCYXRjaFJlc3BvbnNlIj8KF0RlbGV0ZUV4cGVyaW1lbnRSZXF1ZXN0EiQKDWV4cGVyaW1lbnRfaWQYASABKAlSDWV4cGVyaW1lbnRfaWQiRAoYRGVsZXRlRXhwZXJpbWVudFJlc3BvbnNlEigKCmV4cGVyaW1lbnQYASABKAsyFC5tbG9wcy52MS5FeHBlcmltZW50IkAKGFJlc3RvcmVFeHBlcmltZW50UmVxdWVzdBIkCg1leHBlcmltZW50X2lkGAEgASgJUg1leHBlcmltZW50X2lkIkUKGVJlc3RvcmVFeHBlcmltZW50UmVzcG9uc2USKAoKZXhwZXJpbWVudBgBIAEoCzIULm1sb3BzLnYxLkV4cGVyaW1lbnQiKgoQRGVsZXRlUnVuUmVxdWVzdBIWCgZydW5faWQYASABKAlSBnJ1bl9pZCIvChFEZWxldGVSdW5SZXNwb25zZRIaCgNydW4YASABKAsyDS5tbG9wcy52MS5SdW4iKwoRUmVzdG9yZVJ1blJlcXVlc3QSFgoGcnVuX2lkGAEgASgJUgZydW5faWQiMAoSUmVzdG9yZVJ1blJlc3BvbnNlEhoKA3J1bhgBIAEoCzINLm1sb3BzLnYxLlJ1bipqCg5MaWZlY3ljbGVTdGFnZRIfChtMSUZFQ1lDTEVfU1RBR0VfVU5TUEVDSUZJRUQQABIaChZMSUZFQ1lDTEVfU1RBR0VfQUNUSVZFEAESGwoXTElGRUNZQ0xFX1NUQUdFX0RFTEVURUQQAipvCghWaWV3VHlwZRIZChVWSUVXX1RZUEVfVU5TUEVDSUZJRUQQABIZChVWSUVXX1RZUEVfQUNUSVZFX09OTFkQARIaChZWSUVXX1RZUEVfREVMRVRFRF9PTkxZEAISEQoNVklFV19UWVBFX0FMTBADKoYBCglSdW5TdGF0dXMSGgoWUlVOX1NUQVRVU19VTlNQRUNJRklFRBAAEhYKElJVTl9TVEFUVVNfUlVOTklORxABEhcKE1JVTl9TVEFUVVNfRklOSVNIRUQQAhIVChFSVU5fU1RBVFVTX0ZBSUxFRBADEhUKEVJVTl9TVEFUVVNfS0lMTEVEEAQyqw8KD1RyYWNraW5nU2VydmljZRJ1ChBDcmVhdGVFeHBlcmltZW50EiEubWxvcHMudjEuQ3JlYXRlRXhwZXJpbWVudFJlcXVlc3QaIi5tbG9wcy52MS5DcmVhdGVFeHBlcmltZW50UmVzcG9uc2UiGoLT5JMCFDoBKiIPL3YxL2V4cGVyaW1lbnRzEnwKDUdldEV4cGVyaW1lbnQSHi5tbG9wcy52MS5HZXRFeHBlcmltZW50UmVxdWVzdBofLm1sb3BzLnYxLkdldEV4cGVyaW1lbnRSZXNwb25zZSIqkAIBgtPkkwIhEh8vdjEvZXhwZXJpbWVudHMve2V4cGVyaW1lbnRfaWR9EoYBChNHZXRFeHBlcmltZW50QnlOYW1lEiQubWxvcHMudjEuR2V0RXhwZXJpbWVudEJ5TmFtZVJlcXVlc3QaJS5tbG9wcy52MS5HZXRFeHBlcmltZW50QnlOYW1lUmVzcG9uc2UiIpACAYLT5JMCGRIXL3YxL2V4cGVyaW1lbnRzOmJ5LW5hbWUScgoPTGlzdEV4cGVyaW1lbnRzEiAubWxvcHMudjEuTGlzdEV4cGVyaW1lbnRzUmVxdWVzdBohLm1sb3BzLnYxLkxpc3RFeHBlcmltZW50c1Jlc3BvbnNlIhqQAgGC0+STAhESDy92MS9leHBlcmltZW50cxKCAQoQRGVsZXRlRXhwZXJpbWVudBIhLm1sb3BzLnYxLkRlbGV0ZUV4cGVyaW1lbnRSZXF1ZXN0GiIubWxvcHMudjEuRGVsZXRlRXhwZXJpbWVudFJlc3BvbnNlIieC0+STAiEqHy92MS9leHBlcmltZW50cy97ZXhwZXJpbWVudF9pZH0SkAEKEVJlc3RvcmVFeHBlcmltZW50EiIubWxvcHMudjEuUmVzdG9yZUV4cGVyaW1lbnRSZXF1ZXN0GiMubWxvcHMudjEuUmVzdG9yZUV4cGVyaW1lbnRSZXNwb25zZSIygtPkkwIsOgEqIicvdjEvZXhwZXJpbWVudHMve2V4cGVyaW1lbnRfaWR9OnJlc3RvcmUSWQoJQ3JlYXRlUnVuEhoubWxvcHMudjEuQ3JlYXRlUnVuUmVxdWVzdBobLm1sb3BzLnYxLkNyZWF0ZVJ1blJlc3BvbnNlIhOC0+STAg06ASoiCC92MS9ydW5zEmIKCVVwZGF0ZVJ1bhIaLm1sb3BzLnYxLlVwZGF0ZVJ1blJlcXVlc3QaGy5tbG9wcy52MS5VcGRhdGVSdW5SZXNwb25zZSIcgtPkkwIWOgEqMhEvdjEvcnVucy97cnVuX2lkfRJZCgZHZXRSdW4SFy5tbG9wcy52MS5HZXRSdW5SZXF1ZXN0GhgubWxvcHMudjEuR2V0UnVuUmVzcG9uc2UiHJACAYLT5JMCExIRL3YxL3J1bnMve3J1bl9pZH0SZgoKU2VhcmNoUnVucxIbLm1sb3BzLnYxLlNlYXJjaFJ1bnNSZXF1ZXN0GhwubWxvcHMudjEuU2VhcmNoUnVuc1Jlc3BvbnNlIh2QAgGC0+STAhQ6ASoiDy92MS9ydW5zOnNlYXJjaBJmCghMb2dQYXJhbRIZLm1sb3BzLnYxLkxvZ1BhcmFtUmVxdWVzdBoaLm1sb3BzLnYxLkxvZ1BhcmFtUmVzcG9uc2UiI4LT5JMCHToBKiIYL3YxL3J1bnMve3J1bl9pZH0vcGFyYW1zEmoKCUxvZ01ldHJpYxIaLm1sb3BzLnYxLkxvZ01ldHJpY1JlcXVlc3QaGy5tbG9wcy52MS5Mb2dNZXRyaWNSZXNwb25zZSIkgtPkkwIeOgEqIhkvdjEvcnVucy97cnVuX2lkfS9tZXRyaWNzEo0BChBHZXRNZXRyaWNIaXN0b3J5EiEubWxvcHMudjEuR2V0TWV0cmljSGlzdG9yeVJlcXVlc3QaIi5tbG9wcy52MS5HZXRNZXRyaWNIaXN0b3J5UmVzcG9uc2UiMpACAYLT5JMCKRInL3YxL3J1bnMve3J1bl9pZH0vbWV0cmljcy97a2V5fS9oaXN0b3J5Em0KCVNldFJ1blRhZxIaLm1sb3BzLnYxLlNldFJ1blRhZ1JlcXVlc3QaGy5tbG9wcy52MS5TZXRSdW5UYWdSZXNwb25zZSIngtPkkwIhOgEqGhwvdjEvcnVucy97cnVuX2lkfS90YWdzL3trZXl9EmkKCExvZ0JhdGNoEhkubWxvcHMudjEuTG9nQmF0Y2hSZXF1ZXN0GhoubWxvcHMudjEuTG9nQmF0Y2hSZXNwb25zZSImgtPkkwIgOgEqIhsvdjEvcnVucy97cnVuX2lkfTpsb2ctYmF0Y2gSXwoJRGVsZXRlUnVuEhoubWxvcHMudjEuRGVsZXRlUnVuUmVxdWVzdBobLm1sb3BzLnYxLkRlbGV0ZVJ1blJlc3BvbnNlIhmC0+STAhMqES92MS9ydW5zL3tydW5faWR9Em0KClJlc3RvcmVSdW4SGy5tbG9wcy52MS5SZXN0b3JlUnVuUmVxdWVzdBocLm1sb3BzLnYxLlJlc3RvcmVSdW5SZXNwb25zZSIkgtPkkwIeOgEqIhkvdjEvcnVucy97cnVuX2lkfTpyZXN0b3JlYgZwcm90bzM", [file_google_api_annotations]);
+  fileDesc("ChdtbG9wcy92MS90cmFja2luZy5wcm90bxIIbWxvcHMudjEimwMKCkV4cGVyaW1lbnQSJAoNZXhwZXJpbWVudF9pZBgBIAEoCVINZXhwZXJpbWVudF9pZBIMCgRuYW1lGAIgASgJEiwKBHRhZ3MYAyADKAsyHi5tbG9wcy52MS5FeHBlcmltZW50LlRhZ3NFbnRyeRIkCg1jcmVhdGVkX2F0X21zGAQgASgDUg1jcmVhdGVkX2F0X21zEiQKDXVwZGF0ZWRfYXRfbXMYBSABKANSDXVwZGF0ZWRfYXRfbXMSQgoPbGlmZWN5Y2xlX3N0YWdlGAYgASgOMhgubWxvcHMudjEuTGlmZWN5Y2xlU3RhZ2VSD2xpZmVjeWNsZV9zdGFnZRIkCg1kZWxldGVkX2F0X21zGAcgASgDUg1kZWxldGVkX2F0X21zEhwKCXJ1bl9jb3VudBgUIAEoBVIJcnVuX2NvdW50EioKEGxhc3RfYWN0aXZpdHlfbXMYFSABKANSEGxhc3RfYWN0aXZpdHlfbXMaKwoJVGFnc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiVgoGTWV0cmljEgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoARIiCgx0aW1lc3RhbXBfbXMYAyABKANSDHRpbWVzdGFtcF9tcxIMCgRzdGVwGAQgASgDIvQECgNSdW4SFgoGcnVuX2lkGAEgASgJUgZydW5faWQSGgoIcnVuX25hbWUYAiABKAlSCHJ1bl9uYW1lEiQKDWV4cGVyaW1lbnRfaWQYAyABKAlSDWV4cGVyaW1lbnRfaWQSIwoGc3RhdHVzGAQgASgOMhMubWxvcHMudjEuUnVuU3RhdHVzEiQKDXN0YXJ0X3RpbWVfbXMYBSABKANSDXN0YXJ0X3RpbWVfbXMSIAoLZW5kX3RpbWVfbXMYBiABKANSC2VuZF90aW1lX21zEikKBnBhcmFtcxgHIAMoCzIZLm1sb3BzLnYxLlJ1bi5QYXJhbXNFbnRyeRIhCgdtZXRyaWNzGAggAygLMhAubWxvcHMudjEuTWV0cmljEiUKBHRhZ3MYCSADKAsyFy5tbG9wcy52MS5SdW4uVGFnc0VudHJ5EkIKD2xpZmVjeWNsZV9zdGFnZRgKIAEoDjIYLm1sb3BzLnYxLkxpZmVjeWNsZVN0YWdlUg9saWZlY3ljbGVfc3RhZ2USJAoNZGVsZXRlZF9hdF9tcxgLIAEoA1INZGVsZXRlZF9hdF9tcxIoCg9hcnRpZmFjdF9zaGEyNTYYFCABKAlSD2FydGlmYWN0X3NoYTI1NhJBCg5tb2RlbF92ZXJzaW9ucxgVIAMoCzIZLm1sb3BzLnYxLlJ1bk1vZGVsVmVyc2lvblIObW9kZWxfdmVyc2lvbnMaLQoLUGFyYW1zRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ARorCglUYWdzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJQCg9SdW5Nb2RlbFZlcnNpb24SDAoEbmFtZRgBIAEoCRIPCgd2ZXJzaW9uGAIgASgJEh4KBXN0YWdlGAMgASgOMg8ubWxvcHMudjEuU3RhZ2Ui2wEKC1J1bkFydGlmYWN0Eg4KBnNoYTI1NhgBIAEoCRIeCgpzaXplX2J5dGVzGAIgASgDUgpzaXplX2J5dGVzEg4KBmZvcm1hdBgDIAEoCRIlCgZmYW1pbHkYBCABKA4yFS5tbG9wcy52MS5Nb2RlbEZhbWlseRIeCgpuX2ZlYXR1cmVzGAUgASgFUgpuX2ZlYXR1cmVzEhwKCW5fY2xhc3NlcxgGIAEoBVIJbl9jbGFzc2VzEhgKB25fdHJlZXMYByABKAVSB25fdHJlZXMSDQoFZXJyb3IYCCABKAkijwEKF0NyZWF0ZUV4cGVyaW1lbnRSZXF1ZXN0EgwKBG5hbWUYASABKAkSOQoEdGFncxgCIAMoCzIrLm1sb3BzLnYxLkNyZWF0ZUV4cGVyaW1lbnRSZXF1ZXN0LlRhZ3NFbnRyeRorCglUYWdzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJEChhDcmVhdGVFeHBlcmltZW50UmVzcG9uc2USKAoKZXhwZXJpbWVudBgBIAEoCzIULm1sb3BzLnYxLkV4cGVyaW1lbnQiPAoUR2V0RXhwZXJpbWVudFJlcXVlc3QSJAoNZXhwZXJpbWVudF9pZBgBIAEoCVINZXhwZXJpbWVudF9pZCJBChVHZXRFeHBlcmltZW50UmVzcG9uc2USKAoKZXhwZXJpbWVudBgBIAEoCzIULm1sb3BzLnYxLkV4cGVyaW1lbnQiKgoaR2V0RXhwZXJpbWVudEJ5TmFtZVJlcXVlc3QSDAoEbmFtZRgBIAEoCSJHChtHZXRFeHBlcmltZW50QnlOYW1lUmVzcG9uc2USKAoKZXhwZXJpbWVudBgBIAEoCzIULm1sb3BzLnYxLkV4cGVyaW1lbnQiiAEKFkxpc3RFeHBlcmltZW50c1JlcXVlc3QSHAoJcGFnZV9zaXplGAEgASgFUglwYWdlX3NpemUSHgoKcGFnZV90b2tlbhgCIAEoCVIKcGFnZV90b2tlbhIwCgl2aWV3X3R5cGUYAyABKA4yEi5tbG9wcy52MS5WaWV3VHlwZVIJdmlld190eXBlIm4KF0xpc3RFeHBlcmltZW50c1Jlc3BvbnNlEikKC2V4cGVyaW1lbnRzGAEgAygLMhQubWxvcHMudjEuRXhwZXJpbWVudBIoCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAlSD25leHRfcGFnZV90b2tlbiLbAQoQQ3JlYXRlUnVuUmVxdWVzdBIkCg1leHBlcmltZW50X2lkGAEgASgJUg1leHBlcmltZW50X2lkEhoKCHJ1bl9uYW1lGAIgASgJUghydW5fbmFtZRIkCg1zdGFydF90aW1lX21zGAMgASgDUg1zdGFydF90aW1lX21zEjIKBHRhZ3MYBCADKAsyJC5tbG9wcy52MS5DcmVhdGVSdW5SZXF1ZXN0LlRhZ3NFbnRyeRorCglUYWdzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASIvChFDcmVhdGVSdW5SZXNwb25zZRIaCgNydW4YASABKAsyDS5tbG9wcy52MS5SdW4ijQEKEFVwZGF0ZVJ1blJlcXVlc3QSFgoGcnVuX2lkGAEgASgJUgZydW5faWQSIwoGc3RhdHVzGAIgASgOMhMubWxvcHMudjEuUnVuU3RhdHVzEiAKC2VuZF90aW1lX21zGAMgASgDUgtlbmRfdGltZV9tcxIaCghydW5fbmFtZRgEIAEoCVIIcnVuX25hbWUiLwoRVXBkYXRlUnVuUmVzcG9uc2USGgoDcnVuGAEgASgLMg0ubWxvcHMudjEuUnVuIicKDUdldFJ1blJlcXVlc3QSFgoGcnVuX2lkGAEgASgJUgZydW5faWQiVQoOR2V0UnVuUmVzcG9uc2USGgoDcnVuGAEgASgLMg0ubWxvcHMudjEuUnVuEicKCGFydGlmYWN0GBQgASgLMhUubWxvcHMudjEuUnVuQXJ0aWZhY3Qi/gEKEVNlYXJjaFJ1bnNSZXF1ZXN0EiYKDmV4cGVyaW1lbnRfaWRzGAEgAygJUg5leHBlcmltZW50X2lkcxIlCghzdGF0dXNlcxgCIAMoDjITLm1sb3BzLnYxLlJ1blN0YXR1cxIaCghvcmRlcl9ieRgDIAMoCVIIb3JkZXJfYnkSHAoJcGFnZV9zaXplGAQgASgFUglwYWdlX3NpemUSHgoKcGFnZV90b2tlbhgFIAEoCVIKcGFnZV90b2tlbhIwCgl2aWV3X3R5cGUYBiABKA4yEi5tbG9wcy52MS5WaWV3VHlwZVIJdmlld190eXBlEg4KBmZpbHRlchgUIAEoCSJ7ChJTZWFyY2hSdW5zUmVzcG9uc2USGwoEcnVucxgBIAMoCzINLm1sb3BzLnYxLlJ1bhIoCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAlSD25leHRfcGFnZV90b2tlbhIeCgp0b3RhbF9zaXplGBQgASgFUgp0b3RhbF9zaXplIm4KEkxpc3RSdW5LZXlzUmVxdWVzdBImCg5leHBlcmltZW50X2lkcxgBIAMoCVIOZXhwZXJpbWVudF9pZHMSMAoJdmlld190eXBlGAIgASgOMhIubWxvcHMudjEuVmlld1R5cGVSCXZpZXdfdHlwZSJzChNMaXN0UnVuS2V5c1Jlc3BvbnNlEiAKC21ldHJpY19rZXlzGAEgAygJUgttZXRyaWNfa2V5cxIeCgpwYXJhbV9rZXlzGAIgAygJUgpwYXJhbV9rZXlzEhoKCHRhZ19rZXlzGAMgAygJUgh0YWdfa2V5cyJFCg9Mb2dQYXJhbVJlcXVlc3QSFgoGcnVuX2lkGAEgASgJUgZydW5faWQSCwoDa2V5GAIgASgJEg0KBXZhbHVlGAMgASgJIhIKEExvZ1BhcmFtUmVzcG9uc2UieAoQTG9nTWV0cmljUmVxdWVzdBIWCgZydW5faWQYASABKAlSBnJ1bl9pZBILCgNrZXkYAiABKAkSDQoFdmFsdWUYAyABKAESIgoMdGltZXN0YW1wX21zGAQgASgDUgx0aW1lc3RhbXBfbXMSDAoEc3RlcBgFIAEoAyITChFMb2dNZXRyaWNSZXNwb25zZSJ8ChdHZXRNZXRyaWNIaXN0b3J5UmVxdWVzdBIWCgZydW5faWQYASABKAlSBnJ1bl9pZBILCgNrZXkYAiABKAkSHAoJcGFnZV9zaXplGAMgASgFUglwYWdlX3NpemUSHgoKcGFnZV90b2tlbhgEIAEoCVIKcGFnZV90b2tlbiJnChhHZXRNZXRyaWNIaXN0b3J5UmVzcG9uc2USIQoHbWV0cmljcxgBIAMoCzIQLm1sb3BzLnYxLk1ldHJpYxIoCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAlSD25leHRfcGFnZV90b2tlbiJGChBTZXRSdW5UYWdSZXF1ZXN0EhYKBnJ1bl9pZBgBIAEoCVIGcnVuX2lkEgsKA2tleRgCIAEoCRINCgV2YWx1ZRgDIAEoCSITChFTZXRSdW5UYWdSZXNwb25zZSKSAgoPTG9nQmF0Y2hSZXF1ZXN0EhYKBnJ1bl9pZBgBIAEoCVIGcnVuX2lkEiEKB21ldHJpY3MYAiADKAsyEC5tbG9wcy52MS5NZXRyaWMSNQoGcGFyYW1zGAMgAygLMiUubWxvcHMudjEuTG9nQmF0Y2hSZXF1ZXN0LlBhcmFtc0VudHJ5EjEKBHRhZ3MYBCADKAsyIy5tbG9wcy52MS5Mb2dCYXRjaFJlcXVlc3QuVGFnc0VudHJ5Gi0KC1BhcmFtc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEaKwoJVGFnc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiEgoQTG9nQmF0Y2hSZXNwb25zZSI/ChdEZWxldGVFeHBlcmltZW50UmVxdWVzdBIkCg1leHBlcmltZW50X2lkGAEgASgJUg1leHBlcmltZW50X2lkIkQKGERlbGV0ZUV4cGVyaW1lbnRSZXNwb25zZRIoCgpleHBlcmltZW50GAEgASgLMhQubWxvcHMudjEuRXhwZXJpbWVudCJNChdVcGRhdGVFeHBlcmltZW50UmVxdWVzdBIkCg1leHBlcmltZW50X2lkGAEgASgJUg1leHBlcmltZW50X2lkEgwKBG5hbWUYAiABKAkiRAoYVXBkYXRlRXhwZXJpbWVudFJlc3BvbnNlEigKCmV4cGVyaW1lbnQYASABKAsyFC5tbG9wcy52MS5FeHBlcmltZW50IkAKGFJlc3RvcmVFeHBlcmltZW50UmVxdWVzdBIkCg1leHBlcmltZW50X2lkGAEgASgJUg1leHBlcmltZW50X2lkIkUKGVJlc3RvcmVFeHBlcmltZW50UmVzcG9uc2USKAoKZXhwZXJpbWVudBgBIAEoCzIULm1sb3BzLnYxLkV4cGVyaW1lbnQiKgoQRGVsZXRlUnVuUmVxdWVzdBIWCgZydW5faWQYASABKAlSBnJ1bl9pZCIvChFEZWxldGVSdW5SZXNwb25zZRIaCgNydW4YASABKAsyDS5tbG9wcy52MS5SdW4iKwoRUmVzdG9yZVJ1blJlcXVlc3QSFgoGcnVuX2lkGAEgASgJUgZydW5faWQiMAoSUmVzdG9yZVJ1blJlc3BvbnNlEhoKA3J1bhgBIAEoCzINLm1sb3BzLnYxLlJ1bipqCg5MaWZlY3ljbGVTdGFnZRIfChtMSUZFQ1lDTEVfU1RBR0VfVU5TUEVDSUZJRUQQABIaChZMSUZFQ1lDTEVfU1RBR0VfQUNUSVZFEAESGwoXTElGRUNZQ0xFX1NUQUdFX0RFTEVURUQQAipvCghWaWV3VHlwZRIZChVWSUVXX1RZUEVfVU5TUEVDSUZJRUQQABIZChVWSUVXX1RZUEVfQUNUSVZFX09OTFkQARIaChZWSUVXX1RZUEVfREVMRVRFRF9PTkxZEAISEQoNVklFV19UWVBFX0FMTBADKoYBCglSdW5TdGF0dXMSGgoWUlVOX1NUQVRVU19VTlNQRUNJRklFRBAAEhYKElJVTl9TVEFUVVNfUlVOTklORxABEhcKE1JVTl9TVEFUVVNfRklOSVNIRUQQAhIVChFSVU5fU1RBVFVTX0ZBSUxFRBADEhUKEVJVTl9TVEFUVVNfS0lMTEVEEAQynBEKD1RyYWNraW5nU2VydmljZRJ1ChBDcmVhdGVFeHBlcmltZW50EiEubWxvcHMudjEuQ3JlYXRlRXhwZXJpbWVudFJlcXVlc3QaIi5tbG9wcy52MS5DcmVhdGVFeHBlcmltZW50UmVzcG9uc2UiGoLT5JMCFDoBKiIPL3YxL2V4cGVyaW1lbnRzEnwKDUdldEV4cGVyaW1lbnQSHi5tbG9wcy52MS5HZXRFeHBlcmltZW50UmVxdWVzdBofLm1sb3BzLnYxLkdldEV4cGVyaW1lbnRSZXNwb25zZSIqkAIBgtPkkwIhEh8vdjEvZXhwZXJpbWVudHMve2V4cGVyaW1lbnRfaWR9EoYBChNHZXRFeHBlcmltZW50QnlOYW1lEiQubWxvcHMudjEuR2V0RXhwZXJpbWVudEJ5TmFtZVJlcXVlc3QaJS5tbG9wcy52MS5HZXRFeHBlcmltZW50QnlOYW1lUmVzcG9uc2UiIpACAYLT5JMCGRIXL3YxL2V4cGVyaW1lbnRzOmJ5LW5hbWUScgoPTGlzdEV4cGVyaW1lbnRzEiAubWxvcHMudjEuTGlzdEV4cGVyaW1lbnRzUmVxdWVzdBohLm1sb3BzLnYxLkxpc3RFeHBlcmltZW50c1Jlc3BvbnNlIhqQAgGC0+STAhESDy92MS9leHBlcmltZW50cxKCAQoQRGVsZXRlRXhwZXJpbWVudBIhLm1sb3BzLnYxLkRlbGV0ZUV4cGVyaW1lbnRSZXF1ZXN0GiIubWxvcHMudjEuRGVsZXRlRXhwZXJpbWVudFJlc3BvbnNlIieC0+STAiEqHy92MS9leHBlcmltZW50cy97ZXhwZXJpbWVudF9pZH0ShQEKEFVwZGF0ZUV4cGVyaW1lbnQSIS5tbG9wcy52MS5VcGRhdGVFeHBlcmltZW50UmVxdWVzdBoiLm1sb3BzLnYxLlVwZGF0ZUV4cGVyaW1lbnRSZXNwb25zZSIqgtPkkwIkOgEqMh8vdjEvZXhwZXJpbWVudHMve2V4cGVyaW1lbnRfaWR9EpABChFSZXN0b3JlRXhwZXJpbWVudBIiLm1sb3BzLnYxLlJlc3RvcmVFeHBlcmltZW50UmVxdWVzdBojLm1sb3BzLnYxLlJlc3RvcmVFeHBlcmltZW50UmVzcG9uc2UiMoLT5JMCLDoBKiInL3YxL2V4cGVyaW1lbnRzL3tleHBlcmltZW50X2lkfTpyZXN0b3JlElkKCUNyZWF0ZVJ1bhIaLm1sb3BzLnYxLkNyZWF0ZVJ1blJlcXVlc3QaGy5tbG9wcy52MS5DcmVhdGVSdW5SZXNwb25zZSITgtPkkwINOgEqIggvdjEvcnVucxJiCglVcGRhdGVSdW4SGi5tbG9wcy52MS5VcGRhdGVSdW5SZXF1ZXN0GhsubWxvcHMudjEuVXBkYXRlUnVuUmVzcG9uc2UiHILT5JMCFjoBKjIRL3YxL3J1bnMve3J1bl9pZH0SWQoGR2V0UnVuEhcubWxvcHMudjEuR2V0UnVuUmVxdWVzdBoYLm1sb3BzLnYxLkdldFJ1blJlc3BvbnNlIhyQAgGC0+STAhMSES92MS9ydW5zL3tydW5faWR9EmYKClNlYXJjaFJ1bnMSGy5tbG9wcy52MS5TZWFyY2hSdW5zUmVxdWVzdBocLm1sb3BzLnYxLlNlYXJjaFJ1bnNSZXNwb25zZSIdkAIBgtPkkwIUOgEqIg8vdjEvcnVuczpzZWFyY2gSZwoLTGlzdFJ1bktleXMSHC5tbG9wcy52MS5MaXN0UnVuS2V5c1JlcXVlc3QaHS5tbG9wcy52MS5MaXN0UnVuS2V5c1Jlc3BvbnNlIhuQAgGC0+STAhI6ASoiDS92MS9ydW5zOmtleXMSZgoITG9nUGFyYW0SGS5tbG9wcy52MS5Mb2dQYXJhbVJlcXVlc3QaGi5tbG9wcy52MS5Mb2dQYXJhbVJlc3BvbnNlIiOC0+STAh06ASoiGC92MS9ydW5zL3tydW5faWR9L3BhcmFtcxJqCglMb2dNZXRyaWMSGi5tbG9wcy52MS5Mb2dNZXRyaWNSZXF1ZXN0GhsubWxvcHMudjEuTG9nTWV0cmljUmVzcG9uc2UiJILT5JMCHjoBKiIZL3YxL3J1bnMve3J1bl9pZH0vbWV0cmljcxKNAQoQR2V0TWV0cmljSGlzdG9yeRIhLm1sb3BzLnYxLkdldE1ldHJpY0hpc3RvcnlSZXF1ZXN0GiIubWxvcHMudjEuR2V0TWV0cmljSGlzdG9yeVJlc3BvbnNlIjKQAgGC0+STAikSJy92MS9ydW5zL3tydW5faWR9L21ldHJpY3Mve2tleX0vaGlzdG9yeRJtCglTZXRSdW5UYWcSGi5tbG9wcy52MS5TZXRSdW5UYWdSZXF1ZXN0GhsubWxvcHMudjEuU2V0UnVuVGFnUmVzcG9uc2UiJ4LT5JMCIToBKhocL3YxL3J1bnMve3J1bl9pZH0vdGFncy97a2V5fRJpCghMb2dCYXRjaBIZLm1sb3BzLnYxLkxvZ0JhdGNoUmVxdWVzdBoaLm1sb3BzLnYxLkxvZ0JhdGNoUmVzcG9uc2UiJoLT5JMCIDoBKiIbL3YxL3J1bnMve3J1bl9pZH06bG9nLWJhdGNoEl8KCURlbGV0ZVJ1bhIaLm1sb3BzLnYxLkRlbGV0ZVJ1blJlcXVlc3QaGy5tbG9wcy52MS5EZWxldGVSdW5SZXNwb25zZSIZgtPkkwITKhEvdjEvcnVucy97cnVuX2lkfRJtCgpSZXN0b3JlUnVuEhsubWxvcHMudjEuUmVzdG9yZVJ1blJlcXVlc3QaHC5tbG9wcy52MS5SZXN0b3JlUnVuUmVzcG9uc2UiJILT5JMCHjoBKiIZL3YxL3J1bnMve3J1bl9pZH06cmVzdG9yZWIGcHJvdG8z", [file_google_api_annotations, file_mlops_v1_model]);
 
 /**
  * A named group of runs.
@@ -67,6 +69,22 @@ export type Experiment = Message<"mlops.v1.Experiment"> & {
    * @generated from field: int64 deleted_at_ms = 7 [json_name = "deleted_at_ms"];
    */
   deletedAtMs: bigint;
+
+  /**
+   * How many runs it holds (in its own lifecycle stage: the active runs of an
+   * active experiment, the deleted runs of a deleted one).
+   *
+   * @generated from field: int32 run_count = 20 [json_name = "run_count"];
+   */
+  runCount: number;
+
+  /**
+   * The latest start or end time of those runs, or its creation time when it
+   * has none, Unix epoch milliseconds.
+   *
+   * @generated from field: int64 last_activity_ms = 21 [json_name = "last_activity_ms"];
+   */
+  lastActivityMs: bigint;
 };
 
 /**
@@ -201,6 +219,20 @@ export type Run = Message<"mlops.v1.Run"> & {
    * @generated from field: int64 deleted_at_ms = 11 [json_name = "deleted_at_ms"];
    */
   deletedAtMs: bigint;
+
+  /**
+   * sha256 of the model artifact the run trained; empty when it has none.
+   *
+   * @generated from field: string artifact_sha256 = 20 [json_name = "artifact_sha256"];
+   */
+  artifactSha256: string;
+
+  /**
+   * The model versions registered from this run, by name then version.
+   *
+   * @generated from field: repeated mlops.v1.RunModelVersion model_versions = 21 [json_name = "model_versions"];
+   */
+  modelVersions: RunModelVersion[];
 };
 
 /**
@@ -209,6 +241,112 @@ export type Run = Message<"mlops.v1.Run"> & {
  */
 export const RunSchema: GenMessage<Run> = /*@__PURE__*/
   messageDesc(file_mlops_v1_tracking, 2);
+
+/**
+ * A model version as the run it was registered from lists it.
+ *
+ * @generated from message mlops.v1.RunModelVersion
+ */
+export type RunModelVersion = Message<"mlops.v1.RunModelVersion"> & {
+  /**
+   * Registered model name.
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * Version number (decimal string).
+   *
+   * @generated from field: string version = 2;
+   */
+  version: string;
+
+  /**
+   * Its stage now.
+   *
+   * @generated from field: mlops.v1.Stage stage = 3;
+   */
+  stage: Stage;
+};
+
+/**
+ * Describes the message mlops.v1.RunModelVersion.
+ * Use `create(RunModelVersionSchema)` to create a new message.
+ */
+export const RunModelVersionSchema: GenMessage<RunModelVersion> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 3);
+
+/**
+ * The model artifact of a run, as stored (content-addressed, docs/model-format.md).
+ *
+ * @generated from message mlops.v1.RunArtifact
+ */
+export type RunArtifact = Message<"mlops.v1.RunArtifact"> & {
+  /**
+   * Hex sha256 of the file: its name in the artifact store.
+   *
+   * @generated from field: string sha256 = 1;
+   */
+  sha256: string;
+
+  /**
+   * Size of the file in bytes.
+   *
+   * @generated from field: int64 size_bytes = 2 [json_name = "size_bytes"];
+   */
+  sizeBytes: bigint;
+
+  /**
+   * The file format and its version, e.g. "mlops-model v2".
+   *
+   * @generated from field: string format = 3;
+   */
+  format: string;
+
+  /**
+   * The model family in the file.
+   *
+   * @generated from field: mlops.v1.ModelFamily family = 4;
+   */
+  family: ModelFamily;
+
+  /**
+   * Features the model reads.
+   *
+   * @generated from field: int32 n_features = 5 [json_name = "n_features"];
+   */
+  nFeatures: number;
+
+  /**
+   * Classes it predicts.
+   *
+   * @generated from field: int32 n_classes = 6 [json_name = "n_classes"];
+   */
+  nClasses: number;
+
+  /**
+   * Trees (0 for a logistic model).
+   *
+   * @generated from field: int32 n_trees = 7 [json_name = "n_trees"];
+   */
+  nTrees: number;
+
+  /**
+   * Why the file could not be read; empty when it was (the other fields but
+   * sha256 are then unset).
+   *
+   * @generated from field: string error = 8;
+   */
+  error: string;
+};
+
+/**
+ * Describes the message mlops.v1.RunArtifact.
+ * Use `create(RunArtifactSchema)` to create a new message.
+ */
+export const RunArtifactSchema: GenMessage<RunArtifact> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 4);
 
 /**
  * Creates an experiment.
@@ -236,7 +374,7 @@ export type CreateExperimentRequest = Message<"mlops.v1.CreateExperimentRequest"
  * Use `create(CreateExperimentRequestSchema)` to create a new message.
  */
 export const CreateExperimentRequestSchema: GenMessage<CreateExperimentRequest> = /*@__PURE__*/
-  messageDesc(file_mlops_v1_tracking, 3);
+  messageDesc(file_mlops_v1_tracking, 5);
 
 /**
  * The created experiment.
@@ -257,7 +395,7 @@ export type CreateExperimentResponse = Message<"mlops.v1.CreateExperimentRespons
  * Use `create(CreateExperimentResponseSchema)` to create a new message.
  */
 export const CreateExperimentResponseSchema: GenMessage<CreateExperimentResponse> = /*@__PURE__*/
-  messageDesc(file_mlops_v1_tracking, 4);
+  messageDesc(file_mlops_v1_tracking, 6);
 
 /**
  * Names the experiment to return by id.
@@ -278,7 +416,7 @@ export type GetExperimentRequest = Message<"mlops.v1.GetExperimentRequest"> & {
  * Use `create(GetExperimentRequestSchema)` to create a new message.
  */
 export const GetExperimentRequestSchema: GenMessage<GetExperimentRequest> = /*@__PURE__*/
-  messageDesc(file_mlops_v1_tracking, 5);
+  messageDesc(file_mlops_v1_tracking, 7);
 
 /**
  * The requested experiment.
@@ -299,7 +437,7 @@ export type GetExperimentResponse = Message<"mlops.v1.GetExperimentResponse"> & 
  * Use `create(GetExperimentResponseSchema)` to create a new message.
  */
 export const GetExperimentResponseSchema: GenMessage<GetExperimentResponse> = /*@__PURE__*/
-  messageDesc(file_mlops_v1_tracking, 6);
+  messageDesc(file_mlops_v1_tracking, 8);
 
 /**
  * Names the experiment to return by name.
@@ -320,7 +458,7 @@ export type GetExperimentByNameRequest = Message<"mlops.v1.GetExperimentByNameRe
  * Use `create(GetExperimentByNameRequestSchema)` to create a new message.
  */
 export const GetExperimentByNameRequestSchema: GenMessage<GetExperimentByNameRequest> = /*@__PURE__*/
-  messageDesc(file_mlops_v1_tracking, 7);
+  messageDesc(file_mlops_v1_tracking, 9);
 
 /**
  * The requested experiment.
@@ -341,7 +479,7 @@ export type GetExperimentByNameResponse = Message<"mlops.v1.GetExperimentByNameR
  * Use `create(GetExperimentByNameResponseSchema)` to create a new message.
  */
 export const GetExperimentByNameResponseSchema: GenMessage<GetExperimentByNameResponse> = /*@__PURE__*/
-  messageDesc(file_mlops_v1_tracking, 8);
+  messageDesc(file_mlops_v1_tracking, 10);
 
 /**
  * One page of experiments.
@@ -377,7 +515,7 @@ export type ListExperimentsRequest = Message<"mlops.v1.ListExperimentsRequest"> 
  * Use `create(ListExperimentsRequestSchema)` to create a new message.
  */
 export const ListExperimentsRequestSchema: GenMessage<ListExperimentsRequest> = /*@__PURE__*/
-  messageDesc(file_mlops_v1_tracking, 9);
+  messageDesc(file_mlops_v1_tracking, 11);
 
 /**
  * A page of experiments.
@@ -405,7 +543,7 @@ export type ListExperimentsResponse = Message<"mlops.v1.ListExperimentsResponse"
  * Use `create(ListExperimentsResponseSchema)` to create a new message.
  */
 export const ListExperimentsResponseSchema: GenMessage<ListExperimentsResponse> = /*@__PURE__*/
-  messageDesc(file_mlops_v1_tracking, 10);
+  messageDesc(file_mlops_v1_tracking, 12);
 
 /**
  * Starts a run.
@@ -447,7 +585,7 @@ export type CreateRunRequest = Message<"mlops.v1.CreateRunRequest"> & {
  * Use `create(CreateRunRequestSchema)` to create a new message.
  */
 export const CreateRunRequestSchema: GenMessage<CreateRunRequest> = /*@__PURE__*/
-  messageDesc(file_mlops_v1_tracking, 11);
+  messageDesc(file_mlops_v1_tracking, 13);
 
 /**
  * The created run.
@@ -468,7 +606,7 @@ export type CreateRunResponse = Message<"mlops.v1.CreateRunResponse"> & {
  * Use `create(CreateRunResponseSchema)` to create a new message.
  */
 export const CreateRunResponseSchema: GenMessage<CreateRunResponse> = /*@__PURE__*/
-  messageDesc(file_mlops_v1_tracking, 12);
+  messageDesc(file_mlops_v1_tracking, 14);
 
 /**
  * Changes a run. Unset fields are left unchanged.
@@ -511,7 +649,7 @@ export type UpdateRunRequest = Message<"mlops.v1.UpdateRunRequest"> & {
  * Use `create(UpdateRunRequestSchema)` to create a new message.
  */
 export const UpdateRunRequestSchema: GenMessage<UpdateRunRequest> = /*@__PURE__*/
-  messageDesc(file_mlops_v1_tracking, 13);
+  messageDesc(file_mlops_v1_tracking, 15);
 
 /**
  * The updated run.
@@ -532,7 +670,7 @@ export type UpdateRunResponse = Message<"mlops.v1.UpdateRunResponse"> & {
  * Use `create(UpdateRunResponseSchema)` to create a new message.
  */
 export const UpdateRunResponseSchema: GenMessage<UpdateRunResponse> = /*@__PURE__*/
-  messageDesc(file_mlops_v1_tracking, 14);
+  messageDesc(file_mlops_v1_tracking, 16);
 
 /**
  * Names the run to return.
@@ -553,7 +691,7 @@ export type GetRunRequest = Message<"mlops.v1.GetRunRequest"> & {
  * Use `create(GetRunRequestSchema)` to create a new message.
  */
 export const GetRunRequestSchema: GenMessage<GetRunRequest> = /*@__PURE__*/
-  messageDesc(file_mlops_v1_tracking, 15);
+  messageDesc(file_mlops_v1_tracking, 17);
 
 /**
  * The requested run.
@@ -567,6 +705,13 @@ export type GetRunResponse = Message<"mlops.v1.GetRunResponse"> & {
    * @generated from field: mlops.v1.Run run = 1;
    */
   run?: Run | undefined;
+
+  /**
+   * Its model artifact; unset when the run has none.
+   *
+   * @generated from field: mlops.v1.RunArtifact artifact = 20;
+   */
+  artifact?: RunArtifact | undefined;
 };
 
 /**
@@ -574,7 +719,7 @@ export type GetRunResponse = Message<"mlops.v1.GetRunResponse"> & {
  * Use `create(GetRunResponseSchema)` to create a new message.
  */
 export const GetRunResponseSchema: GenMessage<GetRunResponse> = /*@__PURE__*/
-  messageDesc(file_mlops_v1_tracking, 16);
+  messageDesc(file_mlops_v1_tracking, 18);
 
 /**
  * Which runs to return, and in what order.
@@ -598,9 +743,13 @@ export type SearchRunsRequest = Message<"mlops.v1.SearchRunsRequest"> & {
 
   /**
    * Sort keys, most significant first. Each is a field, optionally followed
-   * by " ASC" or " DESC" (default ASC): "start_time_ms", "end_time_ms",
-   * "run_name", or "metrics.<key>" (the latest value; runs without the metric
-   * sort last). Empty means "start_time_ms DESC". Ties break by run_id.
+   * by " ASC" or " DESC" (default ASC): an attribute ("start_time_ms" or
+   * "start_time", "end_time_ms", "run_name", "status", "run_id",
+   * "artifact_sha256", optionally prefixed "attributes."), "metrics.<key>"
+   * (the latest value), "params.<key>" or "tags.<key>" (as strings); a key
+   * with spaces goes in backticks (metrics.`val loss`). Runs without the value
+   * sort last in either direction. Empty means "start_time_ms DESC". Ties
+   * break by run_id.
    *
    * @generated from field: repeated string order_by = 3 [json_name = "order_by"];
    */
@@ -626,6 +775,22 @@ export type SearchRunsRequest = Message<"mlops.v1.SearchRunsRequest"> & {
    * @generated from field: mlops.v1.ViewType view_type = 6 [json_name = "view_type"];
    */
   viewType: ViewType;
+
+  /**
+   * Keep only the runs that match this expression, in MLflow's search syntax:
+   * comparisons joined by AND (OR and parentheses work too, AND binding
+   * tighter), e.g. `metrics.roc_auc > 0.99 and params.model = 'gbdt'`.
+   * metrics.<key> and the time attributes compare numbers (=, !=, <, <=, >,
+   * >=); params.<key>, tags.<key> and the string attributes (run_name, status,
+   * run_id, artifact_sha256) compare quoted strings (=, !=, LIKE and ILIKE
+   * with % and _, IN ('a', 'b'), NOT IN). A run without the key never
+   * matches. Empty keeps every run. One that does not parse is
+   * INVALID_ARGUMENT (field "filter") whose message names the character
+   * position and the token.
+   *
+   * @generated from field: string filter = 20;
+   */
+  filter: string;
 };
 
 /**
@@ -633,7 +798,7 @@ export type SearchRunsRequest = Message<"mlops.v1.SearchRunsRequest"> & {
  * Use `create(SearchRunsRequestSchema)` to create a new message.
  */
 export const SearchRunsRequestSchema: GenMessage<SearchRunsRequest> = /*@__PURE__*/
-  messageDesc(file_mlops_v1_tracking, 17);
+  messageDesc(file_mlops_v1_tracking, 19);
 
 /**
  * A page of matching runs.
@@ -654,6 +819,13 @@ export type SearchRunsResponse = Message<"mlops.v1.SearchRunsResponse"> & {
    * @generated from field: string next_page_token = 2 [json_name = "next_page_token"];
    */
   nextPageToken: string;
+
+  /**
+   * How many runs match in all pages.
+   *
+   * @generated from field: int32 total_size = 20 [json_name = "total_size"];
+   */
+  totalSize: number;
 };
 
 /**
@@ -661,7 +833,70 @@ export type SearchRunsResponse = Message<"mlops.v1.SearchRunsResponse"> & {
  * Use `create(SearchRunsResponseSchema)` to create a new message.
  */
 export const SearchRunsResponseSchema: GenMessage<SearchRunsResponse> = /*@__PURE__*/
-  messageDesc(file_mlops_v1_tracking, 18);
+  messageDesc(file_mlops_v1_tracking, 20);
+
+/**
+ * Names the experiments whose run keys to list.
+ *
+ * @generated from message mlops.v1.ListRunKeysRequest
+ */
+export type ListRunKeysRequest = Message<"mlops.v1.ListRunKeysRequest"> & {
+  /**
+   * Experiments; at least one.
+   *
+   * @generated from field: repeated string experiment_ids = 1 [json_name = "experiment_ids"];
+   */
+  experimentIds: string[];
+
+  /**
+   * Whose runs: VIEW_TYPE_UNSPECIFIED means active only.
+   *
+   * @generated from field: mlops.v1.ViewType view_type = 2 [json_name = "view_type"];
+   */
+  viewType: ViewType;
+};
+
+/**
+ * Describes the message mlops.v1.ListRunKeysRequest.
+ * Use `create(ListRunKeysRequestSchema)` to create a new message.
+ */
+export const ListRunKeysRequestSchema: GenMessage<ListRunKeysRequest> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 21);
+
+/**
+ * The keys, each list sorted.
+ *
+ * @generated from message mlops.v1.ListRunKeysResponse
+ */
+export type ListRunKeysResponse = Message<"mlops.v1.ListRunKeysResponse"> & {
+  /**
+   * Keys of the runs' metrics.
+   *
+   * @generated from field: repeated string metric_keys = 1 [json_name = "metric_keys"];
+   */
+  metricKeys: string[];
+
+  /**
+   * Keys of their params.
+   *
+   * @generated from field: repeated string param_keys = 2 [json_name = "param_keys"];
+   */
+  paramKeys: string[];
+
+  /**
+   * Keys of their tags.
+   *
+   * @generated from field: repeated string tag_keys = 3 [json_name = "tag_keys"];
+   */
+  tagKeys: string[];
+};
+
+/**
+ * Describes the message mlops.v1.ListRunKeysResponse.
+ * Use `create(ListRunKeysResponseSchema)` to create a new message.
+ */
+export const ListRunKeysResponseSchema: GenMessage<ListRunKeysResponse> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 22);
 
 /**
  * Records one param.
@@ -696,7 +931,7 @@ export type LogParamRequest = Message<"mlops.v1.LogParamRequest"> & {
  * Use `create(LogParamRequestSchema)` to create a new message.
  */
 export const LogParamRequestSchema: GenMessage<LogParamRequest> = /*@__PURE__*/
-  messageDesc(file_mlops_v1_tracking, 19);
+  messageDesc(file_mlops_v1_tracking, 23);
 
 /**
  * Empty on success.
@@ -711,7 +946,7 @@ export type LogParamResponse = Message<"mlops.v1.LogParamResponse"> & {
  * Use `create(LogParamResponseSchema)` to create a new message.
  */
 export const LogParamResponseSchema: GenMessage<LogParamResponse> = /*@__PURE__*/
-  messageDesc(file_mlops_v1_tracking, 20);
+  messageDesc(file_mlops_v1_tracking, 24);
 
 /**
  * Appends one metric point.
@@ -760,7 +995,7 @@ export type LogMetricRequest = Message<"mlops.v1.LogMetricRequest"> & {
  * Use `create(LogMetricRequestSchema)` to create a new message.
  */
 export const LogMetricRequestSchema: GenMessage<LogMetricRequest> = /*@__PURE__*/
-  messageDesc(file_mlops_v1_tracking, 21);
+  messageDesc(file_mlops_v1_tracking, 25);
 
 /**
  * Empty on success.
@@ -775,7 +1010,7 @@ export type LogMetricResponse = Message<"mlops.v1.LogMetricResponse"> & {
  * Use `create(LogMetricResponseSchema)` to create a new message.
  */
 export const LogMetricResponseSchema: GenMessage<LogMetricResponse> = /*@__PURE__*/
-  messageDesc(file_mlops_v1_tracking, 22);
+  messageDesc(file_mlops_v1_tracking, 26);
 
 /**
  * Names the metric whose history to return.
@@ -817,7 +1052,7 @@ export type GetMetricHistoryRequest = Message<"mlops.v1.GetMetricHistoryRequest"
  * Use `create(GetMetricHistoryRequestSchema)` to create a new message.
  */
 export const GetMetricHistoryRequestSchema: GenMessage<GetMetricHistoryRequest> = /*@__PURE__*/
-  messageDesc(file_mlops_v1_tracking, 23);
+  messageDesc(file_mlops_v1_tracking, 27);
 
 /**
  * A page of a metric's history.
@@ -845,7 +1080,7 @@ export type GetMetricHistoryResponse = Message<"mlops.v1.GetMetricHistoryRespons
  * Use `create(GetMetricHistoryResponseSchema)` to create a new message.
  */
 export const GetMetricHistoryResponseSchema: GenMessage<GetMetricHistoryResponse> = /*@__PURE__*/
-  messageDesc(file_mlops_v1_tracking, 24);
+  messageDesc(file_mlops_v1_tracking, 28);
 
 /**
  * Sets one tag on a run.
@@ -880,7 +1115,7 @@ export type SetRunTagRequest = Message<"mlops.v1.SetRunTagRequest"> & {
  * Use `create(SetRunTagRequestSchema)` to create a new message.
  */
 export const SetRunTagRequestSchema: GenMessage<SetRunTagRequest> = /*@__PURE__*/
-  messageDesc(file_mlops_v1_tracking, 25);
+  messageDesc(file_mlops_v1_tracking, 29);
 
 /**
  * Empty on success.
@@ -895,7 +1130,7 @@ export type SetRunTagResponse = Message<"mlops.v1.SetRunTagResponse"> & {
  * Use `create(SetRunTagResponseSchema)` to create a new message.
  */
 export const SetRunTagResponseSchema: GenMessage<SetRunTagResponse> = /*@__PURE__*/
-  messageDesc(file_mlops_v1_tracking, 26);
+  messageDesc(file_mlops_v1_tracking, 30);
 
 /**
  * Records many values on one run at once.
@@ -937,7 +1172,7 @@ export type LogBatchRequest = Message<"mlops.v1.LogBatchRequest"> & {
  * Use `create(LogBatchRequestSchema)` to create a new message.
  */
 export const LogBatchRequestSchema: GenMessage<LogBatchRequest> = /*@__PURE__*/
-  messageDesc(file_mlops_v1_tracking, 27);
+  messageDesc(file_mlops_v1_tracking, 31);
 
 /**
  * Empty on success.
@@ -952,7 +1187,7 @@ export type LogBatchResponse = Message<"mlops.v1.LogBatchResponse"> & {
  * Use `create(LogBatchResponseSchema)` to create a new message.
  */
 export const LogBatchResponseSchema: GenMessage<LogBatchResponse> = /*@__PURE__*/
-  messageDesc(file_mlops_v1_tracking, 28);
+  messageDesc(file_mlops_v1_tracking, 32);
 
 /**
  * Names the experiment to delete.
@@ -973,7 +1208,7 @@ export type DeleteExperimentRequest = Message<"mlops.v1.DeleteExperimentRequest"
  * Use `create(DeleteExperimentRequestSchema)` to create a new message.
  */
 export const DeleteExperimentRequestSchema: GenMessage<DeleteExperimentRequest> = /*@__PURE__*/
-  messageDesc(file_mlops_v1_tracking, 29);
+  messageDesc(file_mlops_v1_tracking, 33);
 
 /**
  * The deleted experiment.
@@ -994,7 +1229,56 @@ export type DeleteExperimentResponse = Message<"mlops.v1.DeleteExperimentRespons
  * Use `create(DeleteExperimentResponseSchema)` to create a new message.
  */
 export const DeleteExperimentResponseSchema: GenMessage<DeleteExperimentResponse> = /*@__PURE__*/
-  messageDesc(file_mlops_v1_tracking, 30);
+  messageDesc(file_mlops_v1_tracking, 34);
+
+/**
+ * Renames an experiment.
+ *
+ * @generated from message mlops.v1.UpdateExperimentRequest
+ */
+export type UpdateExperimentRequest = Message<"mlops.v1.UpdateExperimentRequest"> & {
+  /**
+   * Experiment id.
+   *
+   * @generated from field: string experiment_id = 1 [json_name = "experiment_id"];
+   */
+  experimentId: string;
+
+  /**
+   * The new name: unique, 1 to 256 characters.
+   *
+   * @generated from field: string name = 2;
+   */
+  name: string;
+};
+
+/**
+ * Describes the message mlops.v1.UpdateExperimentRequest.
+ * Use `create(UpdateExperimentRequestSchema)` to create a new message.
+ */
+export const UpdateExperimentRequestSchema: GenMessage<UpdateExperimentRequest> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 35);
+
+/**
+ * The renamed experiment.
+ *
+ * @generated from message mlops.v1.UpdateExperimentResponse
+ */
+export type UpdateExperimentResponse = Message<"mlops.v1.UpdateExperimentResponse"> & {
+  /**
+   * The experiment after the change.
+   *
+   * @generated from field: mlops.v1.Experiment experiment = 1;
+   */
+  experiment?: Experiment | undefined;
+};
+
+/**
+ * Describes the message mlops.v1.UpdateExperimentResponse.
+ * Use `create(UpdateExperimentResponseSchema)` to create a new message.
+ */
+export const UpdateExperimentResponseSchema: GenMessage<UpdateExperimentResponse> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 36);
 
 /**
  * Names the experiment to restore.
@@ -1015,7 +1299,7 @@ export type RestoreExperimentRequest = Message<"mlops.v1.RestoreExperimentReques
  * Use `create(RestoreExperimentRequestSchema)` to create a new message.
  */
 export const RestoreExperimentRequestSchema: GenMessage<RestoreExperimentRequest> = /*@__PURE__*/
-  messageDesc(file_mlops_v1_tracking, 31);
+  messageDesc(file_mlops_v1_tracking, 37);
 
 /**
  * The restored experiment.
@@ -1036,7 +1320,7 @@ export type RestoreExperimentResponse = Message<"mlops.v1.RestoreExperimentRespo
  * Use `create(RestoreExperimentResponseSchema)` to create a new message.
  */
 export const RestoreExperimentResponseSchema: GenMessage<RestoreExperimentResponse> = /*@__PURE__*/
-  messageDesc(file_mlops_v1_tracking, 32);
+  messageDesc(file_mlops_v1_tracking, 38);
 
 /**
  * Names the run to delete.
@@ -1057,7 +1341,7 @@ export type DeleteRunRequest = Message<"mlops.v1.DeleteRunRequest"> & {
  * Use `create(DeleteRunRequestSchema)` to create a new message.
  */
 export const DeleteRunRequestSchema: GenMessage<DeleteRunRequest> = /*@__PURE__*/
-  messageDesc(file_mlops_v1_tracking, 33);
+  messageDesc(file_mlops_v1_tracking, 39);
 
 /**
  * The deleted run.
@@ -1078,7 +1362,7 @@ export type DeleteRunResponse = Message<"mlops.v1.DeleteRunResponse"> & {
  * Use `create(DeleteRunResponseSchema)` to create a new message.
  */
 export const DeleteRunResponseSchema: GenMessage<DeleteRunResponse> = /*@__PURE__*/
-  messageDesc(file_mlops_v1_tracking, 34);
+  messageDesc(file_mlops_v1_tracking, 40);
 
 /**
  * Names the run to restore.
@@ -1099,7 +1383,7 @@ export type RestoreRunRequest = Message<"mlops.v1.RestoreRunRequest"> & {
  * Use `create(RestoreRunRequestSchema)` to create a new message.
  */
 export const RestoreRunRequestSchema: GenMessage<RestoreRunRequest> = /*@__PURE__*/
-  messageDesc(file_mlops_v1_tracking, 35);
+  messageDesc(file_mlops_v1_tracking, 41);
 
 /**
  * The restored run.
@@ -1120,7 +1404,7 @@ export type RestoreRunResponse = Message<"mlops.v1.RestoreRunResponse"> & {
  * Use `create(RestoreRunResponseSchema)` to create a new message.
  */
 export const RestoreRunResponseSchema: GenMessage<RestoreRunResponse> = /*@__PURE__*/
-  messageDesc(file_mlops_v1_tracking, 36);
+  messageDesc(file_mlops_v1_tracking, 42);
 
 /**
  * Whether an experiment or a run is live or soft-deleted, as MLflow's
@@ -1316,6 +1600,17 @@ export const TrackingService: GenService<{
     output: typeof DeleteExperimentResponseSchema;
   },
   /**
+   * Renames an experiment (the only change it takes). ALREADY_EXISTS when the
+   * name is taken, FAILED_PRECONDITION when the experiment is deleted.
+   *
+   * @generated from rpc mlops.v1.TrackingService.UpdateExperiment
+   */
+  updateExperiment: {
+    methodKind: "unary";
+    input: typeof UpdateExperimentRequestSchema;
+    output: typeof UpdateExperimentResponseSchema;
+  },
+  /**
    * Restores a deleted experiment with the runs its deletion took along.
    * Audited. FAILED_PRECONDITION when it is not deleted.
    *
@@ -1360,8 +1655,11 @@ export const TrackingService: GenService<{
     output: typeof GetRunResponseSchema;
   },
   /**
-   * Finds runs in some experiments, filtered by status and lifecycle stage
-   * (active only unless view_type says otherwise) and ordered as asked.
+   * Finds runs in some experiments, filtered by status, lifecycle stage
+   * (active only unless view_type says otherwise) and a filter expression in
+   * MLflow's syntax, ordered as asked: filtering, sorting and paging all
+   * happen in the database, so a page of 10,000 runs sorted by a metric costs
+   * one query.
    *
    * @generated from rpc mlops.v1.TrackingService.SearchRuns
    */
@@ -1369,6 +1667,17 @@ export const TrackingService: GenService<{
     methodKind: "unary";
     input: typeof SearchRunsRequestSchema;
     output: typeof SearchRunsResponseSchema;
+  },
+  /**
+   * The param, metric and tag keys that the runs of some experiments have: the
+   * columns a runs table can show and sort by.
+   *
+   * @generated from rpc mlops.v1.TrackingService.ListRunKeys
+   */
+  listRunKeys: {
+    methodKind: "unary";
+    input: typeof ListRunKeysRequestSchema;
+    output: typeof ListRunKeysResponseSchema;
   },
   /**
    * Records one param. Params are immutable: logging the same value again
