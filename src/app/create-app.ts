@@ -129,7 +129,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       options.onServingChange?.();
     },
   });
-  const tracking = createTrackingService({ store });
+  const tracking = createTrackingService({ store, artifacts });
   const bindings: ServiceBinding[] = [
     { service: PredictService, impl: predict },
     { service: RegistryService, impl: registry },

@@ -54,7 +54,7 @@ export async function withContext<T>(
       store,
       artifacts,
       registry: createRegistryService({ store, artifacts }),
-      tracking: createTrackingService({ store }),
+      tracking: createTrackingService({ store, artifacts }),
       actor,
       call: { transport: "cli", actor },
       logger: createLogger({ level: config.logLevel, destination: 2 }),

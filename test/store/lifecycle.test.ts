@@ -82,6 +82,7 @@ describe("opening", () => {
       expect(raw.prepare("select id from schema_migrations").all()).toEqual([
         { id: "0001_initial" },
         { id: "0002_deletes" },
+        { id: "0004_mlflow" },
       ]);
     } finally {
       raw.close();

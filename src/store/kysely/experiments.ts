@@ -110,3 +110,34 @@ export async function setExperimentTag(
       .execute();
   });
 }
+
+export async function deleteExperimentTag(ctx: StoreContext, id: string, key: string): Promise<void> {
+  checkExperimentId(id);
+  checkKey(key, "experiment tag");
+  await ctx.tx.write(async (trx) => {
+    await requireExperiment(trx, id);
+    const res = await trx
+      .deleteFrom("experiment_tags")
+      .where("experiment_id", "=", Number(id))
+      .where("key", "=", key)
+      .executeTakeFirst();
+    if (Number(res.numDeletedRows) === 0) throw notFound(`tag "${key}" of experiment "${id}"`);
+  });
+}
+
+export async function renameExperiment(ctx: StoreContext, id: string, newName: string): Promise<Experiment> {
+  checkExperimentId(id);
+  const name = checkExperimentName(newName);
+  return ctx.tx.write(async (trx) => {
+    const current = await requireExperiment(trx, id);
+    if (current.name === name) return readExperiment(trx, id);
+    const taken = await trx
+      .selectFrom("experiments")
+      .select("experiment_id")
+      .where("name", "=", name)
+      .executeTakeFirst();
+    if (taken) throw new StoreError("ALREADY_EXISTS", `experiment "${name}" already exists`);
+    await trx.updateTable("experiments").set({ name }).where("experiment_id", "=", Number(id)).execute();
+    return readExperiment(trx, id);
+  });
+}

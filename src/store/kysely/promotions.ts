@@ -71,6 +71,12 @@ export async function transitionStage(
         `model version ${name}/${version} is already in stage ${stage}`,
       );
     }
+    if (stage === "Production" && row.unservable_reason != null) {
+      throw new StoreError(
+        "FAILED_PRECONDITION",
+        `model version ${name}/${version} cannot be served, so it cannot go to Production: ${row.unservable_reason}`,
+      );
+    }
     const at = ctx.now();
     await touchModel(trx, name, at);
     await setStage(trx, name, version, stage, at);

@@ -98,8 +98,11 @@ function header(req: IncomingMessage, name: string): string | undefined {
  * Every request that is not Connect's is answered by one typed route, through the pipeline (which
  * records it once), and fails through `fail`.
  */
-/** Procedures whose requests carry a whole model file. */
-const IMPORT_PATHS: ReadonlySet<string> = new Set(["/mlops.v1.RegistryService/ImportModelVersion"]);
+/** Procedures whose requests carry a whole model file (an import, a file of the artifact tree). */
+const IMPORT_PATHS: ReadonlySet<string> = new Set([
+  "/mlops.v1.RegistryService/ImportModelVersion",
+  "/mlops.v1.TrackingService/PutArtifact",
+]);
 
 export function createHttpServer(options: HttpServerOptions): HttpServer {
   const { pipeline, maxBodyBytes } = options;

@@ -11,7 +11,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file mlops/v1/tracking.proto.
  */
 export const file_mlops_v1_tracking: GenFile = /*@__PURE__*/
-  fileDesc("ChdtbG9wcy92MS90cmFja2luZy5wcm90bxIIbWxvcHMudjEi0QIKCkV4cGVyaW1lbnQSJAoNZXhwZXJpbWVudF9pZBgBIAEoCVINZXhwZXJpbWVudF9pZBIMCgRuYW1lGAIgASgJEiwKBHRhZ3MYAyADKAsyHi5tbG9wcy52MS5FeHBlcmltZW50LlRhZ3NFbnRyeRIkCg1jcmVhdGVkX2F0X21zGAQgASgDUg1jcmVhdGVkX2F0X21zEiQKDXVwZGF0ZWRfYXRfbXMYBSABKANSDXVwZGF0ZWRfYXRfbXMSQgoPbGlmZWN5Y2xlX3N0YWdlGAYgASgOMhgubWxvcHMudjEuTGlmZWN5Y2xlU3RhZ2VSD2xpZmVjeWNsZV9zdGFnZRIkCg1kZWxldGVkX2F0X21zGAcgASgDUg1kZWxldGVkX2F0X21zGisKCVRhZ3NFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIlYKBk1ldHJpYxILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAESIgoMdGltZXN0YW1wX21zGAMgASgDUgx0aW1lc3RhbXBfbXMSDAoEc3RlcBgEIAEoAyKHBAoDUnVuEhYKBnJ1bl9pZBgBIAEoCVIGcnVuX2lkEhoKCHJ1bl9uYW1lGAIgASgJUghydW5fbmFtZRIkCg1leHBlcmltZW50X2lkGAMgASgJUg1leHBlcmltZW50X2lkEiMKBnN0YXR1cxgEIAEoDjITLm1sb3BzLnYxLlJ1blN0YXR1cxIkCg1zdGFydF90aW1lX21zGAUgASgDUg1zdGFydF90aW1lX21zEiAKC2VuZF90aW1lX21zGAYgASgDUgtlbmRfdGltZV9tcxIpCgZwYXJhbXMYByADKAsyGS5tbG9wcy52MS5SdW4uUGFyYW1zRW50cnkSIQoHbWV0cmljcxgIIAMoCzIQLm1sb3BzLnYxLk1ldHJpYxIlCgR0YWdzGAkgAygLMhcubWxvcHMudjEuUnVuLlRhZ3NFbnRyeRJCCg9saWZlY3ljbGVfc3RhZ2UYCiABKA4yGC5tbG9wcy52MS5MaWZlY3ljbGVTdGFnZVIPbGlmZWN5Y2xlX3N0YWdlEiQKDWRlbGV0ZWRfYXRfbXMYCyABKANSDWRlbGV0ZWRfYXRfbXMaLQoLUGFyYW1zRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ARorCglUYWdzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASKPAQoXQ3JlYXRlRXhwZXJpbWVudFJlcXVlc3QSDAoEbmFtZRgBIAEoCRI5CgR0YWdzGAIgAygLMisubWxvcHMudjEuQ3JlYXRlRXhwZXJpbWVudFJlcXVlc3QuVGFnc0VudHJ5GisKCVRhZ3NFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIkQKGENyZWF0ZUV4cGVyaW1lbnRSZXNwb25zZRIoCgpleHBlcmltZW50GAEgASgLMhQubWxvcHMudjEuRXhwZXJpbWVudCI8ChRHZXRFeHBlcmltZW50UmVxdWVzdBIkCg1leHBlcmltZW50X2lkGAEgASgJUg1leHBlcmltZW50X2lkIkEKFUdldEV4cGVyaW1lbnRSZXNwb25zZRIoCgpleHBlcmltZW50GAEgASgLMhQubWxvcHMudjEuRXhwZXJpbWVudCIqChpHZXRFeHBlcmltZW50QnlOYW1lUmVxdWVzdBIMCgRuYW1lGAEgASgJIkcKG0dldEV4cGVyaW1lbnRCeU5hbWVSZXNwb25zZRIoCgpleHBlcmltZW50GAEgASgLMhQubWxvcHMudjEuRXhwZXJpbWVudCKIAQoWTGlzdEV4cGVyaW1lbnRzUmVxdWVzdBIcCglwYWdlX3NpemUYASABKAVSCXBhZ2Vfc2l6ZRIeCgpwYWdlX3Rva2VuGAIgASgJUgpwYWdlX3Rva2VuEjAKCXZpZXdfdHlwZRgDIAEoDjISLm1sb3BzLnYxLlZpZXdUeXBlUgl2aWV3X3R5cGUibgoXTGlzdEV4cGVyaW1lbnRzUmVzcG9uc2USKQoLZXhwZXJpbWVudHMYASADKAsyFC5tbG9wcy52MS5FeHBlcmltZW50EigKD25leHRfcGFnZV90b2tlbhgCIAEoCVIPbmV4dF9wYWdlX3Rva2VuItsBChBDcmVhdGVSdW5SZXF1ZXN0EiQKDWV4cGVyaW1lbnRfaWQYASABKAlSDWV4cGVyaW1lbnRfaWQSGgoIcnVuX25hbWUYAiABKAlSCHJ1bl9uYW1lEiQKDXN0YXJ0X3RpbWVfbXMYAyABKANSDXN0YXJ0X3RpbWVfbXMSMgoEdGFncxgEIAMoCzIkLm1sb3BzLnYxLkNyZWF0ZVJ1blJlcXVlc3QuVGFnc0VudHJ5GisKCVRhZ3NFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIi8KEUNyZWF0ZVJ1blJlc3BvbnNlEhoKA3J1bhgBIAEoCzINLm1sb3BzLnYxLlJ1biKNAQoQVXBkYXRlUnVuUmVxdWVzdBIWCgZydW5faWQYASABKAlSBnJ1bl9pZBIjCgZzdGF0dXMYAiABKA4yEy5tbG9wcy52MS5SdW5TdGF0dXMSIAoLZW5kX3RpbWVfbXMYAyABKANSC2VuZF90aW1lX21zEhoKCHJ1bl9uYW1lGAQgASgJUghydW5fbmFtZSIvChFVcGRhdGVSdW5SZXNwb25zZRIaCgNydW4YASABKAsyDS5tbG9wcy52MS5SdW4iJwoNR2V0UnVuUmVxdWVzdBIWCgZydW5faWQYASABKAlSBnJ1bl9pZCIsCg5HZXRSdW5SZXNwb25zZRIaCgNydW4YASABKAsyDS5tbG9wcy52MS5SdW4i7gEKEVNlYXJjaFJ1bnNSZXF1ZXN0EiYKDmV4cGVyaW1lbnRfaWRzGAEgAygJUg5leHBlcmltZW50X2lkcxIlCghzdGF0dXNlcxgCIAMoDjITLm1sb3BzLnYxLlJ1blN0YXR1cxIaCghvcmRlcl9ieRgDIAMoCVIIb3JkZXJfYnkSHAoJcGFnZV9zaXplGAQgASgFUglwYWdlX3NpemUSHgoKcGFnZV90b2tlbhgFIAEoCVIKcGFnZV90b2tlbhIwCgl2aWV3X3R5cGUYBiABKA4yEi5tbG9wcy52MS5WaWV3VHlwZVIJdmlld190eXBlIlsKElNlYXJjaFJ1bnNSZXNwb25zZRIbCgRydW5zGAEgAygLMg0ubWxvcHMudjEuUnVuEigKD25leHRfcGFnZV90b2tlbhgCIAEoCVIPbmV4dF9wYWdlX3Rva2VuIkUKD0xvZ1BhcmFtUmVxdWVzdBIWCgZydW5faWQYASABKAlSBnJ1bl9pZBILCgNrZXkYAiABKAkSDQoFdmFsdWUYAyABKAkiEgoQTG9nUGFyYW1SZXNwb25zZSJ4ChBMb2dNZXRyaWNSZXF1ZXN0EhYKBnJ1bl9pZBgBIAEoCVIGcnVuX2lkEgsKA2tleRgCIAEoCRINCgV2YWx1ZRgDIAEoARIiCgx0aW1lc3RhbXBfbXMYBCABKANSDHRpbWVzdGFtcF9tcxIMCgRzdGVwGAUgASgDIhMKEUxvZ01ldHJpY1Jlc3BvbnNlInwKF0dldE1ldHJpY0hpc3RvcnlSZXF1ZXN0EhYKBnJ1bl9pZBgBIAEoCVIGcnVuX2lkEgsKA2tleRgCIAEoCRIcCglwYWdlX3NpemUYAyABKAVSCXBhZ2Vfc2l6ZRIeCgpwYWdlX3Rva2VuGAQgASgJUgpwYWdlX3Rva2VuImcKGEdldE1ldHJpY0hpc3RvcnlSZXNwb25zZRIhCgdtZXRyaWNzGAEgAygLMhAubWxvcHMudjEuTWV0cmljEigKD25leHRfcGFnZV90b2tlbhgCIAEoCVIPbmV4dF9wYWdlX3Rva2VuIkYKEFNldFJ1blRhZ1JlcXVlc3QSFgoGcnVuX2lkGAEgASgJUgZydW5faWQSCwoDa2V5GAIgASgJEg0KBXZhbHVlGAMgASgJIhMKEVNldFJ1blRhZ1Jlc3BvbnNlIpICCg9Mb2dCYXRjaFJlcXVlc3QSFgoGcnVuX2lkGAEgASgJUgZydW5faWQSIQoHbWV0cmljcxgCIAMoCzIQLm1sb3BzLnYxLk1ldHJpYxI1CgZwYXJhbXMYAyADKAsyJS5tbG9wcy52MS5Mb2dCYXRjaFJlcXVlc3QuUGFyYW1zRW50cnkSMQoEdGFncxgEIAMoCzIjLm1sb3BzLnYxLkxvZ0JhdGNoUmVxdWVzdC5UYWdzRW50cnkaLQoLUGFyYW1zRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ARorCglUYWdzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASISChBMb2dCYXRjaFJlc3BvbnNlIj8KF0RlbGV0ZUV4cGVyaW1lbnRSZXF1ZXN0EiQKDWV4cGVyaW1lbnRfaWQYASABKAlSDWV4cGVyaW1lbnRfaWQiRAoYRGVsZXRlRXhwZXJpbWVudFJlc3BvbnNlEigKCmV4cGVyaW1lbnQYASABKAsyFC5tbG9wcy52MS5FeHBlcmltZW50IkAKGFJlc3RvcmVFeHBlcmltZW50UmVxdWVzdBIkCg1leHBlcmltZW50X2lkGAEgASgJUg1leHBlcmltZW50X2lkIkUKGVJlc3RvcmVFeHBlcmltZW50UmVzcG9uc2USKAoKZXhwZXJpbWVudBgBIAEoCzIULm1sb3BzLnYxLkV4cGVyaW1lbnQiKgoQRGVsZXRlUnVuUmVxdWVzdBIWCgZydW5faWQYASABKAlSBnJ1bl9pZCIvChFEZWxldGVSdW5SZXNwb25zZRIaCgNydW4YASABKAsyDS5tbG9wcy52MS5SdW4iKwoRUmVzdG9yZVJ1blJlcXVlc3QSFgoGcnVuX2lkGAEgASgJUgZydW5faWQiMAoSUmVzdG9yZVJ1blJlc3BvbnNlEhoKA3J1bhgBIAEoCzINLm1sb3BzLnYxLlJ1bipqCg5MaWZlY3ljbGVTdGFnZRIfChtMSUZFQ1lDTEVfU1RBR0VfVU5TUEVDSUZJRUQQABIaChZMSUZFQ1lDTEVfU1RBR0VfQUNUSVZFEAESGwoXTElGRUNZQ0xFX1NUQUdFX0RFTEVURUQQAipvCghWaWV3VHlwZRIZChVWSUVXX1RZUEVfVU5TUEVDSUZJRUQQABIZChVWSUVXX1RZUEVfQUNUSVZFX09OTFkQARIaChZWSUVXX1RZUEVfREVMRVRFRF9PTkxZEAISEQoNVklFV19UWVBFX0FMTBADKoYBCglSdW5TdGF0dXMSGgoWUlVOX1NUQVRVU19VTlNQRUNJRklFRBAAEhYKElJVTl9TVEFUVVNfUlVOTklORxABEhcKE1JVTl9TVEFUVVNfRklOSVNIRUQQAhIVChFSVU5fU1RBVFVTX0ZBSUxFRBADEhUKEVJVTl9TVEFUVVNfS0lMTEVEEAQyqw8KD1RyYWNraW5nU2VydmljZRJ1ChBDcmVhdGVFeHBlcmltZW50EiEubWxvcHMudjEuQ3JlYXRlRXhwZXJpbWVudFJlcXVlc3QaIi5tbG9wcy52MS5DcmVhdGVFeHBlcmltZW50UmVzcG9uc2UiGoLT5JMCFDoBKiIPL3YxL2V4cGVyaW1lbnRzEnwKDUdldEV4cGVyaW1lbnQSHi5tbG9wcy52MS5HZXRFeHBlcmltZW50UmVxdWVzdBofLm1sb3BzLnYxLkdldEV4cGVyaW1lbnRSZXNwb25zZSIqkAIBgtPkkwIhEh8vdjEvZXhwZXJpbWVudHMve2V4cGVyaW1lbnRfaWR9EoYBChNHZXRFeHBlcmltZW50QnlOYW1lEiQubWxvcHMudjEuR2V0RXhwZXJpbWVudEJ5TmFtZVJlcXVlc3QaJS5tbG9wcy52MS5HZXRFeHBlcmltZW50QnlOYW1lUmVzcG9uc2UiIpACAYLT5JMCGRIXL3YxL2V4cGVyaW1lbnRzOmJ5LW5hbWUScgoPTGlzdEV4cGVyaW1lbnRzEiAubWxvcHMudjEuTGlzdEV4cGVyaW1lbnRzUmVxdWVzdBohLm1sb3BzLnYxLkxpc3RFeHBlcmltZW50c1Jlc3BvbnNlIhqQAgGC0+STAhESDy92MS9leHBlcmltZW50cxKCAQoQRGVsZXRlRXhwZXJpbWVudBIhLm1sb3BzLnYxLkRlbGV0ZUV4cGVyaW1lbnRSZXF1ZXN0GiIubWxvcHMudjEuRGVsZXRlRXhwZXJpbWVudFJlc3BvbnNlIieC0+STAiEqHy92MS9leHBlcmltZW50cy97ZXhwZXJpbWVudF9pZH0SkAEKEVJlc3RvcmVFeHBlcmltZW50EiIubWxvcHMudjEuUmVzdG9yZUV4cGVyaW1lbnRSZXF1ZXN0GiMubWxvcHMudjEuUmVzdG9yZUV4cGVyaW1lbnRSZXNwb25zZSIygtPkkwIsOgEqIicvdjEvZXhwZXJpbWVudHMve2V4cGVyaW1lbnRfaWR9OnJlc3RvcmUSWQoJQ3JlYXRlUnVuEhoubWxvcHMudjEuQ3JlYXRlUnVuUmVxdWVzdBobLm1sb3BzLnYxLkNyZWF0ZVJ1blJlc3BvbnNlIhOC0+STAg06ASoiCC92MS9ydW5zEmIKCVVwZGF0ZVJ1bhIaLm1sb3BzLnYxLlVwZGF0ZVJ1blJlcXVlc3QaGy5tbG9wcy52MS5VcGRhdGVSdW5SZXNwb25zZSIcgtPkkwIWOgEqMhEvdjEvcnVucy97cnVuX2lkfRJZCgZHZXRSdW4SFy5tbG9wcy52MS5HZXRSdW5SZXF1ZXN0GhgubWxvcHMudjEuR2V0UnVuUmVzcG9uc2UiHJACAYLT5JMCExIRL3YxL3J1bnMve3J1bl9pZH0SZgoKU2VhcmNoUnVucxIbLm1sb3BzLnYxLlNlYXJjaFJ1bnNSZXF1ZXN0GhwubWxvcHMudjEuU2VhcmNoUnVuc1Jlc3BvbnNlIh2QAgGC0+STAhQ6ASoiDy92MS9ydW5zOnNlYXJjaBJmCghMb2dQYXJhbRIZLm1sb3BzLnYxLkxvZ1BhcmFtUmVxdWVzdBoaLm1sb3BzLnYxLkxvZ1BhcmFtUmVzcG9uc2UiI4LT5JMCHToBKiIYL3YxL3J1bnMve3J1bl9pZH0vcGFyYW1zEmoKCUxvZ01ldHJpYxIaLm1sb3BzLnYxLkxvZ01ldHJpY1JlcXVlc3QaGy5tbG9wcy52MS5Mb2dNZXRyaWNSZXNwb25zZSIkgtPkkwIeOgEqIhkvdjEvcnVucy97cnVuX2lkfS9tZXRyaWNzEo0BChBHZXRNZXRyaWNIaXN0b3J5EiEubWxvcHMudjEuR2V0TWV0cmljSGlzdG9yeVJlcXVlc3QaIi5tbG9wcy52MS5HZXRNZXRyaWNIaXN0b3J5UmVzcG9uc2UiMpACAYLT5JMCKRInL3YxL3J1bnMve3J1bl9pZH0vbWV0cmljcy97a2V5fS9oaXN0b3J5Em0KCVNldFJ1blRhZxIaLm1sb3BzLnYxLlNldFJ1blRhZ1JlcXVlc3QaGy5tbG9wcy52MS5TZXRSdW5UYWdSZXNwb25zZSIngtPkkwIhOgEqGhwvdjEvcnVucy97cnVuX2lkfS90YWdzL3trZXl9EmkKCExvZ0JhdGNoEhkubWxvcHMudjEuTG9nQmF0Y2hSZXF1ZXN0GhoubWxvcHMudjEuTG9nQmF0Y2hSZXNwb25zZSImgtPkkwIgOgEqIhsvdjEvcnVucy97cnVuX2lkfTpsb2ctYmF0Y2gSXwoJRGVsZXRlUnVuEhoubWxvcHMudjEuRGVsZXRlUnVuUmVxdWVzdBobLm1sb3BzLnYxLkRlbGV0ZVJ1blJlc3BvbnNlIhmC0+STAhMqES92MS9ydW5zL3tydW5faWR9Em0KClJlc3RvcmVSdW4SGy5tbG9wcy52MS5SZXN0b3JlUnVuUmVxdWVzdBocLm1sb3BzLnYxLlJlc3RvcmVSdW5SZXNwb25zZSIkgtPkkwIeOgEqIhkvdjEvcnVucy97cnVuX2lkfTpyZXN0b3JlYgZwcm90bzM", [file_google_api_annotations]);
+  fileDesc("ChdtbG9wcy92MS90cmFja2luZy5wcm90bxIIbWxvcHMudjEi0QIKCkV4cGVyaW1lbnQSJAoNZXhwZXJpbWVudF9pZBgBIAEoCVINZXhwZXJpbWVudF9pZBIMCgRuYW1lGAIgASgJEiwKBHRhZ3MYAyADKAsyHi5tbG9wcy52MS5FeHBlcmltZW50LlRhZ3NFbnRyeRIkCg1jcmVhdGVkX2F0X21zGAQgASgDUg1jcmVhdGVkX2F0X21zEiQKDXVwZGF0ZWRfYXRfbXMYBSABKANSDXVwZGF0ZWRfYXRfbXMSQgoPbGlmZWN5Y2xlX3N0YWdlGAYgASgOMhgubWxvcHMudjEuTGlmZWN5Y2xlU3RhZ2VSD2xpZmVjeWNsZV9zdGFnZRIkCg1kZWxldGVkX2F0X21zGAcgASgDUg1kZWxldGVkX2F0X21zGisKCVRhZ3NFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIlYKBk1ldHJpYxILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAESIgoMdGltZXN0YW1wX21zGAMgASgDUgx0aW1lc3RhbXBfbXMSDAoEc3RlcBgEIAEoAyL9BAoDUnVuEhYKBnJ1bl9pZBgBIAEoCVIGcnVuX2lkEhoKCHJ1bl9uYW1lGAIgASgJUghydW5fbmFtZRIkCg1leHBlcmltZW50X2lkGAMgASgJUg1leHBlcmltZW50X2lkEiMKBnN0YXR1cxgEIAEoDjITLm1sb3BzLnYxLlJ1blN0YXR1cxIkCg1zdGFydF90aW1lX21zGAUgASgDUg1zdGFydF90aW1lX21zEiAKC2VuZF90aW1lX21zGAYgASgDUgtlbmRfdGltZV9tcxIpCgZwYXJhbXMYByADKAsyGS5tbG9wcy52MS5SdW4uUGFyYW1zRW50cnkSIQoHbWV0cmljcxgIIAMoCzIQLm1sb3BzLnYxLk1ldHJpYxIlCgR0YWdzGAkgAygLMhcubWxvcHMudjEuUnVuLlRhZ3NFbnRyeRJCCg9saWZlY3ljbGVfc3RhZ2UYCiABKA4yGC5tbG9wcy52MS5MaWZlY3ljbGVTdGFnZVIPbGlmZWN5Y2xlX3N0YWdlEiQKDWRlbGV0ZWRfYXRfbXMYCyABKANSDWRlbGV0ZWRfYXRfbXMSJgoGaW5wdXRzGCggAygLMhYubWxvcHMudjEuRGF0YXNldElucHV0EiYKB291dHB1dHMYKSADKAsyFS5tbG9wcy52MS5Nb2RlbE91dHB1dBIkCg1hcnRpZmFjdF9yb290GCogASgJUg1hcnRpZmFjdF9yb290Gi0KC1BhcmFtc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEaKwoJVGFnc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEijwEKF0NyZWF0ZUV4cGVyaW1lbnRSZXF1ZXN0EgwKBG5hbWUYASABKAkSOQoEdGFncxgCIAMoCzIrLm1sb3BzLnYxLkNyZWF0ZUV4cGVyaW1lbnRSZXF1ZXN0LlRhZ3NFbnRyeRorCglUYWdzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJEChhDcmVhdGVFeHBlcmltZW50UmVzcG9uc2USKAoKZXhwZXJpbWVudBgBIAEoCzIULm1sb3BzLnYxLkV4cGVyaW1lbnQiPAoUR2V0RXhwZXJpbWVudFJlcXVlc3QSJAoNZXhwZXJpbWVudF9pZBgBIAEoCVINZXhwZXJpbWVudF9pZCJBChVHZXRFeHBlcmltZW50UmVzcG9uc2USKAoKZXhwZXJpbWVudBgBIAEoCzIULm1sb3BzLnYxLkV4cGVyaW1lbnQiKgoaR2V0RXhwZXJpbWVudEJ5TmFtZVJlcXVlc3QSDAoEbmFtZRgBIAEoCSJHChtHZXRFeHBlcmltZW50QnlOYW1lUmVzcG9uc2USKAoKZXhwZXJpbWVudBgBIAEoCzIULm1sb3BzLnYxLkV4cGVyaW1lbnQiiAEKFkxpc3RFeHBlcmltZW50c1JlcXVlc3QSHAoJcGFnZV9zaXplGAEgASgFUglwYWdlX3NpemUSHgoKcGFnZV90b2tlbhgCIAEoCVIKcGFnZV90b2tlbhIwCgl2aWV3X3R5cGUYAyABKA4yEi5tbG9wcy52MS5WaWV3VHlwZVIJdmlld190eXBlIm4KF0xpc3RFeHBlcmltZW50c1Jlc3BvbnNlEikKC2V4cGVyaW1lbnRzGAEgAygLMhQubWxvcHMudjEuRXhwZXJpbWVudBIoCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAlSD25leHRfcGFnZV90b2tlbiLbAQoQQ3JlYXRlUnVuUmVxdWVzdBIkCg1leHBlcmltZW50X2lkGAEgASgJUg1leHBlcmltZW50X2lkEhoKCHJ1bl9uYW1lGAIgASgJUghydW5fbmFtZRIkCg1zdGFydF90aW1lX21zGAMgASgDUg1zdGFydF90aW1lX21zEjIKBHRhZ3MYBCADKAsyJC5tbG9wcy52MS5DcmVhdGVSdW5SZXF1ZXN0LlRhZ3NFbnRyeRorCglUYWdzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASIvChFDcmVhdGVSdW5SZXNwb25zZRIaCgNydW4YASABKAsyDS5tbG9wcy52MS5SdW4ijQEKEFVwZGF0ZVJ1blJlcXVlc3QSFgoGcnVuX2lkGAEgASgJUgZydW5faWQSIwoGc3RhdHVzGAIgASgOMhMubWxvcHMudjEuUnVuU3RhdHVzEiAKC2VuZF90aW1lX21zGAMgASgDUgtlbmRfdGltZV9tcxIaCghydW5fbmFtZRgEIAEoCVIIcnVuX25hbWUiLwoRVXBkYXRlUnVuUmVzcG9uc2USGgoDcnVuGAEgASgLMg0ubWxvcHMudjEuUnVuIicKDUdldFJ1blJlcXVlc3QSFgoGcnVuX2lkGAEgASgJUgZydW5faWQiLAoOR2V0UnVuUmVzcG9uc2USGgoDcnVuGAEgASgLMg0ubWxvcHMudjEuUnVuIu4BChFTZWFyY2hSdW5zUmVxdWVzdBImCg5leHBlcmltZW50X2lkcxgBIAMoCVIOZXhwZXJpbWVudF9pZHMSJQoIc3RhdHVzZXMYAiADKA4yEy5tbG9wcy52MS5SdW5TdGF0dXMSGgoIb3JkZXJfYnkYAyADKAlSCG9yZGVyX2J5EhwKCXBhZ2Vfc2l6ZRgEIAEoBVIJcGFnZV9zaXplEh4KCnBhZ2VfdG9rZW4YBSABKAlSCnBhZ2VfdG9rZW4SMAoJdmlld190eXBlGAYgASgOMhIubWxvcHMudjEuVmlld1R5cGVSCXZpZXdfdHlwZSJbChJTZWFyY2hSdW5zUmVzcG9uc2USGwoEcnVucxgBIAMoCzINLm1sb3BzLnYxLlJ1bhIoCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAlSD25leHRfcGFnZV90b2tlbiJFCg9Mb2dQYXJhbVJlcXVlc3QSFgoGcnVuX2lkGAEgASgJUgZydW5faWQSCwoDa2V5GAIgASgJEg0KBXZhbHVlGAMgASgJIhIKEExvZ1BhcmFtUmVzcG9uc2UieAoQTG9nTWV0cmljUmVxdWVzdBIWCgZydW5faWQYASABKAlSBnJ1bl9pZBILCgNrZXkYAiABKAkSDQoFdmFsdWUYAyABKAESIgoMdGltZXN0YW1wX21zGAQgASgDUgx0aW1lc3RhbXBfbXMSDAoEc3RlcBgFIAEoAyITChFMb2dNZXRyaWNSZXNwb25zZSJ8ChdHZXRNZXRyaWNIaXN0b3J5UmVxdWVzdBIWCgZydW5faWQYASABKAlSBnJ1bl9pZBILCgNrZXkYAiABKAkSHAoJcGFnZV9zaXplGAMgASgFUglwYWdlX3NpemUSHgoKcGFnZV90b2tlbhgEIAEoCVIKcGFnZV90b2tlbiJnChhHZXRNZXRyaWNIaXN0b3J5UmVzcG9uc2USIQoHbWV0cmljcxgBIAMoCzIQLm1sb3BzLnYxLk1ldHJpYxIoCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAlSD25leHRfcGFnZV90b2tlbiJGChBTZXRSdW5UYWdSZXF1ZXN0EhYKBnJ1bl9pZBgBIAEoCVIGcnVuX2lkEgsKA2tleRgCIAEoCRINCgV2YWx1ZRgDIAEoCSITChFTZXRSdW5UYWdSZXNwb25zZSKSAgoPTG9nQmF0Y2hSZXF1ZXN0EhYKBnJ1bl9pZBgBIAEoCVIGcnVuX2lkEiEKB21ldHJpY3MYAiADKAsyEC5tbG9wcy52MS5NZXRyaWMSNQoGcGFyYW1zGAMgAygLMiUubWxvcHMudjEuTG9nQmF0Y2hSZXF1ZXN0LlBhcmFtc0VudHJ5EjEKBHRhZ3MYBCADKAsyIy5tbG9wcy52MS5Mb2dCYXRjaFJlcXVlc3QuVGFnc0VudHJ5Gi0KC1BhcmFtc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEaKwoJVGFnc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiEgoQTG9nQmF0Y2hSZXNwb25zZSI/ChdEZWxldGVFeHBlcmltZW50UmVxdWVzdBIkCg1leHBlcmltZW50X2lkGAEgASgJUg1leHBlcmltZW50X2lkIkQKGERlbGV0ZUV4cGVyaW1lbnRSZXNwb25zZRIoCgpleHBlcmltZW50GAEgASgLMhQubWxvcHMudjEuRXhwZXJpbWVudCJAChhSZXN0b3JlRXhwZXJpbWVudFJlcXVlc3QSJAoNZXhwZXJpbWVudF9pZBgBIAEoCVINZXhwZXJpbWVudF9pZCJFChlSZXN0b3JlRXhwZXJpbWVudFJlc3BvbnNlEigKCmV4cGVyaW1lbnQYASABKAsyFC5tbG9wcy52MS5FeHBlcmltZW50IioKEERlbGV0ZVJ1blJlcXVlc3QSFgoGcnVuX2lkGAEgASgJUgZydW5faWQiLwoRRGVsZXRlUnVuUmVzcG9uc2USGgoDcnVuGAEgASgLMg0ubWxvcHMudjEuUnVuIisKEVJlc3RvcmVSdW5SZXF1ZXN0EhYKBnJ1bl9pZBgBIAEoCVIGcnVuX2lkIjAKElJlc3RvcmVSdW5SZXNwb25zZRIaCgNydW4YASABKAsyDS5tbG9wcy52MS5SdW4i3AEKDERhdGFzZXRJbnB1dBIMCgRuYW1lGAEgASgJEg4KBmRpZ2VzdBgCIAEoCRIgCgtzb3VyY2VfdHlwZRgDIAEoCVILc291cmNlX3R5cGUSDgoGc291cmNlGAQgASgJEg4KBnNjaGVtYRgFIAEoCRIPCgdwcm9maWxlGAYgASgJEi4KBHRhZ3MYByADKAsyIC5tbG9wcy52MS5EYXRhc2V0SW5wdXQuVGFnc0VudHJ5GisKCVRhZ3NFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIjcKC01vZGVsT3V0cHV0EhoKCG1vZGVsX2lkGAEgASgJUghtb2RlbF9pZBIMCgRzdGVwGAIgASgDIlsKF1VwZGF0ZUV4cGVyaW1lbnRSZXF1ZXN0EiQKDWV4cGVyaW1lbnRfaWQYASABKAlSDWV4cGVyaW1lbnRfaWQSGgoIbmV3X25hbWUYAiABKAlSCG5ld19uYW1lIkQKGFVwZGF0ZUV4cGVyaW1lbnRSZXNwb25zZRIoCgpleHBlcmltZW50GAEgASgLMhQubWxvcHMudjEuRXhwZXJpbWVudCJbChdTZXRFeHBlcmltZW50VGFnUmVxdWVzdBIkCg1leHBlcmltZW50X2lkGAEgASgJUg1leHBlcmltZW50X2lkEgsKA2tleRgCIAEoCRINCgV2YWx1ZRgDIAEoCSIaChhTZXRFeHBlcmltZW50VGFnUmVzcG9uc2UiTwoaRGVsZXRlRXhwZXJpbWVudFRhZ1JlcXVlc3QSJAoNZXhwZXJpbWVudF9pZBgBIAEoCVINZXhwZXJpbWVudF9pZBILCgNrZXkYAiABKAkiHQobRGVsZXRlRXhwZXJpbWVudFRhZ1Jlc3BvbnNlIjoKE0RlbGV0ZVJ1blRhZ1JlcXVlc3QSFgoGcnVuX2lkGAEgASgJUgZydW5faWQSCwoDa2V5GAIgASgJIhYKFERlbGV0ZVJ1blRhZ1Jlc3BvbnNlIlQKEExvZ0lucHV0c1JlcXVlc3QSFgoGcnVuX2lkGAEgASgJUgZydW5faWQSKAoIZGF0YXNldHMYAiADKAsyFi5tbG9wcy52MS5EYXRhc2V0SW5wdXQiEwoRTG9nSW5wdXRzUmVzcG9uc2UiUgoRTG9nT3V0cHV0c1JlcXVlc3QSFgoGcnVuX2lkGAEgASgJUgZydW5faWQSJQoGbW9kZWxzGAIgAygLMhUubWxvcHMudjEuTW9kZWxPdXRwdXQiFAoSTG9nT3V0cHV0c1Jlc3BvbnNlIqgECgtMb2dnZWRNb2RlbBIaCghtb2RlbF9pZBgBIAEoCVIIbW9kZWxfaWQSJAoNZXhwZXJpbWVudF9pZBgCIAEoCVINZXhwZXJpbWVudF9pZBIMCgRuYW1lGAMgASgJEiQKDXNvdXJjZV9ydW5faWQYBCABKAlSDXNvdXJjZV9ydW5faWQSKwoGc3RhdHVzGAUgASgOMhsubWxvcHMudjEuTG9nZ2VkTW9kZWxTdGF0dXMSJgoOc3RhdHVzX21lc3NhZ2UYBiABKAlSDnN0YXR1c19tZXNzYWdlEh4KCm1vZGVsX3R5cGUYByABKAlSCm1vZGVsX3R5cGUSMQoGcGFyYW1zGAggAygLMiEubWxvcHMudjEuTG9nZ2VkTW9kZWwuUGFyYW1zRW50cnkSLQoEdGFncxgJIAMoCzIfLm1sb3BzLnYxLkxvZ2dlZE1vZGVsLlRhZ3NFbnRyeRIkCg1jcmVhdGVkX2F0X21zGAogASgDUg1jcmVhdGVkX2F0X21zEiQKDXVwZGF0ZWRfYXRfbXMYCyABKANSDXVwZGF0ZWRfYXRfbXMSJAoNYXJ0aWZhY3Rfcm9vdBgMIAEoCVINYXJ0aWZhY3Rfcm9vdBotCgtQYXJhbXNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBGisKCVRhZ3NFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIuwCChhDcmVhdGVMb2dnZWRNb2RlbFJlcXVlc3QSJAoNZXhwZXJpbWVudF9pZBgBIAEoCVINZXhwZXJpbWVudF9pZBIMCgRuYW1lGAIgASgJEiQKDXNvdXJjZV9ydW5faWQYAyABKAlSDXNvdXJjZV9ydW5faWQSHgoKbW9kZWxfdHlwZRgEIAEoCVIKbW9kZWxfdHlwZRI+CgZwYXJhbXMYBSADKAsyLi5tbG9wcy52MS5DcmVhdGVMb2dnZWRNb2RlbFJlcXVlc3QuUGFyYW1zRW50cnkSOgoEdGFncxgGIAMoCzIsLm1sb3BzLnYxLkNyZWF0ZUxvZ2dlZE1vZGVsUmVxdWVzdC5UYWdzRW50cnkaLQoLUGFyYW1zRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ARorCglUYWdzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJBChlDcmVhdGVMb2dnZWRNb2RlbFJlc3BvbnNlEiQKBW1vZGVsGAEgASgLMhUubWxvcHMudjEuTG9nZ2VkTW9kZWwiMwoVR2V0TG9nZ2VkTW9kZWxSZXF1ZXN0EhoKCG1vZGVsX2lkGAEgASgJUghtb2RlbF9pZCI+ChZHZXRMb2dnZWRNb2RlbFJlc3BvbnNlEiQKBW1vZGVsGAEgASgLMhUubWxvcHMudjEuTG9nZ2VkTW9kZWwigQEKGVNlYXJjaExvZ2dlZE1vZGVsc1JlcXVlc3QSJgoOZXhwZXJpbWVudF9pZHMYASADKAlSDmV4cGVyaW1lbnRfaWRzEhwKCXBhZ2Vfc2l6ZRgCIAEoBVIJcGFnZV9zaXplEh4KCnBhZ2VfdG9rZW4YAyABKAlSCnBhZ2VfdG9rZW4ibQoaU2VhcmNoTG9nZ2VkTW9kZWxzUmVzcG9uc2USJQoGbW9kZWxzGAEgAygLMhUubWxvcHMudjEuTG9nZ2VkTW9kZWwSKAoPbmV4dF9wYWdlX3Rva2VuGAIgASgJUg9uZXh0X3BhZ2VfdG9rZW4ijQEKGkZpbmFsaXplTG9nZ2VkTW9kZWxSZXF1ZXN0EhoKCG1vZGVsX2lkGAEgASgJUghtb2RlbF9pZBIrCgZzdGF0dXMYAiABKA4yGy5tbG9wcy52MS5Mb2dnZWRNb2RlbFN0YXR1cxImCg5zdGF0dXNfbWVzc2FnZRgDIAEoCVIOc3RhdHVzX21lc3NhZ2UiQwobRmluYWxpemVMb2dnZWRNb2RlbFJlc3BvbnNlEiQKBW1vZGVsGAEgASgLMhUubWxvcHMudjEuTG9nZ2VkTW9kZWwioQEKGVNldExvZ2dlZE1vZGVsVGFnc1JlcXVlc3QSGgoIbW9kZWxfaWQYASABKAlSCG1vZGVsX2lkEjsKBHRhZ3MYAiADKAsyLS5tbG9wcy52MS5TZXRMb2dnZWRNb2RlbFRhZ3NSZXF1ZXN0LlRhZ3NFbnRyeRorCglUYWdzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASIcChpTZXRMb2dnZWRNb2RlbFRhZ3NSZXNwb25zZSJGChtEZWxldGVMb2dnZWRNb2RlbFRhZ1JlcXVlc3QSGgoIbW9kZWxfaWQYASABKAlSCG1vZGVsX2lkEgsKA2tleRgCIAEoCSIeChxEZWxldGVMb2dnZWRNb2RlbFRhZ1Jlc3BvbnNlIqsBChtMb2dMb2dnZWRNb2RlbFBhcmFtc1JlcXVlc3QSGgoIbW9kZWxfaWQYASABKAlSCG1vZGVsX2lkEkEKBnBhcmFtcxgCIAMoCzIxLm1sb3BzLnYxLkxvZ0xvZ2dlZE1vZGVsUGFyYW1zUmVxdWVzdC5QYXJhbXNFbnRyeRotCgtQYXJhbXNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIh4KHExvZ0xvZ2dlZE1vZGVsUGFyYW1zUmVzcG9uc2UiNgoYRGVsZXRlTG9nZ2VkTW9kZWxSZXF1ZXN0EhoKCG1vZGVsX2lkGAEgASgJUghtb2RlbF9pZCIbChlEZWxldGVMb2dnZWRNb2RlbFJlc3BvbnNlIlIKDEFydGlmYWN0RmlsZRIMCgRwYXRoGAEgASgJEhYKBmlzX2RpchgCIAEoCFIGaXNfZGlyEgwKBHNpemUYAyABKAMSDgoGc2hhMjU2GAQgASgJIjMKElB1dEFydGlmYWN0UmVxdWVzdBIMCgRwYXRoGAEgASgJEg8KB2NvbnRlbnQYAiABKAwiOwoTUHV0QXJ0aWZhY3RSZXNwb25zZRIkCgRmaWxlGAEgASgLMhYubWxvcHMudjEuQXJ0aWZhY3RGaWxlIiIKEkdldEFydGlmYWN0UmVxdWVzdBIMCgRwYXRoGAEgASgJIkwKE0dldEFydGlmYWN0UmVzcG9uc2USDwoHY29udGVudBgBIAEoDBIkCgRmaWxlGAIgASgLMhYubWxvcHMudjEuQXJ0aWZhY3RGaWxlIiQKFExpc3RBcnRpZmFjdHNSZXF1ZXN0EgwKBHBhdGgYASABKAkiPgoVTGlzdEFydGlmYWN0c1Jlc3BvbnNlEiUKBWZpbGVzGAEgAygLMhYubWxvcHMudjEuQXJ0aWZhY3RGaWxlIiUKFURlbGV0ZUFydGlmYWN0UmVxdWVzdBIMCgRwYXRoGAEgASgJIhgKFkRlbGV0ZUFydGlmYWN0UmVzcG9uc2UqagoOTGlmZWN5Y2xlU3RhZ2USHwobTElGRUNZQ0xFX1NUQUdFX1VOU1BFQ0lGSUVEEAASGgoWTElGRUNZQ0xFX1NUQUdFX0FDVElWRRABEhsKF0xJRkVDWUNMRV9TVEFHRV9ERUxFVEVEEAIqbwoIVmlld1R5cGUSGQoVVklFV19UWVBFX1VOU1BFQ0lGSUVEEAASGQoVVklFV19UWVBFX0FDVElWRV9PTkxZEAESGgoWVklFV19UWVBFX0RFTEVURURfT05MWRACEhEKDVZJRVdfVFlQRV9BTEwQAyqGAQoJUnVuU3RhdHVzEhoKFlJVTl9TVEFUVVNfVU5TUEVDSUZJRUQQABIWChJSVU5fU1RBVFVTX1JVTk5JTkcQARIXChNSVU5fU1RBVFVTX0ZJTklTSEVEEAISFQoRUlVOX1NUQVRVU19GQUlMRUQQAxIVChFSVU5fU1RBVFVTX0tJTExFRBAEKpgBChFMb2dnZWRNb2RlbFN0YXR1cxIjCh9MT0dHRURfTU9ERUxfU1RBVFVTX1VOU1BFQ0lGSUVEEAASHwobTE9HR0VEX01PREVMX1NUQVRVU19QRU5ESU5HEAESHQoZTE9HR0VEX01PREVMX1NUQVRVU19SRUFEWRACEh4KGkxPR0dFRF9NT0RFTF9TVEFUVVNfRkFJTEVEEAMyxCEKD1RyYWNraW5nU2VydmljZRJ1ChBDcmVhdGVFeHBlcmltZW50EiEubWxvcHMudjEuQ3JlYXRlRXhwZXJpbWVudFJlcXVlc3QaIi5tbG9wcy52MS5DcmVhdGVFeHBlcmltZW50UmVzcG9uc2UiGoLT5JMCFDoBKiIPL3YxL2V4cGVyaW1lbnRzEnwKDUdldEV4cGVyaW1lbnQSHi5tbG9wcy52MS5HZXRFeHBlcmltZW50UmVxdWVzdBofLm1sb3BzLnYxLkdldEV4cGVyaW1lbnRSZXNwb25zZSIqkAIBgtPkkwIhEh8vdjEvZXhwZXJpbWVudHMve2V4cGVyaW1lbnRfaWR9EoYBChNHZXRFeHBlcmltZW50QnlOYW1lEiQubWxvcHMudjEuR2V0RXhwZXJpbWVudEJ5TmFtZVJlcXVlc3QaJS5tbG9wcy52MS5HZXRFeHBlcmltZW50QnlOYW1lUmVzcG9uc2UiIpACAYLT5JMCGRIXL3YxL2V4cGVyaW1lbnRzOmJ5LW5hbWUScgoPTGlzdEV4cGVyaW1lbnRzEiAubWxvcHMudjEuTGlzdEV4cGVyaW1lbnRzUmVxdWVzdBohLm1sb3BzLnYxLkxpc3RFeHBlcmltZW50c1Jlc3BvbnNlIhqQAgGC0+STAhESDy92MS9leHBlcmltZW50cxKCAQoQRGVsZXRlRXhwZXJpbWVudBIhLm1sb3BzLnYxLkRlbGV0ZUV4cGVyaW1lbnRSZXF1ZXN0GiIubWxvcHMudjEuRGVsZXRlRXhwZXJpbWVudFJlc3BvbnNlIieC0+STAiEqHy92MS9leHBlcmltZW50cy97ZXhwZXJpbWVudF9pZH0SkAEKEVJlc3RvcmVFeHBlcmltZW50EiIubWxvcHMudjEuUmVzdG9yZUV4cGVyaW1lbnRSZXF1ZXN0GiMubWxvcHMudjEuUmVzdG9yZUV4cGVyaW1lbnRSZXNwb25zZSIygtPkkwIsOgEqIicvdjEvZXhwZXJpbWVudHMve2V4cGVyaW1lbnRfaWR9OnJlc3RvcmUSWQoJQ3JlYXRlUnVuEhoubWxvcHMudjEuQ3JlYXRlUnVuUmVxdWVzdBobLm1sb3BzLnYxLkNyZWF0ZVJ1blJlc3BvbnNlIhOC0+STAg06ASoiCC92MS9ydW5zEmIKCVVwZGF0ZVJ1bhIaLm1sb3BzLnYxLlVwZGF0ZVJ1blJlcXVlc3QaGy5tbG9wcy52MS5VcGRhdGVSdW5SZXNwb25zZSIcgtPkkwIWOgEqMhEvdjEvcnVucy97cnVuX2lkfRJZCgZHZXRSdW4SFy5tbG9wcy52MS5HZXRSdW5SZXF1ZXN0GhgubWxvcHMudjEuR2V0UnVuUmVzcG9uc2UiHJACAYLT5JMCExIRL3YxL3J1bnMve3J1bl9pZH0SZgoKU2VhcmNoUnVucxIbLm1sb3BzLnYxLlNlYXJjaFJ1bnNSZXF1ZXN0GhwubWxvcHMudjEuU2VhcmNoUnVuc1Jlc3BvbnNlIh2QAgGC0+STAhQ6ASoiDy92MS9ydW5zOnNlYXJjaBJmCghMb2dQYXJhbRIZLm1sb3BzLnYxLkxvZ1BhcmFtUmVxdWVzdBoaLm1sb3BzLnYxLkxvZ1BhcmFtUmVzcG9uc2UiI4LT5JMCHToBKiIYL3YxL3J1bnMve3J1bl9pZH0vcGFyYW1zEmoKCUxvZ01ldHJpYxIaLm1sb3BzLnYxLkxvZ01ldHJpY1JlcXVlc3QaGy5tbG9wcy52MS5Mb2dNZXRyaWNSZXNwb25zZSIkgtPkkwIeOgEqIhkvdjEvcnVucy97cnVuX2lkfS9tZXRyaWNzEo0BChBHZXRNZXRyaWNIaXN0b3J5EiEubWxvcHMudjEuR2V0TWV0cmljSGlzdG9yeVJlcXVlc3QaIi5tbG9wcy52MS5HZXRNZXRyaWNIaXN0b3J5UmVzcG9uc2UiMpACAYLT5JMCKRInL3YxL3J1bnMve3J1bl9pZH0vbWV0cmljcy97a2V5fS9oaXN0b3J5Em0KCVNldFJ1blRhZxIaLm1sb3BzLnYxLlNldFJ1blRhZ1JlcXVlc3QaGy5tbG9wcy52MS5TZXRSdW5UYWdSZXNwb25zZSIngtPkkwIhOgEqGhwvdjEvcnVucy97cnVuX2lkfS90YWdzL3trZXl9EmkKCExvZ0JhdGNoEhkubWxvcHMudjEuTG9nQmF0Y2hSZXF1ZXN0GhoubWxvcHMudjEuTG9nQmF0Y2hSZXNwb25zZSImgtPkkwIgOgEqIhsvdjEvcnVucy97cnVuX2lkfTpsb2ctYmF0Y2gSXwoJRGVsZXRlUnVuEhoubWxvcHMudjEuRGVsZXRlUnVuUmVxdWVzdBobLm1sb3BzLnYxLkRlbGV0ZVJ1blJlc3BvbnNlIhmC0+STAhMqES92MS9ydW5zL3tydW5faWR9Em0KClJlc3RvcmVSdW4SGy5tbG9wcy52MS5SZXN0b3JlUnVuUmVxdWVzdBocLm1sb3BzLnYxLlJlc3RvcmVSdW5SZXNwb25zZSIkgtPkkwIeOgEqIhkvdjEvcnVucy97cnVuX2lkfTpyZXN0b3JlEoUBChBVcGRhdGVFeHBlcmltZW50EiEubWxvcHMudjEuVXBkYXRlRXhwZXJpbWVudFJlcXVlc3QaIi5tbG9wcy52MS5VcGRhdGVFeHBlcmltZW50UmVzcG9uc2UiKoLT5JMCJDoBKjIfL3YxL2V4cGVyaW1lbnRzL3tleHBlcmltZW50X2lkfRKQAQoQU2V0RXhwZXJpbWVudFRhZxIhLm1sb3BzLnYxLlNldEV4cGVyaW1lbnRUYWdSZXF1ZXN0GiIubWxvcHMudjEuU2V0RXhwZXJpbWVudFRhZ1Jlc3BvbnNlIjWC0+STAi86ASoaKi92MS9leHBlcmltZW50cy97ZXhwZXJpbWVudF9pZH0vdGFncy97a2V5fRKWAQoTRGVsZXRlRXhwZXJpbWVudFRhZxIkLm1sb3BzLnYxLkRlbGV0ZUV4cGVyaW1lbnRUYWdSZXF1ZXN0GiUubWxvcHMudjEuRGVsZXRlRXhwZXJpbWVudFRhZ1Jlc3BvbnNlIjKC0+STAiwqKi92MS9leHBlcmltZW50cy97ZXhwZXJpbWVudF9pZH0vdGFncy97a2V5fRJzCgxEZWxldGVSdW5UYWcSHS5tbG9wcy52MS5EZWxldGVSdW5UYWdSZXF1ZXN0Gh4ubWxvcHMudjEuRGVsZXRlUnVuVGFnUmVzcG9uc2UiJILT5JMCHiocL3YxL3J1bnMve3J1bl9pZH0vdGFncy97a2V5fRJtCglMb2dJbnB1dHMSGi5tbG9wcy52MS5Mb2dJbnB1dHNSZXF1ZXN0GhsubWxvcHMudjEuTG9nSW5wdXRzUmVzcG9uc2UiJ4LT5JMCIToBKiIcL3YxL3J1bnMve3J1bl9pZH06bG9nLWlucHV0cxJxCgpMb2dPdXRwdXRzEhsubWxvcHMudjEuTG9nT3V0cHV0c1JlcXVlc3QaHC5tbG9wcy52MS5Mb2dPdXRwdXRzUmVzcG9uc2UiKILT5JMCIjoBKiIdL3YxL3J1bnMve3J1bl9pZH06bG9nLW91dHB1dHMSegoRQ3JlYXRlTG9nZ2VkTW9kZWwSIi5tbG9wcy52MS5DcmVhdGVMb2dnZWRNb2RlbFJlcXVlc3QaIy5tbG9wcy52MS5DcmVhdGVMb2dnZWRNb2RlbFJlc3BvbnNlIhyC0+STAhY6ASoiES92MS9sb2dnZWQtbW9kZWxzEnwKDkdldExvZ2dlZE1vZGVsEh8ubWxvcHMudjEuR2V0TG9nZ2VkTW9kZWxSZXF1ZXN0GiAubWxvcHMudjEuR2V0TG9nZ2VkTW9kZWxSZXNwb25zZSInkAIBgtPkkwIeEhwvdjEvbG9nZ2VkLW1vZGVscy97bW9kZWxfaWR9EocBChJTZWFyY2hMb2dnZWRNb2RlbHMSIy5tbG9wcy52MS5TZWFyY2hMb2dnZWRNb2RlbHNSZXF1ZXN0GiQubWxvcHMudjEuU2VhcmNoTG9nZ2VkTW9kZWxzUmVzcG9uc2UiJpACAYLT5JMCHToBKiIYL3YxL2xvZ2dlZC1tb2RlbHM6c2VhcmNoEpQBChNGaW5hbGl6ZUxvZ2dlZE1vZGVsEiQubWxvcHMudjEuRmluYWxpemVMb2dnZWRNb2RlbFJlcXVlc3QaJS5tbG9wcy52MS5GaW5hbGl6ZUxvZ2dlZE1vZGVsUmVzcG9uc2UiMILT5JMCKjoBKiIlL3YxL2xvZ2dlZC1tb2RlbHMve21vZGVsX2lkfTpmaW5hbGl6ZRKNAQoSU2V0TG9nZ2VkTW9kZWxUYWdzEiMubWxvcHMudjEuU2V0TG9nZ2VkTW9kZWxUYWdzUmVxdWVzdBokLm1sb3BzLnYxLlNldExvZ2dlZE1vZGVsVGFnc1Jlc3BvbnNlIiyC0+STAiY6ASoyIS92MS9sb2dnZWQtbW9kZWxzL3ttb2RlbF9pZH0vdGFncxKWAQoURGVsZXRlTG9nZ2VkTW9kZWxUYWcSJS5tbG9wcy52MS5EZWxldGVMb2dnZWRNb2RlbFRhZ1JlcXVlc3QaJi5tbG9wcy52MS5EZWxldGVMb2dnZWRNb2RlbFRhZ1Jlc3BvbnNlIi+C0+STAikqJy92MS9sb2dnZWQtbW9kZWxzL3ttb2RlbF9pZH0vdGFncy97a2V5fRKVAQoUTG9nTG9nZ2VkTW9kZWxQYXJhbXMSJS5tbG9wcy52MS5Mb2dMb2dnZWRNb2RlbFBhcmFtc1JlcXVlc3QaJi5tbG9wcy52MS5Mb2dMb2dnZWRNb2RlbFBhcmFtc1Jlc3BvbnNlIi6C0+STAig6ASoiIy92MS9sb2dnZWQtbW9kZWxzL3ttb2RlbF9pZH0vcGFyYW1zEoIBChFEZWxldGVMb2dnZWRNb2RlbBIiLm1sb3BzLnYxLkRlbGV0ZUxvZ2dlZE1vZGVsUmVxdWVzdBojLm1sb3BzLnYxLkRlbGV0ZUxvZ2dlZE1vZGVsUmVzcG9uc2UiJILT5JMCHiocL3YxL2xvZ2dlZC1tb2RlbHMve21vZGVsX2lkfRJkCgtQdXRBcnRpZmFjdBIcLm1sb3BzLnYxLlB1dEFydGlmYWN0UmVxdWVzdBodLm1sb3BzLnYxLlB1dEFydGlmYWN0UmVzcG9uc2UiGILT5JMCEjoBKiINL3YxL2FydGlmYWN0cxJtCgtHZXRBcnRpZmFjdBIcLm1sb3BzLnYxLkdldEFydGlmYWN0UmVxdWVzdBodLm1sb3BzLnYxLkdldEFydGlmYWN0UmVzcG9uc2UiIZACAYLT5JMCGBIWL3YxL2FydGlmYWN0czpkb3dubG9hZBJqCg1MaXN0QXJ0aWZhY3RzEh4ubWxvcHMudjEuTGlzdEFydGlmYWN0c1JlcXVlc3QaHy5tbG9wcy52MS5MaXN0QXJ0aWZhY3RzUmVzcG9uc2UiGJACAYLT5JMCDxINL3YxL2FydGlmYWN0cxJqCg5EZWxldGVBcnRpZmFjdBIfLm1sb3BzLnYxLkRlbGV0ZUFydGlmYWN0UmVxdWVzdBogLm1sb3BzLnYxLkRlbGV0ZUFydGlmYWN0UmVzcG9uc2UiFYLT5JMCDyoNL3YxL2FydGlmYWN0c2IGcHJvdG8z", [file_google_api_annotations]);
 
 /**
  * A named group of runs.
@@ -201,6 +201,28 @@ export type Run = Message<"mlops.v1.Run"> & {
    * @generated from field: int64 deleted_at_ms = 11 [json_name = "deleted_at_ms"];
    */
   deletedAtMs: bigint;
+
+  /**
+   * Datasets the run read (LogInputs).
+   *
+   * @generated from field: repeated mlops.v1.DatasetInput inputs = 40;
+   */
+  inputs: DatasetInput[];
+
+  /**
+   * Logged models the run produced (LogOutputs).
+   *
+   * @generated from field: repeated mlops.v1.ModelOutput outputs = 41;
+   */
+  outputs: ModelOutput[];
+
+  /**
+   * The folder of the artifact tree that holds the run's files
+   * ("<experiment_id>/<run_id>/artifacts"; see PutArtifact).
+   *
+   * @generated from field: string artifact_root = 42 [json_name = "artifact_root"];
+   */
+  artifactRoot: string;
 };
 
 /**
@@ -1123,6 +1145,1089 @@ export const RestoreRunResponseSchema: GenMessage<RestoreRunResponse> = /*@__PUR
   messageDesc(file_mlops_v1_tracking, 36);
 
 /**
+ * A dataset a run read, as MLflow's DatasetInput.
+ *
+ * @generated from message mlops.v1.DatasetInput
+ */
+export type DatasetInput = Message<"mlops.v1.DatasetInput"> & {
+  /**
+   * Dataset name.
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * Digest of its content, as the client computed it.
+   *
+   * @generated from field: string digest = 2;
+   */
+  digest: string;
+
+  /**
+   * What kind of source it came from ("local", "s3", "http", ...).
+   *
+   * @generated from field: string source_type = 3 [json_name = "source_type"];
+   */
+  sourceType: string;
+
+  /**
+   * The source, as the client describes it (often JSON).
+   *
+   * @generated from field: string source = 4;
+   */
+  source: string;
+
+  /**
+   * Its schema, as the client describes it (often JSON); may be empty.
+   *
+   * @generated from field: string schema = 5;
+   */
+  schema: string;
+
+  /**
+   * Its profile (row counts and such), as JSON; may be empty.
+   *
+   * @generated from field: string profile = 6;
+   */
+  profile: string;
+
+  /**
+   * Tags of this use of the dataset (e.g. "mlflow.data.context": "train").
+   *
+   * @generated from field: map<string, string> tags = 7;
+   */
+  tags: { [key: string]: string };
+};
+
+/**
+ * Describes the message mlops.v1.DatasetInput.
+ * Use `create(DatasetInputSchema)` to create a new message.
+ */
+export const DatasetInputSchema: GenMessage<DatasetInput> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 37);
+
+/**
+ * A logged model a run produced.
+ *
+ * @generated from message mlops.v1.ModelOutput
+ */
+export type ModelOutput = Message<"mlops.v1.ModelOutput"> & {
+  /**
+   * Logged model id.
+   *
+   * @generated from field: string model_id = 1 [json_name = "model_id"];
+   */
+  modelId: string;
+
+  /**
+   * Training step it was produced at.
+   *
+   * @generated from field: int64 step = 2;
+   */
+  step: bigint;
+};
+
+/**
+ * Describes the message mlops.v1.ModelOutput.
+ * Use `create(ModelOutputSchema)` to create a new message.
+ */
+export const ModelOutputSchema: GenMessage<ModelOutput> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 38);
+
+/**
+ * Renames an experiment.
+ *
+ * @generated from message mlops.v1.UpdateExperimentRequest
+ */
+export type UpdateExperimentRequest = Message<"mlops.v1.UpdateExperimentRequest"> & {
+  /**
+   * Experiment id.
+   *
+   * @generated from field: string experiment_id = 1 [json_name = "experiment_id"];
+   */
+  experimentId: string;
+
+  /**
+   * The new unique name: 1 to 256 characters.
+   *
+   * @generated from field: string new_name = 2 [json_name = "new_name"];
+   */
+  newName: string;
+};
+
+/**
+ * Describes the message mlops.v1.UpdateExperimentRequest.
+ * Use `create(UpdateExperimentRequestSchema)` to create a new message.
+ */
+export const UpdateExperimentRequestSchema: GenMessage<UpdateExperimentRequest> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 39);
+
+/**
+ * The renamed experiment.
+ *
+ * @generated from message mlops.v1.UpdateExperimentResponse
+ */
+export type UpdateExperimentResponse = Message<"mlops.v1.UpdateExperimentResponse"> & {
+  /**
+   * The experiment after the change.
+   *
+   * @generated from field: mlops.v1.Experiment experiment = 1;
+   */
+  experiment?: Experiment | undefined;
+};
+
+/**
+ * Describes the message mlops.v1.UpdateExperimentResponse.
+ * Use `create(UpdateExperimentResponseSchema)` to create a new message.
+ */
+export const UpdateExperimentResponseSchema: GenMessage<UpdateExperimentResponse> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 40);
+
+/**
+ * Sets one tag on an experiment.
+ *
+ * @generated from message mlops.v1.SetExperimentTagRequest
+ */
+export type SetExperimentTagRequest = Message<"mlops.v1.SetExperimentTagRequest"> & {
+  /**
+   * Experiment id.
+   *
+   * @generated from field: string experiment_id = 1 [json_name = "experiment_id"];
+   */
+  experimentId: string;
+
+  /**
+   * Tag key: 1 to 250 characters.
+   *
+   * @generated from field: string key = 2;
+   */
+  key: string;
+
+  /**
+   * Tag value (may be empty), up to 5000 characters.
+   *
+   * @generated from field: string value = 3;
+   */
+  value: string;
+};
+
+/**
+ * Describes the message mlops.v1.SetExperimentTagRequest.
+ * Use `create(SetExperimentTagRequestSchema)` to create a new message.
+ */
+export const SetExperimentTagRequestSchema: GenMessage<SetExperimentTagRequest> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 41);
+
+/**
+ * Empty on success.
+ *
+ * @generated from message mlops.v1.SetExperimentTagResponse
+ */
+export type SetExperimentTagResponse = Message<"mlops.v1.SetExperimentTagResponse"> & {
+};
+
+/**
+ * Describes the message mlops.v1.SetExperimentTagResponse.
+ * Use `create(SetExperimentTagResponseSchema)` to create a new message.
+ */
+export const SetExperimentTagResponseSchema: GenMessage<SetExperimentTagResponse> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 42);
+
+/**
+ * Removes one tag from an experiment.
+ *
+ * @generated from message mlops.v1.DeleteExperimentTagRequest
+ */
+export type DeleteExperimentTagRequest = Message<"mlops.v1.DeleteExperimentTagRequest"> & {
+  /**
+   * Experiment id.
+   *
+   * @generated from field: string experiment_id = 1 [json_name = "experiment_id"];
+   */
+  experimentId: string;
+
+  /**
+   * Tag key to remove.
+   *
+   * @generated from field: string key = 2;
+   */
+  key: string;
+};
+
+/**
+ * Describes the message mlops.v1.DeleteExperimentTagRequest.
+ * Use `create(DeleteExperimentTagRequestSchema)` to create a new message.
+ */
+export const DeleteExperimentTagRequestSchema: GenMessage<DeleteExperimentTagRequest> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 43);
+
+/**
+ * Empty on success.
+ *
+ * @generated from message mlops.v1.DeleteExperimentTagResponse
+ */
+export type DeleteExperimentTagResponse = Message<"mlops.v1.DeleteExperimentTagResponse"> & {
+};
+
+/**
+ * Describes the message mlops.v1.DeleteExperimentTagResponse.
+ * Use `create(DeleteExperimentTagResponseSchema)` to create a new message.
+ */
+export const DeleteExperimentTagResponseSchema: GenMessage<DeleteExperimentTagResponse> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 44);
+
+/**
+ * Removes one tag from a run.
+ *
+ * @generated from message mlops.v1.DeleteRunTagRequest
+ */
+export type DeleteRunTagRequest = Message<"mlops.v1.DeleteRunTagRequest"> & {
+  /**
+   * Run id.
+   *
+   * @generated from field: string run_id = 1 [json_name = "run_id"];
+   */
+  runId: string;
+
+  /**
+   * Tag key to remove.
+   *
+   * @generated from field: string key = 2;
+   */
+  key: string;
+};
+
+/**
+ * Describes the message mlops.v1.DeleteRunTagRequest.
+ * Use `create(DeleteRunTagRequestSchema)` to create a new message.
+ */
+export const DeleteRunTagRequestSchema: GenMessage<DeleteRunTagRequest> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 45);
+
+/**
+ * Empty on success.
+ *
+ * @generated from message mlops.v1.DeleteRunTagResponse
+ */
+export type DeleteRunTagResponse = Message<"mlops.v1.DeleteRunTagResponse"> & {
+};
+
+/**
+ * Describes the message mlops.v1.DeleteRunTagResponse.
+ * Use `create(DeleteRunTagResponseSchema)` to create a new message.
+ */
+export const DeleteRunTagResponseSchema: GenMessage<DeleteRunTagResponse> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 46);
+
+/**
+ * Records datasets a run read.
+ *
+ * @generated from message mlops.v1.LogInputsRequest
+ */
+export type LogInputsRequest = Message<"mlops.v1.LogInputsRequest"> & {
+  /**
+   * Run id.
+   *
+   * @generated from field: string run_id = 1 [json_name = "run_id"];
+   */
+  runId: string;
+
+  /**
+   * The datasets; at most 1000.
+   *
+   * @generated from field: repeated mlops.v1.DatasetInput datasets = 2;
+   */
+  datasets: DatasetInput[];
+};
+
+/**
+ * Describes the message mlops.v1.LogInputsRequest.
+ * Use `create(LogInputsRequestSchema)` to create a new message.
+ */
+export const LogInputsRequestSchema: GenMessage<LogInputsRequest> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 47);
+
+/**
+ * Empty on success.
+ *
+ * @generated from message mlops.v1.LogInputsResponse
+ */
+export type LogInputsResponse = Message<"mlops.v1.LogInputsResponse"> & {
+};
+
+/**
+ * Describes the message mlops.v1.LogInputsResponse.
+ * Use `create(LogInputsResponseSchema)` to create a new message.
+ */
+export const LogInputsResponseSchema: GenMessage<LogInputsResponse> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 48);
+
+/**
+ * Records logged models a run produced.
+ *
+ * @generated from message mlops.v1.LogOutputsRequest
+ */
+export type LogOutputsRequest = Message<"mlops.v1.LogOutputsRequest"> & {
+  /**
+   * Run id.
+   *
+   * @generated from field: string run_id = 1 [json_name = "run_id"];
+   */
+  runId: string;
+
+  /**
+   * The models; at most 1000.
+   *
+   * @generated from field: repeated mlops.v1.ModelOutput models = 2;
+   */
+  models: ModelOutput[];
+};
+
+/**
+ * Describes the message mlops.v1.LogOutputsRequest.
+ * Use `create(LogOutputsRequestSchema)` to create a new message.
+ */
+export const LogOutputsRequestSchema: GenMessage<LogOutputsRequest> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 49);
+
+/**
+ * Empty on success.
+ *
+ * @generated from message mlops.v1.LogOutputsResponse
+ */
+export type LogOutputsResponse = Message<"mlops.v1.LogOutputsResponse"> & {
+};
+
+/**
+ * Describes the message mlops.v1.LogOutputsResponse.
+ * Use `create(LogOutputsResponseSchema)` to create a new message.
+ */
+export const LogOutputsResponseSchema: GenMessage<LogOutputsResponse> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 50);
+
+/**
+ * A model logged by MLflow 3 clients: files, params and tags, apart from
+ * runs.
+ *
+ * @generated from message mlops.v1.LoggedModel
+ */
+export type LoggedModel = Message<"mlops.v1.LoggedModel"> & {
+  /**
+   * Server-assigned id: "m-" and 32 lowercase hex digits.
+   *
+   * @generated from field: string model_id = 1 [json_name = "model_id"];
+   */
+  modelId: string;
+
+  /**
+   * Experiment it belongs to.
+   *
+   * @generated from field: string experiment_id = 2 [json_name = "experiment_id"];
+   */
+  experimentId: string;
+
+  /**
+   * Name given by the client ("model").
+   *
+   * @generated from field: string name = 3;
+   */
+  name: string;
+
+  /**
+   * The run that logged it; empty if none.
+   *
+   * @generated from field: string source_run_id = 4 [json_name = "source_run_id"];
+   */
+  sourceRunId: string;
+
+  /**
+   * Current state.
+   *
+   * @generated from field: mlops.v1.LoggedModelStatus status = 5;
+   */
+  status: LoggedModelStatus;
+
+  /**
+   * Why it failed, when it did.
+   *
+   * @generated from field: string status_message = 6 [json_name = "status_message"];
+   */
+  statusMessage: string;
+
+  /**
+   * Free-form type given by the client ("agent", ...); may be empty.
+   *
+   * @generated from field: string model_type = 7 [json_name = "model_type"];
+   */
+  modelType: string;
+
+  /**
+   * Params, key to value.
+   *
+   * @generated from field: map<string, string> params = 8;
+   */
+  params: { [key: string]: string };
+
+  /**
+   * Tags, key to value.
+   *
+   * @generated from field: map<string, string> tags = 9;
+   */
+  tags: { [key: string]: string };
+
+  /**
+   * Creation time, Unix epoch milliseconds.
+   *
+   * @generated from field: int64 created_at_ms = 10 [json_name = "created_at_ms"];
+   */
+  createdAtMs: bigint;
+
+  /**
+   * Last change, Unix epoch milliseconds.
+   *
+   * @generated from field: int64 updated_at_ms = 11 [json_name = "updated_at_ms"];
+   */
+  updatedAtMs: bigint;
+
+  /**
+   * The folder of the artifact tree that holds its files
+   * ("<experiment_id>/models/<model_id>/artifacts").
+   *
+   * @generated from field: string artifact_root = 12 [json_name = "artifact_root"];
+   */
+  artifactRoot: string;
+};
+
+/**
+ * Describes the message mlops.v1.LoggedModel.
+ * Use `create(LoggedModelSchema)` to create a new message.
+ */
+export const LoggedModelSchema: GenMessage<LoggedModel> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 51);
+
+/**
+ * Creates a logged model.
+ *
+ * @generated from message mlops.v1.CreateLoggedModelRequest
+ */
+export type CreateLoggedModelRequest = Message<"mlops.v1.CreateLoggedModelRequest"> & {
+  /**
+   * Experiment to create it in; it must exist and be active.
+   *
+   * @generated from field: string experiment_id = 1 [json_name = "experiment_id"];
+   */
+  experimentId: string;
+
+  /**
+   * Name; empty lets the server pick one.
+   *
+   * @generated from field: string name = 2;
+   */
+  name: string;
+
+  /**
+   * The run that logs it; if set, the run must exist.
+   *
+   * @generated from field: string source_run_id = 3 [json_name = "source_run_id"];
+   */
+  sourceRunId: string;
+
+  /**
+   * Optional type.
+   *
+   * @generated from field: string model_type = 4 [json_name = "model_type"];
+   */
+  modelType: string;
+
+  /**
+   * Initial params.
+   *
+   * @generated from field: map<string, string> params = 5;
+   */
+  params: { [key: string]: string };
+
+  /**
+   * Initial tags.
+   *
+   * @generated from field: map<string, string> tags = 6;
+   */
+  tags: { [key: string]: string };
+};
+
+/**
+ * Describes the message mlops.v1.CreateLoggedModelRequest.
+ * Use `create(CreateLoggedModelRequestSchema)` to create a new message.
+ */
+export const CreateLoggedModelRequestSchema: GenMessage<CreateLoggedModelRequest> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 52);
+
+/**
+ * The created model.
+ *
+ * @generated from message mlops.v1.CreateLoggedModelResponse
+ */
+export type CreateLoggedModelResponse = Message<"mlops.v1.CreateLoggedModelResponse"> & {
+  /**
+   * The new model, LOGGED_MODEL_STATUS_PENDING.
+   *
+   * @generated from field: mlops.v1.LoggedModel model = 1;
+   */
+  model?: LoggedModel | undefined;
+};
+
+/**
+ * Describes the message mlops.v1.CreateLoggedModelResponse.
+ * Use `create(CreateLoggedModelResponseSchema)` to create a new message.
+ */
+export const CreateLoggedModelResponseSchema: GenMessage<CreateLoggedModelResponse> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 53);
+
+/**
+ * Names the logged model to return.
+ *
+ * @generated from message mlops.v1.GetLoggedModelRequest
+ */
+export type GetLoggedModelRequest = Message<"mlops.v1.GetLoggedModelRequest"> & {
+  /**
+   * Logged model id.
+   *
+   * @generated from field: string model_id = 1 [json_name = "model_id"];
+   */
+  modelId: string;
+};
+
+/**
+ * Describes the message mlops.v1.GetLoggedModelRequest.
+ * Use `create(GetLoggedModelRequestSchema)` to create a new message.
+ */
+export const GetLoggedModelRequestSchema: GenMessage<GetLoggedModelRequest> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 54);
+
+/**
+ * The requested model.
+ *
+ * @generated from message mlops.v1.GetLoggedModelResponse
+ */
+export type GetLoggedModelResponse = Message<"mlops.v1.GetLoggedModelResponse"> & {
+  /**
+   * The model.
+   *
+   * @generated from field: mlops.v1.LoggedModel model = 1;
+   */
+  model?: LoggedModel | undefined;
+};
+
+/**
+ * Describes the message mlops.v1.GetLoggedModelResponse.
+ * Use `create(GetLoggedModelResponseSchema)` to create a new message.
+ */
+export const GetLoggedModelResponseSchema: GenMessage<GetLoggedModelResponse> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 55);
+
+/**
+ * Which logged models to return.
+ *
+ * @generated from message mlops.v1.SearchLoggedModelsRequest
+ */
+export type SearchLoggedModelsRequest = Message<"mlops.v1.SearchLoggedModelsRequest"> & {
+  /**
+   * Experiments to search; at least one.
+   *
+   * @generated from field: repeated string experiment_ids = 1 [json_name = "experiment_ids"];
+   */
+  experimentIds: string[];
+
+  /**
+   * Maximum models to return: 0 means 100; values above 1000 are treated as 1000.
+   *
+   * @generated from field: int32 page_size = 2 [json_name = "page_size"];
+   */
+  pageSize: number;
+
+  /**
+   * next_page_token from the previous response; empty for the first page.
+   *
+   * @generated from field: string page_token = 3 [json_name = "page_token"];
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message mlops.v1.SearchLoggedModelsRequest.
+ * Use `create(SearchLoggedModelsRequestSchema)` to create a new message.
+ */
+export const SearchLoggedModelsRequestSchema: GenMessage<SearchLoggedModelsRequest> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 56);
+
+/**
+ * A page of logged models.
+ *
+ * @generated from message mlops.v1.SearchLoggedModelsResponse
+ */
+export type SearchLoggedModelsResponse = Message<"mlops.v1.SearchLoggedModelsResponse"> & {
+  /**
+   * Models, newest first.
+   *
+   * @generated from field: repeated mlops.v1.LoggedModel models = 1;
+   */
+  models: LoggedModel[];
+
+  /**
+   * Token for the next page; empty on the last page.
+   *
+   * @generated from field: string next_page_token = 2 [json_name = "next_page_token"];
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message mlops.v1.SearchLoggedModelsResponse.
+ * Use `create(SearchLoggedModelsResponseSchema)` to create a new message.
+ */
+export const SearchLoggedModelsResponseSchema: GenMessage<SearchLoggedModelsResponse> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 57);
+
+/**
+ * Sets a logged model's final status.
+ *
+ * @generated from message mlops.v1.FinalizeLoggedModelRequest
+ */
+export type FinalizeLoggedModelRequest = Message<"mlops.v1.FinalizeLoggedModelRequest"> & {
+  /**
+   * Logged model id.
+   *
+   * @generated from field: string model_id = 1 [json_name = "model_id"];
+   */
+  modelId: string;
+
+  /**
+   * LOGGED_MODEL_STATUS_READY or LOGGED_MODEL_STATUS_FAILED.
+   *
+   * @generated from field: mlops.v1.LoggedModelStatus status = 2;
+   */
+  status: LoggedModelStatus;
+
+  /**
+   * Optional reason, for FAILED.
+   *
+   * @generated from field: string status_message = 3 [json_name = "status_message"];
+   */
+  statusMessage: string;
+};
+
+/**
+ * Describes the message mlops.v1.FinalizeLoggedModelRequest.
+ * Use `create(FinalizeLoggedModelRequestSchema)` to create a new message.
+ */
+export const FinalizeLoggedModelRequestSchema: GenMessage<FinalizeLoggedModelRequest> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 58);
+
+/**
+ * The finalized model.
+ *
+ * @generated from message mlops.v1.FinalizeLoggedModelResponse
+ */
+export type FinalizeLoggedModelResponse = Message<"mlops.v1.FinalizeLoggedModelResponse"> & {
+  /**
+   * The model after the change.
+   *
+   * @generated from field: mlops.v1.LoggedModel model = 1;
+   */
+  model?: LoggedModel | undefined;
+};
+
+/**
+ * Describes the message mlops.v1.FinalizeLoggedModelResponse.
+ * Use `create(FinalizeLoggedModelResponseSchema)` to create a new message.
+ */
+export const FinalizeLoggedModelResponseSchema: GenMessage<FinalizeLoggedModelResponse> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 59);
+
+/**
+ * Sets tags on a logged model.
+ *
+ * @generated from message mlops.v1.SetLoggedModelTagsRequest
+ */
+export type SetLoggedModelTagsRequest = Message<"mlops.v1.SetLoggedModelTagsRequest"> & {
+  /**
+   * Logged model id.
+   *
+   * @generated from field: string model_id = 1 [json_name = "model_id"];
+   */
+  modelId: string;
+
+  /**
+   * Tags to set, key to value.
+   *
+   * @generated from field: map<string, string> tags = 2;
+   */
+  tags: { [key: string]: string };
+};
+
+/**
+ * Describes the message mlops.v1.SetLoggedModelTagsRequest.
+ * Use `create(SetLoggedModelTagsRequestSchema)` to create a new message.
+ */
+export const SetLoggedModelTagsRequestSchema: GenMessage<SetLoggedModelTagsRequest> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 60);
+
+/**
+ * Empty on success.
+ *
+ * @generated from message mlops.v1.SetLoggedModelTagsResponse
+ */
+export type SetLoggedModelTagsResponse = Message<"mlops.v1.SetLoggedModelTagsResponse"> & {
+};
+
+/**
+ * Describes the message mlops.v1.SetLoggedModelTagsResponse.
+ * Use `create(SetLoggedModelTagsResponseSchema)` to create a new message.
+ */
+export const SetLoggedModelTagsResponseSchema: GenMessage<SetLoggedModelTagsResponse> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 61);
+
+/**
+ * Removes one tag from a logged model.
+ *
+ * @generated from message mlops.v1.DeleteLoggedModelTagRequest
+ */
+export type DeleteLoggedModelTagRequest = Message<"mlops.v1.DeleteLoggedModelTagRequest"> & {
+  /**
+   * Logged model id.
+   *
+   * @generated from field: string model_id = 1 [json_name = "model_id"];
+   */
+  modelId: string;
+
+  /**
+   * Tag key to remove.
+   *
+   * @generated from field: string key = 2;
+   */
+  key: string;
+};
+
+/**
+ * Describes the message mlops.v1.DeleteLoggedModelTagRequest.
+ * Use `create(DeleteLoggedModelTagRequestSchema)` to create a new message.
+ */
+export const DeleteLoggedModelTagRequestSchema: GenMessage<DeleteLoggedModelTagRequest> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 62);
+
+/**
+ * Empty on success.
+ *
+ * @generated from message mlops.v1.DeleteLoggedModelTagResponse
+ */
+export type DeleteLoggedModelTagResponse = Message<"mlops.v1.DeleteLoggedModelTagResponse"> & {
+};
+
+/**
+ * Describes the message mlops.v1.DeleteLoggedModelTagResponse.
+ * Use `create(DeleteLoggedModelTagResponseSchema)` to create a new message.
+ */
+export const DeleteLoggedModelTagResponseSchema: GenMessage<DeleteLoggedModelTagResponse> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 63);
+
+/**
+ * Records params of a logged model.
+ *
+ * @generated from message mlops.v1.LogLoggedModelParamsRequest
+ */
+export type LogLoggedModelParamsRequest = Message<"mlops.v1.LogLoggedModelParamsRequest"> & {
+  /**
+   * Logged model id.
+   *
+   * @generated from field: string model_id = 1 [json_name = "model_id"];
+   */
+  modelId: string;
+
+  /**
+   * Params, key to value; immutable as a run's.
+   *
+   * @generated from field: map<string, string> params = 2;
+   */
+  params: { [key: string]: string };
+};
+
+/**
+ * Describes the message mlops.v1.LogLoggedModelParamsRequest.
+ * Use `create(LogLoggedModelParamsRequestSchema)` to create a new message.
+ */
+export const LogLoggedModelParamsRequestSchema: GenMessage<LogLoggedModelParamsRequest> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 64);
+
+/**
+ * Empty on success.
+ *
+ * @generated from message mlops.v1.LogLoggedModelParamsResponse
+ */
+export type LogLoggedModelParamsResponse = Message<"mlops.v1.LogLoggedModelParamsResponse"> & {
+};
+
+/**
+ * Describes the message mlops.v1.LogLoggedModelParamsResponse.
+ * Use `create(LogLoggedModelParamsResponseSchema)` to create a new message.
+ */
+export const LogLoggedModelParamsResponseSchema: GenMessage<LogLoggedModelParamsResponse> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 65);
+
+/**
+ * Names the logged model to delete.
+ *
+ * @generated from message mlops.v1.DeleteLoggedModelRequest
+ */
+export type DeleteLoggedModelRequest = Message<"mlops.v1.DeleteLoggedModelRequest"> & {
+  /**
+   * Logged model id.
+   *
+   * @generated from field: string model_id = 1 [json_name = "model_id"];
+   */
+  modelId: string;
+};
+
+/**
+ * Describes the message mlops.v1.DeleteLoggedModelRequest.
+ * Use `create(DeleteLoggedModelRequestSchema)` to create a new message.
+ */
+export const DeleteLoggedModelRequestSchema: GenMessage<DeleteLoggedModelRequest> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 66);
+
+/**
+ * Empty on success.
+ *
+ * @generated from message mlops.v1.DeleteLoggedModelResponse
+ */
+export type DeleteLoggedModelResponse = Message<"mlops.v1.DeleteLoggedModelResponse"> & {
+};
+
+/**
+ * Describes the message mlops.v1.DeleteLoggedModelResponse.
+ * Use `create(DeleteLoggedModelResponseSchema)` to create a new message.
+ */
+export const DeleteLoggedModelResponseSchema: GenMessage<DeleteLoggedModelResponse> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 67);
+
+/**
+ * One entry of the artifact tree.
+ *
+ * @generated from message mlops.v1.ArtifactFile
+ */
+export type ArtifactFile = Message<"mlops.v1.ArtifactFile"> & {
+  /**
+   * Path from the tree's root, "/"-separated ("1/<run_id>/artifacts/model/MLmodel").
+   *
+   * @generated from field: string path = 1;
+   */
+  path: string;
+
+  /**
+   * A folder (it holds files below it) rather than a file.
+   *
+   * @generated from field: bool is_dir = 2 [json_name = "is_dir"];
+   */
+  isDir: boolean;
+
+  /**
+   * Size in bytes; 0 for a folder.
+   *
+   * @generated from field: int64 size = 3;
+   */
+  size: bigint;
+
+  /**
+   * SHA-256 of the file's bytes; empty for a folder.
+   *
+   * @generated from field: string sha256 = 4;
+   */
+  sha256: string;
+};
+
+/**
+ * Describes the message mlops.v1.ArtifactFile.
+ * Use `create(ArtifactFileSchema)` to create a new message.
+ */
+export const ArtifactFileSchema: GenMessage<ArtifactFile> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 68);
+
+/**
+ * Stores one file.
+ *
+ * @generated from message mlops.v1.PutArtifactRequest
+ */
+export type PutArtifactRequest = Message<"mlops.v1.PutArtifactRequest"> & {
+  /**
+   * Path: 1 to 1024 characters of "/"-separated segments, none empty, "." or "..".
+   *
+   * @generated from field: string path = 1;
+   */
+  path: string;
+
+  /**
+   * The file's bytes.
+   *
+   * @generated from field: bytes content = 2;
+   */
+  content: Uint8Array;
+};
+
+/**
+ * Describes the message mlops.v1.PutArtifactRequest.
+ * Use `create(PutArtifactRequestSchema)` to create a new message.
+ */
+export const PutArtifactRequestSchema: GenMessage<PutArtifactRequest> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 69);
+
+/**
+ * The stored file.
+ *
+ * @generated from message mlops.v1.PutArtifactResponse
+ */
+export type PutArtifactResponse = Message<"mlops.v1.PutArtifactResponse"> & {
+  /**
+   * What is now at the path.
+   *
+   * @generated from field: mlops.v1.ArtifactFile file = 1;
+   */
+  file?: ArtifactFile | undefined;
+};
+
+/**
+ * Describes the message mlops.v1.PutArtifactResponse.
+ * Use `create(PutArtifactResponseSchema)` to create a new message.
+ */
+export const PutArtifactResponseSchema: GenMessage<PutArtifactResponse> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 70);
+
+/**
+ * Names the file to return.
+ *
+ * @generated from message mlops.v1.GetArtifactRequest
+ */
+export type GetArtifactRequest = Message<"mlops.v1.GetArtifactRequest"> & {
+  /**
+   * Path of a file.
+   *
+   * @generated from field: string path = 1;
+   */
+  path: string;
+};
+
+/**
+ * Describes the message mlops.v1.GetArtifactRequest.
+ * Use `create(GetArtifactRequestSchema)` to create a new message.
+ */
+export const GetArtifactRequestSchema: GenMessage<GetArtifactRequest> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 71);
+
+/**
+ * The file.
+ *
+ * @generated from message mlops.v1.GetArtifactResponse
+ */
+export type GetArtifactResponse = Message<"mlops.v1.GetArtifactResponse"> & {
+  /**
+   * The file's bytes.
+   *
+   * @generated from field: bytes content = 1;
+   */
+  content: Uint8Array;
+
+  /**
+   * Its entry.
+   *
+   * @generated from field: mlops.v1.ArtifactFile file = 2;
+   */
+  file?: ArtifactFile | undefined;
+};
+
+/**
+ * Describes the message mlops.v1.GetArtifactResponse.
+ * Use `create(GetArtifactResponseSchema)` to create a new message.
+ */
+export const GetArtifactResponseSchema: GenMessage<GetArtifactResponse> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 72);
+
+/**
+ * Names the folder to list.
+ *
+ * @generated from message mlops.v1.ListArtifactsRequest
+ */
+export type ListArtifactsRequest = Message<"mlops.v1.ListArtifactsRequest"> & {
+  /**
+   * Folder path; empty for the root.
+   *
+   * @generated from field: string path = 1;
+   */
+  path: string;
+};
+
+/**
+ * Describes the message mlops.v1.ListArtifactsRequest.
+ * Use `create(ListArtifactsRequestSchema)` to create a new message.
+ */
+export const ListArtifactsRequestSchema: GenMessage<ListArtifactsRequest> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 73);
+
+/**
+ * The folder's direct children.
+ *
+ * @generated from message mlops.v1.ListArtifactsResponse
+ */
+export type ListArtifactsResponse = Message<"mlops.v1.ListArtifactsResponse"> & {
+  /**
+   * Files and folders, sorted by path.
+   *
+   * @generated from field: repeated mlops.v1.ArtifactFile files = 1;
+   */
+  files: ArtifactFile[];
+};
+
+/**
+ * Describes the message mlops.v1.ListArtifactsResponse.
+ * Use `create(ListArtifactsResponseSchema)` to create a new message.
+ */
+export const ListArtifactsResponseSchema: GenMessage<ListArtifactsResponse> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 74);
+
+/**
+ * Names the file or folder to delete.
+ *
+ * @generated from message mlops.v1.DeleteArtifactRequest
+ */
+export type DeleteArtifactRequest = Message<"mlops.v1.DeleteArtifactRequest"> & {
+  /**
+   * Path of a file or a folder.
+   *
+   * @generated from field: string path = 1;
+   */
+  path: string;
+};
+
+/**
+ * Describes the message mlops.v1.DeleteArtifactRequest.
+ * Use `create(DeleteArtifactRequestSchema)` to create a new message.
+ */
+export const DeleteArtifactRequestSchema: GenMessage<DeleteArtifactRequest> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 75);
+
+/**
+ * Empty on success.
+ *
+ * @generated from message mlops.v1.DeleteArtifactResponse
+ */
+export type DeleteArtifactResponse = Message<"mlops.v1.DeleteArtifactResponse"> & {
+};
+
+/**
+ * Describes the message mlops.v1.DeleteArtifactResponse.
+ * Use `create(DeleteArtifactResponseSchema)` to create a new message.
+ */
+export const DeleteArtifactResponseSchema: GenMessage<DeleteArtifactResponse> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 76);
+
+/**
  * Whether an experiment or a run is live or soft-deleted, as MLflow's
  * lifecycle_stage ("active", "deleted").
  *
@@ -1245,6 +2350,47 @@ export enum RunStatus {
  */
 export const RunStatusSchema: GenEnum<RunStatus> = /*@__PURE__*/
   enumDesc(file_mlops_v1_tracking, 2);
+
+/**
+ * The state of a logged model, as MLflow's LoggedModelStatus.
+ *
+ * @generated from enum mlops.v1.LoggedModelStatus
+ */
+export enum LoggedModelStatus {
+  /**
+   * Not set.
+   *
+   * @generated from enum value: LOGGED_MODEL_STATUS_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Created; its files are being uploaded.
+   *
+   * @generated from enum value: LOGGED_MODEL_STATUS_PENDING = 1;
+   */
+  PENDING = 1,
+
+  /**
+   * Complete and usable.
+   *
+   * @generated from enum value: LOGGED_MODEL_STATUS_READY = 2;
+   */
+  READY = 2,
+
+  /**
+   * The upload failed.
+   *
+   * @generated from enum value: LOGGED_MODEL_STATUS_FAILED = 3;
+   */
+  FAILED = 3,
+}
+
+/**
+ * Describes the enum mlops.v1.LoggedModelStatus.
+ */
+export const LoggedModelStatusSchema: GenEnum<LoggedModelStatus> = /*@__PURE__*/
+  enumDesc(file_mlops_v1_tracking, 3);
 
 /**
  * Experiment tracking, modelled on MLflow's: experiments group runs; a run
@@ -1445,6 +2591,198 @@ export const TrackingService: GenService<{
     methodKind: "unary";
     input: typeof RestoreRunRequestSchema;
     output: typeof RestoreRunResponseSchema;
+  },
+  /**
+   * Renames an experiment (MLflow's experiments/update). ALREADY_EXISTS if
+   * the new name is taken.
+   *
+   * @generated from rpc mlops.v1.TrackingService.UpdateExperiment
+   */
+  updateExperiment: {
+    methodKind: "unary";
+    input: typeof UpdateExperimentRequestSchema;
+    output: typeof UpdateExperimentResponseSchema;
+  },
+  /**
+   * Sets (creates or overwrites) one tag on an experiment.
+   *
+   * @generated from rpc mlops.v1.TrackingService.SetExperimentTag
+   */
+  setExperimentTag: {
+    methodKind: "unary";
+    input: typeof SetExperimentTagRequestSchema;
+    output: typeof SetExperimentTagResponseSchema;
+  },
+  /**
+   * Removes one tag from an experiment. NOT_FOUND if it is not set.
+   *
+   * @generated from rpc mlops.v1.TrackingService.DeleteExperimentTag
+   */
+  deleteExperimentTag: {
+    methodKind: "unary";
+    input: typeof DeleteExperimentTagRequestSchema;
+    output: typeof DeleteExperimentTagResponseSchema;
+  },
+  /**
+   * Removes one tag from a run. NOT_FOUND if it is not set.
+   *
+   * @generated from rpc mlops.v1.TrackingService.DeleteRunTag
+   */
+  deleteRunTag: {
+    methodKind: "unary";
+    input: typeof DeleteRunTagRequestSchema;
+    output: typeof DeleteRunTagResponseSchema;
+  },
+  /**
+   * Records the datasets a run read (MLflow's runs/log-inputs). Logging the
+   * same dataset (name and digest) again replaces its tags.
+   *
+   * @generated from rpc mlops.v1.TrackingService.LogInputs
+   */
+  logInputs: {
+    methodKind: "unary";
+    input: typeof LogInputsRequestSchema;
+    output: typeof LogInputsResponseSchema;
+  },
+  /**
+   * Records the logged models a run produced, at a step (MLflow 3's
+   * runs/outputs). Each model must exist.
+   *
+   * @generated from rpc mlops.v1.TrackingService.LogOutputs
+   */
+  logOutputs: {
+    methodKind: "unary";
+    input: typeof LogOutputsRequestSchema;
+    output: typeof LogOutputsResponseSchema;
+  },
+  /**
+   * Creates a logged model (MLflow 3's LoggedModel): a model's files, params
+   * and tags, in an experiment, optionally from a run. Starts PENDING; its
+   * files go under artifact_root; FinalizeLoggedModel marks it READY or FAILED.
+   *
+   * @generated from rpc mlops.v1.TrackingService.CreateLoggedModel
+   */
+  createLoggedModel: {
+    methodKind: "unary";
+    input: typeof CreateLoggedModelRequestSchema;
+    output: typeof CreateLoggedModelResponseSchema;
+  },
+  /**
+   * Returns one logged model.
+   *
+   * @generated from rpc mlops.v1.TrackingService.GetLoggedModel
+   */
+  getLoggedModel: {
+    methodKind: "unary";
+    input: typeof GetLoggedModelRequestSchema;
+    output: typeof GetLoggedModelResponseSchema;
+  },
+  /**
+   * Lists the logged models of some experiments, newest first.
+   *
+   * @generated from rpc mlops.v1.TrackingService.SearchLoggedModels
+   */
+  searchLoggedModels: {
+    methodKind: "unary";
+    input: typeof SearchLoggedModelsRequestSchema;
+    output: typeof SearchLoggedModelsResponseSchema;
+  },
+  /**
+   * Sets a logged model's final status: READY or FAILED.
+   *
+   * @generated from rpc mlops.v1.TrackingService.FinalizeLoggedModel
+   */
+  finalizeLoggedModel: {
+    methodKind: "unary";
+    input: typeof FinalizeLoggedModelRequestSchema;
+    output: typeof FinalizeLoggedModelResponseSchema;
+  },
+  /**
+   * Sets (creates or overwrites) tags on a logged model.
+   *
+   * @generated from rpc mlops.v1.TrackingService.SetLoggedModelTags
+   */
+  setLoggedModelTags: {
+    methodKind: "unary";
+    input: typeof SetLoggedModelTagsRequestSchema;
+    output: typeof SetLoggedModelTagsResponseSchema;
+  },
+  /**
+   * Removes one tag from a logged model. NOT_FOUND if it is not set.
+   *
+   * @generated from rpc mlops.v1.TrackingService.DeleteLoggedModelTag
+   */
+  deleteLoggedModelTag: {
+    methodKind: "unary";
+    input: typeof DeleteLoggedModelTagRequestSchema;
+    output: typeof DeleteLoggedModelTagResponseSchema;
+  },
+  /**
+   * Records params of a logged model; immutable as a run's.
+   *
+   * @generated from rpc mlops.v1.TrackingService.LogLoggedModelParams
+   */
+  logLoggedModelParams: {
+    methodKind: "unary";
+    input: typeof LogLoggedModelParamsRequestSchema;
+    output: typeof LogLoggedModelParamsResponseSchema;
+  },
+  /**
+   * Deletes a logged model with its params and tags (its files stay until
+   * deleted with DeleteArtifact).
+   *
+   * @generated from rpc mlops.v1.TrackingService.DeleteLoggedModel
+   */
+  deleteLoggedModel: {
+    methodKind: "unary";
+    input: typeof DeleteLoggedModelRequestSchema;
+    output: typeof DeleteLoggedModelResponseSchema;
+  },
+  /**
+   * Stores one file of the artifact tree (a run's or a logged model's files,
+   * e.g. "1/<run_id>/artifacts/model/MLmodel"), replacing what was there. The
+   * bytes go to the content-addressed artifact store. The body may be as large
+   * as an import (MLOPS_MAX_IMPORT_BYTES).
+   *
+   * @generated from rpc mlops.v1.TrackingService.PutArtifact
+   */
+  putArtifact: {
+    methodKind: "unary";
+    input: typeof PutArtifactRequestSchema;
+    output: typeof PutArtifactResponseSchema;
+  },
+  /**
+   * Returns one file of the artifact tree, verified against its digest.
+   *
+   * @generated from rpc mlops.v1.TrackingService.GetArtifact
+   */
+  getArtifact: {
+    methodKind: "unary";
+    input: typeof GetArtifactRequestSchema;
+    output: typeof GetArtifactResponseSchema;
+  },
+  /**
+   * Lists the direct children of a folder of the artifact tree ("" for the
+   * root): files with their size, folders with is_dir; sorted by path.
+   *
+   * @generated from rpc mlops.v1.TrackingService.ListArtifacts
+   */
+  listArtifacts: {
+    methodKind: "unary";
+    input: typeof ListArtifactsRequestSchema;
+    output: typeof ListArtifactsResponseSchema;
+  },
+  /**
+   * Removes a file, or every file under a folder, from the artifact tree.
+   * NOT_FOUND when nothing is there. The bytes stay until `mlops gc` finds
+   * nothing refers to them.
+   *
+   * @generated from rpc mlops.v1.TrackingService.DeleteArtifact
+   */
+  deleteArtifact: {
+    methodKind: "unary";
+    input: typeof DeleteArtifactRequestSchema;
+    output: typeof DeleteArtifactResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_mlops_v1_tracking, 0);
