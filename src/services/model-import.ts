@@ -5,7 +5,7 @@
 import type { ClassifierModel } from "../core/index.js";
 import { type ImportedModel, type ImportFormatOption, importModel } from "../models/import/index.js";
 import type { ArtifactStore, ModelVersion, Store } from "../store/index.js";
-import { isStoreError, ORIGIN_TAG } from "../store/index.js";
+import { ensureRegisteredModel, getOrCreateExperiment, ORIGIN_TAG } from "../store/index.js";
 
 /** Version and run tags an import writes (the class labels tag matches training's). */
 export const IMPORT_TAGS = {
@@ -53,20 +53,6 @@ function labelsJson(model: ClassifierModel): string {
   return JSON.stringify(Array.from({ length: model.nClasses }, (_, k) => model.classLabel(k)));
 }
 
-async function experimentId(store: Store, name: string): Promise<string> {
-  try {
-    return (await store.getExperimentByName(name)).id;
-  } catch (error) {
-    if (!isStoreError(error, "NOT_FOUND")) throw error;
-  }
-  try {
-    return (await store.createExperiment({ name })).id;
-  } catch (error) {
-    if (isStoreError(error, "ALREADY_EXISTS")) return (await store.getExperimentByName(name)).id;
-    throw error;
-  }
-}
-
 /** The tags a version made from an imported file carries: its origin file, format and labels. */
 export function importedVersionTags(imported: ImportedModel, originSha256: string): Record<string, string> {
   const labels = labelsJson(imported.model);
@@ -92,7 +78,7 @@ export async function importAndRegister(
     classes: input.classes,
   });
   const run = await store.createRun({
-    experimentId: await experimentId(store, input.experiment ?? "Default"),
+    experimentId: await getOrCreateExperiment(store, input.experiment ?? "Default"),
     tags: {
       "mlops.source": "import",
       [IMPORT_TAGS.originFormat]: imported.format,
@@ -120,16 +106,7 @@ export async function importAndRegister(
     const artifact = await artifacts.put(imported.artifact);
     await store.updateRun(run.id, { artifactSha256: artifact.sha256 });
     await store.setRunTag(run.id, IMPORT_TAGS.originSha256, origin.sha256);
-    try {
-      await store.getRegisteredModel(input.name);
-    } catch (error) {
-      if (!isStoreError(error, "NOT_FOUND")) throw error;
-      try {
-        await store.createRegisteredModel({ name: input.name });
-      } catch (e) {
-        if (!isStoreError(e, "ALREADY_EXISTS")) throw e;
-      }
-    }
+    await ensureRegisteredModel(store, input.name);
     const version = await store.createModelVersion({
       name: input.name,
       artifactSha256: artifact.sha256,

@@ -7,6 +7,7 @@ export {
   type StoredArtifact,
 } from "./artifacts.js";
 export { createStore } from "./create-store.js";
+export { ensureRegisteredModel, getOrCreateExperiment } from "./ensure.js";
 export { isStoreError, STORE_ERROR_CODES, StoreError, type StoreErrorCode } from "./errors.js";
 export { ORIGIN_TAG } from "./kysely/lifecycle.js";
 export {

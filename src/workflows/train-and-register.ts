@@ -10,7 +10,8 @@ import { resolveTrainOptions, type TrainOptions } from "../core/train-options.js
 import type { Logger } from "../observability/logger.js";
 import {
   type ArtifactStore,
-  isStoreError,
+  ensureRegisteredModel,
+  getOrCreateExperiment,
   parseStage,
   type RunStatus,
   type Stage,
@@ -113,34 +114,6 @@ export function defaultActor(source: string): string {
     // keep the environment's name
   }
   return `${source}:${user}`;
-}
-
-async function getOrCreateExperiment(store: Store, name: string): Promise<string> {
-  try {
-    return (await store.getExperimentByName(name)).id;
-  } catch (error) {
-    if (!isStoreError(error, "NOT_FOUND")) throw error;
-  }
-  try {
-    return (await store.createExperiment({ name })).id;
-  } catch (error) {
-    // Another process created it between our read and write.
-    if (isStoreError(error, "ALREADY_EXISTS")) return (await store.getExperimentByName(name)).id;
-    throw error;
-  }
-}
-
-async function ensureRegisteredModel(store: Store, name: string): Promise<void> {
-  try {
-    await store.getRegisteredModel(name);
-  } catch (error) {
-    if (!isStoreError(error, "NOT_FOUND")) throw error;
-    try {
-      await store.createRegisteredModel({ name });
-    } catch (createError) {
-      if (!isStoreError(createError, "ALREADY_EXISTS")) throw createError;
-    }
-  }
 }
 
 function checkTestFraction(value: number): number {
