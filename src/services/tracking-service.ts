@@ -209,7 +209,7 @@ export function createTrackingService(options: TrackingServiceOptions): ServiceI
     async updateExperiment(req) {
       const id = required(req.experimentId, "experiment_id");
       return {
-        experiment: toExperiment(await store.renameExperiment(id, required(req.newName, "new_name"))),
+        experiment: toExperiment(await store.renameExperiment(id, required(req.name, "name"))),
       };
     },
 

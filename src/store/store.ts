@@ -47,8 +47,8 @@ export interface Store {
   setExperimentTag(id: string, key: string, value: string): Promise<void>;
   /** NOT_FOUND when the tag is absent. */
   deleteExperimentTag(id: string, key: string): Promise<void>;
-  /** ALREADY_EXISTS when the new name is taken. */
-  renameExperiment(id: string, newName: string): Promise<Experiment>;
+  /** Renames it. ALREADY_EXISTS when the name is taken; FAILED_PRECONDITION when it is deleted. */
+  renameExperiment(id: string, name: string): Promise<Experiment>;
   /**
    * Soft delete, as MLflow: the experiment and its active runs go to the "deleted" stage (audited),
    * hidden from default listings and restorable until gc purges them. The name stays taken.

@@ -111,6 +111,30 @@ export async function setExperimentTag(
   });
 }
 
+export async function renameExperiment(ctx: StoreContext, id: string, nameIn: string): Promise<Experiment> {
+  checkExperimentId(id);
+  const name = checkExperimentName(nameIn);
+  return ctx.tx.write(async (trx) => {
+    const row = await requireExperiment(trx, id);
+    if (row.lifecycle_stage === "deleted") {
+      throw new StoreError(
+        "FAILED_PRECONDITION",
+        `experiment "${row.name}" (${id}) is deleted: restore it before renaming it`,
+      );
+    }
+    if (row.name !== name) {
+      const taken = await trx
+        .selectFrom("experiments")
+        .select("experiment_id")
+        .where("name", "=", name)
+        .executeTakeFirst();
+      if (taken) throw new StoreError("ALREADY_EXISTS", `experiment "${name}" already exists`);
+      await trx.updateTable("experiments").set({ name }).where("experiment_id", "=", Number(id)).execute();
+    }
+    return readExperiment(trx, id);
+  });
+}
+
 export async function deleteExperimentTag(ctx: StoreContext, id: string, key: string): Promise<void> {
   checkExperimentId(id);
   checkKey(key, "experiment tag");
@@ -122,22 +146,5 @@ export async function deleteExperimentTag(ctx: StoreContext, id: string, key: st
       .where("key", "=", key)
       .executeTakeFirst();
     if (Number(res.numDeletedRows) === 0) throw notFound(`tag "${key}" of experiment "${id}"`);
-  });
-}
-
-export async function renameExperiment(ctx: StoreContext, id: string, newName: string): Promise<Experiment> {
-  checkExperimentId(id);
-  const name = checkExperimentName(newName);
-  return ctx.tx.write(async (trx) => {
-    const current = await requireExperiment(trx, id);
-    if (current.name === name) return readExperiment(trx, id);
-    const taken = await trx
-      .selectFrom("experiments")
-      .select("experiment_id")
-      .where("name", "=", name)
-      .executeTakeFirst();
-    if (taken) throw new StoreError("ALREADY_EXISTS", `experiment "${name}" already exists`);
-    await trx.updateTable("experiments").set({ name }).where("experiment_id", "=", Number(id)).execute();
-    return readExperiment(trx, id);
   });
 }

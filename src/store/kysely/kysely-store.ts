@@ -51,7 +51,7 @@ export async function openKyselyStore(
     listExperiments: (query) => experiments.listExperiments(ctx, query),
     setExperimentTag: (id, key, value) => experiments.setExperimentTag(ctx, id, key, value),
     deleteExperimentTag: (id, key) => experiments.deleteExperimentTag(ctx, id, key),
-    renameExperiment: (id, newName) => experiments.renameExperiment(ctx, id, newName),
+    renameExperiment: (id, name) => experiments.renameExperiment(ctx, id, name),
     deleteExperiment: (id, opts) => lifecycle.deleteExperiment(ctx, id, opts),
     restoreExperiment: (id, opts) => lifecycle.restoreExperiment(ctx, id, opts),
 
