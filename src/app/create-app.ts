@@ -18,6 +18,7 @@ import { type ArtifactStore, createArtifactStore, createStore, type Store } from
 import { createGrpcServer, type GrpcServer } from "../transports/grpc/server.js";
 import { docsRoutes } from "../transports/http/docs.js";
 import { createHttpServer, type HttpServer } from "../transports/http/server.js";
+import { mlflowRoutes } from "../transports/mlflow/routes.js";
 import { oipGrpcBinding } from "../transports/oip/grpc.js";
 import { createInference } from "../transports/oip/inference.js";
 import { oipRestRoutes } from "../transports/oip/rest.js";
@@ -163,7 +164,17 @@ export async function createApp(options: AppOptions): Promise<App> {
     predictRequest: predict.predictRequest,
     maxBodyBytes: config.maxBodyBytes,
     maxImportBytes: config.maxImportBytes,
-    routes: [...oipRestRoutes({ inference, maxBodyBytes: config.maxBodyBytes }), ...docsRoutes()],
+    routes: [
+      ...oipRestRoutes({ inference, maxBodyBytes: config.maxBodyBytes }),
+      // MLflow clients (MLFLOW_TRACKING_URI pointing here) log runs and register models.
+      ...mlflowRoutes({
+        tracking,
+        registry,
+        maxBodyBytes: config.maxBodyBytes,
+        maxArtifactBytes: config.maxImportBytes,
+      }),
+      ...docsRoutes(),
+    ],
     ops: createOps({
       store,
       registry: metrics.registry,

@@ -65,7 +65,8 @@ export interface RpcRoute extends RouteLabels {
   service: DescService;
   method: DescMethodUnary;
   decode(req: IncomingMessage, params: Params): Promise<unknown>;
-  call(request: unknown, ctx: CallContext): Promise<string>;
+  /** JSON text (200, application/json), or a whole reply (a file's bytes, another status). */
+  call(request: unknown, ctx: CallContext): Promise<string | Reply>;
 }
 
 /** A route the HTTP port answers itself, with no RPC behind it: the seed's ops routes, 404, 405. */
@@ -86,7 +87,7 @@ export type HttpRoute = RpcRoute | OwnRoute;
 export function rpcRoute<I>(
   labels: Omit<RpcRoute, "kind" | "decode" | "call">,
   decode: (req: IncomingMessage, params: Params) => Promise<I>,
-  call: (request: I, ctx: CallContext) => Promise<string>,
+  call: (request: I, ctx: CallContext) => Promise<string | Reply>,
 ): RpcRoute {
   return { ...labels, kind: "rpc", decode, call: call as RpcRoute["call"] };
 }

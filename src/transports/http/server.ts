@@ -225,7 +225,13 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     try {
       if (route.kind === "rpc") {
         const request = route.decode(req, params);
-        send(res, 200, await pipeline.invoke(route.service, route.method, route.call, request, meta));
+        const out = await pipeline.invoke(route.service, route.method, route.call, request, meta);
+        if (typeof out === "string") send(res, 200, out);
+        else
+          send(res, out.status, out.body, {
+            ...out.headers,
+            ...(out.contentType && { "content-type": out.contentType }),
+          });
       } else {
         const reply: Reply = await pipeline.serve(
           meta,
