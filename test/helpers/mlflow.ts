@@ -98,3 +98,16 @@ export function expectedRows(name: string): ExpectedRows {
 
 /** `mlflow-artifacts:/<path>` → `<path>`. */
 export const proxyPath = (uri: string): string => uri.replace(/^mlflow-artifacts:\/+/, "");
+
+/** Resolves once /model-info names `version` (a promotion through the API reloads at once). */
+export async function servedVersion(base: string, version: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await fetch(`${base}/model-info`);
+    const info = res.ok ? ((await res.json()) as { model_version?: string }) : {};
+    if (info.model_version === version) return;
+    if (Date.now() > deadline)
+      throw new Error(`the server never served version ${version}: ${JSON.stringify(info)}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

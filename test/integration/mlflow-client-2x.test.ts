@@ -8,7 +8,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { App } from "../../src/app/create-app.js";
 import { MODEL, seedModel, startTestApp, tempDataDir } from "../helpers/app.js";
-import { expectedRows, type MlflowWire, mlflowWire, modelFolder, proxyPath } from "../helpers/mlflow.js";
+import {
+  expectedRows,
+  type MlflowWire,
+  mlflowWire,
+  modelFolder,
+  proxyPath,
+  servedVersion,
+} from "../helpers/mlflow.js";
 
 const TOKEN = "mlflow-test-token";
 const EXPERIMENT = "seed-train";
@@ -204,11 +211,7 @@ describe("MLflow 2.x client: the seed's train.py flow", () => {
   });
 
   it("/predict serves the logged XGBoost model with XGBoost's own probabilities", async () => {
-    for (let i = 0; i < 100; i++) {
-      const info = (await (await fetch(`${base}/model-info`)).json()) as { version?: string | number };
-      if (String(info.version) === version) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await servedVersion(base, version);
     const want = expectedRows("xgboost.expected.json.gz");
     let maxDiff = 0;
     for (let i = 0; i < want.rows.length; i += 20) {

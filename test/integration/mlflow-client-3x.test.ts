@@ -5,7 +5,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { App } from "../../src/app/create-app.js";
 import { MODEL, seedModel, startTestApp, tempDataDir } from "../helpers/app.js";
-import { expectedRows, type MlflowWire, mlflowWire, modelFolder, proxyPath } from "../helpers/mlflow.js";
+import {
+  expectedRows,
+  type MlflowWire,
+  mlflowWire,
+  modelFolder,
+  proxyPath,
+  servedVersion,
+} from "../helpers/mlflow.js";
 
 describe("MLflow 3.x client: log_model through a LoggedModel", () => {
   let data: ReturnType<typeof tempDataDir>;
@@ -153,11 +160,7 @@ describe("MLflow 3.x client: log_model through a LoggedModel", () => {
       stage: "Production",
       archive_existing_versions: true,
     });
-    for (let i = 0; i < 100; i++) {
-      const info = (await (await fetch(`${base}/model-info`)).json()) as { version?: string | number };
-      if (String(info.version) === version) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await servedVersion(base, version);
     const want = expectedRows("xgboost.expected.json.gz");
     const res = await fetch(`${base}/v1/predict:batch`, {
       method: "POST",
