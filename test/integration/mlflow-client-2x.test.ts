@@ -7,6 +7,7 @@
 // probabilities (made by scripts/fixtures/make-mlflow.py with Debian's python3-xgboost).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { App } from "../../src/app/create-app.js";
+import { assertBuilt, mlops } from "../cli/helpers.js";
 import { MODEL, seedModel, startTestApp, tempDataDir } from "../helpers/app.js";
 import {
   expectedRows,
@@ -262,6 +263,24 @@ describe("MLflow 2.x client: the seed's train.py flow", () => {
       events: { version: string; to_stage: string }[];
     };
     expect(audit.events.map((e) => [e.version, e.to_stage])).toContainEqual(["2", "STAGE_PRODUCTION"]);
+  });
+
+  it("`mlops runs` and `mlops models` show what MLflow logged", async () => {
+    assertBuilt();
+    const runs = await mlops(["runs", "list", "--json"], { dataDir: data.dir });
+    expect(runs.code, runs.stderr).toBe(0);
+    const listed = JSON.parse(runs.stdout) as { runs: { run_id: string; run_name: string }[] };
+    expect(listed.runs.map((r) => r.run_id)).toContain(runId);
+    const shown = await mlops(["runs", "show", runId], { dataDir: data.dir });
+    expect(shown.stdout).toContain("n_estimators");
+    expect(shown.stdout).toContain("train_loss");
+    const models = await mlops(["models", "describe", MODEL, "--version", version, "--json"], {
+      dataDir: data.dir,
+    });
+    expect(models.code, models.stderr).toBe(0);
+    expect(JSON.parse(models.stdout)).toMatchObject({
+      model_version: { version, run_id: runId, stage: "STAGE_PRODUCTION" },
+    });
   });
 
   it("mutations need the token, as every other mutation does; reads do not", async () => {
