@@ -70,7 +70,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     debug: (...args: unknown[]) => logger.trace({ grpc: true }, args.join(" ")),
   });
   const store = await createStore({ dataDir: config.dataDir });
-  const artifacts = createArtifactStore({ dataDir: config.dataDir });
+  const artifacts = createArtifactStore({ dataDir: config.dataDir, url: config.artifactUrl });
   const metrics = createMetrics({ defaultLabels: options.metricLabels });
   const pipeline = createPipeline({ metrics, logger, apiToken: config.apiToken });
   let grpc: GrpcServer | undefined;
@@ -201,6 +201,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   } catch (err) {
     models.stop();
     await grpc.close(0);
+    artifacts.close();
     await store.close();
     throw err;
   }
@@ -220,6 +221,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         models.stop();
         const ms = config.shutdownTimeoutS * 1000;
         await Promise.all([http.close(ms), (grpc as GrpcServer).close(ms)]);
+        artifacts.close();
         await store.close();
       })();
       return closing;

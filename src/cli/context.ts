@@ -11,6 +11,7 @@ import { defaultActor } from "../workflows/train-and-register.js";
 /** Options defined on the program itself, valid before or after the subcommand. */
 export interface GlobalFlags {
   dataDir?: string;
+  artifactUrl?: string;
   logLevel?: string;
 }
 
@@ -33,6 +34,7 @@ export function cliConfig(cmd: Command, overrides: { modelName?: string } = {}):
   const flags = cmd.optsWithGlobals() as GlobalFlags;
   return loadConfig({
     dataDir: flags.dataDir,
+    artifactUrl: flags.artifactUrl,
     logLevel: flags.logLevel ?? (process.env.MLOPS_LOG_LEVEL || CLI_LOG_LEVEL),
     modelName: overrides.modelName,
   });
@@ -46,7 +48,7 @@ export async function withContext<T>(
 ): Promise<T> {
   const config = cliConfig(cmd, overrides);
   const store = await createStore({ dataDir: config.dataDir });
-  const artifacts = createArtifactStore({ dataDir: config.dataDir });
+  const artifacts = createArtifactStore({ dataDir: config.dataDir, url: config.artifactUrl });
   const actor = defaultActor("cli");
   try {
     return await fn({
@@ -60,6 +62,7 @@ export async function withContext<T>(
       logger: createLogger({ level: config.logLevel, destination: 2 }),
     });
   } finally {
+    artifacts.close();
     await store.close();
   }
 }

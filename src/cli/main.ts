@@ -31,6 +31,10 @@ export function buildProgram(): Command {
     // Short flag only: a global `--version` would swallow `models describe --version <n>`.
     .version(packageVersion(), "-V", "output the version number (also `mlops --version`)")
     .option("--data-dir <dir>", "registry, tracking and artifacts (env MLOPS_DATA_DIR, default ./.mlops)")
+    .option(
+      "--artifact-url <url>",
+      "keep artifacts in s3://bucket/prefix or file:///dir instead of the data dir (env MLOPS_ARTIFACT_URL)",
+    )
     .addOption(
       new Option(
         "--log-level <level>",

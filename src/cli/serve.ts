@@ -20,6 +20,7 @@ interface ServeFlags {
   bootstrap: boolean;
   batching: boolean;
   dataDir?: string;
+  artifactUrl?: string;
   logLevel?: string;
 }
 
@@ -58,6 +59,7 @@ export function registerServe(program: Command): void {
       const workersDefault = process.env.MLOPS_WORKERS ? undefined : availableParallelism();
       const config = loadConfig({
         dataDir: flags.dataDir,
+        artifactUrl: flags.artifactUrl,
         host: flags.host,
         httpPort: flags.httpPort,
         grpcPort: flags.grpcPort,

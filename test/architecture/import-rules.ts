@@ -93,9 +93,14 @@ export const IMPORT_RULES: readonly ImportRule[] = [
     example: { file: "src/gen/mlops/v1/predict_pb.ts", spec: "../../../rpc/code.js" },
   },
   {
-    title: "src/store imports only itself, node: builtins, kysely and better-sqlite3 (no generated protos)",
+    title:
+      "src/store imports only itself, node: builtins, kysely, better-sqlite3 and the S3 client (no generated protos)",
     from: ["src/store/"],
-    forbid: ["src/", ...OUTSIDE_SRC, /^(?!node:|kysely$|better-sqlite3$|(src|test|bench)\/)/],
+    forbid: [
+      "src/",
+      ...OUTSIDE_SRC,
+      /^(?!node:|kysely$|better-sqlite3$|@aws-sdk\/client-s3$|(src|test|bench)\/)/,
+    ],
     except: ["src/store/"],
     example: { file: "src/store/kysely/models.ts", spec: "../../gen/mlops/v1/registry_pb.js" },
   },
@@ -112,6 +117,13 @@ export const IMPORT_RULES: readonly ImportRule[] = [
     fromExcept: ["src/store/sqlite/"],
     forbid: [/^better-sqlite3(\/|$)/],
     example: { file: "src/store/kysely/runs.ts", spec: "better-sqlite3" },
+  },
+  {
+    title: "the S3 client stays inside src/store/artifacts/s3 (the rest sees the ArtifactStore interface)",
+    from: ["src/", "bench/"],
+    fromExcept: ["src/store/artifacts/s3/"],
+    forbid: [/^@aws-sdk\//],
+    example: { file: "src/store/artifacts/create-artifact-store.ts", spec: "@aws-sdk/client-s3" },
   },
   {
     title: "the store and the core never import services, serving, transports, workflows, the app or the CLI",
