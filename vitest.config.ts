@@ -6,6 +6,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: "forks",
+    // MLOPS_TEST_DATABASE=postgres runs everything on a real PostgreSQL (test/kit/database.ts).
+    globalSetup: ["test/kit/postgres-global-setup.ts"],
+    setupFiles: ["test/kit/database-setup.ts"],
     reporters: ["default"],
     // On with `--coverage` (.ci/run: `npm test -- --coverage`). Only code loaded in the test
     // processes counts: the CLI and servers the tests spawn from dist/ are not measured.

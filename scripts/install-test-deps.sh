@@ -6,7 +6,8 @@
 # (the scikit-learn → ONNX import fixtures; test/models/fixtures.test.ts re-runs the scripts),
 # chromium (the /docs and /redoc pages, driven by playwright-core), clang + libclang-rt-dev
 # (libFuzzer, sanitizers), libasan8, kubernetes-client (kubectl: `kubectl kustomize` renders
-# deploy/kubernetes offline; any kubectl from 1.20 on does).
+# deploy/kubernetes offline; any kubectl from 1.20 on does), postgresql (15: test/kit/postgres.ts
+# runs its initdb and pg_ctl in temporary directories, so the package's own cluster is stopped).
 # Needs root or sudo; does nothing when everything is present.
 set -euo pipefail
 need=()
@@ -25,12 +26,24 @@ command -v h2load >/dev/null 2>&1 || need+=(nghttp2-client)
 command -v clang++ >/dev/null 2>&1 || need+=(clang)
 [ -n "$(find /usr/lib/llvm-*/lib/clang -name 'libclang_rt.fuzzer-x86_64.a' -print -quit 2>/dev/null)" ] || need+=(libclang-rt-dev)
 [ -f "$(gcc -print-file-name=libasan.so 2>/dev/null)" ] || need+=(libasan8)
+[ -x /usr/lib/postgresql/15/bin/initdb ] || need+=(postgresql)
 [ ${#need[@]} -eq 0 ] && exit 0
 sudo=""
 [ "$(id -u)" -ne 0 ] && sudo="sudo"
 echo "installing Debian packages: ${need[*]}" >&2
 $sudo apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $(printf '%s\n' "${need[@]}" | sort -u) >/dev/null
-# The package's own service is not wanted: tests start Prometheus on free ports themselves.
-$sudo systemctl stop prometheus >/dev/null 2>&1 || true
-$sudo pkill -x prometheus >/dev/null 2>&1 || true
+# The service the prometheus package just started is not wanted: tests start Prometheus on free
+# ports themselves. Stop only that one (its unit, or its processes run as the package's own user
+# when there is no systemd), and only when this run installed the package: a Prometheus that
+# someone else runs is left alone.
+if printf '%s\n' "${need[@]}" | grep -qx prometheus; then
+  $sudo systemctl stop prometheus >/dev/null 2>&1 || true
+  if id -u prometheus >/dev/null 2>&1; then
+    $sudo pkill -u prometheus -x prometheus >/dev/null 2>&1 || true
+  fi
+fi
+# Likewise PostgreSQL's default cluster: the tests start their own servers on free ports.
+if command -v pg_lsclusters >/dev/null 2>&1; then
+  $sudo pg_ctlcluster 15 main stop >/dev/null 2>&1 || true
+fi

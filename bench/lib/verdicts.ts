@@ -44,6 +44,12 @@ export const GOALS = Object.freeze({
   importedVsOrt: 5,
   /** Importing a 1,000-tree XGBoost model takes at most this many ms. */
   importMs: 1000,
+  /** A registry read (a model version) on PostgreSQL at 50 concurrent clients: p99 at most, ms. */
+  registryReadP99Ms: 10,
+  /** A stage transition on PostgreSQL at 50 concurrent clients: p99 at most, ms. */
+  registryTransitionP99Ms: 25,
+  /** Predict rps of three replicas on PostgreSQL ≥ this × one replica on SQLite. */
+  replicasVsSqlite: 1,
 });
 
 export type VerdictStatus = "pass" | "fail" | "miss" | "n/a";

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { setLogger as setGrpcLogger } from "@grpc/grpc-js";
-import type { Config } from "../config/config.js";
+import { type Config, storeOptionsOf } from "../config/config.js";
 import { ClassifierModel } from "../core/model.js";
 import { GRPCInferenceService } from "../gen/inference/open_inference_grpc_pb.js";
 import { PredictService } from "../gen/mlops/v1/predict_pb.js";
@@ -47,8 +47,25 @@ export interface App {
   readonly metrics: Metrics;
   readonly grpc: GrpcServer;
   readonly http: HttpServer;
-  /** Drains in-flight calls (up to config.shutdownTimeoutS), then closes servers and the store. */
+  /** Whether shutdown() or close() has begun (health reports NOT_SERVING from then on). */
+  readonly draining: boolean;
+  /**
+   * Stops the app without dropping a call that reached it: health turns NOT_SERVING at once (gRPC
+   * health and `/health`), the listeners keep accepting for `graceS`, then close; every request
+   * that reached an open connection is answered; at `config.shutdownTimeoutS` after the call what
+   * is left is cut (gRPC forceShutdown). Then the store closes. Idempotent.
+   */
+  shutdown(options?: ShutdownOptions): Promise<void>;
+  /** shutdown() without a grace period. */
   close(): Promise<void>;
+}
+
+export interface ShutdownOptions {
+  /**
+   * Seconds between turning NOT_SERVING and closing the listeners, for load balancers to stop
+   * sending (MLOPS_DRAIN_GRACE_S on SIGTERM). Capped at config.shutdownTimeoutS. Default 0.
+   */
+  graceS?: number;
 }
 
 const PACKAGE_VERSION = (() => {
@@ -69,11 +86,20 @@ export async function createApp(options: AppOptions): Promise<App> {
     info: (...args: unknown[]) => logger.debug({ grpc: true }, args.join(" ")),
     debug: (...args: unknown[]) => logger.trace({ grpc: true }, args.join(" ")),
   });
-  const store = await createStore({ dataDir: config.dataDir });
+  const store = await createStore(storeOptionsOf(config));
   const artifacts = createArtifactStore({ dataDir: config.dataDir, url: config.artifactUrl });
   const metrics = createMetrics({ defaultLabels: options.metricLabels });
   const pipeline = createPipeline({ metrics, logger, apiToken: config.apiToken });
   let grpc: GrpcServer | undefined;
+  let draining = false;
+  /** Every health-checked service, and "" (the whole server). */
+  const healthNames = [
+    "",
+    PredictService.typeName,
+    GRPCInferenceService.typeName,
+    RegistryService.typeName,
+    TrackingService.typeName,
+  ];
 
   const models = createModelManager({
     store,
@@ -87,6 +113,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       if (served)
         metrics.modelInfo.set({ name: served.name, version: String(served.version), stage: served.stage }, 1);
       metrics.modelLoaded.set(served ? 1 : 0);
+      if (draining) return;
       grpc?.health.setStatus(PredictService.typeName, served ? "SERVING" : "NOT_SERVING");
       grpc?.health.setStatus(GRPCInferenceService.typeName, served ? "SERVING" : "NOT_SERVING");
     },
@@ -184,9 +211,15 @@ export async function createApp(options: AppOptions): Promise<App> {
       version: PACKAGE_VERSION,
       startedAt,
       metricsText: options.metricsText,
+      draining: () => draining,
     }),
   });
 
+  // A promotion made anywhere (another replica, the CLI) reaches us at once on PostgreSQL
+  // (LISTEN/NOTIFY); the poll stays as the fallback, and is all there is for other processes on SQLite.
+  const unsubscribeServing = store.onServingChange((name) => {
+    if (name === null || name === config.modelName) void models.refresh();
+  });
   await models.refresh();
   models.start();
   let grpcPort: number;
@@ -199,6 +232,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       throw portError(err, "HTTP", config.host, config.httpPort, "MLOPS_HTTP_PORT");
     });
   } catch (err) {
+    unsubscribeServing();
     models.stop();
     await grpc.close(0);
     artifacts.close();
@@ -207,6 +241,32 @@ export async function createApp(options: AppOptions): Promise<App> {
   }
 
   let closing: Promise<void> | undefined;
+  const shutdown = (shutdownOptions: ShutdownOptions = {}) => {
+    closing ??= (async () => {
+      const timeoutMs = config.shutdownTimeoutS * 1000;
+      const deadline = Date.now() + timeoutMs;
+      draining = true;
+      unsubscribeServing();
+      models.stop();
+      for (const name of healthNames) grpc?.health.setStatus(name, "NOT_SERVING");
+      const graceMs = Math.min(Math.max(0, (shutdownOptions.graceS ?? 0) * 1000), timeoutMs);
+      if (graceMs > 0) {
+        logger.info(
+          { graceS: graceMs / 1000, shutdownTimeoutS: config.shutdownTimeoutS },
+          "draining: health NOT_SERVING, listeners still accepting",
+        );
+        await new Promise((r) => setTimeout(r, graceMs));
+      }
+      // The moment operators (and the drain test) measure from: a request sent before it is answered.
+      logger.info({ listenersClosedAt: Date.now() }, "listeners closed; answering what reached them");
+      const left = Math.max(0, deadline - Date.now());
+      await Promise.all([http.close(left), (grpc as GrpcServer).close(left)]);
+      if (Date.now() >= deadline) logger.warn("shutdown timeout reached: the calls left were cut");
+      artifacts.close();
+      await store.close();
+    })();
+    return closing;
+  };
   return {
     httpPort,
     grpcPort,
@@ -216,16 +276,11 @@ export async function createApp(options: AppOptions): Promise<App> {
     metrics,
     grpc,
     http,
-    close() {
-      closing ??= (async () => {
-        models.stop();
-        const ms = config.shutdownTimeoutS * 1000;
-        await Promise.all([http.close(ms), (grpc as GrpcServer).close(ms)]);
-        artifacts.close();
-        await store.close();
-      })();
-      return closing;
+    get draining() {
+      return draining;
     },
+    shutdown,
+    close: () => shutdown(),
   };
 }
 

@@ -1,3 +1,4 @@
+import { describeDatabase } from "../config/config.js";
 import { type App, type AppOptions, createApp } from "./create-app.js";
 
 /**
@@ -16,10 +17,13 @@ export async function startApp(options: AppOptions): Promise<App> {
       host: config.host,
       model: served ? { name: served.name, version: served.version } : null,
       dataDir: config.dataDir,
+      database: describeDatabase(config),
     },
     served
       ? `listening: ${where}; serving ${served.name} v${served.version}`
-      : `listening: ${where}; no Production model yet (PredictService NOT_SERVING)`,
+      : `listening: ${where}; no Production model yet (PredictService NOT_SERVING)${
+          app.models.missingModelHint() ? `: ${app.models.missingModelHint()}` : ""
+        }`,
   );
   return app;
 }

@@ -1,6 +1,6 @@
 // What every data command needs: validated config, the store, the services over it, and who is acting.
 import type { Command } from "commander";
-import { type Config, loadConfig } from "../config/config.js";
+import { type Config, loadConfig, storeOptionsOf } from "../config/config.js";
 import { createLogger, type Logger } from "../observability/logger.js";
 import type { CallContext } from "../rpc/context.js";
 import { createRegistryService } from "../services/registry-service.js";
@@ -12,6 +12,7 @@ import { defaultActor } from "../workflows/train-and-register.js";
 export interface GlobalFlags {
   dataDir?: string;
   artifactUrl?: string;
+  databaseUrl?: string;
   logLevel?: string;
 }
 
@@ -35,6 +36,7 @@ export function cliConfig(cmd: Command, overrides: { modelName?: string } = {}):
   return loadConfig({
     dataDir: flags.dataDir,
     artifactUrl: flags.artifactUrl,
+    databaseUrl: flags.databaseUrl,
     logLevel: flags.logLevel ?? (process.env.MLOPS_LOG_LEVEL || CLI_LOG_LEVEL),
     modelName: overrides.modelName,
   });
@@ -47,7 +49,7 @@ export async function withContext<T>(
   overrides: { modelName?: string } = {},
 ): Promise<T> {
   const config = cliConfig(cmd, overrides);
-  const store = await createStore({ dataDir: config.dataDir });
+  const store = await createStore(storeOptionsOf(config));
   const artifacts = createArtifactStore({ dataDir: config.dataDir, url: config.artifactUrl });
   const actor = defaultActor("cli");
   try {

@@ -7,6 +7,7 @@ import { CLI_LOG_LEVEL } from "./context.js";
 import { CliError, EXIT, errorCode, formatError } from "./errors.js";
 import { registerGc } from "./gc.js";
 import { registerExperiments } from "./lifecycle.js";
+import { registerMigrate } from "./migrate.js";
 import { registerModels } from "./models.js";
 import { registerRuns } from "./runs.js";
 import { registerServe } from "./serve.js";
@@ -35,6 +36,10 @@ export function buildProgram(): Command {
       "--artifact-url <url>",
       "keep artifacts in s3://bucket/prefix or file:///dir instead of the data dir (env MLOPS_ARTIFACT_URL)",
     )
+    .option(
+      "--database-url <url>",
+      "PostgreSQL registry shared by replicas, postgres://user:pass@host:port/db (env MLOPS_DATABASE_URL; default SQLite in the data dir)",
+    )
     .addOption(
       new Option(
         "--log-level <level>",
@@ -50,7 +55,19 @@ export function buildProgram(): Command {
   registerRuns(program);
   registerExperiments(program);
   registerGc(program);
+  registerMigrate(program);
   return program;
+}
+
+/**
+ * A reader that went away (`mlops … --json | head -1`) ends the CLI quietly with 0, as a Unix tool
+ * does, instead of an unhandled `write EPIPE` stack. Node ignores SIGPIPE, so this is the error event.
+ */
+function quietOnClosedStdout(): void {
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(EXIT.ok);
+    throw error;
+  });
 }
 
 /**
@@ -59,6 +76,7 @@ export function buildProgram(): Command {
  * (serve) keep the process alive: 0 ok, 1 failure, 2 usage error, 130 cancelled.
  */
 export async function run(argv: string[]): Promise<void> {
+  quietOnClosedStdout();
   const program = buildProgram();
   // `mlops --version` on its own still works.
   const args = argv.length === 3 && argv[2] === "--version" ? [...argv.slice(0, 2), "-V"] : argv;

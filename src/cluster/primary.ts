@@ -147,7 +147,8 @@ export function runPrimary(options: PrimaryOptions): (signal: NodeJS.Signals, ex
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, "stopping workers");
-    for (const w of Object.values(cluster.workers ?? {})) w?.process.kill("SIGTERM");
+    // The same signal: SIGTERM gives each worker its drain grace, SIGINT (Ctrl-C) does not.
+    for (const w of Object.values(cluster.workers ?? {})) w?.process.kill(signal);
     const deadline = setTimeout(
       () => {
         clearInterval(check);

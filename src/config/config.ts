@@ -28,6 +28,14 @@ export interface Config {
    * variables) or `file:///dir`. Env MLOPS_ARTIFACT_URL; default none.
    */
   artifactUrl?: string;
+  /**
+   * The registry and tracking database: a `postgres://user:password@host:port/db` URL selects
+   * PostgreSQL, shared by every replica. Env MLOPS_DATABASE_URL (flag `--database-url`); default
+   * unset: SQLite in `dataDir`.
+   */
+  databaseUrl?: string;
+  /** PostgreSQL connections per process at most. Env MLOPS_DATABASE_POOL_SIZE; default 10. */
+  databasePoolSize: number;
   /** Interface both servers bind. Env MLOPS_HOST; default `0.0.0.0`. */
   host: string;
   /** HTTP port (REST, Connect, gRPC-Web, /metrics). Env MLOPS_HTTP_PORT; default 8000. */
@@ -61,8 +69,18 @@ export interface Config {
    * Env MLOPS_ALLOW_MISSING; default false: NaN is INVALID_ARGUMENT.
    */
   allowMissing: boolean;
-  /** Seconds to drain in-flight calls on SIGTERM before exiting. Env MLOPS_SHUTDOWN_TIMEOUT_S; default 30. */
+  /**
+   * Seconds from SIGTERM (or SIGINT) to exit at most: the grace period, then the calls in flight
+   * finish; what is left at the deadline is cut. Env MLOPS_SHUTDOWN_TIMEOUT_S; default 30.
+   */
   shutdownTimeoutS: number;
+  /**
+   * Seconds after SIGTERM during which health reports NOT_SERVING while the listeners still accept,
+   * so that load balancers (a Kubernetes Service's endpoints) stop sending before they close: the
+   * preStop-sleep pattern, built in. Counted within shutdownTimeoutS. SIGINT (Ctrl-C) skips it.
+   * Env MLOPS_DRAIN_GRACE_S; default 5.
+   */
+  drainGraceS: number;
   batching: BatchingConfig;
 }
 
@@ -96,6 +114,8 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   const base: Config = {
     dataDir: env.MLOPS_DATA_DIR || ".mlops",
     artifactUrl: env.MLOPS_ARTIFACT_URL || undefined,
+    databaseUrl: env.MLOPS_DATABASE_URL || undefined,
+    databasePoolSize: int(env, "MLOPS_DATABASE_POOL_SIZE", 10, 1, 1000),
     host: env.MLOPS_HOST || "0.0.0.0",
     httpPort: int(env, "MLOPS_HTTP_PORT", 8000, 0, 65535),
     grpcPort: int(env, "MLOPS_GRPC_PORT", 50051, 0, 65535),
@@ -110,6 +130,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     scoringThreads: int(env, "MLOPS_SCORING_THREADS", cores, 1, 1024),
     allowMissing: flag(env, "MLOPS_ALLOW_MISSING", false),
     shutdownTimeoutS: int(env, "MLOPS_SHUTDOWN_TIMEOUT_S", 30, 0, 3600),
+    drainGraceS: int(env, "MLOPS_DRAIN_GRACE_S", 5, 0, 3600),
     batching: {
       enabled: flag(env, "MLOPS_BATCHING", true),
       maxBatchSize: int(env, "MLOPS_BATCH_MAX_SIZE", 64, 1, 65536),
@@ -127,5 +148,27 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     batching: { ...base.batching, ...(batching ?? {}) },
   };
   config.dataDir = resolve(config.dataDir);
+  if (config.databaseUrl === "") config.databaseUrl = undefined;
+  if (config.databaseUrl !== undefined && !/^postgres(ql)?:\/\//i.test(config.databaseUrl)) {
+    // The URL may hold a password: name the variable, not the value.
+    throw new ConfigError("MLOPS_DATABASE_URL / --database-url: expected a postgres:// or postgresql:// URL");
+  }
   return config;
+}
+
+/** What createStore needs from the configuration (SQLite in dataDir unless a database URL is set). */
+export function storeOptionsOf(config: Config): { dataDir: string; url?: string; poolSize: number } {
+  return { dataDir: config.dataDir, url: config.databaseUrl, poolSize: config.databasePoolSize };
+}
+
+/** The database for logs and messages: its URL without the password, or the SQLite file's directory. */
+export function describeDatabase(config: Config): string {
+  if (config.databaseUrl === undefined) return `sqlite:${config.dataDir}`;
+  try {
+    const u = new URL(config.databaseUrl);
+    if (u.password) u.password = "***";
+    return u.toString();
+  } catch {
+    return "postgres://(unparsable URL)";
+  }
 }

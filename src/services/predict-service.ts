@@ -54,7 +54,8 @@ export function createPredictService(options: PredictServiceOptions): ServiceImp
         "UNAVAILABLE",
         failed
           ? `no model is being served: the Production version failed to load (${failed.message}); promote a version whose artifact loads`
-          : "no model is being served: train and promote one (`mlops train --promote Production`) or promote an existing version (`mlops models promote <name> <version> Production`)",
+          : (options.models.missingModelHint?.() ??
+              "no model is being served: train and promote one (`mlops train --promote Production`) or promote an existing version (`mlops models promote <name> <version> Production`)"),
       );
     }
     return served;

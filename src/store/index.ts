@@ -15,12 +15,14 @@ export { ensureRegisteredModel, getOrCreateExperiment } from "./ensure.js";
 export { isStoreError, STORE_ERROR_CODES, StoreError, type StoreErrorCode } from "./errors.js";
 export { ORIGIN_TAG } from "./kysely/lifecycle.js";
 export {
+  isPostgresUrl,
   type ResolvedStoreOptions,
   resolveStoreOptions,
   STORE_DEFAULTS,
   type StoreOptions,
 } from "./options.js";
 export { decodeToken, encodeToken } from "./page-token.js";
+export { openPostgresStore } from "./postgres/open-postgres-store.js";
 export { openSqliteStore } from "./sqlite/open-sqlite-store.js";
 export type { Store } from "./store.js";
 export * from "./types.js";

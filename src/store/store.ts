@@ -184,6 +184,15 @@ export interface Store {
   // --- audit, health, lifecycle ---
   /** Newest first. */
   listAuditEvents(query?: ListAuditEventsQuery): Promise<AuditEvent[]>;
+  /**
+   * Calls `listener(name)` after a committed change that may alter what model `name` serves or
+   * scores: a stage transition, an alias set or deleted, a version or model deleted. It hears the
+   * changes made through this store and, on PostgreSQL, those of every process on the same database
+   * (LISTEN/NOTIFY), typically within milliseconds. `listener(null)` means changes may have been
+   * missed (the notification connection was lost and is back): re-read what you serve. On SQLite
+   * other processes' changes are not heard: poll. Returns the function that unsubscribes.
+   */
+  onServingChange(listener: (name: string | null) => void): () => void;
   /** Resolves when the database answers a query; UNAVAILABLE otherwise (e.g. after close). */
   ping(): Promise<void>;
   /** Idempotent; later calls on the store fail with UNAVAILABLE. */

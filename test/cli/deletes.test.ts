@@ -3,6 +3,7 @@
 import { access } from "node:fs/promises";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createArtifactStore, createStore } from "../../src/store/index.js";
+import { storeOptionsFor } from "../kit/database.js";
 import { assertBuilt, type CliResult, errorCode, json, mlops, tempDataDir } from "./helpers.js";
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -23,7 +24,7 @@ interface Seeded {
 async function seed(): Promise<Seeded> {
   const { dir: dataDir, cleanup } = await tempDataDir();
   cleanups.push(cleanup);
-  const store = await createStore({ dataDir });
+  const store = await createStore(await storeOptionsFor({ dataDir }));
   const artifacts = createArtifactStore({ dataDir });
   const runs: string[] = [];
   const shas: string[] = [];

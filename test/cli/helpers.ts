@@ -5,6 +5,7 @@ import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { databaseEnvFor } from "../kit/database.js";
 
 export const ROOT = resolve(import.meta.dirname, "..", "..");
 export const BIN = join(ROOT, "bin", "mlops.js");
@@ -31,7 +32,9 @@ export function assertBuilt(): void {
   }
 }
 
-export function mlops(args: string[], options: MlopsOptions): Promise<CliResult> {
+/** Runs the CLI on `options.dataDir` (and, in a PostgreSQL run, that directory's database). */
+export async function mlops(args: string[], options: MlopsOptions): Promise<CliResult> {
+  const database = await databaseEnvFor(options.dataDir);
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: ROOT,
@@ -40,6 +43,7 @@ export function mlops(args: string[], options: MlopsOptions): Promise<CliResult>
         MLOPS_DATA_DIR: options.dataDir,
         MLOPS_LOG_LEVEL: "",
         MLOPS_MODEL_NAME: "",
+        ...database,
         ...options.env,
       },
       stdio: ["ignore", "pipe", "pipe"],

@@ -4,13 +4,14 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildProgram } from "../../src/cli/main.js";
 import { createStore } from "../../src/store/index.js";
+import { databaseUrlFor, storeOptionsFor } from "../kit/database.js";
 import { assertBuilt, errorCode, json, mlops, ROOT, tempDataDir } from "./helpers.js";
 
 const dirs: { dir: string; cleanup: () => Promise<void> }[] = [];
 beforeAll(async () => {
   assertBuilt();
   dirs.push(await tempDataDir(), await tempDataDir());
-  const store = await createStore({ dataDir: dirs[0]!.dir });
+  const store = await createStore(await storeOptionsFor({ dataDir: dirs[0]!.dir }));
   await store.createRegisteredModel({ name: "in_flag_dir" });
   await store.close();
 });
@@ -19,10 +20,10 @@ afterAll(async () => {
 });
 
 describe("mlops", () => {
-  it("defines train, serve, models, runs, experiments and gc with their subcommands", () => {
+  it("defines train, serve, models, runs, experiments, gc and migrate with their subcommands", () => {
     const program = buildProgram();
     const names = (c: typeof program) => c.commands.map((x) => x.name()).sort();
-    expect(names(program)).toEqual(["experiments", "gc", "models", "runs", "serve", "train"]);
+    expect(names(program)).toEqual(["experiments", "gc", "migrate", "models", "runs", "serve", "train"]);
     const sub = (name: string) => program.commands.find((c) => c.name() === name)!;
     expect(names(sub("models"))).toEqual([
       "alias",
@@ -34,7 +35,7 @@ describe("mlops", () => {
       "list",
       "promote",
     ]);
-    expect(names(sub("runs"))).toEqual(["delete", "list", "restore", "show"]);
+    expect(names(sub("runs"))).toEqual(["delete", "end", "list", "restore", "show"]);
     expect(names(sub("experiments"))).toEqual(["delete", "list", "restore"]);
   });
 
@@ -66,13 +67,39 @@ describe("mlops", () => {
       (JSON.parse(stdout) as { registered_models?: { name: string }[] }).registered_models?.map(
         (m) => m.name,
       ) ?? [];
+    // The data directory picks the registry only without a database URL: each command gets its
+    // directory's own (the flag's, or the environment's).
+    const url = async (dir: string) => ({ MLOPS_DATABASE_URL: (await databaseUrlFor(dir)) ?? "" });
     const [after, before, envOnly] = await Promise.all([
-      mlops(["models", "list", "--json", "--data-dir", flagDir], { dataDir: envDir }),
-      mlops(["--data-dir", flagDir, "models", "list", "--json"], { dataDir: envDir }),
+      mlops(["models", "list", "--json", "--data-dir", flagDir], {
+        dataDir: envDir,
+        env: await url(flagDir),
+      }),
+      mlops(["--data-dir", flagDir, "models", "list", "--json"], {
+        dataDir: envDir,
+        env: await url(flagDir),
+      }),
       mlops(["models", "list", "--json"], { dataDir: envDir }),
     ]);
     expect(names(after.stdout)).toEqual(["in_flag_dir"]);
     expect(names(before.stdout)).toEqual(["in_flag_dir"]);
     expect(json(envOnly)).toEqual({});
+  });
+
+  it("a closed stdout (`--json | head -1`) ends quietly with 0, not an EPIPE stack", async () => {
+    const { spawn } = await import("node:child_process");
+    const child = spawn(process.execPath, [join(ROOT, "bin", "mlops.js"), "models", "list", "--json"], {
+      env: { ...process.env, MLOPS_DATA_DIR: dirs[0]!.dir },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    // The reader is gone before the CLI writes anything.
+    child.stdout.destroy();
+    let stderr = "";
+    child.stderr.setEncoding("utf8").on("data", (d: string) => {
+      stderr += d;
+    });
+    const code = await new Promise<number | null>((resolve) => child.on("close", (c) => resolve(c)));
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
   });
 });

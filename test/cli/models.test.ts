@@ -1,6 +1,7 @@
 // `mlops models …` and `mlops runs …` against a registry seeded in-process, through the real binary.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createArtifactStore, createStore } from "../../src/store/index.js";
+import { storeOptionsFor } from "../kit/database.js";
 import { assertBuilt, type CliResult, errorCode, json, mlops, tempDataDir } from "./helpers.js";
 
 let dataDir: string;
@@ -12,7 +13,7 @@ const cli = (...args: string[]): Promise<CliResult> => mlops(args, { dataDir });
 beforeAll(async () => {
   assertBuilt();
   ({ dir: dataDir, cleanup } = await tempDataDir());
-  const store = await createStore({ dataDir });
+  const store = await createStore(await storeOptionsFor({ dataDir }));
   const artifacts = createArtifactStore({ dataDir });
   try {
     const experiment = await store.createExperiment({ name: "cli-test" });

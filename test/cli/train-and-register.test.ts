@@ -17,6 +17,7 @@ import {
   trainAndRegister,
 } from "../../src/workflows/train-and-register.js";
 import { DATASET } from "../helpers/dataset.js";
+import { storeOptionsFor } from "../kit/database.js";
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -28,7 +29,7 @@ const SMALL = { kind: "synthetic", options: { nSamples: 600, seed: 7 } } as cons
 
 async function setup() {
   const dataDir = await mkdtemp(join(tmpdir(), "mlops-workflow-"));
-  const store: Store = await createStore({ dataDir });
+  const store: Store = await createStore(await storeOptionsFor({ dataDir }));
   cleanups.push(
     () => rm(dataDir, { recursive: true, force: true }),
     () => store.close(),

@@ -1,13 +1,15 @@
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/config/config.js";
+import { describeDatabase, loadConfig, storeOptionsOf } from "../../src/config/config.js";
 
 describe("loadConfig", () => {
   it("has the documented defaults", () => {
     const c = loadConfig({}, {});
     expect(c).toEqual({
       dataDir: resolve(".mlops"),
+      databaseUrl: undefined,
+      databasePoolSize: 10,
       host: "0.0.0.0",
       httpPort: 8000,
       grpcPort: 50051,
@@ -22,6 +24,7 @@ describe("loadConfig", () => {
       scoringThreads: availableParallelism(),
       allowMissing: false,
       shutdownTimeoutS: 30,
+      drainGraceS: 5,
       batching: {
         enabled: true,
         maxBatchSize: 64,
@@ -58,12 +61,32 @@ describe("loadConfig", () => {
     expect(c.grpcPort).toBe(6000);
   });
 
+  it("selects PostgreSQL by URL (flag over env) and never shows its password", () => {
+    const env = { MLOPS_DATABASE_URL: "postgres://u:secret@db:5432/mlops", MLOPS_DATABASE_POOL_SIZE: "4" };
+    const c = loadConfig({}, env);
+    expect(storeOptionsOf(c)).toEqual({ dataDir: c.dataDir, url: env.MLOPS_DATABASE_URL, poolSize: 4 });
+    expect(describeDatabase(c)).toBe("postgres://u:***@db:5432/mlops");
+    expect(loadConfig({ databaseUrl: "postgresql://other/x" }, env).databaseUrl).toBe("postgresql://other/x");
+    expect(describeDatabase(loadConfig({}, {}))).toMatch(/^sqlite:/);
+    expect(storeOptionsOf(loadConfig({}, { MLOPS_DATABASE_URL: "" })).url).toBeUndefined();
+    let message = "";
+    try {
+      loadConfig({}, { MLOPS_DATABASE_URL: "mysql://u:secret@h/db" });
+    } catch (e) {
+      message = String(e);
+    }
+    expect(message).not.toContain("secret");
+  });
+
   it.each([
     ["MLOPS_HTTP_PORT", "http"],
     ["MLOPS_HTTP_PORT", "70000"],
     ["MLOPS_WORKERS", "0"],
     ["MLOPS_BATCHING", "maybe"],
     ["MLOPS_MAX_BODY_BYTES", "1.5"],
+    ["MLOPS_DRAIN_GRACE_S", "-1"],
+    ["MLOPS_DATABASE_URL", "mysql://h/db"],
+    ["MLOPS_DATABASE_POOL_SIZE", "0"],
   ])("rejects %s=%s with ERR_CONFIG", (name, value) => {
     expect(() => loadConfig({}, { [name]: value })).toThrow(expect.objectContaining({ code: "ERR_CONFIG" }));
   });

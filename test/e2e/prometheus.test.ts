@@ -14,6 +14,7 @@ import { parse, stringify } from "yaml";
 import { freePort } from "../../bench/lib/net.js";
 import { listPanelQueries } from "../../monitoring/dashboard/queries.js";
 import { DASHBOARD_JSON_PATH } from "../../monitoring/dashboard/render.js";
+import { databaseEnvFor } from "../kit/database.js";
 import { requireTool } from "../monitoring/tools.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
@@ -155,6 +156,8 @@ beforeAll(async () => {
   ]) {
     delete env[k];
   }
+  // In a PostgreSQL run, the registry is the data directory's own database.
+  Object.assign(env, await databaseEnvFor(join(scratch, "data")));
   server = startProcess(
     process.execPath,
     [

@@ -8,6 +8,7 @@ import type { ClassifierModel } from "../../src/core/model.js";
 import { train } from "../../src/core/train.js";
 import { createLogger } from "../../src/observability/logger.js";
 import { createArtifactStore, createStore } from "../../src/store/index.js";
+import { databaseUrlFor, storeOptionsFor } from "../kit/database.js";
 
 export const MODEL = "ml_classifier";
 
@@ -44,7 +45,7 @@ export async function seedModel(
     seed: 1,
   });
   const bytes = model.toBytes();
-  const store = await createStore({ dataDir });
+  const store = await createStore(await storeOptionsFor({ dataDir }));
   try {
     const artifacts = createArtifactStore({ dataDir, url: options.artifactUrl });
     const { sha256 } = await artifacts.put(bytes).finally(() => artifacts.close());
@@ -70,7 +71,15 @@ export async function startTestApp(
   pollIntervalMs = 0,
 ): Promise<App> {
   const config: Config = loadConfig(
-    { dataDir, host: "127.0.0.1", httpPort: 0, grpcPort: 0, shutdownTimeoutS: 2, ...overrides },
+    {
+      dataDir,
+      databaseUrl: await databaseUrlFor(dataDir),
+      host: "127.0.0.1",
+      httpPort: 0,
+      grpcPort: 0,
+      shutdownTimeoutS: 2,
+      ...overrides,
+    },
     {},
   );
   return createApp({ config, logger: createLogger({ level: "silent" }), pollIntervalMs });

@@ -1,16 +1,19 @@
 // `mlops serve --workers 2` and the library's createCluster, as real processes on loopback. Every
 // case starts its own cluster on its own data directory (a copy of one trained in beforeAll), so
 // cases neither depend on each other's order nor see each other's state.
-import { type ChildProcess, spawn } from "node:child_process";
-import { cpSync } from "node:fs";
 import { request } from "node:http";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../bench/lib/net.js";
 import { CLUSTER_DEFAULTS } from "../../src/cluster/create-cluster.js";
-import { assertBuilt, BIN, mlops, ROOT } from "../cli/helpers.js";
+import { assertBuilt, BIN, mlops } from "../cli/helpers.js";
 import { row, tempDataDir } from "../helpers/app.js";
+import {
+  type ServerProcess as Server,
+  spawnServer as spawnServerProcess,
+} from "../helpers/server-process.js";
+import { copyDataDir, databaseEnvFor } from "../kit/database.js";
 
 const LIBRARY_FIXTURE = join(import.meta.dirname, "fixtures", "cluster-library.mjs");
 
@@ -45,63 +48,15 @@ function predict(
 const predictMany = (port: number, n: number) =>
   Promise.all(Array.from({ length: n }, (_, i) => predict(port, row(i))));
 
-/** A server process whose stdout and stderr are collected, with waits on what it logs. */
-interface Server {
-  child: ChildProcess;
-  httpPort: number;
-  logs(): string;
-  /** Resolves once `pattern` has matched `count` times in the output; rejects if the process exits first. */
-  logged(pattern: RegExp, count?: number, timeoutMs?: number): Promise<void>;
-  exited: Promise<number | null>;
-}
-
 const cleanups: (() => void)[] = [];
 afterEach(() => {
   for (const c of cleanups.splice(0).reverse()) c();
 });
 
 function spawnServer(args: string[], env: Record<string, string>, httpPort: number): Server {
-  const child = spawn(process.execPath, args, {
-    cwd: ROOT,
-    env: { ...process.env, MLOPS_SHUTDOWN_TIMEOUT_S: "5", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  cleanups.push(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-  });
-  let logs = "";
-  const watchers = new Set<() => void>();
-  const onData = (d: string) => {
-    logs += d;
-    for (const w of watchers) w();
-  };
-  child.stdout?.setEncoding("utf8").on("data", onData);
-  child.stderr?.setEncoding("utf8").on("data", onData);
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  const logged = (pattern: RegExp, count = 1, timeoutMs = 60_000) =>
-    new Promise<void>((resolve, reject) => {
-      const global = new RegExp(
-        pattern.source,
-        pattern.flags.includes("g") ? pattern.flags : `${pattern.flags}g`,
-      );
-      const timer = setTimeout(
-        () => done(new Error(`no ${count} × ${pattern} in ${timeoutMs} ms:\n${logs}`)),
-        timeoutMs,
-      );
-      const check = () => {
-        if ((logs.match(global)?.length ?? 0) >= count) done();
-      };
-      const done = (error?: Error) => {
-        clearTimeout(timer);
-        watchers.delete(check);
-        if (error) reject(error);
-        else resolve();
-      };
-      watchers.add(check);
-      exited.then((code) => done(new Error(`exited (${code}) before ${count} × ${pattern}:\n${logs}`)));
-      check();
-    });
-  return { child, httpPort, logs: () => logs, logged, exited };
+  const server = spawnServerProcess(args, env, httpPort);
+  cleanups.push(server.kill);
+  return server;
 }
 
 const listening = (slot: number) => new RegExp(`"worker":${slot},[^\\n]*"msg":"listening`);
@@ -123,7 +78,7 @@ async function serveCluster(dataDir: string, extra: string[] = []): Promise<Serv
       String(grpcPort),
       ...extra,
     ],
-    { MLOPS_DATA_DIR: dataDir },
+    { MLOPS_DATA_DIR: dataDir, ...(await databaseEnvFor(dataDir)) },
     httpPort,
   );
   await server.logged(/"msg":"all workers listening"/);
@@ -138,9 +93,9 @@ function dataDir(): string {
 }
 
 /** A data directory of its own, holding a copy of the trained template (v1 of ml_classifier in Production). */
-function trainedDataDir(): string {
+async function trainedDataDir(): Promise<string> {
   const dir = dataDir();
-  cpSync(template.dir, dir, { recursive: true });
+  await copyDataDir(template.dir, dir);
   return dir;
 }
 
@@ -161,14 +116,14 @@ describe("mlops serve --workers 2", () => {
   it("bootstraps an empty data directory once, and both workers serve it", async () => {
     const server = await serveCluster(dataDir());
     const logs = server.logs();
-    expect(logs.match(/bootstrap: no versions/g)?.length).toBe(1);
+    expect(logs.match(/bootstrap: no registered model/g)?.length).toBe(1);
     expect(logs).toMatch(/"worker":1,.*"model":\{"name":"ml_classifier","version":1\}.*"msg":"listening/);
     expect(logs).toMatch(/"worker":2,.*"model":\{"name":"ml_classifier","version":1\}.*"msg":"listening/);
   });
 
   it("/metrics aggregates every worker's counters", async () => {
-    const server = await serveCluster(trainedDataDir());
-    expect(server.logs()).not.toMatch(/bootstrap: no versions/);
+    const server = await serveCluster(await trainedDataDir());
+    expect(server.logs()).not.toMatch(/bootstrap: no registered model/);
     const n = 40;
     const results = await predictMany(server.httpPort, n);
     expect(results.every((r) => r.status === 200)).toBe(true);
@@ -189,7 +144,7 @@ describe("mlops serve --workers 2", () => {
   });
 
   it("a promotion from the CLI reaches every worker", async () => {
-    const dir = trainedDataDir();
+    const dir = await trainedDataDir();
     const server = await serveCluster(dir);
     const trained = await mlops(["train", "--model", "logreg", "--promote", "Production"], { dataDir: dir });
     expect(trained.code).toBe(0);
@@ -204,7 +159,7 @@ describe("mlops serve --workers 2", () => {
   });
 
   it("a crashed worker is replaced in its slot; the cluster keeps serving and /metrics answers", async () => {
-    const server = await serveCluster(trainedDataDir());
+    const server = await serveCluster(await trainedDataDir());
     const pid = Number(/"pid":(\d+),[^\n]*"worker":1,[^\n]*"msg":"listening/.exec(server.logs())?.[1]);
     expect(pid).toBeGreaterThan(0);
     process.kill(pid, "SIGKILL");
@@ -218,7 +173,7 @@ describe("mlops serve --workers 2", () => {
   });
 
   it("SIGTERM drains every worker and exits 0", async () => {
-    const server = await serveCluster(trainedDataDir());
+    const server = await serveCluster(await trainedDataDir());
     server.child.kill("SIGTERM");
     expect(await server.exited).toBe(0);
     expect(server.logs().match(/"msg":"draining in-flight calls, then exiting"/g)?.length).toBe(2);
@@ -246,7 +201,7 @@ describe("mlops serve when a port is taken", () => {
         "--http-port",
         String(httpFree),
       ],
-      { MLOPS_DATA_DIR: dataDir() },
+      { MLOPS_DATA_DIR: dataDir(), MLOPS_DATABASE_URL: "" }, // fails before it opens any store
       httpFree,
     );
     expect(await server.exited).toBe(1);
@@ -266,9 +221,17 @@ describe("createCluster (the package entry, without the CLI)", () => {
 
   async function libraryCluster(env: Record<string, string> = {}): Promise<Server> {
     const [httpPort, grpcPort] = [await freePort(), await freePort()];
+    const dir = await trainedDataDir();
+    const database = (await databaseEnvFor(dir)).MLOPS_DATABASE_URL ?? "";
     return spawnServer(
       [LIBRARY_FIXTURE],
-      { DATA_DIR: trainedDataDir(), HTTP_PORT: String(httpPort), GRPC_PORT: String(grpcPort), ...env },
+      {
+        DATA_DIR: dir,
+        DATABASE_URL: database,
+        HTTP_PORT: String(httpPort),
+        GRPC_PORT: String(grpcPort),
+        ...env,
+      },
       httpPort,
     );
   }

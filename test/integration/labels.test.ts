@@ -9,6 +9,7 @@ import { createArtifactStore, createStore, type Store } from "../../src/store/in
 import { trainAndRegister } from "../../src/workflows/train-and-register.js";
 import { startTestApp, tempDataDir } from "../helpers/app.js";
 import { connectClient, getJson, grpcClient, postJson } from "../helpers/clients.js";
+import { storeOptionsFor } from "../kit/database.js";
 
 /**
  * Issue 9, "Class labels are kept, never silently renamed": a CSV's labels are stored with the model
@@ -40,7 +41,7 @@ function writeCsv(dir: string, names: readonly string[]): string {
 async function trainServe(names: readonly string[], categoricalTarget = false) {
   const tmp = tempDataDir();
   cleanups.push(tmp.cleanup);
-  const store = await createStore({ dataDir: tmp.dir });
+  const store = await createStore(await storeOptionsFor({ dataDir: tmp.dir }));
   stores.push(store);
   const result = await trainAndRegister({
     store,

@@ -26,6 +26,7 @@ import { ServiceError } from "../../src/rpc/service-error.js";
 import { createRegistryService } from "../../src/services/registry-service.js";
 import { createTrackingService } from "../../src/services/tracking-service.js";
 import { createArtifactStore, createStore } from "../../src/store/index.js";
+import { storeOptionsFor } from "../kit/database.js";
 
 const CTX: CallContext = { transport: "cli", actor: "ada" };
 const cleanups: (() => Promise<void>)[] = [];
@@ -35,7 +36,7 @@ afterEach(async () => {
 
 async function setup() {
   const dataDir = await mkdtemp(join(tmpdir(), "mlops-deletes-svc-"));
-  const store = await createStore({ dataDir });
+  const store = await createStore(await storeOptionsFor({ dataDir }));
   cleanups.push(
     () => rm(dataDir, { recursive: true, force: true }),
     () => store.close(),

@@ -31,6 +31,7 @@ import type { CallContext } from "../../src/rpc/context.js";
 import { ServiceError } from "../../src/rpc/service-error.js";
 import { ANONYMOUS_ACTOR, createRegistryService } from "../../src/services/registry-service.js";
 import { createArtifactStore, createStore, type Store } from "../../src/store/index.js";
+import { storeOptionsFor } from "../kit/database.js";
 
 const CTX: CallContext = { transport: "cli", actor: "ada" };
 const cleanups: (() => Promise<void>)[] = [];
@@ -42,7 +43,7 @@ afterEach(async () => {
 async function setup(options: { onServingChange?: (name: string) => void } = {}) {
   const dataDir = await mkdtemp(join(tmpdir(), "mlops-registry-svc-"));
   let now = 1_000;
-  const store: Store = await createStore({ dataDir, now: () => now });
+  const store: Store = await createStore(await storeOptionsFor({ dataDir, now: () => now }));
   cleanups.push(
     () => rm(dataDir, { recursive: true, force: true }),
     () => store.close(),

@@ -25,6 +25,7 @@ import { ServiceError } from "../../src/rpc/service-error.js";
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, pageSize } from "../../src/services/mapping/page.js";
 import { createTrackingService } from "../../src/services/tracking-service.js";
 import { createStore } from "../../src/store/index.js";
+import { storeOptionsFor } from "../kit/database.js";
 
 const CTX: CallContext = { transport: "cli", actor: "ada" };
 const cleanups: (() => Promise<void>)[] = [];
@@ -36,7 +37,7 @@ afterEach(async () => {
 async function setup() {
   const dataDir = await mkdtemp(join(tmpdir(), "mlops-tracking-svc-"));
   let now = 1_000;
-  const store = await createStore({ dataDir, now: () => now });
+  const store = await createStore(await storeOptionsFor({ dataDir, now: () => now }));
   cleanups.push(
     () => rm(dataDir, { recursive: true, force: true }),
     () => store.close(),

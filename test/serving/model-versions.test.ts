@@ -6,6 +6,7 @@ import { createLogger } from "../../src/observability/logger.js";
 import { createModelManager, type ModelManager } from "../../src/serving/model-manager.js";
 import { createArtifactStore, createStore, type Store } from "../../src/store/index.js";
 import { MODEL, type SeededVersion, seedModel, tempDataDir } from "../helpers/app.js";
+import { storeOptionsFor } from "../kit/database.js";
 
 let store: Store;
 let cleanup: () => void;
@@ -36,7 +37,7 @@ beforeAll(async () => {
   versions = [];
   versions.push(await seedModel(dir, { stage: "Production", seed: 1, nEstimators: 5 }));
   for (const seed of [2, 3, 4]) versions.push(await seedModel(dir, { seed, nEstimators: 5 }));
-  store = await createStore({ dataDir: dir });
+  store = await createStore(await storeOptionsFor({ dataDir: dir }));
 });
 afterAll(async () => {
   await store?.close();

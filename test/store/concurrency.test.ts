@@ -11,8 +11,11 @@ const range = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
 
 function runChild(args: string[]): Promise<number[]> {
   return new Promise((resolve, reject) => {
+    // SQLite here: these children race to create and migrate a fresh file (PostgreSQL's migration
+    // race: test/store/postgres.test.ts).
     const child = spawn(process.execPath, ["--import", "tsx", FIXTURE, ...args], {
       stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, MLOPS_DATABASE_URL: "" },
     });
     let out = "";
     let err = "";

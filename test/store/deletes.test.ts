@@ -285,11 +285,12 @@ describe("migration 0002 on a database written before it", () => {
     } finally {
       raw.close();
     }
-    const store = await openTempStore({ dataDir });
+    const store = await openSqliteStore({ dataDir }); // this file's own migration, on SQLite
     expect((await store.getRun(run.id)).lifecycleStage).toBe("active");
     expect((await store.listExperiments())[0]?.lifecycleStage).toBe("active");
     expect((await store.createModelVersion({ name: "m", artifactSha256: SHA_B })).version).toBe(2);
     await store.deleteModelVersion("m", 2, WHO);
     expect((await store.createModelVersion({ name: "m", artifactSha256: SHA_B })).version).toBe(3);
+    await store.close();
   });
 });

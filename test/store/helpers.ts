@@ -2,12 +2,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, expect } from "vitest";
-import {
-  openSqliteStore,
-  type Store,
-  type StoreErrorCode,
-  type StoreOptions,
-} from "../../src/store/index.js";
+import { createStore, type Store, type StoreErrorCode, type StoreOptions } from "../../src/store/index.js";
+import { storeOptionsFor } from "../kit/database.js";
 
 const dirs: string[] = [];
 const stores: Store[] = [];
@@ -24,10 +20,13 @@ export async function tempDir(): Promise<string> {
   return dir;
 }
 
-/** A store on a fresh data dir, closed after the test. */
+/**
+ * A store on a fresh data dir (its own PostgreSQL database in a PostgreSQL run), closed after the
+ * test.
+ */
 export async function openTempStore(options: Partial<StoreOptions> = {}): Promise<Store> {
   const dataDir = options.dataDir ?? (await tempDir());
-  const store = await openSqliteStore({ ...options, dataDir });
+  const store = await createStore(await storeOptionsFor({ ...options, dataDir }));
   stores.push(store);
   return store;
 }

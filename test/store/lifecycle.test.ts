@@ -15,15 +15,14 @@ import { expectCode, openTempStore, tempDir } from "./helpers.js";
 describe("options", () => {
   it("documents and applies its defaults", () => {
     const o = resolveStoreOptions({ dataDir: "/x" });
-    expect(STORE_DEFAULTS).toEqual({ busyTimeoutMs: 100, writeTimeoutMs: 10_000 });
-    expect(o).toEqual({ dataDir: "/x", busyTimeoutMs: 100, writeTimeoutMs: 10_000, now: Date.now });
+    const pool = { poolSize: 10, connectTimeoutMs: 2000, statementTimeoutMs: 10_000, idleTimeoutMs: 30_000 };
+    expect(STORE_DEFAULTS).toEqual({ busyTimeoutMs: 100, writeTimeoutMs: 10_000, ...pool });
+    expect(o).toEqual({ dataDir: "/x", busyTimeoutMs: 100, writeTimeoutMs: 10_000, ...pool, now: Date.now });
     const now = () => 5;
-    expect(resolveStoreOptions({ dataDir: "/x", busyTimeoutMs: 0, writeTimeoutMs: 1, now })).toEqual({
-      dataDir: "/x",
-      busyTimeoutMs: 0,
-      writeTimeoutMs: 1,
-      now,
-    });
+    const url = "postgres://u@h:5432/db";
+    expect(
+      resolveStoreOptions({ dataDir: "/x", url, busyTimeoutMs: 0, writeTimeoutMs: 1, poolSize: 3, now }),
+    ).toEqual({ dataDir: "/x", url, busyTimeoutMs: 0, writeTimeoutMs: 1, ...pool, poolSize: 3, now });
   });
 
   it("rejects nonsense options", () => {
@@ -31,6 +30,9 @@ describe("options", () => {
       { dataDir: "" },
       { dataDir: "/x", busyTimeoutMs: -1 },
       { dataDir: "/x", writeTimeoutMs: 1.5 },
+      { dataDir: "/x", url: "mysql://h/db" },
+      { dataDir: "/x", poolSize: 0 },
+      { dataDir: "/x", connectTimeoutMs: -1 },
     ]) {
       let error: unknown;
       try {
@@ -118,7 +120,8 @@ describe("locking", () => {
 
   it("fails a write with UNAVAILABLE once the write timeout passes", async () => {
     const dataDir = await tempDir();
-    const store = await openTempStore({ dataDir, busyTimeoutMs: 5, writeTimeoutMs: 200 });
+    // SQLite's file lock, held by another connection (PostgreSQL's row locks: test/store/postgres.test.ts).
+    const store = await openSqliteStore({ dataDir, busyTimeoutMs: 5, writeTimeoutMs: 200 });
     const raw = new Database(join(dataDir, "mlops.db"));
     try {
       raw.exec("begin immediate");
@@ -130,6 +133,7 @@ describe("locking", () => {
       await store.createRegisteredModel({ name: "blocked" });
     } finally {
       raw.close();
+      await store.close();
     }
   });
 });

@@ -1,40 +1,57 @@
 // The append-only audit trail: stage transitions and alias moves, deletes of registry entries, and
 // the soft deletes, restores and purges of runs and experiments.
+import type { Transaction } from "kysely";
 import type { AuditAction, AuditEntity, AuditEvent, ListAuditEventsQuery } from "../types.js";
 import { checkExperimentId, checkLimit, checkModelName, checkRunId } from "../validation.js";
 import type { StoreContext } from "./context.js";
-import { num } from "./rows.js";
-import type { Db } from "./schema.js";
+import { chunks, num } from "./rows.js";
+import type { Database } from "./schema.js";
 
 /** An event as written: the database assigns the id. */
 export type AuditRecord = Omit<AuditEvent, "id">;
 
-/** Appends inside the caller's write transaction, so the event commits with the change. */
-export async function appendAudit(trx: Db, e: AuditRecord): Promise<void> {
-  // max+1 under the write lock keeps ids dense and ordered (a PostgreSQL race is a unique
-  // violation, which the transaction runner retries).
+/**
+ * Appends `events` in order inside the caller's write transaction, so they commit with the change.
+ * Call it once per transaction, as its last write: on PostgreSQL the audit lock it takes is held
+ * until commit.
+ */
+export async function appendAudit(
+  ctx: StoreContext,
+  trx: Transaction<Database>,
+  events: readonly AuditRecord[],
+): Promise<void> {
+  if (events.length === 0) return;
+  // max+1 under the write lock (SQLite) or the audit lock (PostgreSQL) keeps ids dense and in
+  // commit order.
+  await ctx.hooks.lockForAudit?.(trx);
   const { max } = await trx
     .selectFrom("audit_events")
     .select((eb) => eb.fn.max("id").as("max"))
     .executeTakeFirstOrThrow();
-  await trx
-    .insertInto("audit_events")
-    .values({
-      id: max === null ? 1 : num(max) + 1,
-      at_ms: e.at,
-      actor: e.actor,
-      entity: e.entity,
-      name: e.name,
-      version: e.version,
-      action: e.action,
-      alias: e.alias ?? null,
-      from_value: e.from,
-      to_value: e.to,
-      comment: e.comment ?? null,
-      run_id: e.runId ?? null,
-      experiment_id: e.experimentId ?? null,
-    })
-    .execute();
+  let id = max === null ? 1 : num(max) + 1;
+  // 13 parameters a row: chunks stay under SQLite's bound-parameter limit.
+  for (const part of chunks(events, 200)) {
+    await trx
+      .insertInto("audit_events")
+      .values(
+        part.map((e) => ({
+          id: id++,
+          at_ms: e.at,
+          actor: e.actor,
+          entity: e.entity,
+          name: e.name,
+          version: e.version,
+          action: e.action,
+          alias: e.alias ?? null,
+          from_value: e.from,
+          to_value: e.to,
+          comment: e.comment ?? null,
+          run_id: e.runId ?? null,
+          experiment_id: e.experimentId ?? null,
+        })),
+      )
+      .execute();
+  }
 }
 
 export async function listAuditEvents(

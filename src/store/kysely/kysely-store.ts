@@ -9,7 +9,7 @@ import type { Store } from "../store.js";
 import * as artifactFiles from "./artifact-files.js";
 import { listAuditEvents } from "./audit.js";
 import type { StoreContext } from "./context.js";
-import type { DialectHooks } from "./dialect-hooks.js";
+import type { DialectHooks, ServingChannel } from "./dialect-hooks.js";
 import * as experiments from "./experiments.js";
 import * as lifecycle from "./lifecycle.js";
 import * as loggedModels from "./logged-models.js";
@@ -20,6 +20,7 @@ import * as registryDeletes from "./registry-deletes.js";
 import * as runData from "./run-data.js";
 import * as runs from "./runs.js";
 import type { Database } from "./schema.js";
+import { createServingChanges } from "./serving-changes.js";
 import { createTransactionRunner } from "./transactions.js";
 import * as versions from "./versions.js";
 
@@ -28,6 +29,10 @@ export interface KyselyStoreOptions {
   writeTimeoutMs: number;
   /** Stamps stored timestamps. */
   now: () => number;
+  /** Hears other processes' serving changes (PostgreSQL: LISTEN); owned by the store. Default none. */
+  channel?: ServingChannel;
+  /** Told which migrations this open applied. */
+  onMigrated?: (applied: readonly string[]) => void;
 }
 
 /** Migrates the database to the latest schema, then returns a Store over it. Owns `db`. */
@@ -37,10 +42,13 @@ export async function openKyselyStore(
   options: KyselyStoreOptions,
 ): Promise<Store> {
   const tx = createTransactionRunner(db, hooks, options.writeTimeoutMs);
-  const ctx: StoreContext = { tx, now: options.now };
+  const serving = createServingChanges(tx, hooks, options.channel);
+  const ctx: StoreContext = { tx, now: options.now, hooks, servingChanged: serving.record };
   try {
-    await migrateToLatest(tx, hooks, options.now);
+    const applied = await migrateToLatest(tx, hooks, options.now);
+    options.onMigrated?.(applied);
   } catch (error) {
+    await serving.close();
     await tx.close();
     throw error;
   }
@@ -123,6 +131,10 @@ export async function openKyselyStore(
         throw new StoreError("UNAVAILABLE", `database did not answer: ${String(error)}`, { cause: error });
       }
     },
-    close: () => tx.close(),
+    onServingChange: (listener) => serving.subscribe(listener),
+    async close() {
+      await serving.close();
+      await tx.close();
+    },
   };
 }

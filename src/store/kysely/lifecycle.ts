@@ -1,5 +1,6 @@
 // Soft delete and restore of runs and experiments (MLflow's lifecycle_stage), and gc's purge of
 // what was soft-deleted. Every change is audited in the transaction that makes it.
+import type { Transaction } from "kysely";
 import { notFound, StoreError } from "../errors.js";
 import type { AuditOptions, Experiment, PurgeOptions, PurgeResult, Run } from "../types.js";
 import {
@@ -10,10 +11,10 @@ import {
   checkTimestamp,
   MAX_DESCRIPTION,
 } from "../validation.js";
-import { appendAudit } from "./audit.js";
+import { type AuditRecord, appendAudit } from "./audit.js";
 import type { StoreContext } from "./context.js";
 import { loadExperiments, loadRuns, num, numOrNull } from "./rows.js";
-import type { Db } from "./schema.js";
+import type { Database, Db } from "./schema.js";
 
 /** MLflow clients create runs in "0" when they name no experiment: it must stay usable. */
 const DEFAULT_EXPERIMENT_ID = "0";
@@ -81,12 +82,15 @@ export async function deleteExperiment(
       .where("experiment_id", "=", Number(id))
       .where("lifecycle_stage", "=", "active")
       .execute();
-    await appendAudit(trx, {
-      ...experimentEvent(id, "delete", at, actor, comment),
-      from: "active",
-      to: "deleted",
-    });
-    return readExperiment(trx, id);
+    const result = await readExperiment(trx, id);
+    await appendAudit(ctx, trx, [
+      {
+        ...experimentEvent(id, "delete", at, actor, comment),
+        from: "active",
+        to: "deleted",
+      },
+    ]);
+    return result;
   });
 }
 
@@ -117,12 +121,15 @@ export async function restoreExperiment(
         .where("deleted_at_ms", "=", deletedAt)
         .execute();
     }
-    await appendAudit(trx, {
-      ...experimentEvent(id, "restore", at, actor, comment),
-      from: "deleted",
-      to: "active",
-    });
-    return readExperiment(trx, id);
+    const result = await readExperiment(trx, id);
+    await appendAudit(ctx, trx, [
+      {
+        ...experimentEvent(id, "restore", at, actor, comment),
+        from: "deleted",
+        to: "active",
+      },
+    ]);
+    return result;
   });
 }
 
@@ -179,12 +186,15 @@ export async function deleteRun(ctx: StoreContext, runId: string, options: Audit
       .where("run_id", "=", runId)
       .execute();
     const experimentId = String(num(row.experiment_id));
-    await appendAudit(trx, {
-      ...runEvent(runId, experimentId, "delete", at, actor, comment),
-      from: "active",
-      to: "deleted",
-    });
-    return readRun(trx, runId);
+    const result = await readRun(trx, runId);
+    await appendAudit(ctx, trx, [
+      {
+        ...runEvent(runId, experimentId, "delete", at, actor, comment),
+        from: "active",
+        to: "deleted",
+      },
+    ]);
+    return result;
   });
 }
 
@@ -207,12 +217,15 @@ export async function restoreRun(ctx: StoreContext, runId: string, options: Audi
       .set({ lifecycle_stage: "active", deleted_at_ms: null })
       .where("run_id", "=", runId)
       .execute();
-    await appendAudit(trx, {
-      ...runEvent(runId, experimentId, "restore", at, actor, comment),
-      from: "deleted",
-      to: "active",
-    });
-    return readRun(trx, runId);
+    const result = await readRun(trx, runId);
+    await appendAudit(ctx, trx, [
+      {
+        ...runEvent(runId, experimentId, "restore", at, actor, comment),
+        from: "deleted",
+        to: "active",
+      },
+    ]);
+    return result;
   });
 }
 
@@ -251,6 +264,7 @@ export async function purgeDeleted(ctx: StoreContext, options: PurgeOptions): Pr
       ).map((r) => r.run_id),
     );
     const result: PurgeResult = { runs: [], experiments: [], keptRuns: [] };
+    const events: AuditRecord[] = [];
     const at = ctx.now();
     for (const r of runs) {
       if (named.has(r.run_id)) {
@@ -260,7 +274,7 @@ export async function purgeDeleted(ctx: StoreContext, options: PurgeOptions): Pr
       result.runs.push(r.run_id);
       if (dryRun) continue;
       await removeRun(trx, r.run_id);
-      await appendAudit(trx, {
+      events.push({
         ...runEvent(r.run_id, String(num(r.experiment_id)), "purge", at, actor, comment),
         from: "deleted",
         to: null,
@@ -283,12 +297,14 @@ export async function purgeDeleted(ctx: StoreContext, options: PurgeOptions): Pr
       if (dryRun) continue;
       await trx.deleteFrom("experiment_tags").where("experiment_id", "=", id).execute();
       await trx.deleteFrom("experiments").where("experiment_id", "=", id).execute();
-      await appendAudit(trx, {
+      events.push({
         ...experimentEvent(String(id), "purge", at, actor, comment),
         from: "deleted",
         to: null,
       });
     }
+    // A dry run records nothing; a purge's events go last (see appendAudit).
+    if (!dryRun) await appendAudit(ctx, trx as Transaction<Database>, events); // a write, then
     return result;
   };
   return dryRun ? ctx.tx.read(purge) : ctx.tx.write(purge);

@@ -32,6 +32,21 @@ export async function requireModel(db: Db, name: string) {
   return row;
 }
 
+/**
+ * Takes the model's row lock without changing it (NOT_FOUND when missing). On PostgreSQL (READ
+ * COMMITTED) this queues concurrent writers of one model, and each statement after it sees what
+ * the writers before committed: call it first in a write that reads before it writes. SQLite's
+ * write transactions are serial anyway.
+ */
+export async function lockModel(db: Db, name: string): Promise<void> {
+  const res = await db
+    .updateTable("registered_models")
+    .set((eb) => ({ description: eb.ref("description") }))
+    .where("name", "=", name)
+    .executeTakeFirst();
+  if (Number(res.numUpdatedRows) === 0) throw notFound(`registered model "${name}"`);
+}
+
 /** Marks the model changed. Under PostgreSQL this row lock also serializes writers of one model. */
 export async function touchModel(db: Db, name: string, now: number): Promise<void> {
   const res = await db

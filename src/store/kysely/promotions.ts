@@ -13,7 +13,7 @@ import {
 } from "../validation.js";
 import { type AuditRecord, appendAudit } from "./audit.js";
 import type { StoreContext } from "./context.js";
-import { requireModel, touchModel } from "./models.js";
+import { lockModel, requireModel, touchModel } from "./models.js";
 import { loadVersions, num } from "./rows.js";
 import type { Db } from "./schema.js";
 import { readVersion, requireVersion } from "./versions.js";
@@ -64,6 +64,10 @@ export async function transitionStage(
     throw invalid(`archiveExisting needs a target stage of Staging or Production, not ${stage}`);
   }
   return ctx.tx.write(async (trx) => {
+    // The model's row first (touched: a refusal below rolls it back): its lock queues concurrent
+    // writers of this model, so everything read below is what they committed.
+    const at = ctx.now();
+    await touchModel(trx, name, at);
     const row = await requireVersion(trx, name, version);
     if (row.stage === stage) {
       throw new StoreError(
@@ -77,24 +81,25 @@ export async function transitionStage(
         `model version ${name}/${version} cannot be served, so it cannot go to Production: ${row.unservable_reason}`,
       );
     }
-    const at = ctx.now();
-    await touchModel(trx, name, at);
     await setStage(trx, name, version, stage, at);
     const base = { at, actor, comment, entity: "model_version", name, action: "stage" } as const;
-    await appendAudit(trx, { ...base, version, from: row.stage, to: stage });
-    if (archiveExisting) await archiveOthers(trx, name, version, stage, base);
-    return readVersion(trx, name, version);
+    const events: AuditRecord[] = [{ ...base, version, from: row.stage, to: stage }];
+    if (archiveExisting) events.push(...(await archiveOthers(trx, name, version, stage, base)));
+    const result = await readVersion(trx, name, version);
+    await ctx.servingChanged(trx, name);
+    await appendAudit(ctx, trx, events);
+    return result;
   });
 }
 
-/** Moves every other version in `stage` to Archived, auditing each with the promotion's actor and time. */
+/** Moves every other version in `stage` to Archived; returns the audit events, with the promotion's actor and time. */
 async function archiveOthers(
   trx: Db,
   name: string,
   version: number,
   stage: Stage,
   base: Omit<AuditRecord, "version" | "from" | "to">,
-): Promise<void> {
+): Promise<AuditRecord[]> {
   const others = await trx
     .selectFrom("model_versions")
     .select("version")
@@ -103,10 +108,12 @@ async function archiveOthers(
     .where("version", "!=", version)
     .orderBy("version")
     .execute();
+  const events: AuditRecord[] = [];
   for (const o of others) {
     await setStage(trx, name, num(o.version), "Archived", base.at);
-    await appendAudit(trx, { ...base, version: num(o.version), from: stage, to: "Archived" });
+    events.push({ ...base, version: num(o.version), from: stage, to: "Archived" });
   }
+  return events;
 }
 
 export async function setAlias(
@@ -121,6 +128,7 @@ export async function setAlias(
   checkVersion(version);
   const { actor, comment } = checkAudit(options);
   await ctx.tx.write(async (trx) => {
+    await lockModel(trx, name); // first (see transitionStage)
     await requireVersion(trx, name, version);
     const previous = await aliasTarget(trx, name, alias);
     if (previous === version) return; // already there: nothing to record
@@ -131,18 +139,21 @@ export async function setAlias(
       .values({ name, alias, version })
       .onConflict((oc) => oc.columns(["name", "alias"]).doUpdateSet({ version }))
       .execute();
-    await appendAudit(trx, {
-      at,
-      actor,
-      comment,
-      entity: "alias",
-      name,
-      version,
-      action: "alias_set",
-      alias,
-      from: previous === undefined ? null : String(previous),
-      to: String(version),
-    });
+    await ctx.servingChanged(trx, name);
+    await appendAudit(ctx, trx, [
+      {
+        at,
+        actor,
+        comment,
+        entity: "alias",
+        name,
+        version,
+        action: "alias_set",
+        alias,
+        from: previous === undefined ? null : String(previous),
+        to: String(version),
+      },
+    ]);
   });
 }
 
@@ -156,24 +167,27 @@ export async function deleteAlias(
   const alias = checkAlias(aliasName);
   const { actor, comment } = checkAudit(options);
   await ctx.tx.write(async (trx) => {
-    await requireModel(trx, name);
+    await lockModel(trx, name); // first (see transitionStage)
     const current = await aliasTarget(trx, name, alias);
     if (current === undefined) throw notFound(`alias "${alias}" of registered model "${name}"`);
     const at = ctx.now();
     await touchModel(trx, name, at);
     await trx.deleteFrom("model_aliases").where("name", "=", name).where("alias", "=", alias).execute();
-    await appendAudit(trx, {
-      at,
-      actor,
-      comment,
-      entity: "alias",
-      name,
-      version: current,
-      action: "alias_delete",
-      alias,
-      from: String(current),
-      to: null,
-    });
+    await ctx.servingChanged(trx, name);
+    await appendAudit(ctx, trx, [
+      {
+        at,
+        actor,
+        comment,
+        entity: "alias",
+        name,
+        version: current,
+        action: "alias_delete",
+        alias,
+        from: String(current),
+        to: null,
+      },
+    ]);
   });
 }
 

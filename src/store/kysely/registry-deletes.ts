@@ -3,10 +3,10 @@
 import { StoreError } from "../errors.js";
 import type { AuditOptions, Stage } from "../types.js";
 import { checkModelName, checkVersion } from "../validation.js";
-import { appendAudit } from "./audit.js";
+import { type AuditRecord, appendAudit } from "./audit.js";
 import type { StoreContext } from "./context.js";
 import { checkAudit } from "./lifecycle.js";
-import { requireModel, touchModel } from "./models.js";
+import { lockModel, requireModel, touchModel } from "./models.js";
 import { num } from "./rows.js";
 import type { Db } from "./schema.js";
 import { requireVersion } from "./versions.js";
@@ -20,14 +20,14 @@ function refuseServing(name: string, version: number, stage: string): never {
   );
 }
 
-/** Removes one version's rows (aliases audited as released), then records the deletion. */
+/** Removes one version's rows; returns its audit events (aliases released, then the deletion). */
 async function removeVersion(
   trx: Db,
   name: string,
   version: number,
   stage: string,
   base: { at: number; actor: string; comment: string | undefined },
-): Promise<void> {
+): Promise<AuditRecord[]> {
   const aliases = await trx
     .selectFrom("model_aliases")
     .select("alias")
@@ -35,8 +35,9 @@ async function removeVersion(
     .where("version", "=", version)
     .orderBy("alias")
     .execute();
+  const events: AuditRecord[] = [];
   for (const { alias } of aliases) {
-    await appendAudit(trx, {
+    events.push({
       ...base,
       entity: "alias",
       name,
@@ -54,15 +55,8 @@ async function removeVersion(
     .where("version", "=", version)
     .execute();
   await trx.deleteFrom("model_versions").where("name", "=", name).where("version", "=", version).execute();
-  await appendAudit(trx, {
-    ...base,
-    entity: "model_version",
-    name,
-    version,
-    action: "delete",
-    from: stage,
-    to: null,
-  });
+  events.push({ ...base, entity: "model_version", name, version, action: "delete", from: stage, to: null });
+  return events;
 }
 
 /** Raises the model's high-water mark so that no later version reuses a deleted number. */
@@ -87,12 +81,16 @@ export async function deleteModelVersion(
   checkVersion(version);
   const { actor, comment } = checkAudit(options);
   await ctx.tx.write(async (trx) => {
+    await lockModel(trx, name); // first: what is read below is what concurrent writers committed
     const row = await requireVersion(trx, name, version);
     if (SERVING_STAGES.includes(row.stage)) refuseServing(name, version, row.stage);
     const at = ctx.now();
     await touchModel(trx, name, at);
     await keepHighest(trx, name, version);
-    await removeVersion(trx, name, version, row.stage, { at, actor, comment });
+    const events = await removeVersion(trx, name, version, row.stage, { at, actor, comment });
+    // A kept copy of this version (a Predict selector) must stop scoring.
+    await ctx.servingChanged(trx, name);
+    await appendAudit(ctx, trx, events);
   });
 }
 
@@ -104,6 +102,7 @@ export async function deleteRegisteredModel(
   checkModelName(name);
   const { actor, comment } = checkAudit(options);
   await ctx.tx.write(async (trx) => {
+    await lockModel(trx, name); // first (see deleteModelVersion)
     const model = await requireModel(trx, name);
     const versions = await trx
       .selectFrom("model_versions")
@@ -115,12 +114,13 @@ export async function deleteRegisteredModel(
     if (serving) refuseServing(name, num(serving.version), serving.stage);
     const at = ctx.now();
     const base = { at, actor, comment };
-    for (const v of versions) await removeVersion(trx, name, num(v.version), v.stage, base);
+    const events: AuditRecord[] = [];
+    for (const v of versions) events.push(...(await removeVersion(trx, name, num(v.version), v.stage, base)));
     const highest = versions.reduce((max, v) => Math.max(max, num(v.version)), num(model.highest_version));
     await trx.deleteFrom("model_aliases").where("name", "=", name).execute();
     await trx.deleteFrom("registered_model_tags").where("name", "=", name).execute();
     await trx.deleteFrom("registered_models").where("name", "=", name).execute();
-    await appendAudit(trx, {
+    events.push({
       ...base,
       entity: "registered_model",
       name,
@@ -129,5 +129,7 @@ export async function deleteRegisteredModel(
       from: null,
       to: null,
     });
+    await ctx.servingChanged(trx, name);
+    await appendAudit(ctx, trx, events);
   });
 }

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Kysely, Transaction } from "kysely";
 import { StoreError } from "../errors.js";
 import type { DialectHooks } from "./dialect-hooks.js";
-import type { Database } from "./schema.js";
+import type { Database, Db } from "./schema.js";
 
 // A unique violation is only a lost race (pre-checks run inside the transaction), so a
 // few re-runs settle it; more means a bug, which should surface as itself.
@@ -14,8 +14,16 @@ const MAX_BACKOFF_MS = 50;
 export interface TransactionRunner {
   /** A write transaction (BEGIN IMMEDIATE on SQLite), retried on contention until the write timeout. */
   write<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T>;
-  /** A read-only transaction, for a consistent snapshot across several queries. */
-  read<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T>;
+  /**
+   * A read: a read-only transaction (SQLite: one snapshot across its queries), or, where the
+   * dialect says so, its queries on one connection without BEGIN/COMMIT.
+   */
+  read<T>(fn: (db: Db) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` once the write transaction `trx` has committed (not when it rolls back, nor for an
+   * attempt that is retried).
+   */
+  afterCommit(trx: Transaction<Database>, fn: () => void): void;
   close(): Promise<void>;
   readonly closed: boolean;
 }
@@ -28,6 +36,7 @@ export function createTransactionRunner(
   let closed = false;
   // Operations in flight finish before close() tears the connection down.
   const inFlight = new Set<Promise<unknown>>();
+  const committed = new WeakMap<Transaction<Database>, (() => void)[]>();
 
   function track<T>(p: Promise<T>): Promise<T> {
     inFlight.add(p);
@@ -47,6 +56,11 @@ export function createTransactionRunner(
         return await run();
       } catch (error) {
         if (error instanceof StoreError) throw error;
+        if (hooks.isUnavailable?.(error)) {
+          throw new StoreError("UNAVAILABLE", `database unreachable: ${(error as Error)?.message ?? error}`, {
+            cause: error,
+          });
+        }
         if (hooks.isUniqueViolation(error) && uniqueRetries++ < MAX_UNIQUE_RETRIES) continue;
         if (!hooks.isTransient(error)) throw error;
         if (Date.now() >= deadline) {
@@ -64,11 +78,31 @@ export function createTransactionRunner(
 
   return {
     write: (fn) => {
-      const run = () => db.transaction().execute(fn);
+      const run = async () => {
+        const callbacks: (() => void)[] = [];
+        const result = await db.transaction().execute((trx) => {
+          committed.set(trx, callbacks);
+          return fn(trx);
+        });
+        for (const cb of callbacks) cb();
+        return result;
+      };
       const serialize = hooks.serializeWrite?.bind(hooks);
       return track(attempt(serialize ? () => serialize(run) : run));
     },
-    read: (fn) => track(attempt(() => db.transaction().setAccessMode("read only").execute(fn))),
+    read: (fn) =>
+      track(
+        attempt(() =>
+          hooks.plainReads
+            ? db.connection().execute(fn)
+            : db.transaction().setAccessMode("read only").execute(fn),
+        ),
+      ),
+    afterCommit(trx, fn) {
+      const callbacks = committed.get(trx);
+      if (!callbacks) throw new Error("afterCommit needs a write transaction of this runner");
+      callbacks.push(fn);
+    },
     async close() {
       if (closed) return;
       closed = true;

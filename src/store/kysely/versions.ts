@@ -62,9 +62,9 @@ export async function createModelVersion(
   return ctx.tx.write(async (trx) => {
     const now = ctx.now();
     // Touch the parent first: NOT_FOUND for a missing model and, on PostgreSQL, a row
-    // lock that queues concurrent creators before they read max(version).
-    const model = await requireModel(trx, name);
+    // lock that queues concurrent creators before they read max(version) and the high-water mark.
     await touchModel(trx, name, now);
+    const model = await requireModel(trx, name);
     if (runId !== null) {
       const run = await trx
         .selectFrom("runs")

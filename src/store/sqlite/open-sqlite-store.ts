@@ -18,5 +18,9 @@ export async function openSqliteStore(options: StoreOptions): Promise<Store> {
   const db = new Kysely<Database>({ dialect: immediateSqliteDialect(handle) });
   // The real path, so two spellings of one data dir share the in-process write queue.
   const hooks = sqliteHooks(await realpath(file));
-  return openKyselyStore(db, hooks, { writeTimeoutMs: o.writeTimeoutMs, now: o.now });
+  return openKyselyStore(db, hooks, {
+    writeTimeoutMs: o.writeTimeoutMs,
+    now: o.now,
+    onMigrated: o.onMigrated,
+  });
 }
