@@ -120,9 +120,10 @@ export async function createApp(options: AppOptions): Promise<App> {
   });
   metrics.modelLoaded.set(0);
 
+  const { scored } = metrics;
   const onScored = (rows: number, seconds: number) => {
-    metrics.predictions.inc(rows);
-    metrics.predictionDuration.observe(seconds);
+    scored.predictions.inc(rows);
+    scored.duration.observe(seconds);
   };
   const batcher = config.batching.enabled
     ? createBatcher({
@@ -131,13 +132,15 @@ export async function createApp(options: AppOptions): Promise<App> {
         maxQueue: config.batching.maxQueue,
         maxInFlight: config.batching.maxInFlight,
         syncMaxRows: config.batching.syncMaxRows,
+        syncMaxUs: config.batching.syncMaxUs,
         onBatch(rows, seconds) {
           onScored(rows, seconds);
-          metrics.batchSize.observe(rows);
+          scored.batchSize.observe(rows);
         },
-        onQueueDepth: (depth) => metrics.queueDepth.set(depth),
       })
     : undefined;
+  // Read at each scrape rather than set on every queue change.
+  if (batcher) metrics.watchQueueDepth(() => batcher.depth);
 
   const predict = createPredictService({
     models,

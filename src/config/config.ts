@@ -16,6 +16,8 @@ export interface BatchingConfig {
   maxInFlight: number;
   /** Batches of at most this many rows are scored on the JS thread (cheaper than a thread hop). Default 8. */
   syncMaxRows: number;
+  /** Larger batches too, while their estimated scoring time is at most this many µs. Default 200; 0 turns it off. */
+  syncMaxUs: number;
 }
 
 /** Everything the server and CLI read from the environment and flags, validated once. */
@@ -50,6 +52,11 @@ export interface Config {
   logLevel: string;
   /** Server processes sharing the ports. Env MLOPS_WORKERS; default 1 (`--workers` on serve defaults to the core count). */
   workers: number;
+  /**
+   * V8 semi-space size of each `--workers` process, MiB (`--max-semi-space-size`); 0 keeps V8's
+   * default (16). Env MLOPS_WORKER_SEMI_SPACE_MB; default 4: about 17 MiB less per worker.
+   */
+  workerSemiSpaceMiB: number;
   /** Largest accepted HTTP request body in bytes (a 10k-row JSON batch is ~4 MB). Env MLOPS_MAX_BODY_BYTES; default 8 MiB. */
   maxBodyBytes: number;
   /** Largest gRPC message in bytes, both directions. Env MLOPS_MAX_MESSAGE_BYTES; default 4 MiB. */
@@ -123,6 +130,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     apiToken: env.MLOPS_API_TOKEN || undefined,
     logLevel: env.MLOPS_LOG_LEVEL || "info",
     workers: int(env, "MLOPS_WORKERS", 1, 1, 1024),
+    workerSemiSpaceMiB: int(env, "MLOPS_WORKER_SEMI_SPACE_MB", 4, 0, 1024),
     maxBodyBytes: int(env, "MLOPS_MAX_BODY_BYTES", 8 * 1024 * 1024, 64, 1024 ** 3),
     maxMessageBytes: int(env, "MLOPS_MAX_MESSAGE_BYTES", 4 * 1024 * 1024, 1024, 1024 ** 3),
     maxImportBytes: int(env, "MLOPS_MAX_IMPORT_BYTES", 512 * 1024 * 1024, 1024, 4 * 1024 ** 3),
@@ -138,6 +146,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
       maxQueue: int(env, "MLOPS_BATCH_MAX_QUEUE", 4096, 1, 1e7),
       maxInFlight: int(env, "MLOPS_BATCH_MAX_IN_FLIGHT", 1, 1, 1024),
       syncMaxRows: int(env, "MLOPS_BATCH_SYNC_MAX_ROWS", 8, 0, 65536),
+      syncMaxUs: int(env, "MLOPS_BATCH_SYNC_MAX_US", 200, 0, 1e7),
     },
   };
   const { batching, ...rest } = overrides;

@@ -6,6 +6,7 @@ import { invalidArgument, ServiceError } from "../rpc/service-error.js";
 import type { Batcher } from "../serving/batcher.js";
 import type { ModelManager, ServedModel } from "../serving/model-manager.js";
 import { toRow } from "./features.js";
+import { isoNow } from "./iso-now.js";
 
 export interface PredictServiceOptions {
   models: ModelManager;
@@ -174,7 +175,7 @@ export function createPredictService(options: PredictServiceOptions): ServiceImp
       probability,
       modelVersion: String(served.version),
       modelName: served.name,
-      timestamp: new Date().toISOString(),
+      timestamp: isoNow(),
     };
   }
 
@@ -291,7 +292,7 @@ export function createPredictService(options: PredictServiceOptions): ServiceImp
         nClasses: nc,
         modelName: served.name,
         modelVersion: String(served.version),
-        timestamp: new Date().toISOString(),
+        timestamp: isoNow(),
       };
     },
 

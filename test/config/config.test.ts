@@ -21,6 +21,7 @@ describe("loadConfig", () => {
       maxMessageBytes: 4 * 1024 * 1024,
       maxImportBytes: 512 * 1024 * 1024,
       asyncRowThreshold: 256,
+      workerSemiSpaceMiB: 4,
       scoringThreads: availableParallelism(),
       allowMissing: false,
       shutdownTimeoutS: 30,
@@ -32,6 +33,7 @@ describe("loadConfig", () => {
         maxQueue: 4096,
         maxInFlight: 1,
         syncMaxRows: 8,
+        syncMaxUs: 200,
       },
     });
   });
