@@ -19,6 +19,7 @@ import { createGrpcServer, type GrpcServer } from "../transports/grpc/server.js"
 import { docsRoutes } from "../transports/http/docs.js";
 import { createHttpServer, type HttpServer } from "../transports/http/server.js";
 import { uiRoutes } from "../transports/http/ui.js";
+import { mlflowRoutes } from "../transports/mlflow/routes.js";
 import { oipGrpcBinding } from "../transports/oip/grpc.js";
 import { createInference } from "../transports/oip/inference.js";
 import { oipRestRoutes } from "../transports/oip/rest.js";
@@ -198,6 +199,14 @@ export async function createApp(options: AppOptions): Promise<App> {
       ...oipRestRoutes({ inference, maxBodyBytes: config.maxBodyBytes }),
       ...docsRoutes(),
       ...uiRoutes(),
+      // MLflow clients (MLFLOW_TRACKING_URI pointing here) log runs and register models.
+      ...mlflowRoutes({
+        tracking,
+        registry,
+        maxBodyBytes: config.maxBodyBytes,
+        maxArtifactBytes: config.maxImportBytes,
+      }),
+      ...docsRoutes(),
     ],
     ops: createOps({
       store,

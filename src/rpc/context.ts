@@ -2,7 +2,7 @@ import type { DescMethodUnary, DescService, MessageInitShape, MessageShape } fro
 import { MethodOptions_IdempotencyLevel } from "@bufbuild/protobuf/wkt";
 
 /** The transport a call arrived on; for metrics and logs only, never for behaviour. */
-export type Transport = "rest" | "grpc" | "connect" | "grpc-web" | "oip-rest" | "oip-grpc" | "cli";
+export type Transport = "rest" | "grpc" | "connect" | "grpc-web" | "oip-rest" | "oip-grpc" | "mlflow" | "cli";
 
 /** What a service method may know about its caller. Transports fill it; services never see HTTP or gRPC. */
 export interface CallContext {

@@ -53,6 +53,16 @@ function labelsJson(model: ClassifierModel): string {
   return JSON.stringify(Array.from({ length: model.nClasses }, (_, k) => model.classLabel(k)));
 }
 
+/** The tags a version made from an imported file carries: its origin file, format and labels. */
+export function importedVersionTags(imported: ImportedModel, originSha256: string): Record<string, string> {
+  const labels = labelsJson(imported.model);
+  return {
+    [IMPORT_TAGS.originSha256]: originSha256,
+    [IMPORT_TAGS.originFormat]: imported.format,
+    ...(labels.length <= MAX_TAG_VALUE ? { [IMPORT_TAGS.classLabels]: labels } : {}),
+  };
+}
+
 /**
  * Imports and registers. A file that does not import fails before any run exists; a failure after
  * that ends the run FAILED with the message in its `mlops.error` tag, and rethrows.
@@ -97,7 +107,6 @@ export async function importAndRegister(
     await store.updateRun(run.id, { artifactSha256: artifact.sha256 });
     await store.setRunTag(run.id, IMPORT_TAGS.originSha256, origin.sha256);
     await ensureRegisteredModel(store, input.name);
-    const labels = labelsJson(imported.model);
     const version = await store.createModelVersion({
       name: input.name,
       artifactSha256: artifact.sha256,
@@ -106,11 +115,7 @@ export async function importAndRegister(
       description:
         input.description ??
         `${imported.format} ${imported.objective} imported: ${imported.nTrees} trees, ${imported.nFeatures} features, ${imported.classes.length} classes`,
-      tags: {
-        [IMPORT_TAGS.originSha256]: origin.sha256,
-        [IMPORT_TAGS.originFormat]: imported.format,
-        ...(labels.length <= MAX_TAG_VALUE ? { [IMPORT_TAGS.classLabels]: labels } : {}),
-      },
+      tags: importedVersionTags(imported, origin.sha256),
     });
     await store.setRunTag(run.id, "mlops.model_version", `${input.name}/${version.version}`);
     await store.updateRun(run.id, { status: "FINISHED" });

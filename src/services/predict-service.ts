@@ -112,7 +112,8 @@ export function createPredictService(options: PredictServiceOptions): ServiceImp
           `${field}: version ${number} of "${served.name}" is not registered`,
         );
       }
-      if (code === "DATA_LOSS" || code === "UNAVAILABLE") throw err;
+      // FAILED_PRECONDITION: a version that cannot be served (an MLflow flavor mlops does not read).
+      if (code === "DATA_LOSS" || code === "UNAVAILABLE" || code === "FAILED_PRECONDITION") throw err;
       throw new ServiceError(
         "UNAVAILABLE",
         `${field}: version ${number} of "${served.name}" failed to load (${(err as Error).message})`,

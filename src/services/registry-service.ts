@@ -9,6 +9,7 @@ import { invalidArgument, ServiceError } from "../rpc/service-error.js";
 import type { ArtifactStore, ModelVersion, Run, Store } from "../store/index.js";
 import { isStoreError } from "../store/index.js";
 import { actorOf } from "./mapping/actor.js";
+import { artifactUri } from "./mapping/artifact-paths.js";
 import { checkAuditTypeFilter, stageToStore } from "./mapping/enums.js";
 import { pageByKey, pageSize, tokenIn, tokenOut } from "./mapping/page.js";
 import { type RunMetrics, toAuditEvent, toModelVersion, toRegisteredModel } from "./mapping/registry.js";
@@ -22,6 +23,7 @@ import {
 } from "./mapping/request.js";
 import { withServiceErrors } from "./mapping/store-errors.js";
 import { latestMetricValues } from "./mapping/tracking.js";
+import { convertMlflowModel, mlflowFolder } from "./mlflow-source.js";
 import { importAndRegister, parseClasses } from "./model-import.js";
 
 export interface RegistryServiceOptions {
@@ -80,15 +82,45 @@ export function createRegistryService(options: RegistryServiceOptions): ServiceI
   };
   const mapVersion = async (version: ModelVersion) => (await mapVersions([version]))[0];
 
-  /** Picks the artifact: the request's digest, else the one the run recorded. */
-  const resolveArtifact = (sha: string, run: Run | undefined): string => {
-    if (sha !== "") return parseSha256(sha);
-    if (run?.artifactSha256 !== undefined) return run.artifactSha256;
+  /**
+   * Picks the artifact: the request's digest; else the MLflow model the source names in the artifact
+   * tree (converted, or unservable); else the one the run recorded.
+   */
+  const resolveVersionArtifact = async (
+    requested: string,
+    source: string,
+    modelId: string,
+    run: Run | undefined,
+  ): Promise<{ sha: string; unservableReason?: string; tags: Record<string, string> }> => {
+    if (requested !== "") {
+      const sha = parseSha256(requested);
+      if (!(await artifacts.has(sha))) {
+        throw new ServiceError("NOT_FOUND", `artifact_sha256: no artifact ${sha} in the artifact store`, {
+          violation: {
+            field: "artifact_sha256",
+            expected: "the SHA-256 of an artifact in the artifact store",
+          },
+        });
+      }
+      return { sha, tags: {} };
+    }
+    const folder = await mlflowFolder(store, source, optional(modelId));
+    const converted = folder === undefined ? undefined : await convertMlflowModel(store, artifacts, folder);
+    if (converted) {
+      return {
+        sha: converted.artifactSha256,
+        unservableReason: converted.unservableReason,
+        tags: converted.tags,
+      };
+    }
+    if (run?.artifactSha256 !== undefined) return { sha: run.artifactSha256, tags: {} };
     throw invalidArgument(
       "artifact_sha256",
-      run === undefined
-        ? "64 hex digits (SHA-256), or a run_id whose run recorded an artifact"
-        : `64 hex digits (SHA-256): run ${run.id} recorded no artifact`,
+      folder !== undefined
+        ? `64 hex digits (SHA-256), or a source whose folder holds an MLflow model: ${folder} has no MLmodel file`
+        : run === undefined
+          ? "64 hex digits (SHA-256), a run_id whose run recorded an artifact, or an MLflow model source"
+          : `64 hex digits (SHA-256): run ${run.id} recorded no artifact`,
     );
   };
 
@@ -147,22 +179,21 @@ export function createRegistryService(options: RegistryServiceOptions): ServiceI
       const name = required(req.name, "name");
       const runId = optional(req.runId);
       const run = runId === undefined ? undefined : await store.getRun(runId);
-      const sha = resolveArtifact(req.artifactSha256, run);
-      if (!(await artifacts.has(sha))) {
-        throw new ServiceError("NOT_FOUND", `artifact_sha256: no artifact ${sha} in the artifact store`, {
-          violation: {
-            field: "artifact_sha256",
-            expected: "the SHA-256 of an artifact in the artifact store",
-          },
-        });
-      }
+      const { sha, unservableReason, tags } = await resolveVersionArtifact(
+        req.artifactSha256,
+        req.source,
+        req.modelId,
+        run,
+      );
       const version = await store.createModelVersion({
         name,
         artifactSha256: sha,
+        unservableReason,
+        modelId: optional(req.modelId),
         source: optional(req.source),
         runId: runId ?? null,
         description: req.description,
-        tags: req.tags,
+        tags: { ...tags, ...req.tags },
       });
       const metrics: RunMetrics = new Map(run ? [[run.id, latestMetricValues(run)]] : []);
       return { modelVersion: toModelVersion(version, metrics) };
@@ -356,6 +387,26 @@ export function createRegistryService(options: RegistryServiceOptions): ServiceI
         token: req.pageToken,
       });
       return { events: page.items, nextPageToken: page.nextPageToken };
+    },
+
+    async renameRegisteredModel(req) {
+      const name = required(req.name, "name");
+      const model = await store.renameRegisteredModel(name, required(req.newName, "new_name"));
+      notify(name);
+      notify(model.name);
+      return {
+        registeredModel: toRegisteredModel(model, await loadRunMetrics(store, model.latestVersions ?? [])),
+      };
+    },
+
+    async getModelVersionDownloadUri(req) {
+      const version = await store.getModelVersion(required(req.name, "name"), parseVersion(req.version));
+      const folder = await mlflowFolder(store, version.source, version.modelId).catch((error) => {
+        // The run or logged model behind the source is gone: the source is all there is.
+        if (isStoreError(error, "NOT_FOUND")) return undefined;
+        throw error;
+      });
+      return { artifactUri: folder === undefined ? version.source : artifactUri(folder) };
     },
   });
 }

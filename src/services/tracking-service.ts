@@ -12,16 +12,29 @@ import {
 import { actorOf } from "./mapping/actor.js";
 import { runStatusToStore, viewToStore } from "./mapping/enums.js";
 import { pageByKey, pageByOffset, pageSize, tokenIn, tokenOut } from "./mapping/page.js";
-import { optional, optionalMs, required } from "./mapping/request.js";
+import { optional, optionalMs, required, safeInt } from "./mapping/request.js";
 import { describeArtifact } from "./mapping/run-artifact.js";
 import { parseRunOrder } from "./mapping/run-order.js";
 import { withServiceErrors } from "./mapping/store-errors.js";
-import { metricInput, toExperiment, toMetric, toRun } from "./mapping/tracking.js";
+import {
+  datasetInput,
+  loggedStatusToStore,
+  metricInput,
+  toArtifactFile,
+  toExperiment,
+  toLoggedModel,
+  toMetric,
+  toRun,
+} from "./mapping/tracking.js";
 
 export interface TrackingServiceOptions {
   /** Where experiments, runs, params, metrics and tags live. Required. */
   store: Store;
-  /** Where run artifacts live; GetRun describes a run's artifact from it. Default: no description. */
+  /**
+   * Where artifacts live: GetRun describes a run's artifact from it, and the artifact tree's bytes
+   * (PutArtifact, GetArtifact) go there. Default: none; runs are then not described and those calls
+   * answer FAILED_PRECONDITION.
+   */
   artifacts?: ArtifactStore;
 }
 
@@ -29,6 +42,10 @@ const byString = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 export function createTrackingService(options: TrackingServiceOptions): ServiceImpl<typeof TrackingService> {
   const { store, artifacts } = options;
+  const artifactStore = (): ArtifactStore => {
+    if (artifacts) return artifacts;
+    throw new ServiceError("FAILED_PRECONDITION", "this TrackingService has no artifact store");
+  };
 
   return withServiceErrors({
     async createExperiment(req) {
@@ -187,6 +204,131 @@ export function createTrackingService(options: TrackingServiceOptions): ServiceI
         params: req.params,
         tags: req.tags,
       });
+      return {};
+    },
+
+    async setExperimentTag(req) {
+      await store.setExperimentTag(
+        required(req.experimentId, "experiment_id"),
+        required(req.key, "key"),
+        req.value,
+      );
+      return {};
+    },
+
+    async deleteExperimentTag(req) {
+      await store.deleteExperimentTag(required(req.experimentId, "experiment_id"), required(req.key, "key"));
+      return {};
+    },
+
+    async deleteRunTag(req) {
+      await store.deleteRunTag(required(req.runId, "run_id"), required(req.key, "key"));
+      return {};
+    },
+
+    async logInputs(req) {
+      await store.logInputs(required(req.runId, "run_id"), req.datasets.map(datasetInput));
+      return {};
+    },
+
+    async logOutputs(req) {
+      await store.logOutputs(
+        required(req.runId, "run_id"),
+        req.models.map((m, i) => ({
+          modelId: required(m.modelId, `models[${i}].model_id`),
+          step: safeInt(m.step, `models[${i}].step`),
+        })),
+      );
+      return {};
+    },
+
+    async createLoggedModel(req) {
+      const model = await store.createLoggedModel({
+        experimentId: required(req.experimentId, "experiment_id"),
+        name: optional(req.name),
+        sourceRunId: optional(req.sourceRunId) ?? null,
+        modelType: req.modelType,
+        params: req.params,
+        tags: req.tags,
+      });
+      return { model: toLoggedModel(model) };
+    },
+
+    async getLoggedModel(req) {
+      return { model: toLoggedModel(await store.getLoggedModel(required(req.modelId, "model_id"))) };
+    },
+
+    async searchLoggedModels(req) {
+      if (req.experimentIds.length === 0) {
+        throw invalidArgument("experiment_ids", "at least one experiment id", "none");
+      }
+      const page = await store.searchLoggedModels({
+        experimentIds: req.experimentIds.map((id, i) => required(id, `experiment_ids[${i}]`)),
+        limit: pageSize(req.pageSize),
+        pageToken: tokenIn(req.pageToken),
+      });
+      return { models: page.items.map(toLoggedModel), nextPageToken: tokenOut(page.nextPageToken) };
+    },
+
+    async finalizeLoggedModel(req) {
+      const model = await store.finalizeLoggedModel(
+        required(req.modelId, "model_id"),
+        loggedStatusToStore(req.status),
+        optional(req.statusMessage),
+      );
+      return { model: toLoggedModel(model) };
+    },
+
+    async setLoggedModelTags(req) {
+      await store.setLoggedModelTags(required(req.modelId, "model_id"), req.tags);
+      return {};
+    },
+
+    async deleteLoggedModelTag(req) {
+      await store.deleteLoggedModelTag(required(req.modelId, "model_id"), required(req.key, "key"));
+      return {};
+    },
+
+    async logLoggedModelParams(req) {
+      await store.logLoggedModelParams(required(req.modelId, "model_id"), req.params);
+      return {};
+    },
+
+    async deleteLoggedModel(req) {
+      await store.deleteLoggedModel(required(req.modelId, "model_id"));
+      return {};
+    },
+
+    async putArtifact(req) {
+      const path = required(req.path, "path");
+      const ref = await artifactStore().put(req.content);
+      const entry = await store.putArtifactFile({ path, sha256: ref.sha256, size: ref.size });
+      return { file: toArtifactFile(entry) };
+    },
+
+    async getArtifact(req) {
+      const entry = await store.getArtifactFile(required(req.path, "path"));
+      return { content: await artifactStore().get(entry.sha256), file: toArtifactFile(entry) };
+    },
+
+    async listArtifacts(req) {
+      const folder = req.path.replace(/\/+$/, "");
+      const children = new Map<string, { path: string; isDir: boolean; size: number; sha256?: string }>();
+      for (const f of await store.listArtifactFiles(folder)) {
+        const rest = folder === "" ? f.path : f.path.slice(folder.length + 1);
+        const slash = rest.indexOf("/");
+        const path = folder === "" ? rest.split("/")[0]! : `${folder}/${rest.split("/")[0]}`; // split has one part
+        if (slash < 0) children.set(path, { path, isDir: false, size: f.size, sha256: f.sha256 });
+        else if (!children.has(path)) children.set(path, { path, isDir: true, size: 0 });
+      }
+      return { files: [...children.values()].sort((a, b) => byString(a.path, b.path)).map(toArtifactFile) };
+    },
+
+    async deleteArtifact(req) {
+      const path = required(req.path, "path");
+      if ((await store.deleteArtifactFiles(path)) === 0) {
+        throw new ServiceError("NOT_FOUND", `no artifact file or folder at "${path}"`);
+      }
       return {};
     },
   });

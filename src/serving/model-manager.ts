@@ -1,5 +1,6 @@
 import type { ClassifierModel } from "../core/model.js";
 import type { Logger } from "../observability/logger.js";
+import { ServiceError } from "../rpc/service-error.js";
 import type { ModelVersion, Store } from "../store/index.js";
 
 /** An immutable snapshot of what is being served; a swap replaces the whole object. */
@@ -100,6 +101,12 @@ export function createModelManager(options: ModelManagerOptions): ModelManager {
   }
 
   async function load(mv: ModelVersion): Promise<ServedModel> {
+    if (mv.unservableReason !== undefined || mv.artifactSha256 === "") {
+      throw new ServiceError(
+        "FAILED_PRECONDITION",
+        `model version ${mv.name}/${mv.version} cannot be served: ${mv.unservableReason ?? "it has no artifact"}`,
+      );
+    }
     const bytes = await artifacts.get(mv.artifactSha256);
     const model = options.loadModel(bytes);
     return {

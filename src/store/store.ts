@@ -1,18 +1,24 @@
 import type {
+  ArtifactFileEntry,
   AuditEvent,
   AuditOptions,
   CreateExperimentInput,
+  CreateLoggedModelInput,
   CreateModelVersionInput,
   CreateRegisteredModelInput,
   CreateRunInput,
+  DatasetInput,
   Experiment,
   LifecycleView,
   ListAuditEventsQuery,
   ListExperimentsQuery,
   ListQuery,
   LogBatchInput,
+  LoggedModel,
+  LoggedModelStatus,
   Metric,
   MetricInput,
+  ModelOutput,
   ModelVersion,
   Page,
   PurgeOptions,
@@ -21,6 +27,7 @@ import type {
   Run,
   RunKeys,
   RunsPage,
+  SearchLoggedModelsQuery,
   SearchModelVersionsQuery,
   SearchRunsQuery,
   TransitionStageOptions,
@@ -41,6 +48,8 @@ export interface Store {
   /** Experiments by id: the active ones unless `view` says otherwise. */
   listExperiments(query?: ListExperimentsQuery): Promise<Experiment[]>;
   setExperimentTag(id: string, key: string, value: string): Promise<void>;
+  /** NOT_FOUND when the tag is absent. */
+  deleteExperimentTag(id: string, key: string): Promise<void>;
   /** Renames it. ALREADY_EXISTS when the name is taken; FAILED_PRECONDITION when it is deleted. */
   renameExperiment(id: string, name: string): Promise<Experiment>;
   /**
@@ -81,6 +90,34 @@ export interface Store {
   deleteRun(runId: string, options: AuditOptions): Promise<Run>;
   /** FAILED_PRECONDITION when the run is active or its experiment is deleted. */
   restoreRun(runId: string, options: AuditOptions): Promise<Run>;
+  /** Records datasets the run read; the same name and digest again replaces the entry. */
+  logInputs(runId: string, datasets: DatasetInput[]): Promise<void>;
+  /** Records logged models the run produced (NOT_FOUND for a model that does not exist). */
+  logOutputs(runId: string, outputs: ModelOutput[]): Promise<void>;
+
+  // --- logged models (MLflow 3) ---
+  /** NOT_FOUND for a missing experiment or run; FAILED_PRECONDITION for a deleted experiment. */
+  createLoggedModel(input: CreateLoggedModelInput): Promise<LoggedModel>;
+  getLoggedModel(id: string): Promise<LoggedModel>;
+  /** Newest first. */
+  searchLoggedModels(query: SearchLoggedModelsQuery): Promise<Page<LoggedModel>>;
+  finalizeLoggedModel(id: string, status: LoggedModelStatus, message?: string): Promise<LoggedModel>;
+  setLoggedModelTags(id: string, tags: Record<string, string>): Promise<void>;
+  /** NOT_FOUND when the tag is absent. */
+  deleteLoggedModelTag(id: string, key: string): Promise<void>;
+  /** Immutable as a run's params. */
+  logLoggedModelParams(id: string, params: Record<string, string>): Promise<void>;
+  deleteLoggedModel(id: string): Promise<void>;
+
+  // --- the artifact tree (paths → digests in the artifact store) ---
+  /** Points `path` at stored bytes; replaces what was there. A path cannot be both file and folder. */
+  putArtifactFile(entry: Omit<ArtifactFileEntry, "updatedAtMs">): Promise<ArtifactFileEntry>;
+  /** NOT_FOUND when no file is at `path`. */
+  getArtifactFile(path: string): Promise<ArtifactFileEntry>;
+  /** Every file at or under the folder `prefix` ("" for all), by path. */
+  listArtifactFiles(prefix: string): Promise<ArtifactFileEntry[]>;
+  /** Removes the file at `path` or every file under it; the number removed (0: nothing was there). */
+  deleteArtifactFiles(path: string): Promise<number>;
 
   // --- registered models ---
   createRegisteredModel(input: CreateRegisteredModelInput): Promise<RegisteredModel>;
@@ -91,6 +128,11 @@ export interface Store {
   updateRegisteredModel(name: string, patch: { description: string }): Promise<RegisteredModel>;
   setRegisteredModelTag(name: string, key: string, value: string): Promise<void>;
   deleteRegisteredModelTag(name: string, key: string): Promise<void>;
+  /**
+   * Renames the model with its versions, tags, aliases and audit events. ALREADY_EXISTS when the new
+   * name is taken.
+   */
+  renameRegisteredModel(name: string, newName: string): Promise<RegisteredModel>;
 
   // --- model versions ---
   /** Next version number of the model (1, 2, 3…), unique and gap-free under concurrency. */
@@ -105,7 +147,8 @@ export interface Store {
   deleteModelVersionTag(name: string, version: number, key: string): Promise<void>;
   /**
    * Moves a version to `stage` (case-insensitive None/Staging/Production/Archived), audited.
-   * FAILED_PRECONDITION when it is already there. With `archiveExisting`, every other version
+   * FAILED_PRECONDITION when it is already there, and for Production when the version cannot be
+   * served (`unservableReason`). With `archiveExisting`, every other version
    * in that stage goes to Archived in the same transaction, each change audited.
    */
   transitionStage(

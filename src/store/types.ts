@@ -58,6 +58,10 @@ export interface Run {
   deletedAtMs?: number;
   /** The model versions registered from this run, by name then version. */
   modelVersions: RunModelVersion[];
+  /** Datasets the run read (logInputs), by name then digest. */
+  inputs: DatasetInput[];
+  /** Logged models the run produced (logOutputs), by step then id. */
+  outputs: ModelOutput[];
 }
 
 /** A model version as a run lists it. */
@@ -65,6 +69,64 @@ export interface RunModelVersion {
   name: string;
   version: number;
   stage: Stage;
+}
+
+/** A dataset a run read, as MLflow's DatasetInput (the client describes it; the server keeps it). */
+export interface DatasetInput {
+  name: string;
+  digest: string;
+  sourceType: string;
+  source: string;
+  schema: string;
+  profile: string;
+  /** Tags of this use of the dataset, e.g. `mlflow.data.context`. */
+  tags: Record<string, string>;
+}
+
+export interface ModelOutput {
+  modelId: string;
+  step: number;
+}
+
+export const LOGGED_MODEL_STATUSES = ["PENDING", "READY", "FAILED"] as const;
+export type LoggedModelStatus = (typeof LOGGED_MODEL_STATUSES)[number];
+
+/** MLflow 3's LoggedModel: a model's params and tags apart from runs; its files are in the artifact tree. */
+export interface LoggedModel {
+  /** "m-" and 32 lowercase hex digits. */
+  id: string;
+  experimentId: string;
+  name: string;
+  sourceRunId: string | null;
+  status: LoggedModelStatus;
+  statusMessage: string;
+  modelType: string;
+  params: Record<string, string>;
+  tags: Record<string, string>;
+  createdAtMs: number;
+  updatedAtMs: number;
+}
+
+export interface CreateLoggedModelInput {
+  experimentId: string;
+  /** Default: "model". */
+  name?: string;
+  sourceRunId?: string | null;
+  modelType?: string;
+  params?: Record<string, string>;
+  tags?: Record<string, string>;
+}
+
+export interface SearchLoggedModelsQuery extends ListQuery {
+  experimentIds: string[];
+}
+
+/** One file of the artifact tree: its bytes are in the artifact store under `sha256`. */
+export interface ArtifactFileEntry {
+  path: string;
+  sha256: string;
+  size: number;
+  updatedAtMs: number;
 }
 
 export const STAGES = ["None", "Staging", "Production", "Archived"] as const;
@@ -78,6 +140,7 @@ export interface ModelVersion {
   version: number;
   runId: string | null;
   source: string;
+  /** "" when the version cannot be served (`unservableReason` says why). */
   artifactSha256: string;
   stage: Stage;
   /** Aliases pointing at this version, sorted. */
@@ -87,6 +150,10 @@ export interface ModelVersion {
   status: ModelVersionStatus;
   createdAtMs: number;
   updatedAtMs: number;
+  /** The MLflow 3 logged model it was registered from. */
+  modelId?: string;
+  /** Why it cannot be served; such a version cannot go to Production. */
+  unservableReason?: string;
 }
 
 export interface RegisteredModel {
@@ -233,7 +300,12 @@ export interface ListQuery {
 
 export interface CreateModelVersionInput {
   name: string;
+  /** "" only together with `unservableReason`. */
   artifactSha256: string;
+  /** Registers a version that cannot be served, saying why (an MLflow flavor the importers do not read). */
+  unservableReason?: string;
+  /** The MLflow 3 logged model it comes from. */
+  modelId?: string;
   /** Default: "sha256:<artifactSha256>". */
   source?: string;
   /** Must name an existing run when given. */

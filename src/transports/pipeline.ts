@@ -6,6 +6,7 @@ import type { Metrics } from "../observability/metrics.js";
 import { oipHttpStatusOf } from "../rpc/code.js";
 import { type CallContext, isMutating, type Transport } from "../rpc/context.js";
 import { ServiceError, toServiceError } from "../rpc/service-error.js";
+import { mlflowStatusOf } from "./mlflow/errors.js";
 
 export interface PipelineOptions {
   metrics: Metrics;
@@ -62,6 +63,7 @@ export interface Pipeline {
 function statusOf(transport: Transport, error: ServiceError | undefined): string {
   if (transport === "rest") return String(error ? error.httpStatus : 200);
   if (transport === "oip-rest") return String(error ? oipHttpStatusOf(error.code) : 200);
+  if (transport === "mlflow") return String(error ? mlflowStatusOf(error.code) : 200);
   return error ? error.code : "OK";
 }
 

@@ -78,4 +78,33 @@ describe("import fixtures", () => {
   it("scripts/fixtures/make-onnx.py reproduces test/fixtures/import/onnx", () => {
     reproduces("make-onnx.py", "onnx");
   }, 300_000);
+
+  it("scripts/fixtures/make-mlflow.py reproduces test/fixtures/mlflow (MLflow model folders)", () => {
+    const out = mkdtempSync(join(tmpdir(), "mlops-fixtures-"));
+    try {
+      execFileSync(PYTHON, [join(ROOT, "scripts", "fixtures", "make-mlflow.py"), out], {
+        stdio: "pipe",
+        timeout: 300_000,
+      });
+      const committed = join(ROOT, "test", "fixtures", "mlflow");
+      const files = (dir: string): string[] =>
+        readdirSync(dir, { recursive: true, withFileTypes: true })
+          .filter((e) => e.isFile())
+          .map((e) => join(e.parentPath, e.name).slice(dir.length + 1))
+          .sort();
+      expect(files(out)).toEqual(files(committed));
+      for (const name of files(out)) {
+        if (name.endsWith(EXPECTED_SUFFIX)) {
+          sameJson(readJsonGz(join(out, name)), readJsonGz(join(committed, name)), `mlflow/${name}`);
+          continue;
+        }
+        expect(
+          readFileSync(join(out, name)).equals(readFileSync(join(committed, name))),
+          `mlflow/${name}`,
+        ).toBe(true);
+      }
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  }, 300_000);
 });

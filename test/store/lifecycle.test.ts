@@ -85,6 +85,7 @@ describe("opening", () => {
         { id: "0001_initial" },
         { id: "0002_deletes" },
         { id: "0003_ui_search" },
+        { id: "0004_mlflow" },
       ]);
     } finally {
       raw.close();

@@ -39,6 +39,8 @@ export function toModelVersion(v: StoreModelVersion, runMetrics: RunMetrics = NO
     createdAtMs: BigInt(v.createdAtMs),
     updatedAtMs: BigInt(v.updatedAtMs),
     metrics: { ...(v.runId === null ? {} : runMetrics.get(v.runId)) },
+    modelId: v.modelId ?? "",
+    unservableReason: v.unservableReason ?? "",
   });
 }
 

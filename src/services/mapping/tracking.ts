@@ -1,19 +1,30 @@
 // Store tracking records ⇄ proto messages.
 import { create } from "@bufbuild/protobuf";
 import {
+  type ArtifactFile,
+  ArtifactFileSchema,
+  type DatasetInput,
   type Experiment,
   ExperimentSchema,
+  type LoggedModel,
+  LoggedModelSchema,
+  LoggedModelStatus,
   type Metric,
   MetricSchema,
   type Run,
   RunSchema,
 } from "../../gen/mlops/v1/tracking_pb.js";
+import { invalidArgument } from "../../rpc/service-error.js";
 import type {
   MetricInput,
+  DatasetInput as StoreDatasetInput,
   Experiment as StoreExperiment,
+  LoggedModel as StoreLoggedModel,
+  LoggedModelStatus as StoreLoggedModelStatus,
   Metric as StoreMetric,
   Run as StoreRun,
 } from "../../store/index.js";
+import { loggedModelArtifactRoot, runArtifactRoot } from "./artifact-paths.js";
 import { lifecycleFromStore, runStatusFromStore, stageFromStore } from "./enums.js";
 import { optionalMs, required, safeInt } from "./request.js";
 
@@ -60,6 +71,64 @@ export function toRun(r: StoreRun): Run {
       version: String(v.version),
       stage: stageFromStore(v.stage),
     })),
+    inputs: r.inputs.map((d) => ({ ...d, tags: { ...d.tags } })),
+    outputs: r.outputs.map((o) => ({ modelId: o.modelId, step: BigInt(o.step) })),
+    artifactRoot: runArtifactRoot(r.experimentId, r.id),
+  });
+}
+
+/** A request's dataset → the store's (the store checks lengths). */
+export function datasetInput(d: DatasetInput): StoreDatasetInput {
+  return {
+    name: d.name,
+    digest: d.digest,
+    sourceType: d.sourceType,
+    source: d.source,
+    schema: d.schema,
+    profile: d.profile,
+    tags: { ...d.tags },
+  };
+}
+
+const LOGGED_STATUS: ReadonlyMap<StoreLoggedModelStatus, LoggedModelStatus> = new Map([
+  ["PENDING", LoggedModelStatus.PENDING],
+  ["READY", LoggedModelStatus.READY],
+  ["FAILED", LoggedModelStatus.FAILED],
+]);
+
+export function loggedStatusToStore(status: LoggedModelStatus, field = "status"): StoreLoggedModelStatus {
+  for (const [name, value] of LOGGED_STATUS) if (value === status && name !== "PENDING") return name;
+  throw invalidArgument(field, "LOGGED_MODEL_STATUS_READY or LOGGED_MODEL_STATUS_FAILED", String(status));
+}
+
+export function toLoggedModel(m: StoreLoggedModel): LoggedModel {
+  return create(LoggedModelSchema, {
+    modelId: m.id,
+    experimentId: m.experimentId,
+    name: m.name,
+    sourceRunId: m.sourceRunId ?? "",
+    status: LOGGED_STATUS.get(m.status) ?? LoggedModelStatus.UNSPECIFIED,
+    statusMessage: m.statusMessage,
+    modelType: m.modelType,
+    params: { ...m.params },
+    tags: { ...m.tags },
+    createdAtMs: BigInt(m.createdAtMs),
+    updatedAtMs: BigInt(m.updatedAtMs),
+    artifactRoot: loggedModelArtifactRoot(m.experimentId, m.id),
+  });
+}
+
+export function toArtifactFile(f: {
+  path: string;
+  isDir?: boolean;
+  size: number;
+  sha256?: string;
+}): ArtifactFile {
+  return create(ArtifactFileSchema, {
+    path: f.path,
+    isDir: f.isDir ?? false,
+    size: BigInt(f.size),
+    sha256: f.sha256 ?? "",
   });
 }
 

@@ -134,3 +134,17 @@ export async function renameExperiment(ctx: StoreContext, id: string, nameIn: st
     return readExperiment(trx, id);
   });
 }
+
+export async function deleteExperimentTag(ctx: StoreContext, id: string, key: string): Promise<void> {
+  checkExperimentId(id);
+  checkKey(key, "experiment tag");
+  await ctx.tx.write(async (trx) => {
+    await requireExperiment(trx, id);
+    const res = await trx
+      .deleteFrom("experiment_tags")
+      .where("experiment_id", "=", Number(id))
+      .where("key", "=", key)
+      .executeTakeFirst();
+    if (Number(res.numDeletedRows) === 0) throw notFound(`tag "${key}" of experiment "${id}"`);
+  });
+}

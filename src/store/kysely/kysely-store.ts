@@ -6,11 +6,13 @@ import type { Kysely } from "kysely";
 import { sql } from "kysely";
 import { StoreError } from "../errors.js";
 import type { Store } from "../store.js";
+import * as artifactFiles from "./artifact-files.js";
 import { listAuditEvents } from "./audit.js";
 import type { StoreContext } from "./context.js";
 import type { DialectHooks, ServingChannel } from "./dialect-hooks.js";
 import * as experiments from "./experiments.js";
 import * as lifecycle from "./lifecycle.js";
+import * as loggedModels from "./logged-models.js";
 import { migrateToLatest } from "./migrate.js";
 import * as models from "./models.js";
 import * as promotions from "./promotions.js";
@@ -56,6 +58,7 @@ export async function openKyselyStore(
     getExperimentByName: (name) => experiments.getExperimentByName(ctx, name),
     listExperiments: (query) => experiments.listExperiments(ctx, query),
     setExperimentTag: (id, key, value) => experiments.setExperimentTag(ctx, id, key, value),
+    deleteExperimentTag: (id, key) => experiments.deleteExperimentTag(ctx, id, key),
     renameExperiment: (id, name) => experiments.renameExperiment(ctx, id, name),
     deleteExperiment: (id, opts) => lifecycle.deleteExperiment(ctx, id, opts),
     restoreExperiment: (id, opts) => lifecycle.restoreExperiment(ctx, id, opts),
@@ -75,6 +78,22 @@ export async function openKyselyStore(
     deleteRunTag: (runId, key) => runData.deleteRunTag(ctx, runId, key),
     deleteRun: (runId, opts) => lifecycle.deleteRun(ctx, runId, opts),
     restoreRun: (runId, opts) => lifecycle.restoreRun(ctx, runId, opts),
+    logInputs: (runId, datasets) => loggedModels.logInputs(ctx, runId, datasets),
+    logOutputs: (runId, outputs) => loggedModels.logOutputs(ctx, runId, outputs),
+
+    createLoggedModel: (input) => loggedModels.createLoggedModel(ctx, input),
+    getLoggedModel: (id) => loggedModels.getLoggedModel(ctx, id),
+    searchLoggedModels: (query) => loggedModels.searchLoggedModels(ctx, query),
+    finalizeLoggedModel: (id, status, message) => loggedModels.finalizeLoggedModel(ctx, id, status, message),
+    setLoggedModelTags: (id, tags) => loggedModels.setLoggedModelTags(ctx, id, tags),
+    deleteLoggedModelTag: (id, key) => loggedModels.deleteLoggedModelTag(ctx, id, key),
+    logLoggedModelParams: (id, params) => loggedModels.logLoggedModelParams(ctx, id, params),
+    deleteLoggedModel: (id) => loggedModels.deleteLoggedModel(ctx, id),
+
+    putArtifactFile: (entry) => artifactFiles.putArtifactFile(ctx, entry),
+    getArtifactFile: (path) => artifactFiles.getArtifactFile(ctx, path),
+    listArtifactFiles: (prefix) => artifactFiles.listArtifactFiles(ctx, prefix),
+    deleteArtifactFiles: (path) => artifactFiles.deleteArtifactFiles(ctx, path),
 
     createRegisteredModel: (input) => models.createRegisteredModel(ctx, input),
     getRegisteredModel: (name) => models.getRegisteredModel(ctx, name),
@@ -82,6 +101,7 @@ export async function openKyselyStore(
     updateRegisteredModel: (name, patch) => models.updateRegisteredModel(ctx, name, patch),
     setRegisteredModelTag: (name, key, value) => models.setRegisteredModelTag(ctx, name, key, value),
     deleteRegisteredModelTag: (name, key) => models.deleteRegisteredModelTag(ctx, name, key),
+    renameRegisteredModel: (name, newName) => models.renameRegisteredModel(ctx, name, newName),
 
     createModelVersion: (input) => versions.createModelVersion(ctx, input),
     getModelVersion: (name, version) => versions.getModelVersion(ctx, name, version),

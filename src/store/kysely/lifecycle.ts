@@ -339,8 +339,11 @@ export async function referencedArtifacts(
       .select(["run_id", "value"])
       .where("key", "=", ORIGIN_TAG)
       .execute();
+    // The artifact tree (MLflow's artifact proxy) names its files' bytes by digest.
+    const files = await trx.selectFrom("artifact_files").select("sha256").distinct().execute();
     const out = new Set<string>();
-    for (const v of versions) out.add(v.artifact_sha256);
+    for (const f of files) out.add(f.sha256);
+    for (const v of versions) if (v.artifact_sha256 !== "") out.add(v.artifact_sha256);
     for (const v of versionOrigins) out.add(v.value);
     for (const r of runs) if (r.artifact_sha256 !== null && !except.has(r.run_id)) out.add(r.artifact_sha256);
     for (const r of runOrigins) if (!except.has(r.run_id)) out.add(r.value);

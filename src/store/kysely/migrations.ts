@@ -221,4 +221,73 @@ const uiSearch: Migration = {
   },
 };
 
-export const MIGRATIONS: readonly Migration[] = [initial, deletes, uiSearch];
+// MLflow's REST API (issue 14): the artifact tree behind MLflow's artifact proxy (path → digest in
+// the content-addressed store), MLflow 3's logged models, the datasets and models a run read and
+// produced, and on model versions the logged model they came from and why one cannot be served.
+const mlflow: Migration = {
+  id: "0004_mlflow",
+  async up(db) {
+    await db.schema
+      .createTable("artifact_files")
+      .addColumn("path", "text", (c) => c.primaryKey())
+      .addColumn("sha256", "text", (c) => c.notNull())
+      .addColumn("size", "bigint", (c) => c.notNull())
+      .addColumn("updated_at_ms", "bigint", (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex("artifact_files_sha_idx").on("artifact_files").columns(["sha256"]).execute();
+
+    await db.schema
+      .createTable("logged_models")
+      .addColumn("model_id", "text", (c) => c.primaryKey())
+      .addColumn("experiment_id", "bigint", (c) => c.notNull().references("experiments.experiment_id"))
+      .addColumn("name", "text", (c) => c.notNull())
+      .addColumn("source_run_id", "text")
+      .addColumn("status", "text", (c) => c.notNull())
+      .addColumn("status_message", "text", (c) => c.notNull())
+      .addColumn("model_type", "text", (c) => c.notNull())
+      .addColumn("created_at_ms", "bigint", (c) => c.notNull())
+      .addColumn("updated_at_ms", "bigint", (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createIndex("logged_models_experiment_idx")
+      .on("logged_models")
+      .columns(["experiment_id", "created_at_ms", "model_id"])
+      .execute();
+    for (const table of ["logged_model_params", "logged_model_tags"]) {
+      await db.schema
+        .createTable(table)
+        .addColumn("model_id", "text", (c) =>
+          c.notNull().references("logged_models.model_id").onDelete("cascade"),
+        )
+        .addColumn("key", "text", (c) => c.notNull())
+        .addColumn("value", "text", (c) => c.notNull())
+        .addPrimaryKeyConstraint(`${table}_pk`, ["model_id", "key"])
+        .execute();
+    }
+
+    await db.schema
+      .createTable("run_inputs")
+      .addColumn("run_id", "text", (c) => c.notNull().references("runs.run_id").onDelete("cascade"))
+      .addColumn("name", "text", (c) => c.notNull())
+      .addColumn("digest", "text", (c) => c.notNull())
+      .addColumn("source_type", "text", (c) => c.notNull())
+      .addColumn("source", "text", (c) => c.notNull())
+      .addColumn("schema", "text", (c) => c.notNull())
+      .addColumn("profile", "text", (c) => c.notNull())
+      .addColumn("tags_json", "text", (c) => c.notNull())
+      .addPrimaryKeyConstraint("run_inputs_pk", ["run_id", "name", "digest"])
+      .execute();
+    await db.schema
+      .createTable("run_outputs")
+      .addColumn("run_id", "text", (c) => c.notNull().references("runs.run_id").onDelete("cascade"))
+      .addColumn("model_id", "text", (c) => c.notNull())
+      .addColumn("step", "bigint", (c) => c.notNull())
+      .addPrimaryKeyConstraint("run_outputs_pk", ["run_id", "model_id", "step"])
+      .execute();
+
+    await db.schema.alterTable("model_versions").addColumn("model_id", "text").execute();
+    await db.schema.alterTable("model_versions").addColumn("unservable_reason", "text").execute();
+  },
+};
+
+export const MIGRATIONS: readonly Migration[] = [initial, deletes, uiSearch, mlflow];

@@ -221,3 +221,70 @@ export async function deleteRegisteredModelTag(ctx: StoreContext, name: string, 
     if (Number(res.numDeletedRows) === 0) throw notFound(`tag "${key}" of registered model "${name}"`);
   });
 }
+
+/**
+ * Renames a model. Its versions, tags and aliases are copied under the new name before the old rows
+ * go (the foreign keys have no ON UPDATE, and a copy works the same on every dialect); the audit
+ * history follows the model.
+ */
+export async function renameRegisteredModel(
+  ctx: StoreContext,
+  name: string,
+  newName: string,
+): Promise<RegisteredModel> {
+  checkModelName(name);
+  const to = checkModelName(newName);
+  return ctx.tx.write(async (trx) => {
+    const model = await requireModel(trx, name);
+    if (to === name) return readModel(trx, name);
+    const taken = await trx
+      .selectFrom("registered_models")
+      .select("name")
+      .where("name", "=", to)
+      .executeTakeFirst();
+    if (taken) throw new StoreError("ALREADY_EXISTS", `registered model "${to}" already exists`);
+    const now = ctx.now();
+    await trx
+      .insertInto("registered_models")
+      .values({
+        name: to,
+        description: model.description,
+        created_at_ms: num(model.created_at_ms),
+        updated_at_ms: now,
+        highest_version: num(model.highest_version),
+      })
+      .execute();
+    const versions = await trx.selectFrom("model_versions").selectAll().where("name", "=", name).execute();
+    for (const part of chunks(versions, 100)) {
+      await trx
+        .insertInto("model_versions")
+        .values(
+          part.map((v) => ({
+            ...v,
+            name: to,
+            version: num(v.version),
+            created_at_ms: num(v.created_at_ms),
+            updated_at_ms: num(v.updated_at_ms),
+          })),
+        )
+        .execute();
+    }
+    const copy = async (table: "model_version_tags" | "model_aliases" | "registered_model_tags") => {
+      const rows = await trx.selectFrom(table).selectAll().where("name", "=", name).execute();
+      for (const part of chunks(rows, 100)) {
+        await trx
+          .insertInto(table)
+          .values(part.map((r) => ({ ...r, name: to }) as never))
+          .execute();
+      }
+      await trx.deleteFrom(table).where("name", "=", name).execute();
+    };
+    await copy("model_version_tags");
+    await copy("model_aliases");
+    await copy("registered_model_tags");
+    await trx.deleteFrom("model_versions").where("name", "=", name).execute();
+    await trx.deleteFrom("registered_models").where("name", "=", name).execute();
+    await trx.updateTable("audit_events").set({ name: to }).where("name", "=", name).execute();
+    return readModel(trx, to);
+  });
+}

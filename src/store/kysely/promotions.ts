@@ -75,6 +75,12 @@ export async function transitionStage(
         `model version ${name}/${version} is already in stage ${stage}`,
       );
     }
+    if (stage === "Production" && row.unservable_reason != null) {
+      throw new StoreError(
+        "FAILED_PRECONDITION",
+        `model version ${name}/${version} cannot be served, so it cannot go to Production: ${row.unservable_reason}`,
+      );
+    }
     await setStage(trx, name, version, stage, at);
     const base = { at, actor, comment, entity: "model_version", name, action: "stage" } as const;
     const events: AuditRecord[] = [{ ...base, version, from: row.stage, to: stage }];

@@ -1,7 +1,17 @@
 // Row → domain mapping and the batch loaders that attach tags, params,
 // metrics and aliases to a page of rows with a bounded number of queries.
 import type { Selectable } from "kysely";
-import type { Experiment, LifecycleStage, Metric, ModelVersion, Run, RunStatus, Stage } from "../types.js";
+import type {
+  DatasetInput,
+  Experiment,
+  LifecycleStage,
+  Metric,
+  ModelOutput,
+  ModelVersion,
+  Run,
+  RunStatus,
+  Stage,
+} from "../types.js";
 import type { Database, Db } from "./schema.js";
 
 /** SQLite has a bound-parameter limit and PostgreSQL a practical one: keep IN lists short. */
@@ -105,6 +115,8 @@ export async function loadRuns(db: Db, rows: Selectable<Database["runs"]>[]): Pr
     version: number | string | bigint;
     stage: string;
   }[] = [];
+  const inputs: Selectable<Database["run_inputs"]>[] = [];
+  const outputs: Selectable<Database["run_outputs"]>[] = [];
   for (const ids of chunks(rows.map((r) => r.run_id))) {
     versions.push(
       ...(await db
@@ -113,6 +125,24 @@ export async function loadRuns(db: Db, rows: Selectable<Database["runs"]>[]): Pr
         .where("run_id", "in", ids)
         .orderBy("name")
         .orderBy("version")
+        .execute()),
+    );
+    inputs.push(
+      ...(await db
+        .selectFrom("run_inputs")
+        .selectAll()
+        .where("run_id", "in", ids)
+        .orderBy("name")
+        .orderBy("digest")
+        .execute()),
+    );
+    outputs.push(
+      ...(await db
+        .selectFrom("run_outputs")
+        .selectAll()
+        .where("run_id", "in", ids)
+        .orderBy("step")
+        .orderBy("model_id")
         .execute()),
     );
     params.push(...(await db.selectFrom("run_params").selectAll().where("run_id", "in", ids).execute()));
@@ -130,6 +160,8 @@ export async function loadRuns(db: Db, rows: Selectable<Database["runs"]>[]): Pr
   const t = group(tags, (r) => r.run_id);
   const m = group(metrics, (r) => r.run_id);
   const v = group(versions, (r) => r.run_id ?? "");
+  const ins = group(inputs, (r) => r.run_id);
+  const outs = group(outputs, (r) => r.run_id);
   return rows.map((r) => {
     const run: Run = {
       id: r.run_id,
@@ -147,12 +179,28 @@ export async function loadRuns(db: Db, rows: Selectable<Database["runs"]>[]): Pr
         version: num(x.version),
         stage: x.stage as Stage,
       })),
+      inputs: (ins.get(r.run_id) ?? []).map(toDatasetInput),
+      outputs: (outs.get(r.run_id) ?? []).map(
+        (o): ModelOutput => ({ modelId: o.model_id, step: num(o.step) }),
+      ),
     };
     if (r.artifact_sha256 !== null) run.artifactSha256 = r.artifact_sha256;
     const deletedAt = numOrNull(r.deleted_at_ms);
     if (deletedAt !== null) run.deletedAtMs = deletedAt;
     return run;
   });
+}
+
+function toDatasetInput(r: Selectable<Database["run_inputs"]>): DatasetInput {
+  return {
+    name: r.name,
+    digest: r.digest,
+    sourceType: r.source_type,
+    source: r.source,
+    schema: r.schema,
+    profile: r.profile,
+    tags: JSON.parse(r.tags_json) as Record<string, string>,
+  };
 }
 
 const versionKey = (name: string, version: number | string | bigint): string =>
@@ -190,7 +238,7 @@ export async function loadVersions(
   const a = group(aliases, (r) => versionKey(r.name, r.version));
   return rows.map((r) => {
     const k = versionKey(r.name, r.version);
-    return {
+    const version: ModelVersion = {
       name: r.name,
       version: num(r.version),
       runId: r.run_id,
@@ -204,5 +252,10 @@ export async function loadVersions(
       createdAtMs: num(r.created_at_ms),
       updatedAtMs: num(r.updated_at_ms),
     };
+    if (r.model_id !== null && r.model_id !== undefined) version.modelId = r.model_id;
+    if (r.unservable_reason !== null && r.unservable_reason !== undefined) {
+      version.unservableReason = r.unservable_reason;
+    }
+    return version;
   });
 }

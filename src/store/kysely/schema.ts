@@ -70,6 +70,10 @@ export interface Database {
     status: string;
     created_at_ms: Int8;
     updated_at_ms: Int8;
+    /** The MLflow 3 logged model it was registered from (migration 0004). */
+    model_id: ColumnType<string | null, string | null | undefined, string | null>;
+    /** Set when the version cannot be served; artifact_sha256 is then "" (migration 0004). */
+    unservable_reason: ColumnType<string | null, string | null | undefined, string | null>;
   };
   model_version_tags: { name: string; version: Int8; key: string; value: string };
   model_aliases: { name: string; alias: string; version: Int8 };
@@ -89,6 +93,35 @@ export interface Database {
     run_id: ColumnType<string | null, string | null | undefined, string | null>;
     experiment_id: ColumnType<string | null, string | null | undefined, string | null>;
   };
+  /** The artifact tree (migration 0004): a path's bytes live in the artifact store under `sha256`. */
+  artifact_files: { path: string; sha256: string; size: Int8; updated_at_ms: Int8 };
+  /** MLflow 3's logged models (migration 0004). */
+  logged_models: {
+    model_id: string;
+    experiment_id: Int8;
+    name: string;
+    source_run_id: string | null;
+    status: string;
+    status_message: string;
+    model_type: string;
+    created_at_ms: Int8;
+    updated_at_ms: Int8;
+  };
+  logged_model_params: { model_id: string; key: string; value: string };
+  logged_model_tags: { model_id: string; key: string; value: string };
+  /** Datasets a run read (migration 0004); `tags_json` is a JSON object of the input's tags. */
+  run_inputs: {
+    run_id: string;
+    name: string;
+    digest: string;
+    source_type: string;
+    source: string;
+    schema: string;
+    profile: string;
+    tags_json: string;
+  };
+  /** Logged models a run produced (migration 0004). */
+  run_outputs: { run_id: string; model_id: string; step: Int8 };
 }
 
 /** A connection or an open transaction: query helpers accept either. */

@@ -44,8 +44,18 @@ export async function createModelVersion(
   input: CreateModelVersionInput,
 ): Promise<ModelVersion> {
   const name = checkModelName(input?.name);
-  const sha = checkSha256(input.artifactSha256);
-  const source = input.source === undefined ? `sha256:${sha}` : checkText(input.source, "source", MAX_SOURCE);
+  const unservable =
+    input.unservableReason === undefined
+      ? null
+      : checkText(input.unservableReason, "unservable reason", MAX_TAG_VALUE);
+  const sha = unservable !== null && input.artifactSha256 === "" ? "" : checkSha256(input.artifactSha256);
+  const source =
+    input.source === undefined
+      ? sha === ""
+        ? "none"
+        : `sha256:${sha}`
+      : checkText(input.source, "source", MAX_SOURCE);
+  const modelId = input.modelId === undefined ? null : checkText(input.modelId, "model id", 64);
   const runId = input.runId == null ? null : checkRunId(input.runId);
   const description = checkText(input.description ?? "", "description", MAX_DESCRIPTION);
   const tags = checkEntries(input.tags, "model version tag", MAX_TAG_VALUE);
@@ -88,6 +98,8 @@ export async function createModelVersion(
         status: "READY",
         created_at_ms: now,
         updated_at_ms: now,
+        model_id: modelId,
+        unservable_reason: unservable,
       })
       .execute();
     if (tags.length > 0) {

@@ -1,12 +1,27 @@
 import type { IncomingMessage } from "node:http";
 import { invalidArgument, ServiceError } from "../../rpc/service-error.js";
 
-/** Reads a request body up to `limit` bytes; over it, INVALID_ARGUMENT naming the limit. */
-export function readBody(
+/** Reads a request body up to `limit` bytes as text; over it, INVALID_ARGUMENT naming the limit. */
+export async function readBody(
   req: IncomingMessage,
   limit: number,
   setting = "MLOPS_MAX_BODY_BYTES",
 ): Promise<string> {
+  const chunks = await readChunks(req, limit, setting);
+  return chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks).toString("utf8");
+}
+
+/** Reads a request body up to `limit` bytes as bytes (an uploaded file). */
+export async function readBodyBytes(
+  req: IncomingMessage,
+  limit: number,
+  setting = "MLOPS_MAX_BODY_BYTES",
+): Promise<Uint8Array> {
+  const body = Buffer.concat(await readChunks(req, limit, setting));
+  return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+}
+
+function readChunks(req: IncomingMessage, limit: number, setting: string): Promise<Buffer[]> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers["content-length"] ?? -1);
     if (declared > limit) {
@@ -26,9 +41,7 @@ export function readBody(
       }
       chunks.push(chunk);
     });
-    req.on("end", () =>
-      resolve(chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks).toString("utf8")),
-    );
+    req.on("end", () => resolve(chunks));
     req.on("error", (err) => reject(new ServiceError("CANCELLED", "request body aborted", { cause: err })));
   });
 }

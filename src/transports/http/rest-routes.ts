@@ -22,7 +22,10 @@ export interface RestRoute {
   method: DescMethodUnary;
 }
 
-/** A path template (`/v1/models/{name}`) as a regex over the path and the names of its variables. */
+/**
+ * A path template (`/v1/models/{name}`) as a regex over the path and the names of its variables; a
+ * `{var=**}` variable takes the rest of the path.
+ */
 export function compilePath(template: string): { regex: RegExp; vars: string[] } {
   const vars: string[] = [];
   let source = "";
@@ -30,9 +33,10 @@ export function compilePath(template: string): { regex: RegExp; vars: string[] }
   while (i < template.length) {
     if (template[i] === "{") {
       const end = template.indexOf("}", i);
-      const [name] = template.slice(i + 1, end).split("=") as [string]; // split returns one part at least
+      const [name, pattern] = template.slice(i + 1, end).split("=") as [string, string?]; // one part at least
       vars.push(name);
-      source += "([^/]+)";
+      // `{path=**}` binds the rest of the path, slashes included (MLflow's artifact paths).
+      source += pattern === "**" ? "(.+)" : "([^/]+)";
       i = end + 1;
     } else {
       source += template[i]!.replace(/[.*+?^${}()|[\]\\:]/g, "\\$&");

@@ -65,7 +65,8 @@ export interface RpcRoute extends RouteLabels {
   service: DescService;
   method: DescMethodUnary;
   decode(req: IncomingMessage, params: Params): Promise<unknown>;
-  call(request: unknown, ctx: CallContext): Promise<string>;
+  /** JSON text (200, application/json), or a whole reply (a file's bytes, another status). */
+  call(request: unknown, ctx: CallContext): Promise<string | Reply>;
 }
 
 /** What an own route may read of its request beyond the path. */
@@ -92,7 +93,7 @@ export type HttpRoute = RpcRoute | OwnRoute;
 export function rpcRoute<I>(
   labels: Omit<RpcRoute, "kind" | "decode" | "call">,
   decode: (req: IncomingMessage, params: Params) => Promise<I>,
-  call: (request: I, ctx: CallContext) => Promise<string>,
+  call: (request: I, ctx: CallContext) => Promise<string | Reply>,
 ): RpcRoute {
   return { ...labels, kind: "rpc", decode, call: call as RpcRoute["call"] };
 }

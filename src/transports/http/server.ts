@@ -118,8 +118,11 @@ function header(req: IncomingMessage, name: string): string | undefined {
  * Every request that is not Connect's is answered by one typed route, through the pipeline (which
  * records it once), and fails through `fail`.
  */
-/** Procedures whose requests carry a whole model file. */
-const IMPORT_PATHS: ReadonlySet<string> = new Set(["/mlops.v1.RegistryService/ImportModelVersion"]);
+/** Procedures whose requests carry a whole model file (an import, a file of the artifact tree). */
+const IMPORT_PATHS: ReadonlySet<string> = new Set([
+  "/mlops.v1.RegistryService/ImportModelVersion",
+  "/mlops.v1.TrackingService/PutArtifact",
+]);
 
 export function createHttpServer(options: HttpServerOptions): HttpServer {
   const { pipeline, maxBodyBytes } = options;
@@ -242,7 +245,13 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     try {
       if (route.kind === "rpc") {
         const request = route.decode(req, params);
-        send(res, 200, await pipeline.invoke(route.service, route.method, route.call, request, meta));
+        const out = await pipeline.invoke(route.service, route.method, route.call, request, meta);
+        if (typeof out === "string") send(res, 200, out);
+        else
+          send(res, out.status, out.body, {
+            ...out.headers,
+            ...(out.contentType && { "content-type": out.contentType }),
+          });
       } else {
         const reply: Reply = await pipeline.serve(
           meta,

@@ -159,7 +159,8 @@ export const restTarget: FuzzTarget<RestInput> = {
         const url = query === "" ? path : `${path}?${query}`;
         if (match.route === predict) {
           const decoded = await lean.decode(request(verb, url, body), match.params);
-          JSON.parse(await lean.call(decoded, CTX));
+          const out = await lean.call(decoded, CTX);
+          JSON.parse(typeof out === "string" ? out : String(out.body));
           return undefined;
         }
         const rpc = rpcOf.get(match.route);

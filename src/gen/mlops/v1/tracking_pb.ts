@@ -13,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file mlops/v1/tracking.proto.
  */
 export const file_mlops_v1_tracking: GenFile = /*@__PURE__*/
-  fileDesc("ChdtbG9wcy92MS90cmFja2luZy5wcm90bxIIbWxvcHMudjEimwMKCkV4cGVyaW1lbnQSJAoNZXhwZXJpbWVudF9pZBgBIAEoCVINZXhwZXJpbWVudF9pZBIMCgRuYW1lGAIgASgJEiwKBHRhZ3MYAyADKAsyHi5tbG9wcy52MS5FeHBlcmltZW50LlRhZ3NFbnRyeRIkCg1jcmVhdGVkX2F0X21zGAQgASgDUg1jcmVhdGVkX2F0X21zEiQKDXVwZGF0ZWRfYXRfbXMYBSABKANSDXVwZGF0ZWRfYXRfbXMSQgoPbGlmZWN5Y2xlX3N0YWdlGAYgASgOMhgubWxvcHMudjEuTGlmZWN5Y2xlU3RhZ2VSD2xpZmVjeWNsZV9zdGFnZRIkCg1kZWxldGVkX2F0X21zGAcgASgDUg1kZWxldGVkX2F0X21zEhwKCXJ1bl9jb3VudBgUIAEoBVIJcnVuX2NvdW50EioKEGxhc3RfYWN0aXZpdHlfbXMYFSABKANSEGxhc3RfYWN0aXZpdHlfbXMaKwoJVGFnc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiVgoGTWV0cmljEgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoARIiCgx0aW1lc3RhbXBfbXMYAyABKANSDHRpbWVzdGFtcF9tcxIMCgRzdGVwGAQgASgDIvQECgNSdW4SFgoGcnVuX2lkGAEgASgJUgZydW5faWQSGgoIcnVuX25hbWUYAiABKAlSCHJ1bl9uYW1lEiQKDWV4cGVyaW1lbnRfaWQYAyABKAlSDWV4cGVyaW1lbnRfaWQSIwoGc3RhdHVzGAQgASgOMhMubWxvcHMudjEuUnVuU3RhdHVzEiQKDXN0YXJ0X3RpbWVfbXMYBSABKANSDXN0YXJ0X3RpbWVfbXMSIAoLZW5kX3RpbWVfbXMYBiABKANSC2VuZF90aW1lX21zEikKBnBhcmFtcxgHIAMoCzIZLm1sb3BzLnYxLlJ1bi5QYXJhbXNFbnRyeRIhCgdtZXRyaWNzGAggAygLMhAubWxvcHMudjEuTWV0cmljEiUKBHRhZ3MYCSADKAsyFy5tbG9wcy52MS5SdW4uVGFnc0VudHJ5EkIKD2xpZmVjeWNsZV9zdGFnZRgKIAEoDjIYLm1sb3BzLnYxLkxpZmVjeWNsZVN0YWdlUg9saWZlY3ljbGVfc3RhZ2USJAoNZGVsZXRlZF9hdF9tcxgLIAEoA1INZGVsZXRlZF9hdF9tcxIoCg9hcnRpZmFjdF9zaGEyNTYYFCABKAlSD2FydGlmYWN0X3NoYTI1NhJBCg5tb2RlbF92ZXJzaW9ucxgVIAMoCzIZLm1sb3BzLnYxLlJ1bk1vZGVsVmVyc2lvblIObW9kZWxfdmVyc2lvbnMaLQoLUGFyYW1zRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ARorCglUYWdzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJQCg9SdW5Nb2RlbFZlcnNpb24SDAoEbmFtZRgBIAEoCRIPCgd2ZXJzaW9uGAIgASgJEh4KBXN0YWdlGAMgASgOMg8ubWxvcHMudjEuU3RhZ2Ui2wEKC1J1bkFydGlmYWN0Eg4KBnNoYTI1NhgBIAEoCRIeCgpzaXplX2J5dGVzGAIgASgDUgpzaXplX2J5dGVzEg4KBmZvcm1hdBgDIAEoCRIlCgZmYW1pbHkYBCABKA4yFS5tbG9wcy52MS5Nb2RlbEZhbWlseRIeCgpuX2ZlYXR1cmVzGAUgASgFUgpuX2ZlYXR1cmVzEhwKCW5fY2xhc3NlcxgGIAEoBVIJbl9jbGFzc2VzEhgKB25fdHJlZXMYByABKAVSB25fdHJlZXMSDQoFZXJyb3IYCCABKAkijwEKF0NyZWF0ZUV4cGVyaW1lbnRSZXF1ZXN0EgwKBG5hbWUYASABKAkSOQoEdGFncxgCIAMoCzIrLm1sb3BzLnYxLkNyZWF0ZUV4cGVyaW1lbnRSZXF1ZXN0LlRhZ3NFbnRyeRorCglUYWdzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJEChhDcmVhdGVFeHBlcmltZW50UmVzcG9uc2USKAoKZXhwZXJpbWVudBgBIAEoCzIULm1sb3BzLnYxLkV4cGVyaW1lbnQiPAoUR2V0RXhwZXJpbWVudFJlcXVlc3QSJAoNZXhwZXJpbWVudF9pZBgBIAEoCVINZXhwZXJpbWVudF9pZCJBChVHZXRFeHBlcmltZW50UmVzcG9uc2USKAoKZXhwZXJpbWVudBgBIAEoCzIULm1sb3BzLnYxLkV4cGVyaW1lbnQiKgoaR2V0RXhwZXJpbWVudEJ5TmFtZVJlcXVlc3QSDAoEbmFtZRgBIAEoCSJHChtHZXRFeHBlcmltZW50QnlOYW1lUmVzcG9uc2USKAoKZXhwZXJpbWVudBgBIAEoCzIULm1sb3BzLnYxLkV4cGVyaW1lbnQiiAEKFkxpc3RFeHBlcmltZW50c1JlcXVlc3QSHAoJcGFnZV9zaXplGAEgASgFUglwYWdlX3NpemUSHgoKcGFnZV90b2tlbhgCIAEoCVIKcGFnZV90b2tlbhIwCgl2aWV3X3R5cGUYAyABKA4yEi5tbG9wcy52MS5WaWV3VHlwZVIJdmlld190eXBlIm4KF0xpc3RFeHBlcmltZW50c1Jlc3BvbnNlEikKC2V4cGVyaW1lbnRzGAEgAygLMhQubWxvcHMudjEuRXhwZXJpbWVudBIoCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAlSD25leHRfcGFnZV90b2tlbiLbAQoQQ3JlYXRlUnVuUmVxdWVzdBIkCg1leHBlcmltZW50X2lkGAEgASgJUg1leHBlcmltZW50X2lkEhoKCHJ1bl9uYW1lGAIgASgJUghydW5fbmFtZRIkCg1zdGFydF90aW1lX21zGAMgASgDUg1zdGFydF90aW1lX21zEjIKBHRhZ3MYBCADKAsyJC5tbG9wcy52MS5DcmVhdGVSdW5SZXF1ZXN0LlRhZ3NFbnRyeRorCglUYWdzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASIvChFDcmVhdGVSdW5SZXNwb25zZRIaCgNydW4YASABKAsyDS5tbG9wcy52MS5SdW4ijQEKEFVwZGF0ZVJ1blJlcXVlc3QSFgoGcnVuX2lkGAEgASgJUgZydW5faWQSIwoGc3RhdHVzGAIgASgOMhMubWxvcHMudjEuUnVuU3RhdHVzEiAKC2VuZF90aW1lX21zGAMgASgDUgtlbmRfdGltZV9tcxIaCghydW5fbmFtZRgEIAEoCVIIcnVuX25hbWUiLwoRVXBkYXRlUnVuUmVzcG9uc2USGgoDcnVuGAEgASgLMg0ubWxvcHMudjEuUnVuIicKDUdldFJ1blJlcXVlc3QSFgoGcnVuX2lkGAEgASgJUgZydW5faWQiVQoOR2V0UnVuUmVzcG9uc2USGgoDcnVuGAEgASgLMg0ubWxvcHMudjEuUnVuEicKCGFydGlmYWN0GBQgASgLMhUubWxvcHMudjEuUnVuQXJ0aWZhY3Qi/gEKEVNlYXJjaFJ1bnNSZXF1ZXN0EiYKDmV4cGVyaW1lbnRfaWRzGAEgAygJUg5leHBlcmltZW50X2lkcxIlCghzdGF0dXNlcxgCIAMoDjITLm1sb3BzLnYxLlJ1blN0YXR1cxIaCghvcmRlcl9ieRgDIAMoCVIIb3JkZXJfYnkSHAoJcGFnZV9zaXplGAQgASgFUglwYWdlX3NpemUSHgoKcGFnZV90b2tlbhgFIAEoCVIKcGFnZV90b2tlbhIwCgl2aWV3X3R5cGUYBiABKA4yEi5tbG9wcy52MS5WaWV3VHlwZVIJdmlld190eXBlEg4KBmZpbHRlchgUIAEoCSJ7ChJTZWFyY2hSdW5zUmVzcG9uc2USGwoEcnVucxgBIAMoCzINLm1sb3BzLnYxLlJ1bhIoCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAlSD25leHRfcGFnZV90b2tlbhIeCgp0b3RhbF9zaXplGBQgASgFUgp0b3RhbF9zaXplIm4KEkxpc3RSdW5LZXlzUmVxdWVzdBImCg5leHBlcmltZW50X2lkcxgBIAMoCVIOZXhwZXJpbWVudF9pZHMSMAoJdmlld190eXBlGAIgASgOMhIubWxvcHMudjEuVmlld1R5cGVSCXZpZXdfdHlwZSJzChNMaXN0UnVuS2V5c1Jlc3BvbnNlEiAKC21ldHJpY19rZXlzGAEgAygJUgttZXRyaWNfa2V5cxIeCgpwYXJhbV9rZXlzGAIgAygJUgpwYXJhbV9rZXlzEhoKCHRhZ19rZXlzGAMgAygJUgh0YWdfa2V5cyJFCg9Mb2dQYXJhbVJlcXVlc3QSFgoGcnVuX2lkGAEgASgJUgZydW5faWQSCwoDa2V5GAIgASgJEg0KBXZhbHVlGAMgASgJIhIKEExvZ1BhcmFtUmVzcG9uc2UieAoQTG9nTWV0cmljUmVxdWVzdBIWCgZydW5faWQYASABKAlSBnJ1bl9pZBILCgNrZXkYAiABKAkSDQoFdmFsdWUYAyABKAESIgoMdGltZXN0YW1wX21zGAQgASgDUgx0aW1lc3RhbXBfbXMSDAoEc3RlcBgFIAEoAyITChFMb2dNZXRyaWNSZXNwb25zZSJ8ChdHZXRNZXRyaWNIaXN0b3J5UmVxdWVzdBIWCgZydW5faWQYASABKAlSBnJ1bl9pZBILCgNrZXkYAiABKAkSHAoJcGFnZV9zaXplGAMgASgFUglwYWdlX3NpemUSHgoKcGFnZV90b2tlbhgEIAEoCVIKcGFnZV90b2tlbiJnChhHZXRNZXRyaWNIaXN0b3J5UmVzcG9uc2USIQoHbWV0cmljcxgBIAMoCzIQLm1sb3BzLnYxLk1ldHJpYxIoCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAlSD25leHRfcGFnZV90b2tlbiJGChBTZXRSdW5UYWdSZXF1ZXN0EhYKBnJ1bl9pZBgBIAEoCVIGcnVuX2lkEgsKA2tleRgCIAEoCRINCgV2YWx1ZRgDIAEoCSITChFTZXRSdW5UYWdSZXNwb25zZSKSAgoPTG9nQmF0Y2hSZXF1ZXN0EhYKBnJ1bl9pZBgBIAEoCVIGcnVuX2lkEiEKB21ldHJpY3MYAiADKAsyEC5tbG9wcy52MS5NZXRyaWMSNQoGcGFyYW1zGAMgAygLMiUubWxvcHMudjEuTG9nQmF0Y2hSZXF1ZXN0LlBhcmFtc0VudHJ5EjEKBHRhZ3MYBCADKAsyIy5tbG9wcy52MS5Mb2dCYXRjaFJlcXVlc3QuVGFnc0VudHJ5Gi0KC1BhcmFtc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEaKwoJVGFnc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiEgoQTG9nQmF0Y2hSZXNwb25zZSI/ChdEZWxldGVFeHBlcmltZW50UmVxdWVzdBIkCg1leHBlcmltZW50X2lkGAEgASgJUg1leHBlcmltZW50X2lkIkQKGERlbGV0ZUV4cGVyaW1lbnRSZXNwb25zZRIoCgpleHBlcmltZW50GAEgASgLMhQubWxvcHMudjEuRXhwZXJpbWVudCJNChdVcGRhdGVFeHBlcmltZW50UmVxdWVzdBIkCg1leHBlcmltZW50X2lkGAEgASgJUg1leHBlcmltZW50X2lkEgwKBG5hbWUYAiABKAkiRAoYVXBkYXRlRXhwZXJpbWVudFJlc3BvbnNlEigKCmV4cGVyaW1lbnQYASABKAsyFC5tbG9wcy52MS5FeHBlcmltZW50IkAKGFJlc3RvcmVFeHBlcmltZW50UmVxdWVzdBIkCg1leHBlcmltZW50X2lkGAEgASgJUg1leHBlcmltZW50X2lkIkUKGVJlc3RvcmVFeHBlcmltZW50UmVzcG9uc2USKAoKZXhwZXJpbWVudBgBIAEoCzIULm1sb3BzLnYxLkV4cGVyaW1lbnQiKgoQRGVsZXRlUnVuUmVxdWVzdBIWCgZydW5faWQYASABKAlSBnJ1bl9pZCIvChFEZWxldGVSdW5SZXNwb25zZRIaCgNydW4YASABKAsyDS5tbG9wcy52MS5SdW4iKwoRUmVzdG9yZVJ1blJlcXVlc3QSFgoGcnVuX2lkGAEgASgJUgZydW5faWQiMAoSUmVzdG9yZVJ1blJlc3BvbnNlEhoKA3J1bhgBIAEoCzINLm1sb3BzLnYxLlJ1bipqCg5MaWZlY3ljbGVTdGFnZRIfChtMSUZFQ1lDTEVfU1RBR0VfVU5TUEVDSUZJRUQQABIaChZMSUZFQ1lDTEVfU1RBR0VfQUNUSVZFEAESGwoXTElGRUNZQ0xFX1NUQUdFX0RFTEVURUQQAipvCghWaWV3VHlwZRIZChVWSUVXX1RZUEVfVU5TUEVDSUZJRUQQABIZChVWSUVXX1RZUEVfQUNUSVZFX09OTFkQARIaChZWSUVXX1RZUEVfREVMRVRFRF9PTkxZEAISEQoNVklFV19UWVBFX0FMTBADKoYBCglSdW5TdGF0dXMSGgoWUlVOX1NUQVRVU19VTlNQRUNJRklFRBAAEhYKElJVTl9TVEFUVVNfUlVOTklORxABEhcKE1JVTl9TVEFUVVNfRklOSVNIRUQQAhIVChFSVU5fU1RBVFVTX0ZBSUxFRBADEhUKEVJVTl9TVEFUVVNfS0lMTEVEEAQynBEKD1RyYWNraW5nU2VydmljZRJ1ChBDcmVhdGVFeHBlcmltZW50EiEubWxvcHMudjEuQ3JlYXRlRXhwZXJpbWVudFJlcXVlc3QaIi5tbG9wcy52MS5DcmVhdGVFeHBlcmltZW50UmVzcG9uc2UiGoLT5JMCFDoBKiIPL3YxL2V4cGVyaW1lbnRzEnwKDUdldEV4cGVyaW1lbnQSHi5tbG9wcy52MS5HZXRFeHBlcmltZW50UmVxdWVzdBofLm1sb3BzLnYxLkdldEV4cGVyaW1lbnRSZXNwb25zZSIqkAIBgtPkkwIhEh8vdjEvZXhwZXJpbWVudHMve2V4cGVyaW1lbnRfaWR9EoYBChNHZXRFeHBlcmltZW50QnlOYW1lEiQubWxvcHMudjEuR2V0RXhwZXJpbWVudEJ5TmFtZVJlcXVlc3QaJS5tbG9wcy52MS5HZXRFeHBlcmltZW50QnlOYW1lUmVzcG9uc2UiIpACAYLT5JMCGRIXL3YxL2V4cGVyaW1lbnRzOmJ5LW5hbWUScgoPTGlzdEV4cGVyaW1lbnRzEiAubWxvcHMudjEuTGlzdEV4cGVyaW1lbnRzUmVxdWVzdBohLm1sb3BzLnYxLkxpc3RFeHBlcmltZW50c1Jlc3BvbnNlIhqQAgGC0+STAhESDy92MS9leHBlcmltZW50cxKCAQoQRGVsZXRlRXhwZXJpbWVudBIhLm1sb3BzLnYxLkRlbGV0ZUV4cGVyaW1lbnRSZXF1ZXN0GiIubWxvcHMudjEuRGVsZXRlRXhwZXJpbWVudFJlc3BvbnNlIieC0+STAiEqHy92MS9leHBlcmltZW50cy97ZXhwZXJpbWVudF9pZH0ShQEKEFVwZGF0ZUV4cGVyaW1lbnQSIS5tbG9wcy52MS5VcGRhdGVFeHBlcmltZW50UmVxdWVzdBoiLm1sb3BzLnYxLlVwZGF0ZUV4cGVyaW1lbnRSZXNwb25zZSIqgtPkkwIkOgEqMh8vdjEvZXhwZXJpbWVudHMve2V4cGVyaW1lbnRfaWR9EpABChFSZXN0b3JlRXhwZXJpbWVudBIiLm1sb3BzLnYxLlJlc3RvcmVFeHBlcmltZW50UmVxdWVzdBojLm1sb3BzLnYxLlJlc3RvcmVFeHBlcmltZW50UmVzcG9uc2UiMoLT5JMCLDoBKiInL3YxL2V4cGVyaW1lbnRzL3tleHBlcmltZW50X2lkfTpyZXN0b3JlElkKCUNyZWF0ZVJ1bhIaLm1sb3BzLnYxLkNyZWF0ZVJ1blJlcXVlc3QaGy5tbG9wcy52MS5DcmVhdGVSdW5SZXNwb25zZSITgtPkkwINOgEqIggvdjEvcnVucxJiCglVcGRhdGVSdW4SGi5tbG9wcy52MS5VcGRhdGVSdW5SZXF1ZXN0GhsubWxvcHMudjEuVXBkYXRlUnVuUmVzcG9uc2UiHILT5JMCFjoBKjIRL3YxL3J1bnMve3J1bl9pZH0SWQoGR2V0UnVuEhcubWxvcHMudjEuR2V0UnVuUmVxdWVzdBoYLm1sb3BzLnYxLkdldFJ1blJlc3BvbnNlIhyQAgGC0+STAhMSES92MS9ydW5zL3tydW5faWR9EmYKClNlYXJjaFJ1bnMSGy5tbG9wcy52MS5TZWFyY2hSdW5zUmVxdWVzdBocLm1sb3BzLnYxLlNlYXJjaFJ1bnNSZXNwb25zZSIdkAIBgtPkkwIUOgEqIg8vdjEvcnVuczpzZWFyY2gSZwoLTGlzdFJ1bktleXMSHC5tbG9wcy52MS5MaXN0UnVuS2V5c1JlcXVlc3QaHS5tbG9wcy52MS5MaXN0UnVuS2V5c1Jlc3BvbnNlIhuQAgGC0+STAhI6ASoiDS92MS9ydW5zOmtleXMSZgoITG9nUGFyYW0SGS5tbG9wcy52MS5Mb2dQYXJhbVJlcXVlc3QaGi5tbG9wcy52MS5Mb2dQYXJhbVJlc3BvbnNlIiOC0+STAh06ASoiGC92MS9ydW5zL3tydW5faWR9L3BhcmFtcxJqCglMb2dNZXRyaWMSGi5tbG9wcy52MS5Mb2dNZXRyaWNSZXF1ZXN0GhsubWxvcHMudjEuTG9nTWV0cmljUmVzcG9uc2UiJILT5JMCHjoBKiIZL3YxL3J1bnMve3J1bl9pZH0vbWV0cmljcxKNAQoQR2V0TWV0cmljSGlzdG9yeRIhLm1sb3BzLnYxLkdldE1ldHJpY0hpc3RvcnlSZXF1ZXN0GiIubWxvcHMudjEuR2V0TWV0cmljSGlzdG9yeVJlc3BvbnNlIjKQAgGC0+STAikSJy92MS9ydW5zL3tydW5faWR9L21ldHJpY3Mve2tleX0vaGlzdG9yeRJtCglTZXRSdW5UYWcSGi5tbG9wcy52MS5TZXRSdW5UYWdSZXF1ZXN0GhsubWxvcHMudjEuU2V0UnVuVGFnUmVzcG9uc2UiJ4LT5JMCIToBKhocL3YxL3J1bnMve3J1bl9pZH0vdGFncy97a2V5fRJpCghMb2dCYXRjaBIZLm1sb3BzLnYxLkxvZ0JhdGNoUmVxdWVzdBoaLm1sb3BzLnYxLkxvZ0JhdGNoUmVzcG9uc2UiJoLT5JMCIDoBKiIbL3YxL3J1bnMve3J1bl9pZH06bG9nLWJhdGNoEl8KCURlbGV0ZVJ1bhIaLm1sb3BzLnYxLkRlbGV0ZVJ1blJlcXVlc3QaGy5tbG9wcy52MS5EZWxldGVSdW5SZXNwb25zZSIZgtPkkwITKhEvdjEvcnVucy97cnVuX2lkfRJtCgpSZXN0b3JlUnVuEhsubWxvcHMudjEuUmVzdG9yZVJ1blJlcXVlc3QaHC5tbG9wcy52MS5SZXN0b3JlUnVuUmVzcG9uc2UiJILT5JMCHjoBKiIZL3YxL3J1bnMve3J1bl9pZH06cmVzdG9yZWIGcHJvdG8z", [file_google_api_annotations, file_mlops_v1_model]);
+  fileDesc("ChdtbG9wcy92MS90cmFja2luZy5wcm90bxIIbWxvcHMudjEimwMKCkV4cGVyaW1lbnQSJAoNZXhwZXJpbWVudF9pZBgBIAEoCVINZXhwZXJpbWVudF9pZBIMCgRuYW1lGAIgASgJEiwKBHRhZ3MYAyADKAsyHi5tbG9wcy52MS5FeHBlcmltZW50LlRhZ3NFbnRyeRIkCg1jcmVhdGVkX2F0X21zGAQgASgDUg1jcmVhdGVkX2F0X21zEiQKDXVwZGF0ZWRfYXRfbXMYBSABKANSDXVwZGF0ZWRfYXRfbXMSQgoPbGlmZWN5Y2xlX3N0YWdlGAYgASgOMhgubWxvcHMudjEuTGlmZWN5Y2xlU3RhZ2VSD2xpZmVjeWNsZV9zdGFnZRIkCg1kZWxldGVkX2F0X21zGAcgASgDUg1kZWxldGVkX2F0X21zEhwKCXJ1bl9jb3VudBgUIAEoBVIJcnVuX2NvdW50EioKEGxhc3RfYWN0aXZpdHlfbXMYFSABKANSEGxhc3RfYWN0aXZpdHlfbXMaKwoJVGFnc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiVgoGTWV0cmljEgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoARIiCgx0aW1lc3RhbXBfbXMYAyABKANSDHRpbWVzdGFtcF9tcxIMCgRzdGVwGAQgASgDIuoFCgNSdW4SFgoGcnVuX2lkGAEgASgJUgZydW5faWQSGgoIcnVuX25hbWUYAiABKAlSCHJ1bl9uYW1lEiQKDWV4cGVyaW1lbnRfaWQYAyABKAlSDWV4cGVyaW1lbnRfaWQSIwoGc3RhdHVzGAQgASgOMhMubWxvcHMudjEuUnVuU3RhdHVzEiQKDXN0YXJ0X3RpbWVfbXMYBSABKANSDXN0YXJ0X3RpbWVfbXMSIAoLZW5kX3RpbWVfbXMYBiABKANSC2VuZF90aW1lX21zEikKBnBhcmFtcxgHIAMoCzIZLm1sb3BzLnYxLlJ1bi5QYXJhbXNFbnRyeRIhCgdtZXRyaWNzGAggAygLMhAubWxvcHMudjEuTWV0cmljEiUKBHRhZ3MYCSADKAsyFy5tbG9wcy52MS5SdW4uVGFnc0VudHJ5EkIKD2xpZmVjeWNsZV9zdGFnZRgKIAEoDjIYLm1sb3BzLnYxLkxpZmVjeWNsZVN0YWdlUg9saWZlY3ljbGVfc3RhZ2USJAoNZGVsZXRlZF9hdF9tcxgLIAEoA1INZGVsZXRlZF9hdF9tcxIoCg9hcnRpZmFjdF9zaGEyNTYYFCABKAlSD2FydGlmYWN0X3NoYTI1NhJBCg5tb2RlbF92ZXJzaW9ucxgVIAMoCzIZLm1sb3BzLnYxLlJ1bk1vZGVsVmVyc2lvblIObW9kZWxfdmVyc2lvbnMSJgoGaW5wdXRzGCggAygLMhYubWxvcHMudjEuRGF0YXNldElucHV0EiYKB291dHB1dHMYKSADKAsyFS5tbG9wcy52MS5Nb2RlbE91dHB1dBIkCg1hcnRpZmFjdF9yb290GCogASgJUg1hcnRpZmFjdF9yb290Gi0KC1BhcmFtc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEaKwoJVGFnc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiUAoPUnVuTW9kZWxWZXJzaW9uEgwKBG5hbWUYASABKAkSDwoHdmVyc2lvbhgCIAEoCRIeCgVzdGFnZRgDIAEoDjIPLm1sb3BzLnYxLlN0YWdlItsBCgtSdW5BcnRpZmFjdBIOCgZzaGEyNTYYASABKAkSHgoKc2l6ZV9ieXRlcxgCIAEoA1IKc2l6ZV9ieXRlcxIOCgZmb3JtYXQYAyABKAkSJQoGZmFtaWx5GAQgASgOMhUubWxvcHMudjEuTW9kZWxGYW1pbHkSHgoKbl9mZWF0dXJlcxgFIAEoBVIKbl9mZWF0dXJlcxIcCgluX2NsYXNzZXMYBiABKAVSCW5fY2xhc3NlcxIYCgduX3RyZWVzGAcgASgFUgduX3RyZWVzEg0KBWVycm9yGAggASgJIo8BChdDcmVhdGVFeHBlcmltZW50UmVxdWVzdBIMCgRuYW1lGAEgASgJEjkKBHRhZ3MYAiADKAsyKy5tbG9wcy52MS5DcmVhdGVFeHBlcmltZW50UmVxdWVzdC5UYWdzRW50cnkaKwoJVGFnc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiRAoYQ3JlYXRlRXhwZXJpbWVudFJlc3BvbnNlEigKCmV4cGVyaW1lbnQYASABKAsyFC5tbG9wcy52MS5FeHBlcmltZW50IjwKFEdldEV4cGVyaW1lbnRSZXF1ZXN0EiQKDWV4cGVyaW1lbnRfaWQYASABKAlSDWV4cGVyaW1lbnRfaWQiQQoVR2V0RXhwZXJpbWVudFJlc3BvbnNlEigKCmV4cGVyaW1lbnQYASABKAsyFC5tbG9wcy52MS5FeHBlcmltZW50IioKGkdldEV4cGVyaW1lbnRCeU5hbWVSZXF1ZXN0EgwKBG5hbWUYASABKAkiRwobR2V0RXhwZXJpbWVudEJ5TmFtZVJlc3BvbnNlEigKCmV4cGVyaW1lbnQYASABKAsyFC5tbG9wcy52MS5FeHBlcmltZW50IogBChZMaXN0RXhwZXJpbWVudHNSZXF1ZXN0EhwKCXBhZ2Vfc2l6ZRgBIAEoBVIJcGFnZV9zaXplEh4KCnBhZ2VfdG9rZW4YAiABKAlSCnBhZ2VfdG9rZW4SMAoJdmlld190eXBlGAMgASgOMhIubWxvcHMudjEuVmlld1R5cGVSCXZpZXdfdHlwZSJuChdMaXN0RXhwZXJpbWVudHNSZXNwb25zZRIpCgtleHBlcmltZW50cxgBIAMoCzIULm1sb3BzLnYxLkV4cGVyaW1lbnQSKAoPbmV4dF9wYWdlX3Rva2VuGAIgASgJUg9uZXh0X3BhZ2VfdG9rZW4i2wEKEENyZWF0ZVJ1blJlcXVlc3QSJAoNZXhwZXJpbWVudF9pZBgBIAEoCVINZXhwZXJpbWVudF9pZBIaCghydW5fbmFtZRgCIAEoCVIIcnVuX25hbWUSJAoNc3RhcnRfdGltZV9tcxgDIAEoA1INc3RhcnRfdGltZV9tcxIyCgR0YWdzGAQgAygLMiQubWxvcHMudjEuQ3JlYXRlUnVuUmVxdWVzdC5UYWdzRW50cnkaKwoJVGFnc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiLwoRQ3JlYXRlUnVuUmVzcG9uc2USGgoDcnVuGAEgASgLMg0ubWxvcHMudjEuUnVuIo0BChBVcGRhdGVSdW5SZXF1ZXN0EhYKBnJ1bl9pZBgBIAEoCVIGcnVuX2lkEiMKBnN0YXR1cxgCIAEoDjITLm1sb3BzLnYxLlJ1blN0YXR1cxIgCgtlbmRfdGltZV9tcxgDIAEoA1ILZW5kX3RpbWVfbXMSGgoIcnVuX25hbWUYBCABKAlSCHJ1bl9uYW1lIi8KEVVwZGF0ZVJ1blJlc3BvbnNlEhoKA3J1bhgBIAEoCzINLm1sb3BzLnYxLlJ1biInCg1HZXRSdW5SZXF1ZXN0EhYKBnJ1bl9pZBgBIAEoCVIGcnVuX2lkIlUKDkdldFJ1blJlc3BvbnNlEhoKA3J1bhgBIAEoCzINLm1sb3BzLnYxLlJ1bhInCghhcnRpZmFjdBgUIAEoCzIVLm1sb3BzLnYxLlJ1bkFydGlmYWN0Iv4BChFTZWFyY2hSdW5zUmVxdWVzdBImCg5leHBlcmltZW50X2lkcxgBIAMoCVIOZXhwZXJpbWVudF9pZHMSJQoIc3RhdHVzZXMYAiADKA4yEy5tbG9wcy52MS5SdW5TdGF0dXMSGgoIb3JkZXJfYnkYAyADKAlSCG9yZGVyX2J5EhwKCXBhZ2Vfc2l6ZRgEIAEoBVIJcGFnZV9zaXplEh4KCnBhZ2VfdG9rZW4YBSABKAlSCnBhZ2VfdG9rZW4SMAoJdmlld190eXBlGAYgASgOMhIubWxvcHMudjEuVmlld1R5cGVSCXZpZXdfdHlwZRIOCgZmaWx0ZXIYFCABKAkiewoSU2VhcmNoUnVuc1Jlc3BvbnNlEhsKBHJ1bnMYASADKAsyDS5tbG9wcy52MS5SdW4SKAoPbmV4dF9wYWdlX3Rva2VuGAIgASgJUg9uZXh0X3BhZ2VfdG9rZW4SHgoKdG90YWxfc2l6ZRgUIAEoBVIKdG90YWxfc2l6ZSJuChJMaXN0UnVuS2V5c1JlcXVlc3QSJgoOZXhwZXJpbWVudF9pZHMYASADKAlSDmV4cGVyaW1lbnRfaWRzEjAKCXZpZXdfdHlwZRgCIAEoDjISLm1sb3BzLnYxLlZpZXdUeXBlUgl2aWV3X3R5cGUicwoTTGlzdFJ1bktleXNSZXNwb25zZRIgCgttZXRyaWNfa2V5cxgBIAMoCVILbWV0cmljX2tleXMSHgoKcGFyYW1fa2V5cxgCIAMoCVIKcGFyYW1fa2V5cxIaCgh0YWdfa2V5cxgDIAMoCVIIdGFnX2tleXMiRQoPTG9nUGFyYW1SZXF1ZXN0EhYKBnJ1bl9pZBgBIAEoCVIGcnVuX2lkEgsKA2tleRgCIAEoCRINCgV2YWx1ZRgDIAEoCSISChBMb2dQYXJhbVJlc3BvbnNlIngKEExvZ01ldHJpY1JlcXVlc3QSFgoGcnVuX2lkGAEgASgJUgZydW5faWQSCwoDa2V5GAIgASgJEg0KBXZhbHVlGAMgASgBEiIKDHRpbWVzdGFtcF9tcxgEIAEoA1IMdGltZXN0YW1wX21zEgwKBHN0ZXAYBSABKAMiEwoRTG9nTWV0cmljUmVzcG9uc2UifAoXR2V0TWV0cmljSGlzdG9yeVJlcXVlc3QSFgoGcnVuX2lkGAEgASgJUgZydW5faWQSCwoDa2V5GAIgASgJEhwKCXBhZ2Vfc2l6ZRgDIAEoBVIJcGFnZV9zaXplEh4KCnBhZ2VfdG9rZW4YBCABKAlSCnBhZ2VfdG9rZW4iZwoYR2V0TWV0cmljSGlzdG9yeVJlc3BvbnNlEiEKB21ldHJpY3MYASADKAsyEC5tbG9wcy52MS5NZXRyaWMSKAoPbmV4dF9wYWdlX3Rva2VuGAIgASgJUg9uZXh0X3BhZ2VfdG9rZW4iRgoQU2V0UnVuVGFnUmVxdWVzdBIWCgZydW5faWQYASABKAlSBnJ1bl9pZBILCgNrZXkYAiABKAkSDQoFdmFsdWUYAyABKAkiEwoRU2V0UnVuVGFnUmVzcG9uc2UikgIKD0xvZ0JhdGNoUmVxdWVzdBIWCgZydW5faWQYASABKAlSBnJ1bl9pZBIhCgdtZXRyaWNzGAIgAygLMhAubWxvcHMudjEuTWV0cmljEjUKBnBhcmFtcxgDIAMoCzIlLm1sb3BzLnYxLkxvZ0JhdGNoUmVxdWVzdC5QYXJhbXNFbnRyeRIxCgR0YWdzGAQgAygLMiMubWxvcHMudjEuTG9nQmF0Y2hSZXF1ZXN0LlRhZ3NFbnRyeRotCgtQYXJhbXNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBGisKCVRhZ3NFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIhIKEExvZ0JhdGNoUmVzcG9uc2UiPwoXRGVsZXRlRXhwZXJpbWVudFJlcXVlc3QSJAoNZXhwZXJpbWVudF9pZBgBIAEoCVINZXhwZXJpbWVudF9pZCJEChhEZWxldGVFeHBlcmltZW50UmVzcG9uc2USKAoKZXhwZXJpbWVudBgBIAEoCzIULm1sb3BzLnYxLkV4cGVyaW1lbnQiTQoXVXBkYXRlRXhwZXJpbWVudFJlcXVlc3QSJAoNZXhwZXJpbWVudF9pZBgBIAEoCVINZXhwZXJpbWVudF9pZBIMCgRuYW1lGAIgASgJIkQKGFVwZGF0ZUV4cGVyaW1lbnRSZXNwb25zZRIoCgpleHBlcmltZW50GAEgASgLMhQubWxvcHMudjEuRXhwZXJpbWVudCJAChhSZXN0b3JlRXhwZXJpbWVudFJlcXVlc3QSJAoNZXhwZXJpbWVudF9pZBgBIAEoCVINZXhwZXJpbWVudF9pZCJFChlSZXN0b3JlRXhwZXJpbWVudFJlc3BvbnNlEigKCmV4cGVyaW1lbnQYASABKAsyFC5tbG9wcy52MS5FeHBlcmltZW50IioKEERlbGV0ZVJ1blJlcXVlc3QSFgoGcnVuX2lkGAEgASgJUgZydW5faWQiLwoRRGVsZXRlUnVuUmVzcG9uc2USGgoDcnVuGAEgASgLMg0ubWxvcHMudjEuUnVuIisKEVJlc3RvcmVSdW5SZXF1ZXN0EhYKBnJ1bl9pZBgBIAEoCVIGcnVuX2lkIjAKElJlc3RvcmVSdW5SZXNwb25zZRIaCgNydW4YASABKAsyDS5tbG9wcy52MS5SdW4i3AEKDERhdGFzZXRJbnB1dBIMCgRuYW1lGAEgASgJEg4KBmRpZ2VzdBgCIAEoCRIgCgtzb3VyY2VfdHlwZRgDIAEoCVILc291cmNlX3R5cGUSDgoGc291cmNlGAQgASgJEg4KBnNjaGVtYRgFIAEoCRIPCgdwcm9maWxlGAYgASgJEi4KBHRhZ3MYByADKAsyIC5tbG9wcy52MS5EYXRhc2V0SW5wdXQuVGFnc0VudHJ5GisKCVRhZ3NFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIjcKC01vZGVsT3V0cHV0EhoKCG1vZGVsX2lkGAEgASgJUghtb2RlbF9pZBIMCgRzdGVwGAIgASgDIlsKF1NldEV4cGVyaW1lbnRUYWdSZXF1ZXN0EiQKDWV4cGVyaW1lbnRfaWQYASABKAlSDWV4cGVyaW1lbnRfaWQSCwoDa2V5GAIgASgJEg0KBXZhbHVlGAMgASgJIhoKGFNldEV4cGVyaW1lbnRUYWdSZXNwb25zZSJPChpEZWxldGVFeHBlcmltZW50VGFnUmVxdWVzdBIkCg1leHBlcmltZW50X2lkGAEgASgJUg1leHBlcmltZW50X2lkEgsKA2tleRgCIAEoCSIdChtEZWxldGVFeHBlcmltZW50VGFnUmVzcG9uc2UiOgoTRGVsZXRlUnVuVGFnUmVxdWVzdBIWCgZydW5faWQYASABKAlSBnJ1bl9pZBILCgNrZXkYAiABKAkiFgoURGVsZXRlUnVuVGFnUmVzcG9uc2UiVAoQTG9nSW5wdXRzUmVxdWVzdBIWCgZydW5faWQYASABKAlSBnJ1bl9pZBIoCghkYXRhc2V0cxgCIAMoCzIWLm1sb3BzLnYxLkRhdGFzZXRJbnB1dCITChFMb2dJbnB1dHNSZXNwb25zZSJSChFMb2dPdXRwdXRzUmVxdWVzdBIWCgZydW5faWQYASABKAlSBnJ1bl9pZBIlCgZtb2RlbHMYAiADKAsyFS5tbG9wcy52MS5Nb2RlbE91dHB1dCIUChJMb2dPdXRwdXRzUmVzcG9uc2UiqAQKC0xvZ2dlZE1vZGVsEhoKCG1vZGVsX2lkGAEgASgJUghtb2RlbF9pZBIkCg1leHBlcmltZW50X2lkGAIgASgJUg1leHBlcmltZW50X2lkEgwKBG5hbWUYAyABKAkSJAoNc291cmNlX3J1bl9pZBgEIAEoCVINc291cmNlX3J1bl9pZBIrCgZzdGF0dXMYBSABKA4yGy5tbG9wcy52MS5Mb2dnZWRNb2RlbFN0YXR1cxImCg5zdGF0dXNfbWVzc2FnZRgGIAEoCVIOc3RhdHVzX21lc3NhZ2USHgoKbW9kZWxfdHlwZRgHIAEoCVIKbW9kZWxfdHlwZRIxCgZwYXJhbXMYCCADKAsyIS5tbG9wcy52MS5Mb2dnZWRNb2RlbC5QYXJhbXNFbnRyeRItCgR0YWdzGAkgAygLMh8ubWxvcHMudjEuTG9nZ2VkTW9kZWwuVGFnc0VudHJ5EiQKDWNyZWF0ZWRfYXRfbXMYCiABKANSDWNyZWF0ZWRfYXRfbXMSJAoNdXBkYXRlZF9hdF9tcxgLIAEoA1INdXBkYXRlZF9hdF9tcxIkCg1hcnRpZmFjdF9yb290GAwgASgJUg1hcnRpZmFjdF9yb290Gi0KC1BhcmFtc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEaKwoJVGFnc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEi7AIKGENyZWF0ZUxvZ2dlZE1vZGVsUmVxdWVzdBIkCg1leHBlcmltZW50X2lkGAEgASgJUg1leHBlcmltZW50X2lkEgwKBG5hbWUYAiABKAkSJAoNc291cmNlX3J1bl9pZBgDIAEoCVINc291cmNlX3J1bl9pZBIeCgptb2RlbF90eXBlGAQgASgJUgptb2RlbF90eXBlEj4KBnBhcmFtcxgFIAMoCzIuLm1sb3BzLnYxLkNyZWF0ZUxvZ2dlZE1vZGVsUmVxdWVzdC5QYXJhbXNFbnRyeRI6CgR0YWdzGAYgAygLMiwubWxvcHMudjEuQ3JlYXRlTG9nZ2VkTW9kZWxSZXF1ZXN0LlRhZ3NFbnRyeRotCgtQYXJhbXNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBGisKCVRhZ3NFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIkEKGUNyZWF0ZUxvZ2dlZE1vZGVsUmVzcG9uc2USJAoFbW9kZWwYASABKAsyFS5tbG9wcy52MS5Mb2dnZWRNb2RlbCIzChVHZXRMb2dnZWRNb2RlbFJlcXVlc3QSGgoIbW9kZWxfaWQYASABKAlSCG1vZGVsX2lkIj4KFkdldExvZ2dlZE1vZGVsUmVzcG9uc2USJAoFbW9kZWwYASABKAsyFS5tbG9wcy52MS5Mb2dnZWRNb2RlbCKBAQoZU2VhcmNoTG9nZ2VkTW9kZWxzUmVxdWVzdBImCg5leHBlcmltZW50X2lkcxgBIAMoCVIOZXhwZXJpbWVudF9pZHMSHAoJcGFnZV9zaXplGAIgASgFUglwYWdlX3NpemUSHgoKcGFnZV90b2tlbhgDIAEoCVIKcGFnZV90b2tlbiJtChpTZWFyY2hMb2dnZWRNb2RlbHNSZXNwb25zZRIlCgZtb2RlbHMYASADKAsyFS5tbG9wcy52MS5Mb2dnZWRNb2RlbBIoCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAlSD25leHRfcGFnZV90b2tlbiKNAQoaRmluYWxpemVMb2dnZWRNb2RlbFJlcXVlc3QSGgoIbW9kZWxfaWQYASABKAlSCG1vZGVsX2lkEisKBnN0YXR1cxgCIAEoDjIbLm1sb3BzLnYxLkxvZ2dlZE1vZGVsU3RhdHVzEiYKDnN0YXR1c19tZXNzYWdlGAMgASgJUg5zdGF0dXNfbWVzc2FnZSJDChtGaW5hbGl6ZUxvZ2dlZE1vZGVsUmVzcG9uc2USJAoFbW9kZWwYASABKAsyFS5tbG9wcy52MS5Mb2dnZWRNb2RlbCKhAQoZU2V0TG9nZ2VkTW9kZWxUYWdzUmVxdWVzdBIaCghtb2RlbF9pZBgBIAEoCVIIbW9kZWxfaWQSOwoEdGFncxgCIAMoCzItLm1sb3BzLnYxLlNldExvZ2dlZE1vZGVsVGFnc1JlcXVlc3QuVGFnc0VudHJ5GisKCVRhZ3NFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIhwKGlNldExvZ2dlZE1vZGVsVGFnc1Jlc3BvbnNlIkYKG0RlbGV0ZUxvZ2dlZE1vZGVsVGFnUmVxdWVzdBIaCghtb2RlbF9pZBgBIAEoCVIIbW9kZWxfaWQSCwoDa2V5GAIgASgJIh4KHERlbGV0ZUxvZ2dlZE1vZGVsVGFnUmVzcG9uc2UiqwEKG0xvZ0xvZ2dlZE1vZGVsUGFyYW1zUmVxdWVzdBIaCghtb2RlbF9pZBgBIAEoCVIIbW9kZWxfaWQSQQoGcGFyYW1zGAIgAygLMjEubWxvcHMudjEuTG9nTG9nZ2VkTW9kZWxQYXJhbXNSZXF1ZXN0LlBhcmFtc0VudHJ5Gi0KC1BhcmFtc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiHgocTG9nTG9nZ2VkTW9kZWxQYXJhbXNSZXNwb25zZSI2ChhEZWxldGVMb2dnZWRNb2RlbFJlcXVlc3QSGgoIbW9kZWxfaWQYASABKAlSCG1vZGVsX2lkIhsKGURlbGV0ZUxvZ2dlZE1vZGVsUmVzcG9uc2UiUgoMQXJ0aWZhY3RGaWxlEgwKBHBhdGgYASABKAkSFgoGaXNfZGlyGAIgASgIUgZpc19kaXISDAoEc2l6ZRgDIAEoAxIOCgZzaGEyNTYYBCABKAkiMwoSUHV0QXJ0aWZhY3RSZXF1ZXN0EgwKBHBhdGgYASABKAkSDwoHY29udGVudBgCIAEoDCI7ChNQdXRBcnRpZmFjdFJlc3BvbnNlEiQKBGZpbGUYASABKAsyFi5tbG9wcy52MS5BcnRpZmFjdEZpbGUiIgoSR2V0QXJ0aWZhY3RSZXF1ZXN0EgwKBHBhdGgYASABKAkiTAoTR2V0QXJ0aWZhY3RSZXNwb25zZRIPCgdjb250ZW50GAEgASgMEiQKBGZpbGUYAiABKAsyFi5tbG9wcy52MS5BcnRpZmFjdEZpbGUiJAoUTGlzdEFydGlmYWN0c1JlcXVlc3QSDAoEcGF0aBgBIAEoCSI+ChVMaXN0QXJ0aWZhY3RzUmVzcG9uc2USJQoFZmlsZXMYASADKAsyFi5tbG9wcy52MS5BcnRpZmFjdEZpbGUiJQoVRGVsZXRlQXJ0aWZhY3RSZXF1ZXN0EgwKBHBhdGgYASABKAkiGAoWRGVsZXRlQXJ0aWZhY3RSZXNwb25zZSpqCg5MaWZlY3ljbGVTdGFnZRIfChtMSUZFQ1lDTEVfU1RBR0VfVU5TUEVDSUZJRUQQABIaChZMSUZFQ1lDTEVfU1RBR0VfQUNUSVZFEAESGwoXTElGRUNZQ0xFX1NUQUdFX0RFTEVURUQQAipvCghWaWV3VHlwZRIZChVWSUVXX1RZUEVfVU5TUEVDSUZJRUQQABIZChVWSUVXX1RZUEVfQUNUSVZFX09OTFkQARIaChZWSUVXX1RZUEVfREVMRVRFRF9PTkxZEAISEQoNVklFV19UWVBFX0FMTBADKoYBCglSdW5TdGF0dXMSGgoWUlVOX1NUQVRVU19VTlNQRUNJRklFRBAAEhYKElJVTl9TVEFUVVNfUlVOTklORxABEhcKE1JVTl9TVEFUVVNfRklOSVNIRUQQAhIVChFSVU5fU1RBVFVTX0ZBSUxFRBADEhUKEVJVTl9TVEFUVVNfS0lMTEVEEAQqmAEKEUxvZ2dlZE1vZGVsU3RhdHVzEiMKH0xPR0dFRF9NT0RFTF9TVEFUVVNfVU5TUEVDSUZJRUQQABIfChtMT0dHRURfTU9ERUxfU1RBVFVTX1BFTkRJTkcQARIdChlMT0dHRURfTU9ERUxfU1RBVFVTX1JFQURZEAISHgoaTE9HR0VEX01PREVMX1NUQVRVU19GQUlMRUQQAzKtIgoPVHJhY2tpbmdTZXJ2aWNlEnUKEENyZWF0ZUV4cGVyaW1lbnQSIS5tbG9wcy52MS5DcmVhdGVFeHBlcmltZW50UmVxdWVzdBoiLm1sb3BzLnYxLkNyZWF0ZUV4cGVyaW1lbnRSZXNwb25zZSIagtPkkwIUOgEqIg8vdjEvZXhwZXJpbWVudHMSfAoNR2V0RXhwZXJpbWVudBIeLm1sb3BzLnYxLkdldEV4cGVyaW1lbnRSZXF1ZXN0Gh8ubWxvcHMudjEuR2V0RXhwZXJpbWVudFJlc3BvbnNlIiqQAgGC0+STAiESHy92MS9leHBlcmltZW50cy97ZXhwZXJpbWVudF9pZH0ShgEKE0dldEV4cGVyaW1lbnRCeU5hbWUSJC5tbG9wcy52MS5HZXRFeHBlcmltZW50QnlOYW1lUmVxdWVzdBolLm1sb3BzLnYxLkdldEV4cGVyaW1lbnRCeU5hbWVSZXNwb25zZSIikAIBgtPkkwIZEhcvdjEvZXhwZXJpbWVudHM6YnktbmFtZRJyCg9MaXN0RXhwZXJpbWVudHMSIC5tbG9wcy52MS5MaXN0RXhwZXJpbWVudHNSZXF1ZXN0GiEubWxvcHMudjEuTGlzdEV4cGVyaW1lbnRzUmVzcG9uc2UiGpACAYLT5JMCERIPL3YxL2V4cGVyaW1lbnRzEoIBChBEZWxldGVFeHBlcmltZW50EiEubWxvcHMudjEuRGVsZXRlRXhwZXJpbWVudFJlcXVlc3QaIi5tbG9wcy52MS5EZWxldGVFeHBlcmltZW50UmVzcG9uc2UiJ4LT5JMCISofL3YxL2V4cGVyaW1lbnRzL3tleHBlcmltZW50X2lkfRKFAQoQVXBkYXRlRXhwZXJpbWVudBIhLm1sb3BzLnYxLlVwZGF0ZUV4cGVyaW1lbnRSZXF1ZXN0GiIubWxvcHMudjEuVXBkYXRlRXhwZXJpbWVudFJlc3BvbnNlIiqC0+STAiQ6ASoyHy92MS9leHBlcmltZW50cy97ZXhwZXJpbWVudF9pZH0SkAEKEVJlc3RvcmVFeHBlcmltZW50EiIubWxvcHMudjEuUmVzdG9yZUV4cGVyaW1lbnRSZXF1ZXN0GiMubWxvcHMudjEuUmVzdG9yZUV4cGVyaW1lbnRSZXNwb25zZSIygtPkkwIsOgEqIicvdjEvZXhwZXJpbWVudHMve2V4cGVyaW1lbnRfaWR9OnJlc3RvcmUSWQoJQ3JlYXRlUnVuEhoubWxvcHMudjEuQ3JlYXRlUnVuUmVxdWVzdBobLm1sb3BzLnYxLkNyZWF0ZVJ1blJlc3BvbnNlIhOC0+STAg06ASoiCC92MS9ydW5zEmIKCVVwZGF0ZVJ1bhIaLm1sb3BzLnYxLlVwZGF0ZVJ1blJlcXVlc3QaGy5tbG9wcy52MS5VcGRhdGVSdW5SZXNwb25zZSIcgtPkkwIWOgEqMhEvdjEvcnVucy97cnVuX2lkfRJZCgZHZXRSdW4SFy5tbG9wcy52MS5HZXRSdW5SZXF1ZXN0GhgubWxvcHMudjEuR2V0UnVuUmVzcG9uc2UiHJACAYLT5JMCExIRL3YxL3J1bnMve3J1bl9pZH0SZgoKU2VhcmNoUnVucxIbLm1sb3BzLnYxLlNlYXJjaFJ1bnNSZXF1ZXN0GhwubWxvcHMudjEuU2VhcmNoUnVuc1Jlc3BvbnNlIh2QAgGC0+STAhQ6ASoiDy92MS9ydW5zOnNlYXJjaBJnCgtMaXN0UnVuS2V5cxIcLm1sb3BzLnYxLkxpc3RSdW5LZXlzUmVxdWVzdBodLm1sb3BzLnYxLkxpc3RSdW5LZXlzUmVzcG9uc2UiG5ACAYLT5JMCEjoBKiINL3YxL3J1bnM6a2V5cxJmCghMb2dQYXJhbRIZLm1sb3BzLnYxLkxvZ1BhcmFtUmVxdWVzdBoaLm1sb3BzLnYxLkxvZ1BhcmFtUmVzcG9uc2UiI4LT5JMCHToBKiIYL3YxL3J1bnMve3J1bl9pZH0vcGFyYW1zEmoKCUxvZ01ldHJpYxIaLm1sb3BzLnYxLkxvZ01ldHJpY1JlcXVlc3QaGy5tbG9wcy52MS5Mb2dNZXRyaWNSZXNwb25zZSIkgtPkkwIeOgEqIhkvdjEvcnVucy97cnVuX2lkfS9tZXRyaWNzEo0BChBHZXRNZXRyaWNIaXN0b3J5EiEubWxvcHMudjEuR2V0TWV0cmljSGlzdG9yeVJlcXVlc3QaIi5tbG9wcy52MS5HZXRNZXRyaWNIaXN0b3J5UmVzcG9uc2UiMpACAYLT5JMCKRInL3YxL3J1bnMve3J1bl9pZH0vbWV0cmljcy97a2V5fS9oaXN0b3J5Em0KCVNldFJ1blRhZxIaLm1sb3BzLnYxLlNldFJ1blRhZ1JlcXVlc3QaGy5tbG9wcy52MS5TZXRSdW5UYWdSZXNwb25zZSIngtPkkwIhOgEqGhwvdjEvcnVucy97cnVuX2lkfS90YWdzL3trZXl9EmkKCExvZ0JhdGNoEhkubWxvcHMudjEuTG9nQmF0Y2hSZXF1ZXN0GhoubWxvcHMudjEuTG9nQmF0Y2hSZXNwb25zZSImgtPkkwIgOgEqIhsvdjEvcnVucy97cnVuX2lkfTpsb2ctYmF0Y2gSXwoJRGVsZXRlUnVuEhoubWxvcHMudjEuRGVsZXRlUnVuUmVxdWVzdBobLm1sb3BzLnYxLkRlbGV0ZVJ1blJlc3BvbnNlIhmC0+STAhMqES92MS9ydW5zL3tydW5faWR9Em0KClJlc3RvcmVSdW4SGy5tbG9wcy52MS5SZXN0b3JlUnVuUmVxdWVzdBocLm1sb3BzLnYxLlJlc3RvcmVSdW5SZXNwb25zZSIkgtPkkwIeOgEqIhkvdjEvcnVucy97cnVuX2lkfTpyZXN0b3JlEpABChBTZXRFeHBlcmltZW50VGFnEiEubWxvcHMudjEuU2V0RXhwZXJpbWVudFRhZ1JlcXVlc3QaIi5tbG9wcy52MS5TZXRFeHBlcmltZW50VGFnUmVzcG9uc2UiNYLT5JMCLzoBKhoqL3YxL2V4cGVyaW1lbnRzL3tleHBlcmltZW50X2lkfS90YWdzL3trZXl9EpYBChNEZWxldGVFeHBlcmltZW50VGFnEiQubWxvcHMudjEuRGVsZXRlRXhwZXJpbWVudFRhZ1JlcXVlc3QaJS5tbG9wcy52MS5EZWxldGVFeHBlcmltZW50VGFnUmVzcG9uc2UiMoLT5JMCLCoqL3YxL2V4cGVyaW1lbnRzL3tleHBlcmltZW50X2lkfS90YWdzL3trZXl9EnMKDERlbGV0ZVJ1blRhZxIdLm1sb3BzLnYxLkRlbGV0ZVJ1blRhZ1JlcXVlc3QaHi5tbG9wcy52MS5EZWxldGVSdW5UYWdSZXNwb25zZSIkgtPkkwIeKhwvdjEvcnVucy97cnVuX2lkfS90YWdzL3trZXl9Em0KCUxvZ0lucHV0cxIaLm1sb3BzLnYxLkxvZ0lucHV0c1JlcXVlc3QaGy5tbG9wcy52MS5Mb2dJbnB1dHNSZXNwb25zZSIngtPkkwIhOgEqIhwvdjEvcnVucy97cnVuX2lkfTpsb2ctaW5wdXRzEnEKCkxvZ091dHB1dHMSGy5tbG9wcy52MS5Mb2dPdXRwdXRzUmVxdWVzdBocLm1sb3BzLnYxLkxvZ091dHB1dHNSZXNwb25zZSIogtPkkwIiOgEqIh0vdjEvcnVucy97cnVuX2lkfTpsb2ctb3V0cHV0cxJ6ChFDcmVhdGVMb2dnZWRNb2RlbBIiLm1sb3BzLnYxLkNyZWF0ZUxvZ2dlZE1vZGVsUmVxdWVzdBojLm1sb3BzLnYxLkNyZWF0ZUxvZ2dlZE1vZGVsUmVzcG9uc2UiHILT5JMCFjoBKiIRL3YxL2xvZ2dlZC1tb2RlbHMSfAoOR2V0TG9nZ2VkTW9kZWwSHy5tbG9wcy52MS5HZXRMb2dnZWRNb2RlbFJlcXVlc3QaIC5tbG9wcy52MS5HZXRMb2dnZWRNb2RlbFJlc3BvbnNlIieQAgGC0+STAh4SHC92MS9sb2dnZWQtbW9kZWxzL3ttb2RlbF9pZH0ShwEKElNlYXJjaExvZ2dlZE1vZGVscxIjLm1sb3BzLnYxLlNlYXJjaExvZ2dlZE1vZGVsc1JlcXVlc3QaJC5tbG9wcy52MS5TZWFyY2hMb2dnZWRNb2RlbHNSZXNwb25zZSImkAIBgtPkkwIdOgEqIhgvdjEvbG9nZ2VkLW1vZGVsczpzZWFyY2gSlAEKE0ZpbmFsaXplTG9nZ2VkTW9kZWwSJC5tbG9wcy52MS5GaW5hbGl6ZUxvZ2dlZE1vZGVsUmVxdWVzdBolLm1sb3BzLnYxLkZpbmFsaXplTG9nZ2VkTW9kZWxSZXNwb25zZSIwgtPkkwIqOgEqIiUvdjEvbG9nZ2VkLW1vZGVscy97bW9kZWxfaWR9OmZpbmFsaXplEo0BChJTZXRMb2dnZWRNb2RlbFRhZ3MSIy5tbG9wcy52MS5TZXRMb2dnZWRNb2RlbFRhZ3NSZXF1ZXN0GiQubWxvcHMudjEuU2V0TG9nZ2VkTW9kZWxUYWdzUmVzcG9uc2UiLILT5JMCJjoBKjIhL3YxL2xvZ2dlZC1tb2RlbHMve21vZGVsX2lkfS90YWdzEpYBChREZWxldGVMb2dnZWRNb2RlbFRhZxIlLm1sb3BzLnYxLkRlbGV0ZUxvZ2dlZE1vZGVsVGFnUmVxdWVzdBomLm1sb3BzLnYxLkRlbGV0ZUxvZ2dlZE1vZGVsVGFnUmVzcG9uc2UiL4LT5JMCKSonL3YxL2xvZ2dlZC1tb2RlbHMve21vZGVsX2lkfS90YWdzL3trZXl9EpUBChRMb2dMb2dnZWRNb2RlbFBhcmFtcxIlLm1sb3BzLnYxLkxvZ0xvZ2dlZE1vZGVsUGFyYW1zUmVxdWVzdBomLm1sb3BzLnYxLkxvZ0xvZ2dlZE1vZGVsUGFyYW1zUmVzcG9uc2UiLoLT5JMCKDoBKiIjL3YxL2xvZ2dlZC1tb2RlbHMve21vZGVsX2lkfS9wYXJhbXMSggEKEURlbGV0ZUxvZ2dlZE1vZGVsEiIubWxvcHMudjEuRGVsZXRlTG9nZ2VkTW9kZWxSZXF1ZXN0GiMubWxvcHMudjEuRGVsZXRlTG9nZ2VkTW9kZWxSZXNwb25zZSIkgtPkkwIeKhwvdjEvbG9nZ2VkLW1vZGVscy97bW9kZWxfaWR9EmQKC1B1dEFydGlmYWN0EhwubWxvcHMudjEuUHV0QXJ0aWZhY3RSZXF1ZXN0Gh0ubWxvcHMudjEuUHV0QXJ0aWZhY3RSZXNwb25zZSIYgtPkkwISOgEqIg0vdjEvYXJ0aWZhY3RzEm0KC0dldEFydGlmYWN0EhwubWxvcHMudjEuR2V0QXJ0aWZhY3RSZXF1ZXN0Gh0ubWxvcHMudjEuR2V0QXJ0aWZhY3RSZXNwb25zZSIhkAIBgtPkkwIYEhYvdjEvYXJ0aWZhY3RzOmRvd25sb2FkEmoKDUxpc3RBcnRpZmFjdHMSHi5tbG9wcy52MS5MaXN0QXJ0aWZhY3RzUmVxdWVzdBofLm1sb3BzLnYxLkxpc3RBcnRpZmFjdHNSZXNwb25zZSIYkAIBgtPkkwIPEg0vdjEvYXJ0aWZhY3RzEmoKDkRlbGV0ZUFydGlmYWN0Eh8ubWxvcHMudjEuRGVsZXRlQXJ0aWZhY3RSZXF1ZXN0GiAubWxvcHMudjEuRGVsZXRlQXJ0aWZhY3RSZXNwb25zZSIVgtPkkwIPKg0vdjEvYXJ0aWZhY3RzYgZwcm90bzM", [file_google_api_annotations, file_mlops_v1_model]);
 
 /**
  * A named group of runs.
@@ -233,6 +233,28 @@ export type Run = Message<"mlops.v1.Run"> & {
    * @generated from field: repeated mlops.v1.RunModelVersion model_versions = 21 [json_name = "model_versions"];
    */
   modelVersions: RunModelVersion[];
+
+  /**
+   * Datasets the run read (LogInputs).
+   *
+   * @generated from field: repeated mlops.v1.DatasetInput inputs = 40;
+   */
+  inputs: DatasetInput[];
+
+  /**
+   * Logged models the run produced (LogOutputs).
+   *
+   * @generated from field: repeated mlops.v1.ModelOutput outputs = 41;
+   */
+  outputs: ModelOutput[];
+
+  /**
+   * The folder of the artifact tree that holds the run's files
+   * ("<experiment_id>/<run_id>/artifacts"; see PutArtifact).
+   *
+   * @generated from field: string artifact_root = 42 [json_name = "artifact_root"];
+   */
+  artifactRoot: string;
 };
 
 /**
@@ -1407,6 +1429,1040 @@ export const RestoreRunResponseSchema: GenMessage<RestoreRunResponse> = /*@__PUR
   messageDesc(file_mlops_v1_tracking, 42);
 
 /**
+ * A dataset a run read, as MLflow's DatasetInput.
+ *
+ * @generated from message mlops.v1.DatasetInput
+ */
+export type DatasetInput = Message<"mlops.v1.DatasetInput"> & {
+  /**
+   * Dataset name.
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * Digest of its content, as the client computed it.
+   *
+   * @generated from field: string digest = 2;
+   */
+  digest: string;
+
+  /**
+   * What kind of source it came from ("local", "s3", "http", ...).
+   *
+   * @generated from field: string source_type = 3 [json_name = "source_type"];
+   */
+  sourceType: string;
+
+  /**
+   * The source, as the client describes it (often JSON).
+   *
+   * @generated from field: string source = 4;
+   */
+  source: string;
+
+  /**
+   * Its schema, as the client describes it (often JSON); may be empty.
+   *
+   * @generated from field: string schema = 5;
+   */
+  schema: string;
+
+  /**
+   * Its profile (row counts and such), as JSON; may be empty.
+   *
+   * @generated from field: string profile = 6;
+   */
+  profile: string;
+
+  /**
+   * Tags of this use of the dataset (e.g. "mlflow.data.context": "train").
+   *
+   * @generated from field: map<string, string> tags = 7;
+   */
+  tags: { [key: string]: string };
+};
+
+/**
+ * Describes the message mlops.v1.DatasetInput.
+ * Use `create(DatasetInputSchema)` to create a new message.
+ */
+export const DatasetInputSchema: GenMessage<DatasetInput> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 43);
+
+/**
+ * A logged model a run produced.
+ *
+ * @generated from message mlops.v1.ModelOutput
+ */
+export type ModelOutput = Message<"mlops.v1.ModelOutput"> & {
+  /**
+   * Logged model id.
+   *
+   * @generated from field: string model_id = 1 [json_name = "model_id"];
+   */
+  modelId: string;
+
+  /**
+   * Training step it was produced at.
+   *
+   * @generated from field: int64 step = 2;
+   */
+  step: bigint;
+};
+
+/**
+ * Describes the message mlops.v1.ModelOutput.
+ * Use `create(ModelOutputSchema)` to create a new message.
+ */
+export const ModelOutputSchema: GenMessage<ModelOutput> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 44);
+
+/**
+ * Sets one tag on an experiment.
+ *
+ * @generated from message mlops.v1.SetExperimentTagRequest
+ */
+export type SetExperimentTagRequest = Message<"mlops.v1.SetExperimentTagRequest"> & {
+  /**
+   * Experiment id.
+   *
+   * @generated from field: string experiment_id = 1 [json_name = "experiment_id"];
+   */
+  experimentId: string;
+
+  /**
+   * Tag key: 1 to 250 characters.
+   *
+   * @generated from field: string key = 2;
+   */
+  key: string;
+
+  /**
+   * Tag value (may be empty), up to 5000 characters.
+   *
+   * @generated from field: string value = 3;
+   */
+  value: string;
+};
+
+/**
+ * Describes the message mlops.v1.SetExperimentTagRequest.
+ * Use `create(SetExperimentTagRequestSchema)` to create a new message.
+ */
+export const SetExperimentTagRequestSchema: GenMessage<SetExperimentTagRequest> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 45);
+
+/**
+ * Empty on success.
+ *
+ * @generated from message mlops.v1.SetExperimentTagResponse
+ */
+export type SetExperimentTagResponse = Message<"mlops.v1.SetExperimentTagResponse"> & {
+};
+
+/**
+ * Describes the message mlops.v1.SetExperimentTagResponse.
+ * Use `create(SetExperimentTagResponseSchema)` to create a new message.
+ */
+export const SetExperimentTagResponseSchema: GenMessage<SetExperimentTagResponse> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 46);
+
+/**
+ * Removes one tag from an experiment.
+ *
+ * @generated from message mlops.v1.DeleteExperimentTagRequest
+ */
+export type DeleteExperimentTagRequest = Message<"mlops.v1.DeleteExperimentTagRequest"> & {
+  /**
+   * Experiment id.
+   *
+   * @generated from field: string experiment_id = 1 [json_name = "experiment_id"];
+   */
+  experimentId: string;
+
+  /**
+   * Tag key to remove.
+   *
+   * @generated from field: string key = 2;
+   */
+  key: string;
+};
+
+/**
+ * Describes the message mlops.v1.DeleteExperimentTagRequest.
+ * Use `create(DeleteExperimentTagRequestSchema)` to create a new message.
+ */
+export const DeleteExperimentTagRequestSchema: GenMessage<DeleteExperimentTagRequest> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 47);
+
+/**
+ * Empty on success.
+ *
+ * @generated from message mlops.v1.DeleteExperimentTagResponse
+ */
+export type DeleteExperimentTagResponse = Message<"mlops.v1.DeleteExperimentTagResponse"> & {
+};
+
+/**
+ * Describes the message mlops.v1.DeleteExperimentTagResponse.
+ * Use `create(DeleteExperimentTagResponseSchema)` to create a new message.
+ */
+export const DeleteExperimentTagResponseSchema: GenMessage<DeleteExperimentTagResponse> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 48);
+
+/**
+ * Removes one tag from a run.
+ *
+ * @generated from message mlops.v1.DeleteRunTagRequest
+ */
+export type DeleteRunTagRequest = Message<"mlops.v1.DeleteRunTagRequest"> & {
+  /**
+   * Run id.
+   *
+   * @generated from field: string run_id = 1 [json_name = "run_id"];
+   */
+  runId: string;
+
+  /**
+   * Tag key to remove.
+   *
+   * @generated from field: string key = 2;
+   */
+  key: string;
+};
+
+/**
+ * Describes the message mlops.v1.DeleteRunTagRequest.
+ * Use `create(DeleteRunTagRequestSchema)` to create a new message.
+ */
+export const DeleteRunTagRequestSchema: GenMessage<DeleteRunTagRequest> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 49);
+
+/**
+ * Empty on success.
+ *
+ * @generated from message mlops.v1.DeleteRunTagResponse
+ */
+export type DeleteRunTagResponse = Message<"mlops.v1.DeleteRunTagResponse"> & {
+};
+
+/**
+ * Describes the message mlops.v1.DeleteRunTagResponse.
+ * Use `create(DeleteRunTagResponseSchema)` to create a new message.
+ */
+export const DeleteRunTagResponseSchema: GenMessage<DeleteRunTagResponse> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 50);
+
+/**
+ * Records datasets a run read.
+ *
+ * @generated from message mlops.v1.LogInputsRequest
+ */
+export type LogInputsRequest = Message<"mlops.v1.LogInputsRequest"> & {
+  /**
+   * Run id.
+   *
+   * @generated from field: string run_id = 1 [json_name = "run_id"];
+   */
+  runId: string;
+
+  /**
+   * The datasets; at most 1000.
+   *
+   * @generated from field: repeated mlops.v1.DatasetInput datasets = 2;
+   */
+  datasets: DatasetInput[];
+};
+
+/**
+ * Describes the message mlops.v1.LogInputsRequest.
+ * Use `create(LogInputsRequestSchema)` to create a new message.
+ */
+export const LogInputsRequestSchema: GenMessage<LogInputsRequest> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 51);
+
+/**
+ * Empty on success.
+ *
+ * @generated from message mlops.v1.LogInputsResponse
+ */
+export type LogInputsResponse = Message<"mlops.v1.LogInputsResponse"> & {
+};
+
+/**
+ * Describes the message mlops.v1.LogInputsResponse.
+ * Use `create(LogInputsResponseSchema)` to create a new message.
+ */
+export const LogInputsResponseSchema: GenMessage<LogInputsResponse> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 52);
+
+/**
+ * Records logged models a run produced.
+ *
+ * @generated from message mlops.v1.LogOutputsRequest
+ */
+export type LogOutputsRequest = Message<"mlops.v1.LogOutputsRequest"> & {
+  /**
+   * Run id.
+   *
+   * @generated from field: string run_id = 1 [json_name = "run_id"];
+   */
+  runId: string;
+
+  /**
+   * The models; at most 1000.
+   *
+   * @generated from field: repeated mlops.v1.ModelOutput models = 2;
+   */
+  models: ModelOutput[];
+};
+
+/**
+ * Describes the message mlops.v1.LogOutputsRequest.
+ * Use `create(LogOutputsRequestSchema)` to create a new message.
+ */
+export const LogOutputsRequestSchema: GenMessage<LogOutputsRequest> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 53);
+
+/**
+ * Empty on success.
+ *
+ * @generated from message mlops.v1.LogOutputsResponse
+ */
+export type LogOutputsResponse = Message<"mlops.v1.LogOutputsResponse"> & {
+};
+
+/**
+ * Describes the message mlops.v1.LogOutputsResponse.
+ * Use `create(LogOutputsResponseSchema)` to create a new message.
+ */
+export const LogOutputsResponseSchema: GenMessage<LogOutputsResponse> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 54);
+
+/**
+ * A model logged by MLflow 3 clients: files, params and tags, apart from
+ * runs.
+ *
+ * @generated from message mlops.v1.LoggedModel
+ */
+export type LoggedModel = Message<"mlops.v1.LoggedModel"> & {
+  /**
+   * Server-assigned id: "m-" and 32 lowercase hex digits.
+   *
+   * @generated from field: string model_id = 1 [json_name = "model_id"];
+   */
+  modelId: string;
+
+  /**
+   * Experiment it belongs to.
+   *
+   * @generated from field: string experiment_id = 2 [json_name = "experiment_id"];
+   */
+  experimentId: string;
+
+  /**
+   * Name given by the client ("model").
+   *
+   * @generated from field: string name = 3;
+   */
+  name: string;
+
+  /**
+   * The run that logged it; empty if none.
+   *
+   * @generated from field: string source_run_id = 4 [json_name = "source_run_id"];
+   */
+  sourceRunId: string;
+
+  /**
+   * Current state.
+   *
+   * @generated from field: mlops.v1.LoggedModelStatus status = 5;
+   */
+  status: LoggedModelStatus;
+
+  /**
+   * Why it failed, when it did.
+   *
+   * @generated from field: string status_message = 6 [json_name = "status_message"];
+   */
+  statusMessage: string;
+
+  /**
+   * Free-form type given by the client ("agent", ...); may be empty.
+   *
+   * @generated from field: string model_type = 7 [json_name = "model_type"];
+   */
+  modelType: string;
+
+  /**
+   * Params, key to value.
+   *
+   * @generated from field: map<string, string> params = 8;
+   */
+  params: { [key: string]: string };
+
+  /**
+   * Tags, key to value.
+   *
+   * @generated from field: map<string, string> tags = 9;
+   */
+  tags: { [key: string]: string };
+
+  /**
+   * Creation time, Unix epoch milliseconds.
+   *
+   * @generated from field: int64 created_at_ms = 10 [json_name = "created_at_ms"];
+   */
+  createdAtMs: bigint;
+
+  /**
+   * Last change, Unix epoch milliseconds.
+   *
+   * @generated from field: int64 updated_at_ms = 11 [json_name = "updated_at_ms"];
+   */
+  updatedAtMs: bigint;
+
+  /**
+   * The folder of the artifact tree that holds its files
+   * ("<experiment_id>/models/<model_id>/artifacts").
+   *
+   * @generated from field: string artifact_root = 12 [json_name = "artifact_root"];
+   */
+  artifactRoot: string;
+};
+
+/**
+ * Describes the message mlops.v1.LoggedModel.
+ * Use `create(LoggedModelSchema)` to create a new message.
+ */
+export const LoggedModelSchema: GenMessage<LoggedModel> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 55);
+
+/**
+ * Creates a logged model.
+ *
+ * @generated from message mlops.v1.CreateLoggedModelRequest
+ */
+export type CreateLoggedModelRequest = Message<"mlops.v1.CreateLoggedModelRequest"> & {
+  /**
+   * Experiment to create it in; it must exist and be active.
+   *
+   * @generated from field: string experiment_id = 1 [json_name = "experiment_id"];
+   */
+  experimentId: string;
+
+  /**
+   * Name; empty lets the server pick one.
+   *
+   * @generated from field: string name = 2;
+   */
+  name: string;
+
+  /**
+   * The run that logs it; if set, the run must exist.
+   *
+   * @generated from field: string source_run_id = 3 [json_name = "source_run_id"];
+   */
+  sourceRunId: string;
+
+  /**
+   * Optional type.
+   *
+   * @generated from field: string model_type = 4 [json_name = "model_type"];
+   */
+  modelType: string;
+
+  /**
+   * Initial params.
+   *
+   * @generated from field: map<string, string> params = 5;
+   */
+  params: { [key: string]: string };
+
+  /**
+   * Initial tags.
+   *
+   * @generated from field: map<string, string> tags = 6;
+   */
+  tags: { [key: string]: string };
+};
+
+/**
+ * Describes the message mlops.v1.CreateLoggedModelRequest.
+ * Use `create(CreateLoggedModelRequestSchema)` to create a new message.
+ */
+export const CreateLoggedModelRequestSchema: GenMessage<CreateLoggedModelRequest> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 56);
+
+/**
+ * The created model.
+ *
+ * @generated from message mlops.v1.CreateLoggedModelResponse
+ */
+export type CreateLoggedModelResponse = Message<"mlops.v1.CreateLoggedModelResponse"> & {
+  /**
+   * The new model, LOGGED_MODEL_STATUS_PENDING.
+   *
+   * @generated from field: mlops.v1.LoggedModel model = 1;
+   */
+  model?: LoggedModel | undefined;
+};
+
+/**
+ * Describes the message mlops.v1.CreateLoggedModelResponse.
+ * Use `create(CreateLoggedModelResponseSchema)` to create a new message.
+ */
+export const CreateLoggedModelResponseSchema: GenMessage<CreateLoggedModelResponse> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 57);
+
+/**
+ * Names the logged model to return.
+ *
+ * @generated from message mlops.v1.GetLoggedModelRequest
+ */
+export type GetLoggedModelRequest = Message<"mlops.v1.GetLoggedModelRequest"> & {
+  /**
+   * Logged model id.
+   *
+   * @generated from field: string model_id = 1 [json_name = "model_id"];
+   */
+  modelId: string;
+};
+
+/**
+ * Describes the message mlops.v1.GetLoggedModelRequest.
+ * Use `create(GetLoggedModelRequestSchema)` to create a new message.
+ */
+export const GetLoggedModelRequestSchema: GenMessage<GetLoggedModelRequest> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 58);
+
+/**
+ * The requested model.
+ *
+ * @generated from message mlops.v1.GetLoggedModelResponse
+ */
+export type GetLoggedModelResponse = Message<"mlops.v1.GetLoggedModelResponse"> & {
+  /**
+   * The model.
+   *
+   * @generated from field: mlops.v1.LoggedModel model = 1;
+   */
+  model?: LoggedModel | undefined;
+};
+
+/**
+ * Describes the message mlops.v1.GetLoggedModelResponse.
+ * Use `create(GetLoggedModelResponseSchema)` to create a new message.
+ */
+export const GetLoggedModelResponseSchema: GenMessage<GetLoggedModelResponse> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 59);
+
+/**
+ * Which logged models to return.
+ *
+ * @generated from message mlops.v1.SearchLoggedModelsRequest
+ */
+export type SearchLoggedModelsRequest = Message<"mlops.v1.SearchLoggedModelsRequest"> & {
+  /**
+   * Experiments to search; at least one.
+   *
+   * @generated from field: repeated string experiment_ids = 1 [json_name = "experiment_ids"];
+   */
+  experimentIds: string[];
+
+  /**
+   * Maximum models to return: 0 means 100; values above 1000 are treated as 1000.
+   *
+   * @generated from field: int32 page_size = 2 [json_name = "page_size"];
+   */
+  pageSize: number;
+
+  /**
+   * next_page_token from the previous response; empty for the first page.
+   *
+   * @generated from field: string page_token = 3 [json_name = "page_token"];
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message mlops.v1.SearchLoggedModelsRequest.
+ * Use `create(SearchLoggedModelsRequestSchema)` to create a new message.
+ */
+export const SearchLoggedModelsRequestSchema: GenMessage<SearchLoggedModelsRequest> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 60);
+
+/**
+ * A page of logged models.
+ *
+ * @generated from message mlops.v1.SearchLoggedModelsResponse
+ */
+export type SearchLoggedModelsResponse = Message<"mlops.v1.SearchLoggedModelsResponse"> & {
+  /**
+   * Models, newest first.
+   *
+   * @generated from field: repeated mlops.v1.LoggedModel models = 1;
+   */
+  models: LoggedModel[];
+
+  /**
+   * Token for the next page; empty on the last page.
+   *
+   * @generated from field: string next_page_token = 2 [json_name = "next_page_token"];
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message mlops.v1.SearchLoggedModelsResponse.
+ * Use `create(SearchLoggedModelsResponseSchema)` to create a new message.
+ */
+export const SearchLoggedModelsResponseSchema: GenMessage<SearchLoggedModelsResponse> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 61);
+
+/**
+ * Sets a logged model's final status.
+ *
+ * @generated from message mlops.v1.FinalizeLoggedModelRequest
+ */
+export type FinalizeLoggedModelRequest = Message<"mlops.v1.FinalizeLoggedModelRequest"> & {
+  /**
+   * Logged model id.
+   *
+   * @generated from field: string model_id = 1 [json_name = "model_id"];
+   */
+  modelId: string;
+
+  /**
+   * LOGGED_MODEL_STATUS_READY or LOGGED_MODEL_STATUS_FAILED.
+   *
+   * @generated from field: mlops.v1.LoggedModelStatus status = 2;
+   */
+  status: LoggedModelStatus;
+
+  /**
+   * Optional reason, for FAILED.
+   *
+   * @generated from field: string status_message = 3 [json_name = "status_message"];
+   */
+  statusMessage: string;
+};
+
+/**
+ * Describes the message mlops.v1.FinalizeLoggedModelRequest.
+ * Use `create(FinalizeLoggedModelRequestSchema)` to create a new message.
+ */
+export const FinalizeLoggedModelRequestSchema: GenMessage<FinalizeLoggedModelRequest> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 62);
+
+/**
+ * The finalized model.
+ *
+ * @generated from message mlops.v1.FinalizeLoggedModelResponse
+ */
+export type FinalizeLoggedModelResponse = Message<"mlops.v1.FinalizeLoggedModelResponse"> & {
+  /**
+   * The model after the change.
+   *
+   * @generated from field: mlops.v1.LoggedModel model = 1;
+   */
+  model?: LoggedModel | undefined;
+};
+
+/**
+ * Describes the message mlops.v1.FinalizeLoggedModelResponse.
+ * Use `create(FinalizeLoggedModelResponseSchema)` to create a new message.
+ */
+export const FinalizeLoggedModelResponseSchema: GenMessage<FinalizeLoggedModelResponse> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 63);
+
+/**
+ * Sets tags on a logged model.
+ *
+ * @generated from message mlops.v1.SetLoggedModelTagsRequest
+ */
+export type SetLoggedModelTagsRequest = Message<"mlops.v1.SetLoggedModelTagsRequest"> & {
+  /**
+   * Logged model id.
+   *
+   * @generated from field: string model_id = 1 [json_name = "model_id"];
+   */
+  modelId: string;
+
+  /**
+   * Tags to set, key to value.
+   *
+   * @generated from field: map<string, string> tags = 2;
+   */
+  tags: { [key: string]: string };
+};
+
+/**
+ * Describes the message mlops.v1.SetLoggedModelTagsRequest.
+ * Use `create(SetLoggedModelTagsRequestSchema)` to create a new message.
+ */
+export const SetLoggedModelTagsRequestSchema: GenMessage<SetLoggedModelTagsRequest> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 64);
+
+/**
+ * Empty on success.
+ *
+ * @generated from message mlops.v1.SetLoggedModelTagsResponse
+ */
+export type SetLoggedModelTagsResponse = Message<"mlops.v1.SetLoggedModelTagsResponse"> & {
+};
+
+/**
+ * Describes the message mlops.v1.SetLoggedModelTagsResponse.
+ * Use `create(SetLoggedModelTagsResponseSchema)` to create a new message.
+ */
+export const SetLoggedModelTagsResponseSchema: GenMessage<SetLoggedModelTagsResponse> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 65);
+
+/**
+ * Removes one tag from a logged model.
+ *
+ * @generated from message mlops.v1.DeleteLoggedModelTagRequest
+ */
+export type DeleteLoggedModelTagRequest = Message<"mlops.v1.DeleteLoggedModelTagRequest"> & {
+  /**
+   * Logged model id.
+   *
+   * @generated from field: string model_id = 1 [json_name = "model_id"];
+   */
+  modelId: string;
+
+  /**
+   * Tag key to remove.
+   *
+   * @generated from field: string key = 2;
+   */
+  key: string;
+};
+
+/**
+ * Describes the message mlops.v1.DeleteLoggedModelTagRequest.
+ * Use `create(DeleteLoggedModelTagRequestSchema)` to create a new message.
+ */
+export const DeleteLoggedModelTagRequestSchema: GenMessage<DeleteLoggedModelTagRequest> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 66);
+
+/**
+ * Empty on success.
+ *
+ * @generated from message mlops.v1.DeleteLoggedModelTagResponse
+ */
+export type DeleteLoggedModelTagResponse = Message<"mlops.v1.DeleteLoggedModelTagResponse"> & {
+};
+
+/**
+ * Describes the message mlops.v1.DeleteLoggedModelTagResponse.
+ * Use `create(DeleteLoggedModelTagResponseSchema)` to create a new message.
+ */
+export const DeleteLoggedModelTagResponseSchema: GenMessage<DeleteLoggedModelTagResponse> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 67);
+
+/**
+ * Records params of a logged model.
+ *
+ * @generated from message mlops.v1.LogLoggedModelParamsRequest
+ */
+export type LogLoggedModelParamsRequest = Message<"mlops.v1.LogLoggedModelParamsRequest"> & {
+  /**
+   * Logged model id.
+   *
+   * @generated from field: string model_id = 1 [json_name = "model_id"];
+   */
+  modelId: string;
+
+  /**
+   * Params, key to value; immutable as a run's.
+   *
+   * @generated from field: map<string, string> params = 2;
+   */
+  params: { [key: string]: string };
+};
+
+/**
+ * Describes the message mlops.v1.LogLoggedModelParamsRequest.
+ * Use `create(LogLoggedModelParamsRequestSchema)` to create a new message.
+ */
+export const LogLoggedModelParamsRequestSchema: GenMessage<LogLoggedModelParamsRequest> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 68);
+
+/**
+ * Empty on success.
+ *
+ * @generated from message mlops.v1.LogLoggedModelParamsResponse
+ */
+export type LogLoggedModelParamsResponse = Message<"mlops.v1.LogLoggedModelParamsResponse"> & {
+};
+
+/**
+ * Describes the message mlops.v1.LogLoggedModelParamsResponse.
+ * Use `create(LogLoggedModelParamsResponseSchema)` to create a new message.
+ */
+export const LogLoggedModelParamsResponseSchema: GenMessage<LogLoggedModelParamsResponse> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 69);
+
+/**
+ * Names the logged model to delete.
+ *
+ * @generated from message mlops.v1.DeleteLoggedModelRequest
+ */
+export type DeleteLoggedModelRequest = Message<"mlops.v1.DeleteLoggedModelRequest"> & {
+  /**
+   * Logged model id.
+   *
+   * @generated from field: string model_id = 1 [json_name = "model_id"];
+   */
+  modelId: string;
+};
+
+/**
+ * Describes the message mlops.v1.DeleteLoggedModelRequest.
+ * Use `create(DeleteLoggedModelRequestSchema)` to create a new message.
+ */
+export const DeleteLoggedModelRequestSchema: GenMessage<DeleteLoggedModelRequest> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 70);
+
+/**
+ * Empty on success.
+ *
+ * @generated from message mlops.v1.DeleteLoggedModelResponse
+ */
+export type DeleteLoggedModelResponse = Message<"mlops.v1.DeleteLoggedModelResponse"> & {
+};
+
+/**
+ * Describes the message mlops.v1.DeleteLoggedModelResponse.
+ * Use `create(DeleteLoggedModelResponseSchema)` to create a new message.
+ */
+export const DeleteLoggedModelResponseSchema: GenMessage<DeleteLoggedModelResponse> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 71);
+
+/**
+ * One entry of the artifact tree.
+ *
+ * @generated from message mlops.v1.ArtifactFile
+ */
+export type ArtifactFile = Message<"mlops.v1.ArtifactFile"> & {
+  /**
+   * Path from the tree's root, "/"-separated ("1/<run_id>/artifacts/model/MLmodel").
+   *
+   * @generated from field: string path = 1;
+   */
+  path: string;
+
+  /**
+   * A folder (it holds files below it) rather than a file.
+   *
+   * @generated from field: bool is_dir = 2 [json_name = "is_dir"];
+   */
+  isDir: boolean;
+
+  /**
+   * Size in bytes; 0 for a folder.
+   *
+   * @generated from field: int64 size = 3;
+   */
+  size: bigint;
+
+  /**
+   * SHA-256 of the file's bytes; empty for a folder.
+   *
+   * @generated from field: string sha256 = 4;
+   */
+  sha256: string;
+};
+
+/**
+ * Describes the message mlops.v1.ArtifactFile.
+ * Use `create(ArtifactFileSchema)` to create a new message.
+ */
+export const ArtifactFileSchema: GenMessage<ArtifactFile> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 72);
+
+/**
+ * Stores one file.
+ *
+ * @generated from message mlops.v1.PutArtifactRequest
+ */
+export type PutArtifactRequest = Message<"mlops.v1.PutArtifactRequest"> & {
+  /**
+   * Path: 1 to 1024 characters of "/"-separated segments, none empty, "." or "..".
+   *
+   * @generated from field: string path = 1;
+   */
+  path: string;
+
+  /**
+   * The file's bytes.
+   *
+   * @generated from field: bytes content = 2;
+   */
+  content: Uint8Array;
+};
+
+/**
+ * Describes the message mlops.v1.PutArtifactRequest.
+ * Use `create(PutArtifactRequestSchema)` to create a new message.
+ */
+export const PutArtifactRequestSchema: GenMessage<PutArtifactRequest> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 73);
+
+/**
+ * The stored file.
+ *
+ * @generated from message mlops.v1.PutArtifactResponse
+ */
+export type PutArtifactResponse = Message<"mlops.v1.PutArtifactResponse"> & {
+  /**
+   * What is now at the path.
+   *
+   * @generated from field: mlops.v1.ArtifactFile file = 1;
+   */
+  file?: ArtifactFile | undefined;
+};
+
+/**
+ * Describes the message mlops.v1.PutArtifactResponse.
+ * Use `create(PutArtifactResponseSchema)` to create a new message.
+ */
+export const PutArtifactResponseSchema: GenMessage<PutArtifactResponse> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 74);
+
+/**
+ * Names the file to return.
+ *
+ * @generated from message mlops.v1.GetArtifactRequest
+ */
+export type GetArtifactRequest = Message<"mlops.v1.GetArtifactRequest"> & {
+  /**
+   * Path of a file.
+   *
+   * @generated from field: string path = 1;
+   */
+  path: string;
+};
+
+/**
+ * Describes the message mlops.v1.GetArtifactRequest.
+ * Use `create(GetArtifactRequestSchema)` to create a new message.
+ */
+export const GetArtifactRequestSchema: GenMessage<GetArtifactRequest> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 75);
+
+/**
+ * The file.
+ *
+ * @generated from message mlops.v1.GetArtifactResponse
+ */
+export type GetArtifactResponse = Message<"mlops.v1.GetArtifactResponse"> & {
+  /**
+   * The file's bytes.
+   *
+   * @generated from field: bytes content = 1;
+   */
+  content: Uint8Array;
+
+  /**
+   * Its entry.
+   *
+   * @generated from field: mlops.v1.ArtifactFile file = 2;
+   */
+  file?: ArtifactFile | undefined;
+};
+
+/**
+ * Describes the message mlops.v1.GetArtifactResponse.
+ * Use `create(GetArtifactResponseSchema)` to create a new message.
+ */
+export const GetArtifactResponseSchema: GenMessage<GetArtifactResponse> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 76);
+
+/**
+ * Names the folder to list.
+ *
+ * @generated from message mlops.v1.ListArtifactsRequest
+ */
+export type ListArtifactsRequest = Message<"mlops.v1.ListArtifactsRequest"> & {
+  /**
+   * Folder path; empty for the root.
+   *
+   * @generated from field: string path = 1;
+   */
+  path: string;
+};
+
+/**
+ * Describes the message mlops.v1.ListArtifactsRequest.
+ * Use `create(ListArtifactsRequestSchema)` to create a new message.
+ */
+export const ListArtifactsRequestSchema: GenMessage<ListArtifactsRequest> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 77);
+
+/**
+ * The folder's direct children.
+ *
+ * @generated from message mlops.v1.ListArtifactsResponse
+ */
+export type ListArtifactsResponse = Message<"mlops.v1.ListArtifactsResponse"> & {
+  /**
+   * Files and folders, sorted by path.
+   *
+   * @generated from field: repeated mlops.v1.ArtifactFile files = 1;
+   */
+  files: ArtifactFile[];
+};
+
+/**
+ * Describes the message mlops.v1.ListArtifactsResponse.
+ * Use `create(ListArtifactsResponseSchema)` to create a new message.
+ */
+export const ListArtifactsResponseSchema: GenMessage<ListArtifactsResponse> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 78);
+
+/**
+ * Names the file or folder to delete.
+ *
+ * @generated from message mlops.v1.DeleteArtifactRequest
+ */
+export type DeleteArtifactRequest = Message<"mlops.v1.DeleteArtifactRequest"> & {
+  /**
+   * Path of a file or a folder.
+   *
+   * @generated from field: string path = 1;
+   */
+  path: string;
+};
+
+/**
+ * Describes the message mlops.v1.DeleteArtifactRequest.
+ * Use `create(DeleteArtifactRequestSchema)` to create a new message.
+ */
+export const DeleteArtifactRequestSchema: GenMessage<DeleteArtifactRequest> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 79);
+
+/**
+ * Empty on success.
+ *
+ * @generated from message mlops.v1.DeleteArtifactResponse
+ */
+export type DeleteArtifactResponse = Message<"mlops.v1.DeleteArtifactResponse"> & {
+};
+
+/**
+ * Describes the message mlops.v1.DeleteArtifactResponse.
+ * Use `create(DeleteArtifactResponseSchema)` to create a new message.
+ */
+export const DeleteArtifactResponseSchema: GenMessage<DeleteArtifactResponse> = /*@__PURE__*/
+  messageDesc(file_mlops_v1_tracking, 80);
+
+/**
  * Whether an experiment or a run is live or soft-deleted, as MLflow's
  * lifecycle_stage ("active", "deleted").
  *
@@ -1529,6 +2585,47 @@ export enum RunStatus {
  */
 export const RunStatusSchema: GenEnum<RunStatus> = /*@__PURE__*/
   enumDesc(file_mlops_v1_tracking, 2);
+
+/**
+ * The state of a logged model, as MLflow's LoggedModelStatus.
+ *
+ * @generated from enum mlops.v1.LoggedModelStatus
+ */
+export enum LoggedModelStatus {
+  /**
+   * Not set.
+   *
+   * @generated from enum value: LOGGED_MODEL_STATUS_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Created; its files are being uploaded.
+   *
+   * @generated from enum value: LOGGED_MODEL_STATUS_PENDING = 1;
+   */
+  PENDING = 1,
+
+  /**
+   * Complete and usable.
+   *
+   * @generated from enum value: LOGGED_MODEL_STATUS_READY = 2;
+   */
+  READY = 2,
+
+  /**
+   * The upload failed.
+   *
+   * @generated from enum value: LOGGED_MODEL_STATUS_FAILED = 3;
+   */
+  FAILED = 3,
+}
+
+/**
+ * Describes the enum mlops.v1.LoggedModelStatus.
+ */
+export const LoggedModelStatusSchema: GenEnum<LoggedModelStatus> = /*@__PURE__*/
+  enumDesc(file_mlops_v1_tracking, 3);
 
 /**
  * Experiment tracking, modelled on MLflow's: experiments group runs; a run
@@ -1754,6 +2851,187 @@ export const TrackingService: GenService<{
     methodKind: "unary";
     input: typeof RestoreRunRequestSchema;
     output: typeof RestoreRunResponseSchema;
+  },
+  /**
+   * Sets (creates or overwrites) one tag on an experiment.
+   *
+   * @generated from rpc mlops.v1.TrackingService.SetExperimentTag
+   */
+  setExperimentTag: {
+    methodKind: "unary";
+    input: typeof SetExperimentTagRequestSchema;
+    output: typeof SetExperimentTagResponseSchema;
+  },
+  /**
+   * Removes one tag from an experiment. NOT_FOUND if it is not set.
+   *
+   * @generated from rpc mlops.v1.TrackingService.DeleteExperimentTag
+   */
+  deleteExperimentTag: {
+    methodKind: "unary";
+    input: typeof DeleteExperimentTagRequestSchema;
+    output: typeof DeleteExperimentTagResponseSchema;
+  },
+  /**
+   * Removes one tag from a run. NOT_FOUND if it is not set.
+   *
+   * @generated from rpc mlops.v1.TrackingService.DeleteRunTag
+   */
+  deleteRunTag: {
+    methodKind: "unary";
+    input: typeof DeleteRunTagRequestSchema;
+    output: typeof DeleteRunTagResponseSchema;
+  },
+  /**
+   * Records the datasets a run read (MLflow's runs/log-inputs). Logging the
+   * same dataset (name and digest) again replaces its tags.
+   *
+   * @generated from rpc mlops.v1.TrackingService.LogInputs
+   */
+  logInputs: {
+    methodKind: "unary";
+    input: typeof LogInputsRequestSchema;
+    output: typeof LogInputsResponseSchema;
+  },
+  /**
+   * Records the logged models a run produced, at a step (MLflow 3's
+   * runs/outputs). Each model must exist.
+   *
+   * @generated from rpc mlops.v1.TrackingService.LogOutputs
+   */
+  logOutputs: {
+    methodKind: "unary";
+    input: typeof LogOutputsRequestSchema;
+    output: typeof LogOutputsResponseSchema;
+  },
+  /**
+   * Creates a logged model (MLflow 3's LoggedModel): a model's files, params
+   * and tags, in an experiment, optionally from a run. Starts PENDING; its
+   * files go under artifact_root; FinalizeLoggedModel marks it READY or FAILED.
+   *
+   * @generated from rpc mlops.v1.TrackingService.CreateLoggedModel
+   */
+  createLoggedModel: {
+    methodKind: "unary";
+    input: typeof CreateLoggedModelRequestSchema;
+    output: typeof CreateLoggedModelResponseSchema;
+  },
+  /**
+   * Returns one logged model.
+   *
+   * @generated from rpc mlops.v1.TrackingService.GetLoggedModel
+   */
+  getLoggedModel: {
+    methodKind: "unary";
+    input: typeof GetLoggedModelRequestSchema;
+    output: typeof GetLoggedModelResponseSchema;
+  },
+  /**
+   * Lists the logged models of some experiments, newest first.
+   *
+   * @generated from rpc mlops.v1.TrackingService.SearchLoggedModels
+   */
+  searchLoggedModels: {
+    methodKind: "unary";
+    input: typeof SearchLoggedModelsRequestSchema;
+    output: typeof SearchLoggedModelsResponseSchema;
+  },
+  /**
+   * Sets a logged model's final status: READY or FAILED.
+   *
+   * @generated from rpc mlops.v1.TrackingService.FinalizeLoggedModel
+   */
+  finalizeLoggedModel: {
+    methodKind: "unary";
+    input: typeof FinalizeLoggedModelRequestSchema;
+    output: typeof FinalizeLoggedModelResponseSchema;
+  },
+  /**
+   * Sets (creates or overwrites) tags on a logged model.
+   *
+   * @generated from rpc mlops.v1.TrackingService.SetLoggedModelTags
+   */
+  setLoggedModelTags: {
+    methodKind: "unary";
+    input: typeof SetLoggedModelTagsRequestSchema;
+    output: typeof SetLoggedModelTagsResponseSchema;
+  },
+  /**
+   * Removes one tag from a logged model. NOT_FOUND if it is not set.
+   *
+   * @generated from rpc mlops.v1.TrackingService.DeleteLoggedModelTag
+   */
+  deleteLoggedModelTag: {
+    methodKind: "unary";
+    input: typeof DeleteLoggedModelTagRequestSchema;
+    output: typeof DeleteLoggedModelTagResponseSchema;
+  },
+  /**
+   * Records params of a logged model; immutable as a run's.
+   *
+   * @generated from rpc mlops.v1.TrackingService.LogLoggedModelParams
+   */
+  logLoggedModelParams: {
+    methodKind: "unary";
+    input: typeof LogLoggedModelParamsRequestSchema;
+    output: typeof LogLoggedModelParamsResponseSchema;
+  },
+  /**
+   * Deletes a logged model with its params and tags (its files stay until
+   * deleted with DeleteArtifact).
+   *
+   * @generated from rpc mlops.v1.TrackingService.DeleteLoggedModel
+   */
+  deleteLoggedModel: {
+    methodKind: "unary";
+    input: typeof DeleteLoggedModelRequestSchema;
+    output: typeof DeleteLoggedModelResponseSchema;
+  },
+  /**
+   * Stores one file of the artifact tree (a run's or a logged model's files,
+   * e.g. "1/<run_id>/artifacts/model/MLmodel"), replacing what was there. The
+   * bytes go to the content-addressed artifact store. The body may be as large
+   * as an import (MLOPS_MAX_IMPORT_BYTES).
+   *
+   * @generated from rpc mlops.v1.TrackingService.PutArtifact
+   */
+  putArtifact: {
+    methodKind: "unary";
+    input: typeof PutArtifactRequestSchema;
+    output: typeof PutArtifactResponseSchema;
+  },
+  /**
+   * Returns one file of the artifact tree, verified against its digest.
+   *
+   * @generated from rpc mlops.v1.TrackingService.GetArtifact
+   */
+  getArtifact: {
+    methodKind: "unary";
+    input: typeof GetArtifactRequestSchema;
+    output: typeof GetArtifactResponseSchema;
+  },
+  /**
+   * Lists the direct children of a folder of the artifact tree ("" for the
+   * root): files with their size, folders with is_dir; sorted by path.
+   *
+   * @generated from rpc mlops.v1.TrackingService.ListArtifacts
+   */
+  listArtifacts: {
+    methodKind: "unary";
+    input: typeof ListArtifactsRequestSchema;
+    output: typeof ListArtifactsResponseSchema;
+  },
+  /**
+   * Removes a file, or every file under a folder, from the artifact tree.
+   * NOT_FOUND when nothing is there. The bytes stay until `mlops gc` finds
+   * nothing refers to them.
+   *
+   * @generated from rpc mlops.v1.TrackingService.DeleteArtifact
+   */
+  deleteArtifact: {
+    methodKind: "unary";
+    input: typeof DeleteArtifactRequestSchema;
+    output: typeof DeleteArtifactResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_mlops_v1_tracking, 0);
