@@ -103,6 +103,24 @@ describe("the npm mlflow client", () => {
       order_by: ["attributes.start_time DESC"],
     });
     expect(found.runs.map((r: { info: { run_id: string } }) => r.info.run_id)).toEqual([run_id]);
+    // MLflow's filter syntax and order_by by a param, done by the API's own search.
+    const { run: other } = await client.Runs.create({ experiment_id, start_time: start + 1 });
+    await client.Runs.logParameter({ run_id: other.info.run_id, key: "lr", value: "0.3" });
+    const ids = (r: { runs?: { info: { run_id: string } }[] }) => (r.runs ?? []).map((x) => x.info.run_id);
+    const filtered = await client.Runs.search({
+      experiment_ids: [experiment_id],
+      filter: "params.lr = '0.1' and metrics.acc > 0.5",
+    });
+    expect(ids(filtered)).toEqual([run_id]);
+    const byParam = await client.Runs.search({
+      experiment_ids: [experiment_id],
+      order_by: ["params.lr DESC"],
+    });
+    expect(ids(byParam)).toEqual([other.info.run_id, run_id]);
+    await expect(
+      client.Runs.search({ experiment_ids: [experiment_id], filter: "metrics.acc >>> 1" }),
+    ).rejects.toThrow(/INVALID_PARAMETER_VALUE/);
+    await client.Runs.delete({ run_id: other.info.run_id });
     const { run_info } = await client.Runs.update({ run_id, status: "FINISHED", end_time: start + 100 });
     expect(run_info).toMatchObject({ status: "FINISHED", end_time: start + 100 });
     const files = await client.Artifacts.list({ run_id, path: "" });

@@ -173,14 +173,10 @@ export function runEndpoints({ tracking }: MlflowServices, maxBodyBytes: number)
       service: T,
       method: "SearchRuns",
       async handle(f, ctx) {
-        if (str(f, "filter").trim() !== "") {
-          throw invalidArgument(
-            "filter",
-            "no filter yet: search by experiment_ids, run_view_type and order_by",
-          );
-        }
         const req = create(SearchRunsRequestSchema, {
           experimentIds: strings(f, "experiment_ids"),
+          // MLflow's filter syntax is the API's own (src/store/run-filter.ts).
+          filter: str(f, "filter"),
           orderBy: strings(f, "order_by").map(runOrderOf),
           pageSize: pageSizeOf(int(f, "max_results")),
           pageToken: str(f, "page_token"),

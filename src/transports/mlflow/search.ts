@@ -43,11 +43,14 @@ export function runOrderOf(orderBy: string, i: number): string {
     "tags.mlflow.runName": "run_name",
   };
   const mapped =
-    attribute[bare] ?? (/^metrics?\./.test(key) ? `metrics.${key.replace(/^metrics?\./, "")}` : undefined);
+    attribute[bare] ??
+    (/^(metrics?|params?|tags?)\./.test(key)
+      ? key.replace(/^(metric|param|tag)s?\./, (_, kind: string) => `${kind}s.`)
+      : undefined);
   if (mapped === undefined) {
     throw invalidArgument(
       `order_by[${i}]`,
-      "attributes.start_time, attributes.end_time, attributes.run_name or metrics.<key>",
+      "attributes.start_time, attributes.end_time, attributes.run_name, metrics.<key>, params.<key> or tags.<key>",
       JSON.stringify(orderBy),
     );
   }
