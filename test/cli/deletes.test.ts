@@ -123,7 +123,8 @@ describe("mlops models delete", () => {
     expect(noYes.stderr).toContain("--yes");
     const serving = await cli("models", "delete", "m", "--yes");
     expect(errorCode(serving.stderr)).toBe("FAILED_PRECONDITION");
-    expect((await cli("models", "promote", "m", "1", "archived")).code).toBe(0);
+    // Archiving the served version asks for --yes (it leaves nothing to serve).
+    expect((await cli("models", "promote", "m", "1", "archived", "--yes")).code).toBe(0);
     const gone = await cli("models", "delete", "m", "--yes");
     expect(gone.code).toBe(0);
     expect(errorCode((await cli("models", "describe", "m")).stderr)).toBe("NOT_FOUND");
