@@ -5,14 +5,16 @@
 # beside ours in the core bench, and the XGBoost import fixtures), python3-sklearn and python3-onnx
 # (the scikit-learn → ONNX import fixtures; test/models/fixtures.test.ts re-runs the scripts),
 # chromium (the /docs and /redoc pages, driven by playwright-core), clang + libclang-rt-dev
-# (libFuzzer, sanitizers), libasan8, postgresql (15: test/kit/postgres.ts runs its initdb and pg_ctl
-# in temporary directories, so the package's own cluster is stopped).
+# (libFuzzer, sanitizers), libasan8, kubernetes-client (kubectl: `kubectl kustomize` renders
+# deploy/kubernetes offline; any kubectl from 1.20 on does), postgresql (15: test/kit/postgres.ts
+# runs its initdb and pg_ctl in temporary directories, so the package's own cluster is stopped).
 # Needs root or sudo; does nothing when everything is present.
 set -euo pipefail
 need=()
 command -v prometheus >/dev/null 2>&1 || need+=(prometheus)
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
+command -v kubectl >/dev/null 2>&1 || need+=(kubernetes-client)
 command -v h2load >/dev/null 2>&1 || need+=(nghttp2-client)
 /usr/bin/python3 -c 'import grpc' >/dev/null 2>&1 || need+=(python3-grpcio)
 /usr/bin/python3 -c 'import xgboost' >/dev/null 2>&1 || need+=(python3-xgboost)

@@ -23,6 +23,8 @@ export { Code, type CodeName } from "./rpc/code.js";
 export { ERROR_CODES, type ErrorCode, type ErrorCodeSource } from "./rpc/error-codes.js";
 export { ServiceError } from "./rpc/service-error.js";
 export {
+  type ArtifactStore,
+  type ArtifactStoreOptions,
   createArtifactStore,
   createStore,
   type Store,

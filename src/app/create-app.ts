@@ -69,7 +69,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     debug: (...args: unknown[]) => logger.trace({ grpc: true }, args.join(" ")),
   });
   const store = await createStore(storeOptionsOf(config));
-  const artifacts = createArtifactStore({ dataDir: config.dataDir });
+  const artifacts = createArtifactStore({ dataDir: config.dataDir, url: config.artifactUrl });
   const metrics = createMetrics({ defaultLabels: options.metricLabels });
   const pipeline = createPipeline({ metrics, logger, apiToken: config.apiToken });
   let grpc: GrpcServer | undefined;
@@ -196,6 +196,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     unsubscribeServing();
     models.stop();
     await grpc.close(0);
+    artifacts.close();
     await store.close();
     throw err;
   }
@@ -216,6 +217,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         models.stop();
         const ms = config.shutdownTimeoutS * 1000;
         await Promise.all([http.close(ms), (grpc as GrpcServer).close(ms)]);
+        artifacts.close();
         await store.close();
       })();
       return closing;

@@ -12,6 +12,7 @@ import { defaultActor } from "../workflows/train-and-register.js";
 export interface GlobalFlags {
   dataDir?: string;
   databaseUrl?: string;
+  artifactUrl?: string;
   logLevel?: string;
 }
 
@@ -35,6 +36,7 @@ export function cliConfig(cmd: Command, overrides: { modelName?: string } = {}):
   return loadConfig({
     dataDir: flags.dataDir,
     databaseUrl: flags.databaseUrl,
+    artifactUrl: flags.artifactUrl,
     logLevel: flags.logLevel ?? (process.env.MLOPS_LOG_LEVEL || CLI_LOG_LEVEL),
     modelName: overrides.modelName,
   });
@@ -48,7 +50,7 @@ export async function withContext<T>(
 ): Promise<T> {
   const config = cliConfig(cmd, overrides);
   const store = await createStore(storeOptionsOf(config));
-  const artifacts = createArtifactStore({ dataDir: config.dataDir });
+  const artifacts = createArtifactStore({ dataDir: config.dataDir, url: config.artifactUrl });
   const actor = defaultActor("cli");
   try {
     return await fn({
@@ -62,6 +64,7 @@ export async function withContext<T>(
       logger: createLogger({ level: config.logLevel, destination: 2 }),
     });
   } finally {
+    artifacts.close();
     await store.close();
   }
 }

@@ -36,6 +36,10 @@ export function buildProgram(): Command {
       "--database-url <url>",
       "PostgreSQL registry shared by replicas, postgres://user:pass@host:port/db (env MLOPS_DATABASE_URL; default SQLite in the data dir)",
     )
+    .option(
+      "--artifact-url <url>",
+      "keep artifacts in s3://bucket/prefix or file:///dir instead of the data dir (env MLOPS_ARTIFACT_URL)",
+    )
     .addOption(
       new Option(
         "--log-level <level>",

@@ -18,7 +18,7 @@ export async function bootstrapIfEmpty(config: Config, logger: Logger): Promise<
       { model: config.modelName, dataDir: config.dataDir },
       "bootstrap: no versions of the served model in this data directory; training a default GBDT on the synthetic set and promoting it to Production (--no-bootstrap turns this off)",
     );
-    const artifacts = createArtifactStore({ dataDir: config.dataDir });
+    const artifacts = createArtifactStore({ dataDir: config.dataDir, url: config.artifactUrl });
     const result = await trainAndRegister({
       store,
       artifacts,
@@ -29,7 +29,7 @@ export async function bootstrapIfEmpty(config: Config, logger: Logger): Promise<
       source: "bootstrap",
       actor: "bootstrap",
       logger,
-    });
+    }).finally(() => artifacts.close());
     logger.info(
       { model: config.modelName, version: result.version, runId: result.runId, metrics: result.metrics },
       `bootstrap: ${config.modelName} v${result.version} trained and promoted to Production`,

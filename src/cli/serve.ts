@@ -21,6 +21,7 @@ interface ServeFlags {
   batching: boolean;
   dataDir?: string;
   databaseUrl?: string;
+  artifactUrl?: string;
   logLevel?: string;
 }
 
@@ -60,6 +61,7 @@ export function registerServe(program: Command): void {
       const config = loadConfig({
         dataDir: flags.dataDir,
         databaseUrl: flags.databaseUrl,
+        artifactUrl: flags.artifactUrl,
         host: flags.host,
         httpPort: flags.httpPort,
         grpcPort: flags.grpcPort,

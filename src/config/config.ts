@@ -30,6 +30,12 @@ export interface Config {
   databaseUrl?: string;
   /** PostgreSQL connections per process at most. Env MLOPS_DATABASE_POOL_SIZE; default 10. */
   databasePoolSize: number;
+  /**
+   * Where model artifacts live instead of `<dataDir>/artifacts`: `s3://bucket/prefix` (an
+   * S3-compatible bucket shared by replicas; endpoint and credentials from the AWS environment
+   * variables) or `file:///dir`. Env MLOPS_ARTIFACT_URL; default none.
+   */
+  artifactUrl?: string;
   /** Interface both servers bind. Env MLOPS_HOST; default `0.0.0.0`. */
   host: string;
   /** HTTP port (REST, Connect, gRPC-Web, /metrics). Env MLOPS_HTTP_PORT; default 8000. */
@@ -99,6 +105,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     dataDir: env.MLOPS_DATA_DIR || ".mlops",
     databaseUrl: env.MLOPS_DATABASE_URL || undefined,
     databasePoolSize: int(env, "MLOPS_DATABASE_POOL_SIZE", 10, 1, 1000),
+    artifactUrl: env.MLOPS_ARTIFACT_URL || undefined,
     host: env.MLOPS_HOST || "0.0.0.0",
     httpPort: int(env, "MLOPS_HTTP_PORT", 8000, 0, 65535),
     grpcPort: int(env, "MLOPS_GRPC_PORT", 50051, 0, 65535),

@@ -94,9 +94,13 @@ export const IMPORT_RULES: readonly ImportRule[] = [
   },
   {
     title:
-      "src/store imports only itself, node: builtins, kysely, better-sqlite3 and pg (no generated protos)",
+      "src/store imports only itself, node: builtins, kysely, better-sqlite3, pg and the S3 client (no generated protos)",
     from: ["src/store/"],
-    forbid: ["src/", ...OUTSIDE_SRC, /^(?!node:|kysely$|better-sqlite3$|pg$|(src|test|bench)\/)/],
+    forbid: [
+      "src/",
+      ...OUTSIDE_SRC,
+      /^(?!node:|kysely$|better-sqlite3$|pg$|@aws-sdk\/client-s3$|(src|test|bench)\/)/,
+    ],
     except: ["src/store/"],
     example: { file: "src/store/kysely/models.ts", spec: "../../gen/mlops/v1/registry_pb.js" },
   },
@@ -120,6 +124,13 @@ export const IMPORT_RULES: readonly ImportRule[] = [
     fromExcept: ["src/store/postgres/"],
     forbid: [/^pg(\/|$)/],
     example: { file: "src/store/kysely/runs.ts", spec: "pg" },
+  },
+  {
+    title: "the S3 client stays inside src/store/artifacts/s3 (the rest sees the ArtifactStore interface)",
+    from: ["src/", "bench/"],
+    fromExcept: ["src/store/artifacts/s3/"],
+    forbid: [/^@aws-sdk\//],
+    example: { file: "src/store/artifacts/create-artifact-store.ts", spec: "@aws-sdk/client-s3" },
   },
   {
     title: "the store and the core never import services, serving, transports, workflows, the app or the CLI",

@@ -42,8 +42,12 @@ describe("loadConfig", () => {
       MLOPS_API_TOKEN: "tok",
       MLOPS_BATCHING: "off",
       MLOPS_BATCH_MAX_SIZE: "16",
+      MLOPS_ARTIFACT_URL: "s3://bucket/prefix",
     };
     const c = loadConfig({ httpPort: 9100, batching: { maxQueue: 10 } }, env);
+    expect(c.artifactUrl).toBe("s3://bucket/prefix");
+    expect(loadConfig({ artifactUrl: "file:///srv/a" }, env).artifactUrl).toBe("file:///srv/a");
+    expect(loadConfig({}, {}).artifactUrl).toBeUndefined();
     expect(c.dataDir).toBe("/tmp/x");
     expect(c.httpPort).toBe(9100);
     expect(c.apiToken).toBe("tok");

@@ -28,7 +28,14 @@ export interface SeededVersion {
 /** Trains a small GBDT on synthetic data and registers it (optionally promoted) straight through the store. */
 export async function seedModel(
   dataDir: string,
-  options: { stage?: string; seed?: number; nEstimators?: number; name?: string } = {},
+  options: {
+    stage?: string;
+    seed?: number;
+    nEstimators?: number;
+    name?: string;
+    /** Store the artifact there (an MLOPS_ARTIFACT_URL) instead of the data directory. */
+    artifactUrl?: string;
+  } = {},
 ): Promise<SeededVersion> {
   const ds = makeClassification({ nSamples: 1500, nFeatures: 20, seed: options.seed ?? 7 });
   const model = await train(ds, {
@@ -40,8 +47,8 @@ export async function seedModel(
   const bytes = model.toBytes();
   const store = await createStore(await storeOptionsFor({ dataDir }));
   try {
-    const artifacts = createArtifactStore({ dataDir });
-    const { sha256 } = await artifacts.put(bytes);
+    const artifacts = createArtifactStore({ dataDir, url: options.artifactUrl });
+    const { sha256 } = await artifacts.put(bytes).finally(() => artifacts.close());
     const name = options.name ?? MODEL;
     try {
       await store.createRegisteredModel({ name });

@@ -7,6 +7,7 @@ import { Stage } from "../../src/gen/mlops/v1/model_pb.js";
 import { PredictService } from "../../src/gen/mlops/v1/predict_pb.js";
 import { RegistryService } from "../../src/gen/mlops/v1/registry_pb.js";
 import { TrackingService } from "../../src/gen/mlops/v1/tracking_pb.js";
+import { createLocalArtifactStore } from "../../src/store/index.js";
 import { MODEL, row, seedModel, startTestApp, tempDataDir } from "../helpers/app.js";
 import { connectClient, getJson, postJson } from "../helpers/clients.js";
 import { healthCheck, loadProtoClients, reflectionList, unary } from "../helpers/grpc-raw.js";
@@ -121,7 +122,7 @@ describe("promotion and hot swap", () => {
     const v1 = await seedModel(dir, { stage: "Production", seed: 1 });
     const v2 = await seedModel(dir, { seed: 2 });
     const app = await start(dir);
-    const path = app.artifacts.pathFor(v2.sha256);
+    const path = createLocalArtifactStore({ dataDir: dir }).pathFor(v2.sha256);
     const bytes = readFileSync(path);
     bytes[Math.floor(bytes.length / 2)]! ^= 0xff;
     writeFileSync(path, bytes);
@@ -149,7 +150,7 @@ describe("promotion and hot swap", () => {
     const dir = await fresh();
     const v1 = await seedModel(dir, { stage: "Production" });
     const app0 = await start(dir);
-    const path = app0.artifacts.pathFor(v1.sha256);
+    const path = createLocalArtifactStore({ dataDir: dir }).pathFor(v1.sha256);
     await app0.close();
     writeFileSync(path, Buffer.from("not a model"));
     const app = await start(dir);

@@ -1,66 +1,32 @@
-// Content-addressed artifact files: <dataDir>/artifacts/sha256/<first2>/<hex>.
-// A file's name is its hash, so writes are idempotent and every read can prove
-// the bytes are the ones that were stored.
-import { createHash, randomBytes } from "node:crypto";
+// The default artifact store: files under <dataDir>/artifacts/sha256/<first2>/<hex>, written
+// atomically (temp file, fsync, rename, fsync of the directory).
+import { randomBytes } from "node:crypto";
 import { constants } from "node:fs";
 import { mkdir, open, readdir, readFile, rename, rm, stat, utimes } from "node:fs/promises";
 import { join } from "node:path";
-import { notFound, StoreError } from "./errors.js";
-import { checkSha256 } from "./validation.js";
-
-export interface ArtifactStoreOptions {
-  /** The store's data directory; artifacts live in `<dataDir>/artifacts/`. Required. */
-  dataDir: string;
-}
-
-export interface ArtifactRef {
-  sha256: string;
-  size: number;
-  /** Absolute path of the stored file. */
-  path: string;
-}
-
-/** One stored artifact file, as `list` finds it. */
-export interface StoredArtifact {
-  sha256: string;
-  size: number;
-  /** Last write, or last `put` of the same bytes: gc's grace period counts from here. */
-  mtimeMs: number;
-}
-
-export interface ArtifactStore {
-  /** `<dataDir>/artifacts/sha256`. */
-  readonly root: string;
-  /**
-   * Stores the bytes (atomically, durably) unless an intact copy is already there, whose
-   * modification time is then renewed (a fresh put counts as fresh for gc's grace period).
-   */
-  put(bytes: Uint8Array): Promise<ArtifactRef>;
-  /** The stored bytes, re-hashed: NOT_FOUND when absent, DATA_LOSS when they no longer match. */
-  get(sha256: string): Promise<Uint8Array>;
-  /** Whether a file exists under that hash (no re-hash; `get` verifies). */
-  has(sha256: string): Promise<boolean>;
-  /** Where the file for `sha256` lives (whether or not it exists). */
-  pathFor(sha256: string): string;
-  /** Every stored artifact, by digest. Files that are not named by a digest are left out. */
-  list(): Promise<StoredArtifact[]>;
-  /** Deletes the file; false when it was not there. Only gc calls this, for unreferenced digests. */
-  remove(sha256: string): Promise<boolean>;
-}
-
-const SHA256_NAME = /^[0-9a-f]{64}$/;
-const SHARD_NAME = /^[0-9a-f]{2}$/;
-
-const sha256Hex = (bytes: Uint8Array): string => createHash("sha256").update(bytes).digest("hex");
+import { notFound, StoreError } from "../errors.js";
+import type { LocalArtifactStore, StoredArtifact } from "./artifact-store.js";
+import { checkBytes, relativeKey, SHA256_NAME, SHARD_NAME, sha256Hex, verified } from "./digest.js";
 
 const isNoEntry = (error: unknown): boolean => (error as NodeJS.ErrnoException)?.code === "ENOENT";
 
-export function createArtifactStore(options: ArtifactStoreOptions): ArtifactStore {
-  if (typeof options?.dataDir !== "string" || options.dataDir === "") {
-    throw new StoreError("INVALID_ARGUMENT", "ArtifactStoreOptions.dataDir must be a non-empty path");
+/** `dataDir`: files in `<dataDir>/artifacts/sha256`; `artifactsDir`: in `<artifactsDir>/sha256`. */
+export type LocalArtifactStoreOptions = { dataDir: string } | { artifactsDir: string };
+
+export function createLocalArtifactStore(options: LocalArtifactStoreOptions): LocalArtifactStore {
+  const [field, given] =
+    options && "artifactsDir" in options
+      ? ["artifactsDir", options.artifactsDir]
+      : ["dataDir", options?.dataDir];
+  if (typeof given !== "string" || given === "") {
+    throw new StoreError("INVALID_ARGUMENT", `ArtifactStoreOptions.${field} must be a non-empty path`);
   }
-  const root = join(options.dataDir, "artifacts", "sha256");
-  const pathFor = (sha: string) => join(root, checkSha256(sha).slice(0, 2), sha);
+  const root = field === "dataDir" ? join(given, "artifacts", "sha256") : join(given, "sha256");
+  const pathFor = (sha: string) => join(root, ...relativeKey(sha).split("/"));
+  let closed = false;
+  const open_ = () => {
+    if (closed) throw new StoreError("UNAVAILABLE", "the artifact store is closed");
+  };
 
   async function intact(path: string, sha: string): Promise<boolean> {
     try {
@@ -98,11 +64,14 @@ export function createArtifactStore(options: ArtifactStoreOptions): ArtifactStor
   }
 
   return {
+    kind: "local",
+    location: root,
     root,
     pathFor,
+    locationOf: pathFor,
     async put(bytes) {
-      if (!(bytes instanceof Uint8Array))
-        throw new StoreError("INVALID_ARGUMENT", "artifact bytes must be a Uint8Array");
+      open_();
+      checkBytes(bytes);
       const sha = sha256Hex(bytes);
       const path = pathFor(sha);
       // An intact copy is kept; a damaged one is replaced, which repairs it.
@@ -112,9 +81,10 @@ export function createArtifactStore(options: ArtifactStoreOptions): ArtifactStor
       } else {
         await writeAtomically(join(root, sha.slice(0, 2)), path, bytes);
       }
-      return { sha256: sha, size: bytes.byteLength, path };
+      return { sha256: sha, size: bytes.byteLength, location: path, path };
     },
     async get(sha) {
+      open_();
       const path = pathFor(sha);
       let bytes: Buffer;
       try {
@@ -123,13 +93,10 @@ export function createArtifactStore(options: ArtifactStoreOptions): ArtifactStor
         if (isNoEntry(error)) throw notFound(`artifact ${sha}`);
         throw error;
       }
-      const actual = sha256Hex(bytes);
-      if (actual !== sha) {
-        throw new StoreError("DATA_LOSS", `artifact ${sha} is corrupt: its content hashes to ${actual}`);
-      }
-      return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      return verified(sha, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     },
     async list() {
+      open_();
       const out: StoredArtifact[] = [];
       let shards: string[];
       try {
@@ -159,6 +126,7 @@ export function createArtifactStore(options: ArtifactStoreOptions): ArtifactStor
       return out;
     },
     async remove(sha) {
+      open_();
       const path = pathFor(sha);
       try {
         await stat(path);
@@ -170,12 +138,16 @@ export function createArtifactStore(options: ArtifactStoreOptions): ArtifactStor
       return true;
     },
     async has(sha) {
+      open_();
       try {
         return (await stat(pathFor(sha))).isFile();
       } catch (error) {
         if (isNoEntry(error)) return false;
         throw error;
       }
+    },
+    close() {
+      closed = true;
     },
   };
 }
