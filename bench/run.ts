@@ -9,12 +9,20 @@
 // main() runs the phases below in order; each takes the run's shared state and returns what the
 // next ones need.
 import { spawnSync } from "node:child_process";
-import { rmSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadCsv } from "../src/core/data/csv.js";
-import { planSeedStack, startBareGrpc, startBareHttp, startSeedStack } from "./lib/baselines.js";
+import { ClassifierModel } from "../src/core/model.js";
+import { exportOnnxModel, specFromTrees } from "../src/models/export/onnx.js";
+import {
+  planSeedStack,
+  startBareGrpc,
+  startBareHttp,
+  startNodeOnnx,
+  startSeedStack,
+} from "./lib/baselines.js";
 import { type Child, killAllChildren } from "./lib/children.js";
 import { type CoreSection, measureCore } from "./lib/core-goals.js";
 import { runGrpcJsLoad } from "./lib/grpc-js-load.js";
@@ -24,6 +32,7 @@ import { type ImportSection, measureImports } from "./lib/import-goals.js";
 import { JUDGED_LEVEL, judge, type RunResults } from "./lib/judge.js";
 import type { LoadGenerator, LoadResult } from "./lib/load-result.js";
 import { type MachineInfo, machineInfo } from "./lib/machine.js";
+import { type MemorySection, measureMemory } from "./lib/memory-goals.js";
 import {
   readArtifact,
   startMlopsServer,
@@ -51,9 +60,11 @@ import {
   type Target,
   writeReport,
 } from "./lib/report.js";
+import { measureRestBudget, processCpuSeconds, type RestBudget } from "./lib/rest-budget.js";
 import { runRestLoad } from "./lib/rest-load.js";
 import { measureScaling } from "./lib/scaling.js";
 import { SEED_BODY, SEED_FEATURES } from "./lib/seed-request.js";
+import { measureTraining, type TrainingSection } from "./lib/training-goals.js";
 import { failedGates, GATES } from "./lib/verdicts.js";
 
 const SERVED: TrainSpec = {
@@ -63,7 +74,21 @@ const SERVED: TrainSpec = {
   maxDepth: 10,
   promote: "Production",
 };
-const GBDT: TrainSpec = { modelName: "bench_gbdt", family: "gbdt", nEstimators: 300, maxDepth: 6 };
+const GBDT: TrainSpec = {
+  modelName: "bench_gbdt",
+  family: "gbdt",
+  nEstimators: 300,
+  maxDepth: 6,
+  promote: "Production",
+};
+/** The cold-start goal's model: 1,000 trees (full runs). */
+const COLD: TrainSpec = {
+  modelName: "bench_cold",
+  family: "gbdt",
+  nEstimators: 1000,
+  maxDepth: 6,
+  promote: "Production",
+};
 const TEST_ROWS = 2000;
 /** REST connections of each worker-scaling point (the anchors' set-up). */
 const SCALING_CONNECTIONS = 256;
@@ -120,14 +145,17 @@ async function main(argv: string[]): Promise<number> {
   try {
     const seed = await startSeedStackEarly(run);
     const models = await trainModels(run);
-    const servers = await startServers(run);
+    const servers = await startServers(run, models[0] as TrainedModel);
     const seedChild = await awaitSeedStack(run, seed);
     const load = await measureLoad(run, servers);
     await measureSeedStack(run, seed, seedChild, load);
+    const budget = await measureBudget(run, models, load);
+    const memory = await measureMemoryGoals(run, models);
     const scaling = await measureWorkerScaling(run);
     const onnx = await compareOnnx(run, models);
     const core = await measureCoreGoals(run);
     const imports = await measureImportGoals(run);
+    const training = await measureTrainingGoals(run);
     const { measurements, grpcChecks } = load;
     const results: RunResults = {
       measurements,
@@ -137,6 +165,10 @@ async function main(argv: string[]): Promise<number> {
       onnx,
       core,
       imports,
+      budget,
+      memory,
+      training,
+      quick: run.options.quick,
     };
     return await report(run, models, load.grpcGenerator, results);
   } finally {
@@ -224,39 +256,64 @@ async function trainModels(run: Run): Promise<TrainedModel[]> {
   const { options, dataDir } = run;
   log(`training ${SERVED.family} ${SERVED.nEstimators}×${SERVED.maxDepth} into ${dataDir}`);
   const models = [await trainModel(dataDir, options.data, SERVED, 120_000)];
-  if (!options.quick && options.onnx) {
-    log(`training ${GBDT.family} ${GBDT.nEstimators}×${GBDT.maxDepth}`);
-    models.push(await trainModel(dataDir, options.data, GBDT, 180_000));
+  if (!options.quick) {
+    for (const spec of [GBDT, COLD]) {
+      log(`training ${spec.family} ${spec.nEstimators}×${spec.maxDepth}`);
+      models.push(await trainModel(dataDir, options.data, spec, 300_000));
+    }
   }
   return models;
+}
+
+/** The served model exported to ONNX (float32, as converters emit it), for the node:http + onnxruntime baseline. */
+async function exportServedOnnx(run: Run, served: TrainedModel): Promise<string> {
+  const model = ClassifierModel.fromBytes(await readArtifact(run.dataDir, served.sha256));
+  try {
+    const trees = model.exportTrees();
+    if (!trees) throw new Error("the served model has no trees to export");
+    const path = join(run.dataDir, "served.onnx");
+    writeFileSync(path, exportOnnxModel(specFromTrees(trees, model.nFeatures), { precision: "float" }));
+    return path;
+  } finally {
+    model.dispose();
+  }
 }
 
 interface Servers {
   ours: Child;
   bareHttp: Child;
   bareGrpc: Child;
+  /** node:http + onnxruntime-node on the served model; undefined when it could not start. */
+  nodeOnnx?: Child;
   httpPort: number;
   grpcPort: number;
   bareHttpPort: number;
   bareGrpcPort: number;
+  nodeOnnxPort: number;
 }
 
-async function startServers(run: Run): Promise<Servers> {
+async function startServers(run: Run, served: TrainedModel): Promise<Servers> {
   const cpus = run.options.serverCpus;
-  const [httpPort, grpcPort, bareHttpPort, bareGrpcPort] = await Promise.all([
+  const [httpPort, grpcPort, bareHttpPort, bareGrpcPort, nodeOnnxPort] = await Promise.all([
+    freePort(),
     freePort(),
     freePort(),
     freePort(),
     freePort(),
   ]);
-  log("starting mlops serve and the bare baselines");
-  const [ours, bareHttp, bareGrpc] = await Promise.all([
+  log("starting mlops serve and the baselines");
+  const onnxPath = await exportServedOnnx(run, served);
+  const [ours, bareHttp, bareGrpc, nodeOnnx] = await Promise.all([
     startMlopsServer({ dataDir: run.dataDir, httpPort, grpcPort, workers: 1, cpus }),
     startBareHttp({ port: bareHttpPort, cpus }),
     startBareGrpc({ port: bareGrpcPort, cpus }),
+    startNodeOnnx({ port: nodeOnnxPort, modelPath: onnxPath, cpus }).catch((error: Error) => {
+      run.notes.push(`node:http + onnxruntime baseline did not start: ${error.message.split("\n")[0]}`);
+      return undefined;
+    }),
   ]);
-  run.running.push(ours, bareHttp, bareGrpc);
-  return { ours, bareHttp, bareGrpc, httpPort, grpcPort, bareHttpPort, bareGrpcPort };
+  run.running.push(ours, bareHttp, bareGrpc, nodeOnnx);
+  return { ours, bareHttp, bareGrpc, nodeOnnx, httpPort, grpcPort, bareHttpPort, bareGrpcPort, nodeOnnxPort };
 }
 
 /** The started seed stack, or undefined (with the reason in its status and the notes). */
@@ -282,6 +339,8 @@ interface Loaders {
   /** The Open Inference Protocol's infer with the same row: REST `POST /v2/models/…/infer`, gRPC ModelInfer. */
   oipRest(port: number, level: Level, durationS: number): Promise<LoadResult>;
   oipGrpc(port: number, level: Level, durationS: number, replyFrameBytes: number): Promise<LoadResult>;
+  /** Connect's unary Predict with a JSON body (`POST /mlops.v1.PredictService/Predict`), the same row. */
+  connect(port: number, level: Level, durationS: number): Promise<LoadResult>;
   /** Measured seconds at a level (1 connection runs shorter). */
   durationAt(level: Level): number;
 }
@@ -346,6 +405,14 @@ function createLoaders(run: Run): Loaders {
         warmupS,
       }),
     oipGrpc: grpcLoad(OIP_INFER_PATH, oipRequest),
+    connect: (port, level, durationS) =>
+      runRestLoad({
+        url: `http://127.0.0.1:${port}${PREDICT_PATH}`,
+        body: SEED_BODY,
+        connections: level.connections,
+        durationS,
+        warmupS,
+      }),
   };
 }
 
@@ -369,13 +436,33 @@ async function measureLoad(run: Run, servers: Servers): Promise<LoadPhase> {
     grpcChecks.push({ target, phase, ok: r.ok, failed: r.failed, firstError: r.firstError });
     return r;
   };
-  const record = (target: Target, protocol: "rest" | "grpc", level: Level, load: LoadResult) => {
-    measurements.push({ target, protocol, level: level.name, load });
+  const record = (
+    target: Target,
+    protocol: "rest" | "grpc",
+    level: Level,
+    load: LoadResult,
+    serverCpuUs?: number,
+  ) => {
+    measurements.push({ target, protocol, level: level.name, load, serverCpuUs });
     log(
       `${protocol} ${level.name} ${target}: ${Math.round(load.rps)} rps, p50 ${load.latencyMs.p50.toFixed(2)} ms, ` +
-        `p99 ${load.latencyMs.p99.toFixed(2)} ms, ${load.errors + load.non2xx} errors`,
+        `p99 ${load.latencyMs.p99.toFixed(2)} ms, ${load.errors + load.non2xx} errors` +
+        (serverCpuUs === undefined ? "" : `, server CPU ${serverCpuUs.toFixed(1)} µs/request`),
     );
   };
+  /** A load run with the server's CPU time per successful request (warm-up included in neither). */
+  const timed = async (child: Child, work: () => Promise<LoadResult>) => {
+    const before = processCpuSeconds(child.pid);
+    const load = await work();
+    const after = processCpuSeconds(child.pid);
+    const cpuUs =
+      before === undefined || after === undefined || load.ok === 0
+        ? undefined
+        : ((after - before) * 1e6) / (load.ok * (1 + warmupShare(load)));
+    return { load, cpuUs };
+  };
+  // The warm-up run's requests are not in load.ok but its CPU is in the delta: count them at the same rate.
+  const warmupShare = (load: LoadResult) => (load.durationS > 0 ? run.options.warmupS / load.durationS : 0);
   const { httpPort, grpcPort, bareHttpPort, bareGrpcPort } = servers;
   const oipCheck = async (phase: "before" | "after") => {
     const r = await checkGrpcOip(grpcPort, SERVED.modelName, SEED_FEATURES);
@@ -392,9 +479,18 @@ async function measureLoad(run: Run, servers: Servers): Promise<LoadPhase> {
     // The OIP runs sit right after our own route's, so drift hits both alike; quick runs keep them
     // to the judged level.
     const oip = !run.options.quick || level.name === JUDGED_LEVEL;
-    record("mlops", "rest", level, await rest(httpPort, level, d));
+    const ours = await timed(servers.ours, () => rest(httpPort, level, d));
+    record("mlops", "rest", level, ours.load, ours.cpuUs);
     if (oip) record("mlops-oip", "rest", level, await loaders.oipRest(httpPort, level, d));
-    record("bare-node-http", "rest", level, await rest(bareHttpPort, level, d));
+    if (level.name === JUDGED_LEVEL) {
+      record("mlops-connect", "rest", level, await loaders.connect(httpPort, level, d));
+    }
+    const bare = await timed(servers.bareHttp, () => rest(bareHttpPort, level, d));
+    record("bare-node-http", "rest", level, bare.load, bare.cpuUs);
+    if (servers.nodeOnnx && (!run.options.quick || level.name === JUDGED_LEVEL)) {
+      const onnx = await timed(servers.nodeOnnx, () => rest(servers.nodeOnnxPort, level, d));
+      record("node-onnx", "rest", level, onnx.load, onnx.cpuUs);
+    }
     record("mlops", "grpc", level, await grpc(grpcPort, level, d, oursCheck.replyFrameBytes));
     if (oip)
       record(
@@ -404,6 +500,24 @@ async function measureLoad(run: Run, servers: Servers): Promise<LoadPhase> {
         await loaders.oipGrpc(grpcPort, level, d, oipChecked.replyFrameBytes),
       );
     record("bare-grpc-js", "grpc", level, await grpc(bareGrpcPort, level, d, bareCheck.replyFrameBytes));
+  }
+  if (loaders.grpcGenerator === "h2load") {
+    // The same 50 calls in flight from a grpc-js client (50 channels, one call each): what a Node
+    // caller would see; a JS generator saturates early, so both sides are held back alike.
+    const js: Level = { name: "c50-grpcjs", connections: 50, streams: 1 };
+    const d = run.options.durationS;
+    const viaJs = (port: number) =>
+      runGrpcJsLoad({
+        port,
+        path: PREDICT_PATH,
+        request: predictRequestBytes(SEED_FEATURES),
+        connections: js.connections,
+        inflight: js.streams,
+        durationS: d,
+        warmupS: run.options.warmupS,
+      });
+    record("mlops", "grpc", js, await viaJs(grpcPort));
+    record("bare-grpc-js", "grpc", js, await viaJs(bareGrpcPort));
   }
   if (!run.options.quick && loaders.grpcGenerator === "h2load") {
     // The anchors' gRPC ceiling set-up: 10 connections × 10 streams.
@@ -415,7 +529,7 @@ async function measureLoad(run: Run, servers: Servers): Promise<LoadPhase> {
   await grpcCheck("mlops", grpcPort, "after");
   await oipCheck("after");
   await grpcCheck("bare-grpc-js", bareGrpcPort, "after");
-  await stopAll([servers.ours, servers.bareHttp, servers.bareGrpc]);
+  await stopAll([servers.ours, servers.bareHttp, servers.bareGrpc, servers.nodeOnnx]);
   return { measurements, grpcChecks, grpcGenerator: loaders.grpcGenerator, loaders, record };
 }
 
@@ -443,6 +557,51 @@ async function measureSeedStack(
   } finally {
     await child.stop();
   }
+}
+
+/** Where a REST request's time goes, stage by stage, beside the servers' CPU per request (about 3 s). */
+async function measureBudget(run: Run, models: TrainedModel[], load: LoadPhase): Promise<RestBudget> {
+  log("REST per-stage budget");
+  const served = models[0] as TrainedModel;
+  const budget = await measureRestBudget({
+    artifact: await readArtifact(run.dataDir, served.sha256),
+    burst: 50,
+  });
+  const cpu = (target: Target) =>
+    load.measurements.find((m) => m.target === target && m.protocol === "rest" && m.level === JUDGED_LEVEL)
+      ?.serverCpuUs;
+  const ours = cpu("mlops");
+  const bare = cpu("bare-node-http");
+  if (ours !== undefined && bare !== undefined) budget.serverCpuUs = { ours, bare };
+  return budget;
+}
+
+/** RSS/PSS per process, what an extra worker adds, and cold start (full runs: with the 1,000-tree model). */
+async function measureMemoryGoals(run: Run, models: TrainedModel[]): Promise<MemorySection | undefined> {
+  log("memory per process and per extra worker, cold start");
+  const label = (m: TrainedModel) => `${m.spec.family} ${m.spec.nEstimators}×${m.spec.maxDepth}`;
+  const find = (spec: TrainSpec) => models.find((m) => m.spec === spec);
+  const rf = find(SERVED) as TrainedModel;
+  const gbdt = find(GBDT);
+  const cold = find(COLD);
+  try {
+    return await measureMemory({
+      dataDir: run.dataDir,
+      rf: { modelName: rf.spec.modelName, label: label(rf) },
+      gbdt: gbdt && { modelName: gbdt.spec.modelName, label: label(gbdt) },
+      cold: cold && { modelName: cold.spec.modelName, label: label(cold) },
+    });
+  } catch (error) {
+    run.notes.push(`memory section failed: ${(error as Error).message.split("\n")[0]}`);
+    return undefined;
+  }
+}
+
+/** GBDT fit time and AUC beside XGBoost on the shared and a generated 3-class set (full runs, ~1 min). */
+async function measureTrainingGoals(run: Run): Promise<TrainingSection | undefined> {
+  if (run.options.quick) return undefined;
+  log("training: GBDT beside XGBoost hist, binary and 3-class");
+  return measureTraining({ binaryCsv: run.options.data, threads: availableParallelism() });
 }
 
 async function measureWorkerScaling(run: Run): Promise<BenchReport["scaling"]> {
@@ -488,7 +647,8 @@ async function onnxComparisons(run: Run, models: TrainedModel[]): Promise<OnnxCo
   const nTest = Math.min(TEST_ROWS, data.nRows);
   const rows = data.x.slice((data.nRows - nTest) * data.nFeatures);
   const comparisons: OnnxComparison[] = [];
-  for (const trained of models) {
+  // The cold-start model is not one of the core's comparison models.
+  for (const trained of models.filter((m) => m.spec !== COLD)) {
     const name = `${trained.spec.family} ${trained.spec.nEstimators}×${trained.spec.maxDepth}`;
     const subject = onnxSubject(name, await readArtifact(run.dataDir, trained.sha256));
     try {
@@ -558,6 +718,9 @@ async function report(
     onnx: results.onnx,
     core: results.core,
     imports: results.imports,
+    budget: results.budget,
+    memory: results.memory,
+    training: results.training,
     verdicts,
     notes: run.notes,
     passed: failedGates(verdicts).length === 0,

@@ -33,9 +33,16 @@ sudo=""
 echo "installing Debian packages: ${need[*]}" >&2
 $sudo apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $(printf '%s\n' "${need[@]}" | sort -u) >/dev/null
-# The package's own service is not wanted: tests start Prometheus on free ports themselves.
-$sudo systemctl stop prometheus >/dev/null 2>&1 || true
-$sudo pkill -x prometheus >/dev/null 2>&1 || true
+# The service the prometheus package just started is not wanted: tests start Prometheus on free
+# ports themselves. Stop only that one (its unit, or its processes run as the package's own user
+# when there is no systemd), and only when this run installed the package: a Prometheus that
+# someone else runs is left alone.
+if printf '%s\n' "${need[@]}" | grep -qx prometheus; then
+  $sudo systemctl stop prometheus >/dev/null 2>&1 || true
+  if id -u prometheus >/dev/null 2>&1; then
+    $sudo pkill -u prometheus -x prometheus >/dev/null 2>&1 || true
+  fi
+fi
 # Likewise PostgreSQL's default cluster: the tests start their own servers on free ports.
 if command -v pg_lsclusters >/dev/null 2>&1; then
   $sudo pg_ctlcluster 15 main stop >/dev/null 2>&1 || true

@@ -59,6 +59,38 @@ export async function startBareGrpc(options: { port: number; cpus?: string }): P
   return started(child, /listening/, 30_000);
 }
 
+/**
+ * bench/servers/node-onnx.ts on 127.0.0.1:port scoring with onnxruntime-node on `modelPath` (an
+ * ONNX file), one row per call: the server a Node team would write instead. Ready when /predict answers.
+ */
+export async function startNodeOnnx(options: {
+  port: number;
+  modelPath: string;
+  cpus?: string;
+}): Promise<Child> {
+  const child = startChild({
+    name: "node:http + onnxruntime-node",
+    command: process.execPath,
+    args: [
+      ...TSX,
+      "bench/servers/node-onnx.ts",
+      "--port",
+      String(options.port),
+      "--model",
+      options.modelPath,
+    ],
+    cpus: options.cpus,
+  });
+  await started(child, /listening/, 60_000);
+  try {
+    await waitForPredict(`http://127.0.0.1:${options.port}`, 30_000, child);
+  } catch (error) {
+    await child.stop(1000);
+    throw error;
+  }
+  return child;
+}
+
 /** Whether Python's FastAPI, uvicorn and scikit-learn import, i.e. the seed stack starts without installing. */
 export function seedPackagesInstalled(): boolean {
   const probe = spawnSync("/usr/bin/python3", ["-c", "import fastapi, uvicorn, sklearn"], {

@@ -12,6 +12,7 @@ import {
   type Measurement,
   type SectionStatus,
   TARGET_LABEL,
+  type Target,
 } from "./report.js";
 import { GATES, GOALS, gate, goal, loadGates, ratioGoal, type Verdict } from "./verdicts.js";
 
@@ -34,6 +35,14 @@ export const GOAL_LABELS = Object.freeze({
   vsOrt: (model: string, batch: number, threads: number) =>
     `${model} batch ${batch}, ${threads} thread(s): ≥ ${GOALS.vsOrt}× onnxruntime`,
   singleRow: (model: string) => `${model} single-row call ≤ ${GOALS.singleRowUs} µs`,
+  grpcLevel: (level: string) =>
+    `gRPC ${level} ≥ ${GOALS.grpcVsBare}× bare grpc-js${level === "c50-grpcjs" ? " (grpc-js client, 50 in flight)" : " (h2load)"}`,
+  connect: `Connect Predict (JSON) ${JUDGED_LEVEL} ≥ ${GOALS.connectVsNative}× REST /predict`,
+  vsNodeOnnx: `REST ${JUDGED_LEVEL} ≥ ${GOALS.vsNodeOnnx}× node:http + onnxruntime-node`,
+  perWorker: `each extra worker adds ≤ ${GOALS.perExtraWorkerMiB} MiB`,
+  coldStart: `cold start to the first /predict, 1,000-tree model, < ${GOALS.coldStartMs} ms`,
+  training: (set: string) => `GBDT fit on the ${set} ≤ ${GOALS.trainVsXgboost}× XGBoost at ≥ its AUC`,
+  manyCores: `16+ cores: ≥ ${GOALS.scalingVsBare}× a bare node:http cluster at W = 1, 2, 4, 8`,
 });
 
 /** What one run measured, as the report holds it. */
@@ -45,6 +54,11 @@ export interface RunResults {
   onnx: BenchReport["onnx"];
   core?: BenchReport["core"];
   imports?: BenchReport["imports"];
+  budget?: BenchReport["budget"];
+  memory?: BenchReport["memory"];
+  training?: BenchReport["training"];
+  /** Quick runs leave some sections out: their goals say so instead of judging. */
+  quick?: boolean;
 }
 
 /** Gates first (they decide the exit code), then goals, then the sections that did not run. */
@@ -63,7 +77,19 @@ export function judge(results: RunResults): Verdict[] {
     ...ratioVerdicts(results.measurements, results.seedStack),
     ...oipVerdicts(results.measurements),
     ...onnxGoals(results.onnx.comparisons),
+    ...transportVerdicts(results.measurements, results.quick ?? false),
+    ...memoryVerdicts(results.memory, results.quick ?? false),
+    ...trainingVerdicts(results.training, results.quick ?? false),
     ...scalingVerdicts(results.scaling),
+    ...(results.scaling
+      ? []
+      : [
+          goal(
+            GOAL_LABELS.manyCores,
+            undefined,
+            "not measured: no machine with 16+ cores in this run (--workers)",
+          ),
+        ]),
     ...(results.core ? coreVerdicts(results.core) : []),
     ...(results.imports ? importVerdicts(results.imports) : []),
     ...(results.onnx.status === "failed"
@@ -186,4 +212,81 @@ function scalingVerdicts(scaling: BenchReport["scaling"]): Verdict[] {
   return scaling.points.map((p) =>
     ratioGoal(GOAL_LABELS.scaling(p.workers), p.ours.rps, p.bare.rps, GOALS.scalingVsBare),
   );
+}
+
+/** gRPC at the other levels, Connect against our own route, and the baseline a Node team would write. */
+function transportVerdicts(measurements: Measurement[], quick: boolean): Verdict[] {
+  const report = { measurements };
+  const rps = (target: Target, protocol: "rest" | "grpc", level: string) =>
+    findMeasurement(report, target, protocol, level)?.load.rps;
+  const verdicts: Verdict[] = [];
+  for (const level of ["c10x10", "c50-grpcjs"]) {
+    const ours = rps("mlops", "grpc", level);
+    if (ours === undefined) {
+      verdicts.push(
+        goal(GOAL_LABELS.grpcLevel(level), undefined, quick ? "full runs only" : "not measured (no h2load)"),
+      );
+    } else {
+      verdicts.push(
+        ratioGoal(GOAL_LABELS.grpcLevel(level), ours, rps("bare-grpc-js", "grpc", level), GOALS.grpcVsBare),
+      );
+    }
+  }
+  const rest = rps("mlops", "rest", JUDGED_LEVEL) ?? 0;
+  verdicts.push(
+    ratioGoal(
+      GOAL_LABELS.connect,
+      rps("mlops-connect", "rest", JUDGED_LEVEL) ?? 0,
+      rest,
+      GOALS.connectVsNative,
+    ),
+  );
+  verdicts.push(
+    ratioGoal(GOAL_LABELS.vsNodeOnnx, rest, rps("node-onnx", "rest", JUDGED_LEVEL), GOALS.vsNodeOnnx),
+  );
+  return verdicts;
+}
+
+function memoryVerdicts(memory: BenchReport["memory"], quick: boolean): Verdict[] {
+  if (!memory) {
+    return [
+      goal(GOAL_LABELS.perWorker, undefined, "not measured"),
+      goal(GOAL_LABELS.coldStart, undefined, "not measured"),
+    ];
+  }
+  const extra = memory.perExtraWorkerMiB;
+  const sizes = memory.clusters.map((c) => c.workers).join(" → ");
+  return [
+    goal(
+      GOAL_LABELS.perWorker,
+      extra === undefined || !Number.isFinite(extra) ? undefined : extra <= GOALS.perExtraWorkerMiB,
+      extra === undefined ? "not measured" : `${extra.toFixed(1)} MiB (summed PSS, --workers ${sizes})`,
+    ),
+    memory.coldStart
+      ? goal(
+          GOAL_LABELS.coldStart,
+          memory.coldStart.bestMs < GOALS.coldStartMs,
+          `${Math.round(memory.coldStart.bestMs)} ms (best of ${memory.coldStart.runsMs.length}, ${memory.coldStart.model})`,
+        )
+      : goal(GOAL_LABELS.coldStart, undefined, quick ? "full runs only" : "not measured"),
+  ];
+}
+
+function trainingVerdicts(training: BenchReport["training"], quick: boolean): Verdict[] {
+  if (!training)
+    return [goal(GOAL_LABELS.training("two sets"), undefined, quick ? "full runs only" : "not measured")];
+  if (training.status === "failed")
+    return [goal(GOAL_LABELS.training("two sets"), false, training.reason ?? "")];
+  return training.figures.map((f) => {
+    if (!f.xgboost || f.timeRatio === undefined) {
+      return goal(GOAL_LABELS.training(f.set), undefined, "XGBoost not available (python3-xgboost)");
+    }
+    const ok = f.timeRatio <= GOALS.trainVsXgboost && f.ours.auc >= f.xgboost.auc;
+    return goal(
+      GOAL_LABELS.training(f.set),
+      ok,
+      `${f.timeRatio.toFixed(2)}× (${f.ours.seconds.toFixed(2)} s vs ${f.xgboost.seconds.toFixed(2)} s), ` +
+        `AUC ${f.ours.auc.toFixed(4)} vs ${f.xgboost.auc.toFixed(4)}`,
+    );
+  });
 }

@@ -121,7 +121,8 @@ export async function startMlopsServer(options: ServeOptions): Promise<Child> {
       String(options.workers ?? 1),
       "--no-bootstrap",
     ],
-    env: { ...process.env, ...options.env },
+    // No drain grace (there is no load balancer to tell): a stop is a prompt SIGTERM drain.
+    env: { ...process.env, MLOPS_DRAIN_GRACE_S: "0", ...options.env },
     cpus: options.cpus,
   });
   try {

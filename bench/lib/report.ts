@@ -6,27 +6,45 @@ import { type CoreSection, coreLines } from "./core-goals.js";
 import { type ImportSection, importLines } from "./import-goals.js";
 import type { LoadGenerator, LoadResult } from "./load-result.js";
 import type { MachineInfo } from "./machine.js";
+import type { MemorySection } from "./memory-goals.js";
 import type { TrainedModel } from "./mlops-server.js";
 import type { OnnxComparison } from "./onnx-compare.js";
+import type { RestBudget } from "./rest-budget.js";
+import type { TrainingSection } from "./training-goals.js";
 import { GOALS, type Verdict } from "./verdicts.js";
 
-/** "mlops-oip" is our server too, called through the Open Inference Protocol instead of our own routes. */
-export type Target = "mlops" | "mlops-oip" | "bare-node-http" | "bare-grpc-js" | "seed-stack";
+/**
+ * "mlops-oip" and "mlops-connect" are our server too, called through the Open Inference Protocol
+ * or Connect (JSON) instead of our own routes. "node-onnx" is what a Node team would write instead:
+ * node:http scoring with onnxruntime-node, one row per call.
+ */
+export type Target =
+  | "mlops"
+  | "mlops-oip"
+  | "mlops-connect"
+  | "bare-node-http"
+  | "bare-grpc-js"
+  | "node-onnx"
+  | "seed-stack";
 
 export const TARGET_LABEL: Record<Target, string> = {
   mlops: "mlops",
   "mlops-oip": "mlops (OIP)",
+  "mlops-connect": "mlops (Connect)",
   "bare-node-http": "bare node:http",
   "bare-grpc-js": "bare grpc-js",
+  "node-onnx": "node:http + onnxruntime",
   "seed-stack": "seed FastAPI+sklearn",
 };
 
 export interface Measurement {
   target: Target;
   protocol: "rest" | "grpc";
-  /** "c1", "c50", "c10x10", … */
+  /** "c1", "c50", "c10x10", "c50-grpcjs" (gRPC from the grpc-js client), … */
   level: string;
   load: LoadResult;
+  /** The server process's CPU time (user + system, all threads) per successful request, µs. */
+  serverCpuUs?: number;
 }
 
 export interface ScalingPoint {
@@ -76,6 +94,12 @@ export interface BenchReport {
   core?: CoreSection;
   /** Imported XGBoost models against our GBDT and onnxruntime-node (full runs). */
   imports?: ImportSection;
+  /** Where a REST request's time goes (bench/lib/rest-budget.ts). */
+  budget?: RestBudget;
+  /** Memory per process and per extra worker, cold start. */
+  memory?: MemorySection;
+  /** GBDT training beside XGBoost (full runs). */
+  training?: TrainingSection;
   verdicts: Verdict[];
   notes: string[];
   passed: boolean;
@@ -93,11 +117,16 @@ const n0 = (x: number) => (Number.isFinite(x) ? Math.round(x).toLocaleString("en
 const ms = (x: number) => (Number.isFinite(x) ? (x < 10 ? x.toFixed(2) : x.toFixed(1)) : "–");
 const ratio = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? "–" : `${x.toFixed(2)}×`);
 
-/** What a load run calls: our own routes, or the Open Inference Protocol's infer. */
+/** What a load run calls: our own routes, the Open Inference Protocol's infer, or Connect's Predict. */
 export const CALL_LABEL = {
-  rest: { mlops: "REST /predict", oip: "REST OIP infer" },
-  grpc: { mlops: "gRPC Predict", oip: "gRPC OIP ModelInfer" },
+  rest: { mlops: "REST /predict", oip: "REST OIP infer", connect: "Connect Predict (JSON)" },
+  grpc: { mlops: "gRPC Predict", oip: "gRPC OIP ModelInfer", connect: "gRPC Predict" },
 } as const;
+
+function callOf(m: Measurement): string {
+  const kind = m.target === "mlops-oip" ? "oip" : m.target === "mlops-connect" ? "connect" : "mlops";
+  return CALL_LABEL[m.protocol][kind];
+}
 
 /** The baseline a measurement of ours is divided by. */
 export function baselineFor(protocol: "rest" | "grpc"): Target {
@@ -116,21 +145,24 @@ export function findMeasurement(
 function loadTable(report: BenchReport): string {
   const rows = report.measurements.map((m) => {
     let vs = "";
-    if (m.target === "mlops-oip") {
+    if (m.target === "mlops-oip" || m.target === "mlops-connect") {
       const native = findMeasurement(report, "mlops", m.protocol, m.level);
       if (native) vs = `${ratio(m.load.rps / native.load.rps)} our ${CALL_LABEL[m.protocol].mlops}`;
     }
     if (m.target === "mlops") {
       const base = findMeasurement(report, baselineFor(m.protocol), m.protocol, m.level);
       const seed = m.protocol === "rest" ? findMeasurement(report, "seed-stack", "rest", m.level) : undefined;
+      const onnx = m.protocol === "rest" ? findMeasurement(report, "node-onnx", "rest", m.level) : undefined;
       const parts = [];
       if (base) parts.push(`${ratio(m.load.rps / base.load.rps)} ${TARGET_LABEL[base.target]}`);
+      if (onnx) parts.push(`${ratio(m.load.rps / onnx.load.rps)} node+onnxruntime`);
       if (seed) parts.push(`${ratio(m.load.rps / seed.load.rps)} seed`);
       vs = parts.join(", ");
     }
     const inflight = m.load.inflightPerConnection > 1 ? `×${m.load.inflightPerConnection}` : "";
+    const generator = m.load.generator === "grpc-js-client" ? " (grpc-js client)" : "";
     return [
-      CALL_LABEL[m.protocol][m.target === "mlops-oip" ? "oip" : "mlops"],
+      `${callOf(m)}${generator}`,
       `${m.load.connections}${inflight}`,
       TARGET_LABEL[m.target],
       n0(m.load.rps),
@@ -215,6 +247,77 @@ function verdictTable(verdicts: Verdict[]): string {
   );
 }
 
+const us = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : "–");
+const mib = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : "–");
+
+function budgetLines(b: RestBudget): string[] {
+  const rows = b.stages.map((st) => [st.stage, us(st.usPerRequest), st.what]);
+  rows.push(["Σ stages", us(b.sumUs), ""]);
+  rows.push(["whole JS path", us(b.jsPathUs), "pipeline + lean route + service + batcher + native, no HTTP"]);
+  const lines = [
+    `Each stage of the server's own code, timed in the benchmark process on the seed's request with ${b.burst} rows in flight (best of several rounds).`,
+    "",
+    table(["stage", "µs/request", "what was timed"], rows, [false, true, false]),
+  ];
+  if (b.serverCpuUs) {
+    const { ours, bare } = b.serverCpuUs;
+    lines.push(
+      "",
+      `Server CPU per request in the ${"c50"} REST runs (user + system, all threads, /proc): mlops ${us(ours)} µs, ` +
+        `bare node:http ${us(bare)} µs; the difference, ${us(ours - bare)} µs, is what the stages above cost ` +
+        "beyond the bare server's own parse, sigmoid and reply (plus the shared machine's noise).",
+    );
+  }
+  return lines;
+}
+
+function memoryLines(m: MemorySection): string[] {
+  const rows: string[][] = [];
+  for (const s of [...m.single, ...m.clusters]) {
+    for (const p of s.processes) {
+      rows.push([s.model, String(s.workers), p.role, mib(p.rssMiB), mib(p.pssMiB)]);
+    }
+    if (s.processes.length > 1)
+      rows.push([s.model, String(s.workers), "total", mib(s.totalRssMiB), mib(s.totalPssMiB)]);
+  }
+  const lines = [
+    "After a few hundred requests. RSS counts pages shared between processes in each of them; PSS splits them, so a cluster's PSS adds up to the memory it uses.",
+    "",
+    table(["model", "workers", "process", "RSS MiB", "PSS MiB"], rows, [false, true, false, true, true]),
+  ];
+  if (m.perExtraWorkerMiB !== undefined)
+    lines.push("", `One more worker adds ${mib(m.perExtraWorkerMiB)} MiB (summed PSS).`);
+  if (m.coldStart) {
+    lines.push(
+      "",
+      `Cold start, \`mlops serve --no-bootstrap\` spawned → first successful /predict, ${m.coldStart.model}: ` +
+        `${m.coldStart.runsMs.map((x) => `${Math.round(x)} ms`).join(", ")} (best ${Math.round(m.coldStart.bestMs)} ms).`,
+    );
+  }
+  return lines;
+}
+
+function trainingLines(t: TrainingSection): string[] {
+  if (t.status !== "measured") return [`${t.status}: ${t.reason ?? ""}`];
+  return [
+    "300 trees, depth 6, learning rate 0.1, the same threads; best of 2 fits each; held-out AUC (3 classes: mean one-vs-rest). XGBoost: the faster of OMP_WAIT_POLICY=ACTIVE (its default, bounded to 60 s: spinning is pathological on shared cores) and PASSIVE.",
+    "",
+    table(
+      ["set", "threads", "mlops s", "mlops AUC", "XGBoost s", "XGBoost AUC", "time ratio"],
+      t.figures.map((f) => [
+        f.set,
+        String(f.threads),
+        f.ours.seconds.toFixed(2),
+        f.ours.auc.toFixed(4),
+        f.xgboost ? f.xgboost.seconds.toFixed(2) : "–",
+        f.xgboost ? f.xgboost.auc.toFixed(4) : "–",
+        ratio(f.timeRatio),
+      ]),
+      [false, true, true, true, true, true, true],
+    ),
+  ];
+}
+
 /** The whole report as markdown. */
 export function renderMarkdown(report: BenchReport): string {
   const m = report.machine;
@@ -247,6 +350,8 @@ export function renderMarkdown(report: BenchReport): string {
     "",
   );
   out.push("## Load", "", loadTable(report), "");
+  if (report.budget) out.push("## Where a REST request's time goes", "", ...budgetLines(report.budget), "");
+  if (report.memory) out.push("## Memory and cold start", "", ...memoryLines(report.memory), "");
   if (report.seedStack.status !== "measured") {
     out.push(
       `Seed stack: ${report.seedStack.status}${report.seedStack.reason ? ` (${report.seedStack.reason})` : ""}.`,
@@ -274,6 +379,7 @@ export function renderMarkdown(report: BenchReport): string {
   if (report.onnx.status !== "measured") out.push(`${report.onnx.status}: ${report.onnx.reason ?? ""}`, "");
   if (report.core) out.push("## Native core on the anchor models", "", ...coreLines(report.core), "");
   if (report.imports) out.push("## Imported models", "", ...importLines(report.imports), "");
+  if (report.training) out.push("## Training beside XGBoost", "", ...trainingLines(report.training), "");
   out.push("## Gates and goals", "", verdictTable(report.verdicts), "");
   if (report.notes.length > 0) out.push("## Notes", "", ...report.notes.map((n) => `- ${n}`), "");
   out.push(`Result: ${report.passed ? "PASS" : "FAIL"} (gates ${report.passed ? "met" : "failed"}).`, "");

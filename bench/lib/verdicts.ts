@@ -14,10 +14,20 @@ export const GATES = Object.freeze({
 });
 
 export const GOALS = Object.freeze({
-  /** REST rps ≥ this × bare node:http at 50 connections. */
-  restVsBare: 0.7,
-  /** gRPC rps ≥ this × bare grpc-js at 50 connections. */
-  grpcVsBare: 0.8,
+  /** REST rps ≥ this × bare node:http at 50 connections, one worker. */
+  restVsBare: 0.85,
+  /** gRPC rps ≥ this × bare grpc-js: h2load at 50 × 1 and 10 × 10, the grpc-js client at 50 in flight. */
+  grpcVsBare: 1.0,
+  /** Connect's unary Predict (JSON) ≥ this × our REST /predict at 50 connections. */
+  connectVsNative: 0.8,
+  /** REST rps ≥ this × node:http + onnxruntime-node (one row per call) at 50 connections. */
+  vsNodeOnnx: 2,
+  /** Memory one more `--workers` process adds (the cluster's summed PSS), MiB at most. */
+  perExtraWorkerMiB: 60,
+  /** `mlops serve --no-bootstrap` spawn → first successful /predict with a 1,000-tree model, ms at most. */
+  coldStartMs: 1000,
+  /** GBDT fit time ≤ this × XGBoost hist's (same trees, depth, learning rate, threads), AUC at least XGBoost's. */
+  trainVsXgboost: 0.6,
   /** p99 at 50 connections at most, ms. */
   p99MsAt50: 10,
   /** The Open Inference Protocol's infer ≥ this × our own route's rps (REST /predict, gRPC Predict), per level. */

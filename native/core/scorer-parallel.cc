@@ -3,7 +3,8 @@
 // Threads are started per call (std::thread) rather than kept in a pool: the
 // addon already runs each async call on a libuv worker, so concurrent requests
 // get parallelism from libuv; a split only pays off for batches of thousands
-// of rows (milliseconds of work), where starting a thread (~20-50 µs) is noise.
+// of rows (a chunk of at least kMinChunkMicros of work), where starting a
+// thread (~20-65 µs) is small.
 // Per-call threads also mean no process-wide state, nothing to shut down at
 // exit, and nothing shared between Node worker_threads that load the addon.
 #include <algorithm>
@@ -16,8 +17,10 @@
 
 namespace mlops {
 
-void PredictParallel(const Scorer& scorer, const double* rows, size_t n_rows, double* out, unsigned n_threads) {
-  const size_t max_chunks = (n_rows + kMinRowsPerThread - 1) / kMinRowsPerThread;
+void PredictParallel(const Scorer& scorer, const double* rows, size_t n_rows, double* out, unsigned n_threads,
+                     size_t min_rows_per_thread) {
+  const size_t min_rows = min_rows_per_thread ? min_rows_per_thread : scorer.min_rows_per_thread();
+  const size_t max_chunks = (n_rows + min_rows - 1) / min_rows;
   size_t chunks = n_threads == 0 ? 1 : n_threads;
   if (chunks > max_chunks) chunks = max_chunks;
   if (chunks <= 1) {

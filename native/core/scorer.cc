@@ -3,6 +3,8 @@
 // validated Model; the Model itself is not kept.
 #include "core/scorer.h"
 
+#include <algorithm>
+
 #include "core/engines/engine.h"
 #include "core/engines/select.h"
 
@@ -15,6 +17,7 @@ struct Scorer::Impl {
   std::unique_ptr<engines::Engine> batch_owned, rows_owned;
   const engines::Engine* batch;
   const engines::Engine* rows;
+  size_t min_rows_per_thread;
 };
 
 namespace {
@@ -26,6 +29,8 @@ std::unique_ptr<engines::Engine> Make(engines::EngineKind kind, const Model& mod
       return engines::MakeLinearEngine(model);
     case engines::EngineKind::kHeap:
       return engines::MakeHeapEngine(model, !request.scalar);
+    case engines::EngineKind::kPredicated:
+      return engines::MakePredicatedEngine(model, !request.scalar);
     case engines::EngineKind::kGeneric:
       break;
   }
@@ -37,7 +42,11 @@ std::unique_ptr<engines::Engine> Make(engines::EngineKind kind, const Model& mod
 Scorer::Scorer(const Model& model) : Scorer(model, engines::RequestFromEnv()) {}
 
 Scorer::Scorer(const Model& model, const engines::EngineRequest& request) : impl_(new Impl{}) {
-  const engines::EngineChoice choice = engines::ChooseEngine(engines::TraitsOf(model), request);
+  const engines::ModelTraits traits = engines::TraitsOf(model);
+  const engines::EngineChoice choice = engines::ChooseEngine(traits, request);
+  const double ns = engines::EstimatedNanosPerRow(choice.batch, traits);
+  const double rows = ns > 0 ? kMinChunkMicros * 1000.0 / ns : 8192.0;
+  impl_->min_rows_per_thread = std::min<size_t>(8192, std::max<size_t>(64, (static_cast<size_t>(rows) + 63) / 64 * 64));
   impl_->n_features = model.n_features;
   impl_->n_classes = model.n_classes;
   impl_->batch_owned = Make(choice.batch, model, request);
@@ -57,6 +66,7 @@ uint32_t Scorer::n_classes() const { return impl_->n_classes; }
 const char* Scorer::engine_name() const { return impl_->batch->name(); }
 const char* Scorer::row_engine_name() const { return impl_->rows->name(); }
 const char* Scorer::engine_isa() const { return impl_->batch->isa(); }
+size_t Scorer::min_rows_per_thread() const { return impl_->min_rows_per_thread; }
 size_t Scorer::engine_bytes() const {
   return impl_->batch->bytes() + (impl_->rows_owned ? impl_->rows->bytes() : 0);
 }

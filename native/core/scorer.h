@@ -36,6 +36,10 @@ class Scorer {
   const char* row_engine_name() const;
   const char* engine_isa() const;
   size_t engine_bytes() const;
+  // Rows a chunk needs before PredictParallel splits it off: kMinChunkMicros
+  // of work by the batch engine's estimated cost per row (a multiple of 64,
+  // 64 to 8,192).
+  size_t min_rows_per_thread() const;
 
   // rows: n_rows * n_features doubles, row-major. out: n_rows * n_classes.
   // Results for a row never depend on the batch it is in or on thread count.
@@ -46,13 +50,18 @@ class Scorer {
   std::unique_ptr<Impl> impl_;
 };
 
-// Rows per thread below which PredictParallel does not split further.
-constexpr size_t kMinRowsPerThread = 1024;
+// Work (estimated) a chunk must hold before PredictParallel gives it its own
+// thread: starting and joining a thread measured 18 µs at best and ~65 µs on
+// average on a loaded 2-core Zen 4 VM, so a chunk of 100 µs keeps that cost
+// small (measurements: docs/decisions/0011-predicated-engine.md).
+constexpr double kMinChunkMicros = 100.0;
 
 // Scores rows in contiguous chunks on up to n_threads threads, the calling
 // thread taking the first chunk; never more threads than
-// ceil(n_rows / kMinRowsPerThread). Bit-identical to Predict, since a row's
+// ceil(n_rows / min_rows_per_thread). Bit-identical to Predict, since a row's
 // result does not depend on its chunk. Blocks until every chunk is done.
-void PredictParallel(const Scorer& scorer, const double* rows, size_t n_rows, double* out, unsigned n_threads);
+// min_rows_per_thread = 0 means the scorer's own (Scorer::min_rows_per_thread).
+void PredictParallel(const Scorer& scorer, const double* rows, size_t n_rows, double* out, unsigned n_threads,
+                     size_t min_rows_per_thread = 0);
 
 }  // namespace mlops

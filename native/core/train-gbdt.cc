@@ -501,31 +501,39 @@ std::vector<uint32_t> TreeFeatures(size_t n_features, const TrainParams& p, uint
 }
 
 // Gradients of the log-loss with respect to the margins, for `rows` (in that
-// order) and output k. Per-row work only, so any split of rows is exact.
-void Gradients(const Dataset& data, const std::vector<double>& margin, uint32_t n_outputs, uint32_t k,
-               const std::vector<uint32_t>& rows, std::vector<RowGrad>& out, ThreadPool& pool) {
-  out.resize(rows.size());
+// order), one vector per output. A row's softmax is computed once for all its
+// outputs (computing it per output made the multiclass fit spend K² exps a row
+// per round). Per-row work only, so any split of rows is exact.
+void Gradients(const Dataset& data, const std::vector<double>& margin, uint32_t n_outputs,
+               const std::vector<uint32_t>& rows, std::vector<std::vector<RowGrad>>& out, ThreadPool& pool) {
+  out.resize(n_outputs);
+  for (auto& g : out) g.resize(rows.size());
   constexpr size_t kChunk = 4096;
   const size_t chunks = (rows.size() + kChunk - 1) / kChunk;
   pool.ParallelFor(chunks, [&](size_t c) {
     const size_t end = std::min(rows.size(), (c + 1) * kChunk);
+    std::vector<double> e(n_outputs);
     for (size_t i = c * kChunk; i < end; ++i) {
       const uint32_t r = rows[i];
       const double* m = margin.data() + static_cast<size_t>(r) * n_outputs;
-      double p;
-      double y;
       if (n_outputs == 1) {
-        p = 1.0 / (1.0 + std::exp(-m[0]));
-        y = data.label[r] == 1 ? 1.0 : 0.0;
-      } else {
-        double mx = m[0];
-        for (uint32_t j = 1; j < n_outputs; ++j) mx = std::max(mx, m[j]);
-        double sum = 0;
-        for (uint32_t j = 0; j < n_outputs; ++j) sum += std::exp(m[j] - mx);
-        p = std::exp(m[k] - mx) / sum;
-        y = data.label[r] == k ? 1.0 : 0.0;
+        const double p = 1.0 / (1.0 + std::exp(-m[0]));
+        const double y = data.label[r] == 1 ? 1.0 : 0.0;
+        out[0][i] = {p - y, std::max(p * (1.0 - p), kMinHessian)};
+        continue;
       }
-      out[i] = {p - y, std::max(p * (1.0 - p), kMinHessian)};
+      double mx = m[0];
+      for (uint32_t j = 1; j < n_outputs; ++j) mx = std::max(mx, m[j]);
+      double sum = 0;
+      for (uint32_t j = 0; j < n_outputs; ++j) {
+        e[j] = std::exp(m[j] - mx);
+        sum += e[j];
+      }
+      for (uint32_t k = 0; k < n_outputs; ++k) {
+        const double p = e[k] / sum;
+        const double y = data.label[r] == k ? 1.0 : 0.0;
+        out[k][i] = {p - y, std::max(p * (1.0 - p), kMinHessian)};
+      }
     }
   });
 }
@@ -584,8 +592,8 @@ Model TrainGbdt(const Dataset& data, const Context& ctx) {
       for (size_t r = 0; r < n; ++r) (rng.Uniform() < p.subsample ? sample : rest).push_back(static_cast<uint32_t>(r));
     }
     // All outputs' gradients come from the margins at the start of the round.
-    std::vector<std::vector<RowGrad>> round_grads(n_outputs);
-    for (uint32_t k = 0; k < n_outputs; ++k) Gradients(data, margin, n_outputs, k, sample, round_grads[k], ctx.pool);
+    std::vector<std::vector<RowGrad>> round_grads;
+    Gradients(data, margin, n_outputs, sample, round_grads, ctx.pool);
     for (uint32_t k = 0; k < n_outputs; ++k) {
       const std::vector<uint32_t> features =
           TreeFeatures(data.n_features, p, static_cast<uint64_t>(round) * n_outputs + k);

@@ -46,8 +46,25 @@ export interface App {
   readonly metrics: Metrics;
   readonly grpc: GrpcServer;
   readonly http: HttpServer;
-  /** Drains in-flight calls (up to config.shutdownTimeoutS), then closes servers and the store. */
+  /** Whether shutdown() or close() has begun (health reports NOT_SERVING from then on). */
+  readonly draining: boolean;
+  /**
+   * Stops the app without dropping a call that reached it: health turns NOT_SERVING at once (gRPC
+   * health and `/health`), the listeners keep accepting for `graceS`, then close; every request
+   * that reached an open connection is answered; at `config.shutdownTimeoutS` after the call what
+   * is left is cut (gRPC forceShutdown). Then the store closes. Idempotent.
+   */
+  shutdown(options?: ShutdownOptions): Promise<void>;
+  /** shutdown() without a grace period. */
   close(): Promise<void>;
+}
+
+export interface ShutdownOptions {
+  /**
+   * Seconds between turning NOT_SERVING and closing the listeners, for load balancers to stop
+   * sending (MLOPS_DRAIN_GRACE_S on SIGTERM). Capped at config.shutdownTimeoutS. Default 0.
+   */
+  graceS?: number;
 }
 
 const PACKAGE_VERSION = (() => {
@@ -73,6 +90,15 @@ export async function createApp(options: AppOptions): Promise<App> {
   const metrics = createMetrics({ defaultLabels: options.metricLabels });
   const pipeline = createPipeline({ metrics, logger, apiToken: config.apiToken });
   let grpc: GrpcServer | undefined;
+  let draining = false;
+  /** Every health-checked service, and "" (the whole server). */
+  const healthNames = [
+    "",
+    PredictService.typeName,
+    GRPCInferenceService.typeName,
+    RegistryService.typeName,
+    TrackingService.typeName,
+  ];
 
   const models = createModelManager({
     store,
@@ -86,15 +112,17 @@ export async function createApp(options: AppOptions): Promise<App> {
       if (served)
         metrics.modelInfo.set({ name: served.name, version: String(served.version), stage: served.stage }, 1);
       metrics.modelLoaded.set(served ? 1 : 0);
+      if (draining) return;
       grpc?.health.setStatus(PredictService.typeName, served ? "SERVING" : "NOT_SERVING");
       grpc?.health.setStatus(GRPCInferenceService.typeName, served ? "SERVING" : "NOT_SERVING");
     },
   });
   metrics.modelLoaded.set(0);
 
+  const { scored } = metrics;
   const onScored = (rows: number, seconds: number) => {
-    metrics.predictions.inc(rows);
-    metrics.predictionDuration.observe(seconds);
+    scored.predictions.inc(rows);
+    scored.duration.observe(seconds);
   };
   const batcher = config.batching.enabled
     ? createBatcher({
@@ -103,13 +131,15 @@ export async function createApp(options: AppOptions): Promise<App> {
         maxQueue: config.batching.maxQueue,
         maxInFlight: config.batching.maxInFlight,
         syncMaxRows: config.batching.syncMaxRows,
+        syncMaxUs: config.batching.syncMaxUs,
         onBatch(rows, seconds) {
           onScored(rows, seconds);
-          metrics.batchSize.observe(rows);
+          scored.batchSize.observe(rows);
         },
-        onQueueDepth: (depth) => metrics.queueDepth.set(depth),
       })
     : undefined;
+  // Read at each scrape rather than set on every queue change.
+  if (batcher) metrics.watchQueueDepth(() => batcher.depth);
 
   const predict = createPredictService({
     models,
@@ -173,6 +203,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       version: PACKAGE_VERSION,
       startedAt,
       metricsText: options.metricsText,
+      draining: () => draining,
     }),
   });
 
@@ -202,6 +233,32 @@ export async function createApp(options: AppOptions): Promise<App> {
   }
 
   let closing: Promise<void> | undefined;
+  const shutdown = (shutdownOptions: ShutdownOptions = {}) => {
+    closing ??= (async () => {
+      const timeoutMs = config.shutdownTimeoutS * 1000;
+      const deadline = Date.now() + timeoutMs;
+      draining = true;
+      unsubscribeServing();
+      models.stop();
+      for (const name of healthNames) grpc?.health.setStatus(name, "NOT_SERVING");
+      const graceMs = Math.min(Math.max(0, (shutdownOptions.graceS ?? 0) * 1000), timeoutMs);
+      if (graceMs > 0) {
+        logger.info(
+          { graceS: graceMs / 1000, shutdownTimeoutS: config.shutdownTimeoutS },
+          "draining: health NOT_SERVING, listeners still accepting",
+        );
+        await new Promise((r) => setTimeout(r, graceMs));
+      }
+      // The moment operators (and the drain test) measure from: a request sent before it is answered.
+      logger.info({ listenersClosedAt: Date.now() }, "listeners closed; answering what reached them");
+      const left = Math.max(0, deadline - Date.now());
+      await Promise.all([http.close(left), (grpc as GrpcServer).close(left)]);
+      if (Date.now() >= deadline) logger.warn("shutdown timeout reached: the calls left were cut");
+      artifacts.close();
+      await store.close();
+    })();
+    return closing;
+  };
   return {
     httpPort,
     grpcPort,
@@ -211,17 +268,11 @@ export async function createApp(options: AppOptions): Promise<App> {
     metrics,
     grpc,
     http,
-    close() {
-      closing ??= (async () => {
-        unsubscribeServing();
-        models.stop();
-        const ms = config.shutdownTimeoutS * 1000;
-        await Promise.all([http.close(ms), (grpc as GrpcServer).close(ms)]);
-        artifacts.close();
-        await store.close();
-      })();
-      return closing;
+    get draining() {
+      return draining;
     },
+    shutdown,
+    close: () => shutdown(),
   };
 }
 

@@ -13,6 +13,8 @@ export interface OpsOptions {
   startedAt: Date;
   /** Replaces the local registry's text, e.g. to aggregate a cluster's workers. */
   metricsText?: () => Promise<string>;
+  /** True once the app is shutting down: /health answers 503 `draining` so load balancers stop sending. */
+  draining?: () => boolean;
 }
 
 /** /health, /model-info, / and /metrics: the seed's operational routes. */
@@ -56,9 +58,10 @@ export function createOps(options: OpsOptions): OpsProvider {
         registry = false;
       }
       const s = options.served();
-      const ok = s !== undefined;
+      const draining = options.draining?.() ?? false;
+      const ok = s !== undefined && !draining;
       const body: Record<string, unknown> = {
-        status: !ok ? "unhealthy" : registry ? "healthy" : "degraded",
+        status: draining ? "draining" : !ok ? "unhealthy" : registry ? "healthy" : "degraded",
         model_loaded: s !== undefined,
         registry_reachable: registry,
         model_name: options.modelName,

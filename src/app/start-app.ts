@@ -21,7 +21,9 @@ export async function startApp(options: AppOptions): Promise<App> {
     },
     served
       ? `listening: ${where}; serving ${served.name} v${served.version}`
-      : `listening: ${where}; no Production model yet (PredictService NOT_SERVING)`,
+      : `listening: ${where}; no Production model yet (PredictService NOT_SERVING)${
+          app.models.missingModelHint() ? `: ${app.models.missingModelHint()}` : ""
+        }`,
   );
   return app;
 }

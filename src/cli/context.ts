@@ -11,8 +11,8 @@ import { defaultActor } from "../workflows/train-and-register.js";
 /** Options defined on the program itself, valid before or after the subcommand. */
 export interface GlobalFlags {
   dataDir?: string;
-  databaseUrl?: string;
   artifactUrl?: string;
+  databaseUrl?: string;
   logLevel?: string;
 }
 
@@ -35,8 +35,8 @@ export function cliConfig(cmd: Command, overrides: { modelName?: string } = {}):
   const flags = cmd.optsWithGlobals() as GlobalFlags;
   return loadConfig({
     dataDir: flags.dataDir,
-    databaseUrl: flags.databaseUrl,
     artifactUrl: flags.artifactUrl,
+    databaseUrl: flags.databaseUrl,
     logLevel: flags.logLevel ?? (process.env.MLOPS_LOG_LEVEL || CLI_LOG_LEVEL),
     modelName: overrides.modelName,
   });

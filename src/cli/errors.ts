@@ -1,4 +1,5 @@
 // How the CLI reports failure: one line on stderr, `error: CODE: message`, and a distinct exit code.
+import { constants as osConstants } from "node:os";
 import type { ErrorCode } from "../rpc/error-codes.js";
 
 /** Process exit codes of every `mlops` command. */
@@ -11,6 +12,11 @@ export const EXIT = Object.freeze({
   /** Cancelled with Ctrl-C (128 + SIGINT). */
   interrupted: 130,
 });
+
+/** The exit code after a signal, as a shell reports it: 128 + its number (SIGHUP 129, SIGTERM 143). */
+export function signalExitCode(signal: NodeJS.Signals): number {
+  return 128 + (osConstants.signals[signal] ?? 2);
+}
 
 /** A failure the CLI itself detects, with a stable code (src/rpc/error-codes.ts), like the services. */
 export class CliError extends Error {

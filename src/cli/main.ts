@@ -33,12 +33,12 @@ export function buildProgram(): Command {
     .version(packageVersion(), "-V", "output the version number (also `mlops --version`)")
     .option("--data-dir <dir>", "registry, tracking and artifacts (env MLOPS_DATA_DIR, default ./.mlops)")
     .option(
-      "--database-url <url>",
-      "PostgreSQL registry shared by replicas, postgres://user:pass@host:port/db (env MLOPS_DATABASE_URL; default SQLite in the data dir)",
-    )
-    .option(
       "--artifact-url <url>",
       "keep artifacts in s3://bucket/prefix or file:///dir instead of the data dir (env MLOPS_ARTIFACT_URL)",
+    )
+    .option(
+      "--database-url <url>",
+      "PostgreSQL registry shared by replicas, postgres://user:pass@host:port/db (env MLOPS_DATABASE_URL; default SQLite in the data dir)",
     )
     .addOption(
       new Option(
@@ -60,11 +60,23 @@ export function buildProgram(): Command {
 }
 
 /**
+ * A reader that went away (`mlops … --json | head -1`) ends the CLI quietly with 0, as a Unix tool
+ * does, instead of an unhandled `write EPIPE` stack. Node ignores SIGPIPE, so this is the error event.
+ */
+function quietOnClosedStdout(): void {
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(EXIT.ok);
+    throw error;
+  });
+}
+
+/**
  * Parses `argv` (process.argv form: node, script, args…) and runs the command. Sets
  * process.exitCode rather than exiting, so output is flushed and long-running commands
  * (serve) keep the process alive: 0 ok, 1 failure, 2 usage error, 130 cancelled.
  */
 export async function run(argv: string[]): Promise<void> {
+  quietOnClosedStdout();
   const program = buildProgram();
   // `mlops --version` on its own still works.
   const args = argv.length === 3 && argv[2] === "--version" ? [...argv.slice(0, 2), "-V"] : argv;

@@ -16,13 +16,17 @@ export function integer(min: number, max = Number.MAX_SAFE_INTEGER): (value: str
   };
 }
 
-/** A finite number; `open` excludes the bounds. */
-export function number(min = -Infinity, max = Infinity, open = false): (value: string) => number {
+/** A finite number; `open` excludes both bounds, `"min"` the lower one only (`(0, 1]`). */
+export function number(
+  min = -Infinity,
+  max = Infinity,
+  open: boolean | "min" = false,
+): (value: string) => number {
   return (value) => {
     const n = Number(value);
-    const inside = open ? n > min && n < max : n >= min && n <= max;
+    const inside = (open ? n > min : n >= min) && (open === true ? n < max : n <= max);
     if (value.trim() === "" || !Number.isFinite(n) || !inside) {
-      const range = `${open ? "(" : "["}${min}, ${max}${open ? ")" : "]"}`;
+      const range = `${open ? "(" : "["}${min}, ${max}${open === true ? ")" : "]"}`;
       throw new InvalidArgumentError(`expected a number in ${range}`);
     }
     return n;

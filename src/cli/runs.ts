@@ -3,12 +3,13 @@ import { type Command, Option } from "commander";
 import {
   LifecycleStage,
   type Run,
-  type RunStatus,
+  RunStatus,
   TrackingService,
   ViewType,
 } from "../gen/mlops/v1/tracking_pb.js";
 import { ServiceError } from "../rpc/service-error.js";
 import { type CliContext, withContext } from "./context.js";
+import { CliError } from "./errors.js";
 import { formatDuration, formatMetric, formatTime, jsonText, runStatusLabel, write } from "./format.js";
 import { registerRunLifecycle, VIEWS, viewOption } from "./lifecycle.js";
 import * as parse from "./parse.js";
@@ -170,7 +171,7 @@ async function show(ctx: CliContext, runId: string, flags: { json?: boolean }): 
 }
 
 export function registerRuns(program: Command): void {
-  const runs = program.command("runs").description("tracked training runs: list, show, delete, restore");
+  const runs = program.command("runs").description("tracked training runs: list, show, end, delete, restore");
 
   runs
     .command("list")
@@ -200,5 +201,41 @@ export function registerRuns(program: Command): void {
       withContext(cmd, (ctx) => show(ctx, runId, flags)),
     );
 
+  runs
+    .command("end")
+    .description("end a RUNNING run whose process died (kill -9, a lost machine)")
+    .argument("<run-id>", "32 hex digits")
+    .addOption(
+      new Option("--status <status>", "the status it ends with")
+        .choices(Object.keys(END_STATUSES))
+        .default("killed"),
+    )
+    .addOption(new Option("--json", "print the API's JSON (UpdateRunResponse)"))
+    .action((runId: string, flags: { status: string; json?: boolean }, cmd: Command) =>
+      withContext(cmd, (ctx) => end(ctx, runId, flags)),
+    );
+
   registerRunLifecycle(runs);
+}
+
+/** `runs end --status`'s values. */
+const END_STATUSES: Readonly<Record<string, RunStatus>> = {
+  killed: RunStatus.KILLED,
+  failed: RunStatus.FAILED,
+  finished: RunStatus.FINISHED,
+};
+
+async function end(ctx: CliContext, runId: string, flags: { status: string; json?: boolean }): Promise<void> {
+  const got = await call(T.getRun, ctx.tracking.getRun, { runId }, ctx.call);
+  const current = got.run?.status ?? RunStatus.UNSPECIFIED;
+  if (current !== RunStatus.RUNNING) {
+    throw new CliError(
+      "FAILED_PRECONDITION",
+      `run ${runId} is ${runStatusLabel(current)}, not RUNNING: only a running run can be ended`,
+    );
+  }
+  const status = END_STATUSES[flags.status] as RunStatus;
+  const res = await call(T.updateRun, ctx.tracking.updateRun, { runId, status }, ctx.call);
+  if (flags.json) return write(jsonText(responseJson(T.updateRun, res)));
+  write(`run ${runId} ended ${runStatusLabel(status)}\n`);
 }

@@ -4,19 +4,20 @@ import { createArtifactStore, createStore } from "../store/index.js";
 import { trainAndRegister } from "../workflows/train-and-register.js";
 
 /**
- * On a data directory where the served model has no versions at all, trains the quick-start model
- * (GBDT on the built-in synthetic set) and promotes it to Production, so `npm start` answers
- * `/predict` at once. A model that has versions but none in Production is left alone: that is a
- * user's decision, not an empty directory.
+ * On a data directory that holds no registered model at all, trains the quick-start model (GBDT on
+ * the built-in synthetic set) and promotes it to Production, so `npm start` answers `/predict` at
+ * once. A directory with any model is left alone: a model with versions but none in Production is
+ * a user's decision, and a served name that is not registered beside others is likely a typo'd
+ * `--model-name` (the server answers 503 naming the models that exist).
  */
 export async function bootstrapIfEmpty(config: Config, logger: Logger): Promise<boolean> {
   const store = await createStore(storeOptionsOf(config));
   try {
-    const existing = await store.searchModelVersions({ name: config.modelName, limit: 1 });
+    const existing = await store.listRegisteredModels({ limit: 1 });
     if (existing.items.length > 0) return false;
     logger.info(
       { model: config.modelName, dataDir: config.dataDir },
-      "bootstrap: no versions of the served model in this data directory; training a default GBDT on the synthetic set and promoting it to Production (--no-bootstrap turns this off)",
+      "bootstrap: no registered model in this data directory; training a default GBDT on the synthetic set and promoting it to Production (--no-bootstrap turns this off)",
     );
     const artifacts = createArtifactStore({ dataDir: config.dataDir, url: config.artifactUrl });
     const result = await trainAndRegister({

@@ -1,7 +1,7 @@
 import cluster from "node:cluster";
 import { availableParallelism } from "node:os";
 import { type Command, InvalidArgumentError } from "commander";
-import { drainOnSignal } from "../app/drain-on-signal.js";
+import { drainOnSignal, graceFor } from "../app/drain-on-signal.js";
 import { type Config, loadConfig } from "../config/config.js";
 import { createLogger } from "../observability/logger.js";
 import { bootstrapIfEmpty } from "./serve-bootstrap.js";
@@ -20,8 +20,8 @@ interface ServeFlags {
   bootstrap: boolean;
   batching: boolean;
   dataDir?: string;
-  databaseUrl?: string;
   artifactUrl?: string;
+  databaseUrl?: string;
   logLevel?: string;
 }
 
@@ -60,8 +60,8 @@ export function registerServe(program: Command): void {
       const workersDefault = process.env.MLOPS_WORKERS ? undefined : availableParallelism();
       const config = loadConfig({
         dataDir: flags.dataDir,
-        databaseUrl: flags.databaseUrl,
         artifactUrl: flags.artifactUrl,
+        databaseUrl: flags.databaseUrl,
         host: flags.host,
         httpPort: flags.httpPort,
         grpcPort: flags.grpcPort,
@@ -84,7 +84,7 @@ export async function serve(config: Config, bootstrap: boolean): Promise<void> {
   if (config.workers <= 1) {
     const { startApp } = await loadApp();
     const app = await startApp({ config, logger });
-    drainOnSignal(logger, () => app.close());
+    drainOnSignal(logger, (signal) => app.shutdown({ graceS: graceFor(signal, config.drainGraceS) }));
     return;
   }
   await (await loadCluster()).createCluster({ config, logger });

@@ -1,14 +1,15 @@
 // `mlops train`: train a model, log it to a tracked run, register it, optionally promote it.
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { type Command, Option } from "commander";
-import type { MaxFeatures, TrainOptions } from "../core/train-options.js";
+import { TrainError } from "../core/errors.js";
+import { type MaxFeatures, TRAIN_OPTION_NAMES, type TrainOptions } from "../core/train-options.js";
 import type { Stage } from "../store/index.js";
 import type { DataSource } from "../workflows/data-source.js";
 import { METRIC_KEYS } from "../workflows/run-record.js";
 import { type TrainAndRegisterResult, trainAndRegister } from "../workflows/train-and-register.js";
 import { withContext } from "./context.js";
-import { CliError, EXIT } from "./errors.js";
+import { CliError, EXIT, signalExitCode } from "./errors.js";
 import { formatDuration, formatMetric, jsonText, write } from "./format.js";
 import * as parse from "./parse.js";
 import { createProgress } from "./progress.js";
@@ -76,6 +77,9 @@ function dataSourceFromFlags(flags: TrainFlags): DataSource {
   const path = resolve(flags.data);
   // Checked here so the message names the flag; the loader would say ENOENT.
   if (!existsSync(path)) throw new CliError("NOT_FOUND", `--data: no such file: ${path}`);
+  if (statSync(path).isDirectory()) {
+    throw new CliError("ERR_DATA", `--data: ${path} is a directory; expected a CSV file`);
+  }
   return { kind: "csv", path, target: flags.target, categoricalTarget: flags.categoricalTarget };
 }
 
@@ -121,6 +125,24 @@ function summary(r: TrainAndRegisterResult): string {
   );
 }
 
+/**
+ * The trainer names its options as the library does (`nEstimators`); the CLI user typed flags, so
+ * its messages name those (`--n-estimators`).
+ */
+function withFlagNames(error: unknown): unknown {
+  if (!(error instanceof TrainError) || error.code !== "ERR_TRAIN_INVALID") return error;
+  // `model` is left alone: it is also a plain word in these messages ("does not apply to model rf").
+  const message = error.message.replace(/\b[a-z][A-Za-z0-9]*\b/g, (name) =>
+    TRAIN_OPTION_NAMES.has(name) && name !== "model"
+      ? `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`
+      : name,
+  );
+  return new CliError("ERR_TRAIN_INVALID", message);
+}
+
+/** The signals that stop `mlops train` (each marks the run KILLED). */
+const STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+
 export function registerTrain(program: Command): void {
   program
     .command("train")
@@ -138,21 +160,25 @@ export function registerTrain(program: Command): void {
     .addOption(
       new Option("--model <family>", "model family").choices(["gbdt", "rf", "logreg"]).default("gbdt"),
     )
-    .option("--n-estimators <n>", "boosting rounds (gbdt) or trees (rf)", parse.integer(1))
+    .option(
+      "--n-estimators <n>",
+      "boosting rounds (gbdt) or trees (rf), 1-1000000",
+      parse.integer(1, 1_000_000),
+    )
     .option("--max-depth <n>", "tree depth, 0 = unlimited", parse.integer(0))
     .option("--learning-rate <x>", "gbdt shrinkage", parse.number(0, Infinity, true))
     .option("--min-samples-leaf <n>", "rows per leaf", parse.integer(1))
     .option("--min-child-weight <x>", "gbdt: smallest hessian sum in a leaf", parse.number(0))
     .option("--l2 <x>", "L2 regularisation (gbdt leaves, logreg coefficients)", parse.number(0))
-    .option("--subsample <x>", "gbdt: row fraction per round, (0, 1]", parse.number(0, 1))
-    .option("--colsample <x>", "gbdt: feature fraction per tree, (0, 1]", parse.number(0, 1))
+    .option("--subsample <x>", "gbdt: row fraction per round, (0, 1]", parse.number(0, 1, "min"))
+    .option("--colsample <x>", "gbdt: feature fraction per tree, (0, 1]", parse.number(0, 1, "min"))
     .option("--max-bins <n>", "histogram bins per feature", parse.integer(2, 65535))
     .option(
       "--max-features <v>",
       "rf: features per split: sqrt, log2, all, a fraction or a count",
       maxFeatures,
     )
-    .option("--max-iter <n>", "logreg: optimizer iterations", parse.integer(1))
+    .option("--max-iter <n>", "logreg: optimizer iterations, 1-1000000", parse.integer(1, 1_000_000))
     .option("--seed <n>", "random seed", parse.integer(0))
     .option(
       "--threads <n>",
@@ -183,13 +209,17 @@ export function registerTrain(program: Command): void {
             unit: flags.model === "rf" ? "trees" : flags.model === "gbdt" ? "rounds" : "iterations",
           });
           const controller = new AbortController();
-          const onSigint = () => {
-            // A second Ctrl-C does not wait for the run to be marked KILLED.
-            if (controller.signal.aborted) process.exit(EXIT.interrupted);
-            progress.note("cancelling (Ctrl-C again to quit at once)…");
+          // Every signal that ends the CLI ends the run KILLED: Ctrl-C, a terminal closed (SIGHUP),
+          // a supervisor stopping it (SIGTERM).
+          let stoppedBy: NodeJS.Signals | undefined;
+          const onSignal = (signal: NodeJS.Signals) => {
+            // A second signal does not wait for the run to be marked KILLED.
+            if (controller.signal.aborted) process.exit(signalExitCode(stoppedBy ?? signal));
+            stoppedBy = signal;
+            progress.note(`cancelling on ${signal} (again to quit at once)…`);
             controller.abort();
           };
-          process.on("SIGINT", onSigint);
+          for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
           let runId = "";
           try {
             const result = await trainAndRegister({
@@ -224,13 +254,13 @@ export function registerTrain(program: Command): void {
             if (controller.signal.aborted) {
               throw new CliError(
                 "CANCELLED",
-                `training cancelled${runId ? `; run ${runId} marked KILLED` : ""}`,
-                EXIT.interrupted,
+                `training cancelled (${stoppedBy})${runId ? `; run ${runId} marked KILLED` : ""}`,
+                signalExitCode(stoppedBy ?? "SIGINT"),
               );
             }
-            throw error;
+            throw withFlagNames(error);
           } finally {
-            process.off("SIGINT", onSigint);
+            for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
           }
         },
         { modelName: flags.modelName },

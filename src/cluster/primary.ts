@@ -63,6 +63,14 @@ export function runPrimary(options: PrimaryOptions): (signal: NodeJS.Signals, ex
     if (w?.isConnected() && !w.isDead())
       w.send(msg as never, (err: Error | null) => err && logger.debug({ err }, "worker gone"));
   };
+  // Each worker's V8 young generation, capped (docs/decisions/0013): V8's default reserves 32 MiB
+  // of semi-spaces per process, the largest share of what one more worker costs.
+  const semi = config.workerSemiSpaceMiB;
+  const ownSemi = [...process.execArgv, process.env.NODE_OPTIONS ?? ""].some((a) =>
+    a.includes("--max-semi-space-size"),
+  );
+  if (semi > 0 && !ownSemi)
+    cluster.setupPrimary({ execArgv: [...process.execArgv, `--max-semi-space-size=${semi}`] });
   const fork = (slot: number) => {
     const w = cluster.fork({ [WORKER_SLOT_ENV]: String(slot) });
     slotOf.set(w.id, slot);
@@ -147,7 +155,8 @@ export function runPrimary(options: PrimaryOptions): (signal: NodeJS.Signals, ex
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, "stopping workers");
-    for (const w of Object.values(cluster.workers ?? {})) w?.process.kill("SIGTERM");
+    // The same signal: SIGTERM gives each worker its drain grace, SIGINT (Ctrl-C) does not.
+    for (const w of Object.values(cluster.workers ?? {})) w?.process.kill(signal);
     const deadline = setTimeout(
       () => {
         clearInterval(check);

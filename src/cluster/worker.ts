@@ -1,6 +1,6 @@
 import cluster from "node:cluster";
 import type { App, AppOptions } from "../app/create-app.js";
-import { drainOnSignal } from "../app/drain-on-signal.js";
+import { drainOnSignal, graceFor } from "../app/drain-on-signal.js";
 import { startApp } from "../app/start-app.js";
 import type { Config } from "../config/config.js";
 import { createLogger } from "../observability/logger.js";
@@ -93,7 +93,7 @@ export async function runWorker(options: WorkerOptions): Promise<App> {
     return new Promise<App>(() => undefined);
   }
   const started = app;
-  drainOnSignal(logger, () => started.close());
+  drainOnSignal(logger, (signal) => started.shutdown({ graceS: graceFor(signal, config.drainGraceS) }));
   process.send?.({ type: MSG_READY });
   return started;
 }

@@ -16,12 +16,20 @@ export interface BatchingConfig {
   maxInFlight: number;
   /** Batches of at most this many rows are scored on the JS thread (cheaper than a thread hop). Default 8. */
   syncMaxRows: number;
+  /** Larger batches too, while their estimated scoring time is at most this many µs. Default 200; 0 turns it off. */
+  syncMaxUs: number;
 }
 
 /** Everything the server and CLI read from the environment and flags, validated once. */
 export interface Config {
   /** Registry, tracking and artifacts. Env MLOPS_DATA_DIR; default `./.mlops`. */
   dataDir: string;
+  /**
+   * Where model artifacts live instead of `<dataDir>/artifacts`: `s3://bucket/prefix` (an
+   * S3-compatible bucket shared by replicas; endpoint and credentials from the AWS environment
+   * variables) or `file:///dir`. Env MLOPS_ARTIFACT_URL; default none.
+   */
+  artifactUrl?: string;
   /**
    * The registry and tracking database: a `postgres://user:password@host:port/db` URL selects
    * PostgreSQL, shared by every replica. Env MLOPS_DATABASE_URL (flag `--database-url`); default
@@ -30,12 +38,6 @@ export interface Config {
   databaseUrl?: string;
   /** PostgreSQL connections per process at most. Env MLOPS_DATABASE_POOL_SIZE; default 10. */
   databasePoolSize: number;
-  /**
-   * Where model artifacts live instead of `<dataDir>/artifacts`: `s3://bucket/prefix` (an
-   * S3-compatible bucket shared by replicas; endpoint and credentials from the AWS environment
-   * variables) or `file:///dir`. Env MLOPS_ARTIFACT_URL; default none.
-   */
-  artifactUrl?: string;
   /** Interface both servers bind. Env MLOPS_HOST; default `0.0.0.0`. */
   host: string;
   /** HTTP port (REST, Connect, gRPC-Web, /metrics). Env MLOPS_HTTP_PORT; default 8000. */
@@ -50,6 +52,11 @@ export interface Config {
   logLevel: string;
   /** Server processes sharing the ports. Env MLOPS_WORKERS; default 1 (`--workers` on serve defaults to the core count). */
   workers: number;
+  /**
+   * V8 semi-space size of each `--workers` process, MiB (`--max-semi-space-size`); 0 keeps V8's
+   * default (16). Env MLOPS_WORKER_SEMI_SPACE_MB; default 4: about 17 MiB less per worker.
+   */
+  workerSemiSpaceMiB: number;
   /** Largest accepted HTTP request body in bytes (a 10k-row JSON batch is ~4 MB). Env MLOPS_MAX_BODY_BYTES; default 8 MiB. */
   maxBodyBytes: number;
   /** Largest gRPC message in bytes, both directions. Env MLOPS_MAX_MESSAGE_BYTES; default 4 MiB. */
@@ -69,8 +76,18 @@ export interface Config {
    * Env MLOPS_ALLOW_MISSING; default false: NaN is INVALID_ARGUMENT.
    */
   allowMissing: boolean;
-  /** Seconds to drain in-flight calls on SIGTERM before exiting. Env MLOPS_SHUTDOWN_TIMEOUT_S; default 30. */
+  /**
+   * Seconds from SIGTERM (or SIGINT) to exit at most: the grace period, then the calls in flight
+   * finish; what is left at the deadline is cut. Env MLOPS_SHUTDOWN_TIMEOUT_S; default 30.
+   */
   shutdownTimeoutS: number;
+  /**
+   * Seconds after SIGTERM during which health reports NOT_SERVING while the listeners still accept,
+   * so that load balancers (a Kubernetes Service's endpoints) stop sending before they close: the
+   * preStop-sleep pattern, built in. Counted within shutdownTimeoutS. SIGINT (Ctrl-C) skips it.
+   * Env MLOPS_DRAIN_GRACE_S; default 5.
+   */
+  drainGraceS: number;
   batching: BatchingConfig;
 }
 
@@ -103,9 +120,9 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   const cores = availableParallelism();
   const base: Config = {
     dataDir: env.MLOPS_DATA_DIR || ".mlops",
+    artifactUrl: env.MLOPS_ARTIFACT_URL || undefined,
     databaseUrl: env.MLOPS_DATABASE_URL || undefined,
     databasePoolSize: int(env, "MLOPS_DATABASE_POOL_SIZE", 10, 1, 1000),
-    artifactUrl: env.MLOPS_ARTIFACT_URL || undefined,
     host: env.MLOPS_HOST || "0.0.0.0",
     httpPort: int(env, "MLOPS_HTTP_PORT", 8000, 0, 65535),
     grpcPort: int(env, "MLOPS_GRPC_PORT", 50051, 0, 65535),
@@ -113,6 +130,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     apiToken: env.MLOPS_API_TOKEN || undefined,
     logLevel: env.MLOPS_LOG_LEVEL || "info",
     workers: int(env, "MLOPS_WORKERS", 1, 1, 1024),
+    workerSemiSpaceMiB: int(env, "MLOPS_WORKER_SEMI_SPACE_MB", 4, 0, 1024),
     maxBodyBytes: int(env, "MLOPS_MAX_BODY_BYTES", 8 * 1024 * 1024, 64, 1024 ** 3),
     maxMessageBytes: int(env, "MLOPS_MAX_MESSAGE_BYTES", 4 * 1024 * 1024, 1024, 1024 ** 3),
     maxImportBytes: int(env, "MLOPS_MAX_IMPORT_BYTES", 512 * 1024 * 1024, 1024, 4 * 1024 ** 3),
@@ -120,6 +138,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     scoringThreads: int(env, "MLOPS_SCORING_THREADS", cores, 1, 1024),
     allowMissing: flag(env, "MLOPS_ALLOW_MISSING", false),
     shutdownTimeoutS: int(env, "MLOPS_SHUTDOWN_TIMEOUT_S", 30, 0, 3600),
+    drainGraceS: int(env, "MLOPS_DRAIN_GRACE_S", 5, 0, 3600),
     batching: {
       enabled: flag(env, "MLOPS_BATCHING", true),
       maxBatchSize: int(env, "MLOPS_BATCH_MAX_SIZE", 64, 1, 65536),
@@ -127,6 +146,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
       maxQueue: int(env, "MLOPS_BATCH_MAX_QUEUE", 4096, 1, 1e7),
       maxInFlight: int(env, "MLOPS_BATCH_MAX_IN_FLIGHT", 1, 1, 1024),
       syncMaxRows: int(env, "MLOPS_BATCH_SYNC_MAX_ROWS", 8, 0, 65536),
+      syncMaxUs: int(env, "MLOPS_BATCH_SYNC_MAX_US", 200, 0, 1e7),
     },
   };
   const { batching, ...rest } = overrides;

@@ -117,6 +117,9 @@ const APPLIES: Record<ModelFamily, readonly (keyof TrainOptions)[]> = {
 
 const KNOWN = new Set<string>(["model", "seed", "threads", ...Object.values(APPLIES).flat()]);
 
+/** Every option name of {@link TrainOptions} (the CLI maps them to its flags in messages). */
+export const TRAIN_OPTION_NAMES: ReadonlySet<string> = KNOWN;
+
 function badParam(message: string): TrainError {
   return new TrainError(ERR_TRAIN_INVALID, "bad_param", message);
 }

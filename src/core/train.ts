@@ -2,7 +2,7 @@
  * Training: GBDT, random forest and logistic regression, run by the native core off the JS thread.
  * Algorithms, defaults and guarantees are described in docs/training.md; options in train-options.ts.
  */
-import { ERR_TRAIN_CANCELLED, TrainError, toCoreError } from "./errors.js";
+import { ERR_TRAIN_CANCELLED, ERR_TRAIN_INVALID, TrainError, toCoreError } from "./errors.js";
 import { ClassifierModel } from "./model.js";
 import { type Binding, type ClassLabels, loadAddon } from "./native.js";
 import { resolveTrainOptions, type TrainOptions } from "./train-options.js";
@@ -44,6 +44,19 @@ export async function train(
   hooks: TrainHooks = {},
 ): Promise<ClassifierModel> {
   const resolved = resolveTrainOptions(options);
+  // A count is checked against the data here, so the message can say how many features there are.
+  if (
+    resolved.model === "rf" &&
+    typeof resolved.maxFeatures === "number" &&
+    Number.isInteger(resolved.maxFeatures) &&
+    resolved.maxFeatures > data.nFeatures
+  ) {
+    throw new TrainError(
+      ERR_TRAIN_INVALID,
+      "bad_param",
+      `maxFeatures: ${resolved.maxFeatures} features per split, but the data has ${data.nFeatures} features`,
+    );
+  }
   const { onProgress, signal } = hooks;
   if (signal?.aborted) throw cancelled(signal);
   let handle: Binding.TrainHandle;

@@ -1,4 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { counterBinder, histogramBinder } from "./bound-series.js";
 
 export interface MetricsOptions {
   /** Registry to register into. Default: a new one, so several servers can live in one process. */
@@ -23,32 +24,71 @@ export function createMetrics(options: MetricsOptions = {}) {
   if (options.defaultLabels) registry.setDefaultLabels(options.defaultLabels);
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
   const registers = [registry];
+  // The series every request or batch records are bound once (bound-series.ts); the rest go
+  // through prom-client's own calls.
+  const requestsBinder = counterBinder<"method" | "endpoint" | "status" | "transport">();
+  const durationBinder = histogramBinder<"method" | "endpoint" | "transport">(LATENCY_BUCKETS);
+  const predictionsBinder = counterBinder();
+  const predictionDurationBinder = histogramBinder(INFERENCE_BUCKETS);
+  const batchSizeBinder = histogramBinder(BATCH_BUCKETS);
+  let queueDepth: () => number = () => 0;
+  const requests = new Counter({
+    name: "api_requests_total",
+    help: "Total API requests",
+    labelNames: ["method", "endpoint", "status", "transport"] as const,
+    registers,
+    collect: requestsBinder.collect,
+  });
+  const requestDuration = new Histogram({
+    name: "api_request_duration_seconds",
+    help: "API request latency in seconds",
+    labelNames: ["method", "endpoint", "transport"] as const,
+    buckets: LATENCY_BUCKETS,
+    registers,
+    collect: durationBinder.collect,
+  });
+  const predictions = new Counter({
+    name: "predictions_total",
+    help: "Total rows scored",
+    registers,
+    collect: predictionsBinder.collect,
+  });
+  const predictionDuration = new Histogram({
+    name: "prediction_duration_seconds",
+    help: "Time spent in the native core per scoring call, in seconds",
+    buckets: INFERENCE_BUCKETS,
+    registers,
+    collect: predictionDurationBinder.collect,
+  });
+  const batchSize = new Histogram({
+    name: "mlops_batch_size",
+    help: "Rows per native scoring call made by the batcher",
+    buckets: BATCH_BUCKETS,
+    registers,
+    collect: batchSizeBinder.collect,
+  });
   return {
     registry,
-    requests: new Counter({
-      name: "api_requests_total",
-      help: "Total API requests",
-      labelNames: ["method", "endpoint", "status", "transport"] as const,
-      registers,
-    }),
-    requestDuration: new Histogram({
-      name: "api_request_duration_seconds",
-      help: "API request latency in seconds",
-      labelNames: ["method", "endpoint", "transport"] as const,
-      buckets: LATENCY_BUCKETS,
-      registers,
-    }),
-    predictions: new Counter({
-      name: "predictions_total",
-      help: "Total rows scored",
-      registers,
-    }),
-    predictionDuration: new Histogram({
-      name: "prediction_duration_seconds",
-      help: "Time spent in the native core per scoring call, in seconds",
-      buckets: INFERENCE_BUCKETS,
-      registers,
-    }),
+    requests,
+    requestDuration,
+    predictions,
+    predictionDuration,
+    /** A bound `api_requests_total` series (one per route and status: a small, fixed set). */
+    bindRequests: (labels: { method: string; endpoint: string; status: string; transport: string }) =>
+      requestsBinder.bind(requests, labels),
+    /** A bound `api_request_duration_seconds` series (one per route). */
+    bindRequestDuration: (labels: { method: string; endpoint: string; transport: string }) =>
+      durationBinder.bind(requestDuration, labels),
+    /** The unlabeled series every native scoring call records. */
+    scored: {
+      predictions: predictionsBinder.bind(predictions, {}),
+      duration: predictionDurationBinder.bind(predictionDuration, {}),
+      batchSize: batchSizeBinder.bind(batchSize, {}),
+    },
+    /** Where `mlops_batch_queue_depth` reads the depth at each scrape (no per-request update). */
+    watchQueueDepth(depth: () => number): void {
+      queueDepth = depth;
+    },
     errors: new Counter({
       name: "api_errors_total",
       help: "Failed API requests by error type",
@@ -70,16 +110,14 @@ export function createMetrics(options: MetricsOptions = {}) {
       aggregator: "min",
       registers,
     }),
-    batchSize: new Histogram({
-      name: "mlops_batch_size",
-      help: "Rows per native scoring call made by the batcher",
-      buckets: BATCH_BUCKETS,
-      registers,
-    }),
+    batchSize,
     queueDepth: new Gauge({
       name: "mlops_batch_queue_depth",
       help: "Requests waiting in the batcher's queue",
       registers,
+      collect() {
+        this.set(queueDepth());
+      },
     }),
   };
 }

@@ -6,6 +6,7 @@ import { invalidArgument, ServiceError } from "../rpc/service-error.js";
 import type { Batcher } from "../serving/batcher.js";
 import type { ModelManager, ServedModel } from "../serving/model-manager.js";
 import { toRow } from "./features.js";
+import { isoNow } from "./iso-now.js";
 
 export interface PredictServiceOptions {
   models: ModelManager;
@@ -54,7 +55,8 @@ export function createPredictService(options: PredictServiceOptions): ServiceImp
         "UNAVAILABLE",
         failed
           ? `no model is being served: the Production version failed to load (${failed.message}); promote a version whose artifact loads`
-          : "no model is being served: train and promote one (`mlops train --promote Production`) or promote an existing version (`mlops models promote <name> <version> Production`)",
+          : (options.models.missingModelHint?.() ??
+              "no model is being served: train and promote one (`mlops train --promote Production`) or promote an existing version (`mlops models promote <name> <version> Production`)"),
       );
     }
     return served;
@@ -172,7 +174,7 @@ export function createPredictService(options: PredictServiceOptions): ServiceImp
       probability,
       modelVersion: String(served.version),
       modelName: served.name,
-      timestamp: new Date().toISOString(),
+      timestamp: isoNow(),
     };
   }
 
@@ -289,7 +291,7 @@ export function createPredictService(options: PredictServiceOptions): ServiceImp
         nClasses: nc,
         modelName: served.name,
         modelVersion: String(served.version),
-        timestamp: new Date().toISOString(),
+        timestamp: isoNow(),
       };
     },
 

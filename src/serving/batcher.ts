@@ -24,12 +24,19 @@ export interface BatcherOptions {
   /** Native threads per call. Default 1. */
   threads?: number;
   /**
-   * Batches of at most this many rows are scored on the JS thread: a row costs about 2 µs there,
-   * less than the ~30 µs hop to a worker thread, so light traffic stays fast. Larger batches, which
-   * only form under load, go off-thread, where rows can queue (and be shed). Default 8; 0 sends
-   * every batch off-thread.
+   * Batches of at most this many rows are always scored on the JS thread: a row costs about 2 µs
+   * there, less than the ~30 µs hop to a worker thread, so light traffic stays fast. Default 8; 0
+   * sends every batch off-thread (and turns syncMaxUs off).
    */
   syncMaxRows?: number;
+  /**
+   * Larger batches are scored on the JS thread too while their estimated scoring time is at most
+   * this many µs, estimated from the same model's earlier calls on the JS thread: a cheap model's
+   * batch of 64 costs less than the hop, which under load waits hundreds of µs for a thread. An
+   * expensive model's batches go off-thread, where rows can queue (and be shed). Default 200; 0
+   * leaves the decision to syncMaxRows alone.
+   */
+  syncMaxUs?: number;
   /** Called once per native call with rows scored and seconds spent. */
   onBatch?: (rows: number, seconds: number) => void;
   /** Called whenever the number of waiting rows changes. */
@@ -57,6 +64,9 @@ export interface Batcher {
  * the queue's head goes out as one batch. A batch holds rows of one model snapshot only, so a hot
  * swap never mixes models, and each caller gets the slice of the output at its own position.
  */
+/** Large batches of a model timed on the JS thread before its cost decides where the next ones go. */
+const LEARN_BATCHES = 3;
+
 export function createBatcher(options: BatcherOptions = {}): Batcher {
   const maxBatch = options.maxBatchSize ?? 64;
   const maxDelayUs = options.maxDelayUs ?? 0;
@@ -64,10 +74,35 @@ export function createBatcher(options: BatcherOptions = {}): Batcher {
   const maxInFlight = options.maxInFlight ?? 1;
   const threads = options.threads ?? 1;
   const syncMaxRows = options.syncMaxRows ?? 8;
+  const syncMaxUs = syncMaxRows > 0 ? (options.syncMaxUs ?? 200) : 0;
+  /** Each model's cheapest µs per row seen in its large batches on the JS thread, and how many were timed. */
+  const cost = new WeakMap<BatchModel, { usPerRow: number; samples: number }>();
   let queue: Pending[] = [];
   let head = 0;
   let inFlight = 0;
   let scheduled = false;
+  let lightTraffic = true;
+
+  /** Whether `rows` rows of `model` are scored on the JS thread. */
+  function onJsThread(model: BatchModel, rows: number): boolean {
+    if (rows <= syncMaxRows) return true;
+    if (syncMaxUs === 0) return false;
+    // A model's first few large batches are scored here to time it (at most maxBatchSize rows each);
+    // the cheapest of them is its cost, since a pause (GC, a preempted thread) only adds time.
+    const c = cost.get(model);
+    return c === undefined || c.samples < LEARN_BATCHES || rows * c.usPerRow <= syncMaxUs;
+  }
+
+  function learn(model: BatchModel, rows: number, seconds: number): void {
+    if (rows <= syncMaxRows || syncMaxUs === 0) return;
+    const sample = (seconds * 1e6) / rows;
+    const c = cost.get(model);
+    if (c === undefined) cost.set(model, { usPerRow: sample, samples: 1 });
+    else {
+      c.usPerRow = Math.min(c.usPerRow, sample);
+      c.samples++;
+    }
+  }
 
   const waiting = () => queue.length - head;
 
@@ -96,22 +131,39 @@ export function createBatcher(options: BatcherOptions = {}): Batcher {
     return rows;
   }
 
-  function settle(items: Pending[], out: Float64Array, t0: bigint): void {
+  function settle(items: Pending[], out: Float64Array, seconds: number): void {
     const nc = items[0]!.model.nClasses;
-    options.onBatch?.(items.length, Number(process.hrtime.bigint() - t0) / 1e9);
+    options.onBatch?.(items.length, seconds);
     for (let i = 0; i < items.length; i++) items[i]!.resolve(out.slice(i * nc, (i + 1) * nc));
   }
 
   function runSync(items: Pending[]): void {
+    const model = items[0]!.model;
     const t0 = process.hrtime.bigint();
     let out: Float64Array;
     try {
-      out = items[0]!.model.predictProba(pack(items), items.length);
+      out = model.predictProba(pack(items), items.length);
     } catch (err) {
       for (const item of items) item.reject(err);
       return;
     }
-    settle(items, out, t0);
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    learn(model, items.length, seconds);
+    settle(items, out, seconds);
+  }
+
+  /** A lone row scored at once (nothing queued or in flight, no flush pending): no hop, no copy. */
+  function scoreNow(model: BatchModel, row: Float64Array): Promise<Float64Array> {
+    const t0 = process.hrtime.bigint();
+    let out: Float64Array;
+    try {
+      out = model.predictProba(row, 1);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    options.onBatch?.(1, seconds);
+    return Promise.resolve(out);
   }
 
   async function run(items: Pending[]): Promise<void> {
@@ -124,14 +176,13 @@ export function createBatcher(options: BatcherOptions = {}): Batcher {
       for (const item of items) item.reject(err);
       return;
     }
-    settle(items, out, t0);
+    settle(items, out, Number(process.hrtime.bigint() - t0) / 1e9);
   }
 
   function pump(): void {
-    scheduled = false;
     while (inFlight < maxInFlight && waiting() > 0) {
       const items = take();
-      if (items.length <= syncMaxRows) {
+      if (onJsThread(items[0]!.model, items.length)) {
         runSync(items);
         continue;
       }
@@ -145,11 +196,21 @@ export function createBatcher(options: BatcherOptions = {}): Batcher {
     options.onQueueDepth?.(waiting());
   }
 
+  /** The scheduled flush; `scheduled` stays set until it runs, whatever flushes in between. */
+  function flush(): void {
+    scheduled = false;
+    // A turn that brought at most one row is light traffic: the next lone row goes at once. Under
+    // load rows keep batching, which scores them several times cheaper per row (a model's nodes
+    // stay in cache across the batch).
+    lightTraffic = waiting() <= 1;
+    pump();
+  }
+
   function schedule(): void {
     if (scheduled) return;
     scheduled = true;
-    if (maxDelayUs >= 1000) setTimeout(pump, Math.floor(maxDelayUs / 1000));
-    else setImmediate(pump);
+    if (maxDelayUs >= 1000) setTimeout(flush, Math.floor(maxDelayUs / 1000));
+    else setImmediate(flush);
   }
 
   return {
@@ -164,6 +225,19 @@ export function createBatcher(options: BatcherOptions = {}): Batcher {
             },
           ),
         );
+      }
+      // Under light traffic the first row of an event-loop turn goes at once when nothing waits:
+      // rows that arrive in the same turn queue behind the flush scheduled here, as before.
+      if (
+        lightTraffic &&
+        !scheduled &&
+        inFlight === 0 &&
+        waiting() === 0 &&
+        maxDelayUs < 1000 &&
+        syncMaxRows > 0
+      ) {
+        schedule();
+        return scoreNow(model, row);
       }
       return new Promise<Float64Array>((resolve, reject) => {
         queue.push({ model, row, resolve, reject });

@@ -47,6 +47,11 @@ export interface ModelManager {
   /** The last load failure, cleared by the next successful load. */
   lastError(): Error | undefined;
   /**
+   * While nothing is served and the registry holds no model of the served name but holds others:
+   * a sentence naming them (a typo'd `--model-name`). Updated by refresh().
+   */
+  missingModelHint(): string | undefined;
+  /**
    * Looks up the newest Production version and serves it: load, validate, then swap, so a failed
    * load keeps the old model. A call made while a refresh runs is answered by one more refresh
    * after it, so a promotion is never missed.
@@ -74,6 +79,7 @@ export function createModelManager(options: ModelManagerOptions): ModelManager {
   let served: ServedModel | undefined;
   let error: Error | undefined;
   let lastFailure: string | undefined;
+  let hint: string | undefined;
   let inFlight: Promise<ServedModel | undefined> | undefined;
   let queued: Promise<ServedModel | undefined> | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -120,11 +126,13 @@ export function createModelManager(options: ModelManagerOptions): ModelManager {
       return served;
     }
     if (!target) {
+      hint = await otherModelsHint();
       if (served)
         logger.warn({ name: modelName, version: served.version }, "no Production version; unloading");
       if (served) set(undefined);
       return served;
     }
+    hint = undefined;
     if (served && served.version === target.version && served.sha256 === target.artifactSha256) {
       const sameMeta = served.stage === target.stage && served.aliases.join(",") === target.aliases.join(",");
       if (!sameMeta) set({ ...served, stage: target.stage, aliases: [...target.aliases] });
@@ -161,6 +169,19 @@ export function createModelManager(options: ModelManagerOptions): ModelManager {
     return served;
   }
 
+  /** A hint when `modelName` is not registered but other models are (see missingModelHint). */
+  async function otherModelsHint(): Promise<string | undefined> {
+    try {
+      const names = (await store.listRegisteredModels({ limit: 20 })).items.map((m) => m.name);
+      if (names.length === 0 || names.includes(modelName)) return undefined;
+      return `this data directory has no model named "${modelName}"; it holds ${names
+        .map((n) => `"${n}"`)
+        .join(", ")}: serve one of them with --model-name (env MLOPS_MODEL_NAME)`;
+    } catch {
+      return undefined;
+    }
+  }
+
   /** Loads `version` unless the kept copy is fresh or still matches the registry's record. */
   function other(version: number): Promise<ServedModel> {
     const kept = others.get(version);
@@ -193,6 +214,7 @@ export function createModelManager(options: ModelManagerOptions): ModelManager {
       return other(version);
     },
     lastError: () => error,
+    missingModelHint: () => hint,
     refresh() {
       if (!inFlight) {
         inFlight = doRefresh().finally(() => {

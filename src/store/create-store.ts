@@ -1,5 +1,4 @@
 import { isPostgresUrl, type StoreOptions } from "./options.js";
-import { openPostgresStore } from "./postgres/open-postgres-store.js";
 import { openSqliteStore } from "./sqlite/open-sqlite-store.js";
 import type { Store } from "./store.js";
 
@@ -8,6 +7,9 @@ import type { Store } from "./store.js";
  * `postgres://` URL, else the embedded SQLite store in `options.dataDir`.
  */
 export function createStore(options: StoreOptions): Promise<Store> {
-  if (options?.url && isPostgresUrl(options.url)) return openPostgresStore(options);
+  // Loaded only when asked for: `pg` is ~10 MB of every server process's memory otherwise.
+  if (options?.url && isPostgresUrl(options.url)) {
+    return import("./postgres/open-postgres-store.js").then((m) => m.openPostgresStore(options));
+  }
   return openSqliteStore(options);
 }

@@ -22,7 +22,6 @@ export {
   type StoreOptions,
 } from "./options.js";
 export { decodeToken, encodeToken } from "./page-token.js";
-export { openPostgresStore } from "./postgres/open-postgres-store.js";
 export { openSqliteStore } from "./sqlite/open-sqlite-store.js";
 export type { Store } from "./store.js";
 export * from "./types.js";

@@ -1,5 +1,6 @@
 import { timingSafeEqual } from "node:crypto";
 import type { DescMethodUnary, DescService } from "@bufbuild/protobuf";
+import type { BoundCounter, BoundHistogram } from "../observability/bound-series.js";
 import type { Logger } from "../observability/logger.js";
 import type { Metrics } from "../observability/metrics.js";
 import { oipHttpStatusOf } from "../rpc/code.js";
@@ -108,12 +109,49 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     }
   }
 
+  /**
+   * The bound metric series of one route (transport, verb, endpoint): looked up by three Map gets
+   * instead of prom-client hashing its labels on every request. Endpoints are route templates or
+   * "unmatched", never raw URLs, so the set stays small.
+   */
+  interface RouteSeries {
+    duration: BoundHistogram;
+    byStatus: Map<string, BoundCounter>;
+  }
+  const series = new Map<string, Map<string, Map<string, RouteSeries>>>();
+
+  function seriesOf(transport: Transport, method: string, endpoint: string): RouteSeries {
+    let byVerb = series.get(transport);
+    if (!byVerb) {
+      byVerb = new Map();
+      series.set(transport, byVerb);
+    }
+    let byEndpoint = byVerb.get(method);
+    if (!byEndpoint) {
+      byEndpoint = new Map();
+      byVerb.set(method, byEndpoint);
+    }
+    let s = byEndpoint.get(endpoint);
+    if (!s) {
+      s = { duration: metrics.bindRequestDuration({ method, endpoint, transport }), byStatus: new Map() };
+      byEndpoint.set(endpoint, s);
+    }
+    return s;
+  }
+
   /** The one record site: a request counter, a duration, and for failures an error counter and a log. */
   function record(meta: InvokeMeta, t0: bigint, error: ServiceError | undefined, status?: string): void {
     const { transport, verb: method, endpoint } = meta;
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-    metrics.requests.inc({ method, endpoint, status: status ?? statusOf(transport, error), transport });
-    metrics.requestDuration.observe({ method, endpoint, transport }, seconds);
+    const s = seriesOf(transport, method, endpoint);
+    const code = status ?? statusOf(transport, error);
+    let requests = s.byStatus.get(code);
+    if (!requests) {
+      requests = metrics.bindRequests({ method, endpoint, status: code, transport });
+      s.byStatus.set(code, requests);
+    }
+    requests.inc();
+    s.duration.observe(seconds);
     if (error) {
       metrics.errors.inc({ type: error.code.toLowerCase(), transport });
       const level = error.code === "INTERNAL" || error.code === "DATA_LOSS" ? "error" : "debug";

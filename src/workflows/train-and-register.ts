@@ -295,7 +295,8 @@ export async function trainAndRegister(options: TrainAndRegisterOptions): Promis
       await store.setRunTag(run.id, "mlops.error", message.slice(0, 8000)).catch(() => {});
     }
     await end(status);
-    log?.warn({ err: error, status }, status === "KILLED" ? "training cancelled" : "training run failed");
+    // The caller reports the error (the CLI in one line); the stack is for --log-level debug.
+    log?.debug({ err: error, status }, status === "KILLED" ? "training cancelled" : "training run failed");
     throw error;
   }
 }

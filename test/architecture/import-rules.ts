@@ -119,18 +119,18 @@ export const IMPORT_RULES: readonly ImportRule[] = [
     example: { file: "src/store/kysely/runs.ts", spec: "better-sqlite3" },
   },
   {
-    title: "pg stays inside src/store/postgres (the query code is dialect-neutral)",
-    from: ["src/"],
-    fromExcept: ["src/store/postgres/"],
-    forbid: [/^pg(\/|$)/],
-    example: { file: "src/store/kysely/runs.ts", spec: "pg" },
-  },
-  {
     title: "the S3 client stays inside src/store/artifacts/s3 (the rest sees the ArtifactStore interface)",
     from: ["src/", "bench/"],
     fromExcept: ["src/store/artifacts/s3/"],
     forbid: [/^@aws-sdk\//],
     example: { file: "src/store/artifacts/create-artifact-store.ts", spec: "@aws-sdk/client-s3" },
+  },
+  {
+    title: "pg stays inside src/store/postgres (the query code is dialect-neutral)",
+    from: ["src/"],
+    fromExcept: ["src/store/postgres/"],
+    forbid: [/^pg(\/|$)/],
+    example: { file: "src/store/kysely/runs.ts", spec: "pg" },
   },
   {
     title: "the store and the core never import services, serving, transports, workflows, the app or the CLI",

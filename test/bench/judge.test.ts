@@ -39,12 +39,39 @@ function results(over: Partial<RunResults> = {}): RunResults {
     measurements: [
       m("mlops", "rest", 900),
       m("bare-node-http", "rest", 1000),
+      m("mlops-connect", "rest", 800),
+      m("node-onnx", "rest", 300),
       m("mlops", "grpc", 700),
       m("bare-grpc-js", "grpc", 1000),
+      { ...m("mlops", "grpc", 1100), level: "c10x10" },
+      { ...m("bare-grpc-js", "grpc", 1000), level: "c10x10" },
+      { ...m("mlops", "grpc", 500), level: "c50-grpcjs" },
+      { ...m("bare-grpc-js", "grpc", 500), level: "c50-grpcjs" },
     ],
     grpcChecks: [{ target: "mlops", phase: "before", ok: 5, failed: 0 }],
     seedStack: { status: "skipped", reason: "no seed-stack script given" },
     onnx: { status: "skipped", reason: "--no-onnx", comparisons: [] },
+    scaling: { status: "measured", connections: 256, points: [] },
+    memory: {
+      single: [],
+      clusters: [],
+      perExtraWorkerMiB: GOALS.perExtraWorkerMiB + 1,
+      coldStart: { model: "gbdt 1000×6", bestMs: GOALS.coldStartMs - 1, runsMs: [GOALS.coldStartMs - 1] },
+    },
+    training: {
+      status: "measured",
+      figures: [
+        {
+          set: "binary",
+          rows: 10,
+          classes: 2,
+          threads: 2,
+          ours: { seconds: 1, auc: 0.99 },
+          xgboost: { version: "1.7.4", seconds: 2, auc: 0.98 },
+          timeRatio: 0.5,
+        },
+      ],
+    },
     ...over,
   };
 }
@@ -59,6 +86,26 @@ describe("judge", () => {
     expect(byName.get(GOAL_LABELS.vsBare("grpc"))).toMatchObject({ kind: "goal", status: "miss" }); // 0.7×
     expect(byName.get(GOAL_LABELS.p99("rest"))?.name).toContain(`${GOALS.p99MsAt50} ms`);
     expect(verdicts.filter((v) => v.kind === "gate").every((v) => v.status === "pass")).toBe(true);
+  });
+
+  it("judges issue 15's goals: gRPC at every generator, Connect, the Node baseline, memory, cold start, training", () => {
+    const byName = new Map(judge(results()).map((v) => [v.name, v]));
+    expect(byName.get(GOAL_LABELS.grpcLevel("c10x10"))).toMatchObject({ status: "pass" }); // 1.1×
+    expect(byName.get(GOAL_LABELS.grpcLevel("c50-grpcjs"))).toMatchObject({ status: "pass" }); // 1.0×
+    expect(byName.get(GOAL_LABELS.connect)).toMatchObject({ status: "pass" }); // 800 / 900
+    expect(byName.get(GOAL_LABELS.vsNodeOnnx)).toMatchObject({ status: "pass" }); // 3×
+    expect(byName.get(GOAL_LABELS.perWorker)).toMatchObject({ status: "miss" });
+    expect(byName.get(GOAL_LABELS.coldStart)).toMatchObject({ status: "pass" });
+    expect(byName.get(GOAL_LABELS.training("binary"))).toMatchObject({ status: "pass" });
+    expect(GOAL_LABELS.perWorker).toContain(`${GOALS.perExtraWorkerMiB} MiB`);
+    const quick = new Map(
+      judge(results({ memory: undefined, training: undefined, scaling: undefined, quick: true })).map((v) => [
+        v.name,
+        v,
+      ]),
+    );
+    expect(quick.get(GOAL_LABELS.training("two sets"))).toMatchObject({ status: "n/a" });
+    expect(quick.get(GOAL_LABELS.manyCores)).toMatchObject({ status: "n/a" });
   });
 
   it("without the seed stack, says why and leaves only that goal unjudged", () => {

@@ -35,7 +35,7 @@ describe("mlops", () => {
       "list",
       "promote",
     ]);
-    expect(names(sub("runs"))).toEqual(["delete", "list", "restore", "show"]);
+    expect(names(sub("runs"))).toEqual(["delete", "end", "list", "restore", "show"]);
     expect(names(sub("experiments"))).toEqual(["delete", "list", "restore"]);
   });
 
@@ -84,5 +84,22 @@ describe("mlops", () => {
     expect(names(after.stdout)).toEqual(["in_flag_dir"]);
     expect(names(before.stdout)).toEqual(["in_flag_dir"]);
     expect(json(envOnly)).toEqual({});
+  });
+
+  it("a closed stdout (`--json | head -1`) ends quietly with 0, not an EPIPE stack", async () => {
+    const { spawn } = await import("node:child_process");
+    const child = spawn(process.execPath, [join(ROOT, "bin", "mlops.js"), "models", "list", "--json"], {
+      env: { ...process.env, MLOPS_DATA_DIR: dirs[0]!.dir },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    // The reader is gone before the CLI writes anything.
+    child.stdout.destroy();
+    let stderr = "";
+    child.stderr.setEncoding("utf8").on("data", (d: string) => {
+      stderr += d;
+    });
+    const code = await new Promise<number | null>((resolve) => child.on("close", (c) => resolve(c)));
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
   });
 });

@@ -177,22 +177,107 @@ describe("mlops train", () => {
     expect(runs.runs).toHaveLength(3);
   });
 
-  it("Ctrl-C cancels training: exit 130, the run is KILLED, nothing is registered", async () => {
-    const r = await mlops(["train", "--n-estimators", "1000000", "--run-name", "interrupted"], {
+  it.each([
+    ["SIGINT", 130],
+    ["SIGTERM", 143],
+    ["SIGHUP", 129],
+  ] as const)(
+    "%s cancels training: exit %i, the run is KILLED, nothing is registered",
+    async (signal, exit) => {
+      const name = `interrupted-${signal}`;
+      const r = await mlops(["train", "--n-estimators", "1000000", "--run-name", name], {
+        dataDir,
+        onStderr: (text, child) => {
+          // The first progress line means the native trainer is running.
+          if (/rounds \(/.test(text) && !child.killed) child.kill(signal);
+        },
+      });
+      expect(r.code, r.stderr).toBe(exit);
+      expect(errorCode(r.stderr)).toBe("CANCELLED");
+
+      const runs = json<{ runs: { run_name: string; status: string }[] }>(
+        await cli("runs", "list", "--status", "KILLED", "--json"),
+      );
+      expect(runs.runs.filter((x) => x.run_name === name).map((x) => x.status)).toEqual([
+        "RUN_STATUS_KILLED",
+      ]);
+      const d = json<{ model_versions: unknown[] }>(
+        await cli("models", "describe", "ml_classifier", "--json"),
+      );
+      expect(d.model_versions).toHaveLength(2);
+    },
+  );
+
+  it("runs end closes a run whose process died (kill -9); an ended run is refused", async () => {
+    const name = "killed-hard";
+    let runId = "";
+    const r = await mlops(["train", "--n-estimators", "1000000", "--run-name", name], {
       dataDir,
       onStderr: (text, child) => {
-        // The first progress line means the native trainer is running.
-        if (/rounds \(/.test(text) && !child.killed) child.kill("SIGINT");
+        runId ||= /run ([0-9a-f]{32}) started/.exec(text)?.[1] ?? "";
+        if (runId && /rounds \(/.test(text) && !child.killed) child.kill("SIGKILL");
       },
     });
-    expect(r.code, r.stderr).toBe(130);
-    expect(errorCode(r.stderr)).toBe("CANCELLED");
+    expect(r.signal).toBe("SIGKILL");
+    expect(runId).toMatch(/^[0-9a-f]{32}$/);
+    const before = json<{ run: { status: string } }>(await cli("runs", "show", runId, "--json"));
+    expect(before.run.status).toBe("RUN_STATUS_RUNNING");
 
-    const runs = json<{ runs: { run_name: string; status: string }[] }>(
-      await cli("runs", "list", "--status", "KILLED", "--json"),
+    const ended = await cli("runs", "end", runId, "--status", "killed", "--json");
+    expect(ended.code, ended.stderr).toBe(0);
+    const after = json<{ run: { status: string; end_time_ms: string } }>(
+      await cli("runs", "show", runId, "--json"),
     );
-    expect(runs.runs.map((x) => [x.run_name, x.status])).toEqual([["interrupted", "RUN_STATUS_KILLED"]]);
-    const d = json<{ model_versions: unknown[] }>(await cli("models", "describe", "ml_classifier", "--json"));
-    expect(d.model_versions).toHaveLength(2);
+    expect(after.run.status).toBe("RUN_STATUS_KILLED");
+    expect(Number(after.run.end_time_ms)).toBeGreaterThan(0);
+
+    const again = await cli("runs", "end", runId);
+    expect(again.code).toBe(1);
+    expect(errorCode(again.stderr)).toBe("FAILED_PRECONDITION");
+  });
+});
+
+describe("mlops train messages speak in flags", () => {
+  let own: { dir: string; cleanup: () => Promise<void> };
+  beforeAll(async () => {
+    own = await tempDataDir();
+  });
+  afterAll(async () => {
+    await own?.cleanup();
+  });
+  const run = (...args: string[]) => mlops(args, { dataDir: own.dir });
+
+  it("names flags, not option keys, and says how many features the data has", async () => {
+    const [maxFeatures, notApplying, directory] = await Promise.all([
+      run("train", "--model", "rf", "--max-features", "100", "--n-estimators", "2"),
+      run("train", "--model", "rf", "--learning-rate", "0.5"),
+      run("train", "--data", own.dir),
+    ]);
+    expect(errorCode(maxFeatures.stderr), maxFeatures.stderr).toBe("ERR_TRAIN_INVALID");
+    expect(maxFeatures.stderr).toMatch(/--max-features: 100\b.*\b20 features/);
+    expect(errorCode(notApplying.stderr), notApplying.stderr).toBe("ERR_TRAIN_INVALID");
+    expect(notApplying.stderr).toContain("--learning-rate");
+    expect(notApplying.stderr).not.toContain("learningRate");
+    expect(directory.code).toBe(1);
+    expect(errorCode(directory.stderr), directory.stderr).toBe("ERR_DATA");
+    expect(directory.stderr).not.toContain("EISDIR");
+    // A training failure is one line: no logged stack unless --log-level debug.
+    expect(maxFeatures.stderr).not.toMatch(/^\s+at /m);
+    expect(maxFeatures.stderr.split("\n").filter((l) => l.startsWith("{"))).toEqual([]);
+    const debug = await run("train", "--model", "rf", "--max-features", "100", "--log-level", "debug");
+    expect(debug.stderr).toMatch(/training run failed/);
+  });
+
+  it("--subsample and --n-estimators take the trainer's ranges, as the help says", async () => {
+    const help = await run("train", "--help");
+    expect(help.stdout).toMatch(/--subsample <x>\s+gbdt: row fraction per round, \(0, 1\]/);
+    const [zero, one, tooMany] = await Promise.all([
+      run("train", "--subsample", "0", "--n-estimators", "2"),
+      run("train", "--subsample", "1", "--n-estimators", "2"),
+      run("train", "--n-estimators", "1000001"),
+    ]);
+    expect(zero.code, zero.stderr).toBe(2);
+    expect(one.code, one.stderr).toBe(0);
+    expect(tooMany.code, tooMany.stderr).toBe(2);
   });
 });

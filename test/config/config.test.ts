@@ -21,9 +21,11 @@ describe("loadConfig", () => {
       maxMessageBytes: 4 * 1024 * 1024,
       maxImportBytes: 512 * 1024 * 1024,
       asyncRowThreshold: 256,
+      workerSemiSpaceMiB: 4,
       scoringThreads: availableParallelism(),
       allowMissing: false,
       shutdownTimeoutS: 30,
+      drainGraceS: 5,
       batching: {
         enabled: true,
         maxBatchSize: 64,
@@ -31,6 +33,7 @@ describe("loadConfig", () => {
         maxQueue: 4096,
         maxInFlight: 1,
         syncMaxRows: 8,
+        syncMaxUs: 200,
       },
     });
   });
@@ -83,6 +86,7 @@ describe("loadConfig", () => {
     ["MLOPS_WORKERS", "0"],
     ["MLOPS_BATCHING", "maybe"],
     ["MLOPS_MAX_BODY_BYTES", "1.5"],
+    ["MLOPS_DRAIN_GRACE_S", "-1"],
     ["MLOPS_DATABASE_URL", "mysql://h/db"],
     ["MLOPS_DATABASE_POOL_SIZE", "0"],
   ])("rejects %s=%s with ERR_CONFIG", (name, value) => {

@@ -1,9 +1,16 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { ClassifierModel } from "../../src/core/model.js";
+import { importModel } from "../../src/models/import/index.js";
 import { writeArtifact } from "../kit/artifact-writer.js";
 import type { ModelSpec } from "../kit/model-spec.js";
-import { type RandomModelOptions, randomModel, randomRows, SPECIAL_DOUBLES } from "../kit/random-model.js";
+import {
+  createRng,
+  type RandomModelOptions,
+  randomModel,
+  randomRows,
+  SPECIAL_DOUBLES,
+} from "../kit/random-model.js";
 import { createReferenceScorer } from "../kit/reference-scorer.js";
 
 /**
@@ -13,22 +20,26 @@ import { createReferenceScorer } from "../kit/reference-scorer.js";
  * reach every path (single rows, partial vector groups, partial blocks, several blocks).
  */
 
+const CPU_FLAGS = existsSync("/proc/cpuinfo") ? readFileSync("/proc/cpuinfo", "utf8") : "";
 /** The CPU runs the heap engine's AVX-512 kernels (Linux x86-64 only; elsewhere the scalar kernel). */
-const HAS_AVX512 =
-  existsSync("/proc/cpuinfo") &&
-  /\bavx512f\b/.test(readFileSync("/proc/cpuinfo", "utf8")) &&
-  /\bavx512bw\b/.test(readFileSync("/proc/cpuinfo", "utf8"));
+const HAS_AVX512 = /\bavx512f\b/.test(CPU_FLAGS) && /\bavx512bw\b/.test(CPU_FLAGS);
+/** The CPU runs the predicated engine's AVX-512 kernels. */
+const HAS_PREDICATED = HAS_AVX512 && /\bavx512vl\b/.test(CPU_FLAGS) && /\bavx512dq\b/.test(CPU_FLAGS);
 
 type Setting = { engine?: string; isa?: string };
 
 function loadWith(spec: ModelSpec, setting: Setting): ClassifierModel {
+  return loadBytesWith(writeArtifact(spec), setting);
+}
+
+function loadBytesWith(bytes: Uint8Array, setting: Setting): ClassifierModel {
   const saved = { engine: process.env.MLOPS_SCORER_ENGINE, isa: process.env.MLOPS_SCORER_ISA };
   try {
     if (setting.engine) process.env.MLOPS_SCORER_ENGINE = setting.engine;
     else delete process.env.MLOPS_SCORER_ENGINE;
     if (setting.isa) process.env.MLOPS_SCORER_ISA = setting.isa;
     else delete process.env.MLOPS_SCORER_ISA;
-    return ClassifierModel.fromBytes(writeArtifact(spec));
+    return ClassifierModel.fromBytes(bytes);
   } finally {
     for (const [key, value] of [
       ["MLOPS_SCORER_ENGINE", saved.engine],
@@ -79,6 +90,15 @@ const MODELS: [string, RandomModelOptions][] = [
   ["gbdt with <=", { family: "gbdt", nClasses: 3, nTrees: 30, decision: "less_equal" }],
   ["gbdt on 32 features", { family: "gbdt", nFeatures: 32, nTrees: 25, maxDepth: 7 }],
   ["gbdt on 3 features", { family: "gbdt", nFeatures: 3, nTrees: 25, maxDepth: 4 }],
+  ["gbdt on 32 features, depth 6", { family: "gbdt", nFeatures: 32, nTrees: 70, maxDepth: 6 }],
+  // More than 2,046 split values on a feature: the row kernel's packed nodes do not fit.
+  [
+    "gbdt with 2,500 split values per feature",
+    { family: "gbdt", nFeatures: 2, nTrees: 80, maxDepth: 6, leafProbability: 0 },
+  ],
+  ["gbdt stumps", { family: "gbdt", nFeatures: 5, nTrees: 33, maxDepth: 1 }],
+  ["gbdt of depth 2", { family: "gbdt", nFeatures: 6, nClasses: 3, nTrees: 30, maxDepth: 2 }],
+  ["gbdt of depth 3", { family: "gbdt", nFeatures: 7, nTrees: 31, maxDepth: 3, leafProbability: 0 }],
   ["binary random forest, depth 10", { family: "random_forest", nFeatures: 20, nTrees: 9, maxDepth: 10 }],
   [
     "multiclass random forest with <=",
@@ -95,6 +115,8 @@ const SETTINGS: Setting[] = [
   { engine: "generic" },
   { engine: "heap" },
   { engine: "heap", isa: "scalar" },
+  { engine: "predicated" },
+  { engine: "predicated", isa: "scalar" },
   { isa: "scalar" },
 ];
 
@@ -134,6 +156,66 @@ describe("every engine gives every row the same bits", () => {
   }
 });
 
+/** Rows for a loaded model: each value NaN, a special double, one of the model's thresholds on that feature, or random. */
+function rowsOnThresholds(model: ClassifierModel, n: number, seed: number): Float64Array {
+  const trees = model.exportTrees()!;
+  const nf = model.nFeatures;
+  const thresholds: number[][] = Array.from({ length: nf }, () => []);
+  for (let i = 0; i < trees.feature.length; i++) {
+    if (trees.left[i] !== -1) thresholds[trees.feature[i]!]!.push(trees.threshold[i]!);
+  }
+  const rng = createRng(seed);
+  const rows = new Float64Array(n * nf);
+  for (let i = 0; i < rows.length; i++) {
+    const t = thresholds[i % nf]!;
+    const u = rng();
+    if (u < 0.08) rows[i] = Number.NaN;
+    else if (u < 0.15) rows[i] = SPECIAL_DOUBLES[Math.floor(rng() * SPECIAL_DOUBLES.length)]!;
+    else if (u < 0.6 && t.length > 0) rows[i] = t[Math.floor(rng() * t.length)]!;
+    else rows[i] = (rng() - 0.5) * 8;
+  }
+  return rows;
+}
+
+describe("every engine gives an imported model's rows the same bits", () => {
+  const root = new URL("../fixtures/import/", import.meta.url);
+  const files = ["xgboost", "lightgbm", "onnx"].flatMap((dir) =>
+    readdirSync(new URL(`${dir}/`, root))
+      .filter((f) => /\.(json|ubj|txt|onnx)$/.test(f) && !f.endsWith(".expected.json"))
+      .map((f) => `${dir}/${f}`),
+  );
+  const automatic = new Set<string>();
+  for (const file of files) {
+    it(file, () => {
+      const imported = importModel(new Uint8Array(readFileSync(new URL(file, root))));
+      const spec = imported.artifact;
+      imported.model.dispose();
+      const generic = ClassifierModel.fromBytes(spec);
+      if (!generic.exportTrees()) return; // linear models have one engine
+      const n = 300;
+      const rows = rowsOnThresholds(generic, n, 5);
+      const expected = generic.predictProba(rows, n);
+      for (const setting of SETTINGS) {
+        const model = loadBytesWith(spec, setting);
+        if (!setting.engine && !setting.isa) automatic.add(model.info.engine);
+        for (const batch of [1, 7, 64, n]) {
+          const got = scoreInBatches(model, rows, n, batch);
+          expect(
+            bytesOf(got).equals(bytesOf(expected)),
+            `${JSON.stringify(setting)} batch ${batch} on ${model.info.engine}/${model.info.engineIsa}`,
+          ).toBe(true);
+        }
+        model.dispose();
+      }
+      generic.dispose();
+    });
+  }
+  it("reach the predicated engine where the CPU has it", () => {
+    expect(automatic.has("predicated")).toBe(HAS_PREDICATED);
+    expect(automatic.has("generic")).toBe(true);
+  });
+});
+
 describe("engine selection", () => {
   const shallow = randomModel({ family: "gbdt", nFeatures: 20, nTrees: 20, maxDepth: 6, seed: 3 });
   const deep = randomModel({
@@ -146,21 +228,44 @@ describe("engine selection", () => {
   const wide = randomModel({ family: "gbdt", nFeatures: 33, nTrees: 4, seed: 3 });
   const forest = randomModel({ family: "random_forest", nFeatures: 20, nTrees: 4, maxDepth: 10, seed: 3 });
 
-  it("picks the heap engine's vector kernel for shallow one-value-per-leaf trees when the CPU has it", () => {
+  it("picks the predicated engine's vector kernels for shallow one-value-per-leaf trees when the CPU has them", () => {
     const model = loadWith(shallow, {});
-    if (HAS_AVX512) {
-      expect(model.info).toMatchObject({ engine: "heap", engineIsa: "avx512", rowEngine: "generic" });
+    if (HAS_PREDICATED) {
+      expect(model.info).toMatchObject({
+        engine: "predicated",
+        engineIsa: "avx512",
+        rowEngine: "predicated",
+      });
     } else {
       expect(model.info).toMatchObject({ engine: "generic", engineIsa: "scalar", rowEngine: "generic" });
     }
-    // Both engines' layouts are counted.
-    const alone = loadWith(shallow, { engine: "generic" });
-    expect(model.info.engineBytes).toBeGreaterThan(HAS_AVX512 ? alone.info.engineBytes : 0);
+    expect(model.info.engineBytes).toBeGreaterThan(0);
+  });
+
+  it("picks the heap engine's vector kernel for one-value-per-leaf trees of 7 levels", () => {
+    const seven = randomModel({
+      family: "gbdt",
+      nFeatures: 20,
+      nTrees: 20,
+      maxDepth: 7,
+      leafProbability: 0,
+      seed: 3,
+    });
+    const model = loadWith(seven, {});
+    if (HAS_AVX512) {
+      expect(model.info).toMatchObject({ engine: "heap", engineIsa: "avx512", rowEngine: "generic" });
+      // Both engines' layouts are counted.
+      expect(model.info.engineBytes).toBeGreaterThan(loadWith(seven, { engine: "generic" }).info.engineBytes);
+    } else {
+      expect(model.info).toMatchObject({ engine: "generic", rowEngine: "generic" });
+    }
+    // Deeper than 6 levels the predicated engine uses its hybrid layout, only when asked.
+    expect(loadWith(seven, { engine: "predicated" }).info.engine).toBe("predicated");
   });
 
   it("keeps models the heap engine does not take on the generic engine, even when asked", () => {
     for (const spec of [deep, wide]) {
-      for (const setting of [{}, { engine: "heap" }]) {
+      for (const setting of [{}, { engine: "heap" }, { engine: "predicated" }]) {
         expect(loadWith(spec, setting).info).toMatchObject({ engine: "generic", rowEngine: "generic" });
       }
     }
@@ -169,6 +274,11 @@ describe("engine selection", () => {
   it("leaves forests with leaf vectors on the generic engine unless asked (measured slower)", () => {
     expect(loadWith(forest, {}).info.engine).toBe("generic");
     expect(loadWith(forest, { engine: "heap" }).info).toMatchObject({ engine: "heap", rowEngine: "heap" });
+    // Leaf vectors: the predicated engine's hybrid layout takes them, only when asked.
+    expect(loadWith(forest, { engine: "predicated" }).info).toMatchObject({
+      engine: "predicated",
+      rowEngine: "predicated",
+    });
   });
 
   it("honours MLOPS_SCORER_ENGINE and MLOPS_SCORER_ISA, read at load", () => {
@@ -181,6 +291,11 @@ describe("engine selection", () => {
       engine: "heap",
       engineIsa: "scalar",
       rowEngine: "heap",
+    });
+    expect(loadWith(shallow, { engine: "predicated", isa: "scalar" }).info).toMatchObject({
+      engine: "predicated",
+      engineIsa: "scalar",
+      rowEngine: "predicated",
     });
     // Unknown values mean automatic.
     expect(loadWith(shallow, { engine: "bogus", isa: "bogus" }).info.engine).toBe(
@@ -198,15 +313,25 @@ describe("engine selection", () => {
 });
 
 describe("threads", () => {
-  it("gives the heap engine's rows the same bits on 1, 2 and 3 threads", async () => {
-    const spec = randomModel({ family: "gbdt", nFeatures: 20, nClasses: 3, nTrees: 30, seed: 8 });
-    const n = 5000;
-    const rows = hostileRows(spec, n, 8);
-    const expected = loadWith(spec, { engine: "generic" }).predictProba(rows, n);
-    const model = loadWith(spec, { engine: "heap" });
-    for (const threads of [1, 2, 3]) {
-      const got = await model.predictProbaAsync(rows, n, { threads });
-      expect(bytesOf(got).equals(bytesOf(expected)), `threads ${threads}`).toBe(true);
+  it("gives the heap and predicated engines' rows the same bits on 1, 2 and 3 threads", async () => {
+    for (const spec of [
+      randomModel({ family: "gbdt", nFeatures: 20, nClasses: 3, nTrees: 30, seed: 8 }),
+      randomModel({ family: "random_forest", nFeatures: 20, nTrees: 12, maxDepth: 10, seed: 8 }),
+    ]) {
+      await sameOnThreads(spec);
     }
   });
 });
+
+async function sameOnThreads(spec: ModelSpec): Promise<void> {
+  const n = 5000;
+  const rows = hostileRows(spec, n, 8);
+  const expected = loadWith(spec, { engine: "generic" }).predictProba(rows, n);
+  for (const engine of ["heap", "predicated"]) {
+    const model = loadWith(spec, { engine });
+    for (const threads of [1, 2, 3]) {
+      const got = await model.predictProbaAsync(rows, n, { threads });
+      expect(bytesOf(got).equals(bytesOf(expected)), `${engine} threads ${threads}`).toBe(true);
+    }
+  }
+}

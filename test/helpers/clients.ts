@@ -6,9 +6,18 @@ import { grpcServiceDefinition } from "../../src/transports/grpc/service-definit
 import { checkMlopsResponse } from "./openapi.js";
 
 /** grpc-js client speaking protobuf-es messages, one promise per unary call. */
-export function grpcClient(service: DescService, port: number, metadata: Record<string, string> = {}) {
+export function grpcClient(
+  service: DescService,
+  port: number,
+  metadata: Record<string, string> = {},
+  channelOptions: grpc.ChannelOptions = {},
+) {
   const Ctor = grpc.makeGenericClientConstructor(grpcServiceDefinition(service), service.typeName);
-  const client = new Ctor(`127.0.0.1:${port}`, grpc.credentials.createInsecure()) as unknown as Record<
+  const client = new Ctor(
+    `127.0.0.1:${port}`,
+    grpc.credentials.createInsecure(),
+    channelOptions,
+  ) as unknown as Record<
     string,
     (req: unknown, md: grpc.Metadata, cb: (err: grpc.ServiceError | null, res: unknown) => void) => void
   > & { close(): void };

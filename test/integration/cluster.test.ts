@@ -1,15 +1,18 @@
 // `mlops serve --workers 2` and the library's createCluster, as real processes on loopback. Every
 // case starts its own cluster on its own data directory (a copy of one trained in beforeAll), so
 // cases neither depend on each other's order nor see each other's state.
-import { type ChildProcess, spawn } from "node:child_process";
 import { request } from "node:http";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../bench/lib/net.js";
 import { CLUSTER_DEFAULTS } from "../../src/cluster/create-cluster.js";
-import { assertBuilt, BIN, mlops, ROOT } from "../cli/helpers.js";
+import { assertBuilt, BIN, mlops } from "../cli/helpers.js";
 import { row, tempDataDir } from "../helpers/app.js";
+import {
+  type ServerProcess as Server,
+  spawnServer as spawnServerProcess,
+} from "../helpers/server-process.js";
 import { copyDataDir, databaseEnvFor } from "../kit/database.js";
 
 const LIBRARY_FIXTURE = join(import.meta.dirname, "fixtures", "cluster-library.mjs");
@@ -45,63 +48,15 @@ function predict(
 const predictMany = (port: number, n: number) =>
   Promise.all(Array.from({ length: n }, (_, i) => predict(port, row(i))));
 
-/** A server process whose stdout and stderr are collected, with waits on what it logs. */
-interface Server {
-  child: ChildProcess;
-  httpPort: number;
-  logs(): string;
-  /** Resolves once `pattern` has matched `count` times in the output; rejects if the process exits first. */
-  logged(pattern: RegExp, count?: number, timeoutMs?: number): Promise<void>;
-  exited: Promise<number | null>;
-}
-
 const cleanups: (() => void)[] = [];
 afterEach(() => {
   for (const c of cleanups.splice(0).reverse()) c();
 });
 
 function spawnServer(args: string[], env: Record<string, string>, httpPort: number): Server {
-  const child = spawn(process.execPath, args, {
-    cwd: ROOT,
-    env: { ...process.env, MLOPS_SHUTDOWN_TIMEOUT_S: "5", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  cleanups.push(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-  });
-  let logs = "";
-  const watchers = new Set<() => void>();
-  const onData = (d: string) => {
-    logs += d;
-    for (const w of watchers) w();
-  };
-  child.stdout?.setEncoding("utf8").on("data", onData);
-  child.stderr?.setEncoding("utf8").on("data", onData);
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  const logged = (pattern: RegExp, count = 1, timeoutMs = 60_000) =>
-    new Promise<void>((resolve, reject) => {
-      const global = new RegExp(
-        pattern.source,
-        pattern.flags.includes("g") ? pattern.flags : `${pattern.flags}g`,
-      );
-      const timer = setTimeout(
-        () => done(new Error(`no ${count} × ${pattern} in ${timeoutMs} ms:\n${logs}`)),
-        timeoutMs,
-      );
-      const check = () => {
-        if ((logs.match(global)?.length ?? 0) >= count) done();
-      };
-      const done = (error?: Error) => {
-        clearTimeout(timer);
-        watchers.delete(check);
-        if (error) reject(error);
-        else resolve();
-      };
-      watchers.add(check);
-      exited.then((code) => done(new Error(`exited (${code}) before ${count} × ${pattern}:\n${logs}`)));
-      check();
-    });
-  return { child, httpPort, logs: () => logs, logged, exited };
+  const server = spawnServerProcess(args, env, httpPort);
+  cleanups.push(server.kill);
+  return server;
 }
 
 const listening = (slot: number) => new RegExp(`"worker":${slot},[^\\n]*"msg":"listening`);
@@ -161,14 +116,14 @@ describe("mlops serve --workers 2", () => {
   it("bootstraps an empty data directory once, and both workers serve it", async () => {
     const server = await serveCluster(dataDir());
     const logs = server.logs();
-    expect(logs.match(/bootstrap: no versions/g)?.length).toBe(1);
+    expect(logs.match(/bootstrap: no registered model/g)?.length).toBe(1);
     expect(logs).toMatch(/"worker":1,.*"model":\{"name":"ml_classifier","version":1\}.*"msg":"listening/);
     expect(logs).toMatch(/"worker":2,.*"model":\{"name":"ml_classifier","version":1\}.*"msg":"listening/);
   });
 
   it("/metrics aggregates every worker's counters", async () => {
     const server = await serveCluster(await trainedDataDir());
-    expect(server.logs()).not.toMatch(/bootstrap: no versions/);
+    expect(server.logs()).not.toMatch(/bootstrap: no registered model/);
     const n = 40;
     const results = await predictMany(server.httpPort, n);
     expect(results.every((r) => r.status === 200)).toBe(true);

@@ -1,7 +1,7 @@
 // vitest globalSetup: in a PostgreSQL run (MLOPS_TEST_DATABASE=postgres) starts one PostgreSQL 15 for
 // the whole suite and migrates a template database that test/kit/database.ts clones per data
 // directory. In a SQLite run it does nothing.
-import { openPostgresStore } from "../../src/store/index.js";
+import { openPostgresStore } from "../../src/store/postgres/open-postgres-store.js";
 import { ADMIN_URL_ENV, TEMPLATE_DB, testBackend } from "./database.js";
 import { type PostgresServer, startPostgres } from "./postgres.js";
 

@@ -27,21 +27,87 @@ function fakeModel(calls: Array<{ kind: "sync" | "async"; n: number }>): BatchMo
   };
 }
 
+/** fakeModel whose JS-thread scoring takes `usPerRow` µs per row (a busy wait). */
+function slowModel(calls: Array<{ kind: "sync" | "async"; n: number }>, usPerRow: number): BatchModel {
+  const base = fakeModel(calls);
+  return {
+    ...base,
+    predictProba(rows, n) {
+      const until = performance.now() + (n * usPerRow) / 1000;
+      while (performance.now() < until) {
+        // Busy: the batcher times this call.
+      }
+      return base.predictProba(rows, n);
+    },
+  };
+}
+
+/** Resolves after the event loop's check phase (where the batcher flushes). */
+const nextTurn = () => new Promise((r) => setImmediate(r));
+
 describe("createBatcher", () => {
-  it("uses the documented defaults: batches of 64, small ones scored on the JS thread", async () => {
+  it("uses the documented defaults: batches of 64; a cheap model's are scored on the JS thread", async () => {
     const calls: Array<{ kind: "sync" | "async"; n: number }> = [];
     const model = fakeModel(calls);
     const batcher = createBatcher();
     const one = await batcher.submit(model, Float64Array.of(0.25, 0));
     expect(Array.from(one)).toEqual([0.75, 0.25]);
     expect(calls).toEqual([{ kind: "sync", n: 1 }]);
+    await nextTurn();
     calls.length = 0;
     const many = await Promise.all(
       Array.from({ length: 100 }, (_, i) => batcher.submit(model, Float64Array.of(i / 100, 0))),
     );
     expect(many.map((p) => p[1])).toEqual(Array.from({ length: 100 }, (_, i) => i / 100));
-    expect(calls[0]).toEqual({ kind: "async", n: 64 });
-    expect(calls.reduce((s, c) => s + c.n, 0)).toBe(100);
+    // The first row of the turn goes at once; the others wait for the flush, 64 at most per call.
+    expect(calls).toEqual([
+      { kind: "sync", n: 1 },
+      { kind: "sync", n: 64 },
+      { kind: "sync", n: 35 },
+    ]);
+  });
+
+  it("sends an expensive model's large batches off the JS thread (syncMaxUs)", async () => {
+    const calls: Array<{ kind: "sync" | "async"; n: number }> = [];
+    const model = slowModel(calls, 20);
+    const batcher = createBatcher({ syncMaxUs: 200 });
+    const burst = () =>
+      Promise.all(Array.from({ length: 41 }, (_, i) => batcher.submit(model, Float64Array.of(i / 41, 0))));
+    // Its first three large batches are timed on the JS thread: ~20 µs a row.
+    for (let i = 0; i < 3; i++) {
+      await burst();
+      await nextTurn();
+    }
+    expect(calls.filter((c) => c.n >= 40).map((c) => c.kind)).toEqual(["sync", "sync", "sync"]);
+    calls.length = 0;
+    await burst();
+    // 41 rows × ~20 µs is over the 200 µs budget: off the JS thread (all 41 batch: traffic is not light).
+    expect(calls).toEqual([{ kind: "async", n: 41 }]);
+  });
+
+  it("under load rows batch from the first one; once traffic is light again a lone row goes at once", async () => {
+    const calls: Array<{ kind: "sync" | "async"; n: number }> = [];
+    const model = fakeModel(calls);
+    const batcher = createBatcher();
+    const burst = (n: number) =>
+      Promise.all(Array.from({ length: n }, (_, i) => batcher.submit(model, Float64Array.of(i / n, 0))));
+    await burst(10); // light so far: 1 at once, 9 batched
+    await burst(10); // the last turn batched: all 10 wait for the flush
+    expect(calls.map((c) => c.n)).toEqual([1, 9, 10]);
+    await burst(1); // one row in a turn: light again
+    await nextTurn();
+    calls.length = 0;
+    const pending = batcher.submit(model, Float64Array.of(0.5, 0));
+    expect(calls).toEqual([{ kind: "sync", n: 1 }]);
+    await pending;
+  });
+
+  it("a lone row is scored at once, without waiting for the event loop", async () => {
+    const calls: Array<{ kind: "sync" | "async"; n: number }> = [];
+    const batcher = createBatcher();
+    const pending = batcher.submit(fakeModel(calls), Float64Array.of(0.5, 0));
+    expect(calls).toEqual([{ kind: "sync", n: 1 }]);
+    expect(Array.from(await pending)).toEqual([0.5, 0.5]);
   });
 
   it("never mixes two model snapshots in one call", async () => {

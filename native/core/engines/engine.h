@@ -60,5 +60,7 @@ std::unique_ptr<Engine> MakeLinearEngine(const Model& model);
 // Requires HeapSupports(model) (select.h). `simd`: use the vector kernels
 // when the CPU has them (false forces the scalar kernels).
 std::unique_ptr<Engine> MakeHeapEngine(const Model& model, bool simd);
+// Requires PredicatedUnsupported(model) to be empty (select.h); `simd` as above.
+std::unique_ptr<Engine> MakePredicatedEngine(const Model& model, bool simd);
 
 }  // namespace mlops::engines

@@ -19,7 +19,7 @@
 
 namespace mlops::engines {
 
-enum class EngineKind { kGeneric, kHeap, kLinear };
+enum class EngineKind { kGeneric, kHeap, kPredicated, kLinear };
 
 struct ModelTraits {
   Family family = Family::kGbdt;
@@ -52,14 +52,33 @@ constexpr uint32_t kHeapAutoMaxDepth = 7;
 // Empty when the heap engine can score the model, else why not.
 std::string HeapUnsupported(const ModelTraits& t);
 
+// Limits of the predicated engine (engines/predicated.cc): bins that fit a
+// signed 16-bit lane with room for the two NaN bins, a row's bins in one
+// 32-word register, trees of at most kPredicatedMaxDepth levels (those deeper
+// than 6, and forests with leaf vectors, use its hybrid layout).
+constexpr uint32_t kPredicatedMaxDepth = 16;
+constexpr uint32_t kPredicatedMaxOutputs = 256;
+// Deepest model the automatic choice gives the predicated engine.
+constexpr uint32_t kPredicatedAutoMaxDepth = 6;
+constexpr uint32_t kPredicatedMaxFeatures = 32;
+constexpr size_t kPredicatedMaxDistinct = 0x7FFE;
+constexpr size_t kPredicatedMaxBytes = size_t{64} << 20;
+
+// Empty when the predicated engine can score the model, else why not.
+std::string PredicatedUnsupported(const ModelTraits& t);
+
+// Whether this CPU runs the predicated engine's vector kernels (AVX-512
+// F+BW+VL+DQ on x86-64; none elsewhere yet).
+bool PredicatedHasVectorKernels();
+
 struct EngineRequest {
   // kAuto picks by traits; anything else is honoured when the model allows
   // it, and falls back to the generic engine when it does not.
-  enum class Engine { kAuto, kGeneric, kHeap } engine = Engine::kAuto;
+  enum class Engine { kAuto, kGeneric, kHeap, kPredicated } engine = Engine::kAuto;
   bool scalar = false;  // MLOPS_SCORER_ISA=scalar: no vector kernels
 };
 
-// Reads MLOPS_SCORER_ENGINE (auto | generic | heap) and MLOPS_SCORER_ISA
+// Reads MLOPS_SCORER_ENGINE (auto | generic | heap | predicated) and MLOPS_SCORER_ISA
 // (auto | scalar). Unknown values mean auto.
 EngineRequest RequestFromEnv();
 
@@ -77,5 +96,10 @@ struct EngineChoice {
 constexpr size_t kMinBatchRows = 8;
 
 EngineChoice ChooseEngine(const ModelTraits& traits, const EngineRequest& request);
+
+// A rough cost per row of an engine on a model (one thread, AVX-512 Zen 4
+// figures from the engine driver; other CPUs are within a small factor),
+// used only to decide when a batch is worth splitting across threads.
+double EstimatedNanosPerRow(EngineKind kind, const ModelTraits& traits);
 
 }  // namespace mlops::engines

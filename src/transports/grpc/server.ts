@@ -1,3 +1,9 @@
+import {
+  type AddressInfo,
+  createServer as createNetServer,
+  type Server as NetServer,
+  type Socket,
+} from "node:net";
 import { create, type DescMethodUnary } from "@bufbuild/protobuf";
 import {
   Metadata,
@@ -10,9 +16,10 @@ import {
 import { HealthImplementation } from "grpc-health-check";
 import { methodImpl, type ServiceBinding } from "../../rpc/binding.js";
 import type { ServiceError } from "../../rpc/service-error.js";
+import { DRAIN_SETTLE_MS } from "../drain.js";
 import type { Pipeline } from "../pipeline.js";
 import { addReflection } from "./reflection.js";
-import { grpcServiceDefinition } from "./service-definition.js";
+import { grpcServiceDefinition, UndecodableRequest } from "./service-definition.js";
 
 export interface GrpcServerOptions {
   bindings: readonly ServiceBinding[];
@@ -27,7 +34,12 @@ export interface GrpcServer {
   readonly server: Server;
   readonly health: HealthImplementation;
   listen(host: string, port: number): Promise<number>;
-  /** Stops accepting, lets in-flight calls finish for up to `timeoutMs`, then cancels the rest. */
+  /**
+   * Stops accepting connections at once; calls on open connections are still taken for
+   * DRAIN_SETTLE_MS (so that those sent just before are read), then every connection gets GOAWAY
+   * (tryShutdown) and its calls finish, for up to `timeoutMs` in all; then forceShutdown cancels
+   * the rest.
+   */
   close(timeoutMs: number): Promise<void>;
 }
 
@@ -43,8 +55,11 @@ function unaryHandler(binding: ServiceBinding, method: DescMethodUnary, pipeline
   return (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
     // No AbortSignal per call: creating one costs more than a whole Predict, and no service
     // method is long enough to need it (large batches finish on native threads regardless).
+    // A message that did not decode is the client's error, recorded and answered like any other.
+    const request =
+      call.request instanceof UndecodableRequest ? Promise.reject(call.request.error) : call.request;
     pipeline
-      .invoke(binding.service, method, invoke, call.request, {
+      .invoke(binding.service, method, invoke, request, {
         transport,
         verb: "POST",
         endpoint,
@@ -76,7 +91,7 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
         impl[method.localName] = unaryHandler(binding, method as DescMethodUnary, options.pipeline);
       }
     }
-    server.addService(grpcServiceDefinition(binding.service), impl);
+    server.addService(grpcServiceDefinition(binding.service, { markUndecodable: true }), impl);
   }
   // The whole server is SERVING once it listens; each service's status is set by the app.
   const health = new HealthImplementation({ "": "SERVING" });
@@ -86,26 +101,54 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
     options.bindings.map((b) => b.service),
   );
 
+  // We own the listening socket and hand each connection to grpc-js, so that stopping the listener
+  // and closing the connections (GOAWAY) are two steps: grpc-js's own unbind does both at once.
+  const injector = server.createConnectionInjector(ServerCredentials.createInsecure());
+  let listener: NetServer | undefined;
+  const sockets = new Set<Socket>();
+
   return {
     server,
     health,
     listen(host, port) {
       return new Promise((resolve, reject) => {
-        server.bindAsync(`${host}:${port}`, ServerCredentials.createInsecure(), (err, bound) =>
-          err ? reject(err) : resolve(bound),
-        );
+        const net = createNetServer((socket) => {
+          sockets.add(socket);
+          socket.once("close", () => sockets.delete(socket));
+          injector.injectConnection(socket);
+        });
+        net.once("error", reject);
+        net.listen(port, host, () => {
+          net.off("error", reject);
+          listener = net;
+          resolve((net.address() as AddressInfo).port);
+        });
       });
     },
     close(timeoutMs) {
       return new Promise((resolve) => {
+        listener?.close();
+        let forced = false;
         const timer = setTimeout(() => {
+          forced = true;
+          clearTimeout(settle);
           server.forceShutdown();
           resolve();
         }, timeoutMs);
-        server.tryShutdown(() => {
-          clearTimeout(timer);
-          resolve();
-        });
+        timer.unref();
+        // After the settle time, one more I/O poll (setImmediate) reads what had arrived, so that
+        // GOAWAY's last stream id covers every call sent before the listener closed.
+        const settle = setTimeout(
+          () =>
+            setImmediate(() => {
+              if (forced) return;
+              server.tryShutdown(() => {
+                clearTimeout(timer);
+                resolve();
+              });
+            }),
+          sockets.size === 0 ? 0 : Math.min(DRAIN_SETTLE_MS, timeoutMs),
+        );
       });
     },
   };

@@ -148,11 +148,23 @@ const PREDICT_KEYS = new Set(["features", "model_name", "model_version", "model_
  * a model without labels (so 0/1 models answer exactly the seed's JSON), a JSON string for string
  * labels, a number for numeric ones.
  */
-function predictJson(r: PredictResult): string {
+export function predictJson(r: PredictResult): string {
   let probs = "";
   for (let i = 0; i < r.probability.length; i++) probs += (i ? "," : "") + r.probability[i];
   const prediction = typeof r.label === "string" ? JSON.stringify(r.label) : String(r.label);
-  return `{"prediction":${prediction},"probability":[${probs}],"model_version":${JSON.stringify(r.modelVersion)},"timestamp":"${r.timestamp}","model_name":${JSON.stringify(r.modelName)}}`;
+  return `{"prediction":${prediction},"probability":[${probs}],"model_version":${jsonString(r.modelVersion)},"timestamp":"${r.timestamp}","model_name":${jsonString(r.modelName)}}`;
+}
+
+/** JSON.stringify of a string, remembering the last few: a reply's model name and version repeat. */
+const jsonStrings = new Map<string, string>();
+function jsonString(s: string): string {
+  let json = jsonStrings.get(s);
+  if (json === undefined) {
+    if (jsonStrings.size >= 64) jsonStrings.clear();
+    json = JSON.stringify(s);
+    jsonStrings.set(s, json);
+  }
+  return json;
 }
 
 /** JSON has no NaN: a `null` feature (a missing value, where allowed) reaches proto3 JSON as "NaN". */

@@ -1,11 +1,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, Server as NetServer, type Socket } from "node:net";
 import type { PredictRequest } from "../../gen/mlops/v1/predict_pb.js";
 import { PredictService } from "../../gen/mlops/v1/predict_pb.js";
 import type { ServiceBinding } from "../../rpc/binding.js";
 import type { CallContext } from "../../rpc/context.js";
 import { type ServiceError, toServiceError } from "../../rpc/service-error.js";
 import type { PredictResult } from "../../services/predict-service.js";
+import { DRAIN_SETTLE_MS } from "../drain.js";
 import type { InvokeMeta, Pipeline } from "../pipeline.js";
 import { createConnectHandler } from "./connect.js";
 import { compilePath, compileRestRoutes, matchRoute, type RestRoute } from "./rest-routes.js";
@@ -48,11 +49,30 @@ export interface HttpServerOptions {
 export interface HttpServer {
   readonly server: Server;
   listen(host: string, port: number): Promise<number>;
-  /** Stops accepting, waits for in-flight requests up to `timeoutMs`, then closes what is left. */
+  /**
+   * Stops accepting connections at once. Every request that reaches an open connection is still
+   * answered, with `connection: close`; idle connections are closed after DRAIN_SETTLE_MS. Resolves
+   * once every connection has ended, or after `timeoutMs`, when what is left is cut.
+   */
   close(timeoutMs: number): Promise<void>;
 }
 
 const JSON_TYPE = "application/json";
+/** How often idle connections are closed after that, while the busy ones finish. */
+const DRAIN_SWEEP_MS = 100;
+const netClose = NetServer.prototype.close;
+
+/** Requests in flight on a socket, and its bytesRead when the last one ended. */
+const ACTIVE = Symbol("activeRequests");
+const READ_WHEN_IDLE = Symbol("bytesReadWhenIdle");
+type TrackedSocket = Socket & { [ACTIVE]?: number; [READ_WHEN_IDLE]?: number };
+
+/** A response's `close` (sent or aborted): one request fewer in flight on its socket. */
+function requestDone(this: ServerResponse): void {
+  const socket = this.req.socket as TrackedSocket;
+  socket[ACTIVE] = (socket[ACTIVE] ?? 1) - 1;
+  socket[READ_WHEN_IDLE] = socket.bytesRead;
+}
 const NO_PARAMS: Params = Object.freeze({});
 
 function send(
@@ -250,15 +270,33 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   }
 
   let closing = false;
+  const sockets = new Set<TrackedSocket>();
   const server = createServer({ keepAlive: true }, (req, res) => {
-    if (closing) {
-      // Draining: answer, then let this socket go, so shutdown does not wait for keep-alive clients.
-      res.setHeader("connection", "close");
-      res.once("finish", () => server.closeIdleConnections());
-    }
+    const socket = req.socket as TrackedSocket;
+    socket[ACTIVE] = (socket[ACTIVE] ?? 0) + 1;
+    res.once("close", requestDone);
+    // Draining: answer, then let this socket go (Node closes it after a `connection: close` reply).
+    if (closing) res.setHeader("connection", "close");
     handle(req, res);
   });
+  server.on("connection", (socket: TrackedSocket) => {
+    socket[ACTIVE] = 0;
+    socket[READ_WHEN_IDLE] = 0;
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  });
   server.keepAliveTimeout = 65_000;
+
+  /**
+   * Closes the sockets that are idle by our own count: no request in flight, and not a byte read
+   * since the last response ended (so no request half-received either). Node's own
+   * closeIdleConnections() would also close a socket whose request is read but not yet parsed.
+   */
+  function closeIdleSockets(): void {
+    for (const socket of sockets) {
+      if (socket[ACTIVE] === 0 && socket.bytesRead === socket[READ_WHEN_IDLE]) socket.destroy();
+    }
+  }
 
   return {
     server,
@@ -274,20 +312,30 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     close(timeoutMs) {
       closing = true;
       return new Promise((resolve) => {
-        // Responses that were in flight at close() end on keep-alive sockets: sweep those as they idle.
-        const sweep = setInterval(() => server.closeIdleConnections(), 100);
-        const timer = setTimeout(() => {
-          clearInterval(sweep);
-          server.closeAllConnections();
-          resolve();
-        }, timeoutMs);
-        timer.unref();
-        server.close(() => {
+        let sweep: NodeJS.Timeout | undefined;
+        const done = () => {
+          clearTimeout(settle);
           clearTimeout(timer);
           clearInterval(sweep);
           resolve();
-        });
-        server.closeIdleConnections();
+        };
+        // Past the deadline, whatever is still open is cut.
+        const timer = setTimeout(() => {
+          for (const socket of sockets) socket.destroy();
+          done();
+        }, timeoutMs);
+        timer.unref();
+        // A request's bytes may still be in the network or unread in the kernel (the event loop was
+        // busy) when the listener closes: closing its socket then would drop a request sent in time.
+        // So idle sockets are closed only after DRAIN_SETTLE_MS, and each sweep waits one more I/O
+        // poll (setImmediate), so that whatever had arrived is read, and counts, first.
+        const closeIdle = () => setImmediate(closeIdleSockets);
+        const settle = setTimeout(() => {
+          closeIdle();
+          sweep = setInterval(closeIdle, DRAIN_SWEEP_MS);
+        }, DRAIN_SETTLE_MS);
+        // net.Server's close, not http.Server's: that one also closes idle connections at once.
+        netClose.call(server, done);
       });
     },
   };

@@ -1,45 +1,52 @@
 // Artifacts in an S3-compatible bucket, for replicas that share one registry: objects named
 // <prefix>/sha256/<first2>/<hex>, the layout of the local folder. PutObject replaces an object
 // atomically, so a reader sees the old bytes or the new ones, never a mix; every get re-hashes.
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-} from "@aws-sdk/client-s3";
+import type { S3Client } from "@aws-sdk/client-s3";
 import { notFound, StoreError } from "../../errors.js";
 import type { ArtifactStore, StoredArtifact } from "../artifact-store.js";
 import { checkBytes, relativeKey, SHA256_NAME, sha256Hex, verified } from "../digest.js";
 import { isNotFound, toStoreError } from "./s3-errors.js";
 import { resolveS3Options, type S3ArtifactStoreOptions } from "./s3-options.js";
 
+/** The SDK, imported on first use: it is ~12 MB of every server process's memory otherwise. */
+type Sdk = typeof import("@aws-sdk/client-s3");
+
 export function createS3ArtifactStore(options: S3ArtifactStoreOptions): ArtifactStore {
   const o = resolveS3Options(options);
-  const client = new S3Client({
-    region: o.region,
-    endpoint: o.endpoint,
-    forcePathStyle: o.forcePathStyle,
-    // A copy: the SDK annotates the object it is given, which fails on a frozen one.
-    credentials: o.credentials && { ...o.credentials },
-    maxAttempts: o.maxAttempts,
-    // Bounded waits: a store that does not answer is UNAVAILABLE, never a hang.
-    requestHandler: { connectionTimeout: o.connectTimeoutMs, socketTimeout: o.idleTimeoutMs },
-    // Only the checksums S3 requires: S3-compatible servers often reject the SDK's default CRC32
-    // trailers, and our own SHA-256 check on read is the stronger one.
-    requestChecksumCalculation: "WHEN_REQUIRED",
-    responseChecksumValidation: "WHEN_REQUIRED",
-  });
+  const makeClient = (s3: Sdk) =>
+    new s3.S3Client({
+      region: o.region,
+      endpoint: o.endpoint,
+      forcePathStyle: o.forcePathStyle,
+      // A copy: the SDK annotates the object it is given, which fails on a frozen one.
+      credentials: o.credentials && { ...o.credentials },
+      maxAttempts: o.maxAttempts,
+      // Bounded waits: a store that does not answer is UNAVAILABLE, never a hang.
+      requestHandler: { connectionTimeout: o.connectTimeoutMs, socketTimeout: o.idleTimeoutMs },
+      // Only the checksums S3 requires: S3-compatible servers often reject the SDK's default CRC32
+      // trailers, and our own SHA-256 check on read is the stronger one.
+      requestChecksumCalculation: "WHEN_REQUIRED",
+      responseChecksumValidation: "WHEN_REQUIRED",
+    });
   const base = o.prefix === "" ? "sha256/" : `${o.prefix}/sha256/`;
   const location = `s3://${o.bucket}/${base.slice(0, -1)}`;
   const keyOf = (sha: string) => `${base}${relativeKey(sha)}`;
   let closed = false;
+  let made: S3Client | undefined;
+  let ready: Promise<{ s3: Sdk; client: S3Client }> | undefined;
+  const connect = () => {
+    ready ??= import("@aws-sdk/client-s3").then((s3) => {
+      made = makeClient(s3);
+      return { s3, client: made };
+    });
+    return ready;
+  };
 
-  async function send<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  async function send<T>(what: string, fn: (s3: Sdk, client: S3Client) => Promise<T>): Promise<T> {
     if (closed) throw new StoreError("UNAVAILABLE", "the artifact store is closed");
     try {
-      return await fn();
+      const { s3, client } = await connect();
+      return await fn(s3, client);
     } catch (error) {
       throw toStoreError(error, `${location} (${what})`);
     }
@@ -47,9 +54,9 @@ export function createS3ArtifactStore(options: S3ArtifactStoreOptions): Artifact
 
   /** HeadObject: true when present, false on 404. */
   async function exists(key: string): Promise<boolean> {
-    return send("head", async () => {
+    return send("head", async (s3, client) => {
       try {
-        await client.send(new HeadObjectCommand({ Bucket: o.bucket, Key: key }));
+        await client.send(new s3.HeadObjectCommand({ Bucket: o.bucket, Key: key }));
         return true;
       } catch (error) {
         if (isNotFound(error)) return false;
@@ -68,9 +75,9 @@ export function createS3ArtifactStore(options: S3ArtifactStoreOptions): Artifact
       const key = keyOf(sha);
       // Always written, even when present: that repairs a damaged object and renews LastModified,
       // which gc's grace period counts from. Same bytes under the same name, so it is idempotent.
-      await send("put", () =>
+      await send("put", (s3, client) =>
         client.send(
-          new PutObjectCommand({
+          new s3.PutObjectCommand({
             Bucket: o.bucket,
             Key: key,
             Body: bytes,
@@ -84,9 +91,9 @@ export function createS3ArtifactStore(options: S3ArtifactStoreOptions): Artifact
     },
     async get(sha) {
       const key = keyOf(sha);
-      const bytes = await send("get", async () => {
+      const bytes = await send("get", async (s3, client) => {
         try {
-          const out = await client.send(new GetObjectCommand({ Bucket: o.bucket, Key: key }));
+          const out = await client.send(new s3.GetObjectCommand({ Bucket: o.bucket, Key: key }));
           if (!out.Body) throw new StoreError("UNAVAILABLE", `artifact store ${location}: empty response`);
           return await out.Body.transformToByteArray();
         } catch (error) {
@@ -105,9 +112,9 @@ export function createS3ArtifactStore(options: S3ArtifactStoreOptions): Artifact
       const out: StoredArtifact[] = [];
       let token: string | undefined;
       do {
-        const page = await send("list", () =>
+        const page = await send("list", (s3, client) =>
           client.send(
-            new ListObjectsV2Command({
+            new s3.ListObjectsV2Command({
               Bucket: o.bucket,
               Prefix: base,
               ContinuationToken: token,
@@ -127,13 +134,15 @@ export function createS3ArtifactStore(options: S3ArtifactStoreOptions): Artifact
     async remove(sha) {
       const key = keyOf(sha);
       if (!(await exists(key))) return false;
-      await send("delete", () => client.send(new DeleteObjectCommand({ Bucket: o.bucket, Key: key })));
+      await send("delete", (s3, client) =>
+        client.send(new s3.DeleteObjectCommand({ Bucket: o.bucket, Key: key })),
+      );
       return true;
     },
     close() {
       if (closed) return;
       closed = true;
-      client.destroy();
+      made?.destroy();
     },
   };
 }

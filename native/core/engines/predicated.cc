@@ -1,0 +1,821 @@
+// The predicated engine: shallow trees evaluated without a walk. Every node of
+// a tree's implicit heap is decided for 32 rows at once (16-bit lanes), and the
+// leaf each row reaches is selected from those decisions with a tree of
+// bitwise multiplexers, one per node. No per-row index, no gather: the cost is
+// fixed per (tree, 32 rows), about one vector op per heap node.
+//
+// Layout (built once from the validated Model):
+// - cuts: per feature, its distinct split values ascending (after `<=` is
+//   compiled to `< nextafter(t, +inf)`), as 16-ary search tables. A row's value
+//   x becomes its bin, the number of cuts <= x; for a split value of rank k,
+//   `x < t` exactly when bin <= k, so decisions are integer compares that are
+//   bit-identical to the double compares of docs/model-format.md.
+// - NaN: each feature has two bin vectors, one where NaN is 0x7FFF (above every
+//   rank: goes right) and one where it is -1 (below every rank: goes left). A
+//   node reads the one of its default side.
+// - trees: every tree padded to a full heap of the model's depth D (a leaf
+//   above the deepest level is copied into every heap leaf below it, the
+//   pass-through nodes above them decide anything). Per node: its rank and
+//   which bin vector it reads; per tree: 2^D leaf values in heap order.
+//
+// Kernels. Batches (avx512): tree-major over blocks of up to 256 rows; for
+// one tree and 32 rows, node i's decision is the sign of rank_i - bin (one
+// vpsubw), level L's choice is a 2^L-way multiplexer over that level's
+// decisions driven by the choices above (vpternlog), the D choices form the
+// leaf index, and the 8-row slices pick their leaf values with in-register
+// permutes and add them to the rows' margins, trees in index order. Single
+// rows (avx512): the same heap, lanes = 32 trees, bins looked up by one
+// permute. Scalar: a walk over the same heap; always present
+// (MLOPS_SCORER_ISA=scalar) and the only kernel off x86-64.
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <memory>
+#include <vector>
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define MLOPS_PRED_AVX512 1
+#define MLOPS_PRED_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,popcnt")))
+#define MLOPS_PRED_INLINE __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,popcnt"), always_inline)) inline
+#endif
+
+#include "core/engines/engine.h"
+#include "core/engines/select.h"
+
+#ifndef MLOPS_PRED_TOP_LEVELS
+#define MLOPS_PRED_TOP_LEVELS 6
+#endif
+
+namespace mlops::engines {
+namespace {
+
+constexpr int16_t kNanRight = 0x7FFF;  // above every rank (ranks <= kPredicatedMaxDistinct - 1)
+constexpr int16_t kNanLeft = -1;       // below every rank
+constexpr size_t kLanes = 32;          // rows (batch kernel) or trees (row kernel) per vector
+constexpr size_t kGroups = 8;          // 32-row groups per block
+constexpr size_t kBlockRows = kLanes * kGroups;
+constexpr size_t kFan = 16;            // keys per search-table block (two zmm of doubles)
+constexpr uint32_t kMaxLevels = 8;     // 16^8 > kPredicatedMaxDistinct
+// Packed row nodes: bin * 32 must stay below 65,536 with room for the NaN bin.
+constexpr size_t kMaxPackedCuts = 2046;
+// Trees up to this depth with one value per leaf keep their leaf values in the
+// heap; deeper ones (or leaf vectors) use the hybrid layout with a heap top of
+// kTopLevels levels.
+constexpr uint32_t kPlainMaxDepth = 6;
+constexpr uint32_t kTopLevels = MLOPS_PRED_TOP_LEVELS;
+// Below this many rows the batch kernel (32 rows per vector) would be mostly
+// padding; such calls use the row kernel (32 trees per vector).
+constexpr size_t kMinBatchKernelRows = 8;
+
+// Feature f's cuts as 16-ary search tables. Level 0 is the sorted cuts; level
+// j + 1 holds the last key of every full 16-key block of level j; the top
+// level has at most 16 keys. Every level is padded with NaN to whole blocks
+// plus one, and NaN <= x is false, so a block's count of keys <= x never
+// counts padding. bin = sum over levels, top down, of j = 16 j + count.
+struct SearchTables {
+  std::vector<double> keys;
+  struct Feature {
+    uint32_t n_levels = 0;
+    uint32_t start[kMaxLevels] = {};
+  };
+  std::vector<Feature> features;
+  std::vector<std::vector<double>> sorted;  // the plain cuts, for the scalar path
+
+  size_t bytes() const {
+    size_t b = keys.size() * sizeof(double) + features.size() * sizeof(Feature);
+    for (const auto& s : sorted) b += s.size() * sizeof(double);
+    return b;
+  }
+};
+
+// A node below the heap top of a deep tree (hybrid layout). Right child =
+// left + 1. A leaf has rank 0x7FFF (no bin is above it) and left = itself,
+// so a walk can run a fixed number of steps.
+struct BottomNode {
+  int16_t rank;
+  uint16_t vec;  // index into a row's 2 * n_features bins
+  uint32_t left;
+};
+constexpr int16_t kLeafRank = 0x7FFF;
+
+struct Layout {
+  uint32_t depth = 0;  // D: heap levels of internal nodes (the top's, in a hybrid layout)
+  uint32_t n_features = 0;
+  uint32_t n_outputs = 0;
+  uint32_t leaf_width = 1;
+  // Hybrid: trees deeper than the heap top, or with leaf vectors. Heap level
+  // D then holds subtree roots instead of leaf values, and each row walks the
+  // rest of the tree (at most bottom_steps[t] steps) in `bottom`.
+  bool hybrid = false;
+  std::vector<uint32_t> subtree;      // leaves_per_tree per tree: index into bottom
+  std::vector<BottomNode> bottom;
+  std::vector<double> bottom_values;  // leaf_width per bottom node (0 on internal ones)
+  std::vector<uint32_t> bottom_steps; // per tree
+  size_t n_trees = 0;
+  size_t nodes_per_tree = 0;   // 2^D - 1, padded to at least 1
+  size_t leaves_per_tree = 0;  // 2^D
+  SearchTables cuts;
+  // Per tree, nodes_per_tree entries each, heap order.
+  std::vector<int16_t> rank;      // "right iff bin > rank"
+  std::vector<uint16_t> vec;      // bin vector: feature (NaN right) or n_features + feature (NaN left)
+  std::vector<uint32_t> offset;   // byte offset of that vector in a block's bins: vec * kGroups * 64
+  std::vector<double> leaves;     // leaves_per_tree per tree, heap order
+  std::vector<uint32_t> output_index;
+  // Row kernel: trees in groups of 32 lanes, node-major: [group][node][lane].
+  size_t n_tree_groups = 0;
+  std::vector<int16_t> lane_rank;
+  std::vector<uint16_t> lane_vec;
+  // The same nodes packed for rows without NaN, when every feature has at
+  // most kMaxPackedCuts cuts: rank * 32 + feature - 32768 in one word, so a
+  // node costs one load (the row kernel is load-bound). Empty otherwise.
+  std::vector<int16_t> lane_packed;
+
+  size_t bytes() const {
+    return cuts.bytes() + rank.size() * 2 + vec.size() * 2 + offset.size() * 4 + leaves.size() * 8 +
+           output_index.size() * 4 + lane_rank.size() * 2 + lane_vec.size() * 2 + lane_packed.size() * 2 +
+           subtree.size() * 4 + bottom.size() * sizeof(BottomNode) + bottom_values.size() * 8 +
+           bottom_steps.size() * 4;
+  }
+};
+
+SearchTables BuildSearchTables(std::vector<std::vector<double>> per_feature) {
+  SearchTables s;
+  for (auto& cuts : per_feature) {
+    SearchTables::Feature f;
+    std::vector<double> level = cuts;
+    std::vector<std::vector<double>> levels;
+    for (;;) {
+      levels.push_back(level);
+      if (level.size() <= kFan) break;
+      std::vector<double> up;
+      for (size_t i = kFan - 1; i < level.size(); i += kFan) up.push_back(level[i]);
+      level = std::move(up);
+    }
+    f.n_levels = static_cast<uint32_t>(levels.size());
+    for (uint32_t l = 0; l < f.n_levels; ++l) {
+      f.start[l] = static_cast<uint32_t>(s.keys.size());
+      const size_t padded = (levels[l].size() / kFan + 1) * kFan;
+      s.keys.insert(s.keys.end(), levels[l].begin(), levels[l].end());
+      s.keys.insert(s.keys.end(), padded - levels[l].size(), std::numeric_limits<double>::quiet_NaN());
+    }
+    s.features.push_back(f);
+    s.sorted.push_back(std::move(cuts));
+  }
+  return s;
+}
+
+// Number of cuts <= x (x not NaN).
+inline int16_t BinScalar(const SearchTables& s, uint32_t f, double x) {
+  const auto& c = s.sorted[f];
+  return static_cast<int16_t>(std::upper_bound(c.begin(), c.end(), x) - c.begin());
+}
+
+// Appends model node `id` and its subtree to h.bottom, breadth-first with
+// children adjacent; returns the root's index and raises *steps to the
+// subtree's depth.
+uint32_t AddBottom(const Model& m, const Tree& tree, const std::vector<int16_t>& rank, int32_t id, Layout& h,
+                   uint32_t* steps) {
+  const auto root = static_cast<uint32_t>(h.bottom.size());
+  std::vector<std::pair<int32_t, uint32_t>> queue{{id, 0}};
+  h.bottom.push_back({});
+  for (size_t q = 0; q < queue.size(); ++q) {
+    const auto [node, d] = queue[q];
+    const uint32_t slot = root + static_cast<uint32_t>(q);
+    if (tree.left[node] == -1) {
+      h.bottom[slot] = {kLeafRank, 0, slot};
+      h.bottom_values.resize(h.bottom.size() * h.leaf_width, 0.0);
+      std::memcpy(h.bottom_values.data() + size_t{slot} * h.leaf_width, tree.value.data() + size_t(node) * m.leaf_width,
+                  h.leaf_width * sizeof(double));
+      *steps = std::max(*steps, d);
+      continue;
+    }
+    const auto f = static_cast<uint32_t>(tree.feature[node]);
+    h.bottom[slot] = {rank[node], static_cast<uint16_t>(tree.default_left[node] ? h.n_features + f : f),
+                      root + static_cast<uint32_t>(queue.size())};
+    queue.emplace_back(tree.left[node], d + 1);
+    queue.emplace_back(tree.right[node], d + 1);
+    h.bottom.resize(h.bottom.size() + 2);
+  }
+  h.bottom_values.resize(h.bottom.size() * h.leaf_width, 0.0);
+  return root;
+}
+
+// Places model node `id` (heap level `level`, position `pos`) and its subtree.
+void Place(const Model& m, const Tree& tree, const std::vector<int16_t>& rank, size_t t, int32_t id, uint32_t level,
+           size_t pos, Layout& h) {
+  if (h.hybrid && (level == h.depth || tree.left[id] == -1)) {
+    // A subtree root at the top's last level, or a leaf above it that covers
+    // heap positions [pos << r, (pos + 1) << r).
+    const uint32_t r = h.depth - level;
+    const uint32_t b = AddBottom(m, tree, rank, id, h, &h.bottom_steps[t]);
+    for (size_t p = pos << r; p < (pos + 1) << r; ++p) h.subtree[t * h.leaves_per_tree + p] = b;
+    return;
+  }
+  if (tree.left[id] == -1) {
+    const uint32_t r = h.depth - level;
+    const double v = tree.value[size_t(id) * m.leaf_width];
+    double* dst = h.leaves.data() + t * h.leaves_per_tree;
+    for (size_t p = pos << r; p < (pos + 1) << r; ++p) dst[p] = v;
+    return;  // pass-through nodes below keep rank 0 on feature 0: harmless
+  }
+  const size_t i = t * h.nodes_per_tree + (size_t{1} << level) - 1 + pos;
+  const auto f = static_cast<uint32_t>(tree.feature[id]);
+  h.rank[i] = rank[id];
+  h.vec[i] = static_cast<uint16_t>(tree.default_left[id] ? h.n_features + f : f);
+  Place(m, tree, rank, t, tree.left[id], level + 1, 2 * pos, h);
+  Place(m, tree, rank, t, tree.right[id], level + 1, 2 * pos + 1, h);
+}
+
+Layout BuildLayout(const Model& m, uint32_t model_depth) {
+  Layout h;
+  h.leaf_width = m.leaf_width;
+  h.hybrid = model_depth > kPlainMaxDepth || m.leaf_width != 1;
+  const uint32_t depth = h.hybrid ? std::min(model_depth, kTopLevels) : model_depth;
+  h.depth = depth;
+  h.n_features = m.n_features;
+  h.n_outputs = m.n_outputs;
+  h.n_trees = m.trees.size();
+  h.nodes_per_tree = std::max<size_t>(1, (size_t{1} << depth) - 1);
+  h.leaves_per_tree = size_t{1} << depth;
+
+  const bool less_equal = m.decision == Decision::kLessEqual;
+  auto split_value = [&](const Tree& t, size_t i) {
+    return less_equal ? std::nextafter(t.threshold[i], std::numeric_limits<double>::infinity()) : t.threshold[i];
+  };
+  std::vector<std::vector<double>> per_feature(m.n_features);
+  for (const Tree& t : m.trees) {
+    for (size_t i = 0; i < t.size(); ++i) {
+      if (t.left[i] != -1) per_feature[t.feature[i]].push_back(split_value(t, i));
+    }
+  }
+  for (auto& v : per_feature) {
+    std::sort(v.begin(), v.end());
+    // == dedup: -0 and +0 are one split value.
+    v.erase(std::unique(v.begin(), v.end(), [](double a, double b) { return a == b; }), v.end());
+  }
+  h.cuts = BuildSearchTables(per_feature);
+
+  h.rank.assign(h.n_trees * h.nodes_per_tree, 0);
+  h.vec.assign(h.n_trees * h.nodes_per_tree, 0);
+  if (h.hybrid) {
+    h.subtree.assign(h.n_trees * h.leaves_per_tree, 0);
+    h.bottom_steps.assign(h.n_trees, 0);
+  } else {
+    h.leaves.assign(h.n_trees * h.leaves_per_tree, 0.0);
+  }
+  std::vector<int16_t> rank;
+  for (size_t t = 0; t < h.n_trees; ++t) {
+    const Tree& tree = m.trees[t];
+    h.output_index.push_back(tree.output_index);
+    rank.assign(tree.size(), 0);
+    for (size_t i = 0; i < tree.size(); ++i) {
+      if (tree.left[i] == -1) continue;
+      const auto& c = h.cuts.sorted[tree.feature[i]];
+      rank[i] = static_cast<int16_t>(std::lower_bound(c.begin(), c.end(), split_value(tree, i)) - c.begin());
+    }
+    Place(m, tree, rank, t, 0, 0, 0, h);
+  }
+  h.offset.resize(h.vec.size());
+  for (size_t i = 0; i < h.vec.size(); ++i) h.offset[i] = uint32_t{h.vec[i]} * kGroups * 64;
+
+  // Row kernel tables; padding lanes repeat tree 0 and are never added.
+  h.n_tree_groups = (h.n_trees + kLanes - 1) / kLanes;
+  h.lane_rank.assign(h.n_tree_groups * h.nodes_per_tree * kLanes, 0);
+  h.lane_vec.assign(h.n_tree_groups * h.nodes_per_tree * kLanes, 0);
+  for (size_t g = 0; g < h.n_tree_groups; ++g) {
+    for (size_t j = 0; j < kLanes; ++j) {
+      const size_t t = g * kLanes + j < h.n_trees ? g * kLanes + j : 0;
+      for (size_t i = 0; i < h.nodes_per_tree; ++i) {
+        const size_t dst = (g * h.nodes_per_tree + i) * kLanes + j;
+        h.lane_rank[dst] = h.rank[t * h.nodes_per_tree + i];
+        // Row kernel bins: words 0-31 NaN right, words 32-63 NaN left.
+        const uint16_t v = h.vec[t * h.nodes_per_tree + i];
+        h.lane_vec[dst] = static_cast<uint16_t>(v >= h.n_features ? 32 + (v - h.n_features) : v);
+      }
+    }
+  }
+  size_t most_cuts = 0;
+  for (const auto& c : h.cuts.sorted) most_cuts = std::max(most_cuts, c.size());
+  if (most_cuts <= kMaxPackedCuts) {
+    h.lane_packed.resize(h.lane_rank.size());
+    for (size_t i = 0; i < h.lane_packed.size(); ++i) {
+      h.lane_packed[i] = static_cast<int16_t>(int32_t{h.lane_rank[i]} * 32 + (h.lane_vec[i] & 31) - 32768);
+    }
+  }
+  return h;
+}
+
+// Per-thread scratch: a block's bins ([2 * n_features vectors][kGroups][32]
+// int16) and margins ([output][kBlockRows]). Owned by the thread.
+struct Scratch {
+  std::vector<int16_t> bins;
+  std::vector<double> acc;
+};
+thread_local Scratch tls_scratch;
+
+// ---- scalar kernels ----
+
+// A row's bins in the row layout: [0, nf) NaN right, [nf, 2 nf) NaN left.
+void BinRowScalar(const Layout& h, const double* row, int16_t* bins) {
+  for (uint32_t f = 0; f < h.n_features; ++f) {
+    const double x = row[f];
+    const bool nan = x != x;
+    const int16_t b = nan ? 0 : BinScalar(h.cuts, f, x);
+    bins[f] = nan ? kNanRight : b;
+    bins[h.n_features + f] = nan ? kNanLeft : b;
+  }
+}
+
+// From bottom node p, `steps` steps down with the row's bins.
+inline uint32_t WalkBottom(const Layout& h, uint32_t p, uint32_t steps, const int16_t* bins) {
+  for (uint32_t s = 0; s < steps; ++s) {
+    const BottomNode& n = h.bottom[p];
+    p = n.left + (bins[n.vec] > n.rank);
+  }
+  return p;
+}
+
+// Adds bottom leaf p of tree t to a row's margins (acc[k * stride]).
+inline void AddBottomLeaf(const Layout& h, size_t t, uint32_t p, double* acc, size_t stride) {
+  const double* v = h.bottom_values.data() + size_t{p} * h.leaf_width;
+  if (h.leaf_width == 1) {
+    acc[h.output_index[t] * stride] += v[0];
+  } else {
+    for (uint32_t k = 0; k < h.leaf_width; ++k) acc[k * stride] += v[k];
+  }
+}
+
+void RowScalar(const Layout& h, const Ensemble& e, const int16_t* bins, double* acc) {
+  for (uint32_t k = 0; k < h.n_outputs; ++k) acc[k] = e.Start(k);
+  for (size_t t = 0; t < h.n_trees; ++t) {
+    const int16_t* rank = h.rank.data() + t * h.nodes_per_tree;
+    const uint16_t* vec = h.vec.data() + t * h.nodes_per_tree;
+    size_t p = 0;
+    for (uint32_t L = 0; L < h.depth; ++L) {
+      const size_t i = (size_t{1} << L) - 1 + p;
+      p = 2 * p + (bins[vec[i]] > rank[i]);
+    }
+    if (h.hybrid) {
+      const uint32_t b = WalkBottom(h, h.subtree[t * h.leaves_per_tree + p], h.bottom_steps[t], bins);
+      AddBottomLeaf(h, t, b, acc, 1);
+    } else {
+      acc[h.output_index[t]] += h.leaves[t * h.leaves_per_tree + p];
+    }
+  }
+}
+
+#ifdef MLOPS_PRED_AVX512
+// GCC 12 reports its own intrinsics' undefined-value idiom under a target
+// attribute as maybe-uninitialized.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
+bool CpuHasAvx512() {
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("popcnt");
+}
+
+// Number of cuts <= x (x not NaN), by the 16-ary tables.
+MLOPS_PRED_INLINE int16_t BinAvx512(const SearchTables& s, uint32_t f, double x) {
+  const SearchTables::Feature& sf = s.features[f];
+  const __m512d xv = _mm512_set1_pd(x);
+  uint32_t j = 0;
+  for (uint32_t l = sf.n_levels; l-- > 0;) {
+    const double* b = s.keys.data() + sf.start[l] + kFan * j;
+    const __mmask8 lo = _mm512_cmp_pd_mask(_mm512_loadu_pd(b), xv, _CMP_LE_OQ);
+    const __mmask8 hi = _mm512_cmp_pd_mask(_mm512_loadu_pd(b + 8), xv, _CMP_LE_OQ);
+    j = kFan * j + static_cast<uint32_t>(__builtin_popcount(_cvtmask16_u32(_mm512_kunpackb(hi, lo))));
+  }
+  return static_cast<int16_t>(j);
+}
+
+// The block's bins: vector v, group g, lane r at bins[(v * kGroups + g) * 32 + r].
+// Rows [nb, padded) get bin 0.
+// Hybrid layouts also get the row-major copy rm[r * 2 * n_features + v].
+MLOPS_PRED_TARGET void BinBlock(const Layout& h, const double* rows, size_t nb, size_t padded, int16_t* bins,
+                                int16_t* rm) {
+  const uint32_t nf = h.n_features;
+  for (size_t r = 0; r < nb; ++r) {
+    const double* x = rows + r * nf;
+    for (uint32_t f = 0; f < nf; ++f) {
+      const bool nan = x[f] != x[f];
+      const int16_t b = nan ? 0 : BinAvx512(h.cuts, f, x[f]);
+      const int16_t right = nan ? kNanRight : b, left = nan ? kNanLeft : b;
+      bins[f * kBlockRows + r] = right;
+      bins[(nf + f) * kBlockRows + r] = left;
+      if (rm) {
+        rm[r * 2 * nf + f] = right;
+        rm[r * 2 * nf + nf + f] = left;
+      }
+    }
+  }
+  for (size_t r = nb; r < padded; ++r) {
+    for (uint32_t v = 0; v < 2 * nf; ++v) bins[v * kBlockRows + r] = 0;
+    if (rm) std::fill_n(rm + r * 2 * nf, 2 * nf, int16_t{0});
+  }
+}
+
+// Bit 15 of each 16-bit lane carries a decision: 1 = right. Selects hi where
+// s says right, lo elsewhere (only bit 15 of the result matters).
+MLOPS_PRED_INLINE __m512i Select(__m512i s, __m512i hi, __m512i lo) { return _mm512_ternarylogic_epi32(s, hi, lo, 0xCA); }
+
+// Decisions of node i for kG 32-row groups at g, g + 64 bytes, ...
+struct Nodes {
+  const int16_t* rank;
+  const uint32_t* offset;
+  const char* g;
+};
+template <int kG>
+MLOPS_PRED_INLINE void Decide(const Nodes& n, size_t i, __m512i* d) {
+  const __m512i r = _mm512_set1_epi16(n.rank[i]);
+  const char* v = n.g + n.offset[i];
+  for (int j = 0; j < kG; ++j) d[j] = _mm512_sub_epi16(r, _mm512_loadu_si512(v + 64 * j));
+}
+
+// The choice among 2^K consecutive nodes starting at `first` (one level),
+// driven by the choices of the levels above: s[j][0..K) for group j, s[j][0]
+// the highest level. kD is the row stride of s.
+template <int K, int kG, int kD>
+struct Mux {
+  MLOPS_PRED_INLINE static void Run(const Nodes& n, size_t first, const __m512i (*s)[kD], int level, __m512i* o) {
+    __m512i a[kG], b[kG];
+    Mux<K - 1, kG, kD>::Run(n, first, s, level + 1, a);
+    Mux<K - 1, kG, kD>::Run(n, first + (size_t{1} << (K - 1)), s, level + 1, b);
+    for (int j = 0; j < kG; ++j) o[j] = Select(s[j][level], b[j], a[j]);
+  }
+};
+template <int kG, int kD>
+struct Mux<0, kG, kD> {
+  MLOPS_PRED_INLINE static void Run(const Nodes& n, size_t first, const __m512i (*)[kD], int, __m512i* o) {
+    Decide<kG>(n, first, o);
+  }
+};
+
+template <int L, int D, int kG>
+MLOPS_PRED_INLINE void Levels(const Nodes& n, __m512i (*s)[D > 0 ? D : 1]) {
+  if constexpr (L < D) {
+    __m512i o[kG];
+    Mux<L, kG, D>::Run(n, (size_t{1} << L) - 1, s, 0, o);
+    for (int j = 0; j < kG; ++j) s[j][L] = o[j];
+    Levels<L + 1, D, kG>(n, s);
+  }
+}
+
+// Leaf index (bits: the D choices, highest level first) of 32 rows.
+template <int D>
+MLOPS_PRED_INLINE __m512i LeafIndex(const __m512i* s) {
+  __m512i idx = _mm512_setzero_si512();
+  for (int L = 0; L < D; ++L) {
+    const int bit = D - 1 - L;
+    idx = _mm512_ternarylogic_epi32(idx, _mm512_srli_epi16(s[L], 15 - bit), _mm512_set1_epi16(int16_t(1 << bit)), 0xF8);
+  }
+  return idx;
+}
+
+// The leaf values of 8 rows (qword indices < 2^D) from the tree's table t.
+template <int D>
+MLOPS_PRED_INLINE __m512d LeafValues(const __m512d* t, __m512i q) {
+  if constexpr (D <= 3) {
+    return _mm512_permutexvar_pd(q, t[0]);
+  } else if constexpr (D == 4) {
+    return _mm512_permutex2var_pd(t[0], q, t[1]);
+  } else if constexpr (D == 5) {
+    const __mmask8 b4 = _mm512_test_epi64_mask(q, _mm512_set1_epi64(16));
+    return _mm512_mask_blend_pd(b4, _mm512_permutex2var_pd(t[0], q, t[1]), _mm512_permutex2var_pd(t[2], q, t[3]));
+  } else {
+    const __mmask8 b4 = _mm512_test_epi64_mask(q, _mm512_set1_epi64(16));
+    const __mmask8 b5 = _mm512_test_epi64_mask(q, _mm512_set1_epi64(32));
+    const __m512d a = _mm512_mask_blend_pd(b4, _mm512_permutex2var_pd(t[0], q, t[1]), _mm512_permutex2var_pd(t[2], q, t[3]));
+    const __m512d b = _mm512_mask_blend_pd(b4, _mm512_permutex2var_pd(t[4], q, t[5]), _mm512_permutex2var_pd(t[6], q, t[7]));
+    return _mm512_mask_blend_pd(b5, a, b);
+  }
+}
+
+// Adds tree leaf values for the 32 rows of index vector idx to acc[0..32).
+template <int D, int Q>
+MLOPS_PRED_INLINE void AddQuarter(const __m512d* t, __m512i idx, double* acc) {
+  const __m512i qi = _mm512_cvtepu16_epi64(_mm512_extracti32x4_epi32(idx, Q));
+  _mm512_storeu_pd(acc + 8 * Q, _mm512_add_pd(_mm512_loadu_pd(acc + 8 * Q), LeafValues<D>(t, qi)));
+}
+template <int D>
+MLOPS_PRED_INLINE void AddLeaves(const __m512d* t, __m512i idx, double* acc) {
+  AddQuarter<D, 0>(t, idx, acc);
+  AddQuarter<D, 1>(t, idx, acc);
+  AddQuarter<D, 2>(t, idx, acc);
+  AddQuarter<D, 3>(t, idx, acc);
+}
+
+// Every tree over `groups` 32-row groups of the block, two at a time (a last
+// odd one alone); acc[k * kBlockRows + r] gets each row's sums, trees in
+// index order.
+template <int D>
+MLOPS_PRED_TARGET void BlockAvx512(const Layout& h, const int16_t* bins, size_t groups, double* acc) {
+  constexpr size_t kTableRegs = D <= 3 ? 1 : (size_t{1} << D) / 8;
+  constexpr int kD = D > 0 ? D : 1;
+  for (size_t t = 0; t < h.n_trees; ++t) {
+    const double* leaves = h.leaves.data() + t * h.leaves_per_tree;
+    __m512d table[kTableRegs];
+    if constexpr (D < 3) {
+      // Fewer than 8 leaves: indices stay below 2^D, the rest is never read.
+      alignas(64) double padded[8] = {};
+      for (size_t i = 0; i < h.leaves_per_tree; ++i) padded[i] = leaves[i];
+      table[0] = _mm512_load_pd(padded);
+    } else {
+      for (size_t i = 0; i < kTableRegs; ++i) table[i] = _mm512_loadu_pd(leaves + 8 * i);
+    }
+    double* a = acc + size_t{h.output_index[t]} * kBlockRows;
+    Nodes n{h.rank.data() + t * h.nodes_per_tree, h.offset.data() + t * h.nodes_per_tree, nullptr};
+    size_t g = 0;
+    for (; g + 2 <= groups; g += 2) {
+      n.g = reinterpret_cast<const char*>(bins) + g * 64;
+      __m512i s[2][kD];
+      Levels<0, D, 2>(n, s);
+      AddLeaves<D>(table, LeafIndex<D>(s[0]), a + g * kLanes);
+      AddLeaves<D>(table, LeafIndex<D>(s[1]), a + (g + 1) * kLanes);
+    }
+    if (g < groups) {
+      n.g = reinterpret_cast<const char*>(bins) + g * 64;
+      __m512i s[1][kD];
+      Levels<0, D, 1>(n, s);
+      AddLeaves<D>(table, LeafIndex<D>(s[0]), a + g * kLanes);
+    }
+  }
+}
+
+// Hybrid: the heap top of every tree over the block's groups gives each row
+// its subtree; kWalk rows at a time then walk their subtrees in lockstep (a
+// row at a leaf stays there) and add the leaves, trees in index order.
+constexpr size_t kWalk = 16;
+
+template <int D>
+MLOPS_PRED_TARGET void BlockHybridAvx512(const Layout& h, const int16_t* bins, const int16_t* rm, size_t groups,
+                                         double* acc) {
+  constexpr int kD = D > 0 ? D : 1;
+  alignas(64) uint16_t sidx[kBlockRows];
+  const size_t rows = groups * kLanes, row_words = 2 * size_t{h.n_features};
+  for (size_t t = 0; t < h.n_trees; ++t) {
+    Nodes n{h.rank.data() + t * h.nodes_per_tree, h.offset.data() + t * h.nodes_per_tree, nullptr};
+    size_t g = 0;
+    for (; g + 2 <= groups; g += 2) {
+      n.g = reinterpret_cast<const char*>(bins) + g * 64;
+      __m512i s[2][kD];
+      Levels<0, D, 2>(n, s);
+      _mm512_store_si512(sidx + g * kLanes, LeafIndex<D>(s[0]));
+      _mm512_store_si512(sidx + (g + 1) * kLanes, LeafIndex<D>(s[1]));
+    }
+    if (g < groups) {
+      n.g = reinterpret_cast<const char*>(bins) + g * 64;
+      __m512i s[1][kD];
+      Levels<0, D, 1>(n, s);
+      _mm512_store_si512(sidx + g * kLanes, LeafIndex<D>(s[0]));
+    }
+    const uint32_t* sub = h.subtree.data() + t * h.leaves_per_tree;
+    const uint32_t steps = h.bottom_steps[t];
+    for (size_t r0 = 0; r0 < rows; r0 += kWalk) {
+      uint32_t p[kWalk];
+      for (size_t j = 0; j < kWalk; ++j) p[j] = sub[sidx[r0 + j]];
+      for (uint32_t st = 0; st < steps; ++st) {
+        for (size_t j = 0; j < kWalk; ++j) {
+          const BottomNode& b = h.bottom[p[j]];
+          p[j] = b.left + (rm[(r0 + j) * row_words + b.vec] > b.rank);
+        }
+      }
+      for (size_t j = 0; j < kWalk; ++j) AddBottomLeaf(h, t, p[j], acc + r0 + j, kBlockRows);
+    }
+  }
+}
+
+// Row kernel: lanes = 32 trees; lo and hi hold the row's bins as 64 words
+// (NaN right in 0-31, NaN left in 32-63). Without NaN in the row both halves
+// are equal and one single-source permute does.
+struct LaneNodes {
+  const int16_t* rank;
+  const uint16_t* vec;
+  __m512i lo, hi;
+};
+// kPacked: n.rank holds packed words and n.lo the row's bin * 32 - 32768;
+// the saturating subtraction keeps the sign of the exact difference
+// (rank * 32 + f) - bin * 32, negative exactly when bin > rank.
+template <bool kNaN, bool kPacked>
+MLOPS_PRED_INLINE __m512i DecideLanes(const LaneNodes& n, size_t i) {
+  if constexpr (kPacked) {
+    const __m512i w = _mm512_loadu_si512(n.rank + i * kLanes);
+    return _mm512_subs_epi16(w, _mm512_permutexvar_epi16(w, n.lo));
+  } else {
+    const __m512i idx = _mm512_loadu_si512(n.vec + i * kLanes);
+    const __m512i b = kNaN ? _mm512_permutex2var_epi16(n.lo, idx, n.hi) : _mm512_permutexvar_epi16(idx, n.lo);
+    return _mm512_sub_epi16(_mm512_loadu_si512(n.rank + i * kLanes), b);
+  }
+}
+template <int K, bool kNaN, bool kPacked>
+struct LaneMux {
+  MLOPS_PRED_INLINE static __m512i Run(const LaneNodes& n, size_t first, const __m512i* s) {
+    const __m512i a = LaneMux<K - 1, kNaN, kPacked>::Run(n, first, s + 1);
+    const __m512i b = LaneMux<K - 1, kNaN, kPacked>::Run(n, first + (size_t{1} << (K - 1)), s + 1);
+    return Select(s[0], b, a);
+  }
+};
+template <bool kNaN, bool kPacked>
+struct LaneMux<0, kNaN, kPacked> {
+  MLOPS_PRED_INLINE static __m512i Run(const LaneNodes& n, size_t first, const __m512i*) {
+    return DecideLanes<kNaN, kPacked>(n, first);
+  }
+};
+template <int L, int D, bool kNaN, bool kPacked>
+MLOPS_PRED_INLINE void LaneLevels(const LaneNodes& n, __m512i* s) {
+  if constexpr (L < D) {
+    s[L] = LaneMux<L, kNaN, kPacked>::Run(n, (size_t{1} << L) - 1, s);
+    LaneLevels<L + 1, D, kNaN, kPacked>(n, s);
+  }
+}
+
+// Hybrid row: trees t0.. (lanes of them) from their heap positions down their
+// subtrees, kWalk at a time, then their leaves added in tree order.
+MLOPS_PRED_INLINE void RowBottoms(const Layout& h, size_t t0, size_t lanes, const uint16_t* leaf, const int16_t* rm,
+                                  double* acc) {
+  for (size_t j0 = 0; j0 < lanes; j0 += kWalk) {
+    const size_t w = std::min(kWalk, lanes - j0);
+    uint32_t p[kWalk] = {};
+    uint32_t steps = 0;
+    for (size_t j = 0; j < w; ++j) {
+      const size_t t = t0 + j0 + j;
+      p[j] = h.subtree[t * h.leaves_per_tree + leaf[j0 + j]];
+      steps = std::max(steps, h.bottom_steps[t]);
+    }
+    for (uint32_t st = 0; st < steps; ++st) {
+      for (size_t j = 0; j < kWalk; ++j) {
+        const BottomNode& b = h.bottom[p[j]];
+        p[j] = b.left + (rm[b.vec] > b.rank);
+      }
+    }
+    for (size_t j = 0; j < w; ++j) AddBottomLeaf(h, t0 + j0 + j, p[j], acc, 1);
+  }
+}
+
+template <int D, bool kNaN, bool kPacked>
+MLOPS_PRED_INLINE void RowTrees(const Layout& h, LaneNodes n, const int16_t* rm, double* acc) {
+  alignas(64) uint16_t leaf[kLanes];
+  const bool one_output = h.n_outputs == 1 && !h.hybrid;
+  double m = acc[0];
+  for (size_t g = 0; g < h.n_tree_groups; ++g) {
+    n.rank = (kPacked ? h.lane_packed.data() : h.lane_rank.data()) + g * h.nodes_per_tree * kLanes;
+    n.vec = h.lane_vec.data() + g * h.nodes_per_tree * kLanes;
+    __m512i s[D > 0 ? D : 1];
+    LaneLevels<0, D, kNaN, kPacked>(n, s);
+    _mm512_store_si512(leaf, LeafIndex<D>(s));
+    const size_t t0 = g * kLanes;
+    const size_t lanes = std::min(kLanes, h.n_trees - t0);
+    if (h.hybrid) {
+      RowBottoms(h, t0, lanes, leaf, rm, acc);
+      continue;
+    }
+    const double* v = h.leaves.data() + t0 * h.leaves_per_tree;
+    if (one_output) {
+      // One margin in a register: the adds are the critical path.
+      for (size_t j = 0; j < lanes; ++j) m += v[j * h.leaves_per_tree + leaf[j]];
+    } else {
+      for (size_t j = 0; j < lanes; ++j) acc[h.output_index[t0 + j]] += v[j * h.leaves_per_tree + leaf[j]];
+    }
+  }
+  if (one_output) acc[0] = m;
+}
+
+template <int D>
+MLOPS_PRED_TARGET void RowAvx512(const Layout& h, const Ensemble& e, const double* row, double* acc) {
+  alignas(64) int16_t words[64] = {};
+  int16_t rm[2 * kPredicatedMaxFeatures];  // the row's bins as hybrid bottom nodes read them
+  bool any_nan = false;
+  for (uint32_t f = 0; f < h.n_features; ++f) {
+    const double x = row[f];
+    const bool nan = x != x;
+    any_nan |= nan;
+    const int16_t b = nan ? 0 : BinAvx512(h.cuts, f, x);
+    words[f] = rm[f] = nan ? kNanRight : b;
+    words[32 + f] = rm[h.n_features + f] = nan ? kNanLeft : b;
+  }
+  for (uint32_t k = 0; k < h.n_outputs; ++k) acc[k] = e.Start(k);
+  if (!any_nan && !h.lane_packed.empty()) {
+    for (uint32_t f = 0; f < h.n_features; ++f) words[f] = static_cast<int16_t>(int32_t{words[f]} * 32 - 32768);
+    RowTrees<D, false, true>(h, LaneNodes{nullptr, nullptr, _mm512_load_si512(words), _mm512_setzero_si512()}, rm,
+                             acc);
+    return;
+  }
+  const LaneNodes n{nullptr, nullptr, _mm512_load_si512(words), _mm512_load_si512(words + 32)};
+  if (any_nan) {
+    RowTrees<D, true, false>(h, n, rm, acc);
+  } else {
+    RowTrees<D, false, false>(h, n, rm, acc);
+  }
+}
+
+using BlockFn = void (*)(const Layout&, const int16_t*, size_t, double*);
+using RowFn = void (*)(const Layout&, const Ensemble&, const double*, double*);
+using HybridFn = void (*)(const Layout&, const int16_t*, const int16_t*, size_t, double*);
+
+template <int D>
+void Pick(bool hybrid, BlockFn* block, HybridFn* block_hybrid, RowFn* row) {
+  if constexpr (D <= static_cast<int>(kPlainMaxDepth)) {
+    if (!hybrid) *block = &BlockAvx512<D>;
+  }
+  if (hybrid) *block_hybrid = &BlockHybridAvx512<D>;
+  *row = &RowAvx512<D>;
+}
+
+void PickKernels(const Layout& h, BlockFn* block, HybridFn* block_hybrid, RowFn* row) {
+  static_assert(kTopLevels >= kPlainMaxDepth && kTopLevels <= 7, "kernels exist for heaps of 0-7 levels");
+  switch (h.depth) {
+    case 0: return Pick<0>(h.hybrid, block, block_hybrid, row);
+    case 1: return Pick<1>(h.hybrid, block, block_hybrid, row);
+    case 2: return Pick<2>(h.hybrid, block, block_hybrid, row);
+    case 3: return Pick<3>(h.hybrid, block, block_hybrid, row);
+    case 4: return Pick<4>(h.hybrid, block, block_hybrid, row);
+    case 5: return Pick<5>(h.hybrid, block, block_hybrid, row);
+    case 6: return Pick<6>(h.hybrid, block, block_hybrid, row);
+    default: return Pick<kTopLevels>(h.hybrid, block, block_hybrid, row);
+  }
+}
+
+#pragma GCC diagnostic pop
+#endif  // MLOPS_PRED_AVX512
+
+class PredicatedEngine final : public Engine {
+ public:
+  PredicatedEngine(const Model& m, bool simd) : e_(m), h_(BuildLayout(m, TraitsOf(m).max_depth)) {
+#ifdef MLOPS_PRED_AVX512
+    if (simd && CpuHasAvx512()) PickKernels(h_, &block_, &block_hybrid_, &row_);
+#else
+    (void)simd;
+#endif
+  }
+
+  const char* name() const override { return "predicated"; }
+  const char* isa() const override { return row_ ? "avx512" : "scalar"; }
+  size_t bytes() const override { return e_.bytes() + h_.bytes(); }
+
+  void Predict(const double* rows, size_t n_rows, double* out) const override {
+    const uint32_t nf = h_.n_features, no = h_.n_outputs, nc = e_.n_classes;
+    Scratch& s = tls_scratch;
+    if (s.acc.size() < size_t{no} * kBlockRows + no) s.acc.resize(size_t{no} * kBlockRows + no);
+    double* m = s.acc.data() + size_t{no} * kBlockRows;  // one row's margins
+    if (!row_ || n_rows < kMinBatchKernelRows) {
+      if (s.bins.size() < 2 * size_t{nf}) s.bins.resize(2 * size_t{nf});
+      for (size_t r = 0; r < n_rows; ++r) {
+        if (row_) {
+          row_(h_, e_, rows + r * nf, m);
+        } else {
+          BinRowScalar(h_, rows + r * nf, s.bins.data());
+          RowScalar(h_, e_, s.bins.data(), m);
+        }
+        e_.Finish(m, out + r * nc);
+      }
+      return;
+    }
+    // Feature-major bins, then (hybrid) the row-major copy.
+    const size_t bin_words = 2 * size_t{nf} * kBlockRows;
+    if (s.bins.size() < 2 * bin_words) s.bins.resize(2 * bin_words);
+    int16_t* rm = h_.hybrid ? s.bins.data() + bin_words : nullptr;
+#ifdef MLOPS_PRED_AVX512
+    for (size_t r0 = 0; r0 < n_rows; r0 += kBlockRows) {
+      const size_t nb = std::min(kBlockRows, n_rows - r0);
+      const size_t groups = (nb + kLanes - 1) / kLanes;
+      BinBlock(h_, rows + r0 * nf, nb, groups * kLanes, s.bins.data(), rm);
+      for (uint32_t k = 0; k < no; ++k) std::fill_n(s.acc.data() + size_t{k} * kBlockRows, groups * kLanes, e_.Start(k));
+      if (h_.hybrid) {
+        block_hybrid_(h_, s.bins.data(), rm, groups, s.acc.data());
+      } else {
+        block_(h_, s.bins.data(), groups, s.acc.data());
+      }
+      for (size_t r = 0; r < nb; ++r) {
+        for (uint32_t k = 0; k < no; ++k) m[k] = s.acc[size_t{k} * kBlockRows + r];
+        e_.Finish(m, out + (r0 + r) * nc);
+      }
+    }
+#endif
+  }
+
+ private:
+  Ensemble e_;
+  Layout h_;
+  // Vector kernels, null when the CPU lacks them or `simd` was false.
+  void (*block_)(const Layout&, const int16_t*, size_t, double*) = nullptr;
+  void (*block_hybrid_)(const Layout&, const int16_t*, const int16_t*, size_t, double*) = nullptr;
+  void (*row_)(const Layout&, const Ensemble&, const double*, double*) = nullptr;
+};
+
+}  // namespace
+
+bool PredicatedHasVectorKernels() {
+#ifdef MLOPS_PRED_AVX512
+  return CpuHasAvx512();
+#else
+  return false;
+#endif
+}
+
+std::unique_ptr<Engine> MakePredicatedEngine(const Model& model, bool simd) {
+  return std::make_unique<PredicatedEngine>(model, simd);
+}
+
+}  // namespace mlops::engines
