@@ -1,5 +1,5 @@
-// Stateless replicas: PostgreSQL and three `mlops serve` processes on different ports sharing one
-// registry and one artifact folder, under load, through a promotion by the CLI, a promotion race
+// Stateless replicas: PostgreSQL, a real S3-compatible server (s3rver) and three `mlops serve`
+// processes on different ports sharing that registry and that bucket, under load, through a promotion by the CLI, a promotion race
 // between two replicas' APIs, and a database outage.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -19,9 +19,11 @@ import {
   trainVersion,
   waitForVersion,
 } from "../kit/replicas.js";
+import { startS3Server, type TestS3Server } from "../kit/s3-server.js";
 
 const MODEL = "ml_classifier";
 let pg: PostgresServer;
+let s3: TestS3Server;
 let shared: SharedRegistry;
 let replicas: Replica[] = [];
 let dir: string;
@@ -29,8 +31,14 @@ let dir: string;
 beforeAll(async () => {
   assertBuilt();
   pg = await startPostgres();
+  s3 = await startS3Server();
   dir = mkdtempSync(join(tmpdir(), "mlops-replicas-"));
-  shared = { databaseUrl: await pg.createDatabase("replicas"), dataDir: join(dir, "shared") };
+  // The registry is the database and the artifacts are in the bucket: the data directory holds neither.
+  shared = {
+    databaseUrl: await pg.createDatabase("replicas"),
+    dataDir: join(dir, "data"),
+    env: { ...s3.env, MLOPS_ARTIFACT_URL: s3.url("models") },
+  };
   expect(await trainVersion(shared, "Production")).toBe(1);
   replicas = await startReplicas(shared, 3);
 }, 240_000);
@@ -38,6 +46,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(replicas.map((r) => r.child.stop(5000)));
   await pg?.destroy();
+  await s3?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -51,7 +60,7 @@ async function getJson(r: Replica, path: string): Promise<{ status: number; body
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
-describe("three replicas on one PostgreSQL", () => {
+describe("three replicas on one PostgreSQL and one S3 bucket", () => {
   it("serve a CLI promotion on every replica within 1 s, with 0 failed requests under load", async () => {
     const v2 = await trainVersion(shared);
     expect(v2).toBe(2);

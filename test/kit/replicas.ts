@@ -8,7 +8,7 @@ import { freePort } from "../../bench/lib/net.js";
 export interface SharedRegistry {
   /** MLOPS_DATABASE_URL of every process. */
   databaseUrl: string;
-  /** MLOPS_DATA_DIR of every process: where the shared local artifacts live. */
+  /** MLOPS_DATA_DIR of every process: where the artifacts live unless `env` names a bucket. */
   dataDir: string;
   /** More environment for every process (e.g. an artifact store URL). Default none. */
   env?: Record<string, string>;

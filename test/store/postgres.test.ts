@@ -9,6 +9,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createStore, type Store, type StoreOptions } from "../../src/store/index.js";
 import { MIGRATIONS } from "../../src/store/kysely/migrations.js";
+import { assertBuilt, mlops } from "../cli/helpers.js";
 import { type PostgresServer, startPostgres } from "../kit/postgres.js";
 import { expectCode, SHA_A, tempDir } from "./helpers.js";
 
@@ -132,6 +133,23 @@ describe("several processes on one PostgreSQL database", () => {
         [loser, "Production", "Archived"],
       ]);
     }
+  });
+});
+
+describe("mlops migrate", () => {
+  it("applies every migration to an empty database once, then finds the schema current", async () => {
+    assertBuilt();
+    const url = await freshDatabase();
+    const dataDir = await tempDir();
+    const first = await mlops(["migrate", "--json"], { dataDir, env: { MLOPS_DATABASE_URL: url } });
+    expect(first.code, first.stderr).toBe(0);
+    expect(JSON.parse(first.stdout)).toEqual({
+      database: url,
+      applied: MIGRATIONS.map((m) => m.id),
+    });
+    const again = await mlops(["migrate", "--json", "--database-url", url], { dataDir });
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout).applied).toEqual([]);
   });
 });
 
