@@ -105,17 +105,21 @@ describe("opening", () => {
 describe("locking", () => {
   it("waits for another connection's write lock, reading meanwhile", async () => {
     const dataDir = await tempDir();
-    const store = await openTempStore({ dataDir, busyTimeoutMs: 5 });
+    // SQLite's file lock, whatever backend the suite runs on (PostgreSQL's: test/store/postgres.test.ts).
+    const store = await openSqliteStore({ dataDir, busyTimeoutMs: 5 });
     const raw = new Database(join(dataDir, "mlops.db"));
+    let unlock: NodeJS.Timeout | undefined;
     try {
       raw.exec("begin immediate");
       const write = store.createExperiment({ name: "after-unlock" });
       // WAL: reads go on while another connection holds the write lock.
       expect((await store.listExperiments()).map((e) => e.name)).toEqual(["Default"]);
-      setTimeout(() => raw.exec("commit"), 150);
+      unlock = setTimeout(() => raw.exec("commit"), 150);
       expect((await write).name).toBe("after-unlock");
     } finally {
+      clearTimeout(unlock);
       raw.close();
+      await store.close();
     }
   });
 
