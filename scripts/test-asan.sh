@@ -40,7 +40,9 @@ if [ -f "$dir/build/Makefile" ]; then
 else
   (cd "$dir" && "$root/node_modules/.bin/node-gyp" rebuild "${gyp_args[@]}" >/dev/null)
 fi
-if ! nm -D "$addon" | grep -q __asan_; then
+# grep reads all of nm's output: with -q it stops at the first match, nm dies of SIGPIPE, and
+# pipefail then reports an instrumented addon as not instrumented.
+if ! nm -D "$addon" | grep __asan_ >/dev/null; then
   echo "test:asan: $addon is not instrumented" >&2
   exit 1
 fi
