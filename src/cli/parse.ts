@@ -1,7 +1,10 @@
 // Flag and argument parsers. A bad value is a usage error: commander prints it and we exit 2.
 import { InvalidArgumentError } from "commander";
+import { StageSchema } from "../gen/mlops/v1/model_pb.js";
 import { RunStatus } from "../gen/mlops/v1/tracking_pb.js";
-import { STAGES, type Stage } from "../store/index.js";
+import { enumChoices, enumValueOf } from "../services/mapping/enum-spelling.js";
+import { stageToStore } from "../services/mapping/enums.js";
+import type { Stage } from "../store/index.js";
 
 export { InvalidArgumentError };
 
@@ -40,11 +43,15 @@ export function version(value: string): number {
   return n;
 }
 
-/** A stage in any case (`production`), returned as the store spells it (`Production`). */
+/**
+ * A stage as every face of the API takes it (`production`, `Production`, `STAGE_PRODUCTION`;
+ * src/services/mapping/enum-spelling.ts), returned as the store spells it (`Production`).
+ */
 export function stage(value: string): Stage {
-  const found = STAGES.find((s) => s.toLowerCase() === value.trim().toLowerCase());
-  if (!found) throw new InvalidArgumentError(`expected one of ${STAGES.join(", ")} (any case)`);
-  return found;
+  const v = enumValueOf(StageSchema, value);
+  if (v === undefined || v.number === 0)
+    throw new InvalidArgumentError(`expected ${enumChoices(StageSchema)}`);
+  return stageToStore(v.number);
 }
 
 const RUN_STATUSES: Record<string, RunStatus> = {

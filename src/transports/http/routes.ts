@@ -11,6 +11,7 @@ import type { PredictRequest } from "../../gen/mlops/v1/predict_pb.js";
 import { methodImpl, type ServiceBinding } from "../../rpc/binding.js";
 import type { CallContext, Transport } from "../../rpc/context.js";
 import { invalidArgument, ServiceError } from "../../rpc/service-error.js";
+import { normalizeEnumSpellings } from "../../services/mapping/enum-spelling.js";
 import type { PredictResult } from "../../services/predict-service.js";
 import { parseJsonObject, readBody } from "./body.js";
 import { decodeError } from "./decode-error.js";
@@ -109,6 +110,7 @@ const restLabels = (route: RestRoute) => ({
 /** proto3 JSON (with the path's variables) → the route's request message; errors name the field. */
 function fromRestJson(route: RestRoute, json: Record<string, unknown>, params: Params): unknown {
   Object.assign(json, params);
+  normalizeEnumSpellings(route.method.input, json);
   try {
     return fromJson(route.method.input, json as JsonValue);
   } catch (err) {
