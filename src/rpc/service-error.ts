@@ -4,6 +4,11 @@ import { Code, type CodeName, httpStatusOf, isCodeName } from "./code.js";
 export interface FieldViolation {
   field: string;
   expected: string;
+  /**
+   * The kind of violation in pydantic v2's words (`missing`, `json_invalid`, `float_type`, …), which
+   * the seed's `/predict` reports in FastAPI's `detail`; unset means `value_error`.
+   */
+  type?: string;
 }
 
 export interface ServiceErrorOptions {
@@ -55,10 +60,10 @@ export class ServiceError extends Error {
   }
 }
 
-export function invalidArgument(field: string, expected: string, got?: string): ServiceError {
+export function invalidArgument(field: string, expected: string, got?: string, type?: string): ServiceError {
   const suffix = got === undefined ? "" : `, got ${got}`;
   return new ServiceError("INVALID_ARGUMENT", `${field}: expected ${expected}${suffix}`, {
-    violation: { field, expected },
+    violation: type === undefined ? { field, expected } : { field, expected, type },
   });
 }
 

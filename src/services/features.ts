@@ -14,10 +14,12 @@ export function toRow(
   into?: Float64Array,
 ): Float64Array {
   if (values === undefined || values === null) {
-    throw invalidArgument(field, `an array of ${nFeatures} numbers`, "nothing");
+    throw invalidArgument(field, `an array of ${nFeatures} numbers`, "nothing", "missing");
   }
   if (values.length !== nFeatures) {
-    throw invalidArgument(field, `an array of ${nFeatures} numbers`, `${values.length}`);
+    const list = Array.isArray(values) || ArrayBuffer.isView(values);
+    const type = !list ? "list_type" : values.length < nFeatures ? "too_short" : "too_long";
+    throw invalidArgument(field, `an array of ${nFeatures} numbers`, `${values.length}`, type);
   }
   const row = into ?? new Float64Array(nFeatures);
   for (let i = 0; i < nFeatures; i++) {
@@ -27,13 +29,14 @@ export function toRow(
       continue;
     }
     if (typeof v !== "number") {
-      throw invalidArgument(`${field}[${i}]`, "a number", v === null ? "null" : typeof v);
+      throw invalidArgument(`${field}[${i}]`, "a number", v === null ? "null" : typeof v, "float_type");
     }
     if (!Number.isFinite(v) && !(allowMissing && Number.isNaN(v))) {
       throw invalidArgument(
         `${field}[${i}]`,
         allowMissing ? "a number, or NaN / null for a missing value" : "a finite number",
         String(v),
+        "finite_number",
       );
     }
     row[i] = v;

@@ -223,6 +223,7 @@ export function createPredictService(options: PredictServiceOptions): ServiceImp
           "features",
           `an array of ${served.model.nFeatures} numbers`,
           features === undefined ? "nothing" : typeof features,
+          features === undefined ? "missing" : "list_type",
         );
       }
       return predictRow(serving(), features);

@@ -125,7 +125,7 @@ describe("Connect names fields as REST does", () => {
     expect(connect.body.message).not.toContain("list item");
     // A model selector sends /predict's body through the proto3 JSON decoder, as Connect's is.
     const rest = await postJson(app.httpPort, "/predict", { features, model_name: MODEL });
-    expect(rest.status).toBe(400);
+    expect(rest.status).toBe(422); // the seed's status for /predict (docs/decisions/0015)
     expect(rest.body.field).toBe("features[1]");
     expect(rest.body.message).toBe(connect.body.message);
   });

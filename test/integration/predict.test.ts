@@ -66,8 +66,9 @@ describe("Predict over every transport agrees with the core", () => {
       expect(stamp(res.text)).toBe(stamp(lean.text));
     }
     const badType = await postJson(app.httpPort, "/predict", { features, model_version: 1 });
-    expect(badType.status).toBe(400);
+    expect(badType.status).toBe(422);
     expect(badType.body.field).toBe("model_version");
+    expect(badType.body.detail).toEqual([expect.objectContaining({ loc: ["body", "model_version"] })]);
   });
 
   it("gRPC, Connect and gRPC-Web give the same probabilities", async () => {
@@ -160,34 +161,62 @@ describe("Predict over every transport agrees with the core", () => {
 });
 
 describe("bad input: a clear error, the right code, and the server keeps serving", () => {
-  const restCases: Array<[string, unknown, string]> = [
-    ["wrong feature count", { features: [1, 2, 3] }, "features"],
-    ["non-numeric value", { features: [...row(0).slice(0, 19), "x"] }, "features[19]"],
-    ["null value", { features: [...row(0).slice(0, 19), null] }, "features[19]"],
-    ["features not an array", { features: "1,2,3" }, "features"],
-    ["missing field", {}, "features"],
-    ["empty body", "", "body"],
-    ["malformed JSON", '{"features": [1, 2,', "body"],
-    ["JSON array body", "[1,2,3]", "body"],
-    ["a misspelled key", { features: row(0), modelVersion: "1" }, "modelVersion"],
+  // The seed's statuses (FastAPI): 422 with pydantic's `detail` beside our code, field and expected.
+  const restCases: Array<[string, unknown, string, Array<string | number>, string]> = [
+    ["wrong feature count", { features: [1, 2, 3] }, "features", ["body", "features"], "too_short"],
+    [
+      "non-numeric value",
+      { features: [...row(0).slice(0, 19), "x"] },
+      "features[19]",
+      ["body", "features", 19],
+      "float_type",
+    ],
+    [
+      "null value",
+      { features: [...row(0).slice(0, 19), null] },
+      "features[19]",
+      ["body", "features", 19],
+      "float_type",
+    ],
+    ["features not an array", { features: "1,2,3" }, "features", ["body", "features"], "list_type"],
+    ["missing field", {}, "features", ["body", "features"], "missing"],
+    ["empty body", "", "body", ["body"], "missing"],
+    ["malformed JSON", '{"features": [1, 2,', "body", ["body"], "json_invalid"],
+    ["JSON array body", "[1,2,3]", "body", ["body"], "model_attributes_type"],
+    [
+      "a misspelled key",
+      { features: row(0), modelVersion: "1" },
+      "modelVersion",
+      ["body", "modelVersion"],
+      "extra_forbidden",
+    ],
   ];
-  for (const [name, body, field] of restCases) {
-    it(`REST: ${name} → 400 naming ${field}`, async () => {
+  for (const [name, body, field, loc, type] of restCases) {
+    it(`REST: ${name} → 422 naming ${field}`, async () => {
       const res = await postJson(app.httpPort, "/predict", body);
-      expect(res.status).toBe(400);
+      expect(res.status).toBe(422);
       expect(res.body.code).toBe("invalid_argument");
       expect(res.body.field).toBe(field);
       expect(typeof res.body.expected).toBe("string");
+      expect(res.body.detail).toEqual([{ loc, msg: expect.any(String), type }]);
     });
   }
 
-  it("REST: a body over the size limit → 400, and the next request is served", async () => {
+  it("REST: the gRPC-mapped routes keep 400 for the same bad row", async () => {
+    const res = await postJson(app.httpPort, "/v1/predict:batch", { rows: [{ features: [1, 2, 3] }] });
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe("invalid_argument");
+    expect(res.body.detail).toBeUndefined();
+  });
+
+  it("REST: a body over the size limit → 413, and the next request is served", async () => {
     const small = await startTestApp(dataDir, { maxBodyBytes: 4096 });
     try {
       const big = JSON.stringify({ features: Array.from({ length: 2000 }, () => 1.2345) });
       const res = await postJson(small.httpPort, "/predict", big);
-      expect(res.status).toBe(400);
+      expect(res.status).toBe(413);
       expect(res.body.field).toBe("body");
+      expect(res.body.detail).toEqual([{ loc: ["body"], msg: expect.any(String), type: "too_long" }]);
       const ok = await postJson(small.httpPort, "/predict", { features: row(3) });
       expect(ok.status).toBe(200);
     } finally {
@@ -308,8 +337,8 @@ describe("REST: every answer is recorded once, under its route's labels", () => 
     {
       name: "lean /predict, bad input",
       send: async () => (await postJson(app.httpPort, "/predict", { features: [1] })).status,
-      series: requests("POST", "/predict", 400),
-      status: 400,
+      series: requests("POST", "/predict", 422),
+      status: 422,
       error: "invalid_argument",
     },
     {

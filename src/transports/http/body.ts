@@ -1,6 +1,14 @@
 import type { IncomingMessage } from "node:http";
 import { invalidArgument, ServiceError } from "../../rpc/service-error.js";
 
+/** A body over the limit: INVALID_ARGUMENT on `body`, which the seed's /predict answers with 413. */
+export class BodyTooLarge extends ServiceError {
+  constructor(limit: number, setting: string, got: string) {
+    const e = invalidArgument("body", `at most ${limit} bytes (${setting})`, got, "too_long");
+    super(e.code, e.message, { violation: e.violation });
+  }
+}
+
 /** Reads a request body up to `limit` bytes as text; over it, INVALID_ARGUMENT naming the limit. */
 export async function readBody(
   req: IncomingMessage,
@@ -25,7 +33,7 @@ function readChunks(req: IncomingMessage, limit: number, setting: string): Promi
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers["content-length"] ?? -1);
     if (declared > limit) {
-      reject(invalidArgument("body", `at most ${limit} bytes (${setting})`, `${declared} bytes`));
+      reject(new BodyTooLarge(limit, setting, `${declared} bytes`));
       req.resume();
       return;
     }
@@ -34,7 +42,7 @@ function readChunks(req: IncomingMessage, limit: number, setting: string): Promi
     req.on("data", (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) {
-        reject(invalidArgument("body", `at most ${limit} bytes (${setting})`, `more`));
+        reject(new BodyTooLarge(limit, setting, "more"));
         req.removeAllListeners("data");
         req.resume();
         return;
@@ -48,15 +56,25 @@ function readChunks(req: IncomingMessage, limit: number, setting: string): Promi
 
 /** Parses a JSON object body; an empty or malformed body is INVALID_ARGUMENT with the expected shape. */
 export function parseJsonObject(text: string, expected: string): Record<string, unknown> {
-  if (text.trim() === "") throw invalidArgument("body", expected, "an empty body");
+  if (text.trim() === "") throw invalidArgument("body", expected, "an empty body", "missing");
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw invalidArgument("body", `valid JSON: ${expected}`, `malformed JSON (${(err as Error).message})`);
+    throw invalidArgument(
+      "body",
+      `valid JSON: ${expected}`,
+      `malformed JSON (${(err as Error).message})`,
+      "json_invalid",
+    );
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw invalidArgument("body", expected, Array.isArray(value) ? "an array" : String(value));
+    throw invalidArgument(
+      "body",
+      expected,
+      Array.isArray(value) ? "an array" : String(value),
+      "model_attributes_type",
+    );
   }
   return value as Record<string, unknown>;
 }

@@ -16,6 +16,7 @@ import type { PredictResult } from "../../services/predict-service.js";
 import { parseJsonObject, readBody } from "./body.js";
 import { decodeError } from "./decode-error.js";
 import { queryToJson, type RestRoute } from "./rest-routes.js";
+import { seedError } from "./seed-errors.js";
 
 /** The operational routes' data, supplied by the app. */
 export interface OpsProvider {
@@ -187,7 +188,8 @@ function nullsAsNaN(body: Record<string, unknown>): Record<string, unknown> {
  * The lean `POST /predict` (docs/decisions/0002): `JSON.parse`, the service's own row check and
  * scoring, the seed's JSON written by hand. A body that selects a model (`model_name`,
  * `model_version`, `model_alias`) is decoded as proto3 JSON and answered by PredictService.Predict
- * like the compiled route; both answers are the seed's JSON.
+ * like the compiled route; both answers are the seed's JSON. Bad input gets the seed's (FastAPI's)
+ * 422 or 413 with `detail` (docs/decisions/0015), on the failure path only.
  */
 export function leanPredictRoute(
   route: RestRoute,
@@ -197,19 +199,32 @@ export function leanPredictRoute(
 ): RpcRoute {
   return rpcRoute(
     restLabels(route),
-    async (req) => parseJsonObject(await readBody(req, maxBodyBytes), PREDICT_SHAPE),
+    async (req) => {
+      try {
+        return parseJsonObject(await readBody(req, maxBodyBytes), PREDICT_SHAPE);
+      } catch (e) {
+        return seedError(e);
+      }
+    },
     (body, ctx) => {
-      if ("model_name" in body || "model_version" in body || "model_alias" in body) {
-        const request = fromRestJson(route, nullsAsNaN(body), {}) as PredictRequest;
-        return predictRequest(request, ctx).then(predictJson);
-      }
-      for (const key in body) {
-        if (!PREDICT_KEYS.has(key)) {
-          throw invalidArgument(key, `only the keys ${[...PREDICT_KEYS].join(", ")}`, "an unknown key");
+      try {
+        if ("model_name" in body || "model_version" in body || "model_alias" in body) {
+          const request = fromRestJson(route, nullsAsNaN(body), {}) as PredictRequest;
+          return predictRequest(request, ctx).then(predictJson, seedError);
         }
+        for (const key in body) {
+          if (!PREDICT_KEYS.has(key)) {
+            const keys = `only the keys ${[...PREDICT_KEYS].join(", ")}`;
+            throw invalidArgument(key, keys, "an unknown key", "extra_forbidden");
+          }
+        }
+        if (!("features" in body)) {
+          throw invalidArgument("features", "an array of numbers", "nothing", "missing");
+        }
+      } catch (e) {
+        return seedError(e);
       }
-      if (!("features" in body)) throw invalidArgument("features", "an array of numbers", "nothing");
-      return predictRow(body.features, ctx).then(predictJson);
+      return predictRow(body.features, ctx).then(predictJson, seedError);
     },
   );
 }
