@@ -25,6 +25,7 @@ import { createInference } from "../transports/oip/inference.js";
 import { oipRestRoutes } from "../transports/oip/rest.js";
 import { createPipeline } from "../transports/pipeline.js";
 import { createOps } from "./ops.js";
+import { watchRegistryHealth } from "./registry-health.js";
 
 export interface AppOptions {
   config: Config;
@@ -228,6 +229,18 @@ export async function createApp(options: AppOptions): Promise<App> {
   });
   await models.refresh();
   models.start();
+  const stopRegistryHealth = watchRegistryHealth({
+    store,
+    intervalMs: options.pollIntervalMs,
+    onChange(reachable) {
+      if (draining) return;
+      if (reachable) logger.info("registry reachable again: RegistryService and TrackingService SERVING");
+      else logger.warn("registry unreachable: RegistryService and TrackingService NOT_SERVING");
+      for (const name of [RegistryService.typeName, TrackingService.typeName]) {
+        grpc?.health.setStatus(name, reachable ? "SERVING" : "NOT_SERVING");
+      }
+    },
+  });
   let grpcPort: number;
   let httpPort: number;
   try {
@@ -239,6 +252,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     });
   } catch (err) {
     unsubscribeServing();
+    stopRegistryHealth();
     models.stop();
     await grpc.close(0);
     artifacts.close();
@@ -253,6 +267,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       const deadline = Date.now() + timeoutMs;
       draining = true;
       unsubscribeServing();
+      stopRegistryHealth();
       models.stop();
       for (const name of healthNames) grpc?.health.setStatus(name, "NOT_SERVING");
       const graceMs = Math.min(Math.max(0, (shutdownOptions.graceS ?? 0) * 1000), timeoutMs);

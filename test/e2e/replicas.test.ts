@@ -8,7 +8,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LoadResult } from "../../bench/lib/load-result.js";
 import { runRestLoad } from "../../bench/lib/rest-load.js";
 import { SEED_BODY } from "../../bench/lib/seed-request.js";
+import { PredictService } from "../../src/gen/mlops/v1/predict_pb.js";
+import { RegistryService } from "../../src/gen/mlops/v1/registry_pb.js";
+import { TrackingService } from "../../src/gen/mlops/v1/tracking_pb.js";
 import { assertBuilt } from "../cli/helpers.js";
+import { healthCheck } from "../helpers/grpc-raw.js";
 import { type PostgresServer, startPostgres } from "../kit/postgres.js";
 import {
   cli,
@@ -146,7 +150,13 @@ describe("three replicas on one PostgreSQL and one S3 bucket", () => {
         });
       }
       await new Promise((r) => setTimeout(r, 2500)); // a poll or two happen while it is down
-      for (const r of replicas) expect(await servedVersion(r)).toBe(served);
+      for (const r of replicas) {
+        expect(await servedVersion(r)).toBe(served);
+        // gRPC health says the same as /health: the registry's services are down, scoring is up.
+        expect(await healthCheck(r.grpcPort, RegistryService.typeName)).toBe("NOT_SERVING");
+        expect(await healthCheck(r.grpcPort, TrackingService.typeName)).toBe("NOT_SERVING");
+        expect(await healthCheck(r.grpcPort, PredictService.typeName)).toBe("SERVING");
+      }
     } finally {
       await pg.start();
     }
@@ -162,6 +172,7 @@ describe("three replicas on one PostgreSQL and one S3 bucket", () => {
       });
     }
     await new Promise((r) => setTimeout(r, 2500)); // each LISTEN connection's backoff is at most 2 s
+    for (const r of replicas) expect(await healthCheck(r.grpcPort, RegistryService.typeName)).toBe("SERVING");
     const next = await trainVersion(shared);
     await cli(shared, ["models", "promote", MODEL, String(next), "production"]);
     const took = await waitForVersion(replicas, next, performance.now());

@@ -47,8 +47,18 @@ function editArbitrary(seedCount: number, tokens: readonly number[][]): fc.Arbit
   );
 }
 
+/** `b` with `chunk` inserted at `pos` (typed-array copies: the seeds are up to 100 KB, and an array
+ * splice with a spread of every byte was most of the importer targets' time). */
+function insertAt(b: Uint8Array, pos: number, chunk: ArrayLike<number>): Uint8Array {
+  const out = new Uint8Array(b.length + chunk.length);
+  out.set(b.subarray(0, pos), 0);
+  out.set(chunk, pos);
+  out.set(b.subarray(pos), pos + chunk.length);
+  return out;
+}
+
 function apply(input: Uint8Array, edits: readonly Edit[], seeds: readonly Uint8Array[]): Uint8Array {
-  let b = Array.from(input);
+  let b: Uint8Array = input.slice();
   for (const e of edits) {
     const n = b.length;
     const pos = n === 0 ? 0 : e.at % (n + 1);
@@ -60,18 +70,23 @@ function apply(input: Uint8Array, edits: readonly Edit[], seeds: readonly Uint8A
         if (n > 0) b[pos % n] = e.value;
         break;
       case "insert":
-        b.splice(pos, 0, ...e.bytes);
+        b = insertAt(b, pos, e.bytes);
         break;
-      case "delete":
-        b.splice(pos, e.len);
+      case "delete": {
+        const end = Math.min(n, pos + e.len);
+        const out = new Uint8Array(n - (end - pos));
+        out.set(b.subarray(0, pos), 0);
+        out.set(b.subarray(end), pos);
+        b = out;
         break;
+      }
       case "dup":
-        b.splice(pos, 0, ...b.slice(pos, pos + e.len));
+        b = insertAt(b, pos, b.slice(pos, pos + e.len));
         break;
       case "splice": {
         const other = seeds[e.from % seeds.length] ?? new Uint8Array();
         const start = other.length === 0 ? 0 : e.fromAt % other.length;
-        b.splice(pos, 0, ...other.subarray(start, start + e.len));
+        b = insertAt(b, pos, other.subarray(start, start + e.len));
         break;
       }
       case "truncate":
@@ -79,7 +94,7 @@ function apply(input: Uint8Array, edits: readonly Edit[], seeds: readonly Uint8A
         break;
     }
   }
-  return Uint8Array.from(b);
+  return b;
 }
 
 export interface MutationOptions {
