@@ -252,9 +252,9 @@ afterAll(async () => {
 }, 30_000);
 
 describe("monitoring against a real Prometheus", () => {
-  it("answered good requests and rejected bad ones with 400 / INVALID_ARGUMENT", () => {
+  it("answered good requests and rejected bad ones with the seed's 422 / INVALID_ARGUMENT", () => {
     expect([...seen.restGood]).toEqual([200]);
-    expect([...seen.restBad]).toEqual([400]);
+    expect([...seen.restBad]).toEqual([422]);
     expect([...seen.grpcGood]).toEqual([grpc.status.OK]);
     expect([...seen.grpcBad]).toEqual([grpc.status.INVALID_ARGUMENT]);
   });
@@ -312,7 +312,7 @@ describe("monitoring against a real Prometheus", () => {
     // The same series the rules watch do exist, so the empty results above are not vacuous.
     expect((await promQuery("mlops_model_loaded")).data.result.map((s) => s.value[1])).toEqual(["1"]);
     expect((await promQuery('up{job="mlops-api"}')).data.result.map((s) => s.value[1])).toEqual(["1"]);
-    const clientErrors = await promQuery('sum(api_requests_total{status=~"400|INVALID_ARGUMENT"})');
+    const clientErrors = await promQuery('sum(api_requests_total{status=~"422|INVALID_ARGUMENT"})');
     expect(Number(clientErrors.data.result[0]?.value[1])).toBeGreaterThan(0);
   });
 });
