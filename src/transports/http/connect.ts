@@ -105,8 +105,11 @@ export function createConnectHandler(
       createContextValues().set(RECORDED, marker),
     );
     handler(uReq)
-      .then((uRes) => (marker.done ? uRes : namedDecodeError(handler.method.input, uRes)))
-      .then((uRes) => universalResponseToNodeResponse(uRes, res))
+      .then((uRes) =>
+        marker.done
+          ? universalResponseToNodeResponse(uRes, res)
+          : namedDecodeError(handler.method.input, uRes).then((r) => universalResponseToNodeResponse(r, res)),
+      )
       .catch((reason) => {
         if (ConnectError.from(reason).code === Code.Aborted) return;
         res.destroy(reason as Error);
