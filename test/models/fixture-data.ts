@@ -20,7 +20,12 @@ export function fixture(path: string): Uint8Array {
 }
 
 export function expected(path: string): Expected {
-  const body = JSON.parse(gunzipSync(readFileSync(new URL(path, FIXTURES))).toString("utf8")) as {
+  return expectedAt(new URL(path, FIXTURES));
+}
+
+/** The expected outputs in a `*.expected.json.gz` file anywhere (a script's fresh output, say). */
+export function expectedAt(file: string | URL): Expected {
+  const body = JSON.parse(gunzipSync(readFileSync(file)).toString("utf8")) as {
     rows: (number | null)[][];
     proba: number[][];
     predicted: number[];

@@ -5,6 +5,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
+import { importModel } from "../../src/models/import/index.js";
+import { expectedAt, expectParity } from "./fixture-data.js";
 
 /**
  * The committed import fixtures are what their scripts make: each script runs again here (with
@@ -13,6 +15,12 @@ import { describe, expect, it } from "vitest";
  * expected outputs (`*.expected.json.gz`) hold scikit-learn's own predict_proba, whose last bits
  * depend on the BLAS build and CPU it ran on (seen: 1 ulp on a fresh machine), so their numbers are
  * compared to 1e-12 relative and everything else in them exactly.
+ *
+ * Some scikit-learn fits are not bit-reproducible across CPUs either (GradientBoosting's
+ * multinomial fit builds other trees on an AVX2 machine than on the AVX-512 one that made the
+ * files). Where the rebuilt model file differs, the rebuilt pair must still hold: our import of the
+ * rebuilt model agrees with the rebuilt expected outputs within 1e-6 on every row, the same check
+ * the parity tests make of the committed pair.
  */
 
 const EXPECTED_SUFFIX = ".expected.json.gz";
@@ -45,7 +53,7 @@ function readJsonGz(file: string): unknown {
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const PYTHON = "/usr/bin/python3";
 
-function reproduces(script: string, folder: string): void {
+function reproduces(script: string, folder: string, format: "xgboost" | "onnx"): void {
   const out = mkdtempSync(join(tmpdir(), "mlops-fixtures-"));
   try {
     execFileSync(PYTHON, [join(ROOT, "scripts", "fixtures", script), out], {
@@ -55,15 +63,25 @@ function reproduces(script: string, folder: string): void {
     const committed = join(ROOT, "test", "fixtures", "import", folder);
     const made = readdirSync(out).sort();
     expect(made).toEqual(readdirSync(committed).sort());
-    for (const name of made) {
-      if (name.endsWith(EXPECTED_SUFFIX)) {
-        sameJson(readJsonGz(join(out, name)), readJsonGz(join(committed, name)), `${folder}/${name}`);
+    const models = made.filter((name) => !name.endsWith(EXPECTED_SUFFIX));
+    for (const name of models) {
+      const stem = name.slice(0, name.lastIndexOf("."));
+      const expectedName = `${stem}${EXPECTED_SUFFIX}`;
+      const rebuilt = readFileSync(join(out, name));
+      if (rebuilt.equals(readFileSync(join(committed, name)))) {
+        if (made.includes(expectedName)) {
+          sameJson(
+            readJsonGz(join(out, expectedName)),
+            readJsonGz(join(committed, expectedName)),
+            `${folder}/${expectedName}`,
+          );
+        }
         continue;
       }
-      expect(
-        readFileSync(join(out, name)).equals(readFileSync(join(committed, name))),
-        `${folder}/${name}`,
-      ).toBe(true);
+      // This CPU's fit made another model: the rebuilt pair must agree as the committed one does.
+      expect(made, `${folder}/${name} differs and has no expected outputs`).toContain(expectedName);
+      const imported = importModel(new Uint8Array(rebuilt), { format });
+      expectParity(imported.model, expectedAt(join(out, expectedName)));
     }
   } finally {
     rmSync(out, { recursive: true, force: true });
@@ -72,11 +90,11 @@ function reproduces(script: string, folder: string): void {
 
 describe("import fixtures", () => {
   it("scripts/fixtures/make-xgboost.py reproduces test/fixtures/import/xgboost", () => {
-    reproduces("make-xgboost.py", "xgboost");
+    reproduces("make-xgboost.py", "xgboost", "xgboost");
   }, 300_000);
 
   it("scripts/fixtures/make-onnx.py reproduces test/fixtures/import/onnx", () => {
-    reproduces("make-onnx.py", "onnx");
+    reproduces("make-onnx.py", "onnx", "onnx");
   }, 300_000);
 
   it("scripts/fixtures/make-mlflow.py reproduces test/fixtures/mlflow (MLflow model folders)", () => {
