@@ -41,7 +41,8 @@ export const GOAL_LABELS = Object.freeze({
   vsNodeOnnx: `REST ${JUDGED_LEVEL} ≥ ${GOALS.vsNodeOnnx}× node:http + onnxruntime-node`,
   perWorker: `each extra worker adds ≤ ${GOALS.perExtraWorkerMiB} MiB`,
   coldStart: `cold start to the first /predict, 1,000-tree model, < ${GOALS.coldStartMs} ms`,
-  training: (set: string) => `GBDT fit on the ${set} ≤ ${GOALS.trainVsXgboost}× XGBoost at ≥ its AUC`,
+  training: (set: string) =>
+    `GBDT fit on the ${set} ≤ ${GOALS.trainVsXgboost}× XGBoost, AUC not below its (paired 95 %)`,
   manyCores: `16+ cores: ≥ ${GOALS.scalingVsBare}× a bare node:http cluster at W = 1, 2, 4, 8`,
 });
 
@@ -281,12 +282,15 @@ function trainingVerdicts(training: BenchReport["training"], quick: boolean): Ve
     if (!f.xgboost || f.timeRatio === undefined) {
       return goal(GOAL_LABELS.training(f.set), undefined, "XGBoost not available (python3-xgboost)");
     }
-    const ok = f.timeRatio <= GOALS.trainVsXgboost && f.ours.auc >= f.xgboost.auc;
+    // Equal AUC: ours is at least XGBoost's, or the paired interval of the difference holds 0.
+    const d = f.aucDelta;
+    const aucOk = f.ours.auc >= f.xgboost.auc || (d !== undefined && d.high >= 0);
+    const interval = d ? ` (Δ ${d.value.toFixed(4)}, 95 % [${d.low.toFixed(4)}, ${d.high.toFixed(4)}])` : "";
     return goal(
       GOAL_LABELS.training(f.set),
-      ok,
+      f.timeRatio <= GOALS.trainVsXgboost && aucOk,
       `${f.timeRatio.toFixed(2)}× (${f.ours.seconds.toFixed(2)} s vs ${f.xgboost.seconds.toFixed(2)} s), ` +
-        `AUC ${f.ours.auc.toFixed(4)} vs ${f.xgboost.auc.toFixed(4)}`,
+        `AUC ${f.ours.auc.toFixed(4)} vs ${f.xgboost.auc.toFixed(4)}${interval}`,
     );
   });
 }

@@ -108,6 +108,31 @@ describe("judge", () => {
     expect(quick.get(GOAL_LABELS.manyCores)).toMatchObject({ status: "n/a" });
   });
 
+  it("judges training AUC as equal when the paired interval of the difference holds 0", () => {
+    const fit = (aucDelta: { value: number; low: number; high: number }) =>
+      judge(
+        results({
+          training: {
+            status: "measured",
+            figures: [
+              {
+                set: "binary",
+                rows: 10,
+                classes: 2,
+                threads: 2,
+                ours: { seconds: 1, auc: 0.991 },
+                xgboost: { version: "1.7.4", seconds: 2, auc: 0.9918 },
+                timeRatio: 0.5,
+                aucDelta,
+              },
+            ],
+          },
+        }),
+      ).find((v) => v.name === GOAL_LABELS.training("binary"));
+    expect(fit({ value: -0.0008, low: -0.002, high: 0.0004 })).toMatchObject({ status: "pass" });
+    expect(fit({ value: -0.0008, low: -0.0012, high: -0.0003 })).toMatchObject({ status: "miss" });
+  });
+
   it("without the seed stack, says why and leaves only that goal unjudged", () => {
     const verdicts = judge(results());
     const seed = verdicts.find((v) => v.name === GOAL_LABELS.vsSeed);
