@@ -109,7 +109,7 @@ describe("judge", () => {
   });
 
   it("judges training AUC as equal when the paired interval of the difference holds 0", () => {
-    const fit = (aucDelta: { value: number; low: number; high: number }) =>
+    const verdictFor = (aucDelta: { value: number; low: number; high: number }) =>
       judge(
         results({
           training: {
@@ -129,8 +129,8 @@ describe("judge", () => {
           },
         }),
       ).find((v) => v.name === GOAL_LABELS.training("binary"));
-    expect(fit({ value: -0.0008, low: -0.002, high: 0.0004 })).toMatchObject({ status: "pass" });
-    expect(fit({ value: -0.0008, low: -0.0012, high: -0.0003 })).toMatchObject({ status: "miss" });
+    expect(verdictFor({ value: -0.0008, low: -0.002, high: 0.0004 })).toMatchObject({ status: "pass" });
+    expect(verdictFor({ value: -0.0008, low: -0.0012, high: -0.0003 })).toMatchObject({ status: "miss" });
   });
 
   it("without the seed stack, says why and leaves only that goal unjudged", () => {
