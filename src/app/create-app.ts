@@ -207,7 +207,6 @@ export async function createApp(options: AppOptions): Promise<App> {
         maxBodyBytes: config.maxBodyBytes,
         maxArtifactBytes: config.maxImportBytes,
       }),
-      ...docsRoutes(),
     ],
     ops: createOps({
       store,
