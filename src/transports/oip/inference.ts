@@ -193,20 +193,35 @@ export function createInference(options: InferenceOptions): Inference {
         ctx,
       );
       const nRows = scores.predictions.length;
-      const outputs = wanted.map((name): OutputTensor => {
+      const outputs: OutputTensor[] = [];
+      for (const name of wanted) {
         if (name === "probabilities") {
-          return { name, datatype: "FP64", shape: [nRows, scores.nClasses], values: scores.probabilities };
+          outputs.push({
+            name,
+            datatype: "FP64",
+            shape: [nRows, scores.nClasses],
+            values: scores.probabilities,
+          });
+        } else {
+          const label = labelOutput(scores.classLabels, scores.predictions);
+          outputs.push({ name, datatype: label.datatype, shape: [nRows], values: label.values });
         }
-        const label = labelOutput(scores.classLabels, scores.predictions);
-        return { name, datatype: label.datatype, shape: [nRows], values: label.values };
-      });
+      }
       return { modelName: scores.modelName, modelVersion: scores.modelVersion, id: request.id, outputs };
     },
   };
 }
 
-/** REST `data` as an input's values (flat or nested). */
-export const jsonValues =
-  (data: unknown) =>
-  (datatype: InputDatatype, shape: readonly number[], field: string): ArrayLike<unknown> =>
-    fromJsonData(data, datatype, shape, field);
+/** A REST input tensor: `data` (flat or nested) becomes its values once the datatype is known. */
+export class JsonInput implements InferInput {
+  constructor(
+    readonly name: string,
+    readonly datatype: string,
+    readonly shape: readonly number[],
+    private readonly data: unknown,
+  ) {}
+
+  values(datatype: InputDatatype, shape: readonly number[], field: string): ArrayLike<unknown> {
+    return fromJsonData(this.data, datatype, shape, field);
+  }
+}
