@@ -98,7 +98,12 @@ export function createConnectUnary(options: ConnectUnaryOptions): ConnectUnaryHa
       try {
         return fromBinary(input, bytes);
       } catch (e) {
-        throw named(decodeError(input, e));
+        // connect-node answers internal here; a body the client got wrong is invalid_argument.
+        const expected = `a ${input.typeName} in protobuf's binary format`;
+        const message = `body: ${(e as Error)?.message ?? String(e)}`;
+        throw named(
+          new ServiceError("INVALID_ARGUMENT", message, { violation: { field: "body", expected } }),
+        );
       }
     }
     const text = utf8.decode(bytes);

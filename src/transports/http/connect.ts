@@ -31,6 +31,8 @@ export interface ConnectHandlerOptions {
   maxMessageBytes: number;
   /** Procedures (`/pkg.Service/Method`) that take larger messages, up to `maxBytes` (model imports). */
   large?: { paths: ReadonlySet<string>; maxBytes: number };
+  /** Serve Connect's unary POSTs on the lean adapter (connect-unary.ts). Default true. */
+  lean?: boolean;
   /** Writes an error as the HTTP port's JSON error body. */
   sendError: (res: ServerResponse, err: ServiceError, closeConnection?: boolean) => void;
 }
@@ -120,7 +122,7 @@ export function createConnectHandler(
   // Requests connect-node refuses before our handler runs (undecodable body, wrong content type,
   // unknown method) are recorded here, from the HTTP status, so error rates see them too.
   // Connect's unary POSTs are served by the lean adapter; what it leaves goes through connect-node.
-  const lean = createConnectUnary(options);
+  const lean = options.lean === false ? () => false : createConnectUnary(options);
   return (req, res) => {
     const t0 = process.hrtime.bigint();
     const url = req.url ?? "";

@@ -44,6 +44,8 @@ export interface HttpServerOptions {
   routes?: readonly TemplateRoute[];
   /** Body limit of RegistryService.ImportModelVersion (REST and Connect). Default `maxBodyBytes`. */
   maxImportBytes?: number;
+  /** Connect's unary POSTs on the lean adapter. Default true; false: all through connect-node. */
+  leanConnect?: boolean;
 }
 
 export interface HttpServer {
@@ -145,6 +147,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     pipeline,
     maxMessageBytes: maxBodyBytes,
     large: { paths: IMPORT_PATHS, maxBytes: options.maxImportBytes ?? maxBodyBytes },
+    lean: options.leanConnect ?? true,
     sendError,
   });
 
