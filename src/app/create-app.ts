@@ -38,6 +38,8 @@ export interface AppOptions {
   onServingChange?: () => void;
   /** Model manager poll interval in ms; 0 turns polling off. Default 2000. */
   pollIntervalMs?: number;
+  /** Connect's unary POSTs on the lean adapter (connect-unary.ts). Default true; false: all through connect-node. */
+  leanConnect?: boolean;
 }
 
 export interface App {
@@ -196,6 +198,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     predictRequest: predict.predictRequest,
     maxBodyBytes: config.maxBodyBytes,
     maxImportBytes: config.maxImportBytes,
+    leanConnect: options.leanConnect,
     routes: [
       ...oipRestRoutes({ inference, maxBodyBytes: config.maxBodyBytes }),
       ...docsRoutes(),
@@ -207,7 +210,6 @@ export async function createApp(options: AppOptions): Promise<App> {
         maxBodyBytes: config.maxBodyBytes,
         maxArtifactBytes: config.maxImportBytes,
       }),
-      ...docsRoutes(),
     ],
     ops: createOps({
       store,

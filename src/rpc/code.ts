@@ -80,6 +80,14 @@ export function isCodeName(value: unknown): value is CodeName {
   return typeof value === "string" && Object.hasOwn(Code, value);
 }
 
+/** The name of a numeric code (gRPC's and Connect's numbers are these); undefined for an unknown one. */
+export function codeNameOf(code: number): CodeName | undefined {
+  return CODE_NAMES[code];
+}
+const CODE_NAMES: Partial<Record<number, CodeName>> = Object.fromEntries(
+  Object.entries(Code).map(([name, n]) => [n, name as CodeName]),
+);
+
 export function httpStatusOf(code: CodeName): number {
   return HTTP_STATUS[code];
 }

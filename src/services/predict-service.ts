@@ -76,16 +76,22 @@ export function createPredictService(options: PredictServiceOptions): ServiceImp
     }
   }
 
+  /** The served model, checked against a request's `model_name` (empty: any). */
+  function servedNamed(name: string): ServedModel {
+    const served = serving();
+    if (name !== "" && name !== served.name) {
+      throw new ServiceError("NOT_FOUND", `model_name: this server serves "${served.name}", not "${name}"`);
+    }
+    return served;
+  }
+
   /**
    * The model a request selects: the served one, or the registered version its `model_version` or
    * `model_alias` names, which the model manager loads on first use (the Open Inference Protocol's
    * `/versions/{v}` takes the same path).
    */
   async function select(name: string, version: string, alias: string): Promise<ServedModel> {
-    const served = serving();
-    if (name !== "" && name !== served.name) {
-      throw new ServiceError("NOT_FOUND", `model_name: this server serves "${served.name}", not "${name}"`);
-    }
+    const served = servedNamed(name);
     if (version !== "" && alias !== "") {
       throw invalidArgument("model_version", "at most one of model_version and model_alias");
     }
@@ -129,9 +135,10 @@ export function createPredictService(options: PredictServiceOptions): ServiceImp
     return out;
   }
 
-  async function scoreOne(served: ServedModel, row: Float64Array): Promise<Float64Array> {
+  /** Not async: the batcher's promise is handed on as is (an async wrapper cost three more ticks). */
+  function scoreOne(served: ServedModel, row: Float64Array): Promise<Float64Array> {
     if (options.batcher) return options.batcher.submit(served.model, row);
-    return scoreSync(served, row, 1);
+    return Promise.resolve(scoreSync(served, row, 1));
   }
 
   /**
@@ -186,7 +193,11 @@ export function createPredictService(options: PredictServiceOptions): ServiceImp
 
   return {
     async predictTensor(request: TensorRequest, _ctx: CallContext): Promise<TensorScores> {
-      const served = await select(request.modelName, request.modelVersion, "");
+      // The served version needs no await (select is async for the versions it may have to load).
+      const served =
+        request.modelVersion === ""
+          ? servedNamed(request.modelName)
+          : await select(request.modelName, request.modelVersion, "");
       const nf = served.model.nFeatures;
       const { shape, field } = request;
       const nRows = shape.length === 2 && shape[1] === nf ? (shape[0] as number) : -1;

@@ -164,3 +164,31 @@ export const JSON_TOKENS = [
   "{}",
   "[]",
 ];
+
+/**
+ * A parsed seed whose fields can be set one at a time: `slots` fields (a JSON leaf, one number of
+ * an ONNX attribute, one token of a LightGBM line); `encode` writes the seed with the given
+ * (slot, value index) edits applied, each value index wrapped to what that slot's kind offers.
+ */
+export interface FieldSeed {
+  slots: number;
+  encode(edits: readonly (readonly [slot: number, value: number])[]): Uint8Array;
+}
+
+/**
+ * Field-level mutants: one to `maxEdits` fields of a parsed seed replaced with boundary values
+ * (negative index, NaN, huge, wrong type, removed), then encoded again, so the input gets past the
+ * syntax and into the importer's checks more often than a byte edit does.
+ */
+export function mutatedFields(seeds: readonly FieldSeed[], maxEdits = 2): fc.Arbitrary<Uint8Array> {
+  if (seeds.length === 0) throw new Error("mutatedFields needs at least one seed");
+  return fc
+    .tuple(
+      fc.nat({ max: seeds.length - 1 }),
+      fc.array(fc.tuple(fc.nat(), fc.nat()), { minLength: 1, maxLength: maxEdits }),
+    )
+    .map(([i, edits]) => {
+      const s = seeds[i] as FieldSeed;
+      return s.encode(edits.map(([slot, v]) => [s.slots === 0 ? 0 : slot % s.slots, v] as const));
+    });
+}

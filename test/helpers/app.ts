@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type App, createApp } from "../../src/app/create-app.js";
+import { type App, type AppOptions, createApp } from "../../src/app/create-app.js";
 import { type Config, type ConfigOverrides, loadConfig } from "../../src/config/config.js";
 import { makeClassification } from "../../src/core/data/synthetic.js";
 import type { ClassifierModel } from "../../src/core/model.js";
@@ -69,6 +69,7 @@ export async function startTestApp(
   dataDir: string,
   overrides: ConfigOverrides = {},
   pollIntervalMs = 0,
+  app: Pick<AppOptions, "leanConnect"> = {},
 ): Promise<App> {
   const config: Config = loadConfig(
     {
@@ -82,7 +83,7 @@ export async function startTestApp(
     },
     {},
   );
-  return createApp({ config, logger: createLogger({ level: "silent" }), pollIntervalMs });
+  return createApp({ config, logger: createLogger({ level: "silent" }), pollIntervalMs, ...app });
 }
 
 /** A row of 20 features, deterministic per index. */

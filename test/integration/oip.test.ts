@@ -101,10 +101,10 @@ describe("OIP REST: health, metadata", () => {
         { name: "label", datatype: "INT64", shape: [-1] },
         { name: "probabilities", datatype: "FP64", shape: [-1, 2] },
       ],
-      properties: { stage: "Production", artifact_sha256: v1.sha256 },
+      properties: { stage: "STAGE_PRODUCTION", artifact_sha256: v1.sha256 },
     });
     const versioned = await oip("GET", `/v2/models/${MODEL}/versions/${v2.version}`);
-    expect(versioned.body).toMatchObject({ properties: { stage: "None", artifact_sha256: v2.sha256 } });
+    expect(versioned.body).toMatchObject({ properties: { stage: "STAGE_NONE", artifact_sha256: v2.sha256 } });
   });
 
   it("unknown model or version: 404 with {error}", async () => {

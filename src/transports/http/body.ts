@@ -25,7 +25,8 @@ export async function readBodyBytes(
   limit: number,
   setting = "MLOPS_MAX_BODY_BYTES",
 ): Promise<Uint8Array> {
-  const body = Buffer.concat(await readChunks(req, limit, setting));
+  const chunks = await readChunks(req, limit, setting);
+  const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
   return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
 }
 

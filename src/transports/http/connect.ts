@@ -20,6 +20,8 @@ import { codeOfHttpStatus } from "../../rpc/code.js";
 import { invalidArgument, ServiceError } from "../../rpc/service-error.js";
 import { normalizeEnumSpellings, reachesEnum } from "../../services/mapping/enum-spelling.js";
 import type { Pipeline } from "../pipeline.js";
+import { connectError } from "./connect-error.js";
+import { createConnectUnary } from "./connect-unary.js";
 import { decodeError } from "./decode-error.js";
 
 export interface ConnectHandlerOptions {
@@ -29,6 +31,8 @@ export interface ConnectHandlerOptions {
   maxMessageBytes: number;
   /** Procedures (`/pkg.Service/Method`) that take larger messages, up to `maxBytes` (model imports). */
   large?: { paths: ReadonlySet<string>; maxBytes: number };
+  /** Serve Connect's unary POSTs on the lean adapter (connect-unary.ts). Default true. */
+  lean?: boolean;
   /** Writes an error as the HTTP port's JSON error body. */
   sendError: (res: ServerResponse, err: ServiceError, closeConnection?: boolean) => void;
 }
@@ -117,13 +121,19 @@ export function createConnectHandler(
   };
   // Requests connect-node refuses before our handler runs (undecodable body, wrong content type,
   // unknown method) are recorded here, from the HTTP status, so error rates see them too.
+  // Connect's unary POSTs are served by the lean adapter; what it leaves goes through connect-node.
+  const lean = options.lean === false ? () => false : createConnectUnary(options);
   return (req, res) => {
     const t0 = process.hrtime.bigint();
+    const url = req.url ?? "";
+    const q = url.indexOf("?");
+    const path = q < 0 ? url : url.slice(0, q);
     // Refuse oversized bodies before connect-node reads them, and close the connection, so an
     // unread remainder can never be taken for the next request on a keep-alive socket.
     const declared = Number(req.headers["content-length"] ?? 0);
-    const large = options.large?.paths.has((req.url ?? "").split("?")[0] ?? "") ?? false;
+    const large = options.large?.paths.has(path) ?? false;
     const limit = large ? (options.large?.maxBytes ?? 0) : options.maxMessageBytes;
+    if (declared <= limit && lean(req, res, path, t0)) return;
     if (declared > limit) {
       const err = invalidArgument(
         "body",
@@ -141,7 +151,6 @@ export function createConnectHandler(
       const transport = type.startsWith("application/grpc-web") ? "grpc-web" : "connect";
       const code =
         res.statusCode === 400 && declared > limit ? "INVALID_ARGUMENT" : codeOfHttpStatus(res.statusCode);
-      const path = (req.url ?? "").split("?")[0]!;
       pipeline.refused(
         { transport, verb: req.method ?? "POST", endpoint: known.has(path) ? path : "unmatched", t0 },
         new ServiceError(code, `refused by the Connect protocol layer (HTTP ${res.statusCode})`),
@@ -149,10 +158,6 @@ export function createConnectHandler(
     });
     if (declared <= limit) adapter(req, res);
   };
-}
-
-function connectError(err: ServiceError): ConnectError {
-  return new ConnectError(err.message, err.grpcCode as Code, new Headers(err.metadata), undefined, err);
 }
 
 /** UTF-8 → JSON text with enum values spelled as proto3 JSON wants them (src/services/mapping/enum-spelling.ts). */

@@ -71,6 +71,41 @@ export function compileRestRoutes(services: readonly DescService[]): RestRoute[]
   return routes.sort((a, b) => literal(b.template) - literal(a.template));
 }
 
+/** The first segment of a path (`/v2/models/x` → `v2`; `/` → ""). */
+const firstSegment = (path: string): string => {
+  const end = path.indexOf("/", 1);
+  return end < 0 ? path.slice(1) : path.slice(1, end);
+};
+
+/**
+ * Routes grouped by the literal first segment of their template, so a request scans only the
+ * templates that can match it (a linear scan over every template cost ~4.5 µs of an OIP infer,
+ * docs/decisions/0020). Each group keeps `routes`' order and includes the templates whose first
+ * segment holds a variable, which are also what a path of any other segment gets.
+ */
+export function bySegment<T extends { template: string }>(
+  routes: readonly T[],
+): (path: string) => readonly T[] {
+  const keyOf = (template: string) => {
+    const segment = firstSegment(template);
+    return segment.includes("{") ? undefined : segment;
+  };
+  const open = routes.filter((r) => keyOf(r.template) === undefined);
+  const groups = new Map<string, T[]>();
+  for (const r of routes) {
+    const key = keyOf(r.template);
+    if (key === undefined || groups.has(key)) continue;
+    groups.set(
+      key,
+      routes.filter((x) => {
+        const k = keyOf(x.template);
+        return k === key || k === undefined;
+      }),
+    );
+  }
+  return (path) => groups.get(firstSegment(path)) ?? open;
+}
+
 export interface RouteMatch {
   route: RestRoute;
   params: Record<string, string>;

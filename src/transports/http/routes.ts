@@ -167,7 +167,7 @@ export function predictJson(r: PredictResult): string {
 
 /** JSON.stringify of a string, remembering the last few: a reply's model name and version repeat. */
 const jsonStrings = new Map<string, string>();
-function jsonString(s: string): string {
+export function jsonString(s: string): string {
   let json = jsonStrings.get(s);
   if (json === undefined) {
     if (jsonStrings.size >= 64) jsonStrings.clear();

@@ -9,7 +9,7 @@ import type { PredictResult } from "../../services/predict-service.js";
 import { DRAIN_SETTLE_MS } from "../drain.js";
 import type { InvokeMeta, Pipeline } from "../pipeline.js";
 import { createConnectHandler } from "./connect.js";
-import { compilePath, compileRestRoutes, matchRoute, type RestRoute } from "./rest-routes.js";
+import { bySegment, compilePath, compileRestRoutes, matchRoute, type RestRoute } from "./rest-routes.js";
 import {
   type ErrorWriter,
   type HttpRoute,
@@ -44,6 +44,8 @@ export interface HttpServerOptions {
   routes?: readonly TemplateRoute[];
   /** Body limit of RegistryService.ImportModelVersion (REST and Connect). Default `maxBodyBytes`. */
   maxImportBytes?: number;
+  /** Connect's unary POSTs on the lean adapter. Default true; false: all through connect-node. */
+  leanConnect?: boolean;
 }
 
 export interface HttpServer {
@@ -127,6 +129,7 @@ const IMPORT_PATHS: ReadonlySet<string> = new Set([
 export function createHttpServer(options: HttpServerOptions): HttpServer {
   const { pipeline, maxBodyBytes } = options;
   const compiled = compileRestRoutes(options.bindings.map((b) => b.service));
+  const compiledFor = bySegment(compiled);
   const bindingOf = new Map(options.bindings.map((b) => [b.service.typeName, b]));
   const rpcOf = new Map<RestRoute, RpcRoute>();
   for (const r of compiled) {
@@ -145,6 +148,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     pipeline,
     maxMessageBytes: maxBodyBytes,
     large: { paths: IMPORT_PATHS, maxBytes: options.maxImportBytes ?? maxBodyBytes },
+    lean: options.leanConnect ?? true,
     sendError,
   });
 
@@ -173,9 +177,10 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   const templated = (options.routes ?? [])
     .map((t) => ({ ...t, ...compilePath(t.template) }))
     .sort((a, b) => literal(b.template) - literal(a.template));
+  const templatedFor = bySegment(templated);
 
   function matchTemplated(verb: string, path: string): { route: HttpRoute; params: Params } | undefined {
-    for (const t of templated) {
+    for (const t of templatedFor(path)) {
       if (t.route.verb !== verb && !(verb === "HEAD" && t.route.verb === "GET" && t.route.kind === "own")) {
         continue;
       }
@@ -208,7 +213,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     try {
       const other = matchTemplated(verb, path);
       if (other) return other;
-      match = matchRoute(compiled, verb, path);
+      match = matchRoute(compiledFor(path), verb, path);
     } catch (e) {
       return { route: unmatched(verb, toServiceError(e)), params: NO_PARAMS };
     }

@@ -2,6 +2,7 @@
 // on PredictService (and, for the version list, RegistryService), so OIP gets the same validation,
 // batching, errors and model selection as /predict. Nothing here scores or knows a model format.
 
+import { StageSchema } from "../../gen/mlops/v1/model_pb.js";
 import type { GetModelInfoRequest } from "../../gen/mlops/v1/predict_pb.js";
 import type { RegistryService } from "../../gen/mlops/v1/registry_pb.js";
 import type { CallContext, ServiceImpl } from "../../rpc/context.js";
@@ -88,7 +89,6 @@ export interface Inference {
 
 /** proto3 JSON names of ModelFamily → the `platform` string. */
 const PLATFORM: Record<number, string> = { 1: "mlops_gbdt", 2: "mlops_random_forest", 3: "mlops_logistic" };
-const STAGE: Record<number, string> = { 1: "None", 2: "Staging", 3: "Production", 4: "Archived" };
 
 /** Parameters whose meaning this server does not implement; refused rather than ignored. */
 const UNSUPPORTED_PARAMETERS = ["classification", "sequence_id", "shared_memory_region"];
@@ -158,8 +158,9 @@ export function createInference(options: InferenceOptions): Inference {
         n_classes: String(nc),
         artifact_sha256: m.artifactSha256 ?? "",
       };
-      const stage = STAGE[m.stage ?? 0];
-      if (stage) properties.stage = stage;
+      // Spelled as every JSON face of ours writes a stage (STAGE_PRODUCTION); the protocol leaves
+      // `properties` to the server, and no OIP client reads this one (docs/api.md).
+      if (m.stage) properties.stage = StageSchema.value[m.stage]?.name ?? "";
       return {
         name: m.modelName ?? name,
         versions: await versions(m.modelName ?? name, ctx),
@@ -193,20 +194,35 @@ export function createInference(options: InferenceOptions): Inference {
         ctx,
       );
       const nRows = scores.predictions.length;
-      const outputs = wanted.map((name): OutputTensor => {
+      const outputs: OutputTensor[] = [];
+      for (const name of wanted) {
         if (name === "probabilities") {
-          return { name, datatype: "FP64", shape: [nRows, scores.nClasses], values: scores.probabilities };
+          outputs.push({
+            name,
+            datatype: "FP64",
+            shape: [nRows, scores.nClasses],
+            values: scores.probabilities,
+          });
+        } else {
+          const label = labelOutput(scores.classLabels, scores.predictions);
+          outputs.push({ name, datatype: label.datatype, shape: [nRows], values: label.values });
         }
-        const label = labelOutput(scores.classLabels, scores.predictions);
-        return { name, datatype: label.datatype, shape: [nRows], values: label.values };
-      });
+      }
       return { modelName: scores.modelName, modelVersion: scores.modelVersion, id: request.id, outputs };
     },
   };
 }
 
-/** REST `data` as an input's values (flat or nested). */
-export const jsonValues =
-  (data: unknown) =>
-  (datatype: InputDatatype, shape: readonly number[], field: string): ArrayLike<unknown> =>
-    fromJsonData(data, datatype, shape, field);
+/** A REST input tensor: `data` (flat or nested) becomes its values once the datatype is known. */
+export class JsonInput implements InferInput {
+  constructor(
+    readonly name: string,
+    readonly datatype: string,
+    readonly shape: readonly number[],
+    private readonly data: unknown,
+  ) {}
+
+  values(datatype: InputDatatype, shape: readonly number[], field: string): ArrayLike<unknown> {
+    return fromJsonData(this.data, datatype, shape, field);
+  }
+}

@@ -8,8 +8,8 @@ import type { CallContext } from "../../rpc/context.js";
 import { invalidArgument, type ServiceError } from "../../rpc/service-error.js";
 import { parseJsonObject, readBody } from "../http/body.js";
 import type { ErrorWriter, OwnRoute, Params, Reply, TemplateRoute } from "../http/routes.js";
-import { rpcRoute } from "../http/routes.js";
-import { type Inference, type InferRequest, type InferResult, jsonValues } from "./inference.js";
+import { jsonString, rpcRoute } from "../http/routes.js";
+import { type Inference, type InferRequest, type InferResult, JsonInput } from "./inference.js";
 
 export interface OipRestOptions {
   inference: Inference;
@@ -32,38 +32,51 @@ const MODEL = "/v2/models/{name}";
 const VERSIONED = "/v2/models/{name}/versions/{version}";
 const INFER_SHAPE = '{"inputs": [{"name": …, "shape": [N, n_features], "datatype": "FP64", "data": […]}]}';
 
-/** The request body of `POST …/infer`, checked field by field (the OIP's JSON names). */
+/** The request body of `POST …/infer`, checked field by field (the OIP's JSON names), in one pass. */
 function inferRequest(body: Record<string, unknown>, params: Params): InferRequest {
   const { inputs, outputs, id, parameters } = body;
   if (!Array.isArray(inputs)) throw invalidArgument("inputs", "an array of input tensors", kind(inputs));
   if (id !== undefined && typeof id !== "string") throw invalidArgument("id", "a string", kind(id));
-  if (outputs !== undefined && !Array.isArray(outputs)) {
-    throw invalidArgument("outputs", "an array of {name}", kind(outputs));
+  let names: string[] = NO_OUTPUTS;
+  if (outputs !== undefined) {
+    if (!Array.isArray(outputs)) throw invalidArgument("outputs", "an array of {name}", kind(outputs));
+    names = [];
+    for (let i = 0; i < outputs.length; i++) {
+      const name = (outputs[i] as { name?: unknown } | null)?.name;
+      if (typeof name !== "string") throw invalidArgument(`outputs[${i}].name`, "a string", kind(name));
+      names.push(name);
+    }
   }
+  const tensors: JsonInput[] = [];
+  for (let i = 0; i < inputs.length; i++) tensors.push(inputTensor(inputs[i], i));
   return {
     modelName: params.name ?? "",
     modelVersion: params.version ?? "",
     id: id ?? "",
     parameters: object(parameters, "parameters"),
-    outputs: (outputs ?? []).map((o: unknown, i: number) => {
-      const name = (o as { name?: unknown } | null)?.name;
-      if (typeof name !== "string") throw invalidArgument(`outputs[${i}].name`, "a string", kind(name));
-      return name;
-    }),
-    inputs: inputs.map((t: unknown, i: number) => {
-      const field = `inputs[${i}]`;
-      const tensor = object(t, field) ?? {};
-      const { name, datatype, shape, data } = tensor;
-      if (typeof name !== "string") throw invalidArgument(`${field}.name`, "a string", kind(name));
-      if (typeof datatype !== "string")
-        throw invalidArgument(`${field}.datatype`, "a string", kind(datatype));
-      if (!Array.isArray(shape) || shape.some((d) => typeof d !== "number")) {
-        throw invalidArgument(`${field}.shape`, "an array of integers", kind(shape));
-      }
-      object(tensor.parameters, `${field}.parameters`);
-      return { name, datatype, shape, values: jsonValues(data) };
-    }),
+    outputs: names,
+    inputs: tensors,
   };
+}
+
+const NO_OUTPUTS: string[] = [];
+
+function inputTensor(t: unknown, i: number): JsonInput {
+  const tensor = object(t, `inputs[${i}]`) ?? {};
+  const { name, datatype, shape, data } = tensor;
+  if (typeof name !== "string") throw invalidArgument(`inputs[${i}].name`, "a string", kind(name));
+  if (typeof datatype !== "string")
+    throw invalidArgument(`inputs[${i}].datatype`, "a string", kind(datatype));
+  if (!Array.isArray(shape) || !allNumbers(shape)) {
+    throw invalidArgument(`inputs[${i}].shape`, "an array of integers", kind(shape));
+  }
+  if (tensor.parameters !== undefined) object(tensor.parameters, `inputs[${i}].parameters`);
+  return new JsonInput(name, datatype, shape, data);
+}
+
+function allNumbers(values: readonly unknown[]): boolean {
+  for (let i = 0; i < values.length; i++) if (typeof values[i] !== "number") return false;
+  return true;
 }
 
 function object(value: unknown, field: string): Record<string, unknown> | undefined {
@@ -79,7 +92,7 @@ const kind = (v: unknown) =>
 
 /** The response JSON, written by hand like /predict's: numbers as JS prints them (round-trip exact). */
 function inferJson(r: InferResult): string {
-  let out = `{"model_name":${JSON.stringify(r.modelName)},"model_version":${JSON.stringify(r.modelVersion)}`;
+  let out = `{"model_name":${jsonString(r.modelName)},"model_version":${jsonString(r.modelVersion)}`;
   if (r.id !== "") out += `,"id":${JSON.stringify(r.id)}`;
   out += ',"outputs":[';
   for (let i = 0; i < r.outputs.length; i++) {
@@ -137,7 +150,7 @@ export function oipRestRoutes(options: OipRestOptions): TemplateRoute[] {
       { ...common, verb: "POST", endpoint: template, method: method("ModelInfer") },
       async (req: IncomingMessage, params: Params) =>
         inferRequest(parseJsonObject(await readBody(req, maxBodyBytes), INFER_SHAPE), params),
-      async (request, c) => inferJson(await inference.infer(request, c)),
+      (request, c) => inference.infer(request, c).then(inferJson),
     ),
   });
 

@@ -111,21 +111,27 @@ export function fromJsonData(
   if (!Array.isArray(data)) throw invalidArgument(`${field}.data`, "an array", typeOf(data));
   if (data.length === 0 || !Array.isArray(data[0])) return checkIntegers(data, datatype, field);
   const out: unknown[] = [];
-  const walk = (node: unknown, depth: number, path: string) => {
+  // The indices down to the node walked; the error's path is written from them, only on failure.
+  const at: number[] = [];
+  const walk = (node: unknown, depth: number) => {
     if (depth === shape.length) {
       out.push(node);
       return;
     }
     if (!Array.isArray(node) || node.length !== shape[depth]) {
+      const path = at.slice(0, depth).map((i) => `[${i}]`);
       throw invalidArgument(
-        `${field}.data${path}`,
+        `${field}.data${path.join("")}`,
         `an array of ${shape[depth]} (shape [${shape.join(", ")}])`,
         Array.isArray(node) ? `${node.length} items` : typeOf(node),
       );
     }
-    for (let i = 0; i < node.length; i++) walk(node[i], depth + 1, `${path}[${i}]`);
+    for (let i = 0; i < node.length; i++) {
+      at[depth] = i;
+      walk(node[i], depth + 1);
+    }
   };
-  walk(data, 0, "");
+  walk(data, 0);
   return checkIntegers(out, datatype, field);
 }
 
@@ -186,8 +192,8 @@ export function classLabelsOf(info: {
 }
 
 /** Which outputs a request asks for: both when it names none; an unknown name is INVALID_ARGUMENT. */
-export function requestedOutputs(names: readonly string[]): OutputName[] {
-  if (names.length === 0) return [...OUTPUT_NAMES];
+export function requestedOutputs(names: readonly string[]): readonly OutputName[] {
+  if (names.length === 0) return OUTPUT_NAMES;
   return names.map((name, i) => {
     if ((OUTPUT_NAMES as readonly string[]).includes(name)) return name as OutputName;
     throw invalidArgument(`outputs[${i}].name`, `one of ${OUTPUT_NAMES.join(", ")}`, JSON.stringify(name));

@@ -1,30 +1,31 @@
 // The model importers (src/models/import): XGBoost JSON and UBJSON, LightGBM text, ONNX-ML, one
-// target each, with the format forced so that every mutant reaches that format's parser. Seeds are
-// the fixtures the import tests use (test/fixtures/import/<format>/, written by the real libraries).
-// A mutant that imports must also score a row.
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+// target each, with the format forced so that every mutant reaches that format's parser. Seeds come
+// from the fixtures the import tests use (test/fixtures/import/<format>/, written by the real
+// libraries), cut down to their first trees (./import-seeds.ts): 6 cases in 10 are byte mutants of
+// a cut-down model, 3 field-level mutants of one, 1 a byte mutant of a whole fixture. A mutant that
+// imports must also score a row.
+import fc from "fast-check";
 import { type IMPORT_FORMATS, importModel } from "../../../src/models/import/index.js";
 import { ServiceError } from "../../../src/rpc/service-error.js";
-import { mutatedBytes } from "../mutate.js";
+import { mutatedBytes, mutatedFields } from "../mutate.js";
 import type { FuzzTarget } from "../target.js";
+import { type ImporterSeeds, lightgbmSeeds, onnxSeeds, xgboostSeeds } from "./import-seeds.js";
 
-const FIXTURES = join(import.meta.dirname, "..", "..", "fixtures", "import");
+type Format = (typeof IMPORT_FORMATS)[number];
 
-/** Every fixture of `format` with one of `extensions` (the `.expected.json.gz` files are answers, not models). */
-function seeds(format: string, extensions: readonly string[]): Uint8Array[] {
-  const dir = join(FIXTURES, format);
-  return readdirSync(dir)
-    .filter((f) => extensions.some((e) => f.endsWith(e)) && !f.includes(".expected."))
-    .sort()
-    .map((f) => new Uint8Array(readFileSync(join(dir, f))));
+function importAndScore(bytes: Uint8Array, format: Format): void {
+  const imported = importModel(bytes, { format });
+  try {
+    const row = new Float64Array(imported.nFeatures).fill(0.5);
+    const proba = imported.model.predictProba(row, 1);
+    if (proba.length !== imported.model.nClasses)
+      throw new Error(`predictProba returned ${proba.length} values`);
+  } finally {
+    imported.model.dispose();
+  }
 }
 
-function importerTarget(
-  format: (typeof IMPORT_FORMATS)[number],
-  parser: string,
-  extensions: readonly string[],
-): FuzzTarget<Uint8Array> {
+function importerTarget(format: Format, parser: string, seeds: () => ImporterSeeds): FuzzTarget<Uint8Array> {
   return {
     name: `import-${format}`,
     parser,
@@ -33,22 +34,23 @@ function importerTarget(
     expected: (e) =>
       e instanceof ServiceError && (e.code === "INVALID_ARGUMENT" || e.code === "UNIMPLEMENTED"),
     async setup() {
-      const found = seeds(format, extensions);
-      if (found.length === 0) throw new Error(`no ${format} fixtures under ${FIXTURES}`);
+      const { full, small, fields } = seeds();
+      if (full.length === 0) throw new Error(`no ${format} fixtures`);
+      // A cut-down seed that no longer imports would leave the run fuzzing only the refusals.
+      for (const [i, s] of small.entries()) {
+        try {
+          importAndScore(s, format);
+        } catch (e) {
+          throw new Error(`the cut-down ${format} seed ${i} does not import: ${(e as Error).message}`);
+        }
+      }
       return {
-        arbitrary: mutatedBytes(found, { maxEdits: 4 }),
-        run(bytes) {
-          const imported = importModel(bytes, { format });
-          try {
-            const row = new Float64Array(imported.nFeatures).fill(0.5);
-            const proba = imported.model.predictProba(row, 1);
-            if (proba.length !== imported.model.nClasses) {
-              throw new Error(`predictProba returned ${proba.length} values`);
-            }
-          } finally {
-            imported.model.dispose();
-          }
-        },
+        arbitrary: fc.oneof(
+          { weight: 6, arbitrary: mutatedBytes(small, { maxEdits: 4 }) },
+          { weight: 3, arbitrary: mutatedFields(fields) },
+          { weight: 1, arbitrary: mutatedBytes(full, { maxEdits: 4 }) },
+        ),
+        run: (bytes) => importAndScore(bytes, format),
       };
     },
   };
@@ -57,15 +59,15 @@ function importerTarget(
 export const xgboostImportTarget = importerTarget(
   "xgboost",
   "XGBoost JSON and UBJSON model file → native artifact (importModel, format xgboost), then a scored row",
-  [".json", ".ubj"],
+  xgboostSeeds,
 );
 export const lightgbmImportTarget = importerTarget(
   "lightgbm",
   "LightGBM text model file → native artifact (importModel, format lightgbm), then a scored row",
-  [".txt"],
+  lightgbmSeeds,
 );
 export const onnxImportTarget = importerTarget(
   "onnx",
   "ONNX-ML model (protobuf) → native artifact (importModel, format onnx), then a scored row",
-  [".onnx"],
+  onnxSeeds,
 );

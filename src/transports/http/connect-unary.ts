@@ -1,0 +1,263 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import {
+  create,
+  type DescMethodUnary,
+  fromBinary,
+  fromJson,
+  fromJsonString,
+  type JsonValue,
+  toBinary,
+  toJsonString,
+} from "@bufbuild/protobuf";
+import { compressionNegotiate } from "@connectrpc/connect/protocol";
+import { errorToJsonBytes, parseContentType, parseTimeout } from "@connectrpc/connect/protocol-connect";
+import { compressionBrotli, compressionGzip } from "@connectrpc/connect-node";
+import { methodImpl, type ServiceBinding } from "../../rpc/binding.js";
+import type { CallContext } from "../../rpc/context.js";
+import { ServiceError, toServiceError } from "../../rpc/service-error.js";
+import { normalizeEnumSpellings, reachesEnum } from "../../services/mapping/enum-spelling.js";
+import type { InvokeMeta, Pipeline } from "../pipeline.js";
+import { BodyTooLarge, readBodyBytes } from "./body.js";
+import { connectError, fromConnectError } from "./connect-error.js";
+import { decodeError } from "./decode-error.js";
+
+export interface ConnectUnaryOptions {
+  bindings: readonly ServiceBinding[];
+  pipeline: Pipeline;
+  /** Largest accepted request message, in bytes. */
+  maxMessageBytes: number;
+  /** Procedures (`/pkg.Service/Method`) that take larger messages, up to `maxBytes` (model imports). */
+  large?: { paths: ReadonlySet<string>; maxBytes: number };
+}
+
+/**
+ * Answers `req` and returns true, or returns false (having read nothing) to leave it to connect-node.
+ * `path` is the URL's path; `t0` when the server took the request.
+ */
+export type ConnectUnaryHandler = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  t0: bigint,
+) => boolean;
+
+interface Procedure {
+  binding: ServiceBinding;
+  method: DescMethodUnary;
+  impl: (request: unknown, ctx: CallContext) => unknown;
+  limit: number;
+  setting: string;
+  /** Its input has enum fields: JSON goes through the spellings REST takes. */
+  enums: boolean;
+}
+
+/** Compression the lean path speaks: the same as connect-node's router (connect.ts). */
+const COMPRESSION = [compressionGzip, compressionBrotli];
+/** connect-node's default: smaller replies are not worth compressing. */
+const COMPRESS_MIN_BYTES = 1024;
+const JSON_OPTIONS = { ignoreUnknownFields: true } as const;
+const utf8 = new TextDecoder();
+
+/** Set on errors answered with the house's error JSON (a body's limit or decoding names the field). */
+const NAMED = new WeakSet<ServiceError>();
+
+function header(req: IncomingMessage, name: string): string | null {
+  const v = req.headers[name];
+  return (Array.isArray(v) ? v[0] : v) ?? null;
+}
+
+/**
+ * Connect's unary POST (application/json and application/proto) served on node:http, without
+ * connect-node's per-request Headers, AbortController and async iterables
+ * (docs/decisions/0016-lean-connect-predict.md). Everything else it hands back: GET, streaming,
+ * gRPC-Web, other content types and unknown encodings stay with connect-node.
+ */
+export function createConnectUnary(options: ConnectUnaryOptions): ConnectUnaryHandler {
+  const { pipeline } = options;
+  const procedures = new Map<string, Procedure>();
+  for (const binding of options.bindings) {
+    for (const method of binding.service.methods) {
+      if (method.methodKind !== "unary") continue;
+      const m = method as DescMethodUnary;
+      const path = `/${binding.service.typeName}/${method.name}`;
+      const large = options.large?.paths.has(path) ?? false;
+      procedures.set(path, {
+        binding,
+        method: m,
+        impl: methodImpl(binding, m) as Procedure["impl"],
+        limit: large ? (options.large?.maxBytes ?? 0) : options.maxMessageBytes,
+        setting: large ? "MLOPS_MAX_IMPORT_BYTES" : "MLOPS_MAX_BODY_BYTES",
+        enums: reachesEnum(method.input),
+      });
+    }
+  }
+
+  function decode(p: Procedure, bytes: Uint8Array, binary: boolean): unknown {
+    const input = p.method.input;
+    if (binary) {
+      try {
+        return fromBinary(input, bytes);
+      } catch (e) {
+        // connect-node answers internal here; a body the client got wrong is invalid_argument.
+        const expected = `a ${input.typeName} in protobuf's binary format`;
+        const message = `body: ${(e as Error)?.message ?? String(e)}`;
+        throw named(
+          new ServiceError("INVALID_ARGUMENT", message, { violation: { field: "body", expected } }),
+        );
+      }
+    }
+    const text = utf8.decode(bytes);
+    try {
+      if (!p.enums) return fromJsonString(input, text, JSON_OPTIONS);
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        return fromJsonString(input, text, JSON_OPTIONS); // protobuf-es reports malformed JSON
+      }
+      normalizeEnumSpellings(input, json);
+      return fromJson(input, json as JsonValue, JSON_OPTIONS);
+    } catch (e) {
+      if (e instanceof ServiceError) throw e;
+      // As connect.ts's refused path: protobuf-es's decode errors name the field as REST does.
+      const message = (e as Error)?.message ?? String(e);
+      if (message.startsWith("cannot decode ")) throw named(decodeError(input, e));
+      throw new ServiceError("INVALID_ARGUMENT", message, { cause: e });
+    }
+  }
+
+  async function read(
+    req: IncomingMessage,
+    p: Procedure,
+    binary: boolean,
+    decompress: ((bytes: Uint8Array, max: number) => Promise<Uint8Array>) | undefined,
+    timeoutError: unknown,
+  ): Promise<unknown> {
+    if (timeoutError) throw fromConnectError(timeoutError);
+    let bytes: Uint8Array;
+    try {
+      bytes = await readBodyBytes(req, p.limit, p.setting);
+      if (decompress) bytes = await decompress(bytes, p.limit);
+    } catch (e) {
+      // Over the limit: the house's error JSON, as connect.ts answers a declared length over it.
+      throw e instanceof BodyTooLarge ? named(e) : fromConnectError(e);
+    }
+    return decode(p, bytes, binary);
+  }
+
+  async function answer(
+    req: IncomingMessage,
+    res: ServerResponse,
+    p: Procedure,
+    path: string,
+    binary: boolean,
+    t0: bigint,
+  ): Promise<void> {
+    const compression = compressionNegotiate(
+      COMPRESSION,
+      header(req, "content-encoding"),
+      header(req, "accept-encoding"),
+      "accept-encoding",
+    );
+    const timeout = parseTimeout(header(req, "connect-timeout-ms"), Number.MAX_SAFE_INTEGER);
+    const limit = timeout.error || timeout.timeoutMs === undefined ? undefined : deadline(timeout.timeoutMs);
+    const meta: InvokeMeta = {
+      transport: "connect",
+      verb: "POST",
+      endpoint: path,
+      actor: header(req, "x-mlops-actor") ?? undefined,
+      authorization: header(req, "authorization") ?? undefined,
+      signal: limit?.signal,
+      t0,
+    };
+    const decompress = compression.request ? compression.request.decompress : undefined;
+    const request = read(req, p, binary, decompress, timeout.error);
+    let status = 200;
+    let type = binary ? "application/proto" : "application/json";
+    let body: Uint8Array | string;
+    const headers: Record<string, string> = {};
+    try {
+      const impl = limit ? limit.bind(p.impl) : p.impl;
+      const out = await pipeline.invoke(p.binding.service, p.method, impl, request, meta);
+      const message = create(p.method.output, out as never);
+      body = binary ? toBinary(p.method.output, message) : toJsonString(p.method.output, message);
+    } catch (e) {
+      const err = toServiceError(e);
+      status = err.httpStatus;
+      type = "application/json";
+      Object.assign(headers, err.metadata);
+      body = NAMED.has(err) ? JSON.stringify(err.toJSON()) : errorToJsonBytes(connectError(err), undefined);
+      // A body left unread (over the limit) closes the connection, so its rest is never a request.
+      if (err.violation?.field === "body" && !req.readableEnded) headers.connection = "close";
+    }
+    headers["content-type"] = type;
+    const length = typeof body === "string" ? Buffer.byteLength(body) : body.byteLength;
+    if (compression.response && length >= COMPRESS_MIN_BYTES) {
+      body = await compression.response.compress(typeof body === "string" ? Buffer.from(body) : body);
+      headers["content-encoding"] = compression.response.name;
+    }
+    headers["content-length"] = String(typeof body === "string" ? length : body.byteLength);
+    res.writeHead(status, headers);
+    res.end(body);
+  }
+
+  return (req, res, path, t0) => {
+    if (req.method !== "POST") return false;
+    const p = procedures.get(path);
+    if (!p) return false;
+    const type = parseContentType(header(req, "content-type"));
+    if (!type || type.stream) return false;
+    const encoding = header(req, "content-encoding");
+    if (encoding !== null && encoding !== "identity" && !COMPRESSION.some((c) => c.name === encoding)) {
+      return false; // connect-node answers unimplemented, naming the encodings it takes
+    }
+    answer(req, res, p, path, type.binary, t0).catch(() => res.destroy());
+    return true;
+  };
+}
+
+function named(err: ServiceError): ServiceError {
+  NAMED.add(err);
+  return err;
+}
+
+/** Longest delay a timer takes (Node fires a longer one at once). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * Connect's deadline (`connect-timeout-ms`), from now: `signal` aborts when it passes, and an
+ * implementation bound to it is DEADLINE_EXCEEDED when its reply is not ready by then (the work
+ * itself goes on: the services read no signal yet). connect-node only aborts its signal.
+ */
+function deadline(timeoutMs: number): {
+  signal: AbortSignal;
+  bind(impl: Procedure["impl"]): Procedure["impl"];
+} {
+  const at = Date.now() + timeoutMs;
+  const controller = new AbortController();
+  const exceeded = () => new ServiceError("DEADLINE_EXCEEDED", `the deadline of ${timeoutMs} ms passed`);
+  return {
+    signal: controller.signal,
+    bind: (impl) => (request, ctx) =>
+      new Promise((resolve, reject) => {
+        const left = at - Date.now();
+        const timer =
+          left <= MAX_TIMER_MS
+            ? setTimeout(
+                () => {
+                  controller.abort(exceeded());
+                  reject(controller.signal.reason);
+                },
+                Math.max(0, left),
+              )
+            : undefined;
+        Promise.resolve()
+          .then(() => impl(request, ctx))
+          .then(
+            (out) => (Date.now() >= at ? reject(exceeded()) : resolve(out)),
+            (e) => reject(e),
+          )
+          .finally(() => clearTimeout(timer));
+      }),
+  };
+}
