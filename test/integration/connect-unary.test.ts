@@ -153,6 +153,14 @@ describe("Connect unary: the lean path answers as connect-node does", () => {
     expect(malformed.json?.code).toBe("invalid_argument");
   });
 
+  it("a bad map value under a key with a backslash names the entry (no internal error)", async () => {
+    const create = "/mlops.v1.RegistryService/CreateRegisteredModel";
+    const r = await same((port) => raw(port, create, body({ name: "m", tags: { "a\\ b": {} } }), JSON_TYPE));
+    expect(r.status).toBe(400);
+    expect(r.json?.code).toBe("invalid_argument");
+    expect(r.json?.field).toBe("tags[a\\ b]");
+  });
+
   it("enum spellings (Staging) and a bad stage answer alike", async () => {
     const ok = await same((port) =>
       raw(port, TRANSITION, body({ name: MODEL, version: "2", stage: "Staging" }), JSON_TYPE),
