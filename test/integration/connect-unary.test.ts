@@ -284,6 +284,14 @@ describe("Connect unary: what the lean path owns", () => {
     expect((await raw(lean.httpPort, PREDICT, body({ features: row(0) }), JSON_TYPE)).status).toBe(200);
   });
 
+  it("a gzip body over the limit once decompressed is resource_exhausted", async () => {
+    const big = gzipSync(body({ features: Array.from({ length: MAX_BODY / 4 }, () => 1.25) }));
+    expect(big.length).toBeLessThan(MAX_BODY);
+    const r = await raw(lean.httpPort, PREDICT, big, { ...JSON_TYPE, "content-encoding": "gzip" });
+    expect(r.status).toBe(429);
+    expect(r.json?.code).toBe("resource_exhausted");
+  });
+
   it("an undecodable binary body is invalid_argument (connect-node says internal)", async () => {
     const r = await raw(lean.httpPort, PREDICT, new Uint8Array([0x0a, 0xff, 0xff]), {
       "content-type": "application/proto",
