@@ -42,6 +42,11 @@ interface Procedure {
 
 /** Compression the lean path speaks: the same as connect-node's router (connect.ts). */
 const COMPRESSION = [compressionGzip, compressionBrotli];
+/** What the common requests negotiate and parse to, without allocating it each time. */
+const IDENTITY = { request: null, response: null } as const;
+const NO_TIMEOUT: ReturnType<typeof parseTimeout> = {};
+const JSON_BODY = { stream: false, binary: false } as const;
+const PROTO_BODY = { stream: false, binary: true } as const;
 /** connect-node's default: smaller replies are not worth compressing. */
 const COMPRESS_MIN_BYTES = 1024;
 
@@ -103,13 +108,15 @@ export function createConnectUnary(options: ConnectUnaryOptions): ConnectUnaryHa
     binary: boolean,
     t0: bigint,
   ): Promise<void> {
-    const compression = compressionNegotiate(
-      COMPRESSION,
-      header(req, "content-encoding"),
-      header(req, "accept-encoding"),
-      "accept-encoding",
-    );
-    const timeout = parseTimeout(header(req, "connect-timeout-ms"), Number.MAX_SAFE_INTEGER);
+    const encoding = header(req, "content-encoding");
+    const accept = header(req, "accept-encoding");
+    const compression =
+      encoding === null && accept === null
+        ? IDENTITY
+        : compressionNegotiate(COMPRESSION, encoding, accept, "accept-encoding");
+    const timeoutHeader = header(req, "connect-timeout-ms");
+    const timeout =
+      timeoutHeader === null ? NO_TIMEOUT : parseTimeout(timeoutHeader, Number.MAX_SAFE_INTEGER);
     const limit = timeout.error || timeout.timeoutMs === undefined ? undefined : deadline(timeout.timeoutMs);
     const meta: InvokeMeta = {
       transport: "connect",
@@ -155,7 +162,13 @@ export function createConnectUnary(options: ConnectUnaryOptions): ConnectUnaryHa
     if (req.method !== "POST") return false;
     const p = procedures.get(path);
     if (!p) return false;
-    const type = parseContentType(header(req, "content-type"));
+    const contentType = header(req, "content-type");
+    const type =
+      contentType === "application/json"
+        ? JSON_BODY
+        : contentType === "application/proto"
+          ? PROTO_BODY
+          : parseContentType(contentType);
     if (!type || type.stream) return false;
     const encoding = header(req, "content-encoding");
     if (encoding !== null && encoding !== "identity" && !COMPRESSION.some((c) => c.name === encoding)) {
