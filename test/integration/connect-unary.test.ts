@@ -153,6 +153,14 @@ describe("Connect unary: the lean path answers as connect-node does", () => {
     expect(malformed.json?.code).toBe("invalid_argument");
   });
 
+  it("a bad map value under a key with a backslash names the entry (no internal error)", async () => {
+    const create = "/mlops.v1.RegistryService/CreateRegisteredModel";
+    const r = await same((port) => raw(port, create, body({ name: "m", tags: { "a\\ b": {} } }), JSON_TYPE));
+    expect(r.status).toBe(400);
+    expect(r.json?.code).toBe("invalid_argument");
+    expect(r.json?.field).toBe("tags[a\\ b]");
+  });
+
   it("enum spellings (Staging) and a bad stage answer alike", async () => {
     const ok = await same((port) =>
       raw(port, TRANSITION, body({ name: MODEL, version: "2", stage: "Staging" }), JSON_TYPE),
@@ -274,6 +282,14 @@ describe("Connect unary: what the lean path owns", () => {
     expect(r.headers.connection).toBe("close");
     // The server keeps serving.
     expect((await raw(lean.httpPort, PREDICT, body({ features: row(0) }), JSON_TYPE)).status).toBe(200);
+  });
+
+  it("a gzip body over the limit once decompressed is resource_exhausted", async () => {
+    const big = gzipSync(body({ features: Array.from({ length: MAX_BODY / 4 }, () => 1.25) }));
+    expect(big.length).toBeLessThan(MAX_BODY);
+    const r = await raw(lean.httpPort, PREDICT, big, { ...JSON_TYPE, "content-encoding": "gzip" });
+    expect(r.status).toBe(429);
+    expect(r.json?.code).toBe("resource_exhausted");
   });
 
   it("an undecodable binary body is invalid_argument (connect-node says internal)", async () => {

@@ -1,25 +1,15 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import {
-  create,
-  type DescMethodUnary,
-  fromBinary,
-  fromJson,
-  fromJsonString,
-  type JsonValue,
-  toBinary,
-  toJsonString,
-} from "@bufbuild/protobuf";
+import { create, type DescMethodUnary, toBinary, toJsonString } from "@bufbuild/protobuf";
 import { compressionNegotiate } from "@connectrpc/connect/protocol";
 import { errorToJsonBytes, parseContentType, parseTimeout } from "@connectrpc/connect/protocol-connect";
 import { compressionBrotli, compressionGzip } from "@connectrpc/connect-node";
 import { methodImpl, type ServiceBinding } from "../../rpc/binding.js";
 import type { CallContext } from "../../rpc/context.js";
 import { ServiceError, toServiceError } from "../../rpc/service-error.js";
-import { normalizeEnumSpellings, reachesEnum } from "../../services/mapping/enum-spelling.js";
 import type { InvokeMeta, Pipeline } from "../pipeline.js";
 import { BodyTooLarge, readBodyBytes } from "./body.js";
+import { createConnectDecoder, isNamed, named } from "./connect-decode.js";
 import { connectError, fromConnectError } from "./connect-error.js";
-import { decodeError } from "./decode-error.js";
 
 export interface ConnectUnaryOptions {
   bindings: readonly ServiceBinding[];
@@ -47,19 +37,18 @@ interface Procedure {
   impl: (request: unknown, ctx: CallContext) => unknown;
   limit: number;
   setting: string;
-  /** Its input has enum fields: JSON goes through the spellings REST takes. */
-  enums: boolean;
+  decode: (bytes: Uint8Array, binary: boolean) => unknown;
 }
 
 /** Compression the lean path speaks: the same as connect-node's router (connect.ts). */
 const COMPRESSION = [compressionGzip, compressionBrotli];
+/** What the common requests negotiate and parse to, without allocating it each time. */
+const IDENTITY = { request: null, response: null } as const;
+const NO_TIMEOUT: ReturnType<typeof parseTimeout> = {};
+const JSON_BODY = { stream: false, binary: false } as const;
+const PROTO_BODY = { stream: false, binary: true } as const;
 /** connect-node's default: smaller replies are not worth compressing. */
 const COMPRESS_MIN_BYTES = 1024;
-const JSON_OPTIONS = { ignoreUnknownFields: true } as const;
-const utf8 = new TextDecoder();
-
-/** Set on errors answered with the house's error JSON (a body's limit or decoding names the field). */
-const NAMED = new WeakSet<ServiceError>();
 
 function header(req: IncomingMessage, name: string): string | null {
   const v = req.headers[name];
@@ -87,42 +76,8 @@ export function createConnectUnary(options: ConnectUnaryOptions): ConnectUnaryHa
         impl: methodImpl(binding, m) as Procedure["impl"],
         limit: large ? (options.large?.maxBytes ?? 0) : options.maxMessageBytes,
         setting: large ? "MLOPS_MAX_IMPORT_BYTES" : "MLOPS_MAX_BODY_BYTES",
-        enums: reachesEnum(method.input),
+        decode: createConnectDecoder(m.input),
       });
-    }
-  }
-
-  function decode(p: Procedure, bytes: Uint8Array, binary: boolean): unknown {
-    const input = p.method.input;
-    if (binary) {
-      try {
-        return fromBinary(input, bytes);
-      } catch (e) {
-        // connect-node answers internal here; a body the client got wrong is invalid_argument.
-        const expected = `a ${input.typeName} in protobuf's binary format`;
-        const message = `body: ${(e as Error)?.message ?? String(e)}`;
-        throw named(
-          new ServiceError("INVALID_ARGUMENT", message, { violation: { field: "body", expected } }),
-        );
-      }
-    }
-    const text = utf8.decode(bytes);
-    try {
-      if (!p.enums) return fromJsonString(input, text, JSON_OPTIONS);
-      let json: unknown;
-      try {
-        json = JSON.parse(text);
-      } catch {
-        return fromJsonString(input, text, JSON_OPTIONS); // protobuf-es reports malformed JSON
-      }
-      normalizeEnumSpellings(input, json);
-      return fromJson(input, json as JsonValue, JSON_OPTIONS);
-    } catch (e) {
-      if (e instanceof ServiceError) throw e;
-      // As connect.ts's refused path: protobuf-es's decode errors name the field as REST does.
-      const message = (e as Error)?.message ?? String(e);
-      if (message.startsWith("cannot decode ")) throw named(decodeError(input, e));
-      throw new ServiceError("INVALID_ARGUMENT", message, { cause: e });
     }
   }
 
@@ -142,7 +97,7 @@ export function createConnectUnary(options: ConnectUnaryOptions): ConnectUnaryHa
       // Over the limit: the house's error JSON, as connect.ts answers a declared length over it.
       throw e instanceof BodyTooLarge ? named(e) : fromConnectError(e);
     }
-    return decode(p, bytes, binary);
+    return p.decode(bytes, binary);
   }
 
   async function answer(
@@ -153,13 +108,15 @@ export function createConnectUnary(options: ConnectUnaryOptions): ConnectUnaryHa
     binary: boolean,
     t0: bigint,
   ): Promise<void> {
-    const compression = compressionNegotiate(
-      COMPRESSION,
-      header(req, "content-encoding"),
-      header(req, "accept-encoding"),
-      "accept-encoding",
-    );
-    const timeout = parseTimeout(header(req, "connect-timeout-ms"), Number.MAX_SAFE_INTEGER);
+    const encoding = header(req, "content-encoding");
+    const accept = header(req, "accept-encoding");
+    const compression =
+      encoding === null && accept === null
+        ? IDENTITY
+        : compressionNegotiate(COMPRESSION, encoding, accept, "accept-encoding");
+    const timeoutHeader = header(req, "connect-timeout-ms");
+    const timeout =
+      timeoutHeader === null ? NO_TIMEOUT : parseTimeout(timeoutHeader, Number.MAX_SAFE_INTEGER);
     const limit = timeout.error || timeout.timeoutMs === undefined ? undefined : deadline(timeout.timeoutMs);
     const meta: InvokeMeta = {
       transport: "connect",
@@ -186,7 +143,7 @@ export function createConnectUnary(options: ConnectUnaryOptions): ConnectUnaryHa
       status = err.httpStatus;
       type = "application/json";
       Object.assign(headers, err.metadata);
-      body = NAMED.has(err) ? JSON.stringify(err.toJSON()) : errorToJsonBytes(connectError(err), undefined);
+      body = isNamed(err) ? JSON.stringify(err.toJSON()) : errorToJsonBytes(connectError(err), undefined);
       // A body left unread (over the limit) closes the connection, so its rest is never a request.
       if (err.violation?.field === "body" && !req.readableEnded) headers.connection = "close";
     }
@@ -205,7 +162,13 @@ export function createConnectUnary(options: ConnectUnaryOptions): ConnectUnaryHa
     if (req.method !== "POST") return false;
     const p = procedures.get(path);
     if (!p) return false;
-    const type = parseContentType(header(req, "content-type"));
+    const contentType = header(req, "content-type");
+    const type =
+      contentType === "application/json"
+        ? JSON_BODY
+        : contentType === "application/proto"
+          ? PROTO_BODY
+          : parseContentType(contentType);
     if (!type || type.stream) return false;
     const encoding = header(req, "content-encoding");
     if (encoding !== null && encoding !== "identity" && !COMPRESSION.some((c) => c.name === encoding)) {
@@ -214,11 +177,6 @@ export function createConnectUnary(options: ConnectUnaryOptions): ConnectUnaryHa
     answer(req, res, p, path, type.binary, t0).catch(() => res.destroy());
     return true;
   };
-}
-
-function named(err: ServiceError): ServiceError {
-  NAMED.add(err);
-  return err;
 }
 
 /** Longest delay a timer takes (Node fires a longer one at once). */

@@ -119,10 +119,10 @@ export function createConnectHandler(
         res.destroy(reason as Error);
       });
   };
-  // Requests connect-node refuses before our handler runs (undecodable body, wrong content type,
-  // unknown method) are recorded here, from the HTTP status, so error rates see them too.
   // Connect's unary POSTs are served by the lean adapter; what it leaves goes through connect-node.
   const lean = options.lean === false ? () => false : createConnectUnary(options);
+  // Requests connect-node refuses before our handler runs (undecodable body, wrong content type,
+  // unknown method) are recorded here, from the HTTP status, so error rates see them too.
   return (req, res) => {
     const t0 = process.hrtime.bigint();
     const url = req.url ?? "";

@@ -23,7 +23,7 @@ export function decodeError(input: DescMessage, err: unknown): ServiceError {
     ];
     let field = input.fields.find((f) => f.name === name)?.jsonName ?? name;
     if (item !== undefined) field += `[${Number(item) - 1}]`;
-    if (entry !== undefined) field += `[${JSON.parse(entry)}]`;
+    if (entry !== undefined) field += `[${unquote(entry)}]`;
     const expectedGot = /^expected (.+?), got (.+)$/s.exec(reason);
     if (expectedGot) return invalidArgument(field, expectedGot[1]!, expectedGot[2]); // both groups match
     return new ServiceError("INVALID_ARGUMENT", `${field}: ${reason}`, {
@@ -46,4 +46,12 @@ export function decodeError(input: DescMessage, err: unknown): ServiceError {
   return new ServiceError("INVALID_ARGUMENT", `body: ${message}`, {
     violation: { field: "body", expected: `a ${input.typeName} in proto3 JSON` },
   });
+}
+
+/**
+ * A map key as protobuf-es quotes it in its messages: in double quotes, only `"` escaped (a
+ * backslash is left as is, so the text is not always valid JSON).
+ */
+function unquote(quoted: string): string {
+  return quoted.slice(1, -1).split('\\"').join('"');
 }

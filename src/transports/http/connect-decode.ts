@@ -1,0 +1,70 @@
+import {
+  type DescMessage,
+  fromBinary,
+  fromJson,
+  fromJsonString,
+  type JsonValue,
+  type MessageShape,
+} from "@bufbuild/protobuf";
+import { ServiceError } from "../../rpc/service-error.js";
+import { normalizeEnumSpellings, reachesEnum } from "../../services/mapping/enum-spelling.js";
+import { decodeError } from "./decode-error.js";
+
+/** connect-es's JSON default: unknown keys are ignored (proto3 JSON would refuse them). */
+const JSON_OPTIONS = { ignoreUnknownFields: true } as const;
+const utf8 = new TextDecoder();
+
+/** Errors answered with the house's error JSON (`field`, `expected`), not Connect's bare one. */
+const NAMED = new WeakSet<ServiceError>();
+
+export function named<E extends ServiceError>(err: E): E {
+  NAMED.add(err);
+  return err;
+}
+
+export function isNamed(err: ServiceError): boolean {
+  return NAMED.has(err);
+}
+
+/**
+ * A Connect unary request body (JSON or binary) → `input`'s message, as connect-node decodes it
+ * (protobuf-es, unknown JSON keys ignored), with enum values spelled as REST takes them, and every
+ * failure INVALID_ARGUMENT naming the field as REST does (`features[1]`).
+ */
+export function createConnectDecoder<D extends DescMessage>(
+  input: D,
+): (bytes: Uint8Array, binary: boolean) => MessageShape<D> {
+  const enums = reachesEnum(input);
+  return (bytes, binary) => {
+    if (binary) {
+      try {
+        return fromBinary(input, bytes);
+      } catch (e) {
+        // connect-node answers internal here; a body the client got wrong is invalid_argument.
+        const expected = `a ${input.typeName} in protobuf's binary format`;
+        const message = `body: ${(e as Error)?.message ?? String(e)}`;
+        throw named(
+          new ServiceError("INVALID_ARGUMENT", message, { violation: { field: "body", expected } }),
+        );
+      }
+    }
+    const text = utf8.decode(bytes);
+    try {
+      if (!enums) return fromJsonString(input, text, JSON_OPTIONS);
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        return fromJsonString(input, text, JSON_OPTIONS); // protobuf-es reports malformed JSON
+      }
+      normalizeEnumSpellings(input, json);
+      return fromJson(input, json as JsonValue, JSON_OPTIONS);
+    } catch (e) {
+      if (e instanceof ServiceError) throw e;
+      // As connect.ts's refused path: protobuf-es's decode errors name the field as REST does.
+      const message = (e as Error)?.message ?? String(e);
+      if (message.startsWith("cannot decode ")) throw named(decodeError(input, e));
+      throw new ServiceError("INVALID_ARGUMENT", message, { cause: e });
+    }
+  };
+}
