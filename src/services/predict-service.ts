@@ -186,9 +186,18 @@ export function createPredictService(options: PredictServiceOptions): ServiceImp
     };
   }
 
-  async function predictRequest(request: PredictRequest): Promise<PredictResult> {
-    const served = await select(request.modelName, request.modelVersion, request.modelAlias);
-    return predictRow(served, request.features);
+  function predictRequest(request: PredictRequest): Promise<PredictResult> {
+    // The served version needs no await (select is async for the versions it may have to load).
+    if (request.modelVersion === "" && request.modelAlias === "") {
+      try {
+        return predictRow(servedNamed(request.modelName), request.features);
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    }
+    return select(request.modelName, request.modelVersion, request.modelAlias).then((served) =>
+      predictRow(served, request.features),
+    );
   }
 
   return {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { parseLenientJson } from "../../src/models/import/json.js";
 import { importXgboost } from "../../src/models/import/xgboost.js";
 import { ServiceError } from "../../src/rpc/service-error.js";
 import { expected, expectParity, fixture } from "./fixture-data.js";
@@ -111,6 +112,49 @@ describe("XGBoost JSON import", () => {
     expect(
       rejection(() => importXgboost(variant((d) => (d.learner.gradient_booster.name = "gblinear")))).code,
     ).toBe("UNIMPLEMENTED");
+  });
+
+  it("takes a category set up to the largest category, and refuses more category words than a tree may hold", () => {
+    // Found by the fuzz run: a set holding category 2^24-1 is 2^19 words, once copied with push(...),
+    // which overflowed the stack (RangeError) instead of importing.
+    const text = new TextDecoder().decode(fixture("xgboost/categorical.json"));
+    // biome-ignore lint/suspicious/noExplicitAny: a parsed model file, edited in place.
+    const doc = parseLenientJson("xgboost", text) as any;
+    const tree = doc.learner.gradient_booster.model.trees[0];
+    const at = tree.categories_segments[0] + tree.categories_sizes[0] - 1;
+    tree.categories[at] = 2 ** 24 - 1;
+    const imported = importXgboost(new TextEncoder().encode(JSON.stringify(doc)));
+    const row = new Float64Array(imported.nFeatures).fill(0.5);
+    row[tree.split_indices[tree.categories_nodes[0]]] = 2 ** 24 - 1;
+    expect(imported.model.predictProba(row, 1)).toHaveLength(2);
+    imported.model.dispose();
+
+    // A tree of 33 splits on one category 2^24-1 each: 33 * 2^19 words, over the artifact's 2^24 a tree.
+    const n = 33;
+    const nodes = 2 * n + 1;
+    const ids = Array.from({ length: nodes }, (_, i) => i);
+    const split = (i: number) => i % 2 === 0 && i < 2 * n;
+    doc.learner.gradient_booster.model.trees[0] = {
+      ...tree,
+      base_weights: ids.map(() => 0),
+      categories: ids.filter(split).map(() => 2 ** 24 - 1),
+      categories_nodes: ids.filter(split),
+      categories_segments: ids.filter(split).map((_, k) => k),
+      categories_sizes: ids.filter(split).map(() => 1),
+      default_left: ids.map(() => 0),
+      left_children: ids.map((i) => (split(i) ? i + 1 : -1)),
+      right_children: ids.map((i) => (split(i) ? i + 2 : -1)),
+      loss_changes: ids.map(() => 0),
+      parents: ids.map((i) => (i === 0 ? 2147483647 : i % 2 === 1 ? i - 1 : i - 2)),
+      split_conditions: ids.map((i) => (split(i) ? Number.NaN : 0.1)),
+      split_indices: ids.map((i) => (split(i) ? tree.split_indices[tree.categories_nodes[0]] : 0)),
+      split_type: ids.map((i) => (split(i) ? 1 : 0)),
+      sum_hessian: ids.map(() => 1),
+      tree_param: { ...tree.tree_param, num_nodes: String(nodes) },
+    };
+    const e = rejection(() => importXgboost(new TextEncoder().encode(JSON.stringify(doc))));
+    expect(e.code).toBe("INVALID_ARGUMENT");
+    expect(e.message).toMatch(/trees\[0\].*categories/);
   });
 
   it("refuses malformed and hostile files with INVALID_ARGUMENT naming format and field", () => {

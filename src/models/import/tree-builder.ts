@@ -33,6 +33,8 @@ export type OriginNode =
 export const MAX_TREE_NODES = 2 ** 24;
 /** The largest category a set may hold (XGBoost's own cap is 2^24). */
 export const MAX_CATEGORY = 2 ** 24 - 1;
+/** The most category words one tree may have (the artifact's limit). */
+export const MAX_TREE_CATEGORY_WORDS = 2 ** 24;
 
 export interface BuildTreeOptions {
   format: ImportFormat;
@@ -94,7 +96,8 @@ export function buildTree(o: BuildTreeOptions): TreeInput {
       kind.push(0);
       catOffset.push(0);
       catCount.push(0);
-      value.push(...n.value);
+      // A loop, not push(...): a spread of 65,536 leaf values can overflow the stack.
+      for (const v of n.value) value.push(v);
       continue;
     }
     if (!Number.isInteger(n.feature) || n.feature < 0 || n.feature >= o.nFeatures) {
@@ -135,11 +138,21 @@ export function buildTree(o: BuildTreeOptions): TreeInput {
         }
         if (c > max) max = c;
       }
-      const words = new Array<number>(max < 0 ? 0 : (max >>> 5) + 1).fill(0);
-      for (const c of cats) words[c >>> 5] = ((words[c >>> 5] ?? 0) | (1 << (c & 31))) >>> 0;
-      catOffset.push(catWords.length);
-      catCount.push(words.length);
-      catWords.push(...words);
+      const count = max < 0 ? 0 : (max >>> 5) + 1;
+      if (catWords.length + count > MAX_TREE_CATEGORY_WORDS) {
+        throw malformed(
+          o.format,
+          `${o.where}.node[${id}].categories`,
+          `at most ${MAX_TREE_CATEGORY_WORDS} category words in one tree`,
+        );
+      }
+      // Appended in place (a push(...words) of one set of large categories overflows the stack).
+      const at = catWords.length;
+      catOffset.push(at);
+      catCount.push(count);
+      for (let k = 0; k < count; k++) catWords.push(0);
+      for (const c of cats)
+        catWords[at + (c >>> 5)] = ((catWords[at + (c >>> 5)] ?? 0) | (1 << (c & 31))) >>> 0;
     } else {
       catOffset.push(0);
       catCount.push(0);

@@ -14,10 +14,12 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { HealthImplementation } from "grpc-health-check";
+import { PredictResponseSchema } from "../../gen/mlops/v1/predict_pb.js";
 import { methodImpl, type ServiceBinding } from "../../rpc/binding.js";
 import type { ServiceError } from "../../rpc/service-error.js";
 import { DRAIN_SETTLE_MS } from "../drain.js";
 import type { Pipeline } from "../pipeline.js";
+import { encodePredictResponse } from "./predict-response.js";
 import { addReflection } from "./reflection.js";
 import { grpcServiceDefinition, UndecodableRequest } from "./service-definition.js";
 
@@ -48,10 +50,21 @@ function header(md: Metadata, key: string): string | undefined {
   return typeof v === "string" ? v : undefined;
 }
 
+/**
+ * Responses written by hand (docs/decisions/0020): PredictResponse, the reply of the hottest call.
+ * Their handlers pass the service's plain object on without `create`.
+ */
+const ENCODERS: ReadonlyMap<string, (message: never) => Buffer> = new Map([
+  [PredictResponseSchema.typeName, encodePredictResponse],
+]);
+
 function unaryHandler(binding: ServiceBinding, method: DescMethodUnary, pipeline: Pipeline) {
   const endpoint = `/${binding.service.typeName}/${method.name}`;
   const transport = binding.transport ?? "grpc";
   const invoke = methodImpl(binding, method);
+  const message = ENCODERS.has(method.output.typeName)
+    ? (out: unknown) => out
+    : (out: unknown) => create(method.output, out as never);
   return (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
     // No AbortSignal per call: creating one costs more than a whole Predict, and no service
     // method is long enough to need it (large batches finish on native threads regardless).
@@ -67,7 +80,7 @@ function unaryHandler(binding: ServiceBinding, method: DescMethodUnary, pipeline
         authorization: header(call.metadata, "authorization"),
       })
       .then(
-        (out) => callback(null, create(method.output, out as never)),
+        (out) => callback(null, message(out)),
         (err: ServiceError) => {
           const trailer = new Metadata();
           for (const [k, v] of Object.entries(err.metadata)) trailer.set(k, v);
@@ -91,7 +104,10 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
         impl[method.localName] = unaryHandler(binding, method as DescMethodUnary, options.pipeline);
       }
     }
-    server.addService(grpcServiceDefinition(binding.service, { markUndecodable: true }), impl);
+    server.addService(
+      grpcServiceDefinition(binding.service, { markUndecodable: true, encoders: ENCODERS }),
+      impl,
+    );
   }
   // The whole server is SERVING once it listens; each service's status is set by the app.
   const health = new HealthImplementation({ "": "SERVING" });

@@ -14,7 +14,15 @@ export class UndecodableRequest {
 export interface ServiceDefinitionOptions {
   /** Server side: a request that does not decode becomes an UndecodableRequest. Default false (throw). */
   markUndecodable?: boolean;
+  /**
+   * Server side: hand-written encoders by response message type name; each takes the message or
+   * its init shape (so the handler need not `create` it) and writes toBinary's bytes.
+   */
+  encoders?: ReadonlyMap<string, (message: never) => Buffer>;
 }
+
+/** A view of toBinary's bytes as a Buffer (grpc-js wants one), without copying them. */
+const asBuffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
 /** A grpc-js ServiceDefinition straight from protobuf-es descriptors: no protobuf.js, one codec. */
 export function grpcServiceDefinition(
@@ -42,7 +50,9 @@ export function grpcServiceDefinition(
             }
           }
         : decode,
-      responseSerialize: (msg) => Buffer.from(toBinary(m.output, msg as never)),
+      responseSerialize:
+        (options.encoders?.get(m.output.typeName) as ((msg: unknown) => Buffer) | undefined) ??
+        ((msg) => asBuffer(toBinary(m.output, msg as never))),
       responseDeserialize: (buf) => fromBinary(m.output, buf),
     };
   }
