@@ -79,7 +79,7 @@ const firstSegment = (path: string): string => {
 
 /**
  * Routes grouped by the literal first segment of their template, so a request scans only the
- * templates that can match it (a linear scan over every template cost ~4.5 µs of an OIP infer,
+ * templates that can match it (the linear scan over every template cost ~4.5 µs of an OIP infer,
  * docs/decisions/0020). Each group keeps `routes`' order and includes the templates whose first
  * segment holds a variable, which are also what a path of any other segment gets.
  */
