@@ -114,6 +114,18 @@ describe("OIP REST: health, metadata", () => {
       expect(Object.keys(res.body)).toEqual(["error"]);
     }
   });
+  it("a malformed percent escape in the path: 400 (with {error} but on a probe), like the /v1 routes", async () => {
+    for (const path of ["/v2/models/%ZZ", `/v2/models/${MODEL}/versions/%E0%A4%A`]) {
+      const res = await oip("GET", path);
+      expect(res.status, path).toBe(400);
+      expect(Object.keys(res.body)).toEqual(["error"]);
+    }
+    const probe = await oip("GET", "/v2/models/%ZZ/ready"); // not ready: 400, the probe's empty body
+    expect([probe.status, probe.text]).toEqual([400, ""]);
+    const infer = await oip("POST", "/v2/models/%ZZ/infer", { inputs: [tensor([row(0)])] });
+    expect(infer.status).toBe(400);
+    expect(Object.keys(infer.body)).toEqual(["error"]);
+  });
 });
 
 describe("OIP REST: infer", () => {

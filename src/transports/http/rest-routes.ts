@@ -111,6 +111,15 @@ export interface RouteMatch {
   params: Record<string, string>;
 }
 
+/** A path variable's captured segment, percent-decoded; a malformed escape is INVALID_ARGUMENT on it. */
+export function decodePathVar(name: string, raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw invalidArgument(name, "a percent-encoded path segment", JSON.stringify(raw));
+  }
+}
+
 export function matchRoute(routes: readonly RestRoute[], verb: string, path: string): RouteMatch | undefined {
   for (const route of routes) {
     if (route.verb !== verb) continue;
@@ -118,11 +127,7 @@ export function matchRoute(routes: readonly RestRoute[], verb: string, path: str
     if (!m) continue;
     const params: Record<string, string> = {};
     route.vars.forEach((name, i) => {
-      try {
-        params[name] = decodeURIComponent(m[i + 1]!); // one capture group per var
-      } catch {
-        throw invalidArgument(name, "a percent-encoded path segment", JSON.stringify(m[i + 1]));
-      }
+      params[name] = decodePathVar(name, m[i + 1]!); // one capture group per var
     });
     return { route, params };
   }

@@ -9,7 +9,14 @@ import type { PredictResult } from "../../services/predict-service.js";
 import { DRAIN_SETTLE_MS } from "../drain.js";
 import type { InvokeMeta, Pipeline } from "../pipeline.js";
 import { createConnectHandler } from "./connect.js";
-import { bySegment, compilePath, compileRestRoutes, matchRoute, type RestRoute } from "./rest-routes.js";
+import {
+  bySegment,
+  compilePath,
+  compileRestRoutes,
+  decodePathVar,
+  matchRoute,
+  type RestRoute,
+} from "./rest-routes.js";
 import {
   type ErrorWriter,
   type HttpRoute,
@@ -187,8 +194,18 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       const m = t.regex.exec(path);
       if (!m) continue;
       const params: Record<string, string> = {};
-      for (let i = 0; i < t.vars.length; i++)
-        params[t.vars[i] as string] = decodeURIComponent(m[i + 1] ?? "");
+      try {
+        for (let i = 0; i < t.vars.length; i++) {
+          const name = t.vars[i] as string;
+          params[name] = decodePathVar(name, m[i + 1] ?? "");
+        }
+      } catch (e) {
+        // Refused in the route's own error form (OIP's `{"error": …}`), not the house's.
+        return {
+          route: { ...unmatched(verb, toServiceError(e)), errors: t.route.errors },
+          params: NO_PARAMS,
+        };
+      }
       return { route: t.route, params };
     }
     return undefined;

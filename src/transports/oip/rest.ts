@@ -116,6 +116,9 @@ const readiness = (ready: boolean): Reply => ({
   contentType: "text/plain",
 });
 
+/** A readiness probe's failures (a malformed path): the status alone, with the empty body probes answer. */
+const PROBE_ERRORS: ErrorWriter = { status: (e) => OIP_ERRORS.status(e), body: () => "" };
+
 /** Every route of the Open Inference Protocol's REST API, served from `inference`. */
 export function oipRestRoutes(options: OipRestOptions): TemplateRoute[] {
   const { inference, maxBodyBytes } = options;
@@ -129,7 +132,7 @@ export function oipRestRoutes(options: OipRestOptions): TemplateRoute[] {
       verb: "GET",
       endpoint: template,
       transport: "oip-rest",
-      errors: OIP_ERRORS,
+      errors: PROBE_ERRORS,
       answer: async (params) => readiness(await ready(params)),
     };
     return { template, route };
