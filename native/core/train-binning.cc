@@ -91,19 +91,4 @@ BinnedFeatures BinFeatures(const Dataset& data, uint32_t max_bins, ThreadPool& p
   return out;
 }
 
-std::vector<Bin> RowMajorBins(const BinnedFeatures& bins, ThreadPool& pool) {
-  const size_t n = bins.n_rows;
-  const size_t nf = bins.n_features;
-  std::vector<Bin> out(n * nf);
-  constexpr size_t kChunk = 4096;
-  pool.ParallelFor((n + kChunk - 1) / kChunk, [&](size_t c) {
-    const size_t end = std::min(n, (c + 1) * kChunk);
-    for (size_t f = 0; f < nf; ++f) {
-      const Bin* column = bins.Column(f);
-      for (size_t r = c * kChunk; r < end; ++r) out[r * nf + f] = column[r];
-    }
-  });
-  return out;
-}
-
 }  // namespace mlops::train_detail

@@ -44,10 +44,6 @@ struct BinnedFeatures {
 // pool size.
 BinnedFeatures BinFeatures(const Dataset& data, uint32_t max_bins, ThreadPool& pool);
 
-// The same bins row-major (out[row * n_features + f]): one row's bins share a
-// cache line, for histogram passes that take many features per row.
-std::vector<Bin> RowMajorBins(const BinnedFeatures& bins, ThreadPool& pool);
-
 // Routing of a binned value at a split node, the training-time twin of the
 // model's `x < threshold` / default_left rule.
 inline bool GoesLeft(Bin bin, Bin nan_bin, int32_t split_bin, bool default_left) {

@@ -18,10 +18,6 @@ namespace {
 constexpr double kMinGain = 1e-6;      // smaller gains are rounding noise (as XGBoost's kRtEps)
 constexpr double kMinHessian = 1e-16;  // keeps saturated rows from dividing by zero
 constexpr size_t kHistBudgetBytes = size_t{256} << 20;
-// Features per histogram task: each pass over a node's rows fills this many
-// features' slices from the row-major bins (a row's bins share a cache line),
-// so the rows and their gradients are read once per block, not per feature.
-constexpr size_t kBlock = 5;
 
 struct GH {
   double g = 0;
@@ -147,19 +143,19 @@ struct LeafRange {
 // from tree to tree.
 class TreeGrower {
  public:
-  TreeGrower(const BinnedFeatures& bins, const std::vector<Bin>& row_bins, const Config& cfg, ThreadPool& pool)
-      : bins_(bins), row_bins_(row_bins.data()), cfg_(cfg), pool_(pool) {
+  TreeGrower(const BinnedFeatures& bins, const Config& cfg, ThreadPool& pool)
+      : bins_(bins), cfg_(cfg), pool_(pool) {
     const size_t hist_bytes = std::max<size_t>(1, bins.total_bins * sizeof(GH));
     cap_ = std::max<size_t>(8, kHistBudgetBytes / hist_bytes);
   }
 
-  // rows: the sampled rows (ascending), permuted in place into leaf order;
-  // grads: gradients by row index. Writes the tree, each node's split bin (for
-  // binned routing) and the leaves' row ranges.
-  void Grow(std::vector<uint32_t>& rows, const std::vector<RowGrad>& grads, const std::vector<uint32_t>& features,
+  // rows/grads: the sampled rows (ascending) and their gradients, permuted in
+  // place into leaf order. Writes the tree, each node's split bin (for binned
+  // routing) and the leaves' row ranges.
+  void Grow(std::vector<uint32_t>& rows, std::vector<RowGrad>& grads, const std::vector<uint32_t>& features,
             Tree& tree, std::vector<int32_t>& split_bin, std::vector<LeafRange>& leaves) {
     rows_ = &rows;
-    grads_ = grads.data();
+    grads_ = &grads;
     features_ = &features;
     tree_ = &tree;
     split_bin_ = &split_bin;
@@ -167,11 +163,12 @@ class TreeGrower {
     split_bin.clear();
     leaves.clear();
     scratch_rows_.resize(rows.size());
+    scratch_grads_.resize(grads.size());
 
     Node root;
     root.id = AddNode();
     root.end = rows.size();
-    for (uint32_t r : rows) root.stats += GH{grads[r].g, grads[r].h, 1};
+    for (const RowGrad& rg : grads) root.stats += GH{rg.g, rg.h, 1};
     root.expandable = Expandable(root);
     std::vector<Node> level{root};
     if (root.expandable) FindRootSplit(level[0]);
@@ -255,33 +252,16 @@ class TreeGrower {
 
   GH* Slice(int hist, size_t f) { return buffers_[static_cast<size_t>(hist)].data() + bins_.offset[f]; }
 
-  size_t Blocks() const { return (features_->size() + kBlock - 1) / kBlock; }
-
-  // Fills the slices of features_[b * kBlock, ...) (at most kBlock) of `hist`
-  // from the node's rows, each cell summing its rows in row order.
-  void BuildBlock(int hist, size_t b, const Node& node) {
-    const size_t i0 = b * kBlock;
-    const size_t m = std::min(kBlock, features_->size() - i0);
-    GH* slice[kBlock];
-    size_t col[kBlock];
-    for (size_t j = 0; j < m; ++j) {
-      const size_t f = (*features_)[i0 + j];
-      slice[j] = Slice(hist, f);
-      col[j] = f;
-      std::fill(slice[j], slice[j] + bins_.ValueBins(f) + 1, GH{});
-    }
-    const size_t nf = bins_.n_features;
+  void BuildSlice(GH* slice, size_t f, const Node& node) {
+    std::fill(slice, slice + bins_.ValueBins(f) + 1, GH{});
+    const Bin* column = bins_.Column(f);
     const uint32_t* rows = rows_->data();
+    const RowGrad* grads = grads_->data();
     for (size_t i = node.begin; i < node.end; ++i) {
-      const uint32_t r = rows[i];
-      const RowGrad gr = grads_[r];
-      const Bin* row_bins = row_bins_ + static_cast<size_t>(r) * nf;
-      for (size_t j = 0; j < m; ++j) {
-        GH& cell = slice[j][row_bins[col[j]]];
-        cell.g += gr.g;
-        cell.h += gr.h;
-        cell.c += 1;
-      }
+      GH& cell = slice[column[rows[i]]];
+      cell.g += grads[i].g;
+      cell.h += grads[i].h;
+      cell.c += 1;
     }
   }
 
@@ -297,33 +277,40 @@ class TreeGrower {
     root.hist = Acquire();
     const size_t nf = features_->size();
     std::vector<Split> candidates(nf);
-    pool_.ParallelFor(Blocks(), [&](size_t b) {
-      BuildBlock(root.hist, b, root);
-      for (size_t i = b * kBlock, e = std::min(nf, i + kBlock); i < e; ++i) {
-        const size_t f = (*features_)[i];
-        FindSplit(Slice(root.hist, f), bins_.ValueBins(f), root.stats, static_cast<int32_t>(f), cfg_, candidates[i]);
-      }
+    pool_.ParallelFor(nf, [&](size_t i) {
+      const size_t f = (*features_)[i];
+      GH* slice = Slice(root.hist, f);
+      BuildSlice(slice, f, root);
+      FindSplit(slice, bins_.ValueBins(f), root.stats, static_cast<int32_t>(f), cfg_, candidates[i]);
     });
     Best(root, candidates, 0);
   }
 
-  // Stable partition of the node's rows into left then right.
+  // Stable partition of the node's rows (and gradients) into left then right.
   void Partition(const Node& node) {
     const Split& s = node.split;
     const size_t f = static_cast<size_t>(s.feature);
     const Bin* column = bins_.Column(f);
     const Bin nan_bin = bins_.NanBin(f);
-    uint32_t* rows = rows_->data();
-    uint32_t* scratch = scratch_rows_.data();
+    std::vector<uint32_t>& rows = *rows_;
+    std::vector<RowGrad>& grads = *grads_;
     size_t l = node.begin;
     size_t r = node.end;
     for (size_t i = node.begin; i < node.end; ++i) {
       const size_t dst = GoesLeft(column[rows[i]], nan_bin, s.bin, s.default_left) ? l++ : --r;
-      scratch[dst] = rows[i];
+      scratch_rows_[dst] = rows[i];
+      scratch_grads_[dst] = grads[i];
     }
-    std::copy(scratch + node.begin, scratch + l, rows + node.begin);
+    std::copy(scratch_rows_.begin() + static_cast<ptrdiff_t>(node.begin),
+              scratch_rows_.begin() + static_cast<ptrdiff_t>(l), rows.begin() + static_cast<ptrdiff_t>(node.begin));
+    std::copy(scratch_grads_.begin() + static_cast<ptrdiff_t>(node.begin),
+              scratch_grads_.begin() + static_cast<ptrdiff_t>(l), grads.begin() + static_cast<ptrdiff_t>(node.begin));
     // Right rows were written back to front; restore their order.
-    std::reverse_copy(scratch + l, scratch + node.end, rows + l);
+    for (size_t i = l, j = node.end; i < node.end; ++i) {
+      --j;
+      rows[i] = scratch_rows_[j];
+      grads[i] = scratch_grads_[j];
+    }
   }
 
   void AddChildren(const Node& parent, std::vector<Node>& next) {
@@ -420,50 +407,42 @@ class TreeGrower {
     return j1;
   }
 
-  // Build step: one task per (pair, feature block) of the chunk fills the
-  // pair's histogram slices for those features and finds each expandable
-  // child's best split on each, into candidates[(2 * (j - j0) + side) * nf + i].
+  // Build step: one task per (pair, feature) of the chunk fills the pair's
+  // histogram slices for that feature and finds each expandable child's best
+  // split on it, into candidates[(2 * (j - j0) + side) * nf + i].
   void BuildChunk(const std::vector<Node>& next, const std::vector<PairPlan>& plans, size_t j0, size_t j1,
                   std::vector<Split>& candidates) {
     const size_t nf = features_->size();
-    const size_t nb = Blocks();
     const size_t pairs = j1 - j0;
     candidates.assign(2 * pairs * nf, Split());
-    pool_.ParallelFor(pairs * nb, [&](size_t task) {
-      const size_t j = j0 + task / nb;
-      const size_t b = task % nb;
+    pool_.ParallelFor(pairs * nf, [&](size_t task) {
+      const size_t j = j0 + task / nf;
+      const size_t i = task % nf;
       const PairPlan& plan = plans[j];
       if (plan.mode == PairPlan::Mode::kNone) return;
+      const size_t f = (*features_)[i];
       const Node* kids[2] = {&next[2 * j], &next[2 * j + 1]};
-      const size_t i0 = b * kBlock;
-      const size_t i1 = std::min(nf, i0 + kBlock);
       if (plan.mode == PairPlan::Mode::kSubtract) {
         const Node& small = *kids[plan.small];
         const Node& large = *kids[1 - plan.small];
-        BuildBlock(small.hist, b, small);
+        GH* small_slice = Slice(small.hist, f);
+        BuildSlice(small_slice, f, small);
         if (large.expandable) {
-          for (size_t i = i0; i < i1; ++i) {
-            const size_t f = (*features_)[i];
-            const GH* small_slice = Slice(small.hist, f);
-            GH* large_slice = Slice(plan.minuend, f);
-            for (uint32_t k = 0, n = bins_.ValueBins(f) + 1; k < n; ++k) {
-              large_slice[k] = large_slice[k] - small_slice[k];
-            }
+          GH* large_slice = Slice(plan.minuend, f);
+          for (uint32_t k = 0, n = bins_.ValueBins(f) + 1; k < n; ++k) {
+            large_slice[k] = large_slice[k] - small_slice[k];
           }
         }
       } else {
         for (const Node* kid : kids) {
-          if (kid->expandable) BuildBlock(kid->hist, b, *kid);
+          if (kid->expandable) BuildSlice(Slice(kid->hist, f), f, *kid);
         }
       }
-      for (size_t i = i0; i < i1; ++i) {
-        const size_t f = (*features_)[i];
-        for (size_t side = 0; side < 2; ++side) {
-          const Node& kid = *kids[side];
-          if (!kid.expandable) continue;
-          FindSplit(Slice(kid.hist, f), bins_.ValueBins(f), kid.stats, static_cast<int32_t>(f), cfg_,
-                    candidates[(2 * (j - j0) + side) * nf + i]);
-        }
+      for (size_t side = 0; side < 2; ++side) {
+        const Node& kid = *kids[side];
+        if (!kid.expandable) continue;
+        FindSplit(Slice(kid.hist, f), bins_.ValueBins(f), kid.stats, static_cast<int32_t>(f), cfg_,
+                  candidates[(2 * (j - j0) + side) * nf + i]);
       }
     });
   }
@@ -492,7 +471,6 @@ class TreeGrower {
   }
 
   const BinnedFeatures& bins_;
-  const Bin* row_bins_;  // row-major copy of bins_, n_rows * n_features
   const Config& cfg_;
   ThreadPool& pool_;
   size_t cap_ = 8;
@@ -500,9 +478,10 @@ class TreeGrower {
   std::vector<std::vector<GH>> buffers_;
   std::vector<int> free_;
   std::vector<uint32_t> scratch_rows_;
+  std::vector<RowGrad> scratch_grads_;
   // Per-Grow views.
   std::vector<uint32_t>* rows_ = nullptr;
-  const RowGrad* grads_ = nullptr;  // by row index
+  std::vector<RowGrad>* grads_ = nullptr;
   const std::vector<uint32_t>* features_ = nullptr;
   Tree* tree_ = nullptr;
   std::vector<int32_t>* split_bin_ = nullptr;
@@ -521,14 +500,14 @@ std::vector<uint32_t> TreeFeatures(size_t n_features, const TrainParams& p, uint
   return all;
 }
 
-// Gradients of the log-loss with respect to the margins, for `rows`, one
-// vector per output indexed by row (rows not in `rows` are left as they were). A row's softmax is computed once for all its
+// Gradients of the log-loss with respect to the margins, for `rows` (in that
+// order), one vector per output. A row's softmax is computed once for all its
 // outputs (computing it per output made the multiclass fit spend K² exps a row
 // per round). Per-row work only, so any split of rows is exact.
 void Gradients(const Dataset& data, const std::vector<double>& margin, uint32_t n_outputs,
                const std::vector<uint32_t>& rows, std::vector<std::vector<RowGrad>>& out, ThreadPool& pool) {
   out.resize(n_outputs);
-  for (auto& g : out) g.resize(data.n_rows);
+  for (auto& g : out) g.resize(rows.size());
   constexpr size_t kChunk = 4096;
   const size_t chunks = (rows.size() + kChunk - 1) / kChunk;
   pool.ParallelFor(chunks, [&](size_t c) {
@@ -540,7 +519,7 @@ void Gradients(const Dataset& data, const std::vector<double>& margin, uint32_t 
       if (n_outputs == 1) {
         const double p = 1.0 / (1.0 + std::exp(-m[0]));
         const double y = data.label[r] == 1 ? 1.0 : 0.0;
-        out[0][r] = {p - y, std::max(p * (1.0 - p), kMinHessian)};
+        out[0][i] = {p - y, std::max(p * (1.0 - p), kMinHessian)};
         continue;
       }
       double mx = m[0];
@@ -553,7 +532,7 @@ void Gradients(const Dataset& data, const std::vector<double>& margin, uint32_t 
       for (uint32_t k = 0; k < n_outputs; ++k) {
         const double p = e[k] / sum;
         const double y = data.label[r] == k ? 1.0 : 0.0;
-        out[k][r] = {p - y, std::max(p * (1.0 - p), kMinHessian)};
+        out[k][i] = {p - y, std::max(p * (1.0 - p), kMinHessian)};
       }
     }
   });
@@ -593,12 +572,11 @@ Model TrainGbdt(const Dataset& data, const Context& ctx) {
     std::copy(model.base_score.begin(), model.base_score.end(), margin.begin() + static_cast<ptrdiff_t>(r * n_outputs));
   }
 
-  const std::vector<Bin> row_bins = RowMajorBins(bins, ctx.pool);
-  TreeGrower grower(bins, row_bins, cfg, ctx.pool);
+  TreeGrower grower(bins, cfg, ctx.pool);
   std::vector<uint32_t> sample;
   std::vector<uint32_t> rest;  // rows left out of this round's sample
   std::vector<uint32_t> rows;
-  std::vector<std::vector<RowGrad>> round_grads;
+  std::vector<RowGrad> grads;
   std::vector<int32_t> split_bin;
   std::vector<LeafRange> leaves;
   const uint32_t total = static_cast<uint32_t>(p.n_estimators);
@@ -614,13 +592,15 @@ Model TrainGbdt(const Dataset& data, const Context& ctx) {
       for (size_t r = 0; r < n; ++r) (rng.Uniform() < p.subsample ? sample : rest).push_back(static_cast<uint32_t>(r));
     }
     // All outputs' gradients come from the margins at the start of the round.
+    std::vector<std::vector<RowGrad>> round_grads;
     Gradients(data, margin, n_outputs, sample, round_grads, ctx.pool);
     for (uint32_t k = 0; k < n_outputs; ++k) {
       const std::vector<uint32_t> features =
           TreeFeatures(data.n_features, p, static_cast<uint64_t>(round) * n_outputs + k);
       rows = sample;
+      grads = std::move(round_grads[k]);
       Tree tree;
-      grower.Grow(rows, round_grads[k], features, tree, split_bin, leaves);
+      grower.Grow(rows, grads, features, tree, split_bin, leaves);
       tree.output_index = n_outputs == 1 ? 0 : k;
       for (const LeafRange& leaf : leaves) {
         const double v = tree.value[static_cast<size_t>(leaf.id)];
