@@ -18,6 +18,14 @@ namespace {
 constexpr double kMinGain = 1e-6;      // smaller gains are rounding noise (as XGBoost's kRtEps)
 constexpr double kMinHessian = 1e-16;  // keeps saturated rows from dividing by zero
 constexpr size_t kHistBudgetBytes = size_t{256} << 20;
+// Below this min_child_weight a side's hessian sum no longer proves that it
+// has rows (subtracted histograms carry rounding residue far smaller than
+// this), so histograms keep row counts (see TreeGrower::counted_).
+constexpr double kCountFreeMinWeight = 1e-3;
+// Without counts, a bin is empty when its hessian sum is at most this share of
+// the node's: a subtracted histogram leaves rounding residue (far below this)
+// in bins that lost all their rows, and such a bin must not count as fresh.
+constexpr double kEmptyShare = 1e-12;
 
 struct GH {
   double g = 0;
@@ -33,6 +41,14 @@ struct GH {
 };
 
 GH operator-(const GH& a, const GH& b) { return {a.g - b.g, a.h - b.h, a.c - b.c}; }
+
+// A histogram cell. Row counts, where needed, live in a parallel array: a
+// 16-byte cell updates in one vector add, and a third field in it cost about
+// a third more per row.
+struct Cell {
+  double g = 0;
+  double h = 0;
+};
 
 struct RowGrad {
   double g;
@@ -69,9 +85,21 @@ double LeafValue(const GH& s, const Config& cfg) {
 
 // Best split of one feature's histogram slice (value bins, then the NaN bin).
 // Candidates in a fixed order with strict improvement, so ties keep the first.
-void FindSplit(const GH* slice, uint32_t value_bins, const GH& total, int32_t feature, const Config& cfg,
-               Split& best) {
-  const GH& nan = slice[value_bins];
+// kCounted: `counts` holds each bin's rows, and min_samples_leaf is checked on
+// them; otherwise (min_samples_leaf <= 1, min_child_weight >= kCountFreeMinWeight)
+// the hessian checks imply that both sides have rows, and a bin is empty when
+// its hessian sum is at most kEmptyShare of the node's (every row adds at
+// least kMinHessian). Best's left.c is left 0 then; Partition counts the rows.
+// Counts fit in uint32_t: Train rejects more than 2^32 - 1 rows.
+template <bool kCounted>
+void FindSplit(const Cell* slice, const uint32_t* counts, uint32_t value_bins, const GH& total, int32_t feature,
+               const Config& cfg, Split& best) {
+  auto cell = [&](uint32_t k) {
+    return GH{slice[k].g, slice[k].h, kCounted ? static_cast<double>(counts[k]) : 0.0};
+  };
+  const double empty_h = kEmptyShare * total.h;
+  auto nonempty = [&](uint32_t k) { return kCounted ? counts[k] != 0 : slice[k].h > empty_h; };
+  const GH nan = cell(value_bins);
   const double lambda = cfg.lambda;
   const double parent = Score(total, lambda);
   // gain > best.gain  <=>  gl^2 (hr + l) + gr^2 (hl + l) > (best.gain + parent) (hl + l)(hr + l),
@@ -80,9 +108,11 @@ void FindSplit(const GH* slice, uint32_t value_bins, const GH& total, int32_t fe
   // `fresh` is false for a cut after an empty bin: it repeats the previous
   // partition (up to rounding), so it may never win.
   auto consider = [&](const GH& left, int32_t bin, bool default_left, bool fresh) {
-    const double rc = total.c - left.c;
     const double rh = total.h - left.h;
-    if (left.c < cfg.min_samples_leaf || rc < cfg.min_samples_leaf) return;
+    if (kCounted) {
+      const double rc = total.c - left.c;
+      if (left.c < cfg.min_samples_leaf || rc < cfg.min_samples_leaf) return;
+    }
     if (left.h < cfg.min_child_weight || rh < cfg.min_child_weight) return;
     const double dl = left.h + lambda;
     const double dr = rh + lambda;
@@ -99,12 +129,12 @@ void FindSplit(const GH* slice, uint32_t value_bins, const GH& total, int32_t fe
   };
   // Empty bins are not skipped with a branch: that mispredicts on sparse
   // histograms and costs more than evaluating the cut.
-  if (nan.c > 0) {
+  if (nonempty(value_bins)) {
     consider(nan, -1, true, true);
     GH acc;
     for (uint32_t k = 0; k + 1 < value_bins; ++k) {
-      acc += slice[k];
-      const bool fresh = slice[k].c != 0;
+      acc += cell(k);
+      const bool fresh = nonempty(k);
       consider(acc, static_cast<int32_t>(k), false, fresh);
       GH with_nan = acc;
       with_nan += nan;
@@ -113,9 +143,9 @@ void FindSplit(const GH* slice, uint32_t value_bins, const GH& total, int32_t fe
   } else {
     GH acc;
     for (uint32_t k = 0; k + 1 < value_bins; ++k) {
-      acc += slice[k];
+      acc += cell(k);
       // No NaN here to learn from: send unseen NaN to the heavier side.
-      consider(acc, static_cast<int32_t>(k), acc.h >= total.h - acc.h, slice[k].c != 0);
+      consider(acc, static_cast<int32_t>(k), acc.h >= total.h - acc.h, nonempty(k));
     }
   }
 }
@@ -125,6 +155,7 @@ struct Node {
   int64_t depth = 0;
   size_t begin = 0;  // rows_[begin, end) are this node's rows
   size_t end = 0;
+  size_t n_left = 0;  // rows that Partition sent left
   GH stats;
   int hist = -1;  // histogram buffer, or -1
   bool expandable = false;
@@ -144,8 +175,12 @@ struct LeafRange {
 class TreeGrower {
  public:
   TreeGrower(const BinnedFeatures& bins, const Config& cfg, ThreadPool& pool)
-      : bins_(bins), cfg_(cfg), pool_(pool) {
-    const size_t hist_bytes = std::max<size_t>(1, bins.total_bins * sizeof(GH));
+      : bins_(bins),
+        cfg_(cfg),
+        pool_(pool),
+        counted_(cfg.min_samples_leaf > 1 || !(cfg.min_child_weight >= kCountFreeMinWeight)) {
+    const size_t cell_bytes = sizeof(Cell) + (counted_ ? sizeof(uint32_t) : 0);
+    const size_t hist_bytes = std::max<size_t>(1, bins.total_bins * cell_bytes);
     cap_ = std::max<size_t>(8, kHistBudgetBytes / hist_bytes);
   }
 
@@ -238,6 +273,7 @@ class TreeGrower {
     } else {
       id = static_cast<int>(buffers_.size());
       buffers_.emplace_back(bins_.total_bins);
+      counts_.emplace_back(counted_ ? bins_.total_bins : 0);
     }
     ++live_;
     return id;
@@ -250,18 +286,44 @@ class TreeGrower {
     id = -1;
   }
 
-  GH* Slice(int hist, size_t f) { return buffers_[static_cast<size_t>(hist)].data() + bins_.offset[f]; }
+  Cell* Slice(int hist, size_t f) { return buffers_[static_cast<size_t>(hist)].data() + bins_.offset[f]; }
+  // Feature f's row counts in `hist`, or nullptr when histograms keep none.
+  uint32_t* Counts(int hist, size_t f) {
+    return counted_ ? counts_[static_cast<size_t>(hist)].data() + bins_.offset[f] : nullptr;
+  }
 
-  void BuildSlice(GH* slice, size_t f, const Node& node) {
-    std::fill(slice, slice + bins_.ValueBins(f) + 1, GH{});
+  void BuildSlice(int hist, size_t f, const Node& node) {
+    const uint32_t n = bins_.ValueBins(f) + 1;
+    Cell* slice = Slice(hist, f);
+    std::fill(slice, slice + n, Cell{});
     const Bin* column = bins_.Column(f);
     const uint32_t* rows = rows_->data();
     const RowGrad* grads = grads_->data();
+    if (!counted_) {
+      for (size_t i = node.begin; i < node.end; ++i) {
+        Cell& cell = slice[column[rows[i]]];
+        cell.g += grads[i].g;
+        cell.h += grads[i].h;
+      }
+      return;
+    }
+    uint32_t* counts = Counts(hist, f);
+    std::fill(counts, counts + n, 0);
     for (size_t i = node.begin; i < node.end; ++i) {
-      GH& cell = slice[column[rows[i]]];
-      cell.g += grads[i].g;
-      cell.h += grads[i].h;
-      cell.c += 1;
+      const Bin bin = column[rows[i]];
+      slice[bin].g += grads[i].g;
+      slice[bin].h += grads[i].h;
+      ++counts[bin];
+    }
+  }
+
+  void Find(int hist, size_t f, const GH& total, Split& best) {
+    const Cell* slice = Slice(hist, f);
+    const uint32_t value_bins = bins_.ValueBins(f);
+    if (counted_) {
+      FindSplit<true>(slice, Counts(hist, f), value_bins, total, static_cast<int32_t>(f), cfg_, best);
+    } else {
+      FindSplit<false>(slice, nullptr, value_bins, total, static_cast<int32_t>(f), cfg_, best);
     }
   }
 
@@ -279,15 +341,15 @@ class TreeGrower {
     std::vector<Split> candidates(nf);
     pool_.ParallelFor(nf, [&](size_t i) {
       const size_t f = (*features_)[i];
-      GH* slice = Slice(root.hist, f);
-      BuildSlice(slice, f, root);
-      FindSplit(slice, bins_.ValueBins(f), root.stats, static_cast<int32_t>(f), cfg_, candidates[i]);
+      BuildSlice(root.hist, f, root);
+      Find(root.hist, f, root.stats, candidates[i]);
     });
     Best(root, candidates, 0);
   }
 
-  // Stable partition of the node's rows (and gradients) into left then right.
-  void Partition(const Node& node) {
+  // Stable partition of the node's rows (and gradients) into left then right;
+  // sets node.n_left.
+  void Partition(Node& node) {
     const Split& s = node.split;
     const size_t f = static_cast<size_t>(s.feature);
     const Bin* column = bins_.Column(f);
@@ -311,6 +373,7 @@ class TreeGrower {
       rows[i] = scratch_rows_[j];
       grads[i] = scratch_grads_[j];
     }
+    node.n_left = l - node.begin;
   }
 
   void AddChildren(const Node& parent, std::vector<Node>& next) {
@@ -329,12 +392,13 @@ class TreeGrower {
     t.default_left[p] = s.default_left ? 1 : 0;
     t.value[p] = LeafValue(parent.stats, cfg_);
     (*split_bin_)[p] = s.bin;
-    const size_t n_left = static_cast<size_t>(s.left.c);
+    const size_t n_left = parent.n_left;
     left.depth = right.depth = parent.depth + 1;
     left.begin = parent.begin;
     left.end = right.begin = parent.begin + n_left;
     right.end = parent.end;
     left.stats = s.left;
+    left.stats.c = static_cast<double>(left.count());
     right.stats = parent.stats - s.left;
     right.stats.c = static_cast<double>(right.count());
     left.expandable = Expandable(left);
@@ -425,24 +489,30 @@ class TreeGrower {
       if (plan.mode == PairPlan::Mode::kSubtract) {
         const Node& small = *kids[plan.small];
         const Node& large = *kids[1 - plan.small];
-        GH* small_slice = Slice(small.hist, f);
-        BuildSlice(small_slice, f, small);
+        BuildSlice(small.hist, f, small);
         if (large.expandable) {
-          GH* large_slice = Slice(plan.minuend, f);
-          for (uint32_t k = 0, n = bins_.ValueBins(f) + 1; k < n; ++k) {
-            large_slice[k] = large_slice[k] - small_slice[k];
+          const uint32_t n = bins_.ValueBins(f) + 1;
+          const Cell* small_slice = Slice(small.hist, f);
+          Cell* large_slice = Slice(plan.minuend, f);
+          for (uint32_t k = 0; k < n; ++k) {
+            large_slice[k].g -= small_slice[k].g;
+            large_slice[k].h -= small_slice[k].h;
+          }
+          if (counted_) {
+            const uint32_t* small_counts = Counts(small.hist, f);
+            uint32_t* large_counts = Counts(plan.minuend, f);
+            for (uint32_t k = 0; k < n; ++k) large_counts[k] -= small_counts[k];
           }
         }
       } else {
         for (const Node* kid : kids) {
-          if (kid->expandable) BuildSlice(Slice(kid->hist, f), f, *kid);
+          if (kid->expandable) BuildSlice(kid->hist, f, *kid);
         }
       }
       for (size_t side = 0; side < 2; ++side) {
         const Node& kid = *kids[side];
         if (!kid.expandable) continue;
-        FindSplit(Slice(kid.hist, f), bins_.ValueBins(f), kid.stats, static_cast<int32_t>(f), cfg_,
-                  candidates[(2 * (j - j0) + side) * nf + i]);
+        Find(kid.hist, f, kid.stats, candidates[(2 * (j - j0) + side) * nf + i]);
       }
     });
   }
@@ -473,9 +543,13 @@ class TreeGrower {
   const BinnedFeatures& bins_;
   const Config& cfg_;
   ThreadPool& pool_;
+  // Whether histograms keep row counts: only min_samples_leaf > 1 needs them,
+  // or a min_child_weight too small to prove that a side has rows.
+  const bool counted_;
   size_t cap_ = 8;
   size_t live_ = 0;
-  std::vector<std::vector<GH>> buffers_;
+  std::vector<std::vector<Cell>> buffers_;
+  std::vector<std::vector<uint32_t>> counts_;  // per buffer, empty unless counted_
   std::vector<int> free_;
   std::vector<uint32_t> scratch_rows_;
   std::vector<RowGrad> scratch_grads_;
