@@ -116,7 +116,9 @@ void FindSplit(const Cell* slice, const uint32_t* counts, uint32_t value_bins, c
     if (left.h < cfg.min_child_weight || rh < cfg.min_child_weight) return;
     const double dl = left.h + lambda;
     const double dr = rh + lambda;
-    if (!(dl > 0 && dr > 0)) return;  // only with l2 = 0 and zero hessian
+    // Only with l2 = 0 and zero hessian; count-free, the weight checks above
+    // (min_child_weight >= kCountFreeMinWeight, l2 >= 0) already rule it out.
+    if (kCounted && !(dl > 0 && dr > 0)) return;
     const double rg = total.g - left.g;
     if (left.g * left.g * dr + rg * rg * dl > bar * dl * dr && fresh) {
       best.gain = left.g * left.g / dl + rg * rg / dr - parent;
