@@ -117,6 +117,8 @@ const SETTINGS: Setting[] = [
   { engine: "heap", isa: "scalar" },
   { engine: "predicated" },
   { engine: "predicated", isa: "scalar" },
+  { engine: "binned" },
+  { engine: "binned", isa: "scalar" },
   { isa: "scalar" },
 ];
 
@@ -154,6 +156,65 @@ describe("every engine gives every row the same bits", () => {
       }
     });
   }
+});
+
+/** Every setting gives `rows` the generic engine's bits, at each batch size. */
+function sameBitsEverywhere(spec: ModelSpec, rows: Float64Array, n: number, batches: number[]): void {
+  const generic = loadWith(spec, { engine: "generic" });
+  const expected = generic.predictProba(rows, n);
+  generic.dispose();
+  for (const setting of SETTINGS) {
+    const model = loadWith(spec, setting);
+    for (const batch of batches) {
+      const got = scoreInBatches(model, rows, n, batch);
+      expect(
+        bytesOf(got).equals(bytesOf(expected)),
+        `${JSON.stringify(setting)} batch ${batch} on ${model.info.engine}/${model.info.engineIsa}`,
+      ).toBe(true);
+    }
+    model.dispose();
+  }
+}
+
+describe("binned engine", () => {
+  it("bins split values that crowd one bucket, and values around every bucket edge", () => {
+    // Even features: most split values within 1e-9 of 0 and two far out, so the direct-mapped
+    // first step overflows its buckets and falls back to the search.
+    const spec = randomModel({ family: "random_forest", nFeatures: 8, nTrees: 20, maxDepth: 10, seed: 11 });
+    const far = [1e6, -1e6];
+    for (let i = 0; i < spec.threshold.length; i++) {
+      if (spec.left[i] !== -1 && spec.feature[i]! % 2 === 0) {
+        spec.threshold[i] = i % 97 === 0 ? far[i % 2]! : spec.threshold[i]! * 1e-9;
+      }
+    }
+    const n = 900;
+    const rows = hostileRows(spec, n, 3);
+    // Rows next to split values: one ulp either side, where a bucket boundary may fall.
+    for (let i = 0; i < rows.length; i += 5) {
+      const t = spec.threshold[(i * 31) % spec.threshold.length]!;
+      rows[i] = i % 2 ? t + Math.abs(t) * 2.220446049250313e-16 : t - Math.abs(t) * 2.220446049250313e-16;
+    }
+    sameBitsEverywhere(spec, rows, n, [1, 9, 64, n]);
+  });
+
+  it("scores batches of several blocks", () => {
+    const spec = randomModel({ family: "random_forest", nFeatures: 20, nTrees: 10, maxDepth: 10, seed: 12 });
+    const n = 2600;
+    sameBitsEverywhere(spec, hostileRows(spec, n, 4), n, [n, 1031]);
+  });
+
+  it("scores trees of different depths and multiclass gbdt", () => {
+    const spec = randomModel({
+      family: "gbdt",
+      nFeatures: 11,
+      nClasses: 3,
+      nTrees: 40,
+      maxDepth: 9,
+      seed: 13,
+    });
+    const n = 700;
+    sameBitsEverywhere(spec, hostileRows(spec, n, 5), n, [3, 32, n]);
+  });
 });
 
 /** Rows for a loaded model: each value NaN, a special double, one of the model's thresholds on that feature, or random. */
@@ -313,7 +374,7 @@ describe("engine selection", () => {
 });
 
 describe("threads", () => {
-  it("gives the heap and predicated engines' rows the same bits on 1, 2 and 3 threads", async () => {
+  it("gives the heap, predicated and binned engines' rows the same bits on 1, 2 and 3 threads", async () => {
     for (const spec of [
       randomModel({ family: "gbdt", nFeatures: 20, nClasses: 3, nTrees: 30, seed: 8 }),
       randomModel({ family: "random_forest", nFeatures: 20, nTrees: 12, maxDepth: 10, seed: 8 }),
@@ -327,7 +388,7 @@ async function sameOnThreads(spec: ModelSpec): Promise<void> {
   const n = 5000;
   const rows = hostileRows(spec, n, 8);
   const expected = loadWith(spec, { engine: "generic" }).predictProba(rows, n);
-  for (const engine of ["heap", "predicated"]) {
+  for (const engine of ["heap", "predicated", "binned"]) {
     const model = loadWith(spec, { engine });
     for (const threads of [1, 2, 3]) {
       const got = await model.predictProbaAsync(rows, n, { threads });
