@@ -303,7 +303,7 @@ describe("engine selection", () => {
     expect(model.info.engineBytes).toBeGreaterThan(0);
   });
 
-  it("picks the heap engine's vector kernel for one-value-per-leaf trees of 7 levels", () => {
+  it("picks the binned engine's vector kernels for batches of trees of 7 levels, the generic engine for a few rows", () => {
     const seven = randomModel({
       family: "gbdt",
       nFeatures: 20,
@@ -314,26 +314,37 @@ describe("engine selection", () => {
     });
     const model = loadWith(seven, {});
     if (HAS_AVX512) {
-      expect(model.info).toMatchObject({ engine: "heap", engineIsa: "avx512", rowEngine: "generic" });
+      expect(model.info).toMatchObject({ engine: "binned", engineIsa: "avx512", rowEngine: "generic" });
       // Both engines' layouts are counted.
       expect(model.info.engineBytes).toBeGreaterThan(loadWith(seven, { engine: "generic" }).info.engineBytes);
     } else {
       expect(model.info).toMatchObject({ engine: "generic", rowEngine: "generic" });
     }
+    // Without vector kernels the binned engine is only used when asked.
+    expect(loadWith(seven, { isa: "scalar" }).info.engine).toBe("generic");
+    expect(loadWith(seven, { engine: "binned", isa: "scalar" }).info).toMatchObject({
+      engine: "binned",
+      engineIsa: "scalar",
+      rowEngine: "binned",
+    });
+    // The heap engine, only when asked.
+    expect(loadWith(seven, { engine: "heap" }).info.engine).toBe("heap");
     // Deeper than 6 levels the predicated engine uses its hybrid layout, only when asked.
     expect(loadWith(seven, { engine: "predicated" }).info.engine).toBe("predicated");
   });
 
   it("keeps models the heap engine does not take on the generic engine, even when asked", () => {
     for (const spec of [deep, wide]) {
-      for (const setting of [{}, { engine: "heap" }, { engine: "predicated" }]) {
+      for (const setting of [{}, { engine: "heap" }, { engine: "predicated" }, { engine: "binned" }]) {
         expect(loadWith(spec, setting).info).toMatchObject({ engine: "generic", rowEngine: "generic" });
       }
     }
   });
 
-  it("leaves forests with leaf vectors on the generic engine unless asked (measured slower)", () => {
-    expect(loadWith(forest, {}).info.engine).toBe("generic");
+  it("scores batches of deep forests on the binned engine where the CPU has its vector kernels", () => {
+    expect(loadWith(forest, {}).info).toMatchObject(
+      HAS_AVX512 ? { engine: "binned", engineIsa: "avx512", rowEngine: "generic" } : { engine: "generic" },
+    );
     expect(loadWith(forest, { engine: "heap" }).info).toMatchObject({ engine: "heap", rowEngine: "heap" });
     // Leaf vectors: the predicated engine's hybrid layout takes them, only when asked.
     expect(loadWith(forest, { engine: "predicated" }).info).toMatchObject({

@@ -17,13 +17,18 @@
 //   holds the offset of the leaf's values. No child pointers, no leaf test,
 //   no NaN branch: 4 bytes per heap node.
 //
-// Kernels (portable C++; the bins use AVX-512 compares where the CPU has
-// them): batches are scored tree-major over blocks of kBlock rows (the
-// block's bins stay in L2, one tree's heap in L1), kRowLanes rows walked
-// interleaved so their load latencies overlap; fewer rows walk one row
-// through kTreeLanes trees at a time. Leaves are added to each row's margins
-// in tree index order, from Ensemble::Start, so results are bit-identical to
-// the generic engine's whatever the batch, block position or thread.
+// Kernels. Batches are scored tree-major over blocks of kBlock rows (a
+// block's bins stay in L2, one tree's heap in L1; the next tree's data is
+// prefetched while one is walked). With AVX-512 F+BW the top kTopLevels
+// levels of a tree are decided for 32 rows at a time by the predicated
+// multiplexer (mux.h, on a feature-major copy of the block's bins) and rows
+// walk only the levels below; kRowLanes rows walk interleaved so their load
+// latencies overlap. Calls of fewer than kMinBatchRows rows walk one row
+// through every tree, level by level. The walks and the scalar bins are
+// portable C++ (MLOPS_SCORER_ISA=scalar, and every CPU without AVX-512).
+// Leaves are added to each row's margins in tree index order, from
+// Ensemble::Start, so results are bit-identical to the generic engine's
+// whatever the batch, block position or thread.
 #include <algorithm>
 #include <cstring>
 #include <memory>
@@ -31,6 +36,7 @@
 
 #include "core/engines/cuts.h"
 #include "core/engines/engine.h"
+#include "core/engines/mux.h"
 #include "core/engines/select.h"
 
 namespace mlops::engines {
@@ -46,7 +52,13 @@ constexpr size_t kBlock = 1024;  // rows per tree-major block (their bins: 128 K
 // Rows walked together through one tree: 12 measured best (a step's chain of
 // two dependent loads is ~12 cycles; more lanes spill).
 constexpr int kRowLanes = 12;
-constexpr int kTreeLanes = 16;  // trees walked together for one row
+// Top levels decided for 32 rows at a time by the predicated multiplexer
+// (mux.h), AVX-512 only: node j < 2^kTopLevels of every tree. Deeper levels
+// are walked from the row's heap position at level kTopLevels.
+constexpr uint32_t kTopLevels = 6;
+// Rows of scratch beyond a block: padding lanes and the last 32-row group.
+constexpr size_t kPadRows = 64;
+constexpr size_t kScratchRows = kBlock + kPadRows;
 
 struct Node {
   uint16_t rank;  // right iff rank < bin
@@ -59,14 +71,20 @@ struct Layout {
   std::vector<Node> nodes;         // per tree 2^d slots (slot 0 unused), heap order
   std::vector<uint32_t> leaf;      // per tree 2^d: offset of the heap leaf's values
   std::vector<double> values;      // leaf_width per model leaf
-  std::vector<uint32_t> node_base, leaf_base, depth, output_index;  // per tree
-  // Row kernel: trees in groups of kTreeLanes (the last padded with its own
-  // last tree, walked but not added) and each group's step count.
-  std::vector<uint32_t> group_steps;
+  std::vector<uint32_t> node_base, leaf_base, value_base, depth, output_index;  // per tree
+  uint32_t max_depth = 0;
+  // Top levels (where every feature has at most kPredicatedMaxDistinct cuts,
+  // so the multiplexer's 16-bit differences cannot wrap): per tree K =
+  // min(kTopLevels, d) levels, 2^K - 1 nodes in heap order from top_base[t]:
+  // the split value's rank and the byte offset of its bin vector in a
+  // block's feature-major bins. Empty otherwise.
+  std::vector<int16_t> top_rank;
+  std::vector<uint32_t> top_offset, top_base;
 
   size_t bytes() const {
     return cuts.bytes() + nodes.size() * sizeof(Node) + leaf.size() * 4 + values.size() * 8 +
-           (node_base.size() + leaf_base.size() + depth.size() + output_index.size() + group_steps.size()) * 4;
+           (node_base.size() + leaf_base.size() + value_base.size() + depth.size() + output_index.size()) * 4 +
+           top_rank.size() * 2 + (top_offset.size() + top_base.size()) * 4;
   }
 };
 
@@ -97,6 +115,12 @@ void Place(const Model& m, const Tree& tree, const std::vector<std::vector<doubl
   Place(m, tree, cuts, tree.right[id], 2 * j + 1, level + 1, d, nodes, leaf, h);
 }
 
+// Column of a block's feature-major bins for row-bin column `col`: features
+// with NaN right, then features with NaN left.
+uint32_t FeatureMajorColumn(uint32_t nf, uint32_t col) {
+  return col < kNanLeftColumn ? col : nf + (col - kNanLeftColumn);
+}
+
 Layout BuildLayout(const Model& m) {
   Layout h;
   h.n_features = m.n_features;
@@ -115,12 +139,25 @@ Layout BuildLayout(const Model& m) {
   }
   for (size_t i = 0; i < m.trees.size(); ++i) {
     const uint32_t d = h.depth[i];
+    h.value_base.push_back(static_cast<uint32_t>(h.values.size()));
     Place(m, m.trees[i], per_feature, 0, 1, 0, d, h.nodes.data() + h.node_base[i], h.leaf.data() + h.leaf_base[i], h);
   }
-  const size_t n_groups = (m.trees.size() + kTreeLanes - 1) / kTreeLanes;
-  h.group_steps.assign(n_groups, 0);
-  for (size_t i = 0; i < m.trees.size(); ++i) {
-    h.group_steps[i / kTreeLanes] = std::max(h.group_steps[i / kTreeLanes], h.depth[i]);
+  for (uint32_t d : h.depth) h.max_depth = std::max(h.max_depth, d);
+  size_t most_cuts = 0;
+  for (const auto& c : per_feature) most_cuts = std::max(most_cuts, c.size());
+  if (most_cuts <= kPredicatedMaxDistinct) {
+    for (size_t i = 0; i < m.trees.size(); ++i) {
+      const uint32_t k = std::min(kTopLevels, h.depth[i]);
+      h.top_base.push_back(static_cast<uint32_t>(h.top_rank.size()));
+      for (uint32_t j = 1; j < (1u << k); ++j) {
+        const Node n = h.nodes[h.node_base[i] + j];
+        // A pass-through node may decide either way: every heap leaf below
+        // it holds the same leaf's values.
+        const bool pass = n.rank == kNeverRight;
+        h.top_rank.push_back(static_cast<int16_t>(pass ? 0 : n.rank - 1));
+        h.top_offset.push_back(pass ? 0 : FeatureMajorColumn(h.n_features, n.col / 2) * kScratchRows * 2);
+      }
+    }
   }
   h.cuts = cuts::BuildSearchTables(std::move(per_feature));
   return h;
@@ -130,6 +167,12 @@ Layout BuildLayout(const Model& m) {
 struct Scratch {
   std::vector<uint16_t> bins;
   std::vector<double> acc;
+  // Top levels: feature-major bins ([2 nf][kScratchRows], the predicated
+  // engine's convention: the count of cuts <= x, NaN 0x7FFF or -1) and each
+  // row's heap position at the top's last level.
+  std::vector<int16_t> fm;
+  std::vector<uint16_t> top;
+  std::vector<uint32_t> pos;  // single rows: each tree's node
 };
 thread_local Scratch tls_scratch;
 
@@ -143,17 +186,20 @@ inline uint32_t Step(const Node* heap, uint32_t j, const char* row) {
 
 // kLanes rows (bins at row + l * kRowBytes) through one tree of depth d;
 // leaf[l] gets the heap leaf index (0 .. 2^d) each reaches.
+// With `top`, row l starts at heap position top[l] of level k instead of the
+// root.
 template <int kLanes>
-inline void WalkRows(const Node* heap, uint32_t d, const char* row, uint32_t* leaf) {
+inline void WalkRows(const Node* heap, uint32_t d, const char* row, const uint16_t* top, uint32_t k,
+                     uint32_t* leaf) {
   uint32_t j[kLanes];
-  for (int l = 0; l < kLanes; ++l) j[l] = 1;
-  for (uint32_t s = 0; s < d; ++s) {
+  for (int l = 0; l < kLanes; ++l) j[l] = top ? (1u << k) + top[l] : 1;
+  for (uint32_t s = top ? k : 0; s < d; ++s) {
     for (int l = 0; l < kLanes; ++l) j[l] = Step(heap, j[l], row + l * kRowBytes);
   }
   for (int l = 0; l < kLanes; ++l) leaf[l] = j[l] - (1u << d);
 }
 
-void BinRowScalar(const cuts::SearchTables& s, uint32_t nf, const double* x, uint16_t* bins) {
+void BinRowScalar(const cuts::SearchTables& s, uint32_t nf, const double* x, uint16_t* bins, int16_t*) {
   for (uint32_t f = 0; f < nf; ++f) {
     const bool nan = x[f] != x[f];
     const auto b = static_cast<uint16_t>(nan ? 0 : 1 + cuts::BinScalar(s, f, x[f]));
@@ -163,24 +209,61 @@ void BinRowScalar(const cuts::SearchTables& s, uint32_t nf, const double* x, uin
 }
 
 #ifdef MLOPS_CUTS_AVX512
+// fm: the row's first feature-major bin (column stride kScratchRows), or null.
 __attribute__((target("avx512f,popcnt"))) void BinRowAvx512(const cuts::SearchTables& s, uint32_t nf,
-                                                             const double* x, uint16_t* bins) {
+                                                             const double* x, uint16_t* bins, int16_t* fm) {
   for (uint32_t f = 0; f < nf; ++f) {
     const bool nan = x[f] != x[f];
-    const auto b = static_cast<uint16_t>(nan ? 0 : 1 + cuts::BinAvx512(s, f, x[f]));
+    const uint32_t count = nan ? 0 : cuts::BinAvx512(s, f, x[f]);
+    const auto b = static_cast<uint16_t>(count + 1);
     bins[f] = nan ? kNanRight : b;
     bins[kNanLeftColumn + f] = nan ? kNanLeft : b;
+    if (fm) {
+      fm[f * kScratchRows] = nan ? int16_t{0x7FFF} : static_cast<int16_t>(count);
+      fm[(nf + f) * kScratchRows] = nan ? int16_t{-1} : static_cast<int16_t>(count);
+    }
   }
 }
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+// Heap positions at level K of one tree's top for `groups` 32-row groups.
+template <int K>
+__attribute__((target("avx512f,avx512bw"))) void TopBlock(const int16_t* rank, const uint32_t* offset,
+                                                          const int16_t* fm, size_t groups, uint16_t* top) {
+  constexpr int kD = K > 0 ? K : 1;
+  mux::Nodes n{rank, offset, nullptr};
+  size_t g = 0;
+  for (; g + 2 <= groups; g += 2) {
+    n.g = reinterpret_cast<const char*>(fm + g * 32);
+    __m512i s[2][kD];
+    mux::Levels<0, K, 2>(n, s);
+    _mm512_storeu_si512(top + g * 32, mux::LeafIndex<K>(s[0]));
+    _mm512_storeu_si512(top + (g + 1) * 32, mux::LeafIndex<K>(s[1]));
+  }
+  if (g < groups) {
+    n.g = reinterpret_cast<const char*>(fm + g * 32);
+    __m512i s[1][kD];
+    mux::Levels<0, K, 1>(n, s);
+    _mm512_storeu_si512(top + g * 32, mux::LeafIndex<K>(s[0]));
+  }
+}
+#pragma GCC diagnostic pop
+
+using TopFn = void (*)(const int16_t*, const uint32_t*, const int16_t*, size_t, uint16_t*);
+constexpr TopFn kTopKernels[8] = {&TopBlock<0>, &TopBlock<1>, &TopBlock<2>, &TopBlock<3>,
+                                  &TopBlock<4>, &TopBlock<5>, &TopBlock<6>, &TopBlock<7>};
+static_assert(kTopLevels <= 7, "top kernels exist for 0-7 levels");
 #endif
 
-using BinRowFn = void (*)(const cuts::SearchTables&, uint32_t, const double*, uint16_t*);
+using BinRowFn = void (*)(const cuts::SearchTables&, uint32_t, const double*, uint16_t*, int16_t*);
 
 class BinnedEngine final : public Engine {
  public:
   BinnedEngine(const Model& m, bool simd) : e_(m), h_(BuildLayout(m)) {
 #ifdef MLOPS_CUTS_AVX512
     if (simd && cuts::CpuHasBinAvx512()) bin_row_ = &BinRowAvx512;
+    top_ = simd && !h_.top_base.empty() && BinnedHasTopKernels();
 #else
     (void)simd;
 #endif
@@ -194,11 +277,12 @@ class BinnedEngine final : public Engine {
     Scratch& s = tls_scratch;
     const uint32_t nf = h_.n_features, no = h_.n_outputs, nc = e_.n_classes;
     if (s.acc.size() < kBlock * no) s.acc.resize(kBlock * no);
-    if (s.bins.size() < (kBlock + kRowLanes) * kRowWords) s.bins.resize((kBlock + kRowLanes) * kRowWords, 0);
+    if (s.bins.size() < kScratchRows * kRowWords) s.bins.resize(kScratchRows * kRowWords, 0);
     if (n_rows < kMinBatchRows) {
+      if (s.pos.size() < h_.depth.size()) s.pos.resize(h_.depth.size());
       for (size_t r = 0; r < n_rows; ++r) {
-        bin_row_(h_.cuts, nf, rows + r * nf, s.bins.data());
-        ScoreRow(s.bins.data(), s.acc.data());
+        bin_row_(h_.cuts, nf, rows + r * nf, s.bins.data(), nullptr);
+        ScoreRow(s.bins.data(), s.pos.data(), s.acc.data());
         e_.Finish(s.acc.data(), out + r * nc);
       }
       return;
@@ -206,14 +290,26 @@ class BinnedEngine final : public Engine {
     for (size_t r0 = 0; r0 < n_rows; r0 += kBlock) {
       const size_t nb = std::min(kBlock, n_rows - r0);
       const size_t padded = (nb + kRowLanes - 1) / kRowLanes * kRowLanes;
-      for (size_t r = 0; r < nb; ++r) bin_row_(h_.cuts, nf, rows + (r0 + r) * nf, s.bins.data() + r * kRowWords);
+      // The top covers every padded lane (its groups may cover more rows).
+      const size_t groups = top_ ? (padded + 31) / 32 : 0;
+      if (top_ && s.fm.size() < 2 * size_t{nf} * kScratchRows) {
+        s.fm.resize(2 * size_t{nf} * kScratchRows, 0);
+        s.top.resize(kScratchRows, 0);
+      }
+      int16_t* fm = top_ ? s.fm.data() : nullptr;
+      for (size_t r = 0; r < nb; ++r) {
+        bin_row_(h_.cuts, nf, rows + (r0 + r) * nf, s.bins.data() + r * kRowWords, fm ? fm + r : nullptr);
+      }
       // Padding rows walk (all left) but are never added.
       std::fill(s.bins.data() + nb * kRowWords, s.bins.data() + padded * kRowWords, uint16_t{0});
+      for (size_t v = 0; fm && v < 2 * size_t{nf}; ++v) {
+        std::fill(fm + v * kScratchRows + nb, fm + v * kScratchRows + groups * 32, int16_t{0});
+      }
       double* acc = s.acc.data();
       for (size_t r = 0; r < nb; ++r) {
         for (uint32_t k = 0; k < no; ++k) acc[r * no + k] = e_.Start(k);
       }
-      ScoreBlock(reinterpret_cast<const char*>(s.bins.data()), nb, acc);
+      ScoreBlock(reinterpret_cast<const char*>(s.bins.data()), nb, fm, groups, s.top.data(), acc);
       for (size_t r = 0; r < nb; ++r) e_.Finish(acc + r * no, out + (r0 + r) * nc);
     }
   }
@@ -222,6 +318,7 @@ class BinnedEngine final : public Engine {
   Ensemble e_;
   Layout h_;
   BinRowFn bin_row_ = &BinRowScalar;
+  bool top_ = false;  // batches decide the top levels with the multiplexer
 
   void AddLeaf(size_t t, uint32_t offset, double* acc) const {
     const double* v = h_.values.data() + offset;
@@ -232,50 +329,96 @@ class BinnedEngine final : public Engine {
     }
   }
 
-  void ScoreBlock(const char* bins, size_t nb, double* acc) const {
+  // Tree t's heap, leaf table and values, as byte ranges (for prefetching).
+  struct Span {
+    const char* p;
+    size_t n;
+  };
+  void TreeSpans(size_t t, Span* s) const {
+    const size_t slots = size_t{1} << h_.depth[t];
+    const size_t v1 = t + 1 < h_.value_base.size() ? h_.value_base[t + 1] : h_.values.size();
+    s[0] = {reinterpret_cast<const char*>(h_.nodes.data() + h_.node_base[t]), slots * sizeof(Node)};
+    s[1] = {reinterpret_cast<const char*>(h_.leaf.data() + h_.leaf_base[t]), slots * sizeof(uint32_t)};
+    s[2] = {reinterpret_cast<const char*>(h_.values.data() + h_.value_base[t]), (v1 - h_.value_base[t]) * 8};
+  }
+
+  // fm (feature-major bins) non-null: the top levels are decided first, for
+  // `groups` 32-row groups, into top[].
+  void ScoreBlock(const char* bins, size_t nb, const int16_t* fm, size_t groups, uint16_t* top, double* acc) const {
     const uint32_t no = h_.n_outputs;
     uint32_t leaf[kRowLanes];
+    const size_t iters = (nb + kRowLanes - 1) / kRowLanes;
     for (size_t t = 0; t < h_.depth.size(); ++t) {
+      // The next tree's data is fetched while this one is walked, a few
+      // lines per lane group, so its first touches do not wait on L3.
+      Span next[3] = {};
+      if (t + 1 < h_.depth.size()) TreeSpans(t + 1, next);
+      size_t step[3];
+      for (int i = 0; i < 3; ++i) step[i] = (next[i].n + iters - 1) / iters;
       const Node* heap = h_.nodes.data() + h_.node_base[t];
       const uint32_t* leaves = h_.leaf.data() + h_.leaf_base[t];
       const uint32_t d = h_.depth[t];
-      for (size_t r0 = 0; r0 < nb; r0 += kRowLanes) {
-        WalkRows<kRowLanes>(heap, d, bins + r0 * kRowBytes, leaf);
+      const uint32_t k = std::min(kTopLevels, d);
+#ifdef MLOPS_MUX_AVX512
+      if (fm) kTopKernels[k](h_.top_rank.data() + h_.top_base[t], h_.top_offset.data() + h_.top_base[t], fm, groups, top);
+#endif
+      for (size_t r0 = 0, it = 0; r0 < nb; r0 += kRowLanes, ++it) {
+        for (int i = 0; i < 3; ++i) {
+          for (size_t o = it * step[i]; o < std::min(next[i].n, (it + 1) * step[i]); o += 64) __builtin_prefetch(next[i].p + o);
+        }
+        WalkRows<kRowLanes>(heap, d, bins + r0 * kRowBytes, fm ? top + r0 : nullptr, k, leaf);
         const size_t lanes = std::min<size_t>(kRowLanes, nb - r0);
         for (size_t l = 0; l < lanes; ++l) AddLeaf(t, leaves[leaf[l]], acc + (r0 + l) * no);
       }
     }
   }
 
-  // One row (bins) through every tree, kTreeLanes at a time.
-  void ScoreRow(const uint16_t* bins, double* acc) const {
+  // One row (bins) through every tree, level by level: every tree's step at
+  // one level is independent of the others', so a row's ~100 cache misses
+  // per level overlap instead of queueing behind each tree's chain of
+  // dependent loads (a single row touches the whole layout, which is larger
+  // than L2). pos: scratch of n_trees entries.
+  void ScoreRow(const uint16_t* bins, uint32_t* pos, double* acc) const {
     for (uint32_t k = 0; k < h_.n_outputs; ++k) acc[k] = e_.Start(k);
     const char* row = reinterpret_cast<const char*>(bins);
     const size_t n_trees = h_.depth.size();
-    for (size_t g = 0; g < h_.group_steps.size(); ++g) {
-      const size_t t0 = g * kTreeLanes;
-      const Node* heap[kTreeLanes];
-      uint32_t j[kTreeLanes], d[kTreeLanes];
-      for (int l = 0; l < kTreeLanes; ++l) {
-        const size_t t = std::min(t0 + l, n_trees - 1);
-        heap[l] = h_.nodes.data() + h_.node_base[t];
-        d[l] = h_.depth[t];
-        j[l] = 1;
-      }
-      // A lane whose tree is shallower than the group's deepest stops at its
-      // own depth (its heap has no deeper level).
-      for (uint32_t s = 0; s < h_.group_steps[g]; ++s) {
-        for (int l = 0; l < kTreeLanes; ++l) j[l] = s < d[l] ? Step(heap[l], j[l], row) : j[l];
-      }
-      const size_t lanes = std::min<size_t>(kTreeLanes, n_trees - t0);
-      for (size_t l = 0; l < lanes; ++l) {
-        AddLeaf(t0 + l, h_.leaf[h_.leaf_base[t0 + l] + j[l] - (1u << d[l])], acc);
+    const Node* nodes = h_.nodes.data();
+    const uint32_t* base = h_.node_base.data();
+    const uint32_t* depth = h_.depth.data();
+    // Node index base + j; the children of base + j are 2 (base + j) - base
+    // + {0, 1}.
+    for (size_t t = 0; t < n_trees; ++t) pos[t] = base[t] + 1;
+    for (uint32_t s = 0; s < h_.max_depth; ++s) {
+      for (size_t t = 0; t < n_trees; ++t) {
+        const uint32_t g = pos[t];
+        const Node n = nodes[g];
+        uint16_t b;
+        std::memcpy(&b, row + n.col, sizeof b);
+        const uint32_t next = 2 * g - base[t] + static_cast<uint32_t>(n.rank < b);
+        pos[t] = s < depth[t] ? next : g;  // a shallower tree has no deeper level
       }
     }
+    for (size_t t = 0; t < n_trees; ++t) pos[t] = h_.leaf[h_.leaf_base[t] + pos[t] - base[t] - (1u << depth[t])];
+    if (h_.n_outputs == 1) {
+      // One margin in a register: the adds, in tree order, are a chain.
+      double m = acc[0];
+      for (size_t t = 0; t < n_trees; ++t) m += h_.values[pos[t]];
+      acc[0] = m;
+      return;
+    }
+    for (size_t t = 0; t < n_trees; ++t) AddLeaf(t, pos[t], acc);
   }
 };
 
 }  // namespace
+
+bool BinnedHasTopKernels() {
+#ifdef MLOPS_MUX_AVX512
+  return cuts::CpuHasBinAvx512() && __builtin_cpu_supports("avx512bw");
+#else
+  return false;
+#endif
+}
 
 std::unique_ptr<Engine> MakeBinnedEngine(const Model& model, bool simd) {
   return std::make_unique<BinnedEngine>(model, simd);

@@ -42,6 +42,7 @@
 #endif
 
 #include "core/engines/cuts.h"
+#include "core/engines/mux.h"
 #include "core/engines/engine.h"
 #include "core/engines/select.h"
 
@@ -340,62 +341,10 @@ MLOPS_PRED_TARGET void BinBlock(const Layout& h, const double* rows, size_t nb, 
   }
 }
 
-// Bit 15 of each 16-bit lane carries a decision: 1 = right. Selects hi where
-// s says right, lo elsewhere (only bit 15 of the result matters).
-MLOPS_PRED_INLINE __m512i Select(__m512i s, __m512i hi, __m512i lo) { return _mm512_ternarylogic_epi32(s, hi, lo, 0xCA); }
-
-// Decisions of node i for kG 32-row groups at g, g + 64 bytes, ...
-struct Nodes {
-  const int16_t* rank;
-  const uint32_t* offset;
-  const char* g;
-};
-template <int kG>
-MLOPS_PRED_INLINE void Decide(const Nodes& n, size_t i, __m512i* d) {
-  const __m512i r = _mm512_set1_epi16(n.rank[i]);
-  const char* v = n.g + n.offset[i];
-  for (int j = 0; j < kG; ++j) d[j] = _mm512_sub_epi16(r, _mm512_loadu_si512(v + 64 * j));
-}
-
-// The choice among 2^K consecutive nodes starting at `first` (one level),
-// driven by the choices of the levels above: s[j][0..K) for group j, s[j][0]
-// the highest level. kD is the row stride of s.
-template <int K, int kG, int kD>
-struct Mux {
-  MLOPS_PRED_INLINE static void Run(const Nodes& n, size_t first, const __m512i (*s)[kD], int level, __m512i* o) {
-    __m512i a[kG], b[kG];
-    Mux<K - 1, kG, kD>::Run(n, first, s, level + 1, a);
-    Mux<K - 1, kG, kD>::Run(n, first + (size_t{1} << (K - 1)), s, level + 1, b);
-    for (int j = 0; j < kG; ++j) o[j] = Select(s[j][level], b[j], a[j]);
-  }
-};
-template <int kG, int kD>
-struct Mux<0, kG, kD> {
-  MLOPS_PRED_INLINE static void Run(const Nodes& n, size_t first, const __m512i (*)[kD], int, __m512i* o) {
-    Decide<kG>(n, first, o);
-  }
-};
-
-template <int L, int D, int kG>
-MLOPS_PRED_INLINE void Levels(const Nodes& n, __m512i (*s)[D > 0 ? D : 1]) {
-  if constexpr (L < D) {
-    __m512i o[kG];
-    Mux<L, kG, D>::Run(n, (size_t{1} << L) - 1, s, 0, o);
-    for (int j = 0; j < kG; ++j) s[j][L] = o[j];
-    Levels<L + 1, D, kG>(n, s);
-  }
-}
-
-// Leaf index (bits: the D choices, highest level first) of 32 rows.
-template <int D>
-MLOPS_PRED_INLINE __m512i LeafIndex(const __m512i* s) {
-  __m512i idx = _mm512_setzero_si512();
-  for (int L = 0; L < D; ++L) {
-    const int bit = D - 1 - L;
-    idx = _mm512_ternarylogic_epi32(idx, _mm512_srli_epi16(s[L], 15 - bit), _mm512_set1_epi16(int16_t(1 << bit)), 0xF8);
-  }
-  return idx;
-}
+using mux::LeafIndex;
+using mux::Levels;
+using mux::Nodes;
+using mux::Select;
 
 // The leaf values of 8 rows (qword indices < 2^D) from the tree's table t.
 template <int D>

@@ -79,6 +79,11 @@ constexpr size_t kBinnedMaxBytes = size_t{64} << 20;
 // Empty when the binned engine can score the model, else why not.
 std::string BinnedUnsupported(const ModelTraits& t);
 
+// Whether this CPU runs the binned engine's vector kernels (the AVX-512 F+BW
+// top levels and bins; none elsewhere yet). They need every feature's cuts to
+// fit the multiplexer's 16-bit lanes (kPredicatedMaxDistinct).
+bool BinnedHasTopKernels();
+
 // Whether this CPU runs the predicated engine's vector kernels (AVX-512
 // F+BW+VL+DQ on x86-64; none elsewhere yet).
 bool PredicatedHasVectorKernels();
