@@ -32,6 +32,7 @@
 #include <algorithm>
 #include <cstring>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "core/engines/cuts.h"
@@ -188,14 +189,38 @@ inline uint32_t Step(const Node* heap, uint32_t j, const char* row) {
 // leaf[l] gets the heap leaf index (0 .. 2^d) each reaches.
 // With `top`, row l starts at heap position top[l] of level k instead of the
 // root.
+//
+// On x86-64 a step is four instructions: the column load, the bin load (the
+// lane's row at a constant displacement), a compare of the node's rank in
+// memory with the bin (carry = rank < bin) and j = j + j + carry.
+template <size_t kOffset>
+inline uint32_t StepAt(const Node* heap, uint32_t j, const char* row) {
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+  uint32_t t;
+  asm("movzwl 2(%[h],%q[j],4), %k[t]\n\t"
+      "movzwl %c[off](%[row],%q[t]), %k[t]\n\t"
+      "cmpw %w[t], (%[h],%q[j],4)\n\t"
+      "adcl %k[j], %k[j]"
+      : [j] "+r"(j), [t] "=&r"(t)
+      : [h] "r"(heap), [row] "r"(row), [off] "i"(kOffset)
+      : "cc", "memory");
+  return j;
+#else
+  return Step(heap, j, row + kOffset);
+#endif
+}
+
+template <size_t... kL>
+inline void StepLanes(const Node* heap, uint32_t* j, const char* row, std::index_sequence<kL...>) {
+  ((j[kL] = StepAt<kL * kRowBytes>(heap, j[kL], row)), ...);
+}
+
 template <int kLanes>
 inline void WalkRows(const Node* heap, uint32_t d, const char* row, const uint16_t* top, uint32_t k,
                      uint32_t* leaf) {
   uint32_t j[kLanes];
   for (int l = 0; l < kLanes; ++l) j[l] = top ? (1u << k) + top[l] : 1;
-  for (uint32_t s = top ? k : 0; s < d; ++s) {
-    for (int l = 0; l < kLanes; ++l) j[l] = Step(heap, j[l], row + l * kRowBytes);
-  }
+  for (uint32_t s = top ? k : 0; s < d; ++s) StepLanes(heap, j, row, std::make_index_sequence<kLanes>());
   for (int l = 0; l < kLanes; ++l) leaf[l] = j[l] - (1u << d);
 }
 
@@ -345,6 +370,32 @@ class BinnedEngine final : public Engine {
   // fm (feature-major bins) non-null: the top levels are decided first, for
   // `groups` 32-row groups, into top[].
   void ScoreBlock(const char* bins, size_t nb, const int16_t* fm, size_t groups, uint16_t* top, double* acc) const {
+    if (h_.leaf_width == 1) return ScoreBlockW<1>(bins, nb, fm, groups, top, acc);
+    if (h_.leaf_width == 2) return ScoreBlockW<2>(bins, nb, fm, groups, top, acc);
+    ScoreBlockW<0>(bins, nb, fm, groups, top, acc);
+  }
+
+  // kWidth: the leaf width when it is 1 or 2, else 0 (any).
+  template <int kWidth>
+  void AddLeafW(size_t t, uint32_t offset, double* acc) const {
+    const double* v = h_.values.data() + offset;
+    if constexpr (kWidth == 1) {
+      acc[h_.output_index[t]] += v[0];
+    } else if constexpr (kWidth == 2) {
+      // Two lanes of IEEE double adds: the same as two scalar adds.
+      using V2 = double __attribute__((vector_size(16)));
+      V2 a, b;
+      std::memcpy(&a, acc, sizeof a);
+      std::memcpy(&b, v, sizeof b);
+      a += b;
+      std::memcpy(acc, &a, sizeof a);
+    } else {
+      AddLeaf(t, offset, acc);
+    }
+  }
+
+  template <int kWidth>
+  void ScoreBlockW(const char* bins, size_t nb, const int16_t* fm, size_t groups, uint16_t* top, double* acc) const {
     const uint32_t no = h_.n_outputs;
     uint32_t leaf[kRowLanes];
     const size_t iters = (nb + kRowLanes - 1) / kRowLanes;
@@ -368,7 +419,7 @@ class BinnedEngine final : public Engine {
         }
         WalkRows<kRowLanes>(heap, d, bins + r0 * kRowBytes, fm ? top + r0 : nullptr, k, leaf);
         const size_t lanes = std::min<size_t>(kRowLanes, nb - r0);
-        for (size_t l = 0; l < lanes; ++l) AddLeaf(t, leaves[leaf[l]], acc + (r0 + l) * no);
+        for (size_t l = 0; l < lanes; ++l) AddLeafW<kWidth>(t, leaves[leaf[l]], acc + (r0 + l) * no);
       }
     }
   }
