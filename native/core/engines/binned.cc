@@ -276,9 +276,9 @@ __attribute__((target("avx512f,avx512bw"))) void TopBlock(const int16_t* rank, c
 #pragma GCC diagnostic pop
 
 using TopFn = void (*)(const int16_t*, const uint32_t*, const int16_t*, size_t, uint16_t*);
-constexpr TopFn kTopKernels[8] = {&TopBlock<0>, &TopBlock<1>, &TopBlock<2>, &TopBlock<3>,
-                                  &TopBlock<4>, &TopBlock<5>, &TopBlock<6>, &TopBlock<7>};
-static_assert(kTopLevels <= 7, "top kernels exist for 0-7 levels");
+constexpr TopFn kTopKernels[] = {&TopBlock<0>, &TopBlock<1>, &TopBlock<2>, &TopBlock<3>,
+                                 &TopBlock<4>, &TopBlock<5>, &TopBlock<6>};
+static_assert(kTopLevels + 1 == sizeof(kTopKernels) / sizeof(kTopKernels[0]), "a top kernel per level count");
 #endif
 
 using BinRowFn = void (*)(const cuts::SearchTables&, uint32_t, const double*, uint16_t*, int16_t*);

@@ -55,9 +55,8 @@ void AddBuckets(const std::vector<double>& cuts, SearchTables::Feature& f, Searc
     s.first.push_back(count[i] <= kScan ? static_cast<uint16_t>(below) : kFullBucket);
     below += count[i];
   }
-  f.scan_start = static_cast<uint32_t>(s.scan.size());
-  s.scan.insert(s.scan.end(), cuts.begin(), cuts.end());
-  s.scan.insert(s.scan.end(), kScan, std::numeric_limits<double>::quiet_NaN());
+  // The scan reads level 0 of the search tables (padded with kScan NaN).
+  f.scan_start = f.start[0];
 }
 
 }  // namespace
@@ -78,11 +77,12 @@ SearchTables BuildSearchTables(std::vector<std::vector<double>> per_feature) {
     f.n_levels = static_cast<uint32_t>(levels.size());
     for (uint32_t l = 0; l < f.n_levels; ++l) {
       f.start[l] = static_cast<uint32_t>(s.keys.size());
-      const size_t padded = (levels[l].size() / kFan + 1) * kFan;
+      // Level 0 also serves the bucket scan: at least kScan NaN after it.
+      const size_t padded = ((levels[l].size() + (l == 0 ? kScan : 0)) / kFan + 1) * kFan;
       s.keys.insert(s.keys.end(), levels[l].begin(), levels[l].end());
       s.keys.insert(s.keys.end(), padded - levels[l].size(), std::numeric_limits<double>::quiet_NaN());
     }
-    AddBuckets(cuts, f, s);
+    AddBuckets(cuts, f, s);  // after the levels: it reads level 0
     s.features.push_back(f);
     s.sorted.push_back(std::move(cuts));
   }

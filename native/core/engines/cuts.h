@@ -61,16 +61,14 @@ struct SearchTables {
     double lo = 0, scale = 0, last = 0;  // last = n_buckets - 1
     uint32_t n_buckets = 0;
     uint32_t bucket_start = 0;  // into `first`
-    uint32_t scan_start = 0;    // into `scan`: the sorted cuts, then kScan NaN
+    uint32_t scan_start = 0;    // into `keys`: level 0, the sorted cuts, then >= kScan NaN
   };
   std::vector<Feature> features;
   std::vector<std::vector<double>> sorted;  // the plain cuts, for the scalar path
   std::vector<uint16_t> first;              // per bucket, or kFullBucket
-  std::vector<double> scan;
 
   size_t bytes() const {
-    size_t b = keys.size() * sizeof(double) + features.size() * sizeof(Feature) + first.size() * sizeof(uint16_t) +
-               scan.size() * sizeof(double);
+    size_t b = keys.size() * sizeof(double) + features.size() * sizeof(Feature) + first.size() * sizeof(uint16_t);
     for (const auto& s : sorted) b += s.size() * sizeof(double);
     return b;
   }
@@ -92,7 +90,7 @@ inline uint32_t BinScalar(const SearchTables& s, uint32_t f, double x) {
   if (sf.n_buckets != 0) {
     const uint16_t first = s.first[sf.bucket_start + BucketOf(sf, x)];
     if (first != kFullBucket) {
-      const double* k = s.scan.data() + sf.scan_start + first;
+      const double* k = s.keys.data() + sf.scan_start + first;
       uint32_t n = first;
       for (uint32_t i = 0; i < kScan; ++i) n += k[i] <= x;  // NaN padding counts 0
       return n;
@@ -114,7 +112,7 @@ MLOPS_CUTS_INLINE uint32_t BinAvx512(const SearchTables& s, uint32_t f, double x
   if (sf.n_buckets != 0) {
     const uint16_t first = s.first[sf.bucket_start + BucketOf(sf, x)];
     if (first != kFullBucket) {
-      const __mmask8 le = _mm512_cmp_pd_mask(_mm512_loadu_pd(s.scan.data() + sf.scan_start + first), xv, _CMP_LE_OQ);
+      const __mmask8 le = _mm512_cmp_pd_mask(_mm512_loadu_pd(s.keys.data() + sf.scan_start + first), xv, _CMP_LE_OQ);
       return first + static_cast<uint32_t>(__builtin_popcount(static_cast<uint32_t>(le)));
     }
   }
