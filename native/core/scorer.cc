@@ -31,6 +31,8 @@ std::unique_ptr<engines::Engine> Make(engines::EngineKind kind, const Model& mod
       return engines::MakeHeapEngine(model, !request.scalar);
     case engines::EngineKind::kPredicated:
       return engines::MakePredicatedEngine(model, !request.scalar);
+    case engines::EngineKind::kBinned:
+      return engines::MakeBinnedEngine(model, !request.scalar);
     case engines::EngineKind::kGeneric:
       break;
   }

@@ -29,7 +29,7 @@ export interface ModelInfo {
   readonly classLabels: ClassLabels;
   /**
    * The engine scoring batches, picked at load from the model's shape (docs/model-format.md,
-   * "Scoring engines"): "generic", "heap", "predicated" or "linear". Results never depend on it.
+   * "Scoring engines"): "generic", "heap", "predicated", "binned" or "linear". Results never depend on it.
    */
   readonly engine: string;
   /** The engine for calls of fewer than 8 rows (often the same as `engine`). */

@@ -96,7 +96,7 @@ export declare namespace Binding {
     featureNames: string[];
     paramsJson: string;
     classLabels: ClassLabels;
-    /** The scoring engine for batches: "generic", "heap", "predicated" or "linear" (native/core/engines). */
+    /** The scoring engine for batches: "generic", "heap", "predicated", "binned" or "linear" (native/core/engines). */
     engine: string;
     /** The engine for calls of fewer than 8 rows (often the same). */
     rowEngine: string;

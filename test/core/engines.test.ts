@@ -117,6 +117,8 @@ const SETTINGS: Setting[] = [
   { engine: "heap", isa: "scalar" },
   { engine: "predicated" },
   { engine: "predicated", isa: "scalar" },
+  { engine: "binned" },
+  { engine: "binned", isa: "scalar" },
   { isa: "scalar" },
 ];
 
@@ -154,6 +156,65 @@ describe("every engine gives every row the same bits", () => {
       }
     });
   }
+});
+
+/** Every setting gives `rows` the generic engine's bits, at each batch size. */
+function sameBitsEverywhere(spec: ModelSpec, rows: Float64Array, n: number, batches: number[]): void {
+  const generic = loadWith(spec, { engine: "generic" });
+  const expected = generic.predictProba(rows, n);
+  generic.dispose();
+  for (const setting of SETTINGS) {
+    const model = loadWith(spec, setting);
+    for (const batch of batches) {
+      const got = scoreInBatches(model, rows, n, batch);
+      expect(
+        bytesOf(got).equals(bytesOf(expected)),
+        `${JSON.stringify(setting)} batch ${batch} on ${model.info.engine}/${model.info.engineIsa}`,
+      ).toBe(true);
+    }
+    model.dispose();
+  }
+}
+
+describe("binned engine", () => {
+  it("bins split values that crowd one bucket, and values around every bucket edge", () => {
+    // Even features: most split values within 1e-9 of 0 and two far out, so the direct-mapped
+    // first step overflows its buckets and falls back to the search.
+    const spec = randomModel({ family: "random_forest", nFeatures: 8, nTrees: 20, maxDepth: 10, seed: 11 });
+    const far = [1e6, -1e6];
+    for (let i = 0; i < spec.threshold.length; i++) {
+      if (spec.left[i] !== -1 && spec.feature[i]! % 2 === 0) {
+        spec.threshold[i] = i % 97 === 0 ? far[i % 2]! : spec.threshold[i]! * 1e-9;
+      }
+    }
+    const n = 900;
+    const rows = hostileRows(spec, n, 3);
+    // Rows next to split values: one ulp either side, where a bucket boundary may fall.
+    for (let i = 0; i < rows.length; i += 5) {
+      const t = spec.threshold[(i * 31) % spec.threshold.length]!;
+      rows[i] = i % 2 ? t + Math.abs(t) * 2.220446049250313e-16 : t - Math.abs(t) * 2.220446049250313e-16;
+    }
+    sameBitsEverywhere(spec, rows, n, [1, 9, 64, n]);
+  });
+
+  it("scores batches of several blocks", () => {
+    const spec = randomModel({ family: "random_forest", nFeatures: 20, nTrees: 10, maxDepth: 10, seed: 12 });
+    const n = 2600;
+    sameBitsEverywhere(spec, hostileRows(spec, n, 4), n, [n, 1031]);
+  });
+
+  it("scores trees of different depths and multiclass gbdt", () => {
+    const spec = randomModel({
+      family: "gbdt",
+      nFeatures: 11,
+      nClasses: 3,
+      nTrees: 40,
+      maxDepth: 9,
+      seed: 13,
+    });
+    const n = 700;
+    sameBitsEverywhere(spec, hostileRows(spec, n, 5), n, [3, 32, n]);
+  });
 });
 
 /** Rows for a loaded model: each value NaN, a special double, one of the model's thresholds on that feature, or random. */
@@ -242,7 +303,7 @@ describe("engine selection", () => {
     expect(model.info.engineBytes).toBeGreaterThan(0);
   });
 
-  it("picks the heap engine's vector kernel for one-value-per-leaf trees of 7 levels", () => {
+  it("picks the binned engine's vector kernels for batches of trees of 7 levels, the generic engine for a few rows", () => {
     const seven = randomModel({
       family: "gbdt",
       nFeatures: 20,
@@ -253,26 +314,37 @@ describe("engine selection", () => {
     });
     const model = loadWith(seven, {});
     if (HAS_AVX512) {
-      expect(model.info).toMatchObject({ engine: "heap", engineIsa: "avx512", rowEngine: "generic" });
+      expect(model.info).toMatchObject({ engine: "binned", engineIsa: "avx512", rowEngine: "generic" });
       // Both engines' layouts are counted.
       expect(model.info.engineBytes).toBeGreaterThan(loadWith(seven, { engine: "generic" }).info.engineBytes);
     } else {
       expect(model.info).toMatchObject({ engine: "generic", rowEngine: "generic" });
     }
+    // Without vector kernels the binned engine is only used when asked.
+    expect(loadWith(seven, { isa: "scalar" }).info.engine).toBe("generic");
+    expect(loadWith(seven, { engine: "binned", isa: "scalar" }).info).toMatchObject({
+      engine: "binned",
+      engineIsa: "scalar",
+      rowEngine: "binned",
+    });
+    // The heap engine, only when asked.
+    expect(loadWith(seven, { engine: "heap" }).info.engine).toBe("heap");
     // Deeper than 6 levels the predicated engine uses its hybrid layout, only when asked.
     expect(loadWith(seven, { engine: "predicated" }).info.engine).toBe("predicated");
   });
 
   it("keeps models the heap engine does not take on the generic engine, even when asked", () => {
     for (const spec of [deep, wide]) {
-      for (const setting of [{}, { engine: "heap" }, { engine: "predicated" }]) {
+      for (const setting of [{}, { engine: "heap" }, { engine: "predicated" }, { engine: "binned" }]) {
         expect(loadWith(spec, setting).info).toMatchObject({ engine: "generic", rowEngine: "generic" });
       }
     }
   });
 
-  it("leaves forests with leaf vectors on the generic engine unless asked (measured slower)", () => {
-    expect(loadWith(forest, {}).info.engine).toBe("generic");
+  it("scores batches of deep forests on the binned engine where the CPU has its vector kernels", () => {
+    expect(loadWith(forest, {}).info).toMatchObject(
+      HAS_AVX512 ? { engine: "binned", engineIsa: "avx512", rowEngine: "generic" } : { engine: "generic" },
+    );
     expect(loadWith(forest, { engine: "heap" }).info).toMatchObject({ engine: "heap", rowEngine: "heap" });
     // Leaf vectors: the predicated engine's hybrid layout takes them, only when asked.
     expect(loadWith(forest, { engine: "predicated" }).info).toMatchObject({
@@ -313,7 +385,7 @@ describe("engine selection", () => {
 });
 
 describe("threads", () => {
-  it("gives the heap and predicated engines' rows the same bits on 1, 2 and 3 threads", async () => {
+  it("gives the heap, predicated and binned engines' rows the same bits on 1, 2 and 3 threads", async () => {
     for (const spec of [
       randomModel({ family: "gbdt", nFeatures: 20, nClasses: 3, nTrees: 30, seed: 8 }),
       randomModel({ family: "random_forest", nFeatures: 20, nTrees: 12, maxDepth: 10, seed: 8 }),
@@ -327,7 +399,7 @@ async function sameOnThreads(spec: ModelSpec): Promise<void> {
   const n = 5000;
   const rows = hostileRows(spec, n, 8);
   const expected = loadWith(spec, { engine: "generic" }).predictProba(rows, n);
-  for (const engine of ["heap", "predicated"]) {
+  for (const engine of ["heap", "predicated", "binned"]) {
     const model = loadWith(spec, { engine });
     for (const threads of [1, 2, 3]) {
       const got = await model.predictProbaAsync(rows, n, { threads });

@@ -143,7 +143,7 @@ describe("Predict over every transport agrees with the core", () => {
     });
     // The scoring engine picked at load, and the bytes of its layout.
     const scorer = (info.body as { scorer: { engine: string; isa: string; bytes: number } }).scorer;
-    expect(["generic", "heap", "predicated"]).toContain(scorer.engine);
+    expect(["generic", "heap", "predicated", "binned"]).toContain(scorer.engine);
     expect(["scalar", "avx512"]).toContain(scorer.isa);
     expect(scorer.bytes).toBeGreaterThan(0);
     // The seed-style route and the proto one write a stage the same way.

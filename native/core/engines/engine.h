@@ -62,5 +62,7 @@ std::unique_ptr<Engine> MakeLinearEngine(const Model& model);
 std::unique_ptr<Engine> MakeHeapEngine(const Model& model, bool simd);
 // Requires PredicatedUnsupported(model) to be empty (select.h); `simd` as above.
 std::unique_ptr<Engine> MakePredicatedEngine(const Model& model, bool simd);
+// Requires BinnedUnsupported(model) to be empty (select.h); `simd` as above.
+std::unique_ptr<Engine> MakeBinnedEngine(const Model& model, bool simd);
 
 }  // namespace mlops::engines

@@ -41,6 +41,8 @@
 #define MLOPS_PRED_INLINE __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,popcnt"), always_inline)) inline
 #endif
 
+#include "core/engines/cuts.h"
+#include "core/engines/mux.h"
 #include "core/engines/engine.h"
 #include "core/engines/select.h"
 
@@ -51,13 +53,14 @@
 namespace mlops::engines {
 namespace {
 
+using cuts::BuildSearchTables;
+using cuts::SearchTables;
+
 constexpr int16_t kNanRight = 0x7FFF;  // above every rank (ranks <= kPredicatedMaxDistinct - 1)
 constexpr int16_t kNanLeft = -1;       // below every rank
 constexpr size_t kLanes = 32;          // rows (batch kernel) or trees (row kernel) per vector
 constexpr size_t kGroups = 8;          // 32-row groups per block
 constexpr size_t kBlockRows = kLanes * kGroups;
-constexpr size_t kFan = 16;            // keys per search-table block (two zmm of doubles)
-constexpr uint32_t kMaxLevels = 8;     // 16^8 > kPredicatedMaxDistinct
 // Packed row nodes: bin * 32 must stay below 65,536 with room for the NaN bin.
 constexpr size_t kMaxPackedCuts = 2046;
 // Trees up to this depth with one value per leaf keep their leaf values in the
@@ -68,27 +71,6 @@ constexpr uint32_t kTopLevels = MLOPS_PRED_TOP_LEVELS;
 // Below this many rows the batch kernel (32 rows per vector) would be mostly
 // padding; such calls use the row kernel (32 trees per vector).
 constexpr size_t kMinBatchKernelRows = 8;
-
-// Feature f's cuts as 16-ary search tables. Level 0 is the sorted cuts; level
-// j + 1 holds the last key of every full 16-key block of level j; the top
-// level has at most 16 keys. Every level is padded with NaN to whole blocks
-// plus one, and NaN <= x is false, so a block's count of keys <= x never
-// counts padding. bin = sum over levels, top down, of j = 16 j + count.
-struct SearchTables {
-  std::vector<double> keys;
-  struct Feature {
-    uint32_t n_levels = 0;
-    uint32_t start[kMaxLevels] = {};
-  };
-  std::vector<Feature> features;
-  std::vector<std::vector<double>> sorted;  // the plain cuts, for the scalar path
-
-  size_t bytes() const {
-    size_t b = keys.size() * sizeof(double) + features.size() * sizeof(Feature);
-    for (const auto& s : sorted) b += s.size() * sizeof(double);
-    return b;
-  }
-};
 
 // A node below the heap top of a deep tree (hybrid layout). Right child =
 // left + 1. A leaf has rank 0x7FFF (no bin is above it) and left = itself,
@@ -140,37 +122,7 @@ struct Layout {
   }
 };
 
-SearchTables BuildSearchTables(std::vector<std::vector<double>> per_feature) {
-  SearchTables s;
-  for (auto& cuts : per_feature) {
-    SearchTables::Feature f;
-    std::vector<double> level = cuts;
-    std::vector<std::vector<double>> levels;
-    for (;;) {
-      levels.push_back(level);
-      if (level.size() <= kFan) break;
-      std::vector<double> up;
-      for (size_t i = kFan - 1; i < level.size(); i += kFan) up.push_back(level[i]);
-      level = std::move(up);
-    }
-    f.n_levels = static_cast<uint32_t>(levels.size());
-    for (uint32_t l = 0; l < f.n_levels; ++l) {
-      f.start[l] = static_cast<uint32_t>(s.keys.size());
-      const size_t padded = (levels[l].size() / kFan + 1) * kFan;
-      s.keys.insert(s.keys.end(), levels[l].begin(), levels[l].end());
-      s.keys.insert(s.keys.end(), padded - levels[l].size(), std::numeric_limits<double>::quiet_NaN());
-    }
-    s.features.push_back(f);
-    s.sorted.push_back(std::move(cuts));
-  }
-  return s;
-}
 
-// Number of cuts <= x (x not NaN).
-inline int16_t BinScalar(const SearchTables& s, uint32_t f, double x) {
-  const auto& c = s.sorted[f];
-  return static_cast<int16_t>(std::upper_bound(c.begin(), c.end(), x) - c.begin());
-}
 
 // Appends model node `id` and its subtree to h.bottom, breadth-first with
 // children adjacent; returns the root's index and raises *steps to the
@@ -240,22 +192,7 @@ Layout BuildLayout(const Model& m, uint32_t model_depth) {
   h.nodes_per_tree = std::max<size_t>(1, (size_t{1} << depth) - 1);
   h.leaves_per_tree = size_t{1} << depth;
 
-  const bool less_equal = m.decision == Decision::kLessEqual;
-  auto split_value = [&](const Tree& t, size_t i) {
-    return less_equal ? std::nextafter(t.threshold[i], std::numeric_limits<double>::infinity()) : t.threshold[i];
-  };
-  std::vector<std::vector<double>> per_feature(m.n_features);
-  for (const Tree& t : m.trees) {
-    for (size_t i = 0; i < t.size(); ++i) {
-      if (t.left[i] != -1) per_feature[t.feature[i]].push_back(split_value(t, i));
-    }
-  }
-  for (auto& v : per_feature) {
-    std::sort(v.begin(), v.end());
-    // == dedup: -0 and +0 are one split value.
-    v.erase(std::unique(v.begin(), v.end(), [](double a, double b) { return a == b; }), v.end());
-  }
-  h.cuts = BuildSearchTables(per_feature);
+  h.cuts = BuildSearchTables(cuts::SplitValues(m));
 
   h.rank.assign(h.n_trees * h.nodes_per_tree, 0);
   h.vec.assign(h.n_trees * h.nodes_per_tree, 0);
@@ -273,7 +210,7 @@ Layout BuildLayout(const Model& m, uint32_t model_depth) {
     for (size_t i = 0; i < tree.size(); ++i) {
       if (tree.left[i] == -1) continue;
       const auto& c = h.cuts.sorted[tree.feature[i]];
-      rank[i] = static_cast<int16_t>(std::lower_bound(c.begin(), c.end(), split_value(tree, i)) - c.begin());
+      rank[i] = static_cast<int16_t>(cuts::RankOf(c, cuts::SplitValue(m, tree, i)));
     }
     Place(m, tree, rank, t, 0, 0, 0, h);
   }
@@ -322,7 +259,7 @@ void BinRowScalar(const Layout& h, const double* row, int16_t* bins) {
   for (uint32_t f = 0; f < h.n_features; ++f) {
     const double x = row[f];
     const bool nan = x != x;
-    const int16_t b = nan ? 0 : BinScalar(h.cuts, f, x);
+    const int16_t b = nan ? 0 : static_cast<int16_t>(cuts::BinScalar(h.cuts, f, x));
     bins[f] = nan ? kNanRight : b;
     bins[h.n_features + f] = nan ? kNanLeft : b;
   }
@@ -377,19 +314,6 @@ bool CpuHasAvx512() {
          __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("popcnt");
 }
 
-// Number of cuts <= x (x not NaN), by the 16-ary tables.
-MLOPS_PRED_INLINE int16_t BinAvx512(const SearchTables& s, uint32_t f, double x) {
-  const SearchTables::Feature& sf = s.features[f];
-  const __m512d xv = _mm512_set1_pd(x);
-  uint32_t j = 0;
-  for (uint32_t l = sf.n_levels; l-- > 0;) {
-    const double* b = s.keys.data() + sf.start[l] + kFan * j;
-    const __mmask8 lo = _mm512_cmp_pd_mask(_mm512_loadu_pd(b), xv, _CMP_LE_OQ);
-    const __mmask8 hi = _mm512_cmp_pd_mask(_mm512_loadu_pd(b + 8), xv, _CMP_LE_OQ);
-    j = kFan * j + static_cast<uint32_t>(__builtin_popcount(_cvtmask16_u32(_mm512_kunpackb(hi, lo))));
-  }
-  return static_cast<int16_t>(j);
-}
 
 // The block's bins: vector v, group g, lane r at bins[(v * kGroups + g) * 32 + r].
 // Rows [nb, padded) get bin 0.
@@ -401,7 +325,7 @@ MLOPS_PRED_TARGET void BinBlock(const Layout& h, const double* rows, size_t nb, 
     const double* x = rows + r * nf;
     for (uint32_t f = 0; f < nf; ++f) {
       const bool nan = x[f] != x[f];
-      const int16_t b = nan ? 0 : BinAvx512(h.cuts, f, x[f]);
+      const int16_t b = nan ? 0 : static_cast<int16_t>(cuts::BinAvx512(h.cuts, f, x[f]));
       const int16_t right = nan ? kNanRight : b, left = nan ? kNanLeft : b;
       bins[f * kBlockRows + r] = right;
       bins[(nf + f) * kBlockRows + r] = left;
@@ -417,62 +341,10 @@ MLOPS_PRED_TARGET void BinBlock(const Layout& h, const double* rows, size_t nb, 
   }
 }
 
-// Bit 15 of each 16-bit lane carries a decision: 1 = right. Selects hi where
-// s says right, lo elsewhere (only bit 15 of the result matters).
-MLOPS_PRED_INLINE __m512i Select(__m512i s, __m512i hi, __m512i lo) { return _mm512_ternarylogic_epi32(s, hi, lo, 0xCA); }
-
-// Decisions of node i for kG 32-row groups at g, g + 64 bytes, ...
-struct Nodes {
-  const int16_t* rank;
-  const uint32_t* offset;
-  const char* g;
-};
-template <int kG>
-MLOPS_PRED_INLINE void Decide(const Nodes& n, size_t i, __m512i* d) {
-  const __m512i r = _mm512_set1_epi16(n.rank[i]);
-  const char* v = n.g + n.offset[i];
-  for (int j = 0; j < kG; ++j) d[j] = _mm512_sub_epi16(r, _mm512_loadu_si512(v + 64 * j));
-}
-
-// The choice among 2^K consecutive nodes starting at `first` (one level),
-// driven by the choices of the levels above: s[j][0..K) for group j, s[j][0]
-// the highest level. kD is the row stride of s.
-template <int K, int kG, int kD>
-struct Mux {
-  MLOPS_PRED_INLINE static void Run(const Nodes& n, size_t first, const __m512i (*s)[kD], int level, __m512i* o) {
-    __m512i a[kG], b[kG];
-    Mux<K - 1, kG, kD>::Run(n, first, s, level + 1, a);
-    Mux<K - 1, kG, kD>::Run(n, first + (size_t{1} << (K - 1)), s, level + 1, b);
-    for (int j = 0; j < kG; ++j) o[j] = Select(s[j][level], b[j], a[j]);
-  }
-};
-template <int kG, int kD>
-struct Mux<0, kG, kD> {
-  MLOPS_PRED_INLINE static void Run(const Nodes& n, size_t first, const __m512i (*)[kD], int, __m512i* o) {
-    Decide<kG>(n, first, o);
-  }
-};
-
-template <int L, int D, int kG>
-MLOPS_PRED_INLINE void Levels(const Nodes& n, __m512i (*s)[D > 0 ? D : 1]) {
-  if constexpr (L < D) {
-    __m512i o[kG];
-    Mux<L, kG, D>::Run(n, (size_t{1} << L) - 1, s, 0, o);
-    for (int j = 0; j < kG; ++j) s[j][L] = o[j];
-    Levels<L + 1, D, kG>(n, s);
-  }
-}
-
-// Leaf index (bits: the D choices, highest level first) of 32 rows.
-template <int D>
-MLOPS_PRED_INLINE __m512i LeafIndex(const __m512i* s) {
-  __m512i idx = _mm512_setzero_si512();
-  for (int L = 0; L < D; ++L) {
-    const int bit = D - 1 - L;
-    idx = _mm512_ternarylogic_epi32(idx, _mm512_srli_epi16(s[L], 15 - bit), _mm512_set1_epi16(int16_t(1 << bit)), 0xF8);
-  }
-  return idx;
-}
+using mux::LeafIndex;
+using mux::Levels;
+using mux::Nodes;
+using mux::Select;
 
 // The leaf values of 8 rows (qword indices < 2^D) from the tree's table t.
 template <int D>
@@ -691,7 +563,7 @@ MLOPS_PRED_TARGET void RowAvx512(const Layout& h, const Ensemble& e, const doubl
     const double x = row[f];
     const bool nan = x != x;
     any_nan |= nan;
-    const int16_t b = nan ? 0 : BinAvx512(h.cuts, f, x);
+    const int16_t b = nan ? 0 : static_cast<int16_t>(cuts::BinAvx512(h.cuts, f, x));
     words[f] = rm[f] = nan ? kNanRight : b;
     words[32 + f] = rm[h.n_features + f] = nan ? kNanLeft : b;
   }

@@ -19,7 +19,7 @@
 
 namespace mlops::engines {
 
-enum class EngineKind { kGeneric, kHeap, kPredicated, kLinear };
+enum class EngineKind { kGeneric, kHeap, kPredicated, kBinned, kLinear };
 
 struct ModelTraits {
   Family family = Family::kGbdt;
@@ -67,6 +67,23 @@ constexpr size_t kPredicatedMaxBytes = size_t{64} << 20;
 // Empty when the predicated engine can score the model, else why not.
 std::string PredicatedUnsupported(const ModelTraits& t);
 
+// Limits of the binned engine (engines/binned.cc): a row's bins in 64 16-bit
+// columns (32 features, NaN right and NaN left), bins 1 .. distinct + 1 below
+// the NaN-right bin 0xFFFF, every tree padded to a full heap of its depth.
+constexpr uint32_t kBinnedMaxFeatures = 32;
+constexpr size_t kBinnedMaxDistinct = 0xFFFD;
+constexpr uint32_t kBinnedMaxDepth = 16;
+constexpr uint32_t kBinnedMaxOutputs = 64;  // a block's margins stay small
+constexpr size_t kBinnedMaxBytes = size_t{64} << 20;
+
+// Empty when the binned engine can score the model, else why not.
+std::string BinnedUnsupported(const ModelTraits& t);
+
+// Whether this CPU runs the binned engine's vector kernels (the AVX-512 F+BW
+// top levels and bins; none elsewhere yet). They need every feature's cuts to
+// fit the multiplexer's 16-bit lanes (kPredicatedMaxDistinct).
+bool BinnedHasTopKernels();
+
 // Whether this CPU runs the predicated engine's vector kernels (AVX-512
 // F+BW+VL+DQ on x86-64; none elsewhere yet).
 bool PredicatedHasVectorKernels();
@@ -74,11 +91,11 @@ bool PredicatedHasVectorKernels();
 struct EngineRequest {
   // kAuto picks by traits; anything else is honoured when the model allows
   // it, and falls back to the generic engine when it does not.
-  enum class Engine { kAuto, kGeneric, kHeap, kPredicated } engine = Engine::kAuto;
+  enum class Engine { kAuto, kGeneric, kHeap, kPredicated, kBinned } engine = Engine::kAuto;
   bool scalar = false;  // MLOPS_SCORER_ISA=scalar: no vector kernels
 };
 
-// Reads MLOPS_SCORER_ENGINE (auto | generic | heap | predicated) and MLOPS_SCORER_ISA
+// Reads MLOPS_SCORER_ENGINE (auto | generic | heap | predicated | binned) and MLOPS_SCORER_ISA
 // (auto | scalar). Unknown values mean auto.
 EngineRequest RequestFromEnv();
 

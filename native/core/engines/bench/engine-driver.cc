@@ -6,7 +6,7 @@
 //
 //   engine-driver MODEL.mlm ROWS.f64 N_ROWS ROUNDS BATCH VARIANT...
 //
-// VARIANT is engine[/scalar][@threads[:min_rows]] (generic, heap, predicated;
+// VARIANT is engine[/scalar][@threads[:min_rows]] (generic, heap, predicated, binned;
 // "/scalar" forces the scalar kernels; "@2" scores each call with
 // PredictParallel on 2 threads, ":128" overriding the scorer's rows-per-
 // thread rule). Every variant's output is first compared bit for bit with
@@ -100,6 +100,7 @@ int main(int argc, char** argv) {
     if (engine == "generic") req.engine = mlops::engines::EngineRequest::Engine::kGeneric;
     if (engine == "heap") req.engine = mlops::engines::EngineRequest::Engine::kHeap;
     if (engine == "predicated") req.engine = mlops::engines::EngineRequest::Engine::kPredicated;
+    if (engine == "binned") req.engine = mlops::engines::EngineRequest::Engine::kBinned;
     variants.push_back({name, std::make_unique<mlops::Scorer>(model, req), threads, min_rows});
   }
 
