@@ -109,26 +109,14 @@ describe("judge", () => {
   });
 
   it("judges training AUC as equal when the paired interval of the difference holds 0", () => {
-    const verdictFor = (aucDelta: { value: number; low: number; high: number }) =>
-      judge(
-        results({
-          training: {
-            status: "measured",
-            figures: [
-              {
-                set: "binary",
-                rows: 10,
-                classes: 2,
-                threads: 2,
-                ours: { seconds: 1, auc: 0.991 },
-                xgboost: { version: "1.7.4", seconds: 2, auc: 0.9918 },
-                timeRatio: 0.5,
-                aucDelta,
-              },
-            ],
-          },
-        }),
-      ).find((v) => v.name === GOAL_LABELS.training("binary"));
+    const verdictFor = (aucDelta: { value: number; low: number; high: number }) => {
+      const base = results().training!;
+      const fit = { ...base.figures[0]!, ours: { seconds: 1, auc: 0.991 }, aucDelta };
+      fit.xgboost = { version: "1.7.4", seconds: 2, auc: 0.9918 };
+      return judge(results({ training: { ...base, figures: [fit] } })).find(
+        (v) => v.name === GOAL_LABELS.training("binary"),
+      );
+    };
     expect(verdictFor({ value: -0.0008, low: -0.002, high: 0.0004 })).toMatchObject({ status: "pass" });
     expect(verdictFor({ value: -0.0008, low: -0.0012, high: -0.0003 })).toMatchObject({ status: "miss" });
   });
