@@ -28,6 +28,26 @@ void Shape(const Tree& t, uint32_t* depth, size_t* leaves) {
   }
 }
 
+// Caps of an engine that bins each feature's split values and walks padded heaps.
+struct BinnedCaps {
+  uint32_t outputs;
+  uint32_t depth;
+  uint32_t features;
+  size_t distinct;
+};
+
+// Why such an engine cannot take the model ("" when the shape fits; its layout size is checked apart).
+std::string BinnedShapeUnsupported(const ModelTraits& t, const BinnedCaps& caps) {
+  if (t.family == Family::kLogistic) return "not a tree ensemble";
+  if (!t.numeric_splits_only) return "non-numeric splits";
+  if (t.n_trees == 0) return "no trees";
+  if (t.n_outputs > caps.outputs) return "more than " + std::to_string(caps.outputs) + " outputs";
+  if (t.max_depth > caps.depth) return "a tree deeper than " + std::to_string(caps.depth);
+  if (t.n_features > caps.features) return "more than " + std::to_string(caps.features) + " features";
+  if (t.max_distinct_thresholds > caps.distinct) return "too many distinct split values on one feature";
+  return "";
+}
+
 }  // namespace
 
 ModelTraits TraitsOf(const Model& m) {
@@ -82,13 +102,9 @@ std::string HeapUnsupported(const ModelTraits& t) {
 }
 
 std::string PredicatedUnsupported(const ModelTraits& t) {
-  if (t.family == Family::kLogistic) return "not a tree ensemble";
-  if (!t.numeric_splits_only) return "non-numeric splits";
-  if (t.n_trees == 0) return "no trees";
-  if (t.n_outputs > kPredicatedMaxOutputs) return "more than " + std::to_string(kPredicatedMaxOutputs) + " outputs";
-  if (t.max_depth > kPredicatedMaxDepth) return "a tree deeper than " + std::to_string(kPredicatedMaxDepth);
-  if (t.n_features > kPredicatedMaxFeatures) return "more than " + std::to_string(kPredicatedMaxFeatures) + " features";
-  if (t.max_distinct_thresholds > kPredicatedMaxDistinct) return "too many distinct split values on one feature";
+  const std::string shape = BinnedShapeUnsupported(
+      t, {kPredicatedMaxOutputs, kPredicatedMaxDepth, kPredicatedMaxFeatures, kPredicatedMaxDistinct});
+  if (!shape.empty()) return shape;
   // Heaps of at most 7 levels per tree (the rest of a deeper tree is stored
   // as it is): per heap node rank, vector, offset, three row-kernel words; per
   // heap leaf a double or a subtree index.
@@ -98,13 +114,9 @@ std::string PredicatedUnsupported(const ModelTraits& t) {
 }
 
 std::string BinnedUnsupported(const ModelTraits& t) {
-  if (t.family == Family::kLogistic) return "not a tree ensemble";
-  if (!t.numeric_splits_only) return "non-numeric splits";
-  if (t.n_trees == 0) return "no trees";
-  if (t.n_outputs > kBinnedMaxOutputs) return "more than " + std::to_string(kBinnedMaxOutputs) + " outputs";
-  if (t.max_depth > kBinnedMaxDepth) return "a tree deeper than " + std::to_string(kBinnedMaxDepth);
-  if (t.n_features > kBinnedMaxFeatures) return "more than " + std::to_string(kBinnedMaxFeatures) + " features";
-  if (t.max_distinct_thresholds > kBinnedMaxDistinct) return "too many distinct split values on one feature";
+  const std::string shape =
+      BinnedShapeUnsupported(t, {kBinnedMaxOutputs, kBinnedMaxDepth, kBinnedMaxFeatures, kBinnedMaxDistinct});
+  if (!shape.empty()) return shape;
   // Every tree padded to a full heap of (at most) the deepest tree's depth:
   // a 4-byte node and a 4-byte leaf entry per heap slot.
   if (t.n_trees * (size_t{1} << t.max_depth) * 8 > kBinnedMaxBytes) return "padded layout too large";
