@@ -90,12 +90,17 @@ export function createPredictService(options: PredictServiceOptions): ServiceImp
    * `model_alias` names, which the model manager loads on first use (the Open Inference Protocol's
    * `/versions/{v}` takes the same path).
    */
-  async function select(name: string, version: string, alias: string): Promise<ServedModel> {
+  function select(name: string, version: string, alias: string): ServedModel | Promise<ServedModel> {
     const served = servedNamed(name);
     if (version !== "" && alias !== "") {
       throw invalidArgument("model_version", "at most one of model_version and model_alias");
     }
+    // The served version is answered at once: no await on the hot path (an await costs ticks).
     if (version === "" && alias === "") return served;
+    return registered(served, version, alias);
+  }
+
+  async function registered(served: ServedModel, version: string, alias: string): Promise<ServedModel> {
     let number: number;
     if (alias !== "") {
       if (!options.resolveAlias) throw new ServiceError("NOT_FOUND", `model_alias: "${alias}" is not set`);
@@ -187,26 +192,19 @@ export function createPredictService(options: PredictServiceOptions): ServiceImp
   }
 
   function predictRequest(request: PredictRequest): Promise<PredictResult> {
-    // The served version needs no await (select is async for the versions it may have to load).
-    if (request.modelVersion === "" && request.modelAlias === "") {
-      try {
-        return predictRow(servedNamed(request.modelName), request.features);
-      } catch (e) {
-        return Promise.reject(e);
-      }
+    try {
+      const served = select(request.modelName, request.modelVersion, request.modelAlias);
+      if (served instanceof Promise) return served.then((s) => predictRow(s, request.features));
+      return predictRow(served, request.features);
+    } catch (e) {
+      return Promise.reject(e);
     }
-    return select(request.modelName, request.modelVersion, request.modelAlias).then((served) =>
-      predictRow(served, request.features),
-    );
   }
 
   return {
     async predictTensor(request: TensorRequest, _ctx: CallContext): Promise<TensorScores> {
-      // The served version needs no await (select is async for the versions it may have to load).
-      const served =
-        request.modelVersion === ""
-          ? servedNamed(request.modelName)
-          : await select(request.modelName, request.modelVersion, "");
+      const selected = select(request.modelName, request.modelVersion, "");
+      const served = selected instanceof Promise ? await selected : selected;
       const nf = served.model.nFeatures;
       const { shape, field } = request;
       const nRows = shape.length === 2 && shape[1] === nf ? (shape[0] as number) : -1;
