@@ -34,11 +34,16 @@ addon="$root/$dir/build/Release/mlops_core.node"
 gyp_args=(--jobs 2)
 nodedir=${npm_config_nodedir:-$(npm config get nodedir 2>/dev/null || true)}
 case "$nodedir" in "" | undefined | null) ;; *) gyp_args+=(--nodedir "$nodedir") ;; esac
-# node-gyp's make only rebuilds what changed.
-if [ -f "$dir/build/Makefile" ]; then
+# node-gyp's make only rebuilds what changed, but its header tracking has missed a changed header
+# (a stale object with an old struct layout), so any change to a header or to the target means a
+# full rebuild; a change to a .cc file alone stays incremental.
+stamp="$dir/build/inputs.sha256"
+inputs=$(cat "$dir/binding.gyp" $(find native -name '*.h' | sort) | sha256sum | cut -d' ' -f1)
+if [ -f "$dir/build/Makefile" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$inputs" ]; then
   (cd "$dir" && "$root/node_modules/.bin/node-gyp" build "${gyp_args[@]}" >/dev/null)
 else
   (cd "$dir" && "$root/node_modules/.bin/node-gyp" rebuild "${gyp_args[@]}" >/dev/null)
+  echo "$inputs" >"$stamp"
 fi
 # grep reads all of nm's output: with -q it stops at the first match, nm dies of SIGPIPE, and
 # pipefail then reports an instrumented addon as not instrumented.
