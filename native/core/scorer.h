@@ -55,7 +55,7 @@ class Scorer {
 // a few µs when the worker is polling and more when it must be woken, so a
 // chunk of this much work keeps that cost small (measurements:
 // docs/decisions/0023-scoring-thread-pool.md).
-constexpr double kMinChunkMicros = 20.0;
+constexpr double kMinChunkMicros = 15.0;
 
 // Chunks are whole multiples of this many rows (the vector engines' row
 // group), which also keeps every chunk above the row engine's 8 rows.

@@ -65,6 +65,9 @@ struct Job {
 
 class Pool {
  public:
+  // hardware_concurrency reads /sys on Linux (µs): once, not per call.
+  Pool() : max_workers_(std::max(1u, std::thread::hardware_concurrency()) - 1) {}
+
   void Run(size_t n, unsigned threads, const std::function<void(size_t)>& fn);
 
  private:
@@ -76,6 +79,7 @@ class Pool {
   // one); needs mu_. A thread that cannot start is simply not there.
   void Grow(unsigned want);
 
+  const unsigned max_workers_;
   std::mutex mu_;
   std::condition_variable wake_;  // workers wait here for a new job
   std::condition_variable done_;  // callers wait here for their last helpers
@@ -91,9 +95,7 @@ Pool& Shared() {
 }
 
 void Pool::Grow(unsigned want) {
-  const unsigned hw = std::thread::hardware_concurrency();
-  const unsigned cap = hw > 1 ? hw - 1 : 0;
-  want = std::min(want, cap);
+  want = std::min(want, max_workers_);
   while (workers_.size() < want) {
     try {
       workers_.emplace_back([this] { WorkerLoop(); });
