@@ -42,9 +42,12 @@ export interface ModelInfo {
 
 export interface PredictAsyncOptions {
   /**
-   * Threads the batch is split across. Default `os.availableParallelism()`. The core never gives a
-   * thread fewer than 1024 rows, so small batches use fewer threads than asked. Results are
-   * bit-identical for every thread count.
+   * Threads the batch is split across, the calling libuv thread included. Default
+   * `os.availableParallelism()`. The extra threads come from the core's persistent pool (at most one
+   * per core, shared by every call and by training; a busy pool means the call scores more of its
+   * rows itself). A thread gets a chunk only when it holds ~15 µs of work, in whole 32-row groups
+   * (decision 0023), so small batches use fewer threads than asked. Results are bit-identical for
+   * every thread count.
    */
   threads?: number;
 }
