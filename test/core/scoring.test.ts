@@ -190,6 +190,26 @@ describe("batch, block and thread independence", () => {
     });
   });
 
+  it("gives identical bits from sync calls on several threads", () => {
+    for (const threads of [1, 2, 3, 8]) {
+      for (const [from, to] of [
+        [0, 5000],
+        [0, 64],
+        [7, 40],
+        [100, 1125],
+      ] as const) {
+        const out = model.predictProba(slice(from, to), to - from, undefined, { threads });
+        expect(
+          bytesOf(out).equals(bytesOf(whole.subarray(from * 3, to * 3))),
+          `rows ${from}-${to} on ${threads} threads`,
+        ).toBe(true);
+      }
+    }
+    for (const threads of [0, -1, 1.5, 257, Number.NaN]) {
+      expect(codeOf(() => model.predictProba(rows, n, undefined, { threads }))).toBe("ERR_INVALID_ARG");
+    }
+  });
+
   it("gives identical bits when calls of many sizes and thread counts share the pool at once", async () => {
     // The core's workers are shared by every call (and by training): calls that overlap on the
     // libuv threads each take what workers are free and score the rest themselves.
