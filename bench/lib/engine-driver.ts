@@ -65,7 +65,7 @@ function build(dir: string): string {
   const sources = [
     join(core, "engines", "bench", "engine-driver.cc"),
     ...readdirSync(core)
-      .filter((f) => /^(artifact|scorer).*\.cc$/.test(f))
+      .filter((f) => /^(artifact|scorer|thread-pool).*\.cc$/.test(f))
       .map((f) => join(core, f)),
     ...readdirSync(join(core, "engines"))
       .filter((f) => f.endsWith(".cc"))

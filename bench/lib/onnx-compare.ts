@@ -9,7 +9,12 @@ import { exportOnnxModel, specFromTrees } from "../../src/models/export/onnx.js"
 export interface ScoringModel {
   readonly nFeatures: number;
   readonly nClasses: number;
-  predictProba(rows: Float64Array, nRows: number, out?: Float64Array): Float64Array;
+  predictProba(
+    rows: Float64Array,
+    nRows: number,
+    out?: Float64Array,
+    options?: { threads?: number },
+  ): Float64Array;
   predictProbaAsync(rows: Float64Array, nRows: number, options?: { threads?: number }): Promise<Float64Array>;
 }
 
@@ -29,7 +34,11 @@ export interface OnnxCompareOptions {
   threads?: number[];
   /** Time spent per (engine, batch, threads) cell, ms. Default 1000. */
   cellMs?: number;
-  /** Batches at or above this are scored by ours off-thread (predictProbaAsync), as the server does. Default 256. */
+  /**
+   * Batches at or above this are scored by ours off-thread (predictProbaAsync), as the server does;
+   * smaller ones on the calling thread with the cell's thread count (predictProba's `threads`: the
+   * JS thread and the core's pool), as ORT's run() uses its intra-op pool. Default 256.
+   */
   asyncRows?: number;
   /**
    * Which export ORT is timed on: "float" (float32 input and thresholds, what converters usually
@@ -186,7 +195,7 @@ export async function compareWithOrt(options: OnnxCompareOptions): Promise<OnnxC
         const useAsync = threads > 1 && batch >= asyncRows;
         const oursCalls = useAsync
           ? await callsPerSecond(() => model.predictProbaAsync(input, batch, { threads }), cellMs)
-          : await callsPerSecond(() => model.predictProba(input, batch, out), cellMs);
+          : await callsPerSecond(() => model.predictProba(input, batch, out, { threads }), cellMs);
         const ortCalls = await callsPerSecond(() => session.run({ input: tensor }), cellMs);
         cells.push({
           batch,

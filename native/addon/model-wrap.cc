@@ -2,7 +2,7 @@
 //
 //   Model.load(bytes: Uint8Array): Model
 //   model.serialize(): Uint8Array
-//   model.predict(rows: Float64Array, nRows: number, out?: Float64Array): Float64Array
+//   model.predict(rows: Float64Array, nRows: number, out?: Float64Array, threads?: number): Float64Array
 //   model.predictAsync(rows: Float64Array, nRows: number, threads?: number): Promise<Float64Array>
 //   model.info(): {family, familyId, nFeatures, nClasses, nOutputs, nTrees, nNodes, featureNames, paramsJson,
 //                  classLabels, engine, rowEngine, engineIsa, engineBytes}
@@ -297,6 +297,14 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
     return CopyOut(env, bytes);
   }
 
+  // The optional thread count at info[at]: 1 when absent.
+  static unsigned ReadThreads(Napi::Env env, const Napi::CallbackInfo& info, size_t at) {
+    if (info.Length() <= at || info[at].IsUndefined()) return 1;
+    const size_t t = ReadCount(env, info[at], "threads", kInvalidArg);
+    if (t < 1 || t > kMaxThreads) ThrowInvalid(env, "threads must be an integer in [1, 256]", kInvalidArg);
+    return static_cast<unsigned>(t);
+  }
+
   Napi::Value Predict(const Napi::CallbackInfo& info) {
     return Guarded(info.Env(), [&] { return PredictImpl(info); });
   }
@@ -307,6 +315,9 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
     const Float64View rows = ReadFloat64Array(env, info[0], "rows", kInvalidArg);
     const size_t n_rows = ReadCount(env, info[1], "nRows", kInvalidArg);
     const size_t n_out = CheckShape(env, l, rows, n_rows);
+    // threads > 1: the JS thread scores a share and the core's pool the rest
+    // (PredictParallel); it blocks only for chunks a worker is already on.
+    const unsigned threads = ReadThreads(env, info, 3);
     Napi::Value result;
     double* out = nullptr;
     if (info.Length() > 2 && !info[2].IsUndefined()) {
@@ -327,7 +338,11 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
     }
     if (n_rows != 0) {
       try {
-        l.scorer.Predict(rows.data, n_rows, out);
+        if (threads > 1) {
+          PredictParallel(l.scorer, rows.data, n_rows, out, threads);
+        } else {
+          l.scorer.Predict(rows.data, n_rows, out);
+        }
       } catch (...) {
         ThrowCore(env);
       }
@@ -344,12 +359,7 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
     Live(env);
     const Float64View rows = ReadFloat64Array(env, info[0], "rows", kInvalidArg);
     const size_t n_rows = ReadCount(env, info[1], "nRows", kInvalidArg);
-    unsigned threads = 1;
-    if (info.Length() > 2 && !info[2].IsUndefined()) {
-      const size_t t = ReadCount(env, info[2], "threads", kInvalidArg);
-      if (t < 1 || t > kMaxThreads) ThrowInvalid(env, "threads must be an integer in [1, 256]", kInvalidArg);
-      threads = static_cast<unsigned>(t);
-    }
+    const unsigned threads = ReadThreads(env, info, 2);
     const size_t n_out = CheckShape(env, *loaded_, rows, n_rows);
     std::vector<double> copy;
     try {

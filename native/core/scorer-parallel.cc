@@ -1,19 +1,17 @@
-// PredictParallel: one batch split across threads.
+// PredictParallel: one batch split across the core's shared thread pool
+// (thread-pool.h).
 //
-// Threads are started per call (std::thread) rather than kept in a pool: the
-// addon already runs each async call on a libuv worker, so concurrent requests
-// get parallelism from libuv; a split only pays off for batches of thousands
-// of rows (a chunk of at least kMinChunkMicros of work), where starting a
-// thread (~20-65 µs) is small.
-// Per-call threads also mean no process-wide state, nothing to shut down at
-// exit, and nothing shared between Node worker_threads that load the addon.
+// The workers persist between calls, so handing a chunk to one costs a few
+// µs when it is polling (back-to-back calls) and a condition-variable wake
+// when it sleeps, against ~20-65 µs to start and join a thread per call;
+// that is what lets batches of a few dozen rows split (decision 0023). The
+// calling thread scores chunks too and takes any chunk no worker has taken,
+// so concurrent calls (predictAsync's libuv workers) never wait for each
+// other: a busy pool means the caller does more of its own batch.
 #include <algorithm>
-#include <exception>
-#include <system_error>
-#include <thread>
-#include <vector>
 
 #include "core/scorer.h"
+#include "core/thread-pool.h"
 
 namespace mlops {
 
@@ -27,37 +25,18 @@ void PredictParallel(const Scorer& scorer, const double* rows, size_t n_rows, do
     scorer.Predict(rows, n_rows, out);
     return;
   }
-  // Chunk sizes are rounded to whole 64-row blocks so no chunk ends in a
-  // partial block except the last.
+  // Chunks are whole multiples of kChunkAlign rows, so no chunk but the last
+  // ends in a partial 32-row group of the vector engines (and none falls
+  // under the 8 rows below which the row engine takes over).
   size_t per = (n_rows + chunks - 1) / chunks;
-  per = (per + 63) / 64 * 64;
+  per = (per + kChunkAlign - 1) / kChunkAlign * kChunkAlign;
+  chunks = (n_rows + per - 1) / per;
   const size_t nf = scorer.n_features(), nc = scorer.n_classes();
-
-  std::vector<std::thread> threads;
-  std::vector<std::exception_ptr> errors(chunks);
-  threads.reserve(chunks - 1);
-  auto run = [&](size_t c) {
+  ThreadPool(static_cast<unsigned>(chunks)).ParallelFor(chunks, [&](size_t c) {
     const size_t begin = c * per;
-    if (begin >= n_rows) return;
     const size_t n = std::min(per, n_rows - begin);
-    try {
-      scorer.Predict(rows + begin * nf, n, out + begin * nc);
-    } catch (...) {
-      errors[c] = std::current_exception();
-    }
-  };
-  for (size_t c = 1; c < chunks; ++c) {
-    try {
-      threads.emplace_back(run, c);
-    } catch (const std::system_error&) {
-      run(c);  // no thread available: do the chunk here instead
-    }
-  }
-  run(0);
-  for (auto& t : threads) t.join();
-  for (const auto& e : errors) {
-    if (e) std::rethrow_exception(e);
-  }
+    scorer.Predict(rows + begin * nf, n, out + begin * nc);
+  });
 }
 
 }  // namespace mlops

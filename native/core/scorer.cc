@@ -48,7 +48,8 @@ Scorer::Scorer(const Model& model, const engines::EngineRequest& request) : impl
   const engines::EngineChoice choice = engines::ChooseEngine(traits, request);
   const double ns = engines::EstimatedNanosPerRow(choice.batch, traits);
   const double rows = ns > 0 ? kMinChunkMicros * 1000.0 / ns : 8192.0;
-  impl_->min_rows_per_thread = std::min<size_t>(8192, std::max<size_t>(64, (static_cast<size_t>(rows) + 63) / 64 * 64));
+  impl_->min_rows_per_thread = std::min<size_t>(
+      8192, std::max<size_t>(kChunkAlign, (static_cast<size_t>(rows) + kChunkAlign - 1) / kChunkAlign * kChunkAlign));
   impl_->n_features = model.n_features;
   impl_->n_classes = model.n_classes;
   impl_->batch_owned = Make(choice.batch, model, request);

@@ -37,8 +37,8 @@ class Scorer {
   const char* engine_isa() const;
   size_t engine_bytes() const;
   // Rows a chunk needs before PredictParallel splits it off: kMinChunkMicros
-  // of work by the batch engine's estimated cost per row (a multiple of 64,
-  // 64 to 8,192).
+  // of work by the batch engine's estimated cost per row (a multiple of
+  // kChunkAlign, kChunkAlign to 8,192).
   size_t min_rows_per_thread() const;
 
   // rows: n_rows * n_features doubles, row-major. out: n_rows * n_classes.
@@ -50,15 +50,20 @@ class Scorer {
   std::unique_ptr<Impl> impl_;
 };
 
-// Work (estimated) a chunk must hold before PredictParallel gives it its own
-// thread: starting and joining a thread measured 18 µs at best and ~65 µs on
-// average on a loaded 2-core Zen 4 VM, so a chunk of 100 µs keeps that cost
-// small (measurements: docs/decisions/0011-predicated-engine.md).
-constexpr double kMinChunkMicros = 100.0;
+// Work (estimated) a chunk must hold before PredictParallel hands it to
+// another thread: handing a chunk to a pool worker (and waiting for it) costs
+// a few µs when the worker is polling and more when it must be woken, so a
+// chunk of this much work keeps that cost small (measurements:
+// docs/decisions/0023-scoring-thread-pool.md).
+constexpr double kMinChunkMicros = 15.0;
 
-// Scores rows in contiguous chunks on up to n_threads threads, the calling
-// thread taking the first chunk; never more threads than
-// ceil(n_rows / min_rows_per_thread). Bit-identical to Predict, since a row's
+// Chunks are whole multiples of this many rows (the vector engines' row
+// group), which also keeps every chunk above the row engine's 8 rows.
+constexpr size_t kChunkAlign = 32;
+
+// Scores rows in contiguous chunks on up to n_threads threads of the core's
+// thread pool (thread-pool.h), the calling thread among them; never more
+// threads than ceil(n_rows / min_rows_per_thread). Bit-identical to Predict, since a row's
 // result does not depend on its chunk. Blocks until every chunk is done.
 // min_rows_per_thread = 0 means the scorer's own (Scorer::min_rows_per_thread).
 void PredictParallel(const Scorer& scorer, const double* rows, size_t n_rows, double* out, unsigned n_threads,

@@ -1,20 +1,18 @@
 // Internals shared by the trainers: the validated dataset view, the
-// deterministic RNG, the thread pool and the per-family entry points.
+// deterministic RNG, the per-family entry points (loops run on the core's
+// shared thread pool, thread-pool.h).
 // Not part of the public API (train.h is).
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
-#include <exception>
 #include <functional>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "core/model.h"
+#include "core/thread-pool.h"
 #include "core/train.h"
 
 namespace mlops::train_detail {
@@ -86,50 +84,6 @@ class Rng {
  private:
   static uint64_t Rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
   uint64_t s_[4];
-};
-
-// A fixed set of threads running index-parallel loops. The calling thread
-// takes part, so a pool of size 1 has no threads at all. Tasks are handed out
-// dynamically; callers keep results deterministic by writing each task's
-// output to its own slot and combining slots in index order.
-class ThreadPool {
- public:
-  explicit ThreadPool(unsigned threads);
-  ~ThreadPool();
-  ThreadPool(const ThreadPool&) = delete;
-  ThreadPool& operator=(const ThreadPool&) = delete;
-
-  unsigned size() const { return size_; }
-
-  // Runs fn(i) for every i in [0, n) and returns when all are done. The first
-  // exception thrown by a task is rethrown here (remaining tasks are skipped).
-  void ParallelFor(size_t n, const std::function<void(size_t)>& fn);
-
- private:
-  // One ParallelFor call; lives on the caller's stack. Workers only touch it
-  // while they hold a reference, so the caller never waits for a worker that
-  // woke too late to help.
-  struct Job {
-    const std::function<void(size_t)>* fn;
-    size_t size;
-    std::atomic<size_t> next{0};
-    std::atomic<unsigned> refs{0};  // raised under mu_, lowered without it
-    std::exception_ptr error;       // guarded by mu_
-  };
-
-  void WorkerLoop();
-  void Drain(Job& job);
-  bool WaitForJob(uint64_t seen);
-
-  unsigned size_;
-  std::vector<std::thread> workers_;
-  std::mutex mu_;
-  std::condition_variable wake_;
-  std::condition_variable done_;
-  Job* job_ = nullptr;                  // the running call, if any; guarded by mu_
-  std::atomic<uint64_t> generation_{0};  // bumped (under mu_) for each call
-  unsigned sleeping_ = 0;                // workers blocked on wake_; guarded by mu_
-  bool stop_ = false;                    // guarded by mu_
 };
 
 // What every trainer needs besides the data.

@@ -193,7 +193,7 @@ Model Train(const TrainInput& input, const TrainParams& params, const TrainHooks
 
   unsigned threads = static_cast<unsigned>(params.threads);
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
-  train_detail::ThreadPool pool(threads);
+  ThreadPool pool(threads);
   const train_detail::Context ctx{params, hooks, pool};
   Model model;
   switch (params.family) {

@@ -109,7 +109,7 @@ export declare namespace Binding {
   /** A loaded, validated, compiled model (native/addon/model-wrap.cc). */
   interface Model {
     serialize(): Uint8Array;
-    predict(rows: Float64Array, nRows: number, out?: Float64Array): Float64Array;
+    predict(rows: Float64Array, nRows: number, out?: Float64Array, threads?: number): Float64Array;
     predictAsync(rows: Float64Array, nRows: number, threads?: number): Promise<Float64Array>;
     info(): ModelInfo;
     exportTrees(): TreeEnsemble | undefined;

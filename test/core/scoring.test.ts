@@ -190,6 +190,57 @@ describe("batch, block and thread independence", () => {
     });
   });
 
+  it("gives identical bits from sync calls on several threads", () => {
+    for (const threads of [1, 2, 3, 8]) {
+      for (const [from, to] of [
+        [0, 5000],
+        [0, 64],
+        [7, 40],
+        [100, 1125],
+      ] as const) {
+        const out = model.predictProba(slice(from, to), to - from, undefined, { threads });
+        expect(
+          bytesOf(out).equals(bytesOf(whole.subarray(from * 3, to * 3))),
+          `rows ${from}-${to} on ${threads} threads`,
+        ).toBe(true);
+      }
+    }
+    for (const threads of [0, -1, 1.5, 257, Number.NaN]) {
+      expect(codeOf(() => model.predictProba(rows, n, undefined, { threads }))).toBe("ERR_INVALID_ARG");
+    }
+  });
+
+  it("gives identical bits when calls of many sizes and thread counts share the pool at once", async () => {
+    // The core's workers are shared by every call (and by training): calls that overlap on the
+    // libuv threads each take what workers are free and score the rest themselves.
+    const calls = [
+      [0, 33, 2],
+      [33, 97, 2],
+      [97, 161, 4],
+      [161, 1161, 3],
+      [1161, 5000, 8],
+      [0, 5000, 2],
+      [100, 4100, 4],
+      [4000, 4064, 2],
+      [64, 128, 256],
+      [200, 2200, 2],
+      [0, 1, 4],
+      [1, 4999, 3],
+    ] as const;
+    for (let round = 0; round < 3; round++) {
+      const outs = await Promise.all(
+        calls.map(([from, to, threads]) => model.predictProbaAsync(slice(from, to), to - from, { threads })),
+      );
+      outs.forEach((out, i) => {
+        const [from, to, threads] = calls[i]!;
+        expect(
+          bytesOf(out).equals(bytesOf(whole.subarray(from * 3, to * 3))),
+          `rows ${from}-${to} on ${threads} threads`,
+        ).toBe(true);
+      });
+    }
+  });
+
   it("fills a caller-provided output and returns it", () => {
     const out = new Float64Array(10 * 3).fill(Number.NaN);
     const returned = model.predictProba(slice(0, 10), 10, out);

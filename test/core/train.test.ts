@@ -117,6 +117,27 @@ describe("train: determinism", () => {
     expect(Buffer.from(again.toBytes()).equals(Buffer.from(one.toBytes()))).toBe(true);
   });
 
+  it("gives the same bytes and scores when training and scoring share the thread pool at once", async () => {
+    const gbdt: TrainOptions = { model: "gbdt", nEstimators: 15, subsample: 0.8, seed: 5, threads: 2 };
+    const rf: TrainOptions = { model: "rf", nEstimators: 12, seed: 5, threads: 2 };
+    const soloGbdt = await train(binary, gbdt);
+    const soloRf = await train(binary, rf);
+    const expected = soloRf.predictProba(binary.x, binary.nRows);
+    const scoring = Array.from({ length: 16 }, (_, i) =>
+      soloRf.predictProbaAsync(binary.x, binary.nRows, { threads: 2 + (i % 3) }),
+    );
+    const [busyGbdt, busyRf, ...scores] = await Promise.all([
+      train(binary, gbdt),
+      train(binary, rf),
+      ...scoring,
+    ]);
+    expect(Buffer.from(busyGbdt.toBytes()).equals(Buffer.from(soloGbdt.toBytes()))).toBe(true);
+    expect(Buffer.from(busyRf.toBytes()).equals(Buffer.from(soloRf.toBytes()))).toBe(true);
+    for (const out of scores) {
+      expect(Buffer.from(out.buffer).equals(Buffer.from(expected.buffer))).toBe(true);
+    }
+  });
+
   it("changes with the seed when sampling is on", async () => {
     const a = await train(binary, { model: "rf", nEstimators: 5, seed: 1 });
     const b = await train(binary, { model: "rf", nEstimators: 5, seed: 2 });
