@@ -333,28 +333,41 @@ inline uint32_t StepAt(const Node* heap, uint32_t j, const char* row) {
 #endif
 }
 
-void BinRowScalar(const cuts::SearchTables& s, uint32_t nf, const double* x, uint16_t* bins, int16_t*) {
+// A block's bins, feature by feature (so one feature's cut tables stay in
+// L1 while every row of the block is binned against them): rows (nb rows of
+// nf values) to bins (kRowWords per row) and, with fm, the feature-major bins
+// of the top (column stride kScratchRows).
+void BinBlockScalar(const cuts::SearchTables& s, uint32_t nf, const double* rows, size_t nb, uint16_t* bins,
+                    int16_t*) {
   for (uint32_t f = 0; f < nf; ++f) {
-    const bool nan = x[f] != x[f];
-    const auto b = static_cast<uint16_t>(nan ? 0 : 1 + cuts::BinScalar(s, f, x[f]));
-    bins[f] = nan ? kNanRight : b;
-    bins[kNanLeftColumn + f] = nan ? kNanLeft : b;
+    for (size_t r = 0; r < nb; ++r) {
+      const double x = rows[r * nf + f];
+      const bool nan = x != x;
+      const auto b = static_cast<uint16_t>(nan ? 0 : 1 + cuts::BinScalar(s, f, x));
+      bins[r * kRowWords + f] = nan ? kNanRight : b;
+      bins[r * kRowWords + kNanLeftColumn + f] = nan ? kNanLeft : b;
+    }
   }
 }
 
 #ifdef MLOPS_CUTS_AVX512
-// fm: the row's first feature-major bin (column stride kScratchRows), or null.
-__attribute__((target("avx512f,popcnt"))) void BinRowAvx512(const cuts::SearchTables& s, uint32_t nf,
-                                                             const double* x, uint16_t* bins, int16_t* fm) {
+__attribute__((target("avx512f,popcnt"))) void BinBlockAvx512(const cuts::SearchTables& s, uint32_t nf,
+                                                               const double* rows, size_t nb, uint16_t* bins,
+                                                               int16_t* fm) {
   for (uint32_t f = 0; f < nf; ++f) {
-    const bool nan = x[f] != x[f];
-    const uint32_t count = nan ? 0 : cuts::BinAvx512(s, f, x[f]);
-    const auto b = static_cast<uint16_t>(count + 1);
-    bins[f] = nan ? kNanRight : b;
-    bins[kNanLeftColumn + f] = nan ? kNanLeft : b;
-    if (fm) {
-      fm[f * kScratchRows] = nan ? int16_t{0x7FFF} : static_cast<int16_t>(count);
-      fm[(nf + f) * kScratchRows] = nan ? int16_t{-1} : static_cast<int16_t>(count);
+    int16_t* right = fm ? fm + f * kScratchRows : nullptr;
+    int16_t* left = fm ? fm + (nf + f) * kScratchRows : nullptr;
+    for (size_t r = 0; r < nb; ++r) {
+      const double x = rows[r * nf + f];
+      const bool nan = x != x;
+      const uint32_t count = nan ? 0 : cuts::BinAvx512(s, f, x);
+      const auto b = static_cast<uint16_t>(count + 1);
+      bins[r * kRowWords + f] = nan ? kNanRight : b;
+      bins[r * kRowWords + kNanLeftColumn + f] = nan ? kNanLeft : b;
+      if (fm) {
+        right[r] = nan ? int16_t{0x7FFF} : static_cast<int16_t>(count);
+        left[r] = nan ? int16_t{-1} : static_cast<int16_t>(count);
+      }
     }
   }
 }
@@ -403,7 +416,7 @@ __attribute__((target("avx512f,avx512bw"), always_inline)) inline uint32_t LineD
 }
 #endif
 
-using BinRowFn = void (*)(const cuts::SearchTables&, uint32_t, const double*, uint16_t*, int16_t*);
+using BinBlockFn = void (*)(const cuts::SearchTables&, uint32_t, const double*, size_t, uint16_t*, int16_t*);
 
 // A row's margins while it walks a run of trees: kWidth is the leaf width
 // when it is 1 (one output) or 2 (held in a register), else 0 (any: added in
@@ -439,7 +452,7 @@ class BinnedEngine final : public Engine {
  public:
   BinnedEngine(const Model& m, bool simd) : e_(m), h_(BuildLayout(m)) {
 #ifdef MLOPS_CUTS_AVX512
-    if (simd && cuts::CpuHasBinAvx512()) bin_row_ = &BinRowAvx512;
+    if (simd && cuts::CpuHasBinAvx512()) bin_block_ = &BinBlockAvx512;
     top_ = simd && !h_.top_rank.empty() && BinnedHasTopKernels();
 #else
     (void)simd;
@@ -447,7 +460,7 @@ class BinnedEngine final : public Engine {
   }
 
   const char* name() const override { return "binned"; }
-  const char* isa() const override { return bin_row_ == &BinRowScalar ? "scalar" : "avx512"; }
+  const char* isa() const override { return bin_block_ == &BinBlockScalar ? "scalar" : "avx512"; }
   size_t bytes() const override { return e_.bytes() + h_.bytes(); }
 
   void Predict(const double* rows, size_t n_rows, double* out) const override {
@@ -465,9 +478,7 @@ class BinnedEngine final : public Engine {
       const size_t nb = std::min(kBlock, n_rows - r0);
       const size_t groups = top ? (nb + 31) / 32 : 0;
       int16_t* fm = top ? s.fm.data() : nullptr;
-      for (size_t r = 0; r < nb; ++r) {
-        bin_row_(h_.cuts, nf, rows + (r0 + r) * nf, s.bins.data() + r * kRowWords, fm ? fm + r : nullptr);
-      }
+      bin_block_(h_.cuts, nf, rows + r0 * nf, nb, s.bins.data(), fm);
       // The top's last 32-row group reads rows past nb: zeros.
       for (size_t v = 0; fm && v < 2 * size_t{nf}; ++v) {
         std::fill(fm + v * kScratchRows + nb, fm + v * kScratchRows + groups * 32, int16_t{0});
@@ -490,7 +501,7 @@ class BinnedEngine final : public Engine {
  private:
   Ensemble e_;
   Layout h_;
-  BinRowFn bin_row_ = &BinRowScalar;
+  BinBlockFn bin_block_ = &BinBlockScalar;
   bool top_ = false;  // batches decide the top levels with the multiplexer
 
   // Margins of one row, of output `k` of tree t's leaf when the leaf width
