@@ -92,6 +92,8 @@ struct alignas(64) Line {
 static_assert(sizeof(Line) == 64, "a line is one cache line");
 static_assert(kTopLevels + 6 <= 16, "a top's line offset fits 16 bits");
 
+enum GroupKind : uint8_t { kGroupAny, kGroupOneLine, kGroupTopOnly };
+
 struct TreeInfo {
   uint32_t depth = 0, top_levels = 0, n_chunks = 0, output_index = 0;
   uint32_t top_node = 0;  // into top_nodes: 2^K slots in heap order, [0] unused (col: byte offset)
@@ -114,13 +116,14 @@ struct Layout {
   // offset of its bin vector in a block's feature-major bins. Empty otherwise.
   std::vector<int16_t> top_rank;
   std::vector<uint32_t> top_offset;
-  // Per group of kTreeGroup trees: whether it has kTreeGroup trees of one
-  // chunk each (the unrolled kernel).
-  std::vector<uint8_t> groups_simple;
+  // Per group of kTreeGroup trees, its kernel: kGroupAny, kGroupOneLine
+  // (kTreeGroup trees of one chunk each, unrolled) or kGroupTopOnly (the
+  // same, every chunk of 0 levels: a line holds just the leaf).
+  std::vector<uint8_t> group_kind;
 
   size_t bytes() const {
     return cuts.bytes() + trees.size() * sizeof(TreeInfo) + top_nodes.size() * sizeof(Node) +
-           lines.size() * sizeof(Line) + values.size() * sizeof(double) + top_rank.size() * 2 + top_offset.size() * 4 + groups_simple.size();
+           lines.size() * sizeof(Line) + values.size() * sizeof(double) + top_rank.size() * 2 + top_offset.size() * 4 + group_kind.size();
   }
 };
 
@@ -257,9 +260,12 @@ Layout BuildLayout(const Model& m) {
     h.trees.push_back(ti);
   }
   for (size_t t0 = 0; t0 < h.trees.size(); t0 += kTreeGroup) {
-    bool simple = t0 + kTreeGroup <= h.trees.size();
-    for (size_t t = t0; simple && t < t0 + kTreeGroup; ++t) simple = h.trees[t].n_chunks == 1;
-    h.groups_simple.push_back(simple ? 1 : 0);
+    bool one = t0 + kTreeGroup <= h.trees.size(), top_only = one;
+    for (size_t t = t0; one && t < t0 + kTreeGroup; ++t) {
+      one = h.trees[t].n_chunks == 1;
+      top_only = top_only && h.trees[t].chunk_levels[0] == 0;
+    }
+    h.group_kind.push_back(!one ? kGroupAny : top_only ? kGroupTopOnly : kGroupOneLine);
   }
   h.cuts = cuts::BuildSearchTables(std::move(per_feature));
   return h;
@@ -303,9 +309,15 @@ inline uint32_t LeafOfRow(const Line& ln, const uint16_t* bins) {
 }
 
 // Index into values of the last line's leaf q (or of 16 + q: the shift is
-// taken mod 64, which x86-64's shifts do for free).
+// taken mod 64, as x86-64's 64-bit shifts take their count).
 inline uint32_t ValueIndex(const Line& ln, uint32_t q, uint32_t leaf_width) {
-  return ln.base + static_cast<uint32_t>((ln.leaf >> ((4 * q) & 63)) & 15) * leaf_width;
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+  uint64_t v = ln.leaf;
+  asm("shrq %%cl, %[v]" : [v] "+r"(v) : "c"(static_cast<uint8_t>(4 * q)) : "cc");
+#else
+  const uint64_t v = ln.leaf >> ((4 * q) & 63);
+#endif
+  return ln.base + static_cast<uint32_t>(v & 15) * leaf_width;
 }
 
 // One step of a top walk, j = 2j + (rank < bin), the bin read from `row` at
@@ -524,7 +536,7 @@ class BinnedEngine final : public Engine {
   // (their chains of dependent loads overlap), node by node. Lanes past nb
   // walk the scratch's stale bins (every position stays in range) and are
   // never added.
-  static constexpr size_t kScalarLanes = 12;
+  static constexpr size_t kScalarLanes = 8;
   template <int kWidth>
   void ScoreBlockScalar(const uint16_t* bins, size_t nb, double* acc) const {
     const uint32_t lw = h_.leaf_width;
@@ -614,10 +626,15 @@ class BinnedEngine final : public Engine {
       for (size_t t = t1; t < t2; ++t) pf.lines[t - t1] = reinterpret_cast<const char*>(h_.lines.data() + h_.trees[t].chunk_line[0]);
       pf.n_lines = t2 - t1;
       pf.tops = nxt;
-      if (h_.groups_simple[g]) {
-        GroupRows<kWidth, true>(bins, nb, t0, cur, pf, acc);
-      } else {
-        GroupRows<kWidth, false>(bins, nb, t0, cur, pf, acc);
+      switch (h_.group_kind[g]) {
+        case kGroupOneLine:
+          GroupRows<kWidth, kGroupOneLine>(bins, nb, t0, cur, pf, acc);
+          break;
+        case kGroupTopOnly:
+          GroupRows<kWidth, kGroupTopOnly>(bins, nb, t0, cur, pf, acc);
+          break;
+        default:
+          GroupRows<kWidth, kGroupAny>(bins, nb, t0, cur, pf, acc);
       }
     }
   }
@@ -641,13 +658,14 @@ class BinnedEngine final : public Engine {
 
   // Rows [0, nb) through trees [t0, t0 + kTreeGroup) (fewer at the end),
   // tops[(t - t0) * kScratchRows + r] the row's line offset in tree t.
-  // kSimple: the group has kTreeGroup trees of one chunk each (unrolled).
-  template <int kWidth, bool kSimple>
+  // kKind: the group's kind (GroupKind).
+  template <int kWidth, int kKind>
   __attribute__((target("avx512f,avx512bw"), always_inline)) inline void GroupRows(const uint16_t* bins, size_t nb,
                                                                                 size_t t0, const uint16_t* tops,
                                                                                 const Prefetch& pf, double* acc) const {
     const size_t t1 = std::min(h_.trees.size(), t0 + kTreeGroup);
-    const uint32_t lw = h_.leaf_width;
+    // The leaf width as a constant where the kernel knows it.
+    const uint32_t lw = kWidth > 0 ? uint32_t{kWidth} : h_.leaf_width;
     const double* values = h_.values.data();
     const char* base[kTreeGroup];
     for (size_t t = t0; t < t1; ++t) base[t - t0] = reinterpret_cast<const char*>(h_.lines.data() + h_.trees[t].chunk_line[0]);
@@ -659,11 +677,12 @@ class BinnedEngine final : public Engine {
       const __m512i lo = _mm512_loadu_si512(bins + r * kRowWords);
       const __m512i hi = _mm512_loadu_si512(bins + r * kRowWords + 32);
       Margins<kWidth> mg(acc + r * h_.n_outputs);
-      if constexpr (kSimple) {
+      if constexpr (kKind != kGroupAny) {
 #pragma GCC unroll 8
         for (size_t t = 0; t < kTreeGroup; ++t) {
           const Line* ln = reinterpret_cast<const Line*>(base[t] + tops[t * kScratchRows + r]);
-          const double* v = values + ValueIndex(*ln, EndOfDecisions(LineDecisions(ln, lo, hi)), lw);
+          const double* v = values + (kKind == kGroupTopOnly ? ln->base
+                                                             : ValueIndex(*ln, EndOfDecisions(LineDecisions(ln, lo, hi)), lw));
           if constexpr (kWidth == 0) {
             Margins<0>(RowMargins(acc, r, h_.trees[t0 + t])).Add(v, h_.trees[t0 + t], lw);
           } else {
