@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { ClassifierModel } from "../../src/core/model.js";
 import { importModel } from "../../src/models/import/index.js";
 import { writeArtifact } from "../kit/artifact-writer.js";
-import type { ModelSpec } from "../kit/model-spec.js";
+import { joinTrees, type ModelSpec } from "../kit/model-spec.js";
 import {
   createRng,
   type RandomModelOptions,
@@ -216,7 +216,40 @@ describe("binned engine", () => {
     const n = 700;
     sameBitsEverywhere(spec, hostileRows(spec, n, 5), n, [3, 32, n]);
   });
+
+  it("scores trees that take several lines below the top (depths 11 to 16) next to shallow ones", () => {
+    // Below the 6 top levels a line covers 4 levels: depth 16 takes three lines (2 + 4 + 4 levels),
+    // 12 two; the depth-3 and depth-8 trees put one-line and several-line trees in one group of 4.
+    const trees = [16, 3, 12, 8, 14, 10, 11].map((maxDepth, seed) =>
+      randomModel({
+        family: "random_forest",
+        nFeatures: 20,
+        nTrees: 1,
+        maxDepth,
+        leafProbability: 0.25,
+        seed,
+      }),
+    );
+    const spec = joinModels(trees);
+    expect(loadWith(spec, { engine: "binned" }).info.engine).toBe("binned");
+    const n = 500;
+    sameBitsEverywhere(spec, hostileRows(spec, n, 6), n, [1, 40, n]);
+  });
 });
+
+/** One model of the trees of several single-tree random models of one family and shape. */
+function joinModels(specs: ModelSpec[]): ModelSpec {
+  const trees = specs.map((m) => ({
+    left: m.left,
+    right: m.right,
+    feature: m.feature,
+    threshold: m.threshold,
+    defaultLeft: m.defaultLeft,
+    value: m.value,
+    outputIndex: m.outputIndex[0] ?? 0,
+  }));
+  return { ...specs[0]!, ...joinTrees(trees) };
+}
 
 /** Rows for a loaded model: each value NaN, a special double, one of the model's thresholds on that feature, or random. */
 function rowsOnThresholds(model: ClassifierModel, n: number, seed: number): Float64Array {

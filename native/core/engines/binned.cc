@@ -1,5 +1,6 @@
-// The binned engine: deep forests (RF 100x10) walked on integer bins with
-// 4-byte implicit-heap nodes, tree-major over large row blocks.
+// The binned engine: deep forests (RF 100x10) scored on integer bins, the
+// top levels of every tree decided 32 rows at a time, the levels below one
+// 64-byte line per 4 levels.
 //
 // Layout (built once from the validated Model):
 // - cuts (cuts.h): a row's value x becomes, per feature, two 16-bit bins in
@@ -7,31 +8,38 @@
 //   0xFFFF for NaN (above every rank: goes right); column 32 + f the same, or
 //   0 for NaN (below every rank: goes left). A node reads the column of its
 //   default side.
-// - trees: each tree padded to a full implicit heap of its own depth d
-//   (1-based: node j's children are 2j and 2j + 1). A node is {rank, column}:
-//   rank = 1 + the rank of its split value among the feature's cuts, so
-//   `x < t` is exactly `!(rank < bin)` and a step is `j = 2j + (rank < bin)`
-//   (on x86-64 one compare and one add-with-carry). Pass-through nodes below
-//   a leaf that sits above level d have rank 0xFFFF (never right), so every
-//   row takes exactly d steps and lands on heap leaf j - 2^d, whose entry
-//   holds the offset of the leaf's values. No child pointers, no leaf test,
-//   no NaN branch: 4 bytes per heap node.
+// - each tree is padded to a full implicit heap of its own depth d (1-based,
+//   node j's children 2j and 2j + 1); a node is {rank, column}: rank = 1 +
+//   the rank of its split value among the feature's cuts, so `x < t` is
+//   exactly `!(rank < bin)`. Pass-through nodes below a leaf above level d
+//   have rank 0xFFFF (never right), so every row takes exactly d steps.
+// - the top K = min(kTopLevels, d) levels: the predicated multiplexer's
+//   tables (mux.h, rank and feature-major offset per node) and a 4-byte node
+//   heap for the scalar walks.
+// - below them, lines: a Line holds the 15 nodes of the kChunkLevels levels
+//   below one heap position (ranks, columns) and, in a tree's last chunk, its
+//   up to 16 leaves as 4-bit ordinals from a base index into the leaf values
+//   (the leaves under one position are consecutive in the values, which are
+//   stored in depth-first order). A row's position at the chunk's first
+//   level selects its line; one vpermi2w fetches the 15 nodes' bins from the
+//   row's bins (two zmm), one compare gives the 15 decisions, and 4 bit steps
+//   (bt, adc) give the leaf: no child pointers, no leaf table, one 64-byte
+//   line per (row, tree) below the top.
 //
-// Kernels. Batches are scored tree-major over blocks of kBlock rows (a
-// block's bins stay in L2, one tree's heap in L1; the next tree's data is
-// prefetched while one is walked). With AVX-512 F+BW the top kTopLevels
-// levels of a tree are decided for 32 rows at a time by the predicated
-// multiplexer (mux.h, on a feature-major copy of the block's bins) and rows
-// walk only the levels below; kRowLanes rows walk interleaved so their load
-// latencies overlap. Calls of fewer than kMinBatchRows rows walk one row
-// through every tree, level by level. The walks and the scalar bins are
-// portable C++ (MLOPS_SCORER_ISA=scalar, and every CPU without AVX-512).
-// Leaves are added to each row's margins in tree index order, from
+// Kernels. Batches are scored over blocks of kBlock rows. With AVX-512 F+BW
+// the top levels of kTreeGroup trees are decided for the block's rows, 32 at
+// a time (on a feature-major copy of the block's bins), then each row's bins
+// are loaded once into two registers and its line of each of those trees is
+// evaluated; the next group's lines and values are prefetched meanwhile.
+// Calls of fewer than kMinBatchRows rows, CPUs without AVX-512 and
+// MLOPS_SCORER_ISA=scalar walk each (row, tree) in portable C++ on the same
+// layout. Leaves are added to each row's margins in tree index order, from
 // Ensemble::Start, so results are bit-identical to the generic engine's
 // whatever the batch, block position or thread.
 #include <algorithm>
 #include <cstring>
 #include <memory>
+#include <stdexcept>
 #include <utility>
 #include <vector>
 
@@ -49,43 +57,73 @@ constexpr uint16_t kNeverRight = 0xFFFF;
 constexpr uint32_t kNanLeftColumn = 32;  // column of feature f with NaN left: 32 + f
 constexpr size_t kRowWords = 64;         // a row's bins: 2 * kBinnedMaxFeatures columns
 constexpr size_t kRowBytes = kRowWords * sizeof(uint16_t);
-constexpr size_t kBlock = 1024;  // rows per tree-major block (their bins: 128 KiB, in L2)
-// Rows walked together through one tree: 12 measured best (a step's chain of
-// two dependent loads is ~12 cycles; more lanes spill).
-constexpr int kRowLanes = 12;
+constexpr size_t kBlock = 1024;  // rows per block (their bins: 128 KiB, in L2)
 // Top levels decided for 32 rows at a time by the predicated multiplexer
-// (mux.h), AVX-512 only: node j < 2^kTopLevels of every tree. Deeper levels
-// are walked from the row's heap position at level kTopLevels.
+// (mux.h): 6 measured best (a 7-level multiplexer costs more than it saves).
 constexpr uint32_t kTopLevels = 6;
-// Rows of scratch beyond a block: padding lanes and the last 32-row group.
+// Levels per line, and lines per (row, tree) at most.
+constexpr uint32_t kChunkLevels = 4;
+constexpr uint32_t kMaxChunks = 3;
+static_assert((kBinnedMaxDepth - kTopLevels + kChunkLevels - 1) / kChunkLevels <= kMaxChunks, "chunks per tree");
+// Trees whose tops are decided before the rows walk them: a row's bins are
+// loaded once per group.
+constexpr size_t kTreeGroup = 4;
+// Rows of scratch beyond a block: the last 32-row group of the top.
 constexpr size_t kPadRows = 64;
 constexpr size_t kScratchRows = kBlock + kPadRows;
 
 struct Node {
   uint16_t rank;  // right iff rank < bin
-  uint16_t col;   // byte offset of the node's bin in a row's bins
+  uint16_t col;   // word index of the node's bin in a row's bins
+};
+
+// kChunkLevels levels below one heap position: sub-heap nodes 1..15 (node
+// s at sub-level l covers heap node ((position << l) + s - 2^l) of the
+// tree). A chunk of b < kChunkLevels levels fills the sub-levels below b
+// with pass-through nodes, so 4 steps always end on sub-heap leaf q = (its
+// leaf at level b) << (4 - b).
+struct alignas(64) Line {
+  uint16_t rank[16];  // [0] unused, 0xFFFF
+  uint8_t col[16];    // word index in a row's bins
+  uint64_t leaf;      // last chunk: nibble q = leaf q's ordinal from `base`
+  uint32_t base;      // last chunk: index into values of ordinal 0
+  uint32_t unused;
+};
+static_assert(sizeof(Line) == 64, "a line is one cache line");
+static_assert(kTopLevels + 6 <= 16, "a top's line offset fits 16 bits");
+
+enum GroupKind : uint8_t { kGroupAny, kGroupOneLine, kGroupTopOnly };
+
+struct TreeInfo {
+  uint32_t depth = 0, top_levels = 0, n_chunks = 0, output_index = 0;
+  uint32_t top_node = 0;  // into top_nodes: 2^K slots in heap order, [0] unused (col: byte offset)
+  uint32_t top_mux = 0;   // into top_rank / top_offset: 2^K - 1 nodes
+  uint32_t chunk_line[kMaxChunks] = {};    // into lines: 2^(first level) lines
+  uint32_t chunk_levels[kMaxChunks] = {};  // b: levels the chunk covers
+  uint32_t value_begin = 0, value_end = 0;
 };
 
 struct Layout {
   uint32_t n_features = 0, n_outputs = 0, leaf_width = 1;
   cuts::SearchTables cuts;
-  std::vector<Node> nodes;         // per tree 2^d slots (slot 0 unused), heap order
-  std::vector<uint32_t> leaf;      // per tree 2^d: offset of the heap leaf's values
-  std::vector<double> values;      // leaf_width per model leaf
-  std::vector<uint32_t> node_base, leaf_base, value_base, depth, output_index;  // per tree
-  uint32_t max_depth = 0;
-  // Top levels (where every feature has at most kPredicatedMaxDistinct cuts,
-  // so the multiplexer's 16-bit differences cannot wrap): per tree K =
-  // min(kTopLevels, d) levels, 2^K - 1 nodes in heap order from top_base[t]:
-  // the split value's rank and the byte offset of its bin vector in a
-  // block's feature-major bins. Empty otherwise.
+  std::vector<TreeInfo> trees;
+  std::vector<Node> top_nodes;
+  std::vector<Line> lines;     // 64-byte aligned (over-aligned allocation)
+  std::vector<double> values;  // leaf_width per model leaf, each tree depth-first
+  // The multiplexer's top (where every feature has at most
+  // kPredicatedMaxDistinct cuts, so its 16-bit differences cannot wrap): per
+  // tree 2^K - 1 nodes in heap order, the split value's rank and the byte
+  // offset of its bin vector in a block's feature-major bins. Empty otherwise.
   std::vector<int16_t> top_rank;
-  std::vector<uint32_t> top_offset, top_base;
+  std::vector<uint32_t> top_offset;
+  // Per group of kTreeGroup trees, its kernel: kGroupAny, kGroupOneLine
+  // (kTreeGroup trees of one chunk each, unrolled) or kGroupTopOnly (the
+  // same, every chunk of 0 levels: a line holds just the leaf).
+  std::vector<uint8_t> group_kind;
 
   size_t bytes() const {
-    return cuts.bytes() + nodes.size() * sizeof(Node) + leaf.size() * 4 + values.size() * 8 +
-           (node_base.size() + leaf_base.size() + value_base.size() + depth.size() + output_index.size()) * 4 +
-           top_rank.size() * 2 + (top_offset.size() + top_base.size()) * 4;
+    return cuts.bytes() + trees.size() * sizeof(TreeInfo) + top_nodes.size() * sizeof(Node) +
+           lines.size() * sizeof(Line) + values.size() * sizeof(double) + top_rank.size() * 2 + top_offset.size() * 4 + group_kind.size();
   }
 };
 
@@ -95,13 +133,14 @@ uint32_t DepthOf(const Tree& t, int32_t id) {
   return 1 + std::max(DepthOf(t, t.left[id]), DepthOf(t, t.right[id]));
 }
 
-// Places model node `id` at heap slot j (level `level` of a heap of depth d).
+// Places model node `id` at heap slot j (level `level` of a heap of depth d):
+// nodes[j], and for a leaf the value offset of every heap leaf (level d) below j.
 void Place(const Model& m, const Tree& tree, const std::vector<std::vector<double>>& cuts, int32_t id, uint32_t j,
-           uint32_t level, uint32_t d, Node* nodes, uint32_t* leaf, Layout& h) {
+           uint32_t level, uint32_t d, Node* nodes, uint32_t* leaf, std::vector<double>& values) {
   if (tree.left[id] == -1) {
-    const auto offset = static_cast<uint32_t>(h.values.size());
+    const auto offset = static_cast<uint32_t>(values.size());
     const double* v = tree.value.data() + size_t(id) * m.leaf_width;
-    h.values.insert(h.values.end(), v, v + m.leaf_width);
+    values.insert(values.end(), v, v + m.leaf_width);
     // Below a leaf every node goes left: the row lands on heap leaf j << r.
     const uint32_t r = d - level;
     for (uint32_t k = 0; k < r; ++k) nodes[j << k] = {kNeverRight, 0};
@@ -111,9 +150,9 @@ void Place(const Model& m, const Tree& tree, const std::vector<std::vector<doubl
   const auto f = static_cast<uint32_t>(tree.feature[id]);
   const uint32_t rank = cuts::RankOf(cuts[f], cuts::SplitValue(m, tree, id));
   const uint32_t col = tree.default_left[id] ? kNanLeftColumn + f : f;
-  nodes[j] = {static_cast<uint16_t>(rank + 1), static_cast<uint16_t>(col * sizeof(uint16_t))};
-  Place(m, tree, cuts, tree.left[id], 2 * j, level + 1, d, nodes, leaf, h);
-  Place(m, tree, cuts, tree.right[id], 2 * j + 1, level + 1, d, nodes, leaf, h);
+  nodes[j] = {static_cast<uint16_t>(rank + 1), static_cast<uint16_t>(col)};
+  Place(m, tree, cuts, tree.left[id], 2 * j, level + 1, d, nodes, leaf, values);
+  Place(m, tree, cuts, tree.right[id], 2 * j + 1, level + 1, d, nodes, leaf, values);
 }
 
 // Column of a block's feature-major bins for row-bin column `col`: features
@@ -122,43 +161,111 @@ uint32_t FeatureMajorColumn(uint32_t nf, uint32_t col) {
   return col < kNanLeftColumn ? col : nf + (col - kNanLeftColumn);
 }
 
+// Levels of each chunk below the top: the first takes the remainder, so the
+// last chunk (the one with the most lines) is full. A tree no deeper than
+// its top gets one chunk of 0 levels (its lines hold only leaves).
+uint32_t ChunkPlan(uint32_t below, uint32_t* levels) {
+  if (below == 0) {
+    levels[0] = 0;
+    return 1;
+  }
+  uint32_t n = 0;
+  if (below % kChunkLevels != 0) levels[n++] = below % kChunkLevels;
+  for (uint32_t k = 0; k < below / kChunkLevels; ++k) levels[n++] = kChunkLevels;
+  return n;
+}
+
+// The lines of one chunk of b levels starting at heap level `level` of a tree
+// whose padded heap is `heap` (depth d); `leaf` (last chunk only) the value
+// offset of each heap leaf.
+void AddLines(const Node* heap, const uint32_t* leaf, uint32_t level, uint32_t b, uint32_t leaf_width,
+              std::vector<Line>& lines) {
+  const size_t first = lines.size();
+  lines.resize(first + (size_t{1} << level));
+  for (uint32_t p = 0; p < (1u << level); ++p) {
+    Line& ln = lines[first + p];
+    std::fill(std::begin(ln.rank), std::end(ln.rank), kNeverRight);
+    std::fill(std::begin(ln.col), std::end(ln.col), uint8_t{0});
+    ln.leaf = 0;
+    ln.base = 0;
+    ln.unused = 0;
+    for (uint32_t l = 0; l < b && l < kChunkLevels; ++l) {
+      for (uint32_t i = 0; i < (1u << l); ++i) {
+        const Node n = heap[(((1u << level) + p) << l) + i];
+        ln.rank[(1u << l) + i] = n.rank;
+        ln.col[(1u << l) + i] = static_cast<uint8_t>(n.col);
+      }
+    }
+    if (leaf == nullptr) continue;
+    // Heap leaves p << b .. (p + 1) << b: depth-first, so their values are
+    // consecutive from the leftmost (pass-through leaves repeat an offset).
+    const uint32_t* under = leaf + (size_t{p} << b);
+    ln.base = under[0];
+    for (uint32_t i = 0; i < (1u << b); ++i) {
+      const uint32_t ordinal = (under[i] - under[0]) / leaf_width;
+      if (under[i] < under[0] || ordinal > 15) throw std::logic_error("binned: leaves under a line not consecutive");
+      ln.leaf |= uint64_t{ordinal} << (4 * (i << (kChunkLevels - b)));
+    }
+  }
+}
+
 Layout BuildLayout(const Model& m) {
   Layout h;
   h.n_features = m.n_features;
   h.n_outputs = m.n_outputs;
   h.leaf_width = m.leaf_width;
   auto per_feature = cuts::SplitValues(m);
-  for (const Tree& t : m.trees) {
-    const uint32_t d = DepthOf(t, 0);
-    h.depth.push_back(d);
-    h.output_index.push_back(t.output_index);
-    h.node_base.push_back(static_cast<uint32_t>(h.nodes.size()));
-    h.leaf_base.push_back(static_cast<uint32_t>(h.leaf.size()));
-    // Slots no model node reaches stay pass-through (never right).
-    h.nodes.resize(h.nodes.size() + (size_t{1} << d), Node{kNeverRight, 0});
-    h.leaf.resize(h.leaf.size() + (size_t{1} << d), 0);
-  }
-  for (size_t i = 0; i < m.trees.size(); ++i) {
-    const uint32_t d = h.depth[i];
-    h.value_base.push_back(static_cast<uint32_t>(h.values.size()));
-    Place(m, m.trees[i], per_feature, 0, 1, 0, d, h.nodes.data() + h.node_base[i], h.leaf.data() + h.leaf_base[i], h);
-  }
-  for (uint32_t d : h.depth) h.max_depth = std::max(h.max_depth, d);
   size_t most_cuts = 0;
   for (const auto& c : per_feature) most_cuts = std::max(most_cuts, c.size());
-  if (most_cuts <= kPredicatedMaxDistinct) {
-    for (size_t i = 0; i < m.trees.size(); ++i) {
-      const uint32_t k = std::min(kTopLevels, h.depth[i]);
-      h.top_base.push_back(static_cast<uint32_t>(h.top_rank.size()));
+  const bool mux = most_cuts <= kPredicatedMaxDistinct;
+  std::vector<Node> heap;      // one tree's padded heap, 2^d slots
+  std::vector<uint32_t> leaf;  // its heap leaves' value offsets
+  for (const Tree& tree : m.trees) {
+    TreeInfo ti;
+    const uint32_t d = DepthOf(tree, 0);
+    ti.depth = d;
+    ti.output_index = tree.output_index;
+    // Slots no model node reaches stay pass-through (never right).
+    heap.assign(size_t{1} << d, Node{kNeverRight, 0});
+    leaf.assign(size_t{1} << d, 0);
+    ti.value_begin = static_cast<uint32_t>(h.values.size());
+    Place(m, tree, per_feature, 0, 1, 0, d, heap.data(), leaf.data(), h.values);
+    ti.value_end = static_cast<uint32_t>(h.values.size());
+    const uint32_t k = std::min(kTopLevels, d);
+    ti.top_levels = k;
+    ti.top_node = static_cast<uint32_t>(h.top_nodes.size());
+    // The scalar walks' top: the column as a byte offset into a row's bins.
+    for (uint32_t j = 0; j < (1u << k); ++j) {
+      h.top_nodes.push_back({heap[j].rank, static_cast<uint16_t>(heap[j].col * sizeof(uint16_t))});
+    }
+    if (mux) {
+      ti.top_mux = static_cast<uint32_t>(h.top_rank.size());
       for (uint32_t j = 1; j < (1u << k); ++j) {
-        const Node n = h.nodes[h.node_base[i] + j];
+        const Node n = heap[j];
         // A pass-through node may decide either way: every heap leaf below
         // it holds the same leaf's values.
         const bool pass = n.rank == kNeverRight;
         h.top_rank.push_back(static_cast<int16_t>(pass ? 0 : n.rank - 1));
-        h.top_offset.push_back(pass ? 0 : FeatureMajorColumn(h.n_features, n.col / 2) * kScratchRows * 2);
+        h.top_offset.push_back(pass ? 0 : FeatureMajorColumn(h.n_features, n.col) * kScratchRows * 2);
       }
     }
+    ti.n_chunks = ChunkPlan(d - k, ti.chunk_levels);
+    uint32_t level = k;
+    for (uint32_t c = 0; c < ti.n_chunks; ++c) {
+      ti.chunk_line[c] = static_cast<uint32_t>(h.lines.size());
+      const bool last = c + 1 == ti.n_chunks;
+      AddLines(heap.data(), last ? leaf.data() : nullptr, level, ti.chunk_levels[c], m.leaf_width, h.lines);
+      level += ti.chunk_levels[c];
+    }
+    h.trees.push_back(ti);
+  }
+  for (size_t t0 = 0; t0 < h.trees.size(); t0 += kTreeGroup) {
+    bool one = t0 + kTreeGroup <= h.trees.size(), top_only = one;
+    for (size_t t = t0; one && t < t0 + kTreeGroup; ++t) {
+      one = h.trees[t].n_chunks == 1;
+      top_only = top_only && h.trees[t].chunk_levels[0] == 0;
+    }
+    h.group_kind.push_back(!one ? kGroupAny : top_only ? kGroupTopOnly : kGroupOneLine);
   }
   h.cuts = cuts::BuildSearchTables(std::move(per_feature));
   return h;
@@ -169,30 +276,55 @@ struct Scratch {
   std::vector<uint16_t> bins;
   std::vector<double> acc;
   // Top levels: feature-major bins ([2 nf][kScratchRows], the predicated
-  // engine's convention: the count of cuts <= x, NaN 0x7FFF or -1) and each
-  // row's heap position at the top's last level.
+  // engine's convention: the count of cuts <= x, NaN 0x7FFF or -1) and, per
+  // tree of a group, each row's heap position at the top's last level.
   std::vector<int16_t> fm;
   std::vector<uint16_t> top;
-  std::vector<uint32_t> pos;  // single rows: each tree's node
 };
 thread_local Scratch tls_scratch;
 
-// One step of a walk: j = 2j + (rank < bin), the bin read from `row`.
-inline uint32_t Step(const Node* heap, uint32_t j, const char* row) {
-  const Node n = heap[j];
-  uint16_t b;
-  std::memcpy(&b, row + n.col, sizeof b);
-  return 2 * j + static_cast<uint32_t>(n.rank < b);
+// Sub-heap node (16..31: leaf j - 16) that 4 steps from node 1 reach, bit j
+// of `right` being node j's decision (1 = right): j = 2j + bit j, four times.
+inline uint32_t EndOfDecisions(uint32_t right) {
+  uint32_t j = 1;
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+  asm("btl %k[j], %k[m]\n\tadcl %k[j], %k[j]\n\t"
+      "btl %k[j], %k[m]\n\tadcl %k[j], %k[j]\n\t"
+      "btl %k[j], %k[m]\n\tadcl %k[j], %k[j]\n\t"
+      "btl %k[j], %k[m]\n\tadcl %k[j], %k[j]"
+      : [j] "+r"(j)
+      : [m] "r"(right)
+      : "cc");
+#else
+  for (uint32_t s = 0; s < kChunkLevels; ++s) j = 2 * j + ((right >> j) & 1);
+#endif
+  return j;
 }
 
-// kLanes rows (bins at row + l * kRowBytes) through one tree of depth d;
-// leaf[l] gets the heap leaf index (0 .. 2^d) each reaches.
-// With `top`, row l starts at heap position top[l] of level k instead of the
-// root.
-//
-// On x86-64 a step is four instructions: the column load, the bin load (the
-// lane's row at a constant displacement), a compare of the node's rank in
-// memory with the bin (carry = rank < bin) and j = j + j + carry.
+// The same leaf, from a row's bins in memory (portable).
+inline uint32_t LeafOfRow(const Line& ln, const uint16_t* bins) {
+  uint32_t j = 1;
+  for (uint32_t s = 0; s < kChunkLevels; ++s) j = 2 * j + static_cast<uint32_t>(ln.rank[j] < bins[ln.col[j]]);
+  return j - 16;
+}
+
+// Index into values of the last line's leaf q (or of 16 + q: the shift is
+// taken mod 64, as x86-64's 64-bit shifts take their count).
+inline uint32_t ValueIndex(const Line& ln, uint32_t q, uint32_t leaf_width) {
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+  uint64_t v = ln.leaf;
+  asm("shrq %%cl, %[v]" : [v] "+r"(v) : "c"(static_cast<uint8_t>(4 * q)) : "cc");
+#else
+  const uint64_t v = ln.leaf >> ((4 * q) & 63);
+#endif
+  return ln.base + static_cast<uint32_t>(v & 15) * leaf_width;
+}
+
+// One step of a top walk, j = 2j + (rank < bin), the bin read from `row` at
+// the node's byte offset plus kOffset. On x86-64 four instructions: the
+// column load, the bin load (the lane's row at a constant displacement), a
+// compare of the node's rank in memory with the bin (carry = rank < bin) and
+// j = j + j + carry.
 template <size_t kOffset>
 inline uint32_t StepAt(const Node* heap, uint32_t j, const char* row) {
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
@@ -206,53 +338,58 @@ inline uint32_t StepAt(const Node* heap, uint32_t j, const char* row) {
       : "cc", "memory");
   return j;
 #else
-  return Step(heap, j, row + kOffset);
+  const Node n = heap[j];
+  uint16_t b;
+  std::memcpy(&b, row + kOffset + n.col, sizeof b);
+  return 2 * j + static_cast<uint32_t>(n.rank < b);
 #endif
 }
 
-template <size_t... kL>
-inline void StepLanes(const Node* heap, uint32_t* j, const char* row, std::index_sequence<kL...>) {
-  ((j[kL] = StepAt<kL * kRowBytes>(heap, j[kL], row)), ...);
-}
-
-template <int kLanes>
-inline void WalkRows(const Node* heap, uint32_t d, const char* row, const uint16_t* top, uint32_t k,
-                     uint32_t* leaf) {
-  uint32_t j[kLanes];
-  for (int l = 0; l < kLanes; ++l) j[l] = top ? (1u << k) + top[l] : 1;
-  for (uint32_t s = top ? k : 0; s < d; ++s) StepLanes(heap, j, row, std::make_index_sequence<kLanes>());
-  for (int l = 0; l < kLanes; ++l) leaf[l] = j[l] - (1u << d);
-}
-
-void BinRowScalar(const cuts::SearchTables& s, uint32_t nf, const double* x, uint16_t* bins, int16_t*) {
+// A block's bins, feature by feature (so one feature's cut tables stay in
+// L1 while every row of the block is binned against them): rows (nb rows of
+// nf values) to bins (kRowWords per row) and, with fm, the feature-major bins
+// of the top (column stride kScratchRows).
+void BinBlockScalar(const cuts::SearchTables& s, uint32_t nf, const double* rows, size_t nb, uint16_t* bins,
+                    int16_t*) {
   for (uint32_t f = 0; f < nf; ++f) {
-    const bool nan = x[f] != x[f];
-    const auto b = static_cast<uint16_t>(nan ? 0 : 1 + cuts::BinScalar(s, f, x[f]));
-    bins[f] = nan ? kNanRight : b;
-    bins[kNanLeftColumn + f] = nan ? kNanLeft : b;
-  }
-}
-
-#ifdef MLOPS_CUTS_AVX512
-// fm: the row's first feature-major bin (column stride kScratchRows), or null.
-__attribute__((target("avx512f,popcnt"))) void BinRowAvx512(const cuts::SearchTables& s, uint32_t nf,
-                                                             const double* x, uint16_t* bins, int16_t* fm) {
-  for (uint32_t f = 0; f < nf; ++f) {
-    const bool nan = x[f] != x[f];
-    const uint32_t count = nan ? 0 : cuts::BinAvx512(s, f, x[f]);
-    const auto b = static_cast<uint16_t>(count + 1);
-    bins[f] = nan ? kNanRight : b;
-    bins[kNanLeftColumn + f] = nan ? kNanLeft : b;
-    if (fm) {
-      fm[f * kScratchRows] = nan ? int16_t{0x7FFF} : static_cast<int16_t>(count);
-      fm[(nf + f) * kScratchRows] = nan ? int16_t{-1} : static_cast<int16_t>(count);
+    for (size_t r = 0; r < nb; ++r) {
+      const double x = rows[r * nf + f];
+      const bool nan = x != x;
+      const auto b = static_cast<uint16_t>(nan ? 0 : 1 + cuts::BinScalar(s, f, x));
+      bins[r * kRowWords + f] = nan ? kNanRight : b;
+      bins[r * kRowWords + kNanLeftColumn + f] = nan ? kNanLeft : b;
     }
   }
 }
 
+#ifdef MLOPS_CUTS_AVX512
+__attribute__((target("avx512f,popcnt"))) void BinBlockAvx512(const cuts::SearchTables& s, uint32_t nf,
+                                                               const double* rows, size_t nb, uint16_t* bins,
+                                                               int16_t* fm) {
+  for (uint32_t f = 0; f < nf; ++f) {
+    int16_t* right = fm ? fm + f * kScratchRows : nullptr;
+    int16_t* left = fm ? fm + (nf + f) * kScratchRows : nullptr;
+    for (size_t r = 0; r < nb; ++r) {
+      const double x = rows[r * nf + f];
+      const bool nan = x != x;
+      const uint32_t count = nan ? 0 : cuts::BinAvx512(s, f, x);
+      const auto b = static_cast<uint16_t>(count + 1);
+      bins[r * kRowWords + f] = nan ? kNanRight : b;
+      bins[r * kRowWords + kNanLeftColumn + f] = nan ? kNanLeft : b;
+      if (fm) {
+        right[r] = nan ? int16_t{0x7FFF} : static_cast<int16_t>(count);
+        left[r] = nan ? int16_t{-1} : static_cast<int16_t>(count);
+      }
+    }
+  }
+}
+#endif
+
+#ifdef MLOPS_MUX_AVX512
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-// Heap positions at level K of one tree's top for `groups` 32-row groups.
+// Heap positions at level K of one tree's top for `groups` 32-row groups, as
+// byte offsets of the rows' lines (position * 64, below 2^12).
 template <int K>
 __attribute__((target("avx512f,avx512bw"))) void TopBlock(const int16_t* rank, const uint32_t* offset,
                                                           const int16_t* fm, size_t groups, uint16_t* top) {
@@ -263,14 +400,14 @@ __attribute__((target("avx512f,avx512bw"))) void TopBlock(const int16_t* rank, c
     n.g = reinterpret_cast<const char*>(fm + g * 32);
     __m512i s[2][kD];
     mux::Levels<0, K, 2>(n, s);
-    _mm512_storeu_si512(top + g * 32, mux::LeafIndex<K>(s[0]));
-    _mm512_storeu_si512(top + (g + 1) * 32, mux::LeafIndex<K>(s[1]));
+    _mm512_storeu_si512(top + g * 32, _mm512_slli_epi16(mux::LeafIndex<K>(s[0]), 6));
+    _mm512_storeu_si512(top + (g + 1) * 32, _mm512_slli_epi16(mux::LeafIndex<K>(s[1]), 6));
   }
   if (g < groups) {
     n.g = reinterpret_cast<const char*>(fm + g * 32);
     __m512i s[1][kD];
     mux::Levels<0, K, 1>(n, s);
-    _mm512_storeu_si512(top + g * 32, mux::LeafIndex<K>(s[0]));
+    _mm512_storeu_si512(top + g * 32, _mm512_slli_epi16(mux::LeafIndex<K>(s[0]), 6));
   }
 }
 #pragma GCC diagnostic pop
@@ -279,23 +416,63 @@ using TopFn = void (*)(const int16_t*, const uint32_t*, const int16_t*, size_t, 
 constexpr TopFn kTopKernels[] = {&TopBlock<0>, &TopBlock<1>, &TopBlock<2>, &TopBlock<3>,
                                  &TopBlock<4>, &TopBlock<5>, &TopBlock<6>};
 static_assert(kTopLevels + 1 == sizeof(kTopKernels) / sizeof(kTopKernels[0]), "a top kernel per level count");
+
+// Decisions of a line's 15 nodes for one row (bins in lo: words 0-31, hi:
+// words 32-63): bit j = node j goes right. Bits 16-31 are noise (the col
+// bytes and leaves compared as ranks); only bits 1-15 are read.
+__attribute__((target("avx512f,avx512bw"), always_inline)) inline uint32_t LineDecisions(const Line* ln, __m512i lo,
+                                                                                          __m512i hi) {
+  const __m512i idx = _mm512_cvtepu8_epi16(_mm256_load_si256(reinterpret_cast<const __m256i*>(ln->col)));
+  const __m512i bins = _mm512_permutex2var_epi16(lo, idx, hi);
+  return static_cast<uint32_t>(_mm512_cmpgt_epu16_mask(bins, _mm512_load_si512(ln)));
+}
 #endif
 
-using BinRowFn = void (*)(const cuts::SearchTables&, uint32_t, const double*, uint16_t*, int16_t*);
+using BinBlockFn = void (*)(const cuts::SearchTables&, uint32_t, const double*, size_t, uint16_t*, int16_t*);
+
+// A row's margins while it walks a run of trees: kWidth is the leaf width
+// when it is 1 (one output) or 2 (held in a register), else 0 (any: added in
+// memory). Every add is one IEEE double add per margin, in tree order.
+template <int kWidth>
+struct Margins {
+  using V2 = double __attribute__((vector_size(16)));
+  double* acc;
+  V2 a2;
+  double a1;
+  explicit Margins(double* p) : acc(p) {
+    if constexpr (kWidth == 2) std::memcpy(&a2, p, sizeof a2);
+    if constexpr (kWidth == 1) a1 = p[0];
+  }
+  void Add(const double* v, const TreeInfo&, uint32_t leaf_width) {
+    if constexpr (kWidth == 2) {
+      V2 b;
+      std::memcpy(&b, v, sizeof b);
+      a2 += b;
+    } else if constexpr (kWidth == 1) {
+      a1 += v[0];
+    } else {
+      for (uint32_t k = 0; k < leaf_width; ++k) acc[k] += v[k];
+    }
+  }
+  void Store() {
+    if constexpr (kWidth == 2) std::memcpy(acc, &a2, sizeof a2);
+    if constexpr (kWidth == 1) acc[0] = a1;
+  }
+};
 
 class BinnedEngine final : public Engine {
  public:
   BinnedEngine(const Model& m, bool simd) : e_(m), h_(BuildLayout(m)) {
 #ifdef MLOPS_CUTS_AVX512
-    if (simd && cuts::CpuHasBinAvx512()) bin_row_ = &BinRowAvx512;
-    top_ = simd && !h_.top_base.empty() && BinnedHasTopKernels();
+    if (simd && cuts::CpuHasBinAvx512()) bin_block_ = &BinBlockAvx512;
+    top_ = simd && !h_.top_rank.empty() && BinnedHasTopKernels();
 #else
     (void)simd;
 #endif
   }
 
   const char* name() const override { return "binned"; }
-  const char* isa() const override { return bin_row_ == &BinRowScalar ? "scalar" : "avx512"; }
+  const char* isa() const override { return bin_block_ == &BinBlockScalar ? "scalar" : "avx512"; }
   size_t bytes() const override { return e_.bytes() + h_.bytes(); }
 
   void Predict(const double* rows, size_t n_rows, double* out) const override {
@@ -303,30 +480,18 @@ class BinnedEngine final : public Engine {
     const uint32_t nf = h_.n_features, no = h_.n_outputs, nc = e_.n_classes;
     if (s.acc.size() < kBlock * no) s.acc.resize(kBlock * no);
     if (s.bins.size() < kScratchRows * kRowWords) s.bins.resize(kScratchRows * kRowWords, 0);
-    if (n_rows < kMinBatchRows) {
-      if (s.pos.size() < h_.depth.size()) s.pos.resize(h_.depth.size());
-      for (size_t r = 0; r < n_rows; ++r) {
-        bin_row_(h_.cuts, nf, rows + r * nf, s.bins.data(), nullptr);
-        ScoreRow(s.bins.data(), s.pos.data(), s.acc.data());
-        e_.Finish(s.acc.data(), out + r * nc);
-      }
-      return;
+    // Calls of fewer than kMinBatchRows rows walk the portable way.
+    const bool top = top_ && n_rows >= kMinBatchRows;
+    if (top && s.fm.size() < 2 * size_t{nf} * kScratchRows) {
+      s.fm.resize(2 * size_t{nf} * kScratchRows, 0);
+      s.top.resize(2 * kTreeGroup * kScratchRows, 0);
     }
     for (size_t r0 = 0; r0 < n_rows; r0 += kBlock) {
       const size_t nb = std::min(kBlock, n_rows - r0);
-      const size_t padded = (nb + kRowLanes - 1) / kRowLanes * kRowLanes;
-      // The top covers every padded lane (its groups may cover more rows).
-      const size_t groups = top_ ? (padded + 31) / 32 : 0;
-      if (top_ && s.fm.size() < 2 * size_t{nf} * kScratchRows) {
-        s.fm.resize(2 * size_t{nf} * kScratchRows, 0);
-        s.top.resize(kScratchRows, 0);
-      }
-      int16_t* fm = top_ ? s.fm.data() : nullptr;
-      for (size_t r = 0; r < nb; ++r) {
-        bin_row_(h_.cuts, nf, rows + (r0 + r) * nf, s.bins.data() + r * kRowWords, fm ? fm + r : nullptr);
-      }
-      // Padding rows walk (all left) but are never added.
-      std::fill(s.bins.data() + nb * kRowWords, s.bins.data() + padded * kRowWords, uint16_t{0});
+      const size_t groups = top ? (nb + 31) / 32 : 0;
+      int16_t* fm = top ? s.fm.data() : nullptr;
+      bin_block_(h_.cuts, nf, rows + r0 * nf, nb, s.bins.data(), fm);
+      // The top's last 32-row group reads rows past nb: zeros.
       for (size_t v = 0; fm && v < 2 * size_t{nf}; ++v) {
         std::fill(fm + v * kScratchRows + nb, fm + v * kScratchRows + groups * 32, int16_t{0});
       }
@@ -334,7 +499,13 @@ class BinnedEngine final : public Engine {
       for (size_t r = 0; r < nb; ++r) {
         for (uint32_t k = 0; k < no; ++k) acc[r * no + k] = e_.Start(k);
       }
-      ScoreBlock(reinterpret_cast<const char*>(s.bins.data()), nb, fm, groups, s.top.data(), acc);
+      if (h_.leaf_width == 2) {
+        ScoreBlock<2>(s.bins.data(), nb, fm, groups, s.top.data(), acc);
+      } else if (h_.leaf_width == 1 && no == 1) {
+        ScoreBlock<1>(s.bins.data(), nb, fm, groups, s.top.data(), acc);
+      } else {
+        ScoreBlock<0>(s.bins.data(), nb, fm, groups, s.top.data(), acc);
+      }
       for (size_t r = 0; r < nb; ++r) e_.Finish(acc + r * no, out + (r0 + r) * nc);
     }
   }
@@ -342,123 +513,205 @@ class BinnedEngine final : public Engine {
  private:
   Ensemble e_;
   Layout h_;
-  BinRowFn bin_row_ = &BinRowScalar;
+  BinBlockFn bin_block_ = &BinBlockScalar;
   bool top_ = false;  // batches decide the top levels with the multiplexer
 
-  void AddLeaf(size_t t, uint32_t offset, double* acc) const {
-    const double* v = h_.values.data() + offset;
-    if (h_.leaf_width == 1) {
-      acc[h_.output_index[t]] += v[0];
-    } else {
-      for (uint32_t k = 0; k < h_.leaf_width; ++k) acc[k] += v[k];
-    }
-  }
-
-  // Tree t's heap, leaf table and values, as byte ranges (for prefetching).
-  struct Span {
-    const char* p;
-    size_t n;
-  };
-  void TreeSpans(size_t t, Span* s) const {
-    const size_t slots = size_t{1} << h_.depth[t];
-    const size_t v1 = t + 1 < h_.value_base.size() ? h_.value_base[t + 1] : h_.values.size();
-    s[0] = {reinterpret_cast<const char*>(h_.nodes.data() + h_.node_base[t]), slots * sizeof(Node)};
-    s[1] = {reinterpret_cast<const char*>(h_.leaf.data() + h_.leaf_base[t]), slots * sizeof(uint32_t)};
-    s[2] = {reinterpret_cast<const char*>(h_.values.data() + h_.value_base[t]), (v1 - h_.value_base[t]) * 8};
-  }
-
-  // fm (feature-major bins) non-null: the top levels are decided first, for
-  // `groups` 32-row groups, into top[].
-  void ScoreBlock(const char* bins, size_t nb, const int16_t* fm, size_t groups, uint16_t* top, double* acc) const {
-    if (h_.leaf_width == 1) return ScoreBlockW<1>(bins, nb, fm, groups, top, acc);
-    if (h_.leaf_width == 2) return ScoreBlockW<2>(bins, nb, fm, groups, top, acc);
-    ScoreBlockW<0>(bins, nb, fm, groups, top, acc);
-  }
-
-  // kWidth: the leaf width when it is 1 or 2, else 0 (any).
-  template <int kWidth>
-  void AddLeafW(size_t t, uint32_t offset, double* acc) const {
-    const double* v = h_.values.data() + offset;
-    if constexpr (kWidth == 1) {
-      acc[h_.output_index[t]] += v[0];
-    } else if constexpr (kWidth == 2) {
-      // Two lanes of IEEE double adds: the same as two scalar adds.
-      using V2 = double __attribute__((vector_size(16)));
-      V2 a, b;
-      std::memcpy(&a, acc, sizeof a);
-      std::memcpy(&b, v, sizeof b);
-      a += b;
-      std::memcpy(acc, &a, sizeof a);
-    } else {
-      AddLeaf(t, offset, acc);
-    }
+  // Margins of one row, of output `k` of tree t's leaf when the leaf width
+  // is 1 and there are several outputs (multiclass GBDT).
+  double* RowMargins(double* acc, size_t r, const TreeInfo& ti) const {
+    return acc + r * h_.n_outputs + (h_.leaf_width == 1 ? ti.output_index : 0);
   }
 
   template <int kWidth>
-  void ScoreBlockW(const char* bins, size_t nb, const int16_t* fm, size_t groups, uint16_t* top, double* acc) const {
-    const uint32_t no = h_.n_outputs;
-    uint32_t leaf[kRowLanes];
-    const size_t iters = (nb + kRowLanes - 1) / kRowLanes;
-    for (size_t t = 0; t < h_.depth.size(); ++t) {
-      // The next tree's data is fetched while this one is walked, a few
-      // lines per lane group, so its first touches do not wait on L3.
-      Span next[3] = {};
-      if (t + 1 < h_.depth.size()) TreeSpans(t + 1, next);
-      size_t step[3];
-      for (int i = 0; i < 3; ++i) step[i] = (next[i].n + iters - 1) / iters;
-      const Node* heap = h_.nodes.data() + h_.node_base[t];
-      const uint32_t* leaves = h_.leaf.data() + h_.leaf_base[t];
-      const uint32_t d = h_.depth[t];
-      const uint32_t k = std::min(kTopLevels, d);
+  void ScoreBlock(const uint16_t* bins, size_t nb, const int16_t* fm, size_t groups, uint16_t* top, double* acc) const {
 #ifdef MLOPS_MUX_AVX512
-      if (fm) kTopKernels[k](h_.top_rank.data() + h_.top_base[t], h_.top_offset.data() + h_.top_base[t], fm, groups, top);
+    if (fm) return ScoreBlockTop<kWidth>(bins, nb, fm, groups, top, acc);
+#else
+    (void)fm, (void)groups, (void)top;
 #endif
-      for (size_t r0 = 0, it = 0; r0 < nb; r0 += kRowLanes, ++it) {
-        for (int i = 0; i < 3; ++i) {
-          for (size_t o = it * step[i]; o < std::min(next[i].n, (it + 1) * step[i]); o += 64) __builtin_prefetch(next[i].p + o);
+    ScoreBlockScalar<kWidth>(bins, nb, acc);
+  }
+
+  // Portable: tree-major, kScalarLanes rows walking each tree interleaved
+  // (their chains of dependent loads overlap), node by node. Lanes past nb
+  // walk the scratch's stale bins (every position stays in range) and are
+  // never added.
+  static constexpr size_t kScalarLanes = 8;
+  template <int kWidth>
+  void ScoreBlockScalar(const uint16_t* bins, size_t nb, double* acc) const {
+    const uint32_t lw = h_.leaf_width;
+    for (const TreeInfo& ti : h_.trees) {
+      const Node* heap = h_.top_nodes.data() + ti.top_node;
+      for (size_t r0 = 0; r0 < nb; r0 += kScalarLanes) {
+        const size_t lanes = std::min(kScalarLanes, nb - r0);
+        uint32_t j[kScalarLanes], q[kScalarLanes];
+        const Line* ln[kScalarLanes];
+        const uint16_t* row = bins + r0 * kRowWords;
+        for (size_t l = 0; l < kScalarLanes; ++l) j[l] = 1;
+        for (uint32_t s = 0; s < ti.top_levels; ++s) TopSteps(heap, j, row, std::make_index_sequence<kScalarLanes>());
+        for (size_t l = 0; l < kScalarLanes; ++l) j[l] -= 1u << ti.top_levels;  // position at level K
+        for (uint32_t c = 0; c < ti.n_chunks; ++c) {
+          const uint32_t b = ti.chunk_levels[c];
+          const Line* lines = h_.lines.data() + ti.chunk_line[c];
+          for (size_t l = 0; l < kScalarLanes; ++l) ln[l] = lines + j[l];
+          LineSteps(ln, q, row, std::make_index_sequence<kScalarLanes>());
+          for (size_t l = 0; l < kScalarLanes; ++l) j[l] = (j[l] << b) + (q[l] >> (kChunkLevels - b));
         }
-        WalkRows<kRowLanes>(heap, d, bins + r0 * kRowBytes, fm ? top + r0 : nullptr, k, leaf);
-        const size_t lanes = std::min<size_t>(kRowLanes, nb - r0);
-        for (size_t l = 0; l < lanes; ++l) AddLeafW<kWidth>(t, leaves[leaf[l]], acc + (r0 + l) * no);
+        for (size_t l = 0; l < lanes; ++l) {
+          const double* v = h_.values.data() + ValueIndex(*ln[l], q[l], lw);
+          if constexpr (kWidth == 0) {
+            Margins<0>(RowMargins(acc, r0 + l, ti)).Add(v, ti, lw);
+          } else {
+            Margins<kWidth> mg(acc + (r0 + l) * h_.n_outputs);
+            mg.Add(v, ti, lw);
+            mg.Store();
+          }
+        }
+      }
+    }
+  }
+  template <size_t... kL>
+  static void TopSteps(const Node* heap, uint32_t* j, const uint16_t* row, std::index_sequence<kL...>) {
+    ((j[kL] = StepAt<kL * kRowBytes>(heap, j[kL], reinterpret_cast<const char*>(row))), ...);
+  }
+  template <size_t... kL>
+  static void LineSteps(const Line* const* ln, uint32_t* q, const uint16_t* row, std::index_sequence<kL...>) {
+    uint32_t j[] = {(static_cast<void>(kL), 1u)...};
+    for (uint32_t s = 0; s < kChunkLevels; ++s) {
+      ((j[kL] = 2 * j[kL] + static_cast<uint32_t>(ln[kL]->rank[j[kL]] < row[kL * kRowWords + ln[kL]->col[j[kL]]])), ...);
+    }
+    ((q[kL] = j[kL] - 16), ...);
+  }
+
+#ifdef MLOPS_MUX_AVX512
+  // Values of trees [t0, t1), as a byte range (for prefetching; their lines
+  // are prefetched exactly, from the tops).
+  struct Span {
+    const char* p = nullptr;
+    size_t n = 0;
+  };
+  Span ValueSpan(size_t t0, size_t t1) const {
+    if (t0 >= t1) return {};
+    const uint32_t b = h_.trees[t0].value_begin, e = h_.trees[t1 - 1].value_end;
+    return {reinterpret_cast<const char*>(h_.values.data() + b), size_t{e - b} * sizeof(double)};
+  }
+  // Tops of trees [t0, t1) for the block into top[(t - t0) * kScratchRows].
+  void Tops(size_t t0, size_t t1, const int16_t* fm, size_t groups, uint16_t* top) const {
+    for (size_t t = t0; t < t1; ++t) {
+      const TreeInfo& ti = h_.trees[t];
+      kTopKernels[ti.top_levels](h_.top_rank.data() + ti.top_mux, h_.top_offset.data() + ti.top_mux, fm, groups,
+                                 top + (t - t0) * kScratchRows);
+    }
+  }
+
+  // Groups of kTreeGroup trees: their tops for the block's rows, then each
+  // row's lines of those trees, the row's bins in two registers. Group g + 1's
+  // tops are decided before group g's rows walk, so each row also prefetches
+  // the first line it will read in each tree of group g + 1; group g + 1's
+  // values are prefetched a few lines per row.
+  template <int kWidth>
+  __attribute__((target("avx512f,avx512bw"))) void ScoreBlockTop(const uint16_t* bins, size_t nb, const int16_t* fm,
+                                                                 size_t groups, uint16_t* top, double* acc) const {
+    constexpr size_t kBuffer = kTreeGroup * kScratchRows;
+    const size_t n_trees = h_.trees.size();
+    Tops(0, std::min(kTreeGroup, n_trees), fm, groups, top);
+    for (size_t t0 = 0, g = 0; t0 < n_trees; t0 += kTreeGroup, ++g) {
+      const size_t t1 = std::min(n_trees, t0 + kTreeGroup);
+      const size_t t2 = std::min(n_trees, t1 + kTreeGroup);
+      const uint16_t* cur = top + (g & 1) * kBuffer;
+      uint16_t* nxt = top + ((g + 1) & 1) * kBuffer;
+      Tops(t1, t2, fm, groups, nxt);
+      Prefetch pf{};
+      pf.Plan(ValueSpan(t1, t2), nb);
+      for (size_t t = t1; t < t2; ++t) pf.lines[t - t1] = reinterpret_cast<const char*>(h_.lines.data() + h_.trees[t].chunk_line[0]);
+      pf.n_lines = t2 - t1;
+      pf.tops = nxt;
+      switch (h_.group_kind[g]) {
+        case kGroupOneLine:
+          GroupRows<kWidth, kGroupOneLine>(bins, nb, t0, cur, pf, acc);
+          break;
+        case kGroupTopOnly:
+          GroupRows<kWidth, kGroupTopOnly>(bins, nb, t0, cur, pf, acc);
+          break;
+        default:
+          GroupRows<kWidth, kGroupAny>(bins, nb, t0, cur, pf, acc);
       }
     }
   }
 
-  // One row (bins) through every tree, level by level: every tree's step at
-  // one level is independent of the others', so a row's ~100 cache misses
-  // per level overlap instead of queueing behind each tree's chain of
-  // dependent loads (a single row touches the whole layout, which is larger
-  // than L2). pos: scratch of n_trees entries.
-  void ScoreRow(const uint16_t* bins, uint32_t* pos, double* acc) const {
-    for (uint32_t k = 0; k < h_.n_outputs; ++k) acc[k] = e_.Start(k);
-    const char* row = reinterpret_cast<const char*>(bins);
-    const size_t n_trees = h_.depth.size();
-    const Node* nodes = h_.nodes.data();
-    const uint32_t* base = h_.node_base.data();
-    const uint32_t* depth = h_.depth.data();
-    // Node index base + j; the children of base + j are 2 (base + j) - base
-    // + {0, 1}.
-    for (size_t t = 0; t < n_trees; ++t) pos[t] = base[t] + 1;
-    for (uint32_t s = 0; s < h_.max_depth; ++s) {
-      for (size_t t = 0; t < n_trees; ++t) {
-        const uint32_t g = pos[t];
-        const Node n = nodes[g];
-        uint16_t b;
-        std::memcpy(&b, row + n.col, sizeof b);
-        const uint32_t next = 2 * g - base[t] + static_cast<uint32_t>(n.rank < b);
-        pos[t] = s < depth[t] ? next : g;  // a shallower tree has no deeper level
+  // What a group's rows prefetch for the next group: the first line each
+  // row reads in each tree, and `k` lines of values per row for the first
+  // `rows` rows.
+  struct Prefetch {
+    const char* values = nullptr;
+    size_t k = 0, rows = 0;
+    const char* lines[kTreeGroup] = {};
+    size_t n_lines = 0;
+    const uint16_t* tops = nullptr;
+    void Plan(Span v, size_t nb) {
+      values = v.p;
+      const size_t n = (v.n + 63) / 64;
+      k = (n + nb - 1) / nb;
+      rows = k == 0 ? 0 : (n + k - 1) / k;
+    }
+  };
+
+  // Rows [0, nb) through trees [t0, t0 + kTreeGroup) (fewer at the end),
+  // tops[(t - t0) * kScratchRows + r] the row's line offset in tree t.
+  // kKind: the group's kind (GroupKind).
+  template <int kWidth, int kKind>
+  __attribute__((target("avx512f,avx512bw"), always_inline)) inline void GroupRows(const uint16_t* bins, size_t nb,
+                                                                                size_t t0, const uint16_t* tops,
+                                                                                const Prefetch& pf, double* acc) const {
+    const size_t t1 = std::min(h_.trees.size(), t0 + kTreeGroup);
+    // The leaf width as a constant where the kernel knows it.
+    const uint32_t lw = kWidth > 0 ? uint32_t{kWidth} : h_.leaf_width;
+    const double* values = h_.values.data();
+    const char* base[kTreeGroup];
+    for (size_t t = t0; t < t1; ++t) base[t - t0] = reinterpret_cast<const char*>(h_.lines.data() + h_.trees[t].chunk_line[0]);
+    for (size_t r = 0; r < nb; ++r) {
+      if (r < pf.rows) {
+        for (size_t i = 0; i < pf.k; ++i) __builtin_prefetch(pf.values + (r * pf.k + i) * 64);
       }
+      for (size_t t = 0; t < pf.n_lines; ++t) __builtin_prefetch(pf.lines[t] + pf.tops[t * kScratchRows + r]);
+      const __m512i lo = _mm512_loadu_si512(bins + r * kRowWords);
+      const __m512i hi = _mm512_loadu_si512(bins + r * kRowWords + 32);
+      Margins<kWidth> mg(acc + r * h_.n_outputs);
+      if constexpr (kKind != kGroupAny) {
+#pragma GCC unroll 8
+        for (size_t t = 0; t < kTreeGroup; ++t) {
+          const Line* ln = reinterpret_cast<const Line*>(base[t] + tops[t * kScratchRows + r]);
+          const double* v = values + (kKind == kGroupTopOnly ? ln->base
+                                                             : ValueIndex(*ln, EndOfDecisions(LineDecisions(ln, lo, hi)), lw));
+          if constexpr (kWidth == 0) {
+            Margins<0>(RowMargins(acc, r, h_.trees[t0 + t])).Add(v, h_.trees[t0 + t], lw);
+          } else {
+            mg.Add(v, h_.trees[t0 + t], lw);
+          }
+        }
+      } else {
+        for (size_t t = t0; t < t1; ++t) {
+          const TreeInfo& ti = h_.trees[t];
+          uint32_t p = tops[(t - t0) * kScratchRows + r] / sizeof(Line);
+          const Line* ln = nullptr;
+          uint32_t q = 0;
+          for (uint32_t c = 0; c < ti.n_chunks; ++c) {
+            ln = h_.lines.data() + ti.chunk_line[c] + p;
+            q = EndOfDecisions(LineDecisions(ln, lo, hi)) - 16;
+            p = (p << ti.chunk_levels[c]) + (q >> (kChunkLevels - ti.chunk_levels[c]));
+          }
+          const double* v = values + ValueIndex(*ln, q, lw);
+          if constexpr (kWidth == 0) {
+            Margins<0>(RowMargins(acc, r, ti)).Add(v, ti, lw);
+          } else {
+            mg.Add(v, ti, lw);
+          }
+        }
+      }
+      mg.Store();
     }
-    for (size_t t = 0; t < n_trees; ++t) pos[t] = h_.leaf[h_.leaf_base[t] + pos[t] - base[t] - (1u << depth[t])];
-    if (h_.n_outputs == 1) {
-      // One margin in a register: the adds, in tree order, are a chain.
-      double m = acc[0];
-      for (size_t t = 0; t < n_trees; ++t) m += h_.values[pos[t]];
-      acc[0] = m;
-      return;
-    }
-    for (size_t t = 0; t < n_trees; ++t) AddLeaf(t, pos[t], acc);
   }
+#endif
 };
 
 }  // namespace
