@@ -3,7 +3,8 @@
 // Hand-offs must be cheap: GBDT training issues a dozen short loops per tree,
 // and a scoring call of 64 rows is ~50 µs of work in all. So an idle worker
 // polls the generation counter for a while before it sleeps, and a caller
-// polls for its last helpers to finish before it sleeps.
+// polls for its last helpers to finish before it sleeps; both yield the core
+// between polls (decision 0023).
 //
 // Lifetime: the pool is made on first use and deliberately never destroyed.
 // Its workers may be asleep or mid-task when the process exits; destroying it
@@ -47,6 +48,9 @@ bool SpinUntil(Ready ready) {
       MLOPS_CPU_RELAX();
     }
     if (std::chrono::steady_clock::now() >= deadline) return false;
+    // On a loaded machine the thread polled for may be waiting for a core
+    // (a preempted helper, a caller between calls): give it the chance.
+    std::this_thread::yield();
   }
 }
 

@@ -13,7 +13,13 @@ export {
   type TrainErrorCode,
 } from "./errors.js";
 export * as metrics from "./metrics.js";
-export { ClassifierModel, type ModelFamilyName, type ModelInfo, type PredictAsyncOptions } from "./model.js";
+export {
+  ClassifierModel,
+  type ModelFamilyName,
+  type ModelInfo,
+  type PredictAsyncOptions,
+  type PredictOptions,
+} from "./model.js";
 export { type ClassLabels, NODE_KIND, type PostTransformName, type TreeEnsemble } from "./native.js";
 export { type TrainDataset, type TrainHooks, train } from "./train.js";
 export {
