@@ -63,7 +63,7 @@ function drop(h: IncomingHttpHeaders): IncomingHttpHeaders {
 }
 
 /** One raw HTTP/2 call: the response headers, the DATA bytes (hex) and the trailers. */
-function call(port: number, body: Buffer, headers: Record<string, string> = {}): Promise<Answer> {
+function call(port: number, body: Buffer, headers: Record<string, string> = {}, piece = 0): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const session = connect(`http://127.0.0.1:${port}`);
     session.on("error", reject);
@@ -89,7 +89,22 @@ function call(port: number, body: Buffer, headers: Record<string, string> = {}):
       session.close();
       resolve(answer);
     });
-    req.end(body);
+    if (piece === 0) {
+      req.end(body);
+      return;
+    }
+    // Separate DATA frames: one write per event-loop turn.
+    let at = 0;
+    const next = () => {
+      if (at >= body.length) {
+        req.end();
+        return;
+      }
+      req.write(body.subarray(at, at + piece));
+      at += piece;
+      setImmediate(next);
+    };
+    next();
   });
 }
 
@@ -103,7 +118,18 @@ function frame(message: Uint8Array): Buffer {
 const message = (features: number[], modelName = "") =>
   toBinary(PredictRequestSchema, create(PredictRequestSchema, { features, modelName }));
 
-const CASES: { name: string; body: () => Buffer; headers?: Record<string, string> }[] = [
+const CASES: { name: string; body: () => Buffer; headers?: Record<string, string>; piece?: number }[] = [
+  { name: "a message in 3-byte pieces", body: () => frame(message([1, 2])), piece: 3 },
+  {
+    name: "a message at the limit, in 100-byte pieces",
+    body: () => frame(message(Array(127).fill(0.5), "x")),
+    piece: 100,
+  },
+  {
+    name: "two messages in 7-byte pieces",
+    body: () => Buffer.concat([frame(message([1, 2])), frame(message([1, 2]))]),
+    piece: 7,
+  },
   { name: "a score", body: () => frame(message([1, 2])) },
   { name: "a field error with its trailer", body: () => frame(message([1])) },
   { name: "overload with retry-after", body: () => frame(message([1, 2], "busy")) },

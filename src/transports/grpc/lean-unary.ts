@@ -8,12 +8,13 @@ import type { Metadata } from "@grpc/grpc-js";
 /** What a lean call resolves to: the reply's message bytes, or a status with its trailers. */
 export type UnaryOutcome = { ok: Buffer } | { code: number; details: string; metadata?: Metadata };
 
-/** One unary method: the request's bytes and two headers in, the outcome out (never rejects). */
+/** One unary method: the request's bytes and two headers in; `reply` gets the outcome once. */
 export type LeanUnaryMethod = (
   message: Buffer,
   actor: string | undefined,
   authorization: string | undefined,
-) => Promise<UnaryOutcome>;
+  reply: (outcome: UnaryOutcome) => void,
+) => void;
 
 export interface LeanUnaryOptions {
   /** The methods taken, by path (`/pkg.Service/Method`). */
@@ -130,31 +131,43 @@ function serve(
     const m = DEADLINE_REGEX.exec(timeout as string) as RegExpExecArray;
     const ms = (Number(m[1]) * (UNIT_MS[m[2] as string] as number)) | 0;
     timer = setTimeout(() => fail(DEADLINE_EXCEEDED, "Deadline exceeded"), ms);
+    // A cancelled call stops its timer; without one, a reply to a closed stream is dropped (sendMessage).
+    stream.once("close", finish);
   }
-  stream.once("close", finish);
 
-  // Length-prefixed messages: a call's usually arrives in one chunk, kept without a copy.
-  let pending: Buffer | undefined;
+  // Length-prefixed messages, gathered once complete: a call's usually arrives in one chunk, kept
+  // without a copy; a large one (a model import) is joined once, not chunk by chunk.
+  let chunks: Buffer[] = [];
+  let buffered = 0;
+  let need = -1; // the current message's frame length, once its 5-byte prefix is in
   let message: Buffer | undefined;
   stream.on("data", (chunk: Buffer) => {
     if (done) return;
-    let buf = pending === undefined ? chunk : Buffer.concat([pending, chunk]);
-    pending = undefined;
-    while (buf.length >= 5) {
-      const size = buf.readUInt32BE(1);
-      if (size > maxReceiveBytes) {
-        fail(RESOURCE_EXHAUSTED, `Received message larger than max (${size} vs ${maxReceiveBytes})`);
-        return;
+    chunks.push(chunk);
+    buffered += chunk.length;
+    for (;;) {
+      if (need < 0) {
+        if (buffered < 5) return;
+        if ((chunks[0] as Buffer).length < 5) chunks = [Buffer.concat(chunks, buffered)];
+        const size = (chunks[0] as Buffer).readUInt32BE(1);
+        if (size > maxReceiveBytes) {
+          fail(RESOURCE_EXHAUSTED, `Received message larger than max (${size} vs ${maxReceiveBytes})`);
+          return;
+        }
+        need = 5 + size;
       }
-      if (buf.length < 5 + size) break;
+      if (buffered < need) return;
       if (message !== undefined) {
         fail(UNIMPLEMENTED, `Received a second request message for server streaming method ${path}`);
         return;
       }
-      message = buf.subarray(5, 5 + size);
-      buf = buf.subarray(5 + size);
+      const all = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, buffered);
+      message = all.subarray(5, need);
+      const rest = all.subarray(need);
+      chunks = rest.length > 0 ? [rest] : [];
+      buffered = rest.length;
+      need = -1;
     }
-    if (buf.length > 0) pending = buf;
   });
   stream.on("end", () => {
     if (done) return;
@@ -162,7 +175,10 @@ function serve(
       fail(UNIMPLEMENTED, `Received no request message for server streaming method ${path}`);
       return;
     }
-    method(message, headerValue(headers, "x-mlops-actor"), headerValue(headers, "authorization")).then(
+    method(
+      message,
+      headerValue(headers, "x-mlops-actor"),
+      headerValue(headers, "authorization"),
       (outcome) => {
         if (done) return;
         if ("ok" in outcome) {

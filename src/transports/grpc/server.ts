@@ -71,8 +71,10 @@ const ENCODERS: ReadonlyMap<string, (message: never) => Buffer> = new Map([
 /** One unary method on either front: grpc-js's handler or the lean stream listener (lean-unary.ts). */
 interface UnaryCore {
   path: string;
-  /** The decoded request (or UndecodableRequest) through the pipeline; resolves with the reply's message. */
+  /** The decoded request (or UndecodableRequest) through the pipeline; rejects with a ServiceError. */
   run(request: unknown, actor: string | undefined, authorization: string | undefined): Promise<unknown>;
+  /** The service's result as the response serializer takes it. */
+  message(out: unknown): unknown;
 }
 
 function unaryCore(binding: ServiceBinding, method: DescMethodUnary, pipeline: Pipeline): UnaryCore {
@@ -84,20 +86,19 @@ function unaryCore(binding: ServiceBinding, method: DescMethodUnary, pipeline: P
     : (out: unknown) => create(method.output, out as never);
   return {
     path: endpoint,
+    message,
     run(request, actor, authorization) {
       // No AbortSignal per call: creating one costs more than a whole Predict, and no service
       // method is long enough to need it (large batches finish on native threads regardless).
       // A message that did not decode is the client's error, recorded and answered like any other.
       const input = request instanceof UndecodableRequest ? Promise.reject(request.error) : request;
-      return pipeline
-        .invoke(binding.service, method, invoke, input, {
-          transport,
-          verb: "POST",
-          endpoint,
-          actor,
-          authorization,
-        })
-        .then(message);
+      return pipeline.invoke(binding.service, method, invoke, input, {
+        transport,
+        verb: "POST",
+        endpoint,
+        actor,
+        authorization,
+      });
     },
   };
 }
@@ -114,7 +115,7 @@ function grpcJsHandler(core: UnaryCore) {
     core
       .run(call.request, header(call.metadata, "x-mlops-actor"), header(call.metadata, "authorization"))
       .then(
-        (out) => callback(null, out),
+        (out) => callback(null, core.message(out)),
         (err: ServiceError) => callback(errorStatus(err)),
       );
   };
@@ -122,18 +123,22 @@ function grpcJsHandler(core: UnaryCore) {
 
 function leanMethod(core: UnaryCore, definition: MethodDefinition<unknown, unknown>): LeanUnaryMethod {
   const { requestDeserialize: decode, responseSerialize: encode } = definition;
-  return (bytes, actor, authorization) =>
+  return (bytes, actor, authorization, reply) => {
     core.run(decode(bytes), actor, authorization).then(
       (out) => {
+        let ok: Buffer;
         try {
-          return { ok: encode(out) };
+          ok = encode(core.message(out));
         } catch {
           // As grpc-js answers a serializer's throw.
-          return { code: 13, details: "Error serializing response" };
+          reply({ code: 13, details: "Error serializing response" });
+          return;
         }
+        reply({ ok });
       },
-      (err: ServiceError) => errorStatus(err),
+      (err: ServiceError) => reply(errorStatus(err)),
     );
+  };
 }
 
 /**
