@@ -25,7 +25,9 @@
 // leaf index, and the 8-row slices pick their leaf values with in-register
 // permutes and add them to the rows' margins, trees in index order. Single
 // rows (avx512): the same heap, lanes = 32 trees, bins looked up by one
-// permute. Scalar: a walk over the same heap; always present
+// permute; in hybrid layouts of trees of at most 10 levels each tree's heap
+// leaf then selects one 64-byte line holding the 4 levels below it (its 15
+// decisions by one permute and one compare). Scalar: a walk over the same heap; always present
 // (MLOPS_SCORER_ISA=scalar) and the only kernel off x86-64.
 #include <algorithm>
 #include <cmath>
@@ -82,6 +84,22 @@ struct BottomNode {
 };
 constexpr int16_t kLeafRank = 0x7FFF;
 
+// One row-kernel bottom line (Layout::row_lines): a 4-level heap, node i's
+// children 2i + 1 and 2i + 2, heap leaf k = node 15 + k. Pass-through nodes
+// (under a shallow leaf) have rank kLeafRank: no bin is above it. A tree's
+// leaves are numbered in depth-first order, so the leaves under one line are
+// consecutive: heap leaf k holds leaf `first + delta_k` (4 bits each).
+constexpr uint32_t kLineLevels = 4;
+constexpr size_t kLineNodes = 15, kLineLeaves = 16;
+struct alignas(64) RowLine {
+  int16_t rank[16];  // "right iff bin > rank" (15 used)
+  uint8_t col[16];   // word of the row's 64 bins: f (NaN right) or 32 + f (NaN left)
+  uint64_t deltas;   // heap leaf k: bits 4k .. 4k + 3
+  uint32_t first;    // index into Layout::row_values / leaf_width
+};
+static_assert(sizeof(RowLine) == 64, "one cache line");
+static_assert(kTopLevels + kLineLevels >= kPredicatedAutoRowMaxDepth, "lines take every tree the row choice gives");
+
 struct Layout {
   uint32_t depth = 0;  // D: heap levels of internal nodes (the top's, in a hybrid layout)
   uint32_t n_features = 0;
@@ -113,12 +131,35 @@ struct Layout {
   // most kMaxPackedCuts cuts: rank * 32 + feature - 32768 in one word, so a
   // node costs one load (the row kernel is load-bound). Empty otherwise.
   std::vector<int16_t> lane_packed;
+  // Row kernel bottoms of hybrid layouts whose trees end within kLineLevels
+  // levels below the heap top (RF 100x10): per tree and heap-top leaf p, one
+  // 64-byte line at [t * leaves_per_tree + p] holding that subtree padded to
+  // a full 4-level heap (RowLine). A single row then reads one line per tree
+  // below the top, instead of walking up to four dependent node loads, and
+  // the lines of 32 trees are known, and prefetched, as soon as the top is
+  // decided. Empty otherwise (deeper trees walk `bottom`).
+  std::vector<RowLine> row_lines;
+  std::vector<double> row_values;  // every tree's leaves, depth-first, leaf_width each
+
+  // Frees what only the batch kernels and the scalar kernels read (the row
+  // kernel reads the lane tables, leaves or lines, and the search tables).
+  void DropBatchTables() {
+    std::vector<int16_t>().swap(rank);
+    std::vector<uint16_t>().swap(vec);
+    std::vector<uint32_t>().swap(offset);
+    if (!row_lines.empty()) {
+      std::vector<uint32_t>().swap(subtree);
+      std::vector<BottomNode>().swap(bottom);
+      std::vector<double>().swap(bottom_values);
+    }
+    std::vector<std::vector<double>>().swap(cuts.sorted);
+  }
 
   size_t bytes() const {
     return cuts.bytes() + rank.size() * 2 + vec.size() * 2 + offset.size() * 4 + leaves.size() * 8 +
            output_index.size() * 4 + lane_rank.size() * 2 + lane_vec.size() * 2 + lane_packed.size() * 2 +
            subtree.size() * 4 + bottom.size() * sizeof(BottomNode) + bottom_values.size() * 8 +
-           bottom_steps.size() * 4;
+           bottom_steps.size() * 4 + row_lines.size() * sizeof(RowLine) + row_values.size() * 8;
   }
 };
 
@@ -180,6 +221,66 @@ void Place(const Model& m, const Tree& tree, const std::vector<int16_t>& rank, s
   Place(m, tree, rank, t, tree.right[id], level + 1, 2 * pos + 1, h);
 }
 
+// Depth-first leaf numbering of a tree from node `id`: ordinal[leaf] = the
+// tree's leaf count before it, plus `base`; leaf values appended in that order.
+void NumberLeaves(const Model& m, const Tree& tree, int32_t id, uint32_t* next, std::vector<uint32_t>& ordinal,
+                  std::vector<double>& values) {
+  if (tree.left[id] == -1) {
+    ordinal[id] = (*next)++;
+    const double* v = tree.value.data() + size_t(id) * m.leaf_width;
+    values.insert(values.end(), v, v + m.leaf_width);
+    return;
+  }
+  NumberLeaves(m, tree, tree.left[id], next, ordinal, values);
+  NumberLeaves(m, tree, tree.right[id], next, ordinal, values);
+}
+
+// Fills `line` from model node `id` at bottom level `lvl`, position `pos`.
+void FillLine(const Tree& tree, const std::vector<int16_t>& rank, const std::vector<uint32_t>& ordinal, int32_t id,
+              uint32_t lvl, size_t pos, RowLine& line) {
+  if (tree.left[id] == -1) {
+    const uint32_t r = kLineLevels - lvl;
+    const uint64_t delta = ordinal[id] - line.first;  // < 16: at most 16 leaves under a line
+    for (size_t p = pos << r; p < (pos + 1) << r; ++p) line.deltas |= delta << (4 * p);
+    return;  // pass-through nodes below keep kLeafRank
+  }
+  const size_t i = (size_t{1} << lvl) - 1 + pos;
+  line.rank[i] = rank[id];
+  line.col[i] = static_cast<uint8_t>(tree.default_left[id] ? 32 + tree.feature[id] : tree.feature[id]);
+  FillLine(tree, rank, ordinal, tree.left[id], lvl + 1, 2 * pos, line);
+  FillLine(tree, rank, ordinal, tree.right[id], lvl + 1, 2 * pos + 1, line);
+}
+
+// The leftmost leaf under model node `id`.
+int32_t FirstLeaf(const Tree& tree, int32_t id) {
+  while (tree.left[id] != -1) id = tree.left[id];
+  return id;
+}
+
+// The lines of tree t from model node `id` at heap-top level `level`,
+// position `pos` (a leaf above the top's last level fills every line under it).
+void PlaceLines(const Tree& tree, const std::vector<int16_t>& rank, const std::vector<uint32_t>& ordinal, size_t t,
+                int32_t id, uint32_t level, size_t pos, Layout& h) {
+  if (level == h.depth || tree.left[id] == -1) {
+    const uint32_t r = h.depth - level;
+    for (size_t p = pos << r; p < (pos + 1) << r; ++p) {
+      RowLine& line = h.row_lines[t * h.leaves_per_tree + p];
+      line.first = ordinal[FirstLeaf(tree, id)];
+      FillLine(tree, rank, ordinal, id, 0, 0, line);
+    }
+    return;
+  }
+  PlaceLines(tree, rank, ordinal, t, tree.left[id], level + 1, 2 * pos, h);
+  PlaceLines(tree, rank, ordinal, t, tree.right[id], level + 1, 2 * pos + 1, h);
+}
+
+void BuildRowLines(const Model& m, const Tree& tree, const std::vector<int16_t>& rank, size_t t, Layout& h) {
+  std::vector<uint32_t> ordinal(tree.size(), 0);
+  uint32_t next = static_cast<uint32_t>(h.row_values.size() / h.leaf_width);
+  NumberLeaves(m, tree, 0, &next, ordinal, h.row_values);
+  PlaceLines(tree, rank, ordinal, t, 0, 0, 0, h);
+}
+
 Layout BuildLayout(const Model& m, uint32_t model_depth) {
   Layout h;
   h.leaf_width = m.leaf_width;
@@ -202,6 +303,16 @@ Layout BuildLayout(const Model& m, uint32_t model_depth) {
   } else {
     h.leaves.assign(h.n_trees * h.leaves_per_tree, 0.0);
   }
+  // Lines need every tree to end within kLineLevels below the top, and
+  // leaf indices that fit 32 bits.
+  size_t total_leaves = 0;
+  for (const Tree& tree : m.trees) total_leaves += tree.size() / 2 + 1;
+  const bool lines = h.hybrid && model_depth <= depth + kLineLevels && total_leaves < (size_t{1} << 32);
+  if (lines) {
+    RowLine blank{};
+    std::fill_n(blank.rank, kLineLeaves, kLeafRank);
+    h.row_lines.assign(h.n_trees * h.leaves_per_tree, blank);
+  }
   std::vector<int16_t> rank;
   for (size_t t = 0; t < h.n_trees; ++t) {
     const Tree& tree = m.trees[t];
@@ -213,6 +324,7 @@ Layout BuildLayout(const Model& m, uint32_t model_depth) {
       rank[i] = static_cast<int16_t>(cuts::RankOf(c, cuts::SplitValue(m, tree, i)));
     }
     Place(m, tree, rank, t, 0, 0, 0, h);
+    if (lines) BuildRowLines(m, tree, rank, t, h);
   }
   h.offset.resize(h.vec.size());
   for (size_t i = 0; i < h.vec.size(); ++i) h.offset[i] = uint32_t{h.vec[i]} * kGroups * 64;
@@ -284,6 +396,28 @@ inline void AddBottomLeaf(const Layout& h, size_t t, uint32_t p, double* acc, si
   }
 }
 
+// The leaf a row reaches through line li (bins in the scalar layout).
+inline const double* LineLeafScalar(const Layout& h, size_t li, const int16_t* bins) {
+  const RowLine& line = h.row_lines[li];
+  uint32_t i = 0;
+  for (uint32_t s = 0; s < kLineLevels; ++s) {
+    const uint32_t c = line.col[i];
+    const int16_t b = c < 32 ? bins[c] : bins[h.n_features + c - 32];
+    i = 2 * i + 1 + (b > line.rank[i]);
+  }
+  const uint32_t leaf = line.first + static_cast<uint32_t>((line.deltas >> (4 * (i - kLineNodes))) & 15);
+  return h.row_values.data() + size_t{leaf} * h.leaf_width;
+}
+
+// Adds tree t's leaf values v to a row's margins.
+inline void AddLineLeaf(const Layout& h, size_t t, const double* v, double* acc) {
+  if (h.leaf_width == 1) {
+    acc[h.output_index[t]] += v[0];
+  } else {
+    for (uint32_t k = 0; k < h.leaf_width; ++k) acc[k] += v[k];
+  }
+}
+
 void RowScalar(const Layout& h, const Ensemble& e, const int16_t* bins, double* acc) {
   for (uint32_t k = 0; k < h.n_outputs; ++k) acc[k] = e.Start(k);
   for (size_t t = 0; t < h.n_trees; ++t) {
@@ -294,7 +428,9 @@ void RowScalar(const Layout& h, const Ensemble& e, const int16_t* bins, double* 
       const size_t i = (size_t{1} << L) - 1 + p;
       p = 2 * p + (bins[vec[i]] > rank[i]);
     }
-    if (h.hybrid) {
+    if (!h.row_lines.empty()) {
+      AddLineLeaf(h, t, LineLeafScalar(h, t * h.leaves_per_tree + p, bins), acc);
+    } else if (h.hybrid) {
       const uint32_t b = WalkBottom(h, h.subtree[t * h.leaves_per_tree + p], h.bottom_steps[t], bins);
       AddBottomLeaf(h, t, b, acc, 1);
     } else {
@@ -466,6 +602,7 @@ struct LaneNodes {
   const int16_t* rank;
   const uint16_t* vec;
   __m512i lo, hi;
+  __m512i bins_lo, bins_hi;  // the row's plain bins (lo, hi differ in packed form), for lines
 };
 // kPacked: n.rank holds packed words and n.lo the row's bin * 32 - 32768;
 // the saturating subtraction keeps the sign of the exact difference
@@ -526,11 +663,56 @@ MLOPS_PRED_INLINE void RowBottoms(const Layout& h, size_t t0, size_t lanes, cons
   }
 }
 
+// Line rows: trees t0.. (lanes of them) from their heap-top leaves through
+// their lines. Every line is prefetched first (they are independent misses
+// when the layout exceeds L2), then each gives its 15 decisions at once (one
+// permute of the row's bins, one compare), the 4-level path is read from the
+// decision bits, and the leaves are added in tree order. `m2` holds the two
+// margins of a leaf-vector-of-2 forest in a register; other shapes add to acc.
+MLOPS_PRED_INLINE void RowLines(const Layout& h, size_t t0, size_t lanes, const uint16_t* leaf, __m512i lo, __m512i hi,
+                                double* acc, __m128d* m2) {
+  const RowLine* lines = h.row_lines.data() + t0 * h.leaves_per_tree;
+  for (size_t j = 0; j < lanes; ++j) {
+    _mm_prefetch(reinterpret_cast<const char*>(lines + j * h.leaves_per_tree + leaf[j]), _MM_HINT_T0);
+  }
+  const double* v[kLanes];
+  for (size_t j = 0; j < lanes; ++j) {
+    const RowLine& line = lines[j * h.leaves_per_tree + leaf[j]];
+    const __m512i col = _mm512_cvtepu8_epi16(_mm256_castsi128_si256(_mm_load_si128(reinterpret_cast<const __m128i*>(line.col))));
+    const __m512i rank = _mm512_castsi256_si512(_mm256_load_si256(reinterpret_cast<const __m256i*>(line.rank)));
+    const uint32_t d = _mm512_mask_cmpgt_epi16_mask(0x7FFF, _mm512_permutex2var_epi16(lo, col, hi), rank);
+    uint32_t i = 1 + (d & 1);
+    i = 2 * i + 1 + ((d >> i) & 1);
+    i = 2 * i + 1 + ((d >> i) & 1);
+    i = 2 * i + 1 + ((d >> i) & 1);
+    const uint32_t at = line.first + static_cast<uint32_t>((line.deltas >> (4 * (i - kLineNodes))) & 15);
+    v[j] = h.row_values.data() + size_t{at} * h.leaf_width;
+    _mm_prefetch(reinterpret_cast<const char*>(v[j]), _MM_HINT_T0);
+  }
+  if (m2) {
+    __m128d m = *m2;
+    for (size_t j = 0; j < lanes; ++j) m = _mm_add_pd(m, _mm_loadu_pd(v[j]));
+    *m2 = m;
+    return;
+  }
+  for (size_t j = 0; j < lanes; ++j) {
+    if (h.leaf_width == 1) {
+      acc[h.output_index[t0 + j]] += v[j][0];
+    } else {
+      for (uint32_t k = 0; k < h.leaf_width; ++k) acc[k] += v[j][k];
+    }
+  }
+}
+
 template <int D, bool kNaN, bool kPacked>
 MLOPS_PRED_INLINE void RowTrees(const Layout& h, LaneNodes n, const int16_t* rm, double* acc) {
   alignas(64) uint16_t leaf[kLanes];
   const bool one_output = h.n_outputs == 1 && !h.hybrid;
   double m = acc[0];
+  // Two margins from leaf vectors of 2 (a binary forest): one 2-wide add per
+  // tree, the same IEEE adds in the same order as two scalar ones.
+  const bool two = h.leaf_width == 2 && h.n_outputs == 2 && !h.row_lines.empty();
+  __m128d m2 = two ? _mm_loadu_pd(acc) : _mm_setzero_pd();
   for (size_t g = 0; g < h.n_tree_groups; ++g) {
     n.rank = (kPacked ? h.lane_packed.data() : h.lane_rank.data()) + g * h.nodes_per_tree * kLanes;
     n.vec = h.lane_vec.data() + g * h.nodes_per_tree * kLanes;
@@ -539,6 +721,10 @@ MLOPS_PRED_INLINE void RowTrees(const Layout& h, LaneNodes n, const int16_t* rm,
     _mm512_store_si512(leaf, LeafIndex<D>(s));
     const size_t t0 = g * kLanes;
     const size_t lanes = std::min(kLanes, h.n_trees - t0);
+    if (!h.row_lines.empty()) {
+      RowLines(h, t0, lanes, leaf, n.bins_lo, n.bins_hi, acc, two ? &m2 : nullptr);
+      continue;
+    }
     if (h.hybrid) {
       RowBottoms(h, t0, lanes, leaf, rm, acc);
       continue;
@@ -552,6 +738,7 @@ MLOPS_PRED_INLINE void RowTrees(const Layout& h, LaneNodes n, const int16_t* rm,
     }
   }
   if (one_output) acc[0] = m;
+  if (two) _mm_storeu_pd(acc, m2);
 }
 
 template <int D>
@@ -569,12 +756,14 @@ MLOPS_PRED_TARGET void RowAvx512(const Layout& h, const Ensemble& e, const doubl
   }
   for (uint32_t k = 0; k < h.n_outputs; ++k) acc[k] = e.Start(k);
   if (!any_nan && !h.lane_packed.empty()) {
+    const __m512i plain = _mm512_load_si512(words);
     for (uint32_t f = 0; f < h.n_features; ++f) words[f] = static_cast<int16_t>(int32_t{words[f]} * 32 - 32768);
-    RowTrees<D, false, true>(h, LaneNodes{nullptr, nullptr, _mm512_load_si512(words), _mm512_setzero_si512()}, rm,
-                             acc);
+    RowTrees<D, false, true>(
+        h, LaneNodes{nullptr, nullptr, _mm512_load_si512(words), _mm512_setzero_si512(), plain, plain}, rm, acc);
     return;
   }
-  const LaneNodes n{nullptr, nullptr, _mm512_load_si512(words), _mm512_load_si512(words + 32)};
+  const __m512i lo = _mm512_load_si512(words), hi = _mm512_load_si512(words + 32);
+  const LaneNodes n{nullptr, nullptr, lo, hi, lo, any_nan ? hi : lo};
   if (any_nan) {
     RowTrees<D, true, false>(h, n, rm, acc);
   } else {
@@ -614,12 +803,21 @@ void PickKernels(const Layout& h, BlockFn* block, HybridFn* block_hybrid, RowFn*
 
 class PredicatedEngine final : public Engine {
  public:
-  PredicatedEngine(const Model& m, bool simd) : e_(m), h_(BuildLayout(m, TraitsOf(m).max_depth)) {
+  // rows_only: the row kernel alone (simd must be true and the CPU must have
+  // it); what only the batch and scalar kernels read is freed after the build.
+  PredicatedEngine(const Model& m, bool simd, bool rows_only = false)
+      : e_(m), h_(BuildLayout(m, TraitsOf(m).max_depth)) {
 #ifdef MLOPS_PRED_AVX512
     if (simd && CpuHasAvx512()) PickKernels(h_, &block_, &block_hybrid_, &row_);
 #else
     (void)simd;
 #endif
+    if (rows_only && row_) {
+      rows_only_ = true;
+      block_ = nullptr;
+      block_hybrid_ = nullptr;
+      h_.DropBatchTables();
+    }
   }
 
   const char* name() const override { return "predicated"; }
@@ -631,7 +829,7 @@ class PredicatedEngine final : public Engine {
     Scratch& s = tls_scratch;
     if (s.acc.size() < size_t{no} * kBlockRows + no) s.acc.resize(size_t{no} * kBlockRows + no);
     double* m = s.acc.data() + size_t{no} * kBlockRows;  // one row's margins
-    if (!row_ || n_rows < kMinBatchKernelRows) {
+    if (!row_ || n_rows < kMinBatchKernelRows || rows_only_) {
       if (s.bins.size() < 2 * size_t{nf}) s.bins.resize(2 * size_t{nf});
       for (size_t r = 0; r < n_rows; ++r) {
         if (row_) {
@@ -674,6 +872,7 @@ class PredicatedEngine final : public Engine {
   void (*block_)(const Layout&, const int16_t*, size_t, double*) = nullptr;
   void (*block_hybrid_)(const Layout&, const int16_t*, const int16_t*, size_t, double*) = nullptr;
   void (*row_)(const Layout&, const Ensemble&, const double*, double*) = nullptr;
+  bool rows_only_ = false;
 };
 
 }  // namespace
@@ -688,6 +887,10 @@ bool PredicatedHasVectorKernels() {
 
 std::unique_ptr<Engine> MakePredicatedEngine(const Model& model, bool simd) {
   return std::make_unique<PredicatedEngine>(model, simd);
+}
+
+std::unique_ptr<Engine> MakePredicatedRowEngine(const Model& model) {
+  return std::make_unique<PredicatedEngine>(model, true, true);
 }
 
 }  // namespace mlops::engines

@@ -159,11 +159,14 @@ EngineChoice ChooseEngine(const ModelTraits& t, const EngineRequest& r) {
   // tree model they take (deeper than 6 levels, or leaf vectors), where they
   // measured faster than the heap and generic engines (decision 0018: RF
   // 100x10 0.67 against 1.06 us/row at 10,000 rows, GBDT 200x7 0.98 against
-  // 1.29 on the heap engine). Calls of fewer than 8 rows stay generic (its
-  // row walk measured faster than the binned one).
+  // 1.29 on the heap engine). Calls of fewer than 8 rows go to the
+  // predicated row kernel where its lines take the trees (at most 10 levels:
+  // decision 0025, RF 100x10 single rows), else stay generic (its row walk
+  // measured faster than the binned one).
   if (r.engine == EngineRequest::Engine::kAuto && binned && !r.scalar && BinnedHasTopKernels() &&
       t.max_distinct_thresholds <= kPredicatedMaxDistinct) {
-    return {EngineKind::kBinned, EngineKind::kGeneric};
+    const bool row_lines = predicated && PredicatedHasVectorKernels() && t.max_depth <= kPredicatedAutoRowMaxDepth;
+    return {EngineKind::kBinned, row_lines ? EngineKind::kPredicated : EngineKind::kGeneric};
   }
   if (!HeapUnsupported(t).empty()) return generic;
   // Forced: every call on the heap engine, so its scalar small-batch path is
