@@ -663,45 +663,64 @@ MLOPS_PRED_INLINE void RowBottoms(const Layout& h, size_t t0, size_t lanes, cons
   }
 }
 
-// Line rows: trees t0.. (lanes of them) from their heap-top leaves through
-// their lines. Every line is prefetched first (they are independent misses
-// when the layout exceeds L2), then each gives its 15 decisions at once (one
-// permute of the row's bins, one compare), the 4-level path is read from the
-// decision bits, and the leaves are added in tree order. `m2` holds the two
-// margins of a leaf-vector-of-2 forest in a register; other shapes add to acc.
-MLOPS_PRED_INLINE void RowLines(const Layout& h, size_t t0, size_t lanes, const uint16_t* leaf, __m512i lo, __m512i hi,
-                                double* acc, __m128d* m2) {
-  const RowLine* lines = h.row_lines.data() + t0 * h.leaves_per_tree;
-  for (size_t j = 0; j < lanes; ++j) {
-    _mm_prefetch(reinterpret_cast<const char*>(lines + j * h.leaves_per_tree + leaf[j]), _MM_HINT_T0);
-  }
-  const double* v[kLanes];
-  for (size_t j = 0; j < lanes; ++j) {
-    const RowLine& line = lines[j * h.leaves_per_tree + leaf[j]];
-    const __m512i col = _mm512_cvtepu8_epi16(_mm256_castsi128_si256(_mm_load_si128(reinterpret_cast<const __m128i*>(line.col))));
-    const __m512i rank = _mm512_castsi256_si512(_mm256_load_si256(reinterpret_cast<const __m256i*>(line.rank)));
-    const uint32_t d = _mm512_mask_cmpgt_epi16_mask(0x7FFF, _mm512_permutex2var_epi16(lo, col, hi), rank);
-    uint32_t i = 1 + (d & 1);
-    i = 2 * i + 1 + ((d >> i) & 1);
-    i = 2 * i + 1 + ((d >> i) & 1);
-    i = 2 * i + 1 + ((d >> i) & 1);
-    const uint32_t at = line.first + static_cast<uint32_t>((line.deltas >> (4 * (i - kLineNodes))) & 15);
-    v[j] = h.row_values.data() + size_t{at} * h.leaf_width;
-    _mm_prefetch(reinterpret_cast<const char*>(v[j]), _MM_HINT_T0);
-  }
-  if (m2) {
-    __m128d m = *m2;
-    for (size_t j = 0; j < lanes; ++j) m = _mm_add_pd(m, _mm_loadu_pd(v[j]));
-    *m2 = m;
-    return;
-  }
-  for (size_t j = 0; j < lanes; ++j) {
-    if (h.leaf_width == 1) {
-      acc[h.output_index[t0 + j]] += v[j][0];
+// The leaf values a row reaches through line `line` (its 15 decisions by one
+// permute of the row's bins and one compare, then the 4-level path read from
+// the decision bits).
+MLOPS_PRED_INLINE const double* LineLeaf(const Layout& h, const RowLine& line, __m512i lo, __m512i hi) {
+  const __m128i col8 = _mm_load_si128(reinterpret_cast<const __m128i*>(line.col));
+  const __m512i col = _mm512_cvtepu8_epi16(_mm256_castsi128_si256(col8));
+  const __m512i rank = _mm512_castsi256_si512(_mm256_load_si256(reinterpret_cast<const __m256i*>(line.rank)));
+  const uint32_t d = _mm512_mask_cmpgt_epi16_mask(0x7FFF, _mm512_permutex2var_epi16(lo, col, hi), rank);
+  uint32_t i = 1 + (d & 1);
+  i = 2 * i + 1 + ((d >> i) & 1);
+  i = 2 * i + 1 + ((d >> i) & 1);
+  i = 2 * i + 1 + ((d >> i) & 1);
+  const uint32_t at = line.first + static_cast<uint32_t>((line.deltas >> (4 * (i - kLineNodes))) & 15);
+  return h.row_values.data() + size_t{at} * h.leaf_width;
+}
+
+// Line layouts: trees in chunks of kChunkGroups lane groups, in three passes
+// so that a chunk's misses overlap (a row touches ~1 MiB of lines and leaf
+// values, more than L2 holds): every group's heap top, its lines prefetched
+// as soon as they are known; every line, its leaf values prefetched; then
+// the leaves added in tree order. `two`: a binary forest's two margins in one
+// register, one 2-wide add per tree (the same IEEE adds, in the same order,
+// as two scalar ones).
+constexpr size_t kChunkGroups = 4;
+
+template <int D, bool kNaN, bool kPacked>
+MLOPS_PRED_INLINE void RowLineTrees(const Layout& h, LaneNodes n, double* acc) {
+  alignas(64) uint16_t leaf[kChunkGroups * kLanes];
+  const double* v[kChunkGroups * kLanes];
+  const bool two = h.leaf_width == 2 && h.n_outputs == 2;
+  __m128d m2 = two ? _mm_loadu_pd(acc) : _mm_setzero_pd();
+  for (size_t g0 = 0; g0 < h.n_tree_groups; g0 += kChunkGroups) {
+    const size_t g1 = std::min(h.n_tree_groups, g0 + kChunkGroups);
+    const size_t t0 = g0 * kLanes, count = std::min(h.n_trees, g1 * kLanes) - t0;
+    const RowLine* lines = h.row_lines.data() + t0 * h.leaves_per_tree;
+    for (size_t g = g0; g < g1; ++g) {
+      n.rank = (kPacked ? h.lane_packed.data() : h.lane_rank.data()) + g * h.nodes_per_tree * kLanes;
+      n.vec = h.lane_vec.data() + g * h.nodes_per_tree * kLanes;
+      __m512i s[D > 0 ? D : 1];
+      LaneLevels<0, D, kNaN, kPacked>(n, s);
+      uint16_t* l = leaf + (g - g0) * kLanes;
+      _mm512_store_si512(l, LeafIndex<D>(s));
+      const size_t j0 = (g - g0) * kLanes, j1 = std::min(count, j0 + kLanes);
+      for (size_t j = j0; j < j1; ++j) {
+        _mm_prefetch(reinterpret_cast<const char*>(lines + j * h.leaves_per_tree + leaf[j]), _MM_HINT_T0);
+      }
+    }
+    for (size_t j = 0; j < count; ++j) {
+      v[j] = LineLeaf(h, lines[j * h.leaves_per_tree + leaf[j]], n.bins_lo, n.bins_hi);
+      _mm_prefetch(reinterpret_cast<const char*>(v[j]), _MM_HINT_T0);
+    }
+    if (two) {
+      for (size_t j = 0; j < count; ++j) m2 = _mm_add_pd(m2, _mm_loadu_pd(v[j]));
     } else {
-      for (uint32_t k = 0; k < h.leaf_width; ++k) acc[k] += v[j][k];
+      for (size_t j = 0; j < count; ++j) AddLineLeaf(h, t0 + j, v[j], acc);
     }
   }
+  if (two) _mm_storeu_pd(acc, m2);
 }
 
 template <int D, bool kNaN, bool kPacked>
@@ -709,10 +728,7 @@ MLOPS_PRED_INLINE void RowTrees(const Layout& h, LaneNodes n, const int16_t* rm,
   alignas(64) uint16_t leaf[kLanes];
   const bool one_output = h.n_outputs == 1 && !h.hybrid;
   double m = acc[0];
-  // Two margins from leaf vectors of 2 (a binary forest): one 2-wide add per
-  // tree, the same IEEE adds in the same order as two scalar ones.
-  const bool two = h.leaf_width == 2 && h.n_outputs == 2 && !h.row_lines.empty();
-  __m128d m2 = two ? _mm_loadu_pd(acc) : _mm_setzero_pd();
+  if (!h.row_lines.empty()) return RowLineTrees<D, kNaN, kPacked>(h, n, acc);
   for (size_t g = 0; g < h.n_tree_groups; ++g) {
     n.rank = (kPacked ? h.lane_packed.data() : h.lane_rank.data()) + g * h.nodes_per_tree * kLanes;
     n.vec = h.lane_vec.data() + g * h.nodes_per_tree * kLanes;
@@ -721,10 +737,6 @@ MLOPS_PRED_INLINE void RowTrees(const Layout& h, LaneNodes n, const int16_t* rm,
     _mm512_store_si512(leaf, LeafIndex<D>(s));
     const size_t t0 = g * kLanes;
     const size_t lanes = std::min(kLanes, h.n_trees - t0);
-    if (!h.row_lines.empty()) {
-      RowLines(h, t0, lanes, leaf, n.bins_lo, n.bins_hi, acc, two ? &m2 : nullptr);
-      continue;
-    }
     if (h.hybrid) {
       RowBottoms(h, t0, lanes, leaf, rm, acc);
       continue;
@@ -738,7 +750,6 @@ MLOPS_PRED_INLINE void RowTrees(const Layout& h, LaneNodes n, const int16_t* rm,
     }
   }
   if (one_output) acc[0] = m;
-  if (two) _mm_storeu_pd(acc, m2);
 }
 
 template <int D>
