@@ -683,9 +683,9 @@ MLOPS_PRED_INLINE const double* LineLeaf(const Layout& h, const RowLine& line, _
 // so that a chunk's misses overlap (a row touches ~1 MiB of lines and leaf
 // values, more than L2 holds): every group's heap top, its lines prefetched
 // as soon as they are known; every line, its leaf values prefetched; then
-// the leaves added in tree order. `two`: a binary forest's two margins in one
-// register, one 2-wide add per tree (the same IEEE adds, in the same order,
-// as two scalar ones).
+// the leaves added in tree order. Margins in registers where they fit: `one`
+// (binary GBDT), `two` (a binary forest's two, one 2-wide add per tree: the
+// same IEEE adds, in the same order, as two scalar ones).
 constexpr size_t kChunkGroups = 4;
 
 template <int D, bool kNaN, bool kPacked>
@@ -693,7 +693,9 @@ MLOPS_PRED_INLINE void RowLineTrees(const Layout& h, LaneNodes n, double* acc) {
   alignas(64) uint16_t leaf[kChunkGroups * kLanes];
   const double* v[kChunkGroups * kLanes];
   const bool two = h.leaf_width == 2 && h.n_outputs == 2;
+  const bool one = h.leaf_width == 1 && h.n_outputs == 1;
   __m128d m2 = two ? _mm_loadu_pd(acc) : _mm_setzero_pd();
+  double m1 = acc[0];
   for (size_t g0 = 0; g0 < h.n_tree_groups; g0 += kChunkGroups) {
     const size_t g1 = std::min(h.n_tree_groups, g0 + kChunkGroups);
     const size_t t0 = g0 * kLanes, count = std::min(h.n_trees, g1 * kLanes) - t0;
@@ -716,11 +718,14 @@ MLOPS_PRED_INLINE void RowLineTrees(const Layout& h, LaneNodes n, double* acc) {
     }
     if (two) {
       for (size_t j = 0; j < count; ++j) m2 = _mm_add_pd(m2, _mm_loadu_pd(v[j]));
+    } else if (one) {
+      for (size_t j = 0; j < count; ++j) m1 += v[j][0];
     } else {
       for (size_t j = 0; j < count; ++j) AddLineLeaf(h, t0 + j, v[j], acc);
     }
   }
   if (two) _mm_storeu_pd(acc, m2);
+  if (one) acc[0] = m1;
 }
 
 template <int D, bool kNaN, bool kPacked>
