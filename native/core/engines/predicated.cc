@@ -602,7 +602,6 @@ struct LaneNodes {
   const int16_t* rank;
   const uint16_t* vec;
   __m512i lo, hi;
-  __m512i bins_lo, bins_hi;  // the row's plain bins (lo, hi differ in packed form), for lines
 };
 // kPacked: n.rank holds packed words and n.lo the row's bin * 32 - 32768;
 // the saturating subtraction keeps the sign of the exact difference
@@ -688,8 +687,10 @@ MLOPS_PRED_INLINE const double* LineLeaf(const Layout& h, const RowLine& line, _
 // same IEEE adds, in the same order, as two scalar ones).
 constexpr size_t kChunkGroups = 4;
 
-template <int D, bool kNaN, bool kPacked>
-MLOPS_PRED_INLINE void RowLineTrees(const Layout& h, LaneNodes n, double* acc) {
+// Out of line (and the nodes unpacked), so the plain row kernel's code and
+// registers stay as they were.
+template <int D, bool kNaN>
+__attribute__((noinline)) MLOPS_PRED_TARGET void RowLineTrees(const Layout& h, LaneNodes n, double* acc) {
   alignas(64) uint16_t leaf[kChunkGroups * kLanes];
   const double* v[kChunkGroups * kLanes];
   const bool two = h.leaf_width == 2 && h.n_outputs == 2;
@@ -701,10 +702,10 @@ MLOPS_PRED_INLINE void RowLineTrees(const Layout& h, LaneNodes n, double* acc) {
     const size_t t0 = g0 * kLanes, count = std::min(h.n_trees, g1 * kLanes) - t0;
     const RowLine* lines = h.row_lines.data() + t0 * h.leaves_per_tree;
     for (size_t g = g0; g < g1; ++g) {
-      n.rank = (kPacked ? h.lane_packed.data() : h.lane_rank.data()) + g * h.nodes_per_tree * kLanes;
+      n.rank = h.lane_rank.data() + g * h.nodes_per_tree * kLanes;
       n.vec = h.lane_vec.data() + g * h.nodes_per_tree * kLanes;
       __m512i s[D > 0 ? D : 1];
-      LaneLevels<0, D, kNaN, kPacked>(n, s);
+      LaneLevels<0, D, kNaN, false>(n, s);
       uint16_t* l = leaf + (g - g0) * kLanes;
       _mm512_store_si512(l, LeafIndex<D>(s));
       const size_t j0 = (g - g0) * kLanes, j1 = std::min(count, j0 + kLanes);
@@ -713,7 +714,7 @@ MLOPS_PRED_INLINE void RowLineTrees(const Layout& h, LaneNodes n, double* acc) {
       }
     }
     for (size_t j = 0; j < count; ++j) {
-      v[j] = LineLeaf(h, lines[j * h.leaves_per_tree + leaf[j]], n.bins_lo, n.bins_hi);
+      v[j] = LineLeaf(h, lines[j * h.leaves_per_tree + leaf[j]], n.lo, n.hi);
       _mm_prefetch(reinterpret_cast<const char*>(v[j]), _MM_HINT_T0);
     }
     if (two) {
@@ -733,7 +734,6 @@ MLOPS_PRED_INLINE void RowTrees(const Layout& h, LaneNodes n, const int16_t* rm,
   alignas(64) uint16_t leaf[kLanes];
   const bool one_output = h.n_outputs == 1 && !h.hybrid;
   double m = acc[0];
-  if (!h.row_lines.empty()) return RowLineTrees<D, kNaN, kPacked>(h, n, acc);
   for (size_t g = 0; g < h.n_tree_groups; ++g) {
     n.rank = (kPacked ? h.lane_packed.data() : h.lane_rank.data()) + g * h.nodes_per_tree * kLanes;
     n.vec = h.lane_vec.data() + g * h.nodes_per_tree * kLanes;
@@ -771,15 +771,22 @@ MLOPS_PRED_TARGET void RowAvx512(const Layout& h, const Ensemble& e, const doubl
     words[32 + f] = rm[h.n_features + f] = nan ? kNanLeft : b;
   }
   for (uint32_t k = 0; k < h.n_outputs; ++k) acc[k] = e.Start(k);
-  if (!any_nan && !h.lane_packed.empty()) {
-    const __m512i plain = _mm512_load_si512(words);
-    for (uint32_t f = 0; f < h.n_features; ++f) words[f] = static_cast<int16_t>(int32_t{words[f]} * 32 - 32768);
-    RowTrees<D, false, true>(
-        h, LaneNodes{nullptr, nullptr, _mm512_load_si512(words), _mm512_setzero_si512(), plain, plain}, rm, acc);
+  if (!h.row_lines.empty()) {
+    const LaneNodes n{nullptr, nullptr, _mm512_load_si512(words), _mm512_load_si512(words + 32)};
+    if (any_nan) {
+      RowLineTrees<D, true>(h, n, acc);
+    } else {
+      RowLineTrees<D, false>(h, n, acc);
+    }
     return;
   }
-  const __m512i lo = _mm512_load_si512(words), hi = _mm512_load_si512(words + 32);
-  const LaneNodes n{nullptr, nullptr, lo, hi, lo, any_nan ? hi : lo};
+  if (!any_nan && !h.lane_packed.empty()) {
+    for (uint32_t f = 0; f < h.n_features; ++f) words[f] = static_cast<int16_t>(int32_t{words[f]} * 32 - 32768);
+    RowTrees<D, false, true>(h, LaneNodes{nullptr, nullptr, _mm512_load_si512(words), _mm512_setzero_si512()}, rm,
+                             acc);
+    return;
+  }
+  const LaneNodes n{nullptr, nullptr, _mm512_load_si512(words), _mm512_load_si512(words + 32)};
   if (any_nan) {
     RowTrees<D, true, false>(h, n, rm, acc);
   } else {
