@@ -734,27 +734,43 @@ MLOPS_PRED_INLINE void RowTrees(const Layout& h, LaneNodes n, const int16_t* rm,
   alignas(64) uint16_t leaf[kLanes];
   const bool one_output = h.n_outputs == 1 && !h.hybrid;
   double m = acc[0];
+  if (!h.hybrid) {
+    // The adds (the critical path: their order is fixed) run one group
+    // behind the heap tops, so each group's top overlaps the previous group's
+    // add chain (GBDT 300x6: 1.10 -> 0.77 us per row in the driver).
+    alignas(64) uint16_t lf[2][kLanes];
+    for (size_t g = 0; g <= h.n_tree_groups; ++g) {
+      if (g < h.n_tree_groups) {
+        n.rank = (kPacked ? h.lane_packed.data() : h.lane_rank.data()) + g * h.nodes_per_tree * kLanes;
+        n.vec = h.lane_vec.data() + g * h.nodes_per_tree * kLanes;
+        __m512i s[D > 0 ? D : 1];
+        LaneLevels<0, D, kNaN, kPacked>(n, s);
+        _mm512_store_si512(lf[g & 1], LeafIndex<D>(s));
+      }
+      if (g == 0) continue;
+      const size_t t0 = (g - 1) * kLanes, lanes = std::min(kLanes, h.n_trees - t0);
+      const double* v = h.leaves.data() + t0 * h.leaves_per_tree;
+      const uint16_t* l = lf[(g - 1) & 1];
+      if (one_output) {
+        // One margin in a register.
+        for (size_t j = 0; j < lanes; ++j) m += v[j * h.leaves_per_tree + l[j]];
+      } else {
+        for (size_t j = 0; j < lanes; ++j) acc[h.output_index[t0 + j]] += v[j * h.leaves_per_tree + l[j]];
+      }
+    }
+    if (one_output) acc[0] = m;
+    return;
+  }
   for (size_t g = 0; g < h.n_tree_groups; ++g) {
     n.rank = (kPacked ? h.lane_packed.data() : h.lane_rank.data()) + g * h.nodes_per_tree * kLanes;
     n.vec = h.lane_vec.data() + g * h.nodes_per_tree * kLanes;
     __m512i s[D > 0 ? D : 1];
     LaneLevels<0, D, kNaN, kPacked>(n, s);
     _mm512_store_si512(leaf, LeafIndex<D>(s));
+    // Hybrid layouts without lines (trees deeper than 10 levels): walks.
     const size_t t0 = g * kLanes;
-    const size_t lanes = std::min(kLanes, h.n_trees - t0);
-    if (h.hybrid) {
-      RowBottoms(h, t0, lanes, leaf, rm, acc);
-      continue;
-    }
-    const double* v = h.leaves.data() + t0 * h.leaves_per_tree;
-    if (one_output) {
-      // One margin in a register: the adds are the critical path.
-      for (size_t j = 0; j < lanes; ++j) m += v[j * h.leaves_per_tree + leaf[j]];
-    } else {
-      for (size_t j = 0; j < lanes; ++j) acc[h.output_index[t0 + j]] += v[j * h.leaves_per_tree + leaf[j]];
-    }
+    RowBottoms(h, t0, std::min(kLanes, h.n_trees - t0), leaf, rm, acc);
   }
-  if (one_output) acc[0] = m;
 }
 
 template <int D>
@@ -849,18 +865,24 @@ class PredicatedEngine final : public Engine {
 
   void Predict(const double* rows, size_t n_rows, double* out) const override {
     const uint32_t nf = h_.n_features, no = h_.n_outputs, nc = e_.n_classes;
+    if (row_ && (n_rows < kMinBatchKernelRows || rows_only_)) {
+      // One row's margins on the stack: no thread_local lookup (a call into
+      // the TLS resolver from a shared library) on the single-row path.
+      double m[kPredicatedMaxOutputs];
+      for (size_t r = 0; r < n_rows; ++r) {
+        row_(h_, e_, rows + r * nf, m);
+        e_.Finish(m, out + r * nc);
+      }
+      return;
+    }
     Scratch& s = tls_scratch;
     if (s.acc.size() < size_t{no} * kBlockRows + no) s.acc.resize(size_t{no} * kBlockRows + no);
     double* m = s.acc.data() + size_t{no} * kBlockRows;  // one row's margins
-    if (!row_ || n_rows < kMinBatchKernelRows || rows_only_) {
+    if (!row_) {
       if (s.bins.size() < 2 * size_t{nf}) s.bins.resize(2 * size_t{nf});
       for (size_t r = 0; r < n_rows; ++r) {
-        if (row_) {
-          row_(h_, e_, rows + r * nf, m);
-        } else {
-          BinRowScalar(h_, rows + r * nf, s.bins.data());
-          RowScalar(h_, e_, s.bins.data(), m);
-        }
+        BinRowScalar(h_, rows + r * nf, s.bins.data());
+        RowScalar(h_, e_, s.bins.data(), m);
         e_.Finish(m, out + r * nc);
       }
       return;
