@@ -27,8 +27,9 @@
 // rows (avx512): the same heap, lanes = 32 trees, bins looked up by one
 // permute; in hybrid layouts of trees of at most 10 levels each tree's heap
 // leaf then selects one 64-byte line holding the 4 levels below it (its 15
-// decisions by one permute and one compare). Scalar: a walk over the same heap; always present
-// (MLOPS_SCORER_ISA=scalar) and the only kernel off x86-64.
+// decisions by one permute and one compare). Scalar: a walk over the same
+// heap (and lines); always present (MLOPS_SCORER_ISA=scalar) and the only
+// kernel off x86-64.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -221,8 +222,10 @@ void Place(const Model& m, const Tree& tree, const std::vector<int16_t>& rank, s
   Place(m, tree, rank, t, tree.right[id], level + 1, 2 * pos + 1, h);
 }
 
-// Depth-first leaf numbering of a tree from node `id`: ordinal[leaf] = the
-// tree's leaf count before it, plus `base`; leaf values appended in that order.
+// Depth-first leaf numbering of a tree from node `id`, left before right:
+// ordinal[leaf] = (*next)++ (counting on from earlier trees' leaves), its
+// values appended to `values` in that order. A subtree's leaves are thus
+// consecutive, its leftmost leaf the first.
 void NumberLeaves(const Model& m, const Tree& tree, int32_t id, uint32_t* next, std::vector<uint32_t>& ordinal,
                   std::vector<double>& values) {
   if (tree.left[id] == -1) {
