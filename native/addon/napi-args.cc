@@ -19,8 +19,10 @@ void ThrowInvalid(Napi::Env env, const std::string& message, const ArgError& as)
 }
 
 size_t ReadCount(Napi::Env env, const Napi::Value& value, const char* name, const ArgError& as) {
-  if (!value.IsNumber()) ThrowInvalid(env, std::string(name) + " must be a number", as);
-  const double d = value.As<Napi::Number>().DoubleValue();
+  // One call: napi_get_value_double refuses anything but a number (the hot
+  // path reads counts on every predict).
+  double d = 0;
+  if (napi_get_value_double(env, value, &d) != napi_ok) ThrowInvalid(env, std::string(name) + " must be a number", as);
   if (!(d >= 0 && d <= kMaxSafeInteger && std::floor(d) == d)) {
     ThrowInvalid(env, std::string(name) + " must be a non-negative integer", as);
   }
@@ -30,11 +32,10 @@ size_t ReadCount(Napi::Env env, const Napi::Value& value, const char* name, cons
 Float64View ReadFloat64Array(Napi::Env env, const Napi::Value& value, const char* name, const ArgError& as) {
   Float64View a;
   a.value = value;
-  bool is_typed = false;
   napi_typedarray_type type = napi_int8_array;
   void* data = nullptr;
-  if (napi_is_typedarray(env, a.value, &is_typed) != napi_ok || !is_typed ||
-      napi_get_typedarray_info(env, a.value, &type, &a.length, &data, nullptr, nullptr) != napi_ok ||
+  // napi_get_typedarray_info refuses anything but a typed array itself.
+  if (napi_get_typedarray_info(env, a.value, &type, &a.length, &data, nullptr, nullptr) != napi_ok ||
       type != napi_float64_array) {
     ThrowInvalid(env, std::string(name) + " must be a Float64Array", as);
   }

@@ -57,7 +57,10 @@ Scorer::Scorer(const Model& model, const engines::EngineRequest& request) : impl
   if (choice.rows == choice.batch) {
     impl_->rows = impl_->batch;
   } else {
-    impl_->rows_owned = Make(choice.rows, model, request);
+    // A second engine for a few rows only needs its row kernel.
+    impl_->rows_owned = choice.rows == engines::EngineKind::kPredicated && !request.scalar
+                            ? engines::MakePredicatedRowEngine(model)
+                            : Make(choice.rows, model, request);
     impl_->rows = impl_->rows_owned.get();
   }
 }

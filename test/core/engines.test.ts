@@ -375,9 +375,11 @@ describe("engine selection", () => {
     }
   });
 
-  it("scores batches of deep forests on the binned engine where the CPU has its vector kernels", () => {
+  it("scores batches of deep forests on the binned engine, a few rows on the predicated row kernel, where the CPU has them", () => {
     expect(loadWith(forest, {}).info).toMatchObject(
-      HAS_AVX512 ? { engine: "binned", engineIsa: "avx512", rowEngine: "generic" } : { engine: "generic" },
+      HAS_AVX512
+        ? { engine: "binned", engineIsa: "avx512", rowEngine: HAS_PREDICATED ? "predicated" : "generic" }
+        : { engine: "generic" },
     );
     expect(loadWith(forest, { engine: "heap" }).info).toMatchObject({ engine: "heap", rowEngine: "heap" });
     // Leaf vectors: the predicated engine's hybrid layout takes them, only when asked.

@@ -248,6 +248,19 @@ describe("batch, block and thread independence", () => {
     expect(bytesOf(out).equals(bytesOf(whole.subarray(0, 30)))).toBe(true);
   });
 
+  it("gives every small call without an output an array of its own", () => {
+    // Calls of under 8 rows are scored into a per-model scratch buffer and copied out.
+    const firsts: Float64Array[] = [];
+    for (const m of [1, 2, 7, 1]) {
+      const got = model.predictProba(slice(m, 2 * m), m);
+      expect(bytesOf(got).equals(bytesOf(whole.subarray(m * 3, 2 * m * 3))), `${m} rows`).toBe(true);
+      firsts.push(got);
+    }
+    // Later calls did not overwrite earlier results, and no two share memory.
+    expect(bytesOf(firsts[0]!).equals(bytesOf(whole.subarray(3, 6)))).toBe(true);
+    expect(new Set(firsts.map((a) => a.buffer)).size).toBe(firsts.length);
+  });
+
   it("scores zero rows", async () => {
     expect(model.predictProba(new Float64Array(0), 0).length).toBe(0);
     expect((await model.predictProbaAsync(new Float64Array(0), 0)).length).toBe(0);

@@ -62,6 +62,10 @@ std::unique_ptr<Engine> MakeLinearEngine(const Model& model);
 std::unique_ptr<Engine> MakeHeapEngine(const Model& model, bool simd);
 // Requires PredicatedUnsupported(model) to be empty (select.h); `simd` as above.
 std::unique_ptr<Engine> MakePredicatedEngine(const Model& model, bool simd);
+// The predicated engine's row kernel alone, for calls of a few rows beside
+// another batch engine: the batch kernels' tables are not kept. Requires
+// PredicatedUnsupported(model) empty and PredicatedHasVectorKernels().
+std::unique_ptr<Engine> MakePredicatedRowEngine(const Model& model);
 // Requires BinnedUnsupported(model) to be empty (select.h); `simd` as above.
 std::unique_ptr<Engine> MakeBinnedEngine(const Model& model, bool simd);
 

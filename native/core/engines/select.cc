@@ -159,11 +159,17 @@ EngineChoice ChooseEngine(const ModelTraits& t, const EngineRequest& r) {
   // tree model they take (deeper than 6 levels, or leaf vectors), where they
   // measured faster than the heap and generic engines (decision 0018: RF
   // 100x10 0.67 against 1.06 us/row at 10,000 rows, GBDT 200x7 0.98 against
-  // 1.29 on the heap engine). Calls of fewer than 8 rows stay generic (its
-  // row walk measured faster than the binned one).
+  // 1.29 on the heap engine). Calls of fewer than 8 rows: forests with leaf
+  // vectors of 7 to 10 levels go to the predicated row kernel (heap top and
+  // one line per tree), measured faster than the generic walk there (decision
+  // 0025: RF 100x10 1.23 against 1.73 us/row, depth 8 0.97-1.04 against
+  // 1.19-1.21); the rest stays generic (its row walk measured faster than the
+  // binned one, and than the line kernel on GBDT 200x8 and RF of depth 6).
   if (r.engine == EngineRequest::Engine::kAuto && binned && !r.scalar && BinnedHasTopKernels() &&
       t.max_distinct_thresholds <= kPredicatedMaxDistinct) {
-    return {EngineKind::kBinned, EngineKind::kGeneric};
+    const bool row_lines = predicated && PredicatedHasVectorKernels() && t.leaf_width > 1 &&
+                           t.max_depth > kPredicatedAutoMaxDepth && t.max_depth <= kPredicatedAutoRowMaxDepth;
+    return {EngineKind::kBinned, row_lines ? EngineKind::kPredicated : EngineKind::kGeneric};
   }
   if (!HeapUnsupported(t).empty()) return generic;
   // Forced: every call on the heap engine, so its scalar small-batch path is

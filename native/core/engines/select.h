@@ -60,6 +60,10 @@ constexpr uint32_t kPredicatedMaxDepth = 16;
 constexpr uint32_t kPredicatedMaxOutputs = 256;
 // Deepest model the automatic choice gives the predicated engine.
 constexpr uint32_t kPredicatedAutoMaxDepth = 6;
+// Deepest forest with leaf vectors whose calls of a few rows it takes
+// automatically (its row kernel's heap top and one 4-level line per tree:
+// decision 0025).
+constexpr uint32_t kPredicatedAutoRowMaxDepth = 10;
 constexpr uint32_t kPredicatedMaxFeatures = 32;
 constexpr size_t kPredicatedMaxDistinct = 0x7FFE;
 constexpr size_t kPredicatedMaxBytes = size_t{64} << 20;
