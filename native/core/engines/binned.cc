@@ -26,7 +26,8 @@
 //   (bt, adc) give the leaf: no child pointers, no leaf table, one 64-byte
 //   line per (row, tree) below the top.
 //
-// Kernels. Batches are scored over blocks of kBlock rows. With AVX-512 F+BW
+// Kernels. Batches are scored over blocks of kBlock rows, binned feature by
+// feature (one feature's cut tables stay in L1 for the block). With AVX-512 F+BW
 // the top levels of kTreeGroup trees are decided for the block's rows, 32 at
 // a time (on a feature-major copy of the block's bins), then each row's bins
 // are loaded once into two registers and its line of each of those trees is
@@ -74,7 +75,7 @@ constexpr size_t kScratchRows = kBlock + kPadRows;
 
 struct Node {
   uint16_t rank;  // right iff rank < bin
-  uint16_t col;   // word index of the node's bin in a row's bins
+  uint16_t col;   // the node's bin in a row's bins: word index (top_nodes: byte offset)
 };
 
 // kChunkLevels levels below one heap position: sub-heap nodes 1..15 (node
@@ -276,8 +277,9 @@ struct Scratch {
   std::vector<uint16_t> bins;
   std::vector<double> acc;
   // Top levels: feature-major bins ([2 nf][kScratchRows], the predicated
-  // engine's convention: the count of cuts <= x, NaN 0x7FFF or -1) and, per
-  // tree of a group, each row's heap position at the top's last level.
+  // engine's convention: the count of cuts <= x, NaN 0x7FFF or -1) and, for
+  // two groups of kTreeGroup trees (the one walked, the next), each row's
+  // line offset in each tree ([2][kTreeGroup][kScratchRows]).
   std::vector<int16_t> fm;
   std::vector<uint16_t> top;
 };

@@ -28,10 +28,6 @@ std::vector<std::vector<double>> SplitValues(const Model& m) {
 }
 
 uint32_t RankOf(const std::vector<double>& cuts, double split_value) {
-  return RankOf(CutSpan{cuts.data(), cuts.size()}, split_value);
-}
-
-uint32_t RankOf(CutSpan cuts, double split_value) {
   return static_cast<uint32_t>(std::lower_bound(cuts.begin(), cuts.end(), split_value) - cuts.begin());
 }
 
@@ -69,7 +65,6 @@ SearchTables BuildSearchTables(std::vector<std::vector<double>> per_feature) {
   SearchTables s;
   for (auto& cuts : per_feature) {
     SearchTables::Feature f;
-    f.n_cuts = static_cast<uint32_t>(cuts.size());
     std::vector<double> level = cuts;
     std::vector<std::vector<double>> levels;
     for (;;) {
@@ -89,6 +84,7 @@ SearchTables BuildSearchTables(std::vector<std::vector<double>> per_feature) {
     }
     AddBuckets(cuts, f, s);  // after the levels: it reads level 0
     s.features.push_back(f);
+    s.sorted.push_back(std::move(cuts));
   }
   return s;
 }

@@ -34,16 +34,6 @@ double SplitValue(const Model& m, const Tree& t, size_t i);
 // Rank of node i's split value among its feature's cuts (its index).
 uint32_t RankOf(const std::vector<double>& cuts, double split_value);
 
-// One feature's sorted cuts, as a view into storage that outlives it.
-struct CutSpan {
-  const double* p = nullptr;
-  size_t n = 0;
-  const double* begin() const { return p; }
-  const double* end() const { return p + n; }
-  size_t size() const { return n; }
-};
-uint32_t RankOf(CutSpan cuts, double split_value);
-
 // Feature f's cuts as 16-ary search tables. Level 0 is the sorted cuts; level
 // j + 1 holds the last key of every full 16-key block of level j; the top
 // level has at most 16 keys. Every level is padded with NaN to whole blocks
@@ -65,7 +55,6 @@ constexpr uint16_t kFullBucket = 0xFFFF;
 struct SearchTables {
   std::vector<double> keys;
   struct Feature {
-    uint32_t n_cuts = 0;  // level 0, from start[0]: the sorted cuts
     uint32_t n_levels = 0;
     uint32_t start[kMaxLevels] = {};
     // Buckets: n_buckets == 0 when the feature has none.
@@ -75,12 +64,13 @@ struct SearchTables {
     uint32_t scan_start = 0;    // into `keys`: level 0, the sorted cuts, then >= kScan NaN
   };
   std::vector<Feature> features;
-  std::vector<uint16_t> first;  // per bucket, or kFullBucket
+  std::vector<std::vector<double>> sorted;  // the plain cuts, for the scalar path
+  std::vector<uint16_t> first;              // per bucket, or kFullBucket
 
-  // Feature f's sorted cuts (level 0 of its tables).
-  CutSpan Cuts(uint32_t f) const { return {keys.data() + features[f].start[0], features[f].n_cuts}; }
   size_t bytes() const {
-    return keys.size() * sizeof(double) + features.size() * sizeof(Feature) + first.size() * sizeof(uint16_t);
+    size_t b = keys.size() * sizeof(double) + features.size() * sizeof(Feature) + first.size() * sizeof(uint16_t);
+    for (const auto& s : sorted) b += s.size() * sizeof(double);
+    return b;
   }
 };
 
@@ -106,7 +96,7 @@ inline uint32_t BinScalar(const SearchTables& s, uint32_t f, double x) {
       return n;
     }
   }
-  const CutSpan c = s.Cuts(f);
+  const auto& c = s.sorted[f];
   return static_cast<uint32_t>(std::upper_bound(c.begin(), c.end(), x) - c.begin());
 }
 

@@ -323,7 +323,7 @@ Layout BuildLayout(const Model& m, uint32_t model_depth) {
     rank.assign(tree.size(), 0);
     for (size_t i = 0; i < tree.size(); ++i) {
       if (tree.left[i] == -1) continue;
-      const auto c = h.cuts.Cuts(static_cast<uint32_t>(tree.feature[i]));
+      const auto& c = h.cuts.sorted[tree.feature[i]];
       rank[i] = static_cast<int16_t>(cuts::RankOf(c, cuts::SplitValue(m, tree, i)));
     }
     Place(m, tree, rank, t, 0, 0, 0, h);
@@ -349,7 +349,7 @@ Layout BuildLayout(const Model& m, uint32_t model_depth) {
     }
   }
   size_t most_cuts = 0;
-  for (const auto& f : h.cuts.features) most_cuts = std::max<size_t>(most_cuts, f.n_cuts);
+  for (const auto& c : h.cuts.sorted) most_cuts = std::max(most_cuts, c.size());
   if (most_cuts <= kMaxPackedCuts) {
     h.lane_packed.resize(h.lane_rank.size());
     for (size_t i = 0; i < h.lane_packed.size(); ++i) {
