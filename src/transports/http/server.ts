@@ -307,7 +307,8 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   const server = createServer({ keepAlive: true }, (req, res) => {
     const socket = req.socket as TrackedSocket;
     socket[ACTIVE] = (socket[ACTIVE] ?? 0) + 1;
-    res.once("close", requestDone);
+    // `on`, not `once`: a response closes once, and once's wrapper cost a bound function a request.
+    res.on("close", requestDone);
     // Draining: answer, then let this socket go (Node closes it after a `connection: close` reply).
     if (closing) res.setHeader("connection", "close");
     handle(req, res);
