@@ -4,7 +4,8 @@ import { ServiceError } from "../rpc/service-error.js";
 export interface BatchModel {
   readonly nFeatures: number;
   readonly nClasses: number;
-  predictProba(rows: Float64Array, nRows: number): Float64Array;
+  /** `out`, when given (nRows × nClasses long), may be filled and returned instead of a new array. */
+  predictProba(rows: Float64Array, nRows: number, out?: Float64Array): Float64Array;
   predictProbaAsync(rows: Float64Array, nRows: number, options?: { threads?: number }): Promise<Float64Array>;
 }
 
@@ -43,16 +44,22 @@ export interface BatcherOptions {
   onQueueDepth?: (depth: number) => void;
 }
 
+/**
+ * One row's values: a Float64Array, or a plain array of numbers the caller has already checked
+ * (the parsed JSON of a REST request), so that no typed array is made per request.
+ */
+export type BatchRow = Float64Array | readonly number[];
+
 interface Pending {
   model: BatchModel;
-  row: Float64Array;
+  row: BatchRow;
   resolve: (probabilities: Float64Array) => void;
   reject: (err: unknown) => void;
 }
 
 export interface Batcher {
   /** Scores one row together with whatever else is queued; resolves with its nClasses probabilities. */
-  submit(model: BatchModel, row: Float64Array): Promise<Float64Array>;
+  submit(model: BatchModel, row: BatchRow): Promise<Float64Array>;
   /** Rows waiting for a native call. */
   readonly depth: number;
 }
@@ -124,11 +131,46 @@ export function createBatcher(options: BatcherOptions = {}): Batcher {
     return items;
   }
 
-  function pack(items: Pending[]): Float64Array {
-    const nf = items[0]!.model.nFeatures;
-    const rows = new Float64Array(items.length * nf);
+  function packInto(items: Pending[], rows: Float64Array, nf: number): Float64Array {
     for (let i = 0; i < items.length; i++) rows.set(items[i]!.row, i * nf);
     return rows;
+  }
+
+  const pack = (items: Pending[]) => {
+    const nf = items[0]!.model.nFeatures;
+    return packInto(items, new Float64Array(items.length * nf), nf);
+  };
+
+  /**
+   * Input and output buffers of the calls on the JS thread, reused: the native call reads its rows
+   * and fills `out` before it returns, and settle copies each caller's slice out. A typed array of
+   * more than 64 bytes lives outside V8's heap (malloc, free and GC bookkeeping each), so a new pair
+   * per batch cost more than the copy. Views are kept per row count (a call wants exact lengths).
+   */
+  let scratchIn = new Float64Array(0);
+  let scratchOut = new Float64Array(0);
+  let scratchShape = "";
+  let inViews: Float64Array[] = [];
+  let outViews: Float64Array[] = [];
+  function scratch(n: number, nf: number, nc: number): [Float64Array, Float64Array] {
+    const shape = `${nf}:${nc}`;
+    if (shape !== scratchShape || scratchIn.length < n * nf) {
+      const rows = Math.max(n, maxBatch, syncMaxRows);
+      scratchIn = new Float64Array(rows * nf);
+      scratchOut = new Float64Array(rows * nc);
+      scratchShape = shape;
+      inViews = [];
+      outViews = [];
+    }
+    let rows = inViews[n];
+    let out = outViews[n];
+    if (rows === undefined || out === undefined) {
+      rows = scratchIn.subarray(0, n * nf);
+      out = scratchOut.subarray(0, n * nc);
+      inViews[n] = rows;
+      outViews[n] = out;
+    }
+    return [rows, out];
   }
 
   function settle(items: Pending[], out: Float64Array, seconds: number): void {
@@ -139,10 +181,12 @@ export function createBatcher(options: BatcherOptions = {}): Batcher {
 
   function runSync(items: Pending[]): void {
     const model = items[0]!.model;
+    const nf = model.nFeatures;
     const t0 = process.hrtime.bigint();
     let out: Float64Array;
     try {
-      out = model.predictProba(pack(items), items.length);
+      const [rows, into] = scratch(items.length, nf, model.nClasses);
+      out = model.predictProba(packInto(items, rows, nf), items.length, into);
     } catch (err) {
       for (const item of items) item.reject(err);
       return;
@@ -153,11 +197,12 @@ export function createBatcher(options: BatcherOptions = {}): Batcher {
   }
 
   /** A lone row scored at once (nothing queued or in flight, no flush pending): no hop, no copy. */
-  function scoreNow(model: BatchModel, row: Float64Array): Promise<Float64Array> {
+  function scoreNow(model: BatchModel, row: BatchRow): Promise<Float64Array> {
     const t0 = process.hrtime.bigint();
     let out: Float64Array;
     try {
-      out = model.predictProba(row, 1);
+      // The caller owns `out` (no shared buffer), as it owns a slice of a batch's.
+      out = model.predictProba(row instanceof Float64Array ? row : Float64Array.from(row), 1);
     } catch (err) {
       return Promise.reject(err);
     }

@@ -61,7 +61,8 @@ export interface Pipeline {
 }
 
 function statusOf(transport: Transport, error: ServiceError | undefined): string {
-  if (transport === "rest") return String(error ? error.httpStatus : 200);
+  // "200" as a constant: String(200) is a new string, hashed again by every label lookup.
+  if (transport === "rest") return error ? String(error.httpStatus) : "200";
   if (transport === "oip-rest") return String(error ? oipHttpStatusOf(error.code) : 200);
   if (transport === "mlflow") return String(error ? mlflowStatusOf(error.code) : 200);
   return error ? error.code : "OK";
@@ -91,23 +92,46 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     return { transport, actor: actor && actor.length <= 200 ? actor : `api:${transport}`, signal };
   }
 
-  async function serve<O>(
+  /**
+   * Not async, and one `then` for work that returns a promise: an async function here cost a
+   * promise, a saved frame and an await per request on the REST hot path.
+   */
+  function serve<O>(
     meta: InvokeMeta,
     work: () => Promise<O> | O,
     successStatus?: (out: O) => string,
   ): Promise<O> {
     const t0 = meta.t0 ?? process.hrtime.bigint();
-    let error: ServiceError | undefined;
-    let status: string | undefined;
-    try {
-      const out = await work();
-      if (successStatus) status = successStatus(out);
+    const done = (out: O): O => {
+      let status: string | undefined;
+      try {
+        if (successStatus) status = successStatus(out);
+      } catch (e) {
+        throw failed(e);
+      }
+      record(meta, t0, undefined, status);
       return out;
+    };
+    const failed = (e: unknown): ServiceError => {
+      const error = toServiceError(e);
+      record(meta, t0, error);
+      return error;
+    };
+    let out: Promise<O> | O;
+    try {
+      out = work();
     } catch (e) {
-      error = toServiceError(e);
-      throw error;
-    } finally {
-      record(meta, t0, error, status);
+      return Promise.reject(failed(e));
+    }
+    if (out instanceof Promise || typeof (out as { then?: unknown } | null)?.then === "function") {
+      return Promise.resolve(out).then(done, (e: unknown) => {
+        throw failed(e);
+      });
+    }
+    try {
+      return Promise.resolve(done(out));
+    } catch (e) {
+      return Promise.reject(e);
     }
   }
 

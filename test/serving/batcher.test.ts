@@ -67,6 +67,35 @@ describe("createBatcher", () => {
     ]);
   });
 
+  it("takes plain arrays of numbers beside typed rows; each caller keeps its own result across batches", async () => {
+    const calls: Array<{ kind: "sync" | "async"; n: number }> = [];
+    const base = fakeModel(calls);
+    // Fills the batcher's output buffer when handed one, as the native model does.
+    const model: BatchModel = {
+      ...base,
+      predictProba(rows, n, out) {
+        const scores = base.predictProba(rows, n);
+        if (!out) return scores;
+        out.set(scores);
+        return out;
+      },
+    };
+    const batcher = createBatcher();
+    await batcher.submit(model, [0.5, 0]);
+    await nextTurn();
+    const first = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        batcher.submit(model, i % 2 ? [i / 20, 0] : Float64Array.of(i / 20, 0)),
+      ),
+    );
+    // The next batches reuse the JS-thread buffers: the first batch's answers must not change.
+    await Promise.all(Array.from({ length: 30 }, () => batcher.submit(model, [0.9, 0])));
+    await Promise.all(Array.from({ length: 5 }, () => batcher.submit(model, [0.1, 0])));
+    expect(first.map((p) => Array.from(p))).toEqual(
+      Array.from({ length: 20 }, (_, i) => [1 - i / 20, i / 20]),
+    );
+  });
+
   it("sends an expensive model's large batches off the JS thread (syncMaxUs)", async () => {
     const calls: Array<{ kind: "sync" | "async"; n: number }> = [];
     const model = slowModel(calls, 20);

@@ -10,13 +10,12 @@ export class BodyTooLarge extends ServiceError {
 }
 
 /** Reads a request body up to `limit` bytes as text; over it, INVALID_ARGUMENT naming the limit. */
-export async function readBody(
+export function readBody(
   req: IncomingMessage,
   limit: number,
   setting = "MLOPS_MAX_BODY_BYTES",
 ): Promise<string> {
-  const chunks = await readChunks(req, limit, setting);
-  return chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks).toString("utf8");
+  return readChunks(req, limit, setting, true);
 }
 
 /** Reads a request body up to `limit` bytes as bytes (an uploaded file). */
@@ -30,7 +29,15 @@ export async function readBodyBytes(
   return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
 }
 
-function readChunks(req: IncomingMessage, limit: number, setting: string): Promise<Buffer[]> {
+function readChunks(req: IncomingMessage, limit: number, setting: string): Promise<Buffer[]>;
+/** As text: resolved with the string itself, one promise a request (no await after it). */
+function readChunks(req: IncomingMessage, limit: number, setting: string, text: true): Promise<string>;
+function readChunks(
+  req: IncomingMessage,
+  limit: number,
+  setting: string,
+  text = false,
+): Promise<Buffer[] | string> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers["content-length"] ?? -1);
     if (declared > limit) {
@@ -50,7 +57,11 @@ function readChunks(req: IncomingMessage, limit: number, setting: string): Promi
       }
       chunks.push(chunk);
     });
-    req.on("end", () => resolve(chunks));
+    req.on("end", () => {
+      if (!text) resolve(chunks);
+      else if (chunks.length === 1) resolve(chunks[0]!.toString("utf8"));
+      else resolve(Buffer.concat(chunks).toString("utf8"));
+    });
     req.on("error", (err) => reject(new ServiceError("CANCELLED", "request body aborted", { cause: err })));
   });
 }

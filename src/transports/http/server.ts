@@ -251,13 +251,33 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     else sendError(res, err, err.violation?.field === "body" && !req.readableEnded, writer);
   }
 
-  async function answer(
+  /** A route's answer on the wire; a throw here is answered by `fail`. */
+  function write(res: ServerResponse, route: HttpRoute, out: string | Reply): void {
+    if (typeof out === "string") send(res, 200, out);
+    else if (route.kind === "rpc")
+      send(res, out.status, out.body, {
+        ...out.headers,
+        ...(out.contentType && { "content-type": out.contentType }),
+      });
+    else {
+      const headers = { ...out.headers };
+      if (out.contentType) headers["content-type"] = out.contentType;
+      send(res, out.status, out.body, headers);
+    }
+  }
+
+  /**
+   * Not async: one `then` on the pipeline's promise (an async function cost a promise, a frame and
+   * an await more a request). Failures go through `fail`; a throw from there (a broken socket) only
+   * ends this request.
+   */
+  function answer(
     req: IncomingMessage,
     res: ServerResponse,
     route: HttpRoute,
     params: Params,
     t0: bigint,
-  ): Promise<void> {
+  ): void {
     const meta: InvokeMeta = {
       transport: route.transport ?? "rest",
       verb: route.verb,
@@ -266,29 +286,36 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       authorization: header(req, "authorization"),
       t0,
     };
+    const failed = (e: unknown) => {
+      try {
+        fail(req, res, e, route.errors);
+      } catch {
+        res.destroy();
+      }
+    };
+    let out: Promise<string | Reply>;
     try {
       if (route.kind === "rpc") {
         const request = route.decode(req, params);
-        const out = await pipeline.invoke(route.service, route.method, route.call, request, meta);
-        if (typeof out === "string") send(res, 200, out);
-        else
-          send(res, out.status, out.body, {
-            ...out.headers,
-            ...(out.contentType && { "content-type": out.contentType }),
-          });
+        out = pipeline.invoke(route.service, route.method, route.call, request, meta);
       } else {
-        const reply: Reply = await pipeline.serve(
+        out = pipeline.serve(
           meta,
           () => route.answer(params, { accept: header(req, "accept") }),
           (r) => String(r.status),
         );
-        const headers = { ...reply.headers };
-        if (reply.contentType) headers["content-type"] = reply.contentType;
-        send(res, reply.status, reply.body, headers);
       }
     } catch (e) {
-      fail(req, res, e, route.errors);
+      failed(e);
+      return;
     }
+    out.then((o) => {
+      try {
+        write(res, route, o);
+      } catch (e) {
+        failed(e);
+      }
+    }, failed);
   }
 
   function handle(req: IncomingMessage, res: ServerResponse): void {
@@ -297,8 +324,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     const q = url.indexOf("?");
     const path = q < 0 ? url : url.slice(0, q);
     const found = resolve(req.method ?? "GET", path);
-    // answer() fails through fail(); a throw from there (a broken socket) only ends this request.
-    if (found) answer(req, res, found.route, found.params, t0).catch(() => res.destroy());
+    if (found) answer(req, res, found.route, found.params, t0);
     else connect(req, res);
   }
 
@@ -307,7 +333,8 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   const server = createServer({ keepAlive: true }, (req, res) => {
     const socket = req.socket as TrackedSocket;
     socket[ACTIVE] = (socket[ACTIVE] ?? 0) + 1;
-    res.once("close", requestDone);
+    // `on`, not `once`: a response closes once, and once's wrapper cost a bound function a request.
+    res.on("close", requestDone);
     // Draining: answer, then let this socket go (Node closes it after a `connection: close` reply).
     if (closing) res.setHeader("connection", "close");
     handle(req, res);
