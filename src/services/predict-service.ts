@@ -271,16 +271,16 @@ export function createPredictService(options: PredictServiceOptions): ServiceImp
 
     predictRequest,
 
-    async predict(request) {
-      const r = await predictRequest(request);
-      return {
+    // Not async (as predictRow): one then on predictRequest's promise, which never throws.
+    predict(request) {
+      return predictRequest(request).then((r) => ({
         prediction: r.prediction,
         label: String(r.label),
         probability: Array.from(r.probability),
         modelVersion: r.modelVersion,
         modelName: r.modelName,
         timestamp: r.timestamp,
-      };
+      }));
     },
 
     async predictBatch(request) {

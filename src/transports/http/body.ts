@@ -18,26 +18,24 @@ export function readBody(
   return readChunks(req, limit, setting, true);
 }
 
-/** Reads a request body up to `limit` bytes as bytes (an uploaded file). */
-export async function readBodyBytes(
+/** Reads a request body up to `limit` bytes as bytes (an uploaded file, a Connect message). */
+export function readBodyBytes(
   req: IncomingMessage,
   limit: number,
   setting = "MLOPS_MAX_BODY_BYTES",
 ): Promise<Uint8Array> {
-  const chunks = await readChunks(req, limit, setting);
-  const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-  return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+  return readChunks(req, limit, setting, false);
 }
 
-function readChunks(req: IncomingMessage, limit: number, setting: string): Promise<Buffer[]>;
-/** As text: resolved with the string itself, one promise a request (no await after it). */
+/** As text or bytes: resolved with the body itself, one promise a request (no await after it). */
 function readChunks(req: IncomingMessage, limit: number, setting: string, text: true): Promise<string>;
+function readChunks(req: IncomingMessage, limit: number, setting: string, text: false): Promise<Uint8Array>;
 function readChunks(
   req: IncomingMessage,
   limit: number,
   setting: string,
-  text = false,
-): Promise<Buffer[] | string> {
+  text: boolean,
+): Promise<Uint8Array | string> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers["content-length"] ?? -1);
     if (declared > limit) {
@@ -58,9 +56,8 @@ function readChunks(
       chunks.push(chunk);
     });
     req.on("end", () => {
-      if (!text) resolve(chunks);
-      else if (chunks.length === 1) resolve(chunks[0]!.toString("utf8"));
-      else resolve(Buffer.concat(chunks).toString("utf8"));
+      const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+      resolve(text ? body.toString("utf8") : new Uint8Array(body.buffer, body.byteOffset, body.byteLength));
     });
     req.on("error", (err) => reject(new ServiceError("CANCELLED", "request body aborted", { cause: err })));
   });

@@ -40,10 +40,12 @@ interface Procedure {
   decode: (bytes: Uint8Array, binary: boolean) => unknown;
 }
 
+type Compression = Pick<ReturnType<typeof compressionNegotiate>, "request" | "response">;
+
 /** Compression the lean path speaks: the same as connect-node's router (connect.ts). */
 const COMPRESSION = [compressionGzip, compressionBrotli];
 /** What the common requests negotiate and parse to, without allocating it each time. */
-const IDENTITY = { request: null, response: null } as const;
+const IDENTITY: Compression = { request: null, response: null };
 const NO_TIMEOUT: ReturnType<typeof parseTimeout> = {};
 const JSON_BODY = { stream: false, binary: false } as const;
 const PROTO_BODY = { stream: false, binary: true } as const;
@@ -81,36 +83,84 @@ export function createConnectUnary(options: ConnectUnaryOptions): ConnectUnaryHa
     }
   }
 
-  async function read(
+  /** A body refused while reading: over the limit in the house's JSON, as connect.ts answers a declared length over it. */
+  const readFailed = (e: unknown): never => {
+    throw e instanceof BodyTooLarge ? named(e) : fromConnectError(e);
+  };
+
+  /**
+   * The decoded request. Not async: an identity body is one promise (the body's) and one then, as
+   * REST's lean decode (docs/decisions/0026); decode errors pass through unmapped.
+   */
+  function read(
     req: IncomingMessage,
     p: Procedure,
     binary: boolean,
     decompress: ((bytes: Uint8Array, max: number) => Promise<Uint8Array>) | undefined,
     timeoutError: unknown,
   ): Promise<unknown> {
-    if (timeoutError) throw fromConnectError(timeoutError);
-    let bytes: Uint8Array;
-    try {
-      bytes = await readBodyBytes(req, p.limit, p.setting);
-      if (decompress) bytes = await decompress(bytes, p.limit);
-    } catch (e) {
-      // Over the limit: the house's error JSON, as connect.ts answers a declared length over it.
-      throw e instanceof BodyTooLarge ? named(e) : fromConnectError(e);
-    }
-    return p.decode(bytes, binary);
+    if (timeoutError) return Promise.reject(fromConnectError(timeoutError));
+    const body = readBodyBytes(req, p.limit, p.setting);
+    const bytes = decompress ? body.then((b) => decompress(b, p.limit)) : body;
+    return bytes.then((b) => p.decode(b, binary), readFailed);
   }
 
-  async function answer(
+  /** Writes the reply, compressed as negotiated from COMPRESS_MIN_BYTES on (then after a promise). */
+  function send(
+    res: ServerResponse,
+    status: number,
+    headers: Record<string, string>,
+    body: Uint8Array | string,
+    compression: Compression,
+  ): Promise<void> | undefined {
+    const length = typeof body === "string" ? Buffer.byteLength(body) : body.byteLength;
+    const compressor = compression.response;
+    if (compressor && length >= COMPRESS_MIN_BYTES) {
+      return compressor.compress(typeof body === "string" ? Buffer.from(body) : body).then((packed) => {
+        headers["content-encoding"] = compressor.name;
+        headers["content-length"] = String(packed.byteLength);
+        res.writeHead(status, headers);
+        res.end(packed);
+      });
+    }
+    headers["content-length"] = String(length);
+    res.writeHead(status, headers);
+    res.end(body);
+    return undefined;
+  }
+
+  /** A failure as Connect's error JSON (or the house's, for a named field), with its metadata as headers. */
+  function sendFailure(
+    req: IncomingMessage,
+    res: ServerResponse,
+    e: unknown,
+    compression: Compression,
+  ): Promise<void> | undefined {
+    const err = toServiceError(e);
+    const headers: Record<string, string> = {};
+    Object.assign(headers, err.metadata);
+    const body = isNamed(err) ? JSON.stringify(err.toJSON()) : errorToJsonBytes(connectError(err), undefined);
+    // A body left unread (over the limit) closes the connection, so its rest is never a request.
+    if (err.violation?.field === "body" && !req.readableEnded) headers.connection = "close";
+    headers["content-type"] = "application/json";
+    return send(res, err.httpStatus, headers, body, compression);
+  }
+
+  /**
+   * One call, answered. Not async: one then on the pipeline's promise (an async function and its
+   * awaits cost a promise and ticks per request); a failure to write destroys the socket.
+   */
+  function answer(
     req: IncomingMessage,
     res: ServerResponse,
     p: Procedure,
     path: string,
     binary: boolean,
     t0: bigint,
-  ): Promise<void> {
+  ): void {
     const encoding = header(req, "content-encoding");
     const accept = header(req, "accept-encoding");
-    const compression =
+    const compression: Compression =
       encoding === null && accept === null
         ? IDENTITY
         : compressionNegotiate(COMPRESSION, encoding, accept, "accept-encoding");
@@ -129,33 +179,24 @@ export function createConnectUnary(options: ConnectUnaryOptions): ConnectUnaryHa
     };
     const decompress = compression.request ? compression.request.decompress : undefined;
     const request = read(req, p, binary, decompress, timeout.error);
-    let status = 200;
-    let type = binary ? "application/proto" : "application/json";
-    let body: Uint8Array | string;
-    const headers: Record<string, string> = {};
-    try {
-      const impl = limit ? limit.bind(p.impl) : p.impl;
-      const out = await pipeline.invoke(p.binding.service, p.method, impl, request, meta);
-      const message = create(p.method.output, out as never);
-      body = binary ? toBinary(p.method.output, message) : toJsonString(p.method.output, message);
-    } catch (e) {
-      const err = toServiceError(e);
-      status = err.httpStatus;
-      type = "application/json";
-      Object.assign(headers, err.metadata);
-      body = isNamed(err) ? JSON.stringify(err.toJSON()) : errorToJsonBytes(connectError(err), undefined);
-      // A body left unread (over the limit) closes the connection, so its rest is never a request.
-      if (err.violation?.field === "body" && !req.readableEnded) headers.connection = "close";
-    }
-    headers["content-type"] = type;
-    const length = typeof body === "string" ? Buffer.byteLength(body) : body.byteLength;
-    if (compression.response && length >= COMPRESS_MIN_BYTES) {
-      body = await compression.response.compress(typeof body === "string" ? Buffer.from(body) : body);
-      headers["content-encoding"] = compression.response.name;
-    }
-    headers["content-length"] = String(typeof body === "string" ? length : body.byteLength);
-    res.writeHead(status, headers);
-    res.end(body);
+    const impl = limit ? limit.bind(p.impl) : p.impl;
+    pipeline
+      .invoke(p.binding.service, p.method, impl, request, meta)
+      .then(
+        (out) => {
+          let body: Uint8Array | string;
+          try {
+            const message = create(p.method.output, out as never);
+            body = binary ? toBinary(p.method.output, message) : toJsonString(p.method.output, message);
+          } catch (e) {
+            return sendFailure(req, res, e, compression);
+          }
+          const type = binary ? "application/proto" : "application/json";
+          return send(res, 200, { "content-type": type }, body, compression);
+        },
+        (e: unknown) => sendFailure(req, res, e, compression),
+      )
+      .catch(() => res.destroy());
   }
 
   return (req, res, path, t0) => {
@@ -174,7 +215,11 @@ export function createConnectUnary(options: ConnectUnaryOptions): ConnectUnaryHa
     if (encoding !== null && encoding !== "identity" && !COMPRESSION.some((c) => c.name === encoding)) {
       return false; // connect-node answers unimplemented, naming the encodings it takes
     }
-    answer(req, res, p, path, type.binary, t0).catch(() => res.destroy());
+    try {
+      answer(req, res, p, path, type.binary, t0);
+    } catch {
+      res.destroy();
+    }
     return true;
   };
 }
