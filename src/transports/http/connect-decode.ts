@@ -50,7 +50,7 @@ export function createConnectDecoder<D extends DescMessage>(
     }
     const text = utf8.decode(bytes);
     try {
-      if (!enums) return fromJsonString(input, text, JSON_OPTIONS);
+      if (!enums) return fromFlatJson(input, text) ?? fromJsonString(input, text, JSON_OPTIONS);
       let json: unknown;
       try {
         json = JSON.parse(text);
@@ -67,4 +67,48 @@ export function createConnectDecoder<D extends DescMessage>(
       throw new ServiceError("INVALID_ARGUMENT", message, { cause: e });
     }
   };
+}
+
+/**
+ * fromJsonString's result for a flat JSON object (no object below the top one: Predict's body), or
+ * undefined to leave the text to it. fromJsonString is JSON.parse, a scan of the whole text for
+ * duplicate keys (a Set per object) and fromJson. In a flat object every `:` outside a string
+ * separates a top-level member, so there is no duplicate key when those colons are as many as
+ * JSON.parse's keys; anything else (malformed, nested, a duplicate) goes to fromJsonString,
+ * which answers as before.
+ */
+function fromFlatJson<D extends DescMessage>(input: D, text: string): MessageShape<D> | undefined {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof json !== "object" || json === null || Array.isArray(json)) return undefined;
+  let members = 0;
+  for (const key in json) {
+    members++;
+    const v = (json as Record<string, unknown>)[key];
+    if (typeof v !== "object" || v === null) continue;
+    if (!Array.isArray(v)) return undefined;
+    for (let i = 0; i < v.length; i++) if (typeof v[i] === "object" && v[i] !== null) return undefined;
+  }
+  if (colonsOutsideStrings(text) !== members) return undefined;
+  return fromJson(input, json as JsonValue, JSON_OPTIONS);
+}
+
+/** The `:` of a JSON text that are not inside a string literal. */
+function colonsOutsideStrings(text: string): number {
+  let n = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92)
+        i++; // a backslash escapes the next character
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 58) n++;
+  }
+  return n;
 }
