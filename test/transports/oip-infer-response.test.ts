@@ -67,7 +67,9 @@ const cases: Array<[string, InferResult]> = [
   ["BYTES labels", result([strings(["cat", "dog", ""]), probabilities(3, 2)])],
   [
     "non-ASCII BYTES and names",
-    result([{ ...strings(["ñandú 🐦", "x".repeat(300)]), name: "étiquette" }], { modelName: "modèle" }),
+    result([{ ...strings(["ñandú 🐦", "x".repeat(300)]), name: "étiquette" as OutputTensor["name"] }], {
+      modelName: "modèle",
+    }),
   ],
   ["an empty BYTES tensor", result([strings([])])],
   ["a long id (2-byte length)", result([label([1]), probabilities(1, 2)], { id: "i".repeat(200) })],

@@ -104,6 +104,20 @@ function writeVarint(buf: Buffer, at: number, n: number): number {
   return at;
 }
 
+/** UTF-8 length of `s`; short ASCII strings (names, versions, ids) are counted without a native call. */
+function utf8Length(s: string): number {
+  if (s.length > 64) return Buffer.byteLength(s, "utf8");
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) return Buffer.byteLength(s, "utf8");
+  return s.length;
+}
+
+/** Writes `s` (of UTF-8 length `length`) at `at`; ASCII byte by byte when short, as utf8Length counted. */
+function writeString(buf: Buffer, at: number, s: string, length: number): number {
+  if (length !== s.length || length > 64) return at + buf.write(s, at, length, "utf8");
+  for (let i = 0; i < length; i++) buf[at++] = s.charCodeAt(i);
+  return at;
+}
+
 /** Whether every value is a non-negative safe integer (written as a plain varint, or as 8 raw bytes). */
 function plainInts(values: ArrayLike<number>): boolean {
   for (let i = 0; i < values.length; i++) {
@@ -125,6 +139,7 @@ const delimited = (length: number) => 1 + varintSize(length) + length;
 
 /** Per output, the sizes the second pass writes, computed once. */
 interface Sized {
+  name: number; // the name's UTF-8 length
   shape: number; // packed shape payload
   values: number; // packed int64 / double payload, or the raw blob, or the BYTES elements' total
   strings: Buffer[] | undefined; // BYTES elements as UTF-8
@@ -148,16 +163,16 @@ export function encodeModelInferResponse(
       return viaToBinary(inferResponseMessage(result, raw));
     }
   }
-  const modelName = Buffer.byteLength(result.modelName, "utf8");
-  const modelVersion = Buffer.byteLength(result.modelVersion, "utf8");
-  const id = Buffer.byteLength(result.id, "utf8");
+  const modelName = utf8Length(result.modelName);
+  const modelVersion = utf8Length(result.modelVersion);
+  const id = utf8Length(result.id);
   let size = 0;
   if (modelName > 0) size += delimited(modelName);
   if (modelVersion > 0) size += delimited(modelVersion);
   if (id > 0) size += delimited(id);
   const sized: Sized[] = [];
   for (const o of outputs) {
-    const name = Buffer.byteLength(o.name, "utf8");
+    const name = utf8Length(o.name);
     let body = 0;
     if (name > 0) body += delimited(name);
     body += delimited(o.datatype.length); // never empty
@@ -181,7 +196,7 @@ export function encodeModelInferResponse(
       body += delimited(inner);
     }
     size += delimited(body);
-    sized.push({ shape, values, strings, body });
+    sized.push({ name, shape, values, strings, body });
   }
 
   const buf = Buffer.allocUnsafe(size);
@@ -190,7 +205,7 @@ export function encodeModelInferResponse(
     if (length === 0) return;
     buf[at++] = tag;
     at = writeVarint(buf, at, length);
-    at += buf.write(s, at, length, "utf8");
+    at = writeString(buf, at, s, length);
   };
   string(0x0a, result.modelName, modelName);
   string(0x12, result.modelVersion, modelVersion);
@@ -200,7 +215,7 @@ export function encodeModelInferResponse(
     const s = sized[k] as Sized;
     buf[at++] = 0x2a; // outputs (5)
     at = writeVarint(buf, at, s.body);
-    string(0x0a, o.name, Buffer.byteLength(o.name, "utf8"));
+    string(0x0a, o.name, s.name);
     string(0x12, o.datatype, o.datatype.length);
     if (s.shape > 0) {
       buf[at++] = 0x1a; // shape (3), packed int64
