@@ -69,22 +69,23 @@ export function oipGrpcBinding(inference: Inference): ServiceBinding {
         outputs: m.outputs.map((t) => ({ ...t, shape: t.shape.map(BigInt) })),
       };
     },
-    modelInfer: async (req: Req<"modelInfer">, ctx: CallContext) => {
-      const result = await inference.infer(
-        {
-          modelName: req.modelName,
-          modelVersion: req.modelVersion,
-          id: req.id,
-          inputs: inputs(req),
-          outputs: req.outputs.map((o) => o.name),
-          parameters: parameters(req.parameters),
-        },
-        ctx,
-      );
-      // Written by encodeModelInferResponse (infer-response.ts), the port's encoder for this type:
-      // raw when asked raw (as Triton's clients read either form), else typed `contents`.
-      return new InferReply(result, req.rawInputContents.length > 0);
-    },
+    // Not async (a throw here is the pipeline's rejection); the reply is written by
+    // encodeModelInferResponse (infer-response.ts), the port's encoder for this type: raw when
+    // asked raw (as Triton's clients read either form), else typed `contents`.
+    modelInfer: (req: Req<"modelInfer">, ctx: CallContext) =>
+      inference
+        .infer(
+          {
+            modelName: req.modelName,
+            modelVersion: req.modelVersion,
+            id: req.id,
+            inputs: inputs(req),
+            outputs: req.outputs.map((o) => o.name),
+            parameters: parameters(req.parameters),
+          },
+          ctx,
+        )
+        .then((result) => new InferReply(result, req.rawInputContents.length > 0)),
   };
   return { service: GRPCInferenceService, impl, transport: "oip-grpc" };
 }
