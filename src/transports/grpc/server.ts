@@ -16,10 +16,12 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { HealthImplementation } from "grpc-health-check";
+import { ModelInferResponseSchema } from "../../gen/inference/open_inference_grpc_pb.js";
 import { PredictResponseSchema } from "../../gen/mlops/v1/predict_pb.js";
 import { methodImpl, type ServiceBinding } from "../../rpc/binding.js";
 import type { ServiceError } from "../../rpc/service-error.js";
 import { DRAIN_SETTLE_MS } from "../drain.js";
+import { encodeModelInferResponse } from "../oip/infer-response.js";
 import type { Pipeline } from "../pipeline.js";
 import { type LeanUnaryMethod, type LeanUnaryOptions, leanUnaryListener } from "./lean-unary.js";
 import { encodePredictResponse } from "./predict-response.js";
@@ -61,12 +63,16 @@ function header(md: Metadata, key: string): string | undefined {
 }
 
 /**
- * Responses written by hand (docs/decisions/0020): PredictResponse, the reply of the hottest call.
+ * Responses written by hand (docs/decisions/0020): PredictResponse, the reply of the hottest call,
+ * and OIP's ModelInferResponse (its handler returns an InferReply, oip/infer-response.ts).
  * Their handlers pass the service's plain object on without `create`.
  */
-const ENCODERS: ReadonlyMap<string, (message: never) => Buffer> = new Map([
-  [PredictResponseSchema.typeName, encodePredictResponse],
-]);
+const ENCODERS: ReadonlyMap<string, (message: never) => Buffer> = new Map<string, (message: never) => Buffer>(
+  [
+    [PredictResponseSchema.typeName, encodePredictResponse],
+    [ModelInferResponseSchema.typeName, encodeModelInferResponse],
+  ],
+);
 
 /** One unary method on either front: grpc-js's handler or the lean stream listener (lean-unary.ts). */
 interface UnaryCore {

@@ -5,15 +5,13 @@ import type { MessageShape } from "@bufbuild/protobuf";
 import {
   GRPCInferenceService,
   type InferParameter,
-  type InferTensorContents,
   type ModelInferRequest,
-  type ModelInferResponse,
-  type ModelInferResponse_InferOutputTensor,
 } from "../../gen/inference/open_inference_grpc_pb.js";
 import type { ServiceBinding } from "../../rpc/binding.js";
 import type { CallContext } from "../../rpc/context.js";
 import { invalidArgument } from "../../rpc/service-error.js";
-import type { Inference, InferInput, InferResult, OutputTensor } from "./inference.js";
+import { InferReply } from "./infer-response.js";
+import type { Inference, InferInput } from "./inference.js";
 import { fromContents, fromRaw } from "./tensors.js";
 
 function parameters(map: { [key: string]: InferParameter }): Record<string, unknown> {
@@ -48,71 +46,6 @@ function inputs(request: ModelInferRequest): InferInput[] {
   });
 }
 
-const int64s = (values: ArrayLike<number>) => Array.from(values, (v) => BigInt(v));
-
-/** An output as little-endian row-major bytes (raw_output_contents). */
-function rawBytes(o: OutputTensor): Uint8Array {
-  if (o.datatype === "FP64") {
-    const v = o.values as Float64Array;
-    return new Uint8Array(Float64Array.from(v).buffer);
-  }
-  if (o.datatype === "INT64") return new Uint8Array(BigInt64Array.from(int64s(o.values as number[])).buffer);
-  // BYTES: each element is a 4-byte little-endian length, then its bytes.
-  const parts = (o.values as readonly string[]).map((s) => Buffer.from(s, "utf8"));
-  const out = Buffer.alloc(parts.reduce((n, p) => n + 4 + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.writeUInt32LE(p.length, at);
-    p.copy(out, at + 4);
-    at += 4 + p.length;
-  }
-  return out;
-}
-
-/** Typed `contents`, every repeated field present, so the message needs no further `create`. */
-function contents(o: OutputTensor): InferTensorContents {
-  const c: InferTensorContents = {
-    $typeName: "inference.InferTensorContents",
-    boolContents: [],
-    intContents: [],
-    int64Contents: [],
-    uintContents: [],
-    uint64Contents: [],
-    fp32Contents: [],
-    fp64Contents: [],
-    bytesContents: [],
-  };
-  if (o.datatype === "FP64") c.fp64Contents = Array.from(o.values as Float64Array);
-  else if (o.datatype === "INT64") c.int64Contents = int64s(o.values as number[]);
-  else c.bytesContents = (o.values as readonly string[]).map((s) => Buffer.from(s, "utf8"));
-  return c;
-}
-
-/**
- * Answers raw when asked raw (as Triton's clients read either form), else with typed `contents`.
- * Built as complete messages (this is the hot path): grpc-js's serializer then skips `create`.
- */
-function inferResponse(result: InferResult, raw: boolean): ModelInferResponse {
-  return {
-    $typeName: "inference.ModelInferResponse",
-    modelName: result.modelName,
-    modelVersion: result.modelVersion,
-    id: result.id,
-    parameters: {},
-    outputs: result.outputs.map(
-      (o): ModelInferResponse_InferOutputTensor => ({
-        $typeName: "inference.ModelInferResponse.InferOutputTensor",
-        name: o.name,
-        datatype: o.datatype,
-        shape: o.shape.map(BigInt),
-        parameters: {},
-        contents: raw ? undefined : contents(o),
-      }),
-    ),
-    rawOutputContents: raw ? result.outputs.map(rawBytes) : [],
-  };
-}
-
 type Req<K extends keyof (typeof GRPCInferenceService)["method"]> = MessageShape<
   (typeof GRPCInferenceService)["method"][K]["input"]
 >;
@@ -136,20 +69,23 @@ export function oipGrpcBinding(inference: Inference): ServiceBinding {
         outputs: m.outputs.map((t) => ({ ...t, shape: t.shape.map(BigInt) })),
       };
     },
-    modelInfer: async (req: Req<"modelInfer">, ctx: CallContext) => {
-      const result = await inference.infer(
-        {
-          modelName: req.modelName,
-          modelVersion: req.modelVersion,
-          id: req.id,
-          inputs: inputs(req),
-          outputs: req.outputs.map((o) => o.name),
-          parameters: parameters(req.parameters),
-        },
-        ctx,
-      );
-      return inferResponse(result, req.rawInputContents.length > 0);
-    },
+    // Not async (a throw here is the pipeline's rejection); the reply is written by
+    // encodeModelInferResponse (infer-response.ts), the port's encoder for this type: raw when
+    // asked raw (as Triton's clients read either form), else typed `contents`.
+    modelInfer: (req: Req<"modelInfer">, ctx: CallContext) =>
+      inference
+        .infer(
+          {
+            modelName: req.modelName,
+            modelVersion: req.modelVersion,
+            id: req.id,
+            inputs: inputs(req),
+            outputs: req.outputs.map((o) => o.name),
+            parameters: parameters(req.parameters),
+          },
+          ctx,
+        )
+        .then((result) => new InferReply(result, req.rawInputContents.length > 0)),
   };
   return { service: GRPCInferenceService, impl, transport: "oip-grpc" };
 }
