@@ -14,6 +14,12 @@ export interface ServiceBinding {
    * (the Open Inference Protocol's gRPC service: "oip-grpc"). Default: the port's.
    */
   transport?: Transport;
+  /**
+   * Hand-written binary encoders of response messages, by message type name, for methods that
+   * return a plain value such an encoder takes instead of a protobuf-es message (decision 0020).
+   * Default: none; the transport's own encoders and protobuf-es's `toBinary` for the rest.
+   */
+  encoders?: ReadonlyMap<string, (message: never) => Buffer>;
 }
 
 /** The implementation of `method` in `binding`; throws when it lacks one, so a transport fails at startup. */

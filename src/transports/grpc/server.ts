@@ -16,12 +16,10 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { HealthImplementation } from "grpc-health-check";
-import { ModelInferResponseSchema } from "../../gen/inference/open_inference_grpc_pb.js";
 import { PredictResponseSchema } from "../../gen/mlops/v1/predict_pb.js";
 import { methodImpl, type ServiceBinding } from "../../rpc/binding.js";
 import type { ServiceError } from "../../rpc/service-error.js";
 import { DRAIN_SETTLE_MS } from "../drain.js";
-import { encodeModelInferResponse } from "../oip/infer-response.js";
 import type { Pipeline } from "../pipeline.js";
 import { type LeanUnaryMethod, type LeanUnaryOptions, leanUnaryListener } from "./lean-unary.js";
 import { encodePredictResponse } from "./predict-response.js";
@@ -64,15 +62,16 @@ function header(md: Metadata, key: string): string | undefined {
 
 /**
  * Responses written by hand (docs/decisions/0020): PredictResponse, the reply of the hottest call,
- * and OIP's ModelInferResponse (its handler returns an InferReply, oip/infer-response.ts).
- * Their handlers pass the service's plain object on without `create`.
+ * plus whatever a binding brings (OIP's ModelInferResponse). Their handlers pass the service's
+ * plain object on without `create`.
  */
 const ENCODERS: ReadonlyMap<string, (message: never) => Buffer> = new Map<string, (message: never) => Buffer>(
-  [
-    [PredictResponseSchema.typeName, encodePredictResponse],
-    [ModelInferResponseSchema.typeName, encodeModelInferResponse],
-  ],
+  [[PredictResponseSchema.typeName, encodePredictResponse]],
 );
+
+function encodersOf(binding: ServiceBinding): ReadonlyMap<string, (message: never) => Buffer> {
+  return binding.encoders ? new Map([...ENCODERS, ...binding.encoders]) : ENCODERS;
+}
 
 /** One unary method on either front: grpc-js's handler or the lean stream listener (lean-unary.ts). */
 interface UnaryCore {
@@ -83,11 +82,16 @@ interface UnaryCore {
   message(out: unknown): unknown;
 }
 
-function unaryCore(binding: ServiceBinding, method: DescMethodUnary, pipeline: Pipeline): UnaryCore {
+function unaryCore(
+  binding: ServiceBinding,
+  method: DescMethodUnary,
+  pipeline: Pipeline,
+  encoders: ReadonlyMap<string, unknown>,
+): UnaryCore {
   const endpoint = `/${binding.service.typeName}/${method.name}`;
   const transport = binding.transport ?? "grpc";
   const invoke = methodImpl(binding, method);
-  const message = ENCODERS.has(method.output.typeName)
+  const message = encoders.has(method.output.typeName)
     ? (out: unknown) => out
     : (out: unknown) => create(method.output, out as never);
   return {
@@ -178,10 +182,11 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
   const lean = new Map<string, LeanUnaryMethod>();
   for (const binding of options.bindings) {
     const impl: UntypedServiceImplementation = {};
-    const definition = grpcServiceDefinition(binding.service, { markUndecodable: true, encoders: ENCODERS });
+    const encoders = encodersOf(binding);
+    const definition = grpcServiceDefinition(binding.service, { markUndecodable: true, encoders });
     for (const method of binding.service.methods) {
       if (method.methodKind === "unary") {
-        const core = unaryCore(binding, method as DescMethodUnary, options.pipeline);
+        const core = unaryCore(binding, method as DescMethodUnary, options.pipeline, encoders);
         impl[method.localName] = grpcJsHandler(core);
         lean.set(
           core.path,

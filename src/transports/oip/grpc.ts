@@ -6,11 +6,12 @@ import {
   GRPCInferenceService,
   type InferParameter,
   type ModelInferRequest,
+  ModelInferResponseSchema,
 } from "../../gen/inference/open_inference_grpc_pb.js";
 import type { ServiceBinding } from "../../rpc/binding.js";
 import type { CallContext } from "../../rpc/context.js";
 import { invalidArgument } from "../../rpc/service-error.js";
-import { InferReply } from "./infer-response.js";
+import { encodeModelInferResponse, InferReply } from "./infer-response.js";
 import type { Inference, InferInput } from "./inference.js";
 import { fromContents, fromRaw } from "./tensors.js";
 
@@ -87,5 +88,11 @@ export function oipGrpcBinding(inference: Inference): ServiceBinding {
         )
         .then((result) => new InferReply(result, req.rawInputContents.length > 0)),
   };
-  return { service: GRPCInferenceService, impl, transport: "oip-grpc" };
+  return {
+    service: GRPCInferenceService,
+    impl,
+    transport: "oip-grpc",
+    // modelInfer answers an InferReply, which this encoder writes (byte-equal to toBinary).
+    encoders: new Map([[ModelInferResponseSchema.typeName, encodeModelInferResponse]]),
+  };
 }
