@@ -4,6 +4,7 @@
 // content type of another codec) goes to grpc-js, which answers it as before.
 import type { IncomingHttpHeaders, ServerHttp2Stream } from "node:http2";
 import type { Metadata } from "@grpc/grpc-js";
+import { Code } from "../../rpc/code.js";
 
 /** What a lean call resolves to: the reply's message bytes, or a status with its trailers. */
 export type UnaryOutcome = { ok: Buffer } | { code: number; details: string; metadata?: Metadata };
@@ -25,10 +26,8 @@ export interface LeanUnaryOptions {
   maxSendBytes: number;
 }
 
-// grpc-js's status codes used here (grpc-js Status).
-const RESOURCE_EXHAUSTED = 8;
-const UNIMPLEMENTED = 12;
-const DEADLINE_EXCEEDED = 4;
+// The status codes grpc-js answers with here (its Status numbers are gRPC's, as Code's are).
+const { RESOURCE_EXHAUSTED, UNIMPLEMENTED, DEADLINE_EXCEEDED } = Code;
 
 /** grpc-js's own reading of grpc-timeout (server-interceptors.ts), unanchored as there. */
 const DEADLINE_REGEX = /(\d{1,8})\s*([HMSmun])/;

@@ -8,6 +8,7 @@ import {
   type ModelInferResponse_InferOutputTensor,
   ModelInferResponseSchema,
 } from "../../gen/inference/open_inference_grpc_pb.js";
+import { utf8Length, varintSize, writeString, writeVarint } from "../proto-wire.js";
 import type { InferResult, OutputTensor } from "./inference.js";
 
 /** What the ModelInfer handler returns: the result and its form, encoded by encodeModelInferResponse. */
@@ -83,39 +84,6 @@ export function inferResponseMessage(result: InferResult, raw: boolean): ModelIn
     ),
     rawOutputContents: raw ? result.outputs.map(rawBytes) : [],
   };
-}
-
-/** Bytes of a varint holding the non-negative safe integer `n`. */
-function varintSize(n: number): number {
-  let size = 1;
-  while (n >= 0x80) {
-    n = Math.floor(n / 128);
-    size++;
-  }
-  return size;
-}
-
-function writeVarint(buf: Buffer, at: number, n: number): number {
-  while (n >= 0x80) {
-    buf[at++] = (n % 128) | 0x80;
-    n = Math.floor(n / 128);
-  }
-  buf[at++] = n;
-  return at;
-}
-
-/** UTF-8 length of `s`; short ASCII strings (names, versions, ids) are counted without a native call. */
-function utf8Length(s: string): number {
-  if (s.length > 64) return Buffer.byteLength(s, "utf8");
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) return Buffer.byteLength(s, "utf8");
-  return s.length;
-}
-
-/** Writes `s` (of UTF-8 length `length`) at `at`; ASCII byte by byte when short, as utf8Length counted. */
-function writeString(buf: Buffer, at: number, s: string, length: number): number {
-  if (length !== s.length || length > 64) return at + buf.write(s, at, length, "utf8");
-  for (let i = 0; i < length; i++) buf[at++] = s.charCodeAt(i);
-  return at;
 }
 
 /** Whether every value is a non-negative safe integer (written as a plain varint, or as 8 raw bytes). */
