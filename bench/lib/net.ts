@@ -1,9 +1,37 @@
 // Loopback helpers: free ports and bounded waiting for a server to answer.
+import { randomInt } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 
-/** A TCP port that was free on 127.0.0.1 a moment ago (the OS picks it). */
-export function freePort(): Promise<number> {
+/** Lowest port handed out: clear of the well-known and registered services users run locally. */
+const PORT_FLOOR = 15_000;
+/** Ports this process has handed out, never handed out twice. */
+const handedOut = new Set<number>();
+
+/**
+ * The kernel's range for outgoing connections and `listen(0)`. A port picked there can be taken
+ * by any connection opened before the caller binds it (seen in CI: Prometheus failed to bind).
+ */
+function ephemeralLow(): number {
+  try {
+    const low = Number(readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]);
+    return Number.isInteger(low) ? low : 32_768;
+  } catch {
+    return 32_768;
+  }
+}
+
+function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.unref();
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+  });
+}
+
+function osPickedPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
@@ -14,6 +42,24 @@ export function freePort(): Promise<number> {
       server.close(() => (port ? resolve(port) : reject(new Error("no port assigned"))));
     });
   });
+}
+
+/**
+ * A TCP port free on 127.0.0.1 a moment ago, for a child process to bind. It is drawn at random
+ * below the ephemeral range, so no outgoing connection or `listen(0)` can take it in between, and
+ * concurrent test files rarely draw the same one; the OS picks only where that range leaves no room.
+ */
+export async function freePort(): Promise<number> {
+  const low = ephemeralLow();
+  if (low - PORT_FLOOR >= 1_000) {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const port = PORT_FLOOR + randomInt(low - PORT_FLOOR);
+      if (handedOut.has(port) || !(await canBind(port))) continue;
+      handedOut.add(port);
+      return port;
+    }
+  }
+  return osPickedPort();
 }
 
 export interface WaitOptions {

@@ -2,11 +2,11 @@
 // a free loopback port, run as a non-root user (PostgreSQL refuses to run as root).
 import { execFile, execFileSync } from "node:child_process";
 import { chownSync, existsSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import pg from "pg";
+import { freePort } from "../../bench/lib/net.js";
 
 const run = promisify(execFile);
 
@@ -56,17 +56,6 @@ function serverUser(): string | undefined {
 
 function asUser(user: string | undefined, bin: string, args: string[]): [string, string[]] {
   return user ? ["runuser", ["-u", user, "--", bin, ...args]] : [bin, args];
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 export function postgresInstalled(): boolean {
