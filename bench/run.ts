@@ -62,6 +62,7 @@ import {
 } from "./lib/report.js";
 import { measureRestBudget, processCpuSeconds, type RestBudget } from "./lib/rest-budget.js";
 import { runRestLoad } from "./lib/rest-load.js";
+import { type Measured, measureInRounds } from "./lib/rounds.js";
 import { measureScaling } from "./lib/scaling.js";
 import { SEED_BODY, SEED_FEATURES } from "./lib/seed-request.js";
 import { measureTraining, type TrainingSection } from "./lib/training-goals.js";
@@ -424,9 +425,18 @@ interface LoadPhase {
   record(target: Target, protocol: "rest" | "grpc", level: Level, load: LoadResult): void;
 }
 
+/** One server comparison's load run, repeated once per round. */
+interface LoadCell {
+  target: Target;
+  protocol: "rest" | "grpc";
+  level: Level;
+  measure: () => Promise<Measured>;
+}
+
 /**
  * gRPC correctness checks, then ours and its baseline back to back at each level (so drift on a
- * shared machine hits both alike), the checks again, and the servers stopped.
+ * shared machine hits both alike), the whole sequence once per round (`--rounds`, each cell's
+ * fastest round kept), the checks again, and the servers stopped.
  */
 async function measureLoad(run: Run, servers: Servers): Promise<LoadPhase> {
   const measurements: Measurement[] = [];
@@ -474,32 +484,57 @@ async function measureLoad(run: Run, servers: Servers): Promise<LoadPhase> {
   const bareCheck = await grpcCheck("bare-grpc-js", bareGrpcPort, "before");
   const loaders = createLoaders(run);
   const { rest, grpc } = loaders;
+  // Every comparison as a cell, in the order they run: ours right before its baselines.
+  const cells: LoadCell[] = [];
+  const cell = (target: Target, protocol: "rest" | "grpc", level: Level, measure: LoadCell["measure"]) =>
+    cells.push({ target, protocol, level, measure });
+  const plain = (work: () => Promise<LoadResult>) => async () => ({ load: await work() });
   for (const level of loaders.levels) {
     const d = loaders.durationAt(level);
     // The OIP runs sit right after our own route's, so drift hits both alike; quick runs keep them
     // to the judged level.
     const oip = !run.options.quick || level.name === JUDGED_LEVEL;
-    const ours = await timed(servers.ours, () => rest(httpPort, level, d));
-    record("mlops", "rest", level, ours.load, ours.cpuUs);
-    if (oip) record("mlops-oip", "rest", level, await loaders.oipRest(httpPort, level, d));
-    if (level.name === JUDGED_LEVEL) {
-      record("mlops-connect", "rest", level, await loaders.connect(httpPort, level, d));
-    }
-    const bare = await timed(servers.bareHttp, () => rest(bareHttpPort, level, d));
-    record("bare-node-http", "rest", level, bare.load, bare.cpuUs);
-    if (servers.nodeOnnx && (!run.options.quick || level.name === JUDGED_LEVEL)) {
-      const onnx = await timed(servers.nodeOnnx, () => rest(servers.nodeOnnxPort, level, d));
-      record("node-onnx", "rest", level, onnx.load, onnx.cpuUs);
-    }
-    record("mlops", "grpc", level, await grpc(grpcPort, level, d, oursCheck.replyFrameBytes));
+    cell("mlops", "rest", level, () => timed(servers.ours, () => rest(httpPort, level, d)));
     if (oip)
-      record(
+      cell(
+        "mlops-oip",
+        "rest",
+        level,
+        plain(() => loaders.oipRest(httpPort, level, d)),
+      );
+    if (level.name === JUDGED_LEVEL) {
+      cell(
+        "mlops-connect",
+        "rest",
+        level,
+        plain(() => loaders.connect(httpPort, level, d)),
+      );
+    }
+    cell("bare-node-http", "rest", level, () => timed(servers.bareHttp, () => rest(bareHttpPort, level, d)));
+    const { nodeOnnx, nodeOnnxPort } = servers;
+    if (nodeOnnx && (!run.options.quick || level.name === JUDGED_LEVEL)) {
+      cell("node-onnx", "rest", level, () => timed(nodeOnnx, () => rest(nodeOnnxPort, level, d)));
+    }
+    cell(
+      "mlops",
+      "grpc",
+      level,
+      plain(() => grpc(grpcPort, level, d, oursCheck.replyFrameBytes)),
+    );
+    if (oip) {
+      cell(
         "mlops-oip",
         "grpc",
         level,
-        await loaders.oipGrpc(grpcPort, level, d, oipChecked.replyFrameBytes),
+        plain(() => loaders.oipGrpc(grpcPort, level, d, oipChecked.replyFrameBytes)),
       );
-    record("bare-grpc-js", "grpc", level, await grpc(bareGrpcPort, level, d, bareCheck.replyFrameBytes));
+    }
+    cell(
+      "bare-grpc-js",
+      "grpc",
+      level,
+      plain(() => grpc(bareGrpcPort, level, d, bareCheck.replyFrameBytes)),
+    );
   }
   if (loaders.grpcGenerator === "h2load") {
     // The same 50 calls in flight from a grpc-js client (50 channels, one call each): what a Node
@@ -516,16 +551,45 @@ async function measureLoad(run: Run, servers: Servers): Promise<LoadPhase> {
         durationS: d,
         warmupS: run.options.warmupS,
       });
-    record("mlops", "grpc", js, await viaJs(grpcPort));
-    record("bare-grpc-js", "grpc", js, await viaJs(bareGrpcPort));
+    cell(
+      "mlops",
+      "grpc",
+      js,
+      plain(() => viaJs(grpcPort)),
+    );
+    cell(
+      "bare-grpc-js",
+      "grpc",
+      js,
+      plain(() => viaJs(bareGrpcPort)),
+    );
   }
   if (!run.options.quick && loaders.grpcGenerator === "h2load") {
     // The anchors' gRPC ceiling set-up: 10 connections × 10 streams.
     const ceiling: Level = { name: "c10x10", connections: 10, streams: 10 };
     const d = run.options.durationS;
-    record("mlops", "grpc", ceiling, await grpc(grpcPort, ceiling, d, oursCheck.replyFrameBytes));
-    record("bare-grpc-js", "grpc", ceiling, await grpc(bareGrpcPort, ceiling, d, bareCheck.replyFrameBytes));
+    cell(
+      "mlops",
+      "grpc",
+      ceiling,
+      plain(() => grpc(grpcPort, ceiling, d, oursCheck.replyFrameBytes)),
+    );
+    cell(
+      "bare-grpc-js",
+      "grpc",
+      ceiling,
+      plain(() => grpc(bareGrpcPort, ceiling, d, bareCheck.replyFrameBytes)),
+    );
   }
+  const rounds = run.options.rounds;
+  const kept = await measureInRounds(cells, rounds, (c, r, got) => {
+    if (rounds > 1) {
+      log(
+        `round ${r + 1}/${rounds}: ${c.protocol} ${c.level.name} ${c.target}: ${Math.round(got.load.rps)} rps`,
+      );
+    }
+  });
+  for (const [i, c] of cells.entries()) record(c.target, c.protocol, c.level, kept[i]!.load, kept[i]!.cpuUs);
   await grpcCheck("mlops", grpcPort, "after");
   await oipCheck("after");
   await grpcCheck("bare-grpc-js", bareGrpcPort, "after");
@@ -711,6 +775,7 @@ async function report(
     models,
     generators: { rest: "autocannon", grpc: grpcGenerator },
     pinning: { serverCpus: run.options.serverCpus, loadCpus: run.options.loadCpus },
+    rounds: run.options.rounds,
     measurements: results.measurements,
     grpcChecks: results.grpcChecks,
     seedStack: results.seedStack,

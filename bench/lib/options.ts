@@ -13,10 +13,16 @@ export interface BenchOptions {
   serverCpus?: string;
   /** CPU list for the load generators (this process and h2load). Default none (unpinned). */
   loadCpus?: string;
-  /** Measured seconds per load run at 50 connections. Default 10 (quick: 2). */
+  /** Measured seconds per load run at 50 connections. Default 5 (quick: 2). */
   durationS: number;
-  /** Measured seconds per load run at 1 connection. Default 5 (quick: 1). */
+  /** Measured seconds per load run at 1 connection. Default 3 (quick: 1). */
   durationC1S: number;
+  /**
+   * Times every load run of the server comparisons is repeated, the whole sequence (ours, then its
+   * baselines) once per round; a cell reports its fastest round, with the errors of all rounds.
+   * Default 2 (quick: 1).
+   */
+  rounds: number;
   /** Discarded warm-up seconds before each load run. Default 2 (quick: 0.25). */
   warmupS: number;
   /** gRPC streams per connection (h2load -m) at the gated levels. Default 1: connections = calls in flight. */
@@ -38,8 +44,8 @@ export interface BenchOptions {
 }
 
 export const BENCH_DEFAULTS = Object.freeze({
-  full: { durationS: 10, durationC1S: 5, warmupS: 2 },
-  quick: { durationS: 2, durationC1S: 1, warmupS: 0.25 },
+  full: { durationS: 5, durationC1S: 3, warmupS: 2, rounds: 2 },
+  quick: { durationS: 2, durationC1S: 1, warmupS: 0.25, rounds: 1 },
   grpcStreams: 1,
   seedStack: "auto" as const,
   outDir: "bench/results",
@@ -98,6 +104,8 @@ export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     );
   }
   const streams = positiveNumber("--grpc-streams", v["grpc-streams"], BENCH_DEFAULTS.grpcStreams);
+  const rounds = positiveNumber("--rounds", v.rounds, times.rounds);
+  if (!Number.isInteger(rounds)) throw new UsageError("--rounds: expected an integer");
   if (!Number.isInteger(streams)) throw new UsageError("--grpc-streams: expected an integer");
   return {
     quick,
@@ -107,6 +115,7 @@ export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     durationS: positiveNumber("--duration", v.duration, times.durationS),
     durationC1S: positiveNumber("--duration-c1", v["duration-c1"], times.durationC1S),
     warmupS: v.warmup === "0" ? 0 : positiveNumber("--warmup", v.warmup, times.warmupS),
+    rounds,
     grpcStreams: streams,
     seedStack: seed,
     seedStackScript: seedScript,
@@ -129,6 +138,7 @@ function parse(argv: readonly string[]) {
       duration: { type: "string" },
       "duration-c1": { type: "string" },
       warmup: { type: "string" },
+      rounds: { type: "string" },
       "grpc-streams": { type: "string" },
       "seed-stack": { type: "string" },
       "seed-stack-script": { type: "string" },
@@ -144,9 +154,11 @@ export const USAGE = `usage: npm run bench -- [flags]
   --workers 1,2,4,8       also measure the worker scaling curve (ours vs a bare node:http cluster)
   --server-cpus 0-7       pin every server process (taskset -c)
   --load-cpus 8-15        pin the load generators (this process and h2load)
-  --duration S            measured seconds at 50 connections (default 10, quick 2)
-  --duration-c1 S         measured seconds at 1 connection (default 5, quick 1)
+  --duration S            measured seconds per run at 50 connections (default 5, quick 2)
+  --duration-c1 S         measured seconds per run at 1 connection (default 3, quick 1)
   --warmup S              discarded warm-up seconds per run (default 2, quick 0.25)
+  --rounds N              repeat the server comparisons N times, alternating; fastest round per
+                          cell (default 2, quick 1)
   --grpc-streams M        h2load streams per connection at the gated levels (default 1)
   --seed-stack auto|on|off  the seed FastAPI stack (default auto)
   --seed-stack-script SH  its start script, run-seed-stack.sh (default: env MLOPS_BENCH_SEED_STACK;

@@ -80,6 +80,8 @@ export interface BenchReport {
   generators: { rest: LoadGenerator; grpc: LoadGenerator };
   /** taskset CPU lists, when given. */
   pinning: { serverCpus?: string; loadCpus?: string };
+  /** Rounds of the server comparisons (`--rounds`); each row keeps its fastest. Absent: one. */
+  rounds?: number;
   measurements: Measurement[];
   grpcChecks: GrpcCheckRecord[];
   seedStack: SectionStatus;
@@ -358,6 +360,9 @@ export function renderMarkdown(report: BenchReport): string {
       (report.pinning.serverCpus || report.pinning.loadCpus
         ? `Servers pinned to CPUs ${report.pinning.serverCpus ?? "any"}, load generators to CPUs ${report.pinning.loadCpus ?? "any"}. `
         : "The load generator shares the machine's cores with the server. ") +
+      ((report.rounds ?? 1) > 1
+        ? `Every server comparison ran ${report.rounds} times, in rounds one after the other (ours right before its baselines in each); a row shows its fastest round, with the errors of all rounds. `
+        : "") +
       "Latencies are per request.",
     "",
   );

@@ -2,16 +2,17 @@ import { describe, expect, it } from "vitest";
 import { BENCH_DEFAULTS, parseBenchArgs, UsageError } from "../../bench/lib/options.js";
 
 describe("parseBenchArgs", () => {
-  it("defaults to a full run: 10 s loads, 1-connection runs of 5 s, 2 s warm-up, no scaling, seed auto, ONNX on", () => {
+  it("defaults to a full run: 2 rounds of 5 s loads, 1-connection runs of 3 s, 2 s warm-up, no scaling, seed auto, ONNX on", () => {
     const o = parseBenchArgs([], {});
     expect(o).toEqual({
       quick: false,
       workers: [],
       serverCpus: undefined,
       loadCpus: undefined,
-      durationS: 10,
-      durationC1S: 5,
+      durationS: 5,
+      durationC1S: 3,
       warmupS: 2,
+      rounds: 2,
       grpcStreams: 1,
       seedStack: "auto",
       seedStackScript: undefined,
@@ -19,12 +20,20 @@ describe("parseBenchArgs", () => {
       outDir: "bench/results",
       data: "data/classification_20f_10k.csv.gz",
     });
-    expect(BENCH_DEFAULTS.full).toEqual({ durationS: 10, durationC1S: 5, warmupS: 2 });
+    expect(BENCH_DEFAULTS.full).toEqual({ durationS: 5, durationC1S: 3, warmupS: 2, rounds: 2 });
   });
 
-  it("--quick shortens every load run", () => {
+  it("--quick shortens every load run and measures each once", () => {
     const o = parseBenchArgs(["--quick"]);
-    expect([o.quick, o.durationS, o.durationC1S, o.warmupS]).toEqual([true, 2, 1, 0.25]);
+    expect([o.quick, o.durationS, o.durationC1S, o.warmupS, o.rounds]).toEqual([true, 2, 1, 0.25, 1]);
+  });
+
+  it("--rounds takes a positive integer", () => {
+    expect(parseBenchArgs(["--rounds", "3"]).rounds).toBe(3);
+    expect(parseBenchArgs(["--quick", "--rounds", "2"]).rounds).toBe(2);
+    for (const bad of ["0", "1.5", "-1", "x"]) {
+      expect(() => parseBenchArgs(["--rounds", bad])).toThrow(UsageError);
+    }
   });
 
   it("takes the scaling curve's worker counts and CPU sets in one command", () => {
