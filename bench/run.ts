@@ -486,55 +486,40 @@ async function measureLoad(run: Run, servers: Servers): Promise<LoadPhase> {
   const { rest, grpc } = loaders;
   // Every comparison as a cell, in the order they run: ours right before its baselines.
   const cells: LoadCell[] = [];
-  const cell = (target: Target, protocol: "rest" | "grpc", level: Level, measure: LoadCell["measure"]) =>
-    cells.push({ target, protocol, level, measure });
-  const plain = (work: () => Promise<LoadResult>) => async () => ({ load: await work() });
+  // `server`, where given, also has its CPU per request measured.
+  const cell = (
+    target: Target,
+    protocol: "rest" | "grpc",
+    level: Level,
+    work: () => Promise<LoadResult>,
+    server?: Child,
+  ) =>
+    cells.push({
+      target,
+      protocol,
+      level,
+      measure: server ? () => timed(server, work) : async () => ({ load: await work() }),
+    });
   for (const level of loaders.levels) {
     const d = loaders.durationAt(level);
     // The OIP runs sit right after our own route's, so drift hits both alike; quick runs keep them
     // to the judged level.
     const oip = !run.options.quick || level.name === JUDGED_LEVEL;
-    cell("mlops", "rest", level, () => timed(servers.ours, () => rest(httpPort, level, d)));
-    if (oip)
-      cell(
-        "mlops-oip",
-        "rest",
-        level,
-        plain(() => loaders.oipRest(httpPort, level, d)),
-      );
+    cell("mlops", "rest", level, () => rest(httpPort, level, d), servers.ours);
+    if (oip) cell("mlops-oip", "rest", level, () => loaders.oipRest(httpPort, level, d));
     if (level.name === JUDGED_LEVEL) {
-      cell(
-        "mlops-connect",
-        "rest",
-        level,
-        plain(() => loaders.connect(httpPort, level, d)),
-      );
+      cell("mlops-connect", "rest", level, () => loaders.connect(httpPort, level, d));
     }
-    cell("bare-node-http", "rest", level, () => timed(servers.bareHttp, () => rest(bareHttpPort, level, d)));
+    cell("bare-node-http", "rest", level, () => rest(bareHttpPort, level, d), servers.bareHttp);
     const { nodeOnnx, nodeOnnxPort } = servers;
     if (nodeOnnx && (!run.options.quick || level.name === JUDGED_LEVEL)) {
-      cell("node-onnx", "rest", level, () => timed(nodeOnnx, () => rest(nodeOnnxPort, level, d)));
+      cell("node-onnx", "rest", level, () => rest(nodeOnnxPort, level, d), nodeOnnx);
     }
-    cell(
-      "mlops",
-      "grpc",
-      level,
-      plain(() => grpc(grpcPort, level, d, oursCheck.replyFrameBytes)),
-    );
+    cell("mlops", "grpc", level, () => grpc(grpcPort, level, d, oursCheck.replyFrameBytes));
     if (oip) {
-      cell(
-        "mlops-oip",
-        "grpc",
-        level,
-        plain(() => loaders.oipGrpc(grpcPort, level, d, oipChecked.replyFrameBytes)),
-      );
+      cell("mlops-oip", "grpc", level, () => loaders.oipGrpc(grpcPort, level, d, oipChecked.replyFrameBytes));
     }
-    cell(
-      "bare-grpc-js",
-      "grpc",
-      level,
-      plain(() => grpc(bareGrpcPort, level, d, bareCheck.replyFrameBytes)),
-    );
+    cell("bare-grpc-js", "grpc", level, () => grpc(bareGrpcPort, level, d, bareCheck.replyFrameBytes));
   }
   if (loaders.grpcGenerator === "h2load") {
     // The same 50 calls in flight from a grpc-js client (50 channels, one call each): what a Node
@@ -551,35 +536,15 @@ async function measureLoad(run: Run, servers: Servers): Promise<LoadPhase> {
         durationS: d,
         warmupS: run.options.warmupS,
       });
-    cell(
-      "mlops",
-      "grpc",
-      js,
-      plain(() => viaJs(grpcPort)),
-    );
-    cell(
-      "bare-grpc-js",
-      "grpc",
-      js,
-      plain(() => viaJs(bareGrpcPort)),
-    );
+    cell("mlops", "grpc", js, () => viaJs(grpcPort));
+    cell("bare-grpc-js", "grpc", js, () => viaJs(bareGrpcPort));
   }
   if (!run.options.quick && loaders.grpcGenerator === "h2load") {
     // The anchors' gRPC ceiling set-up: 10 connections × 10 streams.
     const ceiling: Level = { name: "c10x10", connections: 10, streams: 10 };
     const d = run.options.durationS;
-    cell(
-      "mlops",
-      "grpc",
-      ceiling,
-      plain(() => grpc(grpcPort, ceiling, d, oursCheck.replyFrameBytes)),
-    );
-    cell(
-      "bare-grpc-js",
-      "grpc",
-      ceiling,
-      plain(() => grpc(bareGrpcPort, ceiling, d, bareCheck.replyFrameBytes)),
-    );
+    cell("mlops", "grpc", ceiling, () => grpc(grpcPort, ceiling, d, oursCheck.replyFrameBytes));
+    cell("bare-grpc-js", "grpc", ceiling, () => grpc(bareGrpcPort, ceiling, d, bareCheck.replyFrameBytes));
   }
   const rounds = run.options.rounds;
   const kept = await measureInRounds(cells, rounds, (c, r, got) => {
