@@ -198,6 +198,24 @@ describe("binned engine", () => {
     sameBitsEverywhere(spec, rows, n, [1, 9, 64, n]);
   });
 
+  it("bins a feature with more split values than the vector top's 16-bit lanes take", () => {
+    // 34 full trees of depth 10 on one feature: ~34,800 distinct split values, above the
+    // multiplexer's 32,766, so the vector binning runs without the vector top.
+    const spec = randomModel({
+      family: "random_forest",
+      nFeatures: 1,
+      nTrees: 34,
+      maxDepth: 10,
+      leafProbability: 0,
+      seed: 17,
+    });
+    const model = loadWith(spec, { engine: "binned" });
+    expect(model.info.engine).toBe("binned");
+    model.dispose();
+    const n = 300;
+    sameBitsEverywhere(spec, hostileRows(spec, n, 7), n, [1, 9, n]);
+  });
+
   it("scores batches of several blocks", () => {
     const spec = randomModel({ family: "random_forest", nFeatures: 20, nTrees: 10, maxDepth: 10, seed: 12 });
     const n = 2600;

@@ -364,24 +364,73 @@ void BinBlockScalar(const cuts::SearchTables& s, uint32_t nf, const double* rows
   }
 }
 
-#ifdef MLOPS_CUTS_AVX512
-__attribute__((target("avx512f,popcnt"))) void BinBlockAvx512(const cuts::SearchTables& s, uint32_t nf,
-                                                               const double* rows, size_t nb, uint16_t* bins,
-                                                               int16_t* fm) {
+#ifdef MLOPS_MUX_AVX512
+// Permute indices of a 32x32 transpose of 16-bit words, stage k (blocks of
+// s = 16 >> k words): rows i and i + s (bit s of i clear) swap their
+// off-diagonal s-word blocks, so row i takes row i + s's lower block and row
+// i + s row i's upper one. After the five stages word p of row i holds what
+// was word i of row p.
+struct TransposeIndex {
+  alignas(64) uint16_t lo[5][32];
+  alignas(64) uint16_t hi[5][32];
+};
+constexpr TransposeIndex MakeTransposeIndex() {
+  TransposeIndex t{};
+  for (int k = 0; k < 5; ++k) {
+    const int s = 16 >> k;
+    for (int p = 0; p < 32; ++p) {
+      t.lo[k][p] = static_cast<uint16_t>((p & s) ? 32 + p - s : p);
+      t.hi[k][p] = static_cast<uint16_t>((p & s) ? 32 + p : p + s);
+    }
+  }
+  return t;
+}
+constexpr TransposeIndex kTransposeIndex = MakeTransposeIndex();
+
+__attribute__((target("avx512f,avx512bw"), always_inline)) inline void Transpose32(__m512i* m) {
+  for (int k = 0; k < 5; ++k) {
+    const int s = 16 >> k;
+    const __m512i lo = _mm512_load_si512(kTransposeIndex.lo[k]);
+    const __m512i hi = _mm512_load_si512(kTransposeIndex.hi[k]);
+    for (int i = 0; i < 32; ++i) {
+      if (i & s) continue;
+      const __m512i a = m[i], b = m[i + s];
+      m[i] = _mm512_permutex2var_epi16(a, lo, b);
+      m[i + s] = _mm512_permutex2var_epi16(a, hi, b);
+    }
+  }
+}
+
+// A block's bins, feature by feature into contiguous columns
+// (cuts::BinColumnAvx512: one feature's tables stay in L1, every store is
+// sequential), written straight into the left half of the top's
+// feature-major bins (NaN left is the count read as int16: kNanBin is -1);
+// then per 32-row group the right half (NaN 0x7FFF: the count saturated)
+// and each row's 64 bins by a transpose (NaN right: the count + 1
+// saturated, 0xFFFF; NaN left: the count + 1 wrapped, 0). Rows past nb in
+// the last group get count 0.
+__attribute__((target("avx512f,avx512bw,popcnt"))) void BinBlockAvx512(const cuts::SearchTables& s, uint32_t nf,
+                                                                        const double* rows, size_t nb, uint16_t* bins,
+                                                                        int16_t* fm) {
+  const size_t groups = (nb + 31) / 32;
   for (uint32_t f = 0; f < nf; ++f) {
-    int16_t* right = fm ? fm + f * kScratchRows : nullptr;
-    int16_t* left = fm ? fm + (nf + f) * kScratchRows : nullptr;
-    for (size_t r = 0; r < nb; ++r) {
-      const double x = rows[r * nf + f];
-      const bool nan = x != x;
-      const uint32_t count = nan ? 0 : cuts::BinAvx512(s, f, x);
-      const auto b = static_cast<uint16_t>(count + 1);
-      bins[r * kRowWords + f] = nan ? kNanRight : b;
-      bins[r * kRowWords + kNanLeftColumn + f] = nan ? kNanLeft : b;
-      if (fm) {
-        right[r] = nan ? int16_t{0x7FFF} : static_cast<int16_t>(count);
-        left[r] = nan ? int16_t{-1} : static_cast<int16_t>(count);
-      }
+    auto* col = reinterpret_cast<uint16_t*>(fm + (nf + f) * kScratchRows);
+    cuts::BinColumnAvx512(s, f, rows + f, nf, nb, col);
+    std::fill(col + nb, col + groups * 32, uint16_t{0});
+  }
+  const __m512i one = _mm512_set1_epi16(1), nan_right = _mm512_set1_epi16(0x7FFF);
+  for (size_t g = 0; g < groups; ++g) {
+    __m512i m[32];
+    for (uint32_t f = 0; f < nf; ++f) {
+      m[f] = _mm512_loadu_si512(fm + (nf + f) * kScratchRows + g * 32);
+      _mm512_storeu_si512(fm + f * kScratchRows + g * 32, _mm512_min_epu16(m[f], nan_right));
+    }
+    for (uint32_t f = nf; f < 32; ++f) m[f] = _mm512_setzero_si512();
+    Transpose32(m);
+    for (size_t r = 0; r < 32; ++r) {
+      uint16_t* row = bins + (g * 32 + r) * kRowWords;
+      _mm512_storeu_si512(row, _mm512_adds_epu16(m[r], one));
+      _mm512_storeu_si512(row + kNanLeftColumn, _mm512_add_epi16(m[r], one));
     }
   }
 }
@@ -466,7 +515,7 @@ class BinnedEngine final : public Engine {
  public:
   BinnedEngine(const Model& m, bool simd) : e_(m), h_(BuildLayout(m)) {
 #ifdef MLOPS_CUTS_AVX512
-    if (simd && cuts::CpuHasBinAvx512()) bin_block_ = &BinBlockAvx512;
+    if (simd && BinnedHasTopKernels()) bin_block_ = &BinBlockAvx512;
     top_ = simd && !h_.top_rank.empty() && BinnedHasTopKernels();
 #else
     (void)simd;
@@ -484,19 +533,16 @@ class BinnedEngine final : public Engine {
     if (s.bins.size() < kScratchRows * kRowWords) s.bins.resize(kScratchRows * kRowWords, 0);
     // Calls of fewer than kMinBatchRows rows walk the portable way.
     const bool top = top_ && n_rows >= kMinBatchRows;
-    if (top && s.fm.size() < 2 * size_t{nf} * kScratchRows) {
-      s.fm.resize(2 * size_t{nf} * kScratchRows, 0);
-      s.top.resize(2 * kTreeGroup * kScratchRows, 0);
-    }
+    // The vector binning goes through the feature-major bins (BinBlockAvx512).
+    const bool columns = bin_block_ != &BinBlockScalar;
+    if (columns && s.fm.size() < 2 * size_t{nf} * kScratchRows) s.fm.resize(2 * size_t{nf} * kScratchRows, 0);
+    if (top && s.top.size() < 2 * kTreeGroup * kScratchRows) s.top.resize(2 * kTreeGroup * kScratchRows, 0);
     for (size_t r0 = 0; r0 < n_rows; r0 += kBlock) {
       const size_t nb = std::min(kBlock, n_rows - r0);
       const size_t groups = top ? (nb + 31) / 32 : 0;
-      int16_t* fm = top ? s.fm.data() : nullptr;
-      bin_block_(h_.cuts, nf, rows + r0 * nf, nb, s.bins.data(), fm);
-      // The top's last 32-row group reads rows past nb: zeros.
-      for (size_t v = 0; fm && v < 2 * size_t{nf}; ++v) {
-        std::fill(fm + v * kScratchRows + nb, fm + v * kScratchRows + groups * 32, int16_t{0});
-      }
+      bin_block_(h_.cuts, nf, rows + r0 * nf, nb, s.bins.data(), columns ? s.fm.data() : nullptr);
+      // The top's last 32-row group reads rows past nb: BinBlockAvx512 gave them count 0.
+      const int16_t* fm = top ? s.fm.data() : nullptr;
       double* acc = s.acc.data();
       for (size_t r = 0; r < nb; ++r) {
         for (uint32_t k = 0; k < no; ++k) acc[r * no + k] = e_.Start(k);

@@ -91,6 +91,37 @@ SearchTables BuildSearchTables(std::vector<std::vector<double>> per_feature) {
 
 #ifdef MLOPS_CUTS_AVX512
 bool CpuHasBinAvx512() { return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("popcnt"); }
+
+__attribute__((target("avx512f,popcnt"))) void BinColumnAvx512(const SearchTables& s, uint32_t f, const double* x,
+                                                                 size_t stride, size_t n, uint16_t* out) {
+  const SearchTables::Feature& sf = s.features[f];
+  if (sf.n_buckets == 0) {
+    for (size_t i = 0; i < n; ++i) {
+      const double v = x[i * stride];
+      out[i] = v != v ? kNanBin : static_cast<uint16_t>(BinAvx512(s, f, v));
+    }
+    return;
+  }
+  // The feature's tables, hoisted: the stores to `out` may alias nothing here,
+  // but the compiler cannot tell through the vectors' pointers.
+  const SearchTables::Feature local = sf;
+  const uint16_t* first = s.first.data() + sf.bucket_start;
+  const double* scan = s.keys.data() + sf.scan_start;
+  for (size_t i = 0; i < n; ++i) {
+    const double v = x[i * stride];
+    if (v != v) {
+      out[i] = kNanBin;
+      continue;
+    }
+    const uint16_t k = first[BucketOf(local, v)];
+    if (k == kFullBucket) {
+      out[i] = static_cast<uint16_t>(BinAvx512(s, f, v));
+      continue;
+    }
+    const __mmask8 le = _mm512_cmp_pd_mask(_mm512_loadu_pd(scan + k), _mm512_set1_pd(v), _CMP_LE_OQ);
+    out[i] = static_cast<uint16_t>(k + __builtin_popcount(static_cast<uint32_t>(le)));
+  }
+}
 #endif
 
 }  // namespace mlops::engines::cuts

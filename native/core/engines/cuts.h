@@ -125,6 +125,17 @@ MLOPS_CUTS_INLINE uint32_t BinAvx512(const SearchTables& s, uint32_t f, double x
   }
   return j;
 }
+
+// NaN in BinColumnAvx512's output: above every count (a feature has at most
+// kBinnedMaxDistinct < 0xFFFF cuts).
+constexpr uint16_t kNanBin = 0xFFFF;
+
+// Bins of n values of feature f read at x[0], x[stride], ...: out[i] = the
+// number of cuts <= x, or kNanBin. One feature at a time keeps its bucket and
+// key tables in L1 across the values; the output is contiguous, so engines
+// derive their own encodings from it with vector ops (NaN right: saturating
+// +1; NaN left: wrapping +1).
+void BinColumnAvx512(const SearchTables& s, uint32_t f, const double* x, size_t stride, size_t n, uint16_t* out);
 #endif
 
 }  // namespace mlops::engines::cuts

@@ -454,29 +454,28 @@ bool CpuHasAvx512() {
 }
 
 
-// The block's bins: vector v, group g, lane r at bins[(v * kGroups + g) * 32 + r].
-// Rows [nb, padded) get bin 0.
-// Hybrid layouts also get the row-major copy rm[r * 2 * n_features + v].
+// The block's bins: vector v, group g, lane r at bins[(v * kGroups + g) * 32 + r],
+// feature by feature (cuts::BinColumnAvx512: one feature's tables stay in L1)
+// straight into the NaN-left vectors (kNanBin read as int16 is kNanLeft),
+// then the NaN-right ones (the count saturated at kNanRight). Rows [nb,
+// padded) get bin 0. Hybrid layouts also get the row-major copy
+// rm[r * 2 * n_features + v].
 MLOPS_PRED_TARGET void BinBlock(const Layout& h, const double* rows, size_t nb, size_t padded, int16_t* bins,
                                 int16_t* rm) {
+  static_assert(static_cast<int16_t>(cuts::kNanBin) == kNanLeft, "NaN left is the column's NaN bin");
   const uint32_t nf = h.n_features;
-  for (size_t r = 0; r < nb; ++r) {
-    const double* x = rows + r * nf;
-    for (uint32_t f = 0; f < nf; ++f) {
-      const bool nan = x[f] != x[f];
-      const int16_t b = nan ? 0 : static_cast<int16_t>(cuts::BinAvx512(h.cuts, f, x[f]));
-      const int16_t right = nan ? kNanRight : b, left = nan ? kNanLeft : b;
-      bins[f * kBlockRows + r] = right;
-      bins[(nf + f) * kBlockRows + r] = left;
-      if (rm) {
-        rm[r * 2 * nf + f] = right;
-        rm[r * 2 * nf + nf + f] = left;
-      }
+  const __m512i nan_right = _mm512_set1_epi16(kNanRight);
+  for (uint32_t f = 0; f < nf; ++f) {
+    int16_t* left = bins + (nf + f) * kBlockRows;
+    int16_t* right = bins + f * kBlockRows;
+    cuts::BinColumnAvx512(h.cuts, f, rows + f, nf, nb, reinterpret_cast<uint16_t*>(left));
+    std::fill(left + nb, left + padded, int16_t{0});
+    for (size_t r = 0; r < padded; r += kLanes) {
+      _mm512_storeu_si512(right + r, _mm512_min_epu16(_mm512_loadu_si512(left + r), nan_right));
     }
   }
-  for (size_t r = nb; r < padded; ++r) {
-    for (uint32_t v = 0; v < 2 * nf; ++v) bins[v * kBlockRows + r] = 0;
-    if (rm) std::fill_n(rm + r * 2 * nf, 2 * nf, int16_t{0});
+  for (size_t r = 0; rm && r < padded; ++r) {
+    for (uint32_t v = 0; v < 2 * nf; ++v) rm[r * 2 * nf + v] = bins[v * kBlockRows + r];
   }
 }
 
