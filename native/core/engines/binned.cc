@@ -46,6 +46,7 @@
 
 #include "core/engines/cuts.h"
 #include "core/engines/engine.h"
+#include "core/engines/line-walk.h"
 #include "core/engines/mux.h"
 #include "core/engines/select.h"
 
@@ -284,36 +285,6 @@ struct Scratch {
   std::vector<uint16_t> top;
 };
 thread_local Scratch tls_scratch;
-
-// Sub-heap node (8..15) that 3 steps from node 1 reach, by the decisions of
-// nodes 1..7 (bits 1..7 of the index; bit 0 unused): one load instead of six
-// dependent bit steps.
-struct Level3Table {
-  uint8_t j[256];
-};
-constexpr Level3Table MakeLevel3Table() {
-  Level3Table t{};
-  for (uint32_t m = 0; m < 256; ++m) {
-    uint32_t j = 1;
-    for (uint32_t s = 0; s < 3; ++s) j = 2 * j + ((m >> j) & 1);
-    t.j[m] = static_cast<uint8_t>(j);
-  }
-  return t;
-}
-constexpr Level3Table kLevel3 = MakeLevel3Table();
-
-// Sub-heap node (16..31: leaf j - 16) that 4 steps from node 1 reach, bit j
-// of `right` being node j's decision (1 = right): three steps from the
-// table, then j = 2j + bit j.
-inline uint32_t EndOfDecisions(uint32_t right) {
-  uint32_t j = kLevel3.j[right & 0xFF];
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-  asm("btl %k[j], %k[m]\n\tadcl %k[j], %k[j]" : [j] "+r"(j) : [m] "r"(right) : "cc");
-#else
-  j = 2 * j + ((right >> j) & 1);
-#endif
-  return j;
-}
 
 // The same leaf, from a row's bins in memory (portable).
 inline uint32_t LeafOfRow(const Line& ln, const uint16_t* bins) {
@@ -742,7 +713,7 @@ class BinnedEngine final : public Engine {
         for (size_t t = 0; t < kTreeGroup; ++t) {
           const Line* ln = reinterpret_cast<const Line*>(base[t] + tops[t * kScratchRows + r]);
           const double* v = values + (kKind == kGroupTopOnly ? ln->base
-                                                             : ValueIndex(*ln, EndOfDecisions(LineDecisions(ln, lo, hi)), lw));
+                                                             : ValueIndex(*ln, line_walk::EndOfDecisions(LineDecisions(ln, lo, hi)), lw));
           if constexpr (kWidth == 0) {
             Margins<0>(RowMargins(acc, r, h_.trees[t0 + t])).Add(v, h_.trees[t0 + t], lw);
           } else {
@@ -757,7 +728,7 @@ class BinnedEngine final : public Engine {
           uint32_t q = 0;
           for (uint32_t c = 0; c < ti.n_chunks; ++c) {
             ln = h_.lines.data() + ti.chunk_line[c] + p;
-            q = EndOfDecisions(LineDecisions(ln, lo, hi)) - 16;
+            q = line_walk::EndOfDecisions(LineDecisions(ln, lo, hi)) - 16;
             p = (p << ti.chunk_levels[c]) + (q >> (kChunkLevels - ti.chunk_levels[c]));
           }
           const double* v = values + ValueIndex(*ln, q, lw);

@@ -45,6 +45,7 @@
 #endif
 
 #include "core/engines/cuts.h"
+#include "core/engines/line-walk.h"
 #include "core/engines/mux.h"
 #include "core/engines/engine.h"
 #include "core/engines/select.h"
@@ -672,11 +673,9 @@ MLOPS_PRED_INLINE const double* LineLeaf(const Layout& h, const RowLine& line, _
   const __m512i col = _mm512_cvtepu8_epi16(_mm256_castsi128_si256(col8));
   const __m512i rank = _mm512_castsi256_si512(_mm256_load_si256(reinterpret_cast<const __m256i*>(line.rank)));
   const uint32_t d = _mm512_mask_cmpgt_epi16_mask(0x7FFF, _mm512_permutex2var_epi16(lo, col, hi), rank);
-  uint32_t i = 1 + (d & 1);
-  i = 2 * i + 1 + ((d >> i) & 1);
-  i = 2 * i + 1 + ((d >> i) & 1);
-  i = 2 * i + 1 + ((d >> i) & 1);
-  const uint32_t at = line.first + static_cast<uint32_t>((line.deltas >> (4 * (i - kLineNodes))) & 15);
+  // Node i here is node i + 1 of the 1-based walk.
+  const uint32_t leaf = line_walk::EndOfDecisions(d << 1) - 16;
+  const uint32_t at = line.first + static_cast<uint32_t>((line.deltas >> (4 * leaf)) & 15);
   return h.row_values.data() + size_t{at} * h.leaf_width;
 }
 
