@@ -24,7 +24,7 @@ import {
   startSeedStack,
 } from "./lib/baselines.js";
 import { type Child, killAllChildren } from "./lib/children.js";
-import { type CoreSection, measureCore } from "./lib/core-goals.js";
+import { type CoreSection, measureCoreApart } from "./lib/core-goals.js";
 import { runGrpcJsLoad } from "./lib/grpc-js-load.js";
 import { checkGrpcPredict, grpcFrame, PREDICT_PATH, predictRequestBytes } from "./lib/grpc-wire.js";
 import { h2loadAvailable, runH2load } from "./lib/h2load.js";
@@ -704,7 +704,7 @@ async function onnxComparisons(run: Run, models: TrainedModel[]): Promise<OnnxCo
 async function measureCoreGoals(run: Run): Promise<CoreSection | undefined> {
   if (run.options.quick) return undefined;
   log("core goals: anchor models, XGBoost's predictor");
-  return measureCore({ cellMs: 750 });
+  return measureCoreApart({ cellMs: 750 });
 }
 
 /** Imported XGBoost models against our GBDT and onnxruntime-node (full runs: ~20 s). */

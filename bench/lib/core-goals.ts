@@ -2,7 +2,9 @@
 // anchor models (test/kit/random-model-presets.ts): µs per row batched at 64 and 10,000 rows on one
 // thread, a single-row call, 1 → 2 thread scaling at 10,000 rows, and XGBoost's own predictor
 // (`inplace_predict`, 300 trees of depth 6, one thread) beside ours when python3 and xgboost are there.
-import { spawnSync } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { promisify } from "node:util";
 import { ClassifierModel } from "../../src/core/model.js";
 import { writeArtifact } from "../../test/kit/artifact-writer.js";
 import type { ModelSpec } from "../../test/kit/model-spec.js";
@@ -156,6 +158,17 @@ async function measureModel(
   } finally {
     model.dispose();
   }
+}
+
+/** measureCore in a fresh node process (bench/core-goals.ts), away from the caller's heap and threads. */
+export async function measureCoreApart(options: { cellMs: number }): Promise<CoreSection> {
+  const root = join(import.meta.dirname, "..", "..");
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ["--import", "tsx", join(root, "bench", "core-goals.ts"), "--cell-ms", String(options.cellMs)],
+    { cwd: root, maxBuffer: 1 << 20 },
+  );
+  return JSON.parse(stdout) as CoreSection;
 }
 
 export async function measureCore(options: { cellMs: number }): Promise<CoreSection> {
