@@ -22,9 +22,9 @@
 //   (the leaves under one position are consecutive in the values, which are
 //   stored in depth-first order). A row's position at the chunk's first
 //   level selects its line; one vpermi2w fetches the 15 nodes' bins from the
-//   row's bins (two zmm), one compare gives the 15 decisions, and 4 bit steps
-//   (bt, adc) give the leaf: no child pointers, no leaf table, one 64-byte
-//   line per (row, tree) below the top.
+//   row's bins (two zmm), one compare gives the 15 decisions, and a table
+//   and one bit step (line-walk.h) give the leaf: no child pointers, no leaf
+//   table, one 64-byte line per (row, tree) below the top.
 //
 // Kernels. Batches are scored over blocks of kBlock rows, binned feature by
 // feature (one feature's cut tables stay in L1 for the block). With AVX-512 F+BW
@@ -497,7 +497,7 @@ struct Margins {
 class BinnedEngine final : public Engine {
  public:
   BinnedEngine(const Model& m, bool simd) : e_(m), h_(BuildLayout(m)) {
-#ifdef MLOPS_CUTS_AVX512
+#ifdef MLOPS_MUX_AVX512
     if (simd && BinnedHasTopKernels()) bin_block_ = &BinBlockAvx512;
     top_ = simd && !h_.top_rank.empty() && BinnedHasTopKernels();
 #else

@@ -94,17 +94,10 @@ bool CpuHasBinAvx512() { return __builtin_cpu_supports("avx512f") && __builtin_c
 
 __attribute__((target("avx512f,popcnt"))) void BinColumnAvx512(const SearchTables& s, uint32_t f, const double* x,
                                                                  size_t stride, size_t n, uint16_t* out) {
-  const SearchTables::Feature& sf = s.features[f];
-  if (sf.n_buckets == 0) {
-    for (size_t i = 0; i < n; ++i) {
-      const double v = x[i * stride];
-      out[i] = v != v ? kNanBin : static_cast<uint16_t>(BinAvx512(s, f, v));
-    }
-    return;
-  }
-  // The feature's tables, hoisted: the stores to `out` may alias nothing here,
-  // but the compiler cannot tell through the vectors' pointers.
-  const SearchTables::Feature local = sf;
+  // The feature's tables, hoisted out of the loop (BinAvx512's steps, read
+  // once per column instead of once per value: the compiler cannot tell the
+  // stores to `out` from the tables behind the vectors' pointers).
+  const SearchTables::Feature sf = s.features[f];
   const uint16_t* first = s.first.data() + sf.bucket_start;
   const double* scan = s.keys.data() + sf.scan_start;
   for (size_t i = 0; i < n; ++i) {
@@ -113,13 +106,8 @@ __attribute__((target("avx512f,popcnt"))) void BinColumnAvx512(const SearchTable
       out[i] = kNanBin;
       continue;
     }
-    const uint16_t k = first[BucketOf(local, v)];
-    if (k == kFullBucket) {
-      out[i] = static_cast<uint16_t>(BinAvx512(s, f, v));
-      continue;
-    }
-    const __mmask8 le = _mm512_cmp_pd_mask(_mm512_loadu_pd(scan + k), _mm512_set1_pd(v), _CMP_LE_OQ);
-    out[i] = static_cast<uint16_t>(k + __builtin_popcount(static_cast<uint32_t>(le)));
+    const uint16_t k = sf.n_buckets != 0 ? first[BucketOf(sf, v)] : kFullBucket;
+    out[i] = static_cast<uint16_t>(k != kFullBucket ? ScanAvx512(scan, k, v) : SearchAvx512(s, sf, v));
   }
 }
 #endif

@@ -104,18 +104,17 @@ inline uint32_t BinScalar(const SearchTables& s, uint32_t f, double x) {
 // Whether BinAvx512 may run (AVX-512 F and popcnt).
 bool CpuHasBinAvx512();
 
-// Number of cuts <= x (x not NaN), by the 16-ary tables: two compares and a
-// popcount per level.
-MLOPS_CUTS_INLINE uint32_t BinAvx512(const SearchTables& s, uint32_t f, double x) {
-  const SearchTables::Feature& sf = s.features[f];
+// The bucket step's count: first + (number of the kScan cuts from index first
+// of `scan`, the feature's level 0, that are <= x), one compare.
+MLOPS_CUTS_INLINE uint32_t ScanAvx512(const double* scan, uint16_t first, double x) {
+  const __mmask8 le = _mm512_cmp_pd_mask(_mm512_loadu_pd(scan + first), _mm512_set1_pd(x), _CMP_LE_OQ);
+  return first + static_cast<uint32_t>(__builtin_popcount(static_cast<uint32_t>(le)));
+}
+
+// Number of cuts <= x (x not NaN) by the 16-ary tables alone: two compares
+// and a popcount per level.
+MLOPS_CUTS_INLINE uint32_t SearchAvx512(const SearchTables& s, const SearchTables::Feature& sf, double x) {
   const __m512d xv = _mm512_set1_pd(x);
-  if (sf.n_buckets != 0) {
-    const uint16_t first = s.first[sf.bucket_start + BucketOf(sf, x)];
-    if (first != kFullBucket) {
-      const __mmask8 le = _mm512_cmp_pd_mask(_mm512_loadu_pd(s.keys.data() + sf.scan_start + first), xv, _CMP_LE_OQ);
-      return first + static_cast<uint32_t>(__builtin_popcount(static_cast<uint32_t>(le)));
-    }
-  }
   uint32_t j = 0;
   for (uint32_t l = sf.n_levels; l-- > 0;) {
     const double* b = s.keys.data() + sf.start[l] + kFan * j;
@@ -124,6 +123,17 @@ MLOPS_CUTS_INLINE uint32_t BinAvx512(const SearchTables& s, uint32_t f, double x
     j = kFan * j + static_cast<uint32_t>(__builtin_popcount(_cvtmask16_u32(_mm512_kunpackb(hi, lo))));
   }
   return j;
+}
+
+// Number of cuts <= x (x not NaN): the bucket step where the bucket is not
+// full, else the search.
+MLOPS_CUTS_INLINE uint32_t BinAvx512(const SearchTables& s, uint32_t f, double x) {
+  const SearchTables::Feature& sf = s.features[f];
+  if (sf.n_buckets != 0) {
+    const uint16_t first = s.first[sf.bucket_start + BucketOf(sf, x)];
+    if (first != kFullBucket) return ScanAvx512(s.keys.data() + sf.scan_start, first, x);
+  }
+  return SearchAvx512(s, sf, x);
 }
 
 // NaN in BinColumnAvx512's output: above every count (a feature has at most
