@@ -10,6 +10,7 @@ import { writeArtifact } from "../../test/kit/artifact-writer.js";
 import type { ModelSpec } from "../../test/kit/model-spec.js";
 import { randomRows } from "../../test/kit/random-model.js";
 import { benchmarkForest, benchmarkGbdt } from "../../test/kit/random-model-presets.js";
+import { bestCallsPerSecond } from "./best-slice.js";
 import { GOALS, goal, type Verdict } from "./verdicts.js";
 
 export interface CoreFigures {
@@ -87,40 +88,14 @@ export function measureXgboost(cellMs: number): XgboostFigures {
 
 const POOL = 20_000;
 
-/** Best µs per row of `fn(offset)` over calls of `batch` rows, run for about `budgetMs`. */
-function bestUsPerRow(batch: number, budgetMs: number, fn: (row: number) => void): number {
-  let best = Number.POSITIVE_INFINITY;
-  const end = performance.now() + budgetMs;
-  // Timed in slices of ~1 ms so the minimum catches the machine's quiet moments.
-  const per = Math.max(1, Math.floor(2000 / batch));
+/** Best µs per row of `fn(offset)` over calls of `batch` rows from the pool, run for about `budgetMs`. */
+async function bestUsPerRow(batch: number, budgetMs: number, fn: (row: number) => void): Promise<number> {
   let r = 0;
-  for (let i = 0; i < 3 || performance.now() < end; i++) {
-    const t0 = performance.now();
-    for (let k = 0; k < per; k++) {
-      fn(r);
-      r = (r + batch) % (POOL - batch + 1);
-    }
-    best = Math.min(best, ((performance.now() - t0) * 1000) / (per * batch));
-  }
-  return best;
-}
-
-async function asyncRowsPerS(
-  model: ClassifierModel,
-  rows: Float64Array,
-  n: number,
-  threads: number,
-  ms: number,
-): Promise<number> {
-  await model.predictProbaAsync(rows, n, { threads });
-  let best = 0;
-  const end = performance.now() + ms;
-  for (let i = 0; i < 3 || performance.now() < end; i++) {
-    const t0 = performance.now();
-    await model.predictProbaAsync(rows, n, { threads });
-    best = Math.max(best, (n * 1000) / (performance.now() - t0));
-  }
-  return best;
+  const callsPerS = await bestCallsPerSecond(() => {
+    fn(r);
+    r = (r + batch) % (POOL - batch + 1);
+  }, budgetMs);
+  return 1e6 / (callsPerS * batch);
 }
 
 async function measureModel(
@@ -138,16 +113,18 @@ async function measureModel(
       bestUsPerRow(batch, cellMs, (r) =>
         model.predictProba(slice(r, batch), batch, out.subarray(0, batch * model.nClasses)),
       );
-    const usPerRow64 = timed(64);
-    const usPerRow10k = timed(10_000);
+    const usPerRow64 = await timed(64);
+    const usPerRow10k = await timed(10_000);
     // One-row views made before timing: a single-row call's cost, without the harness's two
     // subarray() allocations per call (~0.1-0.2 µs, more than a tenth of the goal).
     const oneRow = Array.from({ length: POOL }, (_, r) => slice(r, 1));
     const oneOut = out.subarray(0, model.nClasses);
-    const singleRowUs = bestUsPerRow(1, cellMs, (r) => model.predictProba(oneRow[r]!, 1, oneOut));
+    const singleRowUs = await bestUsPerRow(1, cellMs, (r) => model.predictProba(oneRow[r]!, 1, oneOut));
     const big = slice(0, 10_000);
-    const one = await asyncRowsPerS(model, big, 10_000, 1, cellMs);
-    const two = await asyncRowsPerS(model, big, 10_000, 2, cellMs);
+    const asyncRowsPerS = async (threads: number) =>
+      10_000 * (await bestCallsPerSecond(() => model.predictProbaAsync(big, 10_000, { threads }), cellMs));
+    const one = await asyncRowsPerS(1);
+    const two = await asyncRowsPerS(2);
     const { engine, engineIsa, engineBytes } = model.info;
     return {
       model: name,

@@ -4,6 +4,7 @@ import { availableParallelism } from "node:os";
 import * as ort from "onnxruntime-node";
 import type { TreeEnsemble } from "../../src/core/index.js";
 import { exportOnnxModel, specFromTrees } from "../../src/models/export/onnx.js";
+import { bestCallsPerSecond } from "./best-slice.js";
 
 /** What the comparison needs of a model: the serving model's scoring calls. */
 export interface ScoringModel {
@@ -113,33 +114,6 @@ function tile(rows: Float64Array, nRows: number, nf: number, n: number): Float64
   return out;
 }
 
-/**
- * Calls per second of `fn` in its fastest slice of ~1 ms (or of one call, when a call takes longer),
- * over about `budgetMs` after a warm-up of a tenth of that (at least one call; at least 3 slices): the same best-of-slices rule as
- * the core's goals (core-goals.ts), for both sides of a ratio. The clock is read once per slice, not
- * per call: a read (~50 ns) would otherwise be a few percent of a single-row call.
- */
-async function callsPerSecond(fn: () => unknown, budgetMs: number): Promise<number> {
-  const warm = performance.now() + budgetMs / 10;
-  do await fn();
-  while (performance.now() < warm);
-  let chunk = 1;
-  let best = 0;
-  const end = performance.now() + budgetMs;
-  for (let slices = 0; slices < 3 || performance.now() < end; slices++) {
-    const t0 = performance.now();
-    for (let i = 0; i < chunk; i++) {
-      const r = fn();
-      if (r instanceof Promise) await r;
-    }
-    const ms = performance.now() - t0;
-    best = Math.max(best, (chunk * 1000) / ms);
-    // Grow the slice to ~1 ms (slices of fewer calls would mostly time the clock's resolution).
-    if (ms < 1 && chunk < 1 << 16) chunk = Math.min(1 << 16, chunk * 2);
-  }
-  return best;
-}
-
 /** The exported graph's `probabilities` output; a clear error if the session did not produce it. */
 function probabilities(out: ort.InferenceSession.OnnxValueMapType): Float32Array {
   const tensor = out.probabilities;
@@ -206,9 +180,9 @@ export async function compareWithOrt(options: OnnxCompareOptions): Promise<OnnxC
         const out = new Float64Array(batch * nc);
         const useAsync = threads > 1 && batch >= asyncRows;
         const oursCalls = useAsync
-          ? await callsPerSecond(() => model.predictProbaAsync(input, batch, { threads }), cellMs)
-          : await callsPerSecond(() => model.predictProba(input, batch, out, { threads }), cellMs);
-        const ortCalls = await callsPerSecond(() => session.run({ input: tensor }), cellMs);
+          ? await bestCallsPerSecond(() => model.predictProbaAsync(input, batch, { threads }), cellMs)
+          : await bestCallsPerSecond(() => model.predictProba(input, batch, out, { threads }), cellMs);
+        const ortCalls = await bestCallsPerSecond(() => session.run({ input: tensor }), cellMs);
         cells.push({
           batch,
           threads,

@@ -1,0 +1,34 @@
+import { describe, expect, it } from "vitest";
+import { bestCallsPerSecond } from "../../bench/lib/best-slice.js";
+
+describe("bestCallsPerSecond", () => {
+  it("awaits a returned promise before the next call and slices calls that each take over 1 ms one by one", async () => {
+    let running = 0;
+    let overlapped = false;
+    let calls = 0;
+    const rate = await bestCallsPerSecond(async () => {
+      overlapped ||= running > 0;
+      running++;
+      calls++;
+      await new Promise((resolve) => setTimeout(resolve, 2));
+      running--;
+    }, 20);
+    expect(overlapped).toBe(false);
+    // A warm-up call and at least 3 counted slices of one call each.
+    expect(calls).toBeGreaterThanOrEqual(4);
+    // Each call waits ≥ 2 ms, so no slice can be faster than 500 calls per second.
+    expect(rate).toBeGreaterThan(0);
+    expect(rate).toBeLessThanOrEqual(500);
+  });
+
+  it("runs a cheap synchronous call in slices of many calls, and returns a finite rate", async () => {
+    let calls = 0;
+    const rate = await bestCallsPerSecond(() => {
+      calls++;
+    }, 5);
+    expect(Number.isFinite(rate)).toBe(true);
+    expect(rate).toBeGreaterThan(0);
+    // Slices grow by doubling until one lasts ~1 ms: far more calls than slices.
+    expect(calls).toBeGreaterThan(1000);
+  });
+});
