@@ -236,8 +236,8 @@ describe("binned engine", () => {
   });
 
   it("scores trees that take several lines below the top (depths 11 to 16) next to shallow ones", () => {
-    // Below the 6 top levels a line covers 4 levels: depth 16 takes three lines (2 + 4 + 4 levels),
-    // 12 two; the depth-3 and depth-8 trees put one-line and several-line trees in one group of 4.
+    // Below the 5 top levels a line covers 5 levels: depth 16 takes three lines (1 + 5 + 5 levels),
+    // 12 and 14 two; the depth-3 and depth-8 trees put one-line and several-line trees in one group of 4.
     const trees = [16, 3, 12, 8, 14, 10, 11].map((maxDepth, seed) =>
       randomModel({
         family: "random_forest",
@@ -252,6 +252,26 @@ describe("binned engine", () => {
     expect(loadWith(spec, { engine: "binned" }).info.engine).toBe("binned");
     const n = 500;
     sameBitsEverywhere(spec, hostileRows(spec, n, 6), n, [1, 40, n]);
+  });
+});
+
+describe("binned engine, large trees", () => {
+  it("finds the leaves of a group whose leaf numbers pass 16 bits", () => {
+    // Two full trees of depth 16 in one group of 4: the second tree's leaves are numbered from
+    // 65,536 on, past a line's 16-bit first-leaf field (its high bits are in a second field).
+    const spec = randomModel({
+      family: "random_forest",
+      nFeatures: 20,
+      nTrees: 2,
+      maxDepth: 16,
+      leafProbability: 0,
+      seed: 21,
+    });
+    const model = loadWith(spec, { engine: "binned" });
+    expect(model.info.engine).toBe("binned");
+    model.dispose();
+    const n = 400;
+    sameBitsEverywhere(spec, hostileRows(spec, n, 8), n, [1, 40, n]);
   });
 });
 

@@ -1,6 +1,6 @@
 // The binned engine: deep forests (RF 100x10) scored on integer bins, the
 // top levels of every tree decided 32 rows at a time, the levels below one
-// 64-byte line per 4 levels.
+// 128-byte line per 5 levels.
 //
 // Layout (built once from the validated Model):
 // - cuts (cuts.h): a row's value x becomes, per feature, two 16-bit bins in
@@ -16,28 +16,29 @@
 // - the top K = min(kTopLevels, d) levels: the predicated multiplexer's
 //   tables (mux.h, rank and feature-major offset per node) and a 4-byte node
 //   heap for the scalar walks.
-// - below them, lines: a Line holds the 15 nodes of the kChunkLevels levels
+// - below them, lines: a Line holds the 31 nodes of the kChunkLevels levels
 //   below one heap position (ranks, columns) and, in a tree's last chunk, its
-//   up to 16 leaves as 4-bit ordinals from a base index into the leaf values
-//   (the leaves under one position are consecutive in the values, which are
-//   stored in depth-first order). A row's position at the chunk's first
-//   level selects its line; one vpermi2w fetches the 15 nodes' bins from the
-//   row's bins (two zmm), one compare gives the 15 decisions, and a table
-//   and one bit step (line-walk.h) give the leaf: no child pointers, no leaf
-//   table, one 64-byte line per (row, tree) below the top.
+//   up to 32 leaves as byte ordinals from a first leaf number into the leaf
+//   values (the leaves under one position are consecutive in the values,
+//   which are stored in depth-first order). A row's position at the chunk's
+//   first level selects its line; one vpermi2w fetches the 31 nodes' bins
+//   from the row's bins (two zmm), one compare gives the 31 decisions, and a
+//   table and two bit steps (line-walk.h) give the leaf: no child pointers,
+//   no leaf table, one 128-byte line per (row, tree) below the top.
 //
 // Kernels. Batches are scored over blocks of kBlock rows, binned feature by
 // feature (one feature's cut tables stay in L1 for the block). With AVX-512 F+BW
 // the top levels of kTreeGroup trees are decided for the block's rows, 32 at
 // a time (on a feature-major copy of the block's bins), then each row's bins
 // are loaded once into two registers and its line of each of those trees is
-// evaluated; the next group's lines and values are prefetched meanwhile.
+// evaluated.
 // Calls of fewer than kMinBatchRows rows, CPUs without AVX-512 and
 // MLOPS_SCORER_ISA=scalar walk each (row, tree) in portable C++ on the same
 // layout. Leaves are added to each row's margins in tree index order, from
 // Ensemble::Start, so results are bit-identical to the generic engine's
 // whatever the batch, block position or thread.
 #include <algorithm>
+#include <cstddef>
 #include <cstring>
 #include <memory>
 #include <stdexcept>
@@ -61,10 +62,12 @@ constexpr size_t kRowWords = 64;         // a row's bins: 2 * kBinnedMaxFeatures
 constexpr size_t kRowBytes = kRowWords * sizeof(uint16_t);
 constexpr size_t kBlock = 1024;  // rows per block (their bins: 128 KiB, in L2)
 // Top levels decided for 32 rows at a time by the predicated multiplexer
-// (mux.h): 6 measured best (a 7-level multiplexer costs more than it saves).
-constexpr uint32_t kTopLevels = 6;
-// Levels per line, and lines per (row, tree) at most.
-constexpr uint32_t kChunkLevels = 4;
+// (mux.h), and levels per line: 5 + 5 measured faster than 6 + 4 (a line
+// decides 31 nodes with the same vector instructions as 15; the multiplexer
+// costs two vector operations per node), see docs/decisions/0018.
+constexpr uint32_t kTopLevels = 5;
+constexpr uint32_t kChunkLevels = 5;
+// Lines per (row, tree) at most.
 constexpr uint32_t kMaxChunks = 3;
 static_assert((kBinnedMaxDepth - kTopLevels + kChunkLevels - 1) / kChunkLevels <= kMaxChunks, "chunks per tree");
 // Trees whose tops are decided before the rows walk them: a row's bins are
@@ -79,20 +82,24 @@ struct Node {
   uint16_t col;   // the node's bin in a row's bins: word index (top_nodes: byte offset)
 };
 
-// kChunkLevels levels below one heap position: sub-heap nodes 1..15 (node
+// kChunkLevels levels below one heap position: sub-heap nodes 1..31 (node
 // s at sub-level l covers heap node ((position << l) + s - 2^l) of the
 // tree). A chunk of b < kChunkLevels levels fills the sub-levels below b
-// with pass-through nodes, so 4 steps always end on sub-heap leaf q = (its
-// leaf at level b) << (4 - b).
+// with pass-through nodes, so 5 steps always end on sub-heap leaf q = (its
+// leaf at level b) << (5 - b).
 struct alignas(64) Line {
-  uint16_t rank[16];  // [0] unused, 0xFFFF
-  uint8_t col[16];    // word index in a row's bins
-  uint64_t leaf;      // last chunk: nibble q = leaf q's ordinal from `base`
-  uint32_t base;      // last chunk: index into values of ordinal 0
-  uint32_t unused;
+  // Last chunk: the leaf number of ordinal 0, counted from the first leaf of
+  // the line's group of kTreeGroup trees: rank[0] its low 16 bits, col[0] its
+  // high 8 (zero where the group's trees are one line deep: at most
+  // kTreeGroup << (kTopLevels + kChunkLevels) leaves). Neither is a node.
+  uint16_t rank[32];
+  uint8_t col[32];   // word index in a row's bins
+  uint8_t leaf[32];  // last chunk: leaf q's ordinal from the first leaf number
 };
-static_assert(sizeof(Line) == 64, "a line is one cache line");
-static_assert(kTopLevels + 6 <= 16, "a top's line offset fits 16 bits");
+static_assert(sizeof(Line) == 128, "a line is two cache lines");
+static_assert(kTopLevels + 7 <= 16, "a top's line offset fits 16 bits");
+constexpr uint32_t kLineLeaves = 1u << kChunkLevels;
+static_assert((kTreeGroup << (kTopLevels + kChunkLevels)) <= 0x10000, "one-line groups number their leaves in 16 bits");
 
 enum GroupKind : uint8_t { kGroupAny, kGroupOneLine, kGroupTopOnly };
 
@@ -103,6 +110,7 @@ struct TreeInfo {
   uint32_t chunk_line[kMaxChunks] = {};    // into lines: 2^(first level) lines
   uint32_t chunk_levels[kMaxChunks] = {};  // b: levels the chunk covers
   uint32_t value_begin = 0, value_end = 0;
+  uint32_t group_value_begin = 0;  // value_begin of the first tree of its group
 };
 
 struct Layout {
@@ -110,7 +118,7 @@ struct Layout {
   cuts::SearchTables cuts;
   std::vector<TreeInfo> trees;
   std::vector<Node> top_nodes;
-  std::vector<Line> lines;     // 64-byte aligned (over-aligned allocation)
+  std::vector<Line> lines;     // 128-byte lines, 64-byte aligned (over-aligned allocation)
   std::vector<double> values;  // leaf_width per model leaf, each tree depth-first
   // The multiplexer's top (where every feature has at most
   // kPredicatedMaxDistinct cuts, so its 16-bit differences cannot wrap): per
@@ -180,17 +188,15 @@ uint32_t ChunkPlan(uint32_t below, uint32_t* levels) {
 // The lines of one chunk of b levels starting at heap level `level` of a tree
 // whose padded heap is `heap` (depth d); `leaf` (last chunk only) the value
 // offset of each heap leaf.
-void AddLines(const Node* heap, const uint32_t* leaf, uint32_t level, uint32_t b, uint32_t leaf_width,
-              std::vector<Line>& lines) {
+void AddLines(const Node* heap, const uint32_t* leaf, uint32_t value_begin, uint32_t level, uint32_t b,
+              uint32_t leaf_width, std::vector<Line>& lines) {
   const size_t first = lines.size();
   lines.resize(first + (size_t{1} << level));
   for (uint32_t p = 0; p < (1u << level); ++p) {
     Line& ln = lines[first + p];
     std::fill(std::begin(ln.rank), std::end(ln.rank), kNeverRight);
     std::fill(std::begin(ln.col), std::end(ln.col), uint8_t{0});
-    ln.leaf = 0;
-    ln.base = 0;
-    ln.unused = 0;
+    std::fill(std::begin(ln.leaf), std::end(ln.leaf), uint8_t{0});
     for (uint32_t l = 0; l < b && l < kChunkLevels; ++l) {
       for (uint32_t i = 0; i < (1u << l); ++i) {
         const Node n = heap[(((1u << level) + p) << l) + i];
@@ -202,11 +208,14 @@ void AddLines(const Node* heap, const uint32_t* leaf, uint32_t level, uint32_t b
     // Heap leaves p << b .. (p + 1) << b: depth-first, so their values are
     // consecutive from the leftmost (pass-through leaves repeat an offset).
     const uint32_t* under = leaf + (size_t{p} << b);
-    ln.base = under[0];
+    const uint32_t first_leaf = (under[0] - value_begin) / leaf_width;
+    if (under[0] < value_begin || first_leaf > 0xFFFFFF) throw std::logic_error("binned: a group's leaf number past 24 bits");
+    ln.rank[0] = static_cast<uint16_t>(first_leaf);
+    ln.col[0] = static_cast<uint8_t>(first_leaf >> 16);
     for (uint32_t i = 0; i < (1u << b); ++i) {
       const uint32_t ordinal = (under[i] - under[0]) / leaf_width;
-      if (under[i] < under[0] || ordinal > 15) throw std::logic_error("binned: leaves under a line not consecutive");
-      ln.leaf |= uint64_t{ordinal} << (4 * (i << (kChunkLevels - b)));
+      if (under[i] < under[0] || ordinal >= kLineLeaves) throw std::logic_error("binned: leaves under a line not consecutive");
+      ln.leaf[i << (kChunkLevels - b)] = static_cast<uint8_t>(ordinal);
     }
   }
 }
@@ -231,6 +240,7 @@ Layout BuildLayout(const Model& m) {
     heap.assign(size_t{1} << d, Node{kNeverRight, 0});
     leaf.assign(size_t{1} << d, 0);
     ti.value_begin = static_cast<uint32_t>(h.values.size());
+    ti.group_value_begin = h.trees.size() % kTreeGroup == 0 ? ti.value_begin : h.trees.back().group_value_begin;
     Place(m, tree, per_feature, 0, 1, 0, d, heap.data(), leaf.data(), h.values);
     ti.value_end = static_cast<uint32_t>(h.values.size());
     const uint32_t k = std::min(kTopLevels, d);
@@ -256,7 +266,7 @@ Layout BuildLayout(const Model& m) {
     for (uint32_t c = 0; c < ti.n_chunks; ++c) {
       ti.chunk_line[c] = static_cast<uint32_t>(h.lines.size());
       const bool last = c + 1 == ti.n_chunks;
-      AddLines(heap.data(), last ? leaf.data() : nullptr, level, ti.chunk_levels[c], m.leaf_width, h.lines);
+      AddLines(heap.data(), last ? leaf.data() : nullptr, ti.group_value_begin, level, ti.chunk_levels[c], m.leaf_width, h.lines);
       level += ti.chunk_levels[c];
     }
     h.trees.push_back(ti);
@@ -290,19 +300,18 @@ thread_local Scratch tls_scratch;
 inline uint32_t LeafOfRow(const Line& ln, const uint16_t* bins) {
   uint32_t j = 1;
   for (uint32_t s = 0; s < kChunkLevels; ++s) j = 2 * j + static_cast<uint32_t>(ln.rank[j] < bins[ln.col[j]]);
-  return j - 16;
+  return j - kLineLeaves;
 }
 
-// Index into values of the last line's leaf q (or of 16 + q: the shift is
-// taken mod 64, as x86-64's 64-bit shifts take their count).
+// Index into its group's values of the last line's leaf q.
 inline uint32_t ValueIndex(const Line& ln, uint32_t q, uint32_t leaf_width) {
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-  uint64_t v = ln.leaf;
-  asm("shrq %%cl, %[v]" : [v] "+r"(v) : "c"(static_cast<uint8_t>(4 * q)) : "cc");
-#else
-  const uint64_t v = ln.leaf >> ((4 * q) & 63);
-#endif
-  return ln.base + static_cast<uint32_t>(v & 15) * leaf_width;
+  return ((uint32_t{ln.col[0]} << 16) + ln.rank[0] + ln.leaf[q]) * leaf_width;
+}
+// The same in a group of one-line trees (col[0] is 0), from the end node
+// j = kLineLeaves + q (the offset folds into the load's displacement).
+inline uint32_t OneLineValueIndex(const Line& ln, size_t j, uint32_t leaf_width) {
+  const uint8_t* leaf = reinterpret_cast<const uint8_t*>(&ln) + offsetof(Line, leaf) - kLineLeaves;
+  return (uint32_t{ln.rank[0]} + leaf[j]) * leaf_width;
 }
 
 // One step of a top walk, j = 2j + (rank < bin), the bin read from `row` at
@@ -423,7 +432,7 @@ __attribute__((target("avx512f,avx512bw,popcnt"))) void BinBlockAvx512(const cut
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 // Heap positions at level K of one tree's top for `groups` 32-row groups, as
-// byte offsets of the rows' lines (position * 64, below 2^12).
+// byte offsets of the rows' lines (position * 128, below 2^12).
 template <int K>
 __attribute__((target("avx512f,avx512bw"))) void TopBlock(const int16_t* rank, const uint32_t* offset,
                                                           const int16_t* fm, size_t groups, uint16_t* top) {
@@ -434,26 +443,25 @@ __attribute__((target("avx512f,avx512bw"))) void TopBlock(const int16_t* rank, c
     n.g = reinterpret_cast<const char*>(fm + g * 32);
     __m512i s[2][kD];
     mux::Levels<0, K, 2>(n, s);
-    _mm512_storeu_si512(top + g * 32, _mm512_slli_epi16(mux::LeafIndex<K>(s[0]), 6));
-    _mm512_storeu_si512(top + (g + 1) * 32, _mm512_slli_epi16(mux::LeafIndex<K>(s[1]), 6));
+    _mm512_storeu_si512(top + g * 32, _mm512_slli_epi16(mux::LeafIndex<K>(s[0]), 7));
+    _mm512_storeu_si512(top + (g + 1) * 32, _mm512_slli_epi16(mux::LeafIndex<K>(s[1]), 7));
   }
   if (g < groups) {
     n.g = reinterpret_cast<const char*>(fm + g * 32);
     __m512i s[1][kD];
     mux::Levels<0, K, 1>(n, s);
-    _mm512_storeu_si512(top + g * 32, _mm512_slli_epi16(mux::LeafIndex<K>(s[0]), 6));
+    _mm512_storeu_si512(top + g * 32, _mm512_slli_epi16(mux::LeafIndex<K>(s[0]), 7));
   }
 }
 #pragma GCC diagnostic pop
 
 using TopFn = void (*)(const int16_t*, const uint32_t*, const int16_t*, size_t, uint16_t*);
-constexpr TopFn kTopKernels[] = {&TopBlock<0>, &TopBlock<1>, &TopBlock<2>, &TopBlock<3>,
-                                 &TopBlock<4>, &TopBlock<5>, &TopBlock<6>};
+constexpr TopFn kTopKernels[] = {&TopBlock<0>, &TopBlock<1>, &TopBlock<2>, &TopBlock<3>, &TopBlock<4>, &TopBlock<5>};
 static_assert(kTopLevels + 1 == sizeof(kTopKernels) / sizeof(kTopKernels[0]), "a top kernel per level count");
 
-// Decisions of a line's 15 nodes for one row (bins in lo: words 0-31, hi:
-// words 32-63): bit j = node j goes right. Bits 16-31 are noise (the col
-// bytes and leaves compared as ranks); only bits 1-15 are read.
+// Decisions of a line's 31 nodes for one row (bins in lo: words 0-31, hi:
+// words 32-63): bit j = node j goes right. Bit 0 is noise (the first leaf
+// number compared as a rank); only bits 1-31 are read.
 __attribute__((target("avx512f,avx512bw"), always_inline)) inline uint32_t LineDecisions(const Line* ln, __m512i lo,
                                                                                           __m512i hi) {
   const __m512i idx = _mm512_cvtepu8_epi16(_mm256_load_si256(reinterpret_cast<const __m256i*>(ln->col)));
@@ -589,7 +597,7 @@ class BinnedEngine final : public Engine {
           for (size_t l = 0; l < kScalarLanes; ++l) j[l] = (j[l] << b) + (q[l] >> (kChunkLevels - b));
         }
         for (size_t l = 0; l < lanes; ++l) {
-          const double* v = h_.values.data() + ValueIndex(*ln[l], q[l], lw);
+          const double* v = h_.values.data() + ti.group_value_begin + ValueIndex(*ln[l], q[l], lw);
           if constexpr (kWidth == 0) {
             Margins<0>(RowMargins(acc, r0 + l, ti)).Add(v, ti, lw);
           } else {
@@ -611,21 +619,10 @@ class BinnedEngine final : public Engine {
     for (uint32_t s = 0; s < kChunkLevels; ++s) {
       ((j[kL] = 2 * j[kL] + static_cast<uint32_t>(ln[kL]->rank[j[kL]] < row[kL * kRowWords + ln[kL]->col[j[kL]]])), ...);
     }
-    ((q[kL] = j[kL] - 16), ...);
+    ((q[kL] = j[kL] - kLineLeaves), ...);
   }
 
 #ifdef MLOPS_MUX_AVX512
-  // Values of trees [t0, t1), as a byte range (for prefetching; their lines
-  // are prefetched exactly, from the tops).
-  struct Span {
-    const char* p = nullptr;
-    size_t n = 0;
-  };
-  Span ValueSpan(size_t t0, size_t t1) const {
-    if (t0 >= t1) return {};
-    const uint32_t b = h_.trees[t0].value_begin, e = h_.trees[t1 - 1].value_end;
-    return {reinterpret_cast<const char*>(h_.values.data() + b), size_t{e - b} * sizeof(double)};
-  }
   // Tops of trees [t0, t1) for the block into top[(t - t0) * kScratchRows].
   void Tops(size_t t0, size_t t1, const int16_t* fm, size_t groups, uint16_t* top) const {
     for (size_t t = t0; t < t1; ++t) {
@@ -636,10 +633,11 @@ class BinnedEngine final : public Engine {
   }
 
   // Groups of kTreeGroup trees: their tops for the block's rows, then each
-  // row's lines of those trees, the row's bins in two registers. Group g + 1's
-  // tops are decided before group g's rows walk, so each row also prefetches
-  // the first line it will read in each tree of group g + 1; group g + 1's
-  // values are prefetched a few lines per row.
+  // row's lines of those trees, the row's bins in two registers. Group
+  // g + 1's tops are decided before group g's rows walk (measured ~3 %
+  // faster at 10,000 rows than each group's just before its walk). Nothing
+  // is prefetched: software prefetches of the next group's lines and values
+  // measured slower than none (docs/decisions/0018).
   template <int kWidth>
   __attribute__((target("avx512f,avx512bw"))) void ScoreBlockTop(const uint16_t* bins, size_t nb, const int16_t* fm,
                                                                  size_t groups, uint16_t* top, double* acc) const {
@@ -648,44 +646,20 @@ class BinnedEngine final : public Engine {
     Tops(0, std::min(kTreeGroup, n_trees), fm, groups, top);
     for (size_t t0 = 0, g = 0; t0 < n_trees; t0 += kTreeGroup, ++g) {
       const size_t t1 = std::min(n_trees, t0 + kTreeGroup);
-      const size_t t2 = std::min(n_trees, t1 + kTreeGroup);
       const uint16_t* cur = top + (g & 1) * kBuffer;
-      uint16_t* nxt = top + ((g + 1) & 1) * kBuffer;
-      Tops(t1, t2, fm, groups, nxt);
-      Prefetch pf{};
-      pf.Plan(ValueSpan(t1, t2), nb);
-      for (size_t t = t1; t < t2; ++t) pf.lines[t - t1] = reinterpret_cast<const char*>(h_.lines.data() + h_.trees[t].chunk_line[0]);
-      pf.n_lines = t2 - t1;
-      pf.tops = nxt;
+      Tops(t1, std::min(n_trees, t1 + kTreeGroup), fm, groups, top + ((g + 1) & 1) * kBuffer);
       switch (h_.group_kind[g]) {
         case kGroupOneLine:
-          GroupRows<kWidth, kGroupOneLine>(bins, nb, t0, cur, pf, acc);
+          GroupRows<kWidth, kGroupOneLine>(bins, nb, t0, cur, acc);
           break;
         case kGroupTopOnly:
-          GroupRows<kWidth, kGroupTopOnly>(bins, nb, t0, cur, pf, acc);
+          GroupRows<kWidth, kGroupTopOnly>(bins, nb, t0, cur, acc);
           break;
         default:
-          GroupRows<kWidth, kGroupAny>(bins, nb, t0, cur, pf, acc);
+          GroupRows<kWidth, kGroupAny>(bins, nb, t0, cur, acc);
       }
     }
   }
-
-  // What a group's rows prefetch for the next group: the first line each
-  // row reads in each tree, and `k` lines of values per row for the first
-  // `rows` rows.
-  struct Prefetch {
-    const char* values = nullptr;
-    size_t k = 0, rows = 0;
-    const char* lines[kTreeGroup] = {};
-    size_t n_lines = 0;
-    const uint16_t* tops = nullptr;
-    void Plan(Span v, size_t nb) {
-      values = v.p;
-      const size_t n = (v.n + 63) / 64;
-      k = (n + nb - 1) / nb;
-      rows = k == 0 ? 0 : (n + k - 1) / k;
-    }
-  };
 
   // Rows [0, nb) through trees [t0, t0 + kTreeGroup) (fewer at the end),
   // tops[(t - t0) * kScratchRows + r] the row's line offset in tree t.
@@ -693,27 +667,31 @@ class BinnedEngine final : public Engine {
   template <int kWidth, int kKind>
   __attribute__((target("avx512f,avx512bw"), always_inline)) inline void GroupRows(const uint16_t* bins, size_t nb,
                                                                                 size_t t0, const uint16_t* tops,
-                                                                                const Prefetch& pf, double* acc) const {
+                                                                                double* acc) const {
     const size_t t1 = std::min(h_.trees.size(), t0 + kTreeGroup);
     // The leaf width as a constant where the kernel knows it.
     const uint32_t lw = kWidth > 0 ? uint32_t{kWidth} : h_.leaf_width;
     const double* values = h_.values.data();
     const char* base[kTreeGroup];
     for (size_t t = t0; t < t1; ++t) base[t - t0] = reinterpret_cast<const char*>(h_.lines.data() + h_.trees[t].chunk_line[0]);
+    const double* group_values = values + h_.trees[t0].group_value_begin;
+    // One register for the group's values, not an offset added per leaf.
+    asm("" : "+r"(group_values));
+    const uint8_t* level3 = line_walk::kLevel3.j;
+    asm("" : "+r"(level3));
+    const size_t no = h_.n_outputs;
     for (size_t r = 0; r < nb; ++r) {
-      if (r < pf.rows) {
-        for (size_t i = 0; i < pf.k; ++i) __builtin_prefetch(pf.values + (r * pf.k + i) * 64);
-      }
-      for (size_t t = 0; t < pf.n_lines; ++t) __builtin_prefetch(pf.lines[t] + pf.tops[t * kScratchRows + r]);
       const __m512i lo = _mm512_loadu_si512(bins + r * kRowWords);
       const __m512i hi = _mm512_loadu_si512(bins + r * kRowWords + 32);
-      Margins<kWidth> mg(acc + r * h_.n_outputs);
+      Margins<kWidth> mg(acc + r * no);
       if constexpr (kKind != kGroupAny) {
 #pragma GCC unroll 8
         for (size_t t = 0; t < kTreeGroup; ++t) {
           const Line* ln = reinterpret_cast<const Line*>(base[t] + tops[t * kScratchRows + r]);
-          const double* v = values + (kKind == kGroupTopOnly ? ln->base
-                                                             : ValueIndex(*ln, line_walk::EndOfDecisions(LineDecisions(ln, lo, hi)), lw));
+          const double* v =
+              group_values + (kKind == kGroupTopOnly
+                             ? uint32_t{ln->rank[0]} * lw
+                             : OneLineValueIndex(*ln, line_walk::EndOfDecisions<kChunkLevels>(LineDecisions(ln, lo, hi), level3), lw));
           if constexpr (kWidth == 0) {
             Margins<0>(RowMargins(acc, r, h_.trees[t0 + t])).Add(v, h_.trees[t0 + t], lw);
           } else {
@@ -728,10 +706,10 @@ class BinnedEngine final : public Engine {
           uint32_t q = 0;
           for (uint32_t c = 0; c < ti.n_chunks; ++c) {
             ln = h_.lines.data() + ti.chunk_line[c] + p;
-            q = line_walk::EndOfDecisions(LineDecisions(ln, lo, hi)) - 16;
+            q = line_walk::EndOfDecisions<kChunkLevels>(LineDecisions(ln, lo, hi)) - kLineLeaves;
             p = (p << ti.chunk_levels[c]) + (q >> (kChunkLevels - ti.chunk_levels[c]));
           }
-          const double* v = values + ValueIndex(*ln, q, lw);
+          const double* v = group_values + ValueIndex(*ln, q, lw);
           if constexpr (kWidth == 0) {
             Margins<0>(RowMargins(acc, r, ti)).Add(v, ti, lw);
           } else {

@@ -3,6 +3,7 @@
 // kernels. Internal to native/core/engines.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 namespace mlops::engines::line_walk {
@@ -24,16 +25,24 @@ constexpr Level3Table MakeLevel3Table() {
 }
 inline constexpr Level3Table kLevel3 = MakeLevel3Table();
 
-// Sub-heap node (16..31: leaf j - 16) that 4 steps from node 1 reach, bit j
-// of `right` being node j's decision (1 = right): three steps from the
-// table, then j = 2j + bit j (on x86-64 one bt and one adc).
-inline uint32_t EndOfDecisions(uint32_t right) {
-  uint32_t j = kLevel3.j[right & 0xFF];
+// Sub-heap node (2^kLevels .. 2^(kLevels + 1) - 1: leaf j - 2^kLevels)
+// that kLevels steps from node 1 reach, bit j of `right` being node j's
+// decision (1 = right): three steps from the table, then per level
+// j = 2j + bit j (on x86-64 one bt and one adc).
+// `level3` is kLevel3.j (a kernel may keep it in one register for all its
+// lines).
+template <uint32_t kLevels>
+inline size_t EndOfDecisions(uint32_t right, const uint8_t* level3 = kLevel3.j) {
+  static_assert(kLevels >= 3 && kLevels <= 5, "a line's decisions fit 32 bits");
+  size_t j = level3[right & 0xFF];
+  for (uint32_t s = 3; s < kLevels; ++s) {
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-  asm("btl %k[j], %k[m]\n\tadcl %k[j], %k[j]" : [j] "+r"(j) : [m] "r"(right) : "cc");
+    // 64-bit, so that j indexes memory without a zero extension.
+    asm("btq %q[j], %q[m]\n\tadcq %q[j], %q[j]" : [j] "+r"(j) : [m] "r"(uint64_t{right}) : "cc");
 #else
-  j = 2 * j + ((right >> j) & 1);
+    j = 2 * j + ((right >> j) & 1);
 #endif
+  }
   return j;
 }
 

@@ -674,7 +674,7 @@ MLOPS_PRED_INLINE const double* LineLeaf(const Layout& h, const RowLine& line, _
   const __m512i rank = _mm512_castsi256_si512(_mm256_load_si256(reinterpret_cast<const __m256i*>(line.rank)));
   const uint32_t d = _mm512_mask_cmpgt_epi16_mask(0x7FFF, _mm512_permutex2var_epi16(lo, col, hi), rank);
   // Node i here is node i + 1 of the 1-based walk.
-  const uint32_t leaf = line_walk::EndOfDecisions(d << 1) - 16;
+  const uint32_t leaf = line_walk::EndOfDecisions<4>(d << 1) - 16;
   const uint32_t at = line.first + static_cast<uint32_t>((line.deltas >> (4 * leaf)) & 15);
   return h.row_values.data() + size_t{at} * h.leaf_width;
 }
