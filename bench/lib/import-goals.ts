@@ -11,6 +11,7 @@ import { importXgboost } from "../../src/models/import/xgboost.js";
 import { writeArtifact } from "../../test/kit/artifact-writer.js";
 import { randomRows } from "../../test/kit/random-model.js";
 import { benchmarkGbdt } from "../../test/kit/random-model-presets.js";
+import { bestCallsPerSecond } from "./best-slice.js";
 import { compareWithOrt } from "./onnx-compare.js";
 import { GOALS, goal, type Verdict } from "./verdicts.js";
 
@@ -49,24 +50,22 @@ function now(): number {
   return Number(process.hrtime.bigint()) / 1e6;
 }
 
-function rowsPerS(model: ClassifierModel, rows: Float64Array, batch: number, cellMs: number): number {
+/** Rows/s of `model` at `batch` under the core's best-slice rule, each call on the next rows of the pool. */
+async function rowsPerS(
+  model: ClassifierModel,
+  rows: Float64Array,
+  batch: number,
+  cellMs: number,
+): Promise<number> {
   const nf = model.nFeatures;
   const pool = rows.length / nf;
   const out = new Float64Array(batch * model.nClasses);
   let r = 0;
-  const step = () => {
+  const callsPerS = await bestCallsPerSecond(() => {
     model.predictProba(rows.subarray(r * nf, (r + batch) * nf), batch, out);
     r = (r + batch) % (pool - batch + 1);
-  };
-  const warm = now();
-  while (now() - warm < cellMs / 10) step();
-  let n = 0;
-  const t0 = now();
-  while (now() - t0 < cellMs) {
-    for (let k = 0; k < 16; k++) step();
-    n += 16 * batch;
-  }
-  return (n / (now() - t0)) * 1000;
+  }, cellMs);
+  return callsPerS * batch;
 }
 
 export async function measureImports(options: { cellMs: number }): Promise<ImportSection> {
@@ -98,18 +97,25 @@ export async function measureImports(options: { cellMs: number }): Promise<Impor
         cellMs: Math.max(200, options.cellMs / 2),
       });
       // Imported and own alternate, best of three each, so drift on a shared machine hits both alike.
-      const cells = ort.cells.map((c) => {
+      const cells: NonNullable<ImportSection["cells"]> = [];
+      for (const c of ort.cells) {
         let importedRowsPerS = 0;
         let ownRowsPerS = 0;
         for (let round = 0; round < 3; round++) {
           importedRowsPerS = Math.max(
             importedRowsPerS,
-            rowsPerS(imported, rows, c.batch, options.cellMs / 3),
+            await rowsPerS(imported, rows, c.batch, options.cellMs / 3),
           );
-          ownRowsPerS = Math.max(ownRowsPerS, rowsPerS(own, rows, c.batch, options.cellMs / 3));
+          ownRowsPerS = Math.max(ownRowsPerS, await rowsPerS(own, rows, c.batch, options.cellMs / 3));
         }
-        return { batch: c.batch, importedRowsPerS, ownRowsPerS, ortRowsPerS: c.ortRowsPerS, vsOrt: c.ratio };
-      });
+        cells.push({
+          batch: c.batch,
+          importedRowsPerS,
+          ownRowsPerS,
+          ortRowsPerS: c.ortRowsPerS,
+          vsOrt: c.ratio,
+        });
+      }
       return {
         status: "measured",
         import1000Ms: best,
