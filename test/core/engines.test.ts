@@ -209,11 +209,7 @@ describe("binned engine", () => {
       leafProbability: 0,
       seed: 17,
     });
-    const model = loadWith(spec, { engine: "binned" });
-    expect(model.info.engine).toBe("binned");
-    model.dispose();
-    const n = 300;
-    sameBitsEverywhere(spec, hostileRows(spec, n, 7), n, [1, 9, n]);
+    sameBitsOnBinned(spec, 300, 7, [1, 9]);
   });
 
   it("scores batches of several blocks", () => {
@@ -248,14 +244,9 @@ describe("binned engine", () => {
         seed,
       }),
     );
-    const spec = joinModels(trees);
-    expect(loadWith(spec, { engine: "binned" }).info.engine).toBe("binned");
-    const n = 500;
-    sameBitsEverywhere(spec, hostileRows(spec, n, 6), n, [1, 40, n]);
+    sameBitsOnBinned(joinModels(trees), 500, 6, [1, 40]);
   });
-});
 
-describe("binned engine, large trees", () => {
   it("finds the leaves of a group whose leaf numbers pass 16 bits", () => {
     // Two full trees of depth 16 in one group of 4: the second tree's leaves are numbered from
     // 65,536 on, past a line's 16-bit first-leaf field (its high bits are in a second field).
@@ -267,13 +258,17 @@ describe("binned engine, large trees", () => {
       leafProbability: 0,
       seed: 21,
     });
-    const model = loadWith(spec, { engine: "binned" });
-    expect(model.info.engine).toBe("binned");
-    model.dispose();
-    const n = 400;
-    sameBitsEverywhere(spec, hostileRows(spec, n, 8), n, [1, 40, n]);
+    sameBitsOnBinned(spec, 400, 8, [1, 40]);
   });
 });
+
+/** The binned engine takes `spec`, and every setting gives n hostile rows the generic engine's bits, in batches and all at once. */
+function sameBitsOnBinned(spec: ModelSpec, n: number, seed: number, batches: number[]): void {
+  const model = loadWith(spec, { engine: "binned" });
+  expect(model.info.engine).toBe("binned");
+  model.dispose();
+  sameBitsEverywhere(spec, hostileRows(spec, n, seed), n, [...batches, n]);
+}
 
 /** One model of the trees of several single-tree random models of one family and shape. */
 function joinModels(specs: ModelSpec[]): ModelSpec {
