@@ -110,7 +110,6 @@ struct TreeInfo {
   uint32_t chunk_line[kMaxChunks] = {};    // into lines: 2^(first level) lines
   uint32_t chunk_levels[kMaxChunks] = {};  // b: levels the chunk covers
   uint32_t value_begin = 0, value_end = 0;
-  uint32_t group_value_begin = 0;  // value_begin of the first tree of its group
 };
 
 struct Layout {
@@ -240,7 +239,9 @@ Layout BuildLayout(const Model& m) {
     heap.assign(size_t{1} << d, Node{kNeverRight, 0});
     leaf.assign(size_t{1} << d, 0);
     ti.value_begin = static_cast<uint32_t>(h.values.size());
-    ti.group_value_begin = h.trees.size() % kTreeGroup == 0 ? ti.value_begin : h.trees.back().group_value_begin;
+    // Leaf numbers in lines count from the first value of the tree's group.
+    const size_t group_first = h.trees.size() - h.trees.size() % kTreeGroup;
+    const uint32_t group_value_begin = group_first < h.trees.size() ? h.trees[group_first].value_begin : ti.value_begin;
     Place(m, tree, per_feature, 0, 1, 0, d, heap.data(), leaf.data(), h.values);
     ti.value_end = static_cast<uint32_t>(h.values.size());
     const uint32_t k = std::min(kTopLevels, d);
@@ -266,7 +267,7 @@ Layout BuildLayout(const Model& m) {
     for (uint32_t c = 0; c < ti.n_chunks; ++c) {
       ti.chunk_line[c] = static_cast<uint32_t>(h.lines.size());
       const bool last = c + 1 == ti.n_chunks;
-      AddLines(heap.data(), last ? leaf.data() : nullptr, ti.group_value_begin, level, ti.chunk_levels[c], m.leaf_width, h.lines);
+      AddLines(heap.data(), last ? leaf.data() : nullptr, group_value_begin, level, ti.chunk_levels[c], m.leaf_width, h.lines);
       level += ti.chunk_levels[c];
     }
     h.trees.push_back(ti);
@@ -555,6 +556,9 @@ class BinnedEngine final : public Engine {
   BinBlockFn bin_block_ = &BinBlockScalar;
   bool top_ = false;  // batches decide the top levels with the multiplexer
 
+  // The first tree of tree t's group (its lines' leaf numbers count from its values).
+  const TreeInfo& GroupFirst(size_t t) const { return h_.trees[t - t % kTreeGroup]; }
+
   // Margins of one row, of output `k` of tree t's leaf when the leaf width
   // is 1 and there are several outputs (multiclass GBDT).
   double* RowMargins(double* acc, size_t r, const TreeInfo& ti) const {
@@ -579,7 +583,9 @@ class BinnedEngine final : public Engine {
   template <int kWidth>
   void ScoreBlockScalar(const uint16_t* bins, size_t nb, double* acc) const {
     const uint32_t lw = h_.leaf_width;
-    for (const TreeInfo& ti : h_.trees) {
+    for (size_t t = 0; t < h_.trees.size(); ++t) {
+      const TreeInfo& ti = h_.trees[t];
+      const double* group_values = h_.values.data() + GroupFirst(t).value_begin;
       const Node* heap = h_.top_nodes.data() + ti.top_node;
       for (size_t r0 = 0; r0 < nb; r0 += kScalarLanes) {
         const size_t lanes = std::min(kScalarLanes, nb - r0);
@@ -597,7 +603,7 @@ class BinnedEngine final : public Engine {
           for (size_t l = 0; l < kScalarLanes; ++l) j[l] = (j[l] << b) + (q[l] >> (kChunkLevels - b));
         }
         for (size_t l = 0; l < lanes; ++l) {
-          const double* v = h_.values.data() + ti.group_value_begin + ValueIndex(*ln[l], q[l], lw);
+          const double* v = group_values + ValueIndex(*ln[l], q[l], lw);
           if constexpr (kWidth == 0) {
             Margins<0>(RowMargins(acc, r0 + l, ti)).Add(v, ti, lw);
           } else {
@@ -671,10 +677,9 @@ class BinnedEngine final : public Engine {
     const size_t t1 = std::min(h_.trees.size(), t0 + kTreeGroup);
     // The leaf width as a constant where the kernel knows it.
     const uint32_t lw = kWidth > 0 ? uint32_t{kWidth} : h_.leaf_width;
-    const double* values = h_.values.data();
     const char* base[kTreeGroup];
     for (size_t t = t0; t < t1; ++t) base[t - t0] = reinterpret_cast<const char*>(h_.lines.data() + h_.trees[t].chunk_line[0]);
-    const double* group_values = values + h_.trees[t0].group_value_begin;
+    const double* group_values = h_.values.data() + GroupFirst(t0).value_begin;
     // One register for the group's values, not an offset added per leaf.
     asm("" : "+r"(group_values));
     const uint8_t* level3 = line_walk::kLevel3.j;
