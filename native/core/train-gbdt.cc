@@ -11,44 +11,17 @@
 
 #include "core/train-binning.h"
 #include "core/train-common.h"
+#include "core/train-split.h"
 
 namespace mlops::train_detail {
 namespace {
 
-constexpr double kMinGain = 1e-6;      // smaller gains are rounding noise (as XGBoost's kRtEps)
 constexpr double kMinHessian = 1e-16;  // keeps saturated rows from dividing by zero
 constexpr size_t kHistBudgetBytes = size_t{256} << 20;
 // Below this min_child_weight a side's hessian sum no longer proves that it
 // has rows (subtracted histograms carry rounding residue far smaller than
 // this), so histograms keep row counts (see TreeGrower::counted_).
 constexpr double kCountFreeMinWeight = 1e-3;
-// Without counts, a bin is empty when its hessian sum is at most this share of
-// the node's: a subtracted histogram leaves rounding residue (far below this)
-// in bins that lost all their rows, and such a bin must not count as fresh.
-constexpr double kEmptyShare = 1e-12;
-
-struct GH {
-  double g = 0;
-  double h = 0;
-  double c = 0;  // rows (exact: small integers in a double)
-
-  GH& operator+=(const GH& o) {
-    g += o.g;
-    h += o.h;
-    c += o.c;
-    return *this;
-  }
-};
-
-GH operator-(const GH& a, const GH& b) { return {a.g - b.g, a.h - b.h, a.c - b.c}; }
-
-// A histogram cell. Row counts, where needed, live in a parallel array: a
-// 16-byte cell updates in one vector add, and a third field in it cost about
-// a third more per row.
-struct Cell {
-  double g = 0;
-  double h = 0;
-};
 
 struct RowGrad {
   double g;
@@ -61,95 +34,13 @@ struct Config {
   double min_samples_leaf;
   double learning_rate;
   int64_t max_depth;  // 0 = unlimited
+
+  SplitRules rules() const { return {lambda, min_child_weight, min_samples_leaf}; }
 };
-
-struct Split {
-  double gain = kMinGain;  // a split must beat this
-  int32_t feature = -1;    // -1: no valid split
-  int32_t bin = 0;         // bins 0..bin go left; -1: only NaN goes left
-  bool default_left = false;
-  GH left;
-
-  bool valid() const { return feature >= 0; }
-};
-
-double Score(const GH& s, double lambda) {
-  const double d = s.h + lambda;
-  return d > 0 ? s.g * s.g / d : 0.0;
-}
 
 double LeafValue(const GH& s, const Config& cfg) {
   const double d = s.h + cfg.lambda;
   return d > 0 ? -s.g / d * cfg.learning_rate : 0.0;
-}
-
-// Best split of one feature's histogram slice (value bins, then the NaN bin).
-// Candidates in a fixed order with strict improvement, so ties keep the first.
-// kCounted: `counts` holds each bin's rows, and min_samples_leaf is checked on
-// them; otherwise (min_samples_leaf <= 1, min_child_weight >= kCountFreeMinWeight)
-// the hessian checks imply that both sides have rows, and a bin is empty when
-// its hessian sum is at most kEmptyShare of the node's (every row adds at
-// least kMinHessian). Best's left.c is left 0 then; Partition counts the rows.
-// Counts fit in uint32_t: Train rejects more than 2^32 - 1 rows.
-template <bool kCounted>
-void FindSplit(const Cell* slice, const uint32_t* counts, uint32_t value_bins, const GH& total, int32_t feature,
-               const Config& cfg, Split& best) {
-  auto cell = [&](uint32_t k) {
-    return GH{slice[k].g, slice[k].h, kCounted ? static_cast<double>(counts[k]) : 0.0};
-  };
-  const double empty_h = kEmptyShare * total.h;
-  auto nonempty = [&](uint32_t k) { return kCounted ? counts[k] != 0 : slice[k].h > empty_h; };
-  const GH nan = cell(value_bins);
-  const double lambda = cfg.lambda;
-  const double parent = Score(total, lambda);
-  // gain > best.gain  <=>  gl^2 (hr + l) + gr^2 (hl + l) > (best.gain + parent) (hl + l)(hr + l),
-  // which needs no division in the hot loop; `bar` is refreshed on improvement.
-  double bar = best.gain + parent;
-  // `fresh` is false for a cut after an empty bin: it repeats the previous
-  // partition (up to rounding), so it may never win.
-  auto consider = [&](const GH& left, int32_t bin, bool default_left, bool fresh) {
-    const double rh = total.h - left.h;
-    if (kCounted) {
-      const double rc = total.c - left.c;
-      if (left.c < cfg.min_samples_leaf || rc < cfg.min_samples_leaf) return;
-    }
-    if (left.h < cfg.min_child_weight || rh < cfg.min_child_weight) return;
-    const double dl = left.h + lambda;
-    const double dr = rh + lambda;
-    // Only with l2 = 0 and zero hessian; count-free, the weight checks above
-    // (min_child_weight >= kCountFreeMinWeight, l2 >= 0) already rule it out.
-    if (kCounted && !(dl > 0 && dr > 0)) return;
-    const double rg = total.g - left.g;
-    if (left.g * left.g * dr + rg * rg * dl > bar * dl * dr && fresh) {
-      best.gain = left.g * left.g / dl + rg * rg / dr - parent;
-      bar = best.gain + parent;
-      best.feature = feature;
-      best.bin = bin;
-      best.default_left = default_left;
-      best.left = left;
-    }
-  };
-  // Empty bins are not skipped with a branch: that mispredicts on sparse
-  // histograms and costs more than evaluating the cut.
-  if (nonempty(value_bins)) {
-    consider(nan, -1, true, true);
-    GH acc;
-    for (uint32_t k = 0; k + 1 < value_bins; ++k) {
-      acc += cell(k);
-      const bool fresh = nonempty(k);
-      consider(acc, static_cast<int32_t>(k), false, fresh);
-      GH with_nan = acc;
-      with_nan += nan;
-      consider(with_nan, static_cast<int32_t>(k), true, fresh);
-    }
-  } else {
-    GH acc;
-    for (uint32_t k = 0; k + 1 < value_bins; ++k) {
-      acc += cell(k);
-      // No NaN here to learn from: send unseen NaN to the heavier side.
-      consider(acc, static_cast<int32_t>(k), acc.h >= total.h - acc.h, nonempty(k));
-    }
-  }
 }
 
 struct Node {
@@ -180,7 +71,9 @@ class TreeGrower {
       : bins_(bins),
         cfg_(cfg),
         pool_(pool),
-        counted_(cfg.min_samples_leaf > 1 || !(cfg.min_child_weight >= kCountFreeMinWeight)) {
+        counted_(cfg.min_samples_leaf > 1 || !(cfg.min_child_weight >= kCountFreeMinWeight)),
+        rules_(cfg.rules()),
+        vector_splits_(VectorSplits()) {
     const size_t cell_bytes = sizeof(Cell) + (counted_ ? sizeof(uint32_t) : 0);
     const size_t hist_bytes = std::max<size_t>(1, bins.total_bins * cell_bytes);
     cap_ = std::max<size_t>(8, kHistBudgetBytes / hist_bytes);
@@ -340,14 +233,28 @@ class TreeGrower {
     }
   }
 
-  void Find(int hist, size_t f, const GH& total, Split& best) {
-    const Cell* slice = Slice(hist, f);
-    const uint32_t value_bins = bins_.ValueBins(f);
-    if (counted_) {
-      FindSplit<true>(slice, Counts(hist, f), value_bins, total, static_cast<int32_t>(f), cfg_, best);
-    } else {
-      FindSplit<false>(slice, nullptr, value_bins, total, static_cast<int32_t>(f), cfg_, best);
-    }
+  // A node to find the best split of, and where its features' candidates go.
+  struct FindJob {
+    const Node* node;
+    size_t first;  // candidates[first + i] is feature (*features_)[i]'s
+  };
+
+  // Find step: each job's best split on every feature, one task per (node,
+  // group of kSplitLanes features).
+  void FindAll(const std::vector<FindJob>& jobs, std::vector<Split>& candidates) {
+    const size_t nf = features_->size();
+    const size_t groups = (nf + kSplitLanes - 1) / kSplitLanes;
+    pool_.ParallelFor(jobs.size() * groups, [&](size_t task) {
+      const FindJob& job = jobs[task / groups];
+      const size_t i0 = (task % groups) * kSplitLanes;
+      const size_t n = std::min(kSplitLanes, nf - i0);
+      FeatureSlice slices[kSplitLanes];
+      for (size_t i = 0; i < n; ++i) {
+        const size_t f = (*features_)[i0 + i];
+        slices[i] = {Slice(job.node->hist, f), Counts(job.node->hist, f), bins_.ValueBins(f), static_cast<int32_t>(f)};
+      }
+      FindSplits(slices, n, job.node->stats, rules_, vector_splits_, &candidates[job.first + i0]);
+    });
   }
 
   void Best(Node& node, const std::vector<Split>& candidates, size_t first) {
@@ -361,12 +268,9 @@ class TreeGrower {
   void FindRootSplit(Node& root) {
     root.hist = Acquire();
     const size_t nf = features_->size();
+    pool_.ParallelFor(nf, [&](size_t i) { BuildSlice(root.hist, (*features_)[i], root); });
     std::vector<Split> candidates(nf);
-    pool_.ParallelFor(nf, [&](size_t i) {
-      const size_t f = (*features_)[i];
-      BuildSlice(root.hist, f, root);
-      Find(root.hist, f, root.stats, candidates[i]);
-    });
+    FindAll({{&root, 0}}, candidates);
     Best(root, candidates, 0);
   }
 
@@ -391,14 +295,23 @@ class TreeGrower {
       const size_t f = static_cast<size_t>(s.feature);
       const Bin* column = bins_.Column(f);
       const Bin nan_bin = bins_.NanBin(f);
+      const int32_t split_bin = s.bin;
+      const bool default_left = s.default_left;
       const uint32_t* rows = rows_->data();
       const RowGrad* grads = grads_->data();
+      uint32_t* out_rows = scratch_rows_.data();
+      RowGrad* out_grads = scratch_grads_.data();
       size_t l = piece.begin;
       size_t r = piece.end;
+      // Branch-free: the side is data, and a branch on it mispredicted about
+      // every other row (this loop was then a sixth of a multiclass fit).
       for (size_t i = piece.begin; i < piece.end; ++i) {
-        const size_t dst = GoesLeft(column[rows[i]], nan_bin, s.bin, s.default_left) ? l++ : --r;
-        scratch_rows_[dst] = rows[i];
-        scratch_grads_[dst] = grads[i];
+        const size_t left = GoesLeft(column[rows[i]], nan_bin, split_bin, default_left) ? 1 : 0;
+        const size_t dst = (r - 1) + ((l - (r - 1)) & (size_t{0} - left));
+        out_rows[dst] = rows[i];
+        out_grads[dst] = grads[i];
+        l += left;
+        r -= 1 - left;
       }
       piece.n_left = l - piece.begin;
       if (piece.begin == node.begin && piece.end == node.end) {
@@ -539,8 +452,10 @@ class TreeGrower {
   }
 
   // Build step: one task per (pair, feature) of the chunk fills the pair's
-  // histogram slices for that feature and finds each expandable child's best
-  // split on it, into candidates[(2 * (j - j0) + side) * nf + i].
+  // histogram slices for that feature; then the find step gives each
+  // expandable child's best split on every feature, into
+  // candidates[(2 * (j - j0) + side) * nf + i]. (Finding needs a node's whole
+  // histogram: the kernel takes eight features at once.)
   void BuildChunk(const std::vector<Node>& next, const std::vector<PairPlan>& plans, size_t j0, size_t j1,
                   std::vector<Split>& candidates) {
     const size_t nf = features_->size();
@@ -576,12 +491,14 @@ class TreeGrower {
           if (kid->expandable) BuildSlice(kid->hist, f, *kid);
         }
       }
-      for (size_t side = 0; side < 2; ++side) {
-        const Node& kid = *kids[side];
-        if (!kid.expandable) continue;
-        Find(kid.hist, f, kid.stats, candidates[(2 * (j - j0) + side) * nf + i]);
-      }
     });
+    std::vector<FindJob> jobs;
+    for (size_t j = j0; j < j1; ++j) {
+      for (size_t side = 0; side < 2; ++side) {
+        if (next[2 * j + side].expandable) jobs.push_back({&next[2 * j + side], (2 * (j - j0) + side) * nf});
+      }
+    }
+    FindAll(jobs, candidates);
   }
 
   // Select step: each expandable child of the chunk takes its best candidate
@@ -613,6 +530,8 @@ class TreeGrower {
   // Whether histograms keep row counts: only min_samples_leaf > 1 needs them,
   // or a min_child_weight too small to prove that a side has rows.
   const bool counted_;
+  const SplitRules rules_;
+  const bool vector_splits_;  // VectorSplits(), once per training
   size_t cap_ = 8;
   size_t live_ = 0;
   std::vector<std::vector<Cell>> buffers_;
