@@ -53,15 +53,23 @@ std::vector<double> FeatureEdges(std::vector<double>& values, uint32_t max_bins)
 
 }  // namespace
 
-BinnedFeatures BinFeatures(const Dataset& data, uint32_t max_bins, ThreadPool& pool) {
+BinnedFeatures BinFeatures(const Dataset& data, uint32_t max_bins, ThreadPool& pool, BinLayout layout) {
   BinnedFeatures out;
   const size_t n = data.n_rows;
   const size_t nf = data.n_features;
   out.n_rows = n;
   out.n_features = nf;
+  out.layout = layout;
   out.bins.resize(n * nf);
   out.edges.resize(nf);
   out.min_value.assign(nf, 0.0);
+  auto bin_of = [&](size_t r, size_t f) {
+    const double v = data.At(r, f);
+    const std::vector<double>& edges = out.edges[f];
+    return std::isnan(v) ? static_cast<Bin>(edges.size() + 1)
+                         : static_cast<Bin>(std::upper_bound(edges.begin(), edges.end(), v) - edges.begin());
+  };
+  const bool by_column = layout == BinLayout::kFeatureMajor;
   pool.ParallelFor(nf, [&](size_t f) {
     std::vector<double> values;
     values.reserve(n);
@@ -69,18 +77,23 @@ BinnedFeatures BinFeatures(const Dataset& data, uint32_t max_bins, ThreadPool& p
       const double v = data.At(r, f);
       if (!std::isnan(v)) values.push_back(v);
     }
-    std::vector<double>& edges = out.edges[f];
-    edges = FeatureEdges(values, max_bins);
+    out.edges[f] = FeatureEdges(values, max_bins);
     if (!values.empty()) out.min_value[f] = values.front();  // sorted by FeatureEdges
-    const Bin nan_bin = static_cast<Bin>(edges.size() + 1);
-    Bin* column = out.bins.data() + f * n;
-    for (size_t r = 0; r < n; ++r) {
-      const double v = data.At(r, f);
-      column[r] = std::isnan(v)
-                      ? nan_bin
-                      : static_cast<Bin>(std::upper_bound(edges.begin(), edges.end(), v) - edges.begin());
+    if (by_column) {
+      Bin* column = out.bins.data() + f * n;
+      for (size_t r = 0; r < n; ++r) column[r] = bin_of(r, f);
     }
   });
+  if (!by_column) {
+    // By chunks of rows, so that no two threads write one cache line.
+    constexpr size_t kChunk = 4096;
+    pool.ParallelFor((n + kChunk - 1) / kChunk, [&](size_t c) {
+      for (size_t r = c * kChunk, e = std::min(n, r + kChunk); r < e; ++r) {
+        Bin* row = out.bins.data() + r * nf;
+        for (size_t f = 0; f < nf; ++f) row[f] = bin_of(r, f);
+      }
+    });
+  }
   out.offset.resize(nf);
   size_t total = 0;
   for (size_t f = 0; f < nf; ++f) {

@@ -19,10 +19,16 @@ namespace mlops::train_detail {
 
 using Bin = uint16_t;
 
+// How the bins of a table are stored: column by column (the forest reads one
+// feature of many rows), or row by row (GBDT's histograms read every feature
+// of a node's row together).
+enum class BinLayout { kFeatureMajor, kRowMajor };
+
 struct BinnedFeatures {
   size_t n_rows = 0;
   size_t n_features = 0;
-  std::vector<Bin> bins;                   // feature-major: bins[f * n_rows + row]
+  BinLayout layout = BinLayout::kFeatureMajor;
+  std::vector<Bin> bins;                   // bins[f * n_rows + row], or bins[row * n_features + f] (row-major)
   std::vector<std::vector<double>> edges;  // per feature, strictly increasing, finite
   std::vector<double> min_value;           // smallest non-NaN value (0 if none)
   std::vector<size_t> offset;              // start of feature f in a node histogram
@@ -31,7 +37,8 @@ struct BinnedFeatures {
   // Value bins of f; the NaN bin comes right after them.
   uint32_t ValueBins(size_t f) const { return static_cast<uint32_t>(edges[f].size() + 1); }
   Bin NanBin(size_t f) const { return static_cast<Bin>(edges[f].size() + 1); }
-  const Bin* Column(size_t f) const { return bins.data() + f * n_rows; }
+  const Bin* Column(size_t f) const { return bins.data() + f * n_rows; }  // feature-major only
+  const Bin* Row(size_t r) const { return bins.data() + r * n_features; }  // row-major only
   double Threshold(size_t f, int32_t split_bin) const {
     return split_bin < 0 ? min_value[f] : edges[f][static_cast<size_t>(split_bin)];
   }
@@ -42,7 +49,8 @@ struct BinnedFeatures {
 // values get one bin per value. Edges are midpoints between adjacent
 // distinct values. Parallel over features; the result never depends on the
 // pool size.
-BinnedFeatures BinFeatures(const Dataset& data, uint32_t max_bins, ThreadPool& pool);
+BinnedFeatures BinFeatures(const Dataset& data, uint32_t max_bins, ThreadPool& pool,
+                           BinLayout layout = BinLayout::kFeatureMajor);
 
 // Routing of a binned value at a split node, the training-time twin of the
 // model's `x < threshold` / default_left rule.

@@ -3,8 +3,10 @@
 // Trees grow depth-wise. At each level, every node that splits hands its rows
 // to two children; the smaller child's histogram is built from its rows and
 // the larger one's is the parent's minus it (computed in the parent's buffer).
-// Work is split into (node pair, feature) tasks, each writing its own slots,
-// and every sum runs in row order, so results do not depend on threads.
+// Bins are stored row-major, so a build task fills the slices of a block of
+// features in one pass over a node's rows; split search then takes eight
+// features of a node at a time (train-split.h). Every task writes its own
+// slots and every sum runs in row order, so results do not depend on threads.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -22,6 +24,8 @@ constexpr size_t kHistBudgetBytes = size_t{256} << 20;
 // has rows (subtracted histograms carry rounding residue far smaller than
 // this), so histograms keep row counts (see TreeGrower::counted_).
 constexpr double kCountFreeMinWeight = 1e-3;
+// Features one histogram build task fills in one pass over a node's rows.
+constexpr size_t kBlock = 4;
 
 struct RowGrad {
   double g;
@@ -79,10 +83,10 @@ class TreeGrower {
     cap_ = std::max<size_t>(8, kHistBudgetBytes / hist_bytes);
   }
 
-  // rows/grads: the sampled rows (ascending) and their gradients, permuted in
-  // place into leaf order. Writes the tree, each node's split bin (for binned
-  // routing) and the leaves' row ranges.
-  void Grow(std::vector<uint32_t>& rows, std::vector<RowGrad>& grads, const std::vector<uint32_t>& features,
+  // rows: the sampled rows (ascending), permuted in place into leaf order;
+  // grads: every row's gradients, by row. Writes the tree, each node's split
+  // bin (for binned routing) and the leaves' row ranges.
+  void Grow(std::vector<uint32_t>& rows, const std::vector<RowGrad>& grads, const std::vector<uint32_t>& features,
             Tree& tree, std::vector<int32_t>& split_bin, std::vector<LeafRange>& leaves) {
     rows_ = &rows;
     grads_ = &grads;
@@ -93,12 +97,11 @@ class TreeGrower {
     split_bin.clear();
     leaves.clear();
     scratch_rows_.resize(rows.size());
-    scratch_grads_.resize(grads.size());
 
     Node root;
     root.id = AddNode();
     root.end = rows.size();
-    for (const RowGrad& rg : grads) root.stats += GH{rg.g, rg.h, 1};
+    for (const uint32_t r : rows) root.stats += GH{grads[r].g, grads[r].h, 1};
     root.expandable = Expandable(root);
     std::vector<Node> level{root};
     if (root.expandable) FindRootSplit(level[0]);
@@ -187,50 +190,57 @@ class TreeGrower {
     return counted_ ? counts_[static_cast<size_t>(hist)].data() + bins_.offset[f] : nullptr;
   }
 
-  void BuildSlice(int hist, size_t f, const Node& node) {
-    const uint32_t n = bins_.ValueBins(f) + 1;
-    Cell* slice = Slice(hist, f);
-    std::fill(slice, slice + n, Cell{});
-    const Bin* column = bins_.Column(f);
+  // Features of features_[i0, i0 + n) (n <= kBlock): their histogram slices
+  // of `node`, filled in one pass over its rows, each cell adding its rows in
+  // the node's order. A row's bins sit together (row-major) and its gradient
+  // is read once for the block; one pass per feature read them n times.
+  void BuildBlock(int hist, size_t i0, size_t n, const Node& node) {
+    switch (n) {
+      case 1: return counted_ ? BuildRows<1, true>(hist, i0, node) : BuildRows<1, false>(hist, i0, node);
+      case 2: return counted_ ? BuildRows<2, true>(hist, i0, node) : BuildRows<2, false>(hist, i0, node);
+      case 3: return counted_ ? BuildRows<3, true>(hist, i0, node) : BuildRows<3, false>(hist, i0, node);
+      default: return counted_ ? BuildRows<4, true>(hist, i0, node) : BuildRows<4, false>(hist, i0, node);
+    }
+  }
+
+  template <size_t B, bool kCounted>
+  void BuildRows(int hist, size_t i0, const Node& node) {
+    static_assert(B <= kBlock, "a block has at most kBlock features");
+    size_t f[B];
+    Cell* slice[B];
+    uint32_t* counts[B];
+    for (size_t b = 0; b < B; ++b) {
+      f[b] = (*features_)[i0 + b];
+      const uint32_t cells = bins_.ValueBins(f[b]) + 1;
+      slice[b] = Slice(hist, f[b]);
+      std::fill(slice[b], slice[b] + cells, Cell{});
+      counts[b] = Counts(hist, f[b]);
+      if (kCounted) std::fill(counts[b], counts[b] + cells, 0);
+    }
     const uint32_t* rows = rows_->data();
     const RowGrad* grads = grads_->data();
-    if (!counted_ && node.begin == 0 && node.end == bins_.n_rows) {
-      // Every row, so rows[i] == i (sampled rows ascend and partitions are
-      // stable): the bins are read in order, without the indirection.
-      for (size_t i = 0; i < node.end; ++i) {
-        Cell& cell = slice[column[i]];
-        cell.g += grads[i].g;
-        cell.h += grads[i].h;
-      }
-      return;
-    }
-    if (!counted_) {
-      // Two rows a step: the second row's loads start before the first's
-      // update is stored (each cell still adds its rows in order).
-      size_t i = node.begin;
-      for (; i + 2 <= node.end; i += 2) {
-        const Bin b0 = column[rows[i]];
-        const Bin b1 = column[rows[i + 1]];
-        slice[b0].g += grads[i].g;
-        slice[b0].h += grads[i].h;
-        slice[b1].g += grads[i + 1].g;
-        slice[b1].h += grads[i + 1].h;
-      }
-      for (; i < node.end; ++i) {
-        Cell& cell = slice[column[rows[i]]];
-        cell.g += grads[i].g;
-        cell.h += grads[i].h;
-      }
-      return;
-    }
-    uint32_t* counts = Counts(hist, f);
-    std::fill(counts, counts + n, 0);
     for (size_t i = node.begin; i < node.end; ++i) {
-      const Bin bin = column[rows[i]];
-      slice[bin].g += grads[i].g;
-      slice[bin].h += grads[i].h;
-      ++counts[bin];
+      const uint32_t r = rows[i];
+      const Bin* row = bins_.Row(r);
+      const RowGrad g = grads[r];
+      for (size_t b = 0; b < B; ++b) {
+        const Bin bin = row[f[b]];
+        slice[b][bin].g += g.g;
+        slice[b][bin].h += g.h;
+        if (kCounted) ++counts[b][bin];
+      }
     }
+  }
+
+  // Features per build task: kBlock, or fewer where that would leave too few
+  // tasks to spread over the pool (the root's level). Which task fills a
+  // slice never changes its sums.
+  size_t BlockSize(size_t nodes) const {
+    const size_t nf = features_->size();
+    const size_t want = size_t{3} * pool_.size();
+    size_t b = kBlock;
+    while (b > 1 && nodes * ((nf + b - 1) / b) < want) b /= 2;
+    return b;
   }
 
   // A node to find the best split of, and where its features' candidates go.
@@ -268,13 +278,16 @@ class TreeGrower {
   void FindRootSplit(Node& root) {
     root.hist = Acquire();
     const size_t nf = features_->size();
-    pool_.ParallelFor(nf, [&](size_t i) { BuildSlice(root.hist, (*features_)[i], root); });
+    const size_t block = BlockSize(1);
+    pool_.ParallelFor((nf + block - 1) / block, [&](size_t t) {
+      BuildBlock(root.hist, t * block, std::min(block, nf - t * block), root);
+    });
     std::vector<Split> candidates(nf);
     FindAll({{&root, 0}}, candidates);
     Best(root, candidates, 0);
   }
 
-  // Stable partition of each node's rows (and gradients) into left then
+  // Stable partition of each node's rows into left then
   // right; sets each node's n_left. Nodes are cut into pieces of rows so that
   // a level of few nodes (the root's) still spreads over the pool: each piece
   // partitions into scratch (lefts forward, rights back to front); a piece
@@ -293,23 +306,19 @@ class TreeGrower {
       Node& node = nodes[piece.node];
       const Split& s = node.split;
       const size_t f = static_cast<size_t>(s.feature);
-      const Bin* column = bins_.Column(f);
       const Bin nan_bin = bins_.NanBin(f);
       const int32_t split_bin = s.bin;
       const bool default_left = s.default_left;
       const uint32_t* rows = rows_->data();
-      const RowGrad* grads = grads_->data();
       uint32_t* out_rows = scratch_rows_.data();
-      RowGrad* out_grads = scratch_grads_.data();
       size_t l = piece.begin;
       size_t r = piece.end;
       // Branch-free: the side is data, and a branch on it mispredicted about
       // every other row (this loop was then a sixth of a multiclass fit).
       for (size_t i = piece.begin; i < piece.end; ++i) {
-        const size_t left = GoesLeft(column[rows[i]], nan_bin, split_bin, default_left) ? 1 : 0;
+        const size_t left = GoesLeft(bins_.Row(rows[i])[f], nan_bin, split_bin, default_left) ? 1 : 0;
         const size_t dst = (r - 1) + ((l - (r - 1)) & (size_t{0} - left));
         out_rows[dst] = rows[i];
-        out_grads[dst] = grads[i];
         l += left;
         r -= 1 - left;
       }
@@ -346,14 +355,12 @@ class TreeGrower {
     });
   }
 
-  // Scratch [begin, mid) to rows/grads at left_at, and [mid, end) (written
+  // Scratch [begin, mid) to rows at left_at, and [mid, end) (written
   // back to front) reversed to right_at.
   void CopyBack(size_t begin, size_t mid, size_t end, size_t left_at, size_t right_at) {
     auto at = [](auto& v, size_t i) { return v.begin() + static_cast<ptrdiff_t>(i); };
     std::copy(at(scratch_rows_, begin), at(scratch_rows_, mid), at(*rows_, left_at));
-    std::copy(at(scratch_grads_, begin), at(scratch_grads_, mid), at(*grads_, left_at));
     std::reverse_copy(at(scratch_rows_, mid), at(scratch_rows_, end), at(*rows_, right_at));
-    std::reverse_copy(at(scratch_grads_, mid), at(scratch_grads_, end), at(*grads_, right_at));
   }
 
   void AddChildren(const Node& parent, std::vector<Node>& next) {
@@ -451,8 +458,8 @@ class TreeGrower {
     return j1;
   }
 
-  // Build step: one task per (pair, feature) of the chunk fills the pair's
-  // histogram slices for that feature; then the find step gives each
+  // Build step: one task per (pair, block of features) of the chunk fills the
+  // pair's histogram slices for those features; then the find step gives each
   // expandable child's best split on every feature, into
   // candidates[(2 * (j - j0) + side) * nf + i]. (Finding needs a node's whole
   // histogram: the kernel takes eight features at once.)
@@ -461,34 +468,38 @@ class TreeGrower {
     const size_t nf = features_->size();
     const size_t pairs = j1 - j0;
     candidates.assign(2 * pairs * nf, Split());
-    pool_.ParallelFor(pairs * nf, [&](size_t task) {
-      const size_t j = j0 + task / nf;
-      const size_t i = task % nf;
+    const size_t block = BlockSize(pairs);
+    const size_t blocks = (nf + block - 1) / block;
+    pool_.ParallelFor(pairs * blocks, [&](size_t task) {
+      const size_t j = j0 + task / blocks;
+      const size_t i0 = (task % blocks) * block;
+      const size_t n = std::min(block, nf - i0);
       const PairPlan& plan = plans[j];
       if (plan.mode == PairPlan::Mode::kNone) return;
-      const size_t f = (*features_)[i];
       const Node* kids[2] = {&next[2 * j], &next[2 * j + 1]};
       if (plan.mode == PairPlan::Mode::kSubtract) {
         const Node& small = *kids[plan.small];
         const Node& large = *kids[1 - plan.small];
-        BuildSlice(small.hist, f, small);
-        if (large.expandable) {
-          const uint32_t n = bins_.ValueBins(f) + 1;
+        BuildBlock(small.hist, i0, n, small);
+        if (!large.expandable) return;
+        for (size_t i = i0; i < i0 + n; ++i) {
+          const size_t f = (*features_)[i];
+          const uint32_t cells = bins_.ValueBins(f) + 1;
           const Cell* small_slice = Slice(small.hist, f);
           Cell* large_slice = Slice(plan.minuend, f);
-          for (uint32_t k = 0; k < n; ++k) {
+          for (uint32_t k = 0; k < cells; ++k) {
             large_slice[k].g -= small_slice[k].g;
             large_slice[k].h -= small_slice[k].h;
           }
           if (counted_) {
             const uint32_t* small_counts = Counts(small.hist, f);
             uint32_t* large_counts = Counts(plan.minuend, f);
-            for (uint32_t k = 0; k < n; ++k) large_counts[k] -= small_counts[k];
+            for (uint32_t k = 0; k < cells; ++k) large_counts[k] -= small_counts[k];
           }
         }
       } else {
         for (const Node* kid : kids) {
-          if (kid->expandable) BuildSlice(kid->hist, f, *kid);
+          if (kid->expandable) BuildBlock(kid->hist, i0, n, *kid);
         }
       }
     });
@@ -538,7 +549,6 @@ class TreeGrower {
   std::vector<std::vector<uint32_t>> counts_;  // per buffer, empty unless counted_
   std::vector<int> free_;
   std::vector<uint32_t> scratch_rows_;
-  std::vector<RowGrad> scratch_grads_;
   // PartitionLevel's pieces: rows [begin, end) of nodes[node], n_left of them
   // left, copied back to left_at and right_at.
   struct Piece {
@@ -552,7 +562,7 @@ class TreeGrower {
   std::vector<Piece> pieces_;
   // Per-Grow views.
   std::vector<uint32_t>* rows_ = nullptr;
-  std::vector<RowGrad>* grads_ = nullptr;
+  const std::vector<RowGrad>* grads_ = nullptr;
   const std::vector<uint32_t>* features_ = nullptr;
   Tree* tree_ = nullptr;
   std::vector<int32_t>* split_bin_ = nullptr;
@@ -571,14 +581,14 @@ std::vector<uint32_t> TreeFeatures(size_t n_features, const TrainParams& p, uint
   return all;
 }
 
-// Gradients of the log-loss with respect to the margins, for `rows` (in that
-// order), one vector per output. A row's softmax is computed once for all its
+// Gradients of the log-loss with respect to the margins, of `rows`, one
+// vector per output indexed by row (rows left out keep stale values, unread). A row's softmax is computed once for all its
 // outputs (computing it per output made the multiclass fit spend K² exps a row
 // per round). Per-row work only, so any split of rows is exact.
 void Gradients(const Dataset& data, const std::vector<double>& margin, uint32_t n_outputs,
                const std::vector<uint32_t>& rows, std::vector<std::vector<RowGrad>>& out, ThreadPool& pool) {
   out.resize(n_outputs);
-  for (auto& g : out) g.resize(rows.size());
+  for (auto& g : out) g.resize(data.n_rows);
   constexpr size_t kChunk = 4096;
   const size_t chunks = (rows.size() + kChunk - 1) / kChunk;
   pool.ParallelFor(chunks, [&](size_t c) {
@@ -590,7 +600,7 @@ void Gradients(const Dataset& data, const std::vector<double>& margin, uint32_t 
       if (n_outputs == 1) {
         const double p = 1.0 / (1.0 + std::exp(-m[0]));
         const double y = data.label[r] == 1 ? 1.0 : 0.0;
-        out[0][i] = {p - y, std::max(p * (1.0 - p), kMinHessian)};
+        out[0][r] = {p - y, std::max(p * (1.0 - p), kMinHessian)};
         continue;
       }
       double mx = m[0];
@@ -603,7 +613,7 @@ void Gradients(const Dataset& data, const std::vector<double>& margin, uint32_t 
       for (uint32_t k = 0; k < n_outputs; ++k) {
         const double p = e[k] / sum;
         const double y = data.label[r] == k ? 1.0 : 0.0;
-        out[k][i] = {p - y, std::max(p * (1.0 - p), kMinHessian)};
+        out[k][r] = {p - y, std::max(p * (1.0 - p), kMinHessian)};
       }
     }
   });
@@ -637,7 +647,7 @@ Model TrainGbdt(const Dataset& data, const Context& ctx) {
   model.trees.reserve(static_cast<size_t>(p.n_estimators) * n_outputs);
 
   ctx.CheckCancel();
-  const BinnedFeatures bins = BinFeatures(data, static_cast<uint32_t>(p.max_bins), ctx.pool);
+  const BinnedFeatures bins = BinFeatures(data, static_cast<uint32_t>(p.max_bins), ctx.pool, BinLayout::kRowMajor);
   std::vector<double> margin(n * n_outputs);
   for (size_t r = 0; r < n; ++r) {
     std::copy(model.base_score.begin(), model.base_score.end(), margin.begin() + static_cast<ptrdiff_t>(r * n_outputs));
@@ -647,7 +657,7 @@ Model TrainGbdt(const Dataset& data, const Context& ctx) {
   std::vector<uint32_t> sample;
   std::vector<uint32_t> rest;  // rows left out of this round's sample
   std::vector<uint32_t> rows;
-  std::vector<RowGrad> grads;
+  std::vector<std::vector<RowGrad>> round_grads;  // by output, then row; reused
   std::vector<int32_t> split_bin;
   std::vector<LeafRange> leaves;
   const uint32_t total = static_cast<uint32_t>(p.n_estimators);
@@ -663,15 +673,13 @@ Model TrainGbdt(const Dataset& data, const Context& ctx) {
       for (size_t r = 0; r < n; ++r) (rng.Uniform() < p.subsample ? sample : rest).push_back(static_cast<uint32_t>(r));
     }
     // All outputs' gradients come from the margins at the start of the round.
-    std::vector<std::vector<RowGrad>> round_grads;
     Gradients(data, margin, n_outputs, sample, round_grads, ctx.pool);
     for (uint32_t k = 0; k < n_outputs; ++k) {
       const std::vector<uint32_t> features =
           TreeFeatures(data.n_features, p, static_cast<uint64_t>(round) * n_outputs + k);
       rows = sample;
-      grads = std::move(round_grads[k]);
       Tree tree;
-      grower.Grow(rows, grads, features, tree, split_bin, leaves);
+      grower.Grow(rows, round_grads[k], features, tree, split_bin, leaves);
       tree.output_index = n_outputs == 1 ? 0 : k;
       // One add per row (each row is in one leaf): parallel and exact. Run
       // serially, these loops (~3 % of the work) kept the other threads idle.
@@ -688,7 +696,7 @@ Model TrainGbdt(const Dataset& data, const Context& ctx) {
           while (tree.left[node] >= 0) {
             const size_t f = static_cast<size_t>(tree.feature[node]);
             const bool left =
-                GoesLeft(bins.Column(f)[r], bins.NanBin(f), split_bin[node], tree.default_left[node] != 0);
+                GoesLeft(bins.Row(r)[f], bins.NanBin(f), split_bin[node], tree.default_left[node] != 0);
             node = static_cast<size_t>(left ? tree.left[node] : tree.right[node]);
           }
           margin[static_cast<size_t>(r) * n_outputs + k] += tree.value[node];
