@@ -41,3 +41,23 @@ export async function bestCallsPerSecond(fn: () => unknown, budgetMs: number): P
   }
   return best;
 }
+
+/**
+ * Each of `fns`' bestCallsPerSecond over `budgetMs` in all, taken in `rounds` alternating turns of
+ * budgetMs / rounds each (fns[0], fns[1], …, then again), so that a slow spell of the host, which
+ * lasts seconds, lands on every side of a ratio between them instead of on one.
+ */
+export async function alternatingBestCallsPerSecond(
+  fns: readonly (() => unknown)[],
+  budgetMs: number,
+  rounds = 4,
+): Promise<number[]> {
+  if (!(rounds >= 1)) throw new RangeError("alternatingBestCallsPerSecond: rounds must be at least 1");
+  const best = fns.map(() => 0);
+  for (let r = 0; r < rounds; r++) {
+    for (const [i, fn] of fns.entries()) {
+      best[i] = Math.max(best[i]!, await bestCallsPerSecond(fn, budgetMs / rounds));
+    }
+  }
+  return best;
+}

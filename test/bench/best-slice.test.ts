@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { bestCallsPerSecond } from "../../bench/lib/best-slice.js";
+import { alternatingBestCallsPerSecond, bestCallsPerSecond } from "../../bench/lib/best-slice.js";
 
 describe("bestCallsPerSecond", () => {
   it("awaits a returned promise before the next call and slices calls that each take over 1 ms one by one", async () => {
@@ -33,5 +33,36 @@ describe("bestCallsPerSecond", () => {
     expect(rate).toBeGreaterThan(0);
     // Slices grow by doubling until one lasts ~1 ms: far more calls than slices.
     expect(calls).toBeGreaterThan(1000);
+  });
+});
+
+describe("alternatingBestCallsPerSecond", () => {
+  it("alternates the calls in turns and keeps each one's best rate, in the order given", async () => {
+    const order: number[] = [];
+    const busy = (ms: number) => {
+      const t0 = performance.now();
+      while (performance.now() - t0 < ms) {}
+    };
+    const [fast, slow] = await alternatingBestCallsPerSecond(
+      [
+        () => {
+          if (order.at(-1) !== 0) order.push(0);
+          busy(0.05);
+        },
+        () => {
+          if (order.at(-1) !== 1) order.push(1);
+          busy(1.5);
+        },
+      ],
+      40,
+      3,
+    );
+    expect(order).toEqual([0, 1, 0, 1, 0, 1]);
+    expect(fast).toBeGreaterThan(slow!);
+    expect(slow).toBeLessThanOrEqual(1000 / 1.5);
+  });
+
+  it("rejects fewer than one round", async () => {
+    await expect(alternatingBestCallsPerSecond([() => {}], 5, 0)).rejects.toThrow(RangeError);
   });
 });
