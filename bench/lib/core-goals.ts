@@ -10,7 +10,7 @@ import { writeArtifact } from "../../test/kit/artifact-writer.js";
 import type { ModelSpec } from "../../test/kit/model-spec.js";
 import { randomRows } from "../../test/kit/random-model.js";
 import { benchmarkForest, benchmarkGbdt } from "../../test/kit/random-model-presets.js";
-import { alternatingBestCallsPerSecond, bestCallsPerSecond } from "./best-slice.js";
+import { alternatingBestCallsPerSecond } from "./best-slice.js";
 import { GOALS, goal, type Verdict } from "./verdicts.js";
 
 export interface CoreFigures {
@@ -88,15 +88,17 @@ export function measureXgboost(cellMs: number): XgboostFigures {
 
 const POOL = 20_000;
 
-/** Best µs per row of `fn(offset)` over calls of `batch` rows from the pool, run for about `budgetMs`. */
-async function bestUsPerRow(batch: number, budgetMs: number, fn: (row: number) => void): Promise<number> {
+/** A call of `fn(offset)` on `batch` rows of the pool, each call at the next offset. */
+function poolCursor(batch: number, fn: (row: number) => void): () => void {
   let r = 0;
-  const callsPerS = await bestCallsPerSecond(() => {
+  return () => {
     fn(r);
     r = (r + batch) % (POOL - batch + 1);
-  }, budgetMs);
-  return 1e6 / (callsPerS * batch);
+  };
 }
+
+/** Turns each cell takes (see alternatingBestCallsPerSecond): a slow spell of the host lands on several cells. */
+const CELL_TURNS = 3;
 
 async function measureModel(
   name: CoreFigures["model"],
@@ -109,25 +111,33 @@ async function measureModel(
     const rows = randomRows(spec, POOL, { nanRate: 0, onThresholdRate: 0, seed: 7 });
     const slice = (r: number, batch: number) => rows.subarray(r * nf, (r + batch) * nf);
     const out = new Float64Array(10_000 * model.nClasses);
-    const timed = (batch: number) =>
-      bestUsPerRow(batch, cellMs, (r) =>
+    const batched = (batch: number) =>
+      poolCursor(batch, (r) =>
         model.predictProba(slice(r, batch), batch, out.subarray(0, batch * model.nClasses)),
       );
-    const usPerRow64 = await timed(64);
-    const usPerRow10k = await timed(10_000);
     // One-row views made before timing: a single-row call's cost, without the harness's two
     // subarray() allocations per call (~0.1-0.2 µs, more than a tenth of the goal).
     const oneRow = Array.from({ length: POOL }, (_, r) => slice(r, 1));
     const oneOut = out.subarray(0, model.nClasses);
-    const singleRowUs = await bestUsPerRow(1, cellMs, (r) => model.predictProba(oneRow[r]!, 1, oneOut));
     const big = slice(0, 10_000);
-    // 1 and 2 threads in alternating turns: a slow spell on the second core lands on both sides.
-    const [one, two] = (
-      await alternatingBestCallsPerSecond(
-        [1, 2].map((threads) => () => model.predictProbaAsync(big, 10_000, { threads })),
-        2 * cellMs,
-      )
-    ).map((calls) => 10_000 * calls) as [number, number];
+    const async10k = (threads: number) => () => model.predictProbaAsync(big, 10_000, { threads });
+    // Every cell in alternating turns, 1 and 2 threads included: a slow spell lands on several.
+    const [calls64, calls10k, callsOne, async1, async2] = (await alternatingBestCallsPerSecond(
+      [
+        batched(64),
+        batched(10_000),
+        poolCursor(1, (r) => model.predictProba(oneRow[r]!, 1, oneOut)),
+        async10k(1),
+        async10k(2),
+      ],
+      5 * cellMs,
+      CELL_TURNS,
+    )) as [number, number, number, number, number];
+    const usPerRow64 = 1e6 / (calls64 * 64);
+    const usPerRow10k = 1e6 / (calls10k * 10_000);
+    const singleRowUs = 1e6 / callsOne;
+    const one = async1 * 10_000;
+    const two = async2 * 10_000;
     const { engine, engineIsa, engineBytes } = model.info;
     return {
       model: name,
