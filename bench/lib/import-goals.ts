@@ -11,7 +11,7 @@ import { importXgboost } from "../../src/models/import/xgboost.js";
 import { writeArtifact } from "../../test/kit/artifact-writer.js";
 import { randomRows } from "../../test/kit/random-model.js";
 import { benchmarkGbdt } from "../../test/kit/random-model-presets.js";
-import { bestCallsPerSecond } from "./best-slice.js";
+import { alternatingBestCallsPerSecond } from "./best-slice.js";
 import { compareWithOrt } from "./onnx-compare.js";
 import { GOALS, goal, type Verdict } from "./verdicts.js";
 
@@ -50,22 +50,18 @@ function now(): number {
   return Number(process.hrtime.bigint()) / 1e6;
 }
 
-/** Rows/s of `model` at `batch` under the core's best-slice rule, each call on the next rows of the pool. */
-async function rowsPerS(
-  model: ClassifierModel,
-  rows: Float64Array,
-  batch: number,
-  cellMs: number,
-): Promise<number> {
+/** A call of `model` on `batch` rows of the pool, each call on the next rows (one-row views made up front). */
+function poolCall(model: ClassifierModel, rows: Float64Array, batch: number): () => void {
   const nf = model.nFeatures;
   const pool = rows.length / nf;
   const out = new Float64Array(batch * model.nClasses);
+  const views =
+    batch === 1 ? Array.from({ length: pool }, (_, i) => rows.subarray(i * nf, (i + 1) * nf)) : [];
   let r = 0;
-  const callsPerS = await bestCallsPerSecond(() => {
-    model.predictProba(rows.subarray(r * nf, (r + batch) * nf), batch, out);
+  return () => {
+    model.predictProba(views[r] ?? rows.subarray(r * nf, (r + batch) * nf), batch, out);
     r = (r + batch) % (pool - batch + 1);
-  }, cellMs);
-  return callsPerS * batch;
+  };
 }
 
 export async function measureImports(options: { cellMs: number }): Promise<ImportSection> {
@@ -96,18 +92,16 @@ export async function measureImports(options: { cellMs: number }): Promise<Impor
         threads: [1],
         cellMs: Math.max(200, options.cellMs / 2),
       });
-      // Imported and own alternate, best of three each, so drift on a shared machine hits both alike.
+      // Imported and own in alternating turns, so drift on a shared machine hits both alike.
       const cells: NonNullable<ImportSection["cells"]> = [];
       for (const c of ort.cells) {
-        let importedRowsPerS = 0;
-        let ownRowsPerS = 0;
-        for (let round = 0; round < 3; round++) {
-          importedRowsPerS = Math.max(
-            importedRowsPerS,
-            await rowsPerS(imported, rows, c.batch, options.cellMs / 3),
-          );
-          ownRowsPerS = Math.max(ownRowsPerS, await rowsPerS(own, rows, c.batch, options.cellMs / 3));
-        }
+        const [importedCalls, ownCalls] = (await alternatingBestCallsPerSecond(
+          [poolCall(imported, rows, c.batch), poolCall(own, rows, c.batch)],
+          2 * options.cellMs,
+          3,
+        )) as [number, number];
+        const importedRowsPerS = importedCalls * c.batch;
+        const ownRowsPerS = ownCalls * c.batch;
         cells.push({
           batch: c.batch,
           importedRowsPerS,
