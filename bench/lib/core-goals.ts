@@ -130,7 +130,7 @@ async function measureModel(
         async10k(1),
         async10k(2),
       ],
-      5 * cellMs,
+      cellMs,
       CELL_TURNS,
     )) as [number, number, number, number, number];
     const usPerRow64 = 1e6 / (calls64 * 64);

@@ -97,7 +97,7 @@ export async function measureImports(options: { cellMs: number }): Promise<Impor
       for (const c of ort.cells) {
         const [importedCalls, ownCalls] = (await alternatingBestCallsPerSecond(
           [poolCall(imported, rows, c.batch), poolCall(own, rows, c.batch)],
-          2 * options.cellMs,
+          options.cellMs,
           3,
         )) as [number, number];
         const importedRowsPerS = importedCalls * c.batch;
