@@ -11,6 +11,7 @@ import type { ModelSpec } from "../../test/kit/model-spec.js";
 import { randomRows } from "../../test/kit/random-model.js";
 import { benchmarkForest, benchmarkGbdt } from "../../test/kit/random-model-presets.js";
 import { alternatingBestCallsPerSecond } from "./best-slice.js";
+import { poolCall } from "./pool-call.js";
 import { GOALS, goal, type Verdict } from "./verdicts.js";
 
 export interface CoreFigures {
@@ -88,15 +89,6 @@ export function measureXgboost(cellMs: number): XgboostFigures {
 
 const POOL = 20_000;
 
-/** A call of `fn(offset)` on `batch` rows of the pool, each call at the next offset. */
-function poolCursor(batch: number, fn: (row: number) => void): () => void {
-  let r = 0;
-  return () => {
-    fn(r);
-    r = (r + batch) % (POOL - batch + 1);
-  };
-}
-
 /** Turns each cell takes (see alternatingBestCallsPerSecond): a slow spell of the host lands on several cells. */
 const CELL_TURNS = 3;
 
@@ -109,24 +101,13 @@ async function measureModel(
   try {
     const nf = spec.nFeatures;
     const rows = randomRows(spec, POOL, { nanRate: 0, onThresholdRate: 0, seed: 7 });
-    const slice = (r: number, batch: number) => rows.subarray(r * nf, (r + batch) * nf);
-    const out = new Float64Array(10_000 * model.nClasses);
-    const batched = (batch: number) =>
-      poolCursor(batch, (r) =>
-        model.predictProba(slice(r, batch), batch, out.subarray(0, batch * model.nClasses)),
-      );
-    // One-row views made before timing: a single-row call's cost, without the harness's two
-    // subarray() allocations per call (~0.1-0.2 µs, more than a tenth of the goal).
-    const oneRow = Array.from({ length: POOL }, (_, r) => slice(r, 1));
-    const oneOut = out.subarray(0, model.nClasses);
-    const big = slice(0, 10_000);
+    const big = rows.subarray(0, 10_000 * nf);
     const async10k = (threads: number) => () => model.predictProbaAsync(big, 10_000, { threads });
-    // Every cell in alternating turns, 1 and 2 threads included: a slow spell lands on several.
     const [calls64, calls10k, callsOne, async1, async2] = (await alternatingBestCallsPerSecond(
       [
-        batched(64),
-        batched(10_000),
-        poolCursor(1, (r) => model.predictProba(oneRow[r]!, 1, oneOut)),
+        poolCall(model, rows, 64),
+        poolCall(model, rows, 10_000),
+        poolCall(model, rows, 1),
         async10k(1),
         async10k(2),
       ],

@@ -13,6 +13,7 @@ import { randomRows } from "../../test/kit/random-model.js";
 import { benchmarkGbdt } from "../../test/kit/random-model-presets.js";
 import { alternatingBestCallsPerSecond } from "./best-slice.js";
 import { compareWithOrt } from "./onnx-compare.js";
+import { poolCall } from "./pool-call.js";
 import { GOALS, goal, type Verdict } from "./verdicts.js";
 
 const PYTHON = "/usr/bin/python3";
@@ -48,20 +49,6 @@ export interface ImportSection {
 
 function now(): number {
   return Number(process.hrtime.bigint()) / 1e6;
-}
-
-/** A call of `model` on `batch` rows of the pool, each call on the next rows (one-row views made up front). */
-function poolCall(model: ClassifierModel, rows: Float64Array, batch: number): () => void {
-  const nf = model.nFeatures;
-  const pool = rows.length / nf;
-  const out = new Float64Array(batch * model.nClasses);
-  const views =
-    batch === 1 ? Array.from({ length: pool }, (_, i) => rows.subarray(i * nf, (i + 1) * nf)) : [];
-  let r = 0;
-  return () => {
-    model.predictProba(views[r] ?? rows.subarray(r * nf, (r + batch) * nf), batch, out);
-    r = (r + batch) % (pool - batch + 1);
-  };
 }
 
 export async function measureImports(options: { cellMs: number }): Promise<ImportSection> {

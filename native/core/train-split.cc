@@ -24,6 +24,11 @@
 namespace mlops::train_detail {
 namespace {
 
+// Without counts, a bin is empty when its hessian sum is at most this share of
+// the node's: a subtracted histogram leaves rounding residue (far below this)
+// in bins that lost all their rows, and such a bin must not count as fresh.
+constexpr double kEmptyShare = 1e-12;
+
 double Score(const GH& s, double lambda) {
   const double d = s.h + lambda;
   return d > 0 ? s.g * s.g / d : 0.0;

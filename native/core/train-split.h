@@ -14,10 +14,6 @@
 namespace mlops::train_detail {
 
 constexpr double kMinGain = 1e-6;  // smaller gains are rounding noise (as XGBoost's kRtEps)
-// Without counts, a bin is empty when its hessian sum is at most this share of
-// the node's: a subtracted histogram leaves rounding residue (far below this)
-// in bins that lost all their rows, and such a bin must not count as fresh.
-constexpr double kEmptyShare = 1e-12;
 
 // Gradient, hessian and row sums (rows: exact small integers in a double).
 struct GH {
@@ -77,7 +73,7 @@ constexpr size_t kSplitLanes = 8;
 //     when it has no rows;
 //   none (min_samples_leaf <= 1, min_child_weight >= kCountFreeMinWeight):
 //     the hessian checks imply that both sides have rows, and a bin is empty
-//     when its hessian sum is at most kEmptyShare of the node's; a split's
+//     when its hessian sum is at most 1e-12 of the node's; a split's
 //     left.c is 0 then (Partition counts the rows).
 // `vector` (from VectorSplits) lets slices without counts take the kernel.
 void FindSplits(const FeatureSlice* slices, size_t n, const GH& total, const SplitRules& rules, bool vector,
