@@ -151,12 +151,16 @@ export function createPredictService(options: PredictServiceOptions): ServiceImp
    * copies it into its batch), anything else through toRow, which makes the typed array or names
    * what is wrong. Saves a typed array per request, which lives outside V8's heap.
    */
-  function scoreValues(served: ServedModel, values: ArrayLike<unknown> | undefined): Promise<Float64Array> {
+  function scoreValues(
+    served: ServedModel,
+    values: ArrayLike<unknown> | undefined,
+    field = "features",
+  ): Promise<Float64Array> {
     const nf = served.model.nFeatures;
     if (options.batcher && Array.isArray(values) && values.length === nf && allFinite(values, nf)) {
       return options.batcher.submit(served.model, values as number[]);
     }
-    return scoreOne(served, toRow(values, nf, "features", allowMissing));
+    return scoreOne(served, toRow(values, nf, field, allowMissing));
   }
 
   /**
@@ -209,6 +213,44 @@ export function createPredictService(options: PredictServiceOptions): ServiceImp
     }
   }
 
+  /**
+   * A tensor's rows scored: one row through the batcher as Predict's (a plain array of finite
+   * numbers as it is), more as PredictBatch's. Throws on a shape the model does not take.
+   */
+  function scoreTensor(served: ServedModel, request: TensorRequest): Promise<TensorScores> {
+    const nf = served.model.nFeatures;
+    const { shape, field } = request;
+    const nRows = shape.length === 2 && shape[1] === nf ? (shape[0] as number) : -1;
+    if (!(Number.isInteger(nRows) && nRows >= 1 && nRows <= maxRows)) {
+      throw invalidArgument(`${field}.shape`, `[N, ${nf}] with 1 ≤ N ≤ ${maxRows}`, `[${shape.join(", ")}]`);
+    }
+    if (request.values.length !== nRows * nf) {
+      throw invalidArgument(
+        `${field}.data`,
+        `${nRows * nf} values (shape [${nRows}, ${nf}])`,
+        String(request.values.length),
+      );
+    }
+    const scores = (s: { proba: Float64Array; predictions: Int32Array }): TensorScores => ({
+      modelName: served.name,
+      modelVersion: String(served.version),
+      nClasses: served.model.nClasses,
+      classLabels: served.model.info.classLabels,
+      predictions: s.predictions,
+      probabilities: s.proba,
+    });
+    if (nRows === 1) {
+      return scoreValues(served, request.values, `${field}.data`).then((proba) => {
+        checkFinite(proba, proba.length, field);
+        const predictions = new Int32Array(1);
+        predictions[0] = argmax(proba, 0, proba.length);
+        return scores({ proba, predictions });
+      });
+    }
+    const rows = toRow(request.values, nRows * nf, `${field}.data`, allowMissing);
+    return scoreRows(served, rows, nRows, field).then(scores);
+  }
+
   function predictRequest(request: PredictRequest): Promise<PredictResult> {
     try {
       const served = select(request.modelName, request.modelVersion, request.modelAlias);
@@ -220,36 +262,15 @@ export function createPredictService(options: PredictServiceOptions): ServiceImp
   }
 
   return {
-    async predictTensor(request: TensorRequest, _ctx: CallContext): Promise<TensorScores> {
-      const selected = select(request.modelName, request.modelVersion, "");
-      const served = selected instanceof Promise ? await selected : selected;
-      const nf = served.model.nFeatures;
-      const { shape, field } = request;
-      const nRows = shape.length === 2 && shape[1] === nf ? (shape[0] as number) : -1;
-      if (!(Number.isInteger(nRows) && nRows >= 1 && nRows <= maxRows)) {
-        throw invalidArgument(
-          `${field}.shape`,
-          `[N, ${nf}] with 1 ≤ N ≤ ${maxRows}`,
-          `[${shape.join(", ")}]`,
-        );
+    // Not async (as predictRow): the model's selection and one then on the scoring's promise.
+    predictTensor(request: TensorRequest, _ctx: CallContext): Promise<TensorScores> {
+      try {
+        const selected = select(request.modelName, request.modelVersion, "");
+        if (selected instanceof Promise) return selected.then((served) => scoreTensor(served, request));
+        return scoreTensor(selected, request);
+      } catch (e) {
+        return Promise.reject(e);
       }
-      if (request.values.length !== nRows * nf) {
-        throw invalidArgument(
-          `${field}.data`,
-          `${nRows * nf} values (shape [${nRows}, ${nf}])`,
-          String(request.values.length),
-        );
-      }
-      const rows = toRow(request.values, nRows * nf, `${field}.data`, allowMissing);
-      const { proba, predictions } = await scoreRows(served, rows, nRows, field);
-      return {
-        modelName: served.name,
-        modelVersion: String(served.version),
-        nClasses: served.model.nClasses,
-        classLabels: served.model.info.classLabels,
-        predictions,
-        probabilities: proba,
-      };
     },
 
     predictRow(features: unknown, _ctx: CallContext): Promise<PredictResult> {

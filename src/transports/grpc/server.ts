@@ -21,8 +21,8 @@ import { methodImpl, type ServiceBinding } from "../../rpc/binding.js";
 import type { ServiceError } from "../../rpc/service-error.js";
 import { DRAIN_SETTLE_MS } from "../drain.js";
 import type { Pipeline } from "../pipeline.js";
+import { encodePredictResponse } from "../predict-response.js";
 import { type LeanUnaryMethod, type LeanUnaryOptions, leanUnaryListener } from "./lean-unary.js";
-import { encodePredictResponse } from "./predict-response.js";
 import { addReflection } from "./reflection.js";
 import { grpcServiceDefinition, UndecodableRequest } from "./service-definition.js";
 

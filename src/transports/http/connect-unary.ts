@@ -1,12 +1,21 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { create, type DescMethodUnary, toBinary, toJsonString } from "@bufbuild/protobuf";
+import {
+  create,
+  type DescMessage,
+  type DescMethodUnary,
+  type MessageInitShape,
+  toBinary,
+  toJsonString,
+} from "@bufbuild/protobuf";
 import { compressionNegotiate } from "@connectrpc/connect/protocol";
 import { errorToJsonBytes, parseContentType, parseTimeout } from "@connectrpc/connect/protocol-connect";
 import { compressionBrotli, compressionGzip } from "@connectrpc/connect-node";
+import { PredictResponseSchema } from "../../gen/mlops/v1/predict_pb.js";
 import { methodImpl, type ServiceBinding } from "../../rpc/binding.js";
 import type { CallContext } from "../../rpc/context.js";
 import { ServiceError, toServiceError } from "../../rpc/service-error.js";
 import type { InvokeMeta, Pipeline } from "../pipeline.js";
+import { encodePredictResponse, predictResponseJson } from "../predict-response.js";
 import { BodyTooLarge, readBodyBytes } from "./body.js";
 import { createConnectDecoder, isNamed, named } from "./connect-decode.js";
 import { connectError, fromConnectError } from "./connect-error.js";
@@ -38,6 +47,8 @@ interface Procedure {
   limit: number;
   setting: string;
   decode: (bytes: Uint8Array, binary: boolean) => unknown;
+  /** The implementation's answer (the message or its init shape) on the wire; may throw. */
+  encode: (out: unknown, binary: boolean) => Uint8Array | string;
 }
 
 type Compression = Pick<ReturnType<typeof compressionNegotiate>, "request" | "response">;
@@ -79,6 +90,7 @@ export function createConnectUnary(options: ConnectUnaryOptions): ConnectUnaryHa
         limit: large ? (options.large?.maxBytes ?? 0) : options.maxMessageBytes,
         setting: large ? "MLOPS_MAX_IMPORT_BYTES" : "MLOPS_MAX_BODY_BYTES",
         decode: createConnectDecoder(m.input),
+        encode: encoderOf(m.output),
       });
     }
   }
@@ -186,8 +198,7 @@ export function createConnectUnary(options: ConnectUnaryOptions): ConnectUnaryHa
         (out) => {
           let body: Uint8Array | string;
           try {
-            const message = create(p.method.output, out as never);
-            body = binary ? toBinary(p.method.output, message) : toJsonString(p.method.output, message);
+            body = p.encode(out, binary);
           } catch (e) {
             return sendFailure(req, res, e, compression);
           }
@@ -221,6 +232,23 @@ export function createConnectUnary(options: ConnectUnaryOptions): ConnectUnaryHa
       res.destroy();
     }
     return true;
+  };
+}
+
+/**
+ * A reply's encoder: protobuf-es's, or for PredictResponse the hand-written one that writes the
+ * same bytes and text without reflection (src/transports/predict-response.ts).
+ */
+function encoderOf(output: DescMessage): Procedure["encode"] {
+  if (output.typeName === PredictResponseSchema.typeName) {
+    return (out, binary) => {
+      const r = out as MessageInitShape<typeof PredictResponseSchema>;
+      return binary ? encodePredictResponse(r) : predictResponseJson(r);
+    };
+  }
+  return (out, binary) => {
+    const message = create(output, out as never);
+    return binary ? toBinary(output, message) : toJsonString(output, message);
   };
 }
 

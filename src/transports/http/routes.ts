@@ -13,6 +13,7 @@ import type { CallContext, Transport } from "../../rpc/context.js";
 import { invalidArgument, ServiceError } from "../../rpc/service-error.js";
 import { normalizeEnumSpellings } from "../../services/mapping/enum-spelling.js";
 import type { PredictResult } from "../../services/predict-service.js";
+import { jsonString } from "../json-string.js";
 import { parseJsonObject, readBody } from "./body.js";
 import { decodeError } from "./decode-error.js";
 import { queryToJson, type RestRoute } from "./rest-routes.js";
@@ -163,18 +164,6 @@ export function predictJson(r: PredictResult): string {
   for (let i = 0; i < r.probability.length; i++) probs += (i ? "," : "") + r.probability[i];
   const prediction = typeof r.label === "string" ? JSON.stringify(r.label) : String(r.label);
   return `{"prediction":${prediction},"probability":[${probs}],"model_version":${jsonString(r.modelVersion)},"timestamp":"${r.timestamp}","model_name":${jsonString(r.modelName)}}`;
-}
-
-/** JSON.stringify of a string, remembering the last few: a reply's model name and version repeat. */
-const jsonStrings = new Map<string, string>();
-export function jsonString(s: string): string {
-  let json = jsonStrings.get(s);
-  if (json === undefined) {
-    if (jsonStrings.size >= 64) jsonStrings.clear();
-    json = JSON.stringify(s);
-    jsonStrings.set(s, json);
-  }
-  return json;
 }
 
 /** JSON has no NaN: a `null` feature (a missing value, where allowed) reaches proto3 JSON as "NaN". */

@@ -8,7 +8,8 @@ import type { CallContext } from "../../rpc/context.js";
 import { invalidArgument, type ServiceError } from "../../rpc/service-error.js";
 import { parseJsonObject, readBody } from "../http/body.js";
 import type { ErrorWriter, OwnRoute, Params, Reply, TemplateRoute } from "../http/routes.js";
-import { jsonString, rpcRoute } from "../http/routes.js";
+import { rpcRoute } from "../http/routes.js";
+import { jsonString } from "../json-string.js";
 import { type Inference, type InferRequest, type InferResult, JsonInput } from "./inference.js";
 
 export interface OipRestOptions {
