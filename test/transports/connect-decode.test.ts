@@ -38,6 +38,19 @@ const BODIES = [
   "{}",
   "",
   '{"features":[1,2]',
+  // The quick read of finite double lists (one key), and what it leaves to fromJson.
+  '{"features":[-0,1e-320,5e-324,1.7976931348623157e308]}',
+  '{"features":[1e400]}',
+  '{"features":[-1e400,1]}',
+  '{"features":[]}',
+  '{"features":[1,true]}',
+  '{"features":[1],"unknown":3,"other":[1,2]}',
+  '{"__proto__":[1],"features":[2]}',
+  '{"features":[1,2],"n_features":2}',
+  '{"nFeatures":"2","features":[1,2]}',
+  '{"n_features":2,"nFeatures":2,"features":[1,2]}',
+  '{"features":[1],"model_name":"\\ud800"}',
+  '{"model_alias":"a","features":[3,4]}',
 ];
 
 describe("Connect JSON decoding", () => {

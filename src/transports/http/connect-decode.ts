@@ -1,10 +1,13 @@
 import {
+  create,
+  type DescField,
   type DescMessage,
   fromBinary,
   fromJson,
   fromJsonString,
   type JsonValue,
   type MessageShape,
+  ScalarType,
 } from "@bufbuild/protobuf";
 import { ServiceError } from "../../rpc/service-error.js";
 import { normalizeEnumSpellings, reachesEnum } from "../../services/mapping/enum-spelling.js";
@@ -35,6 +38,7 @@ export function createConnectDecoder<D extends DescMessage>(
   input: D,
 ): (bytes: Uint8Array, binary: boolean) => MessageShape<D> {
   const enums = reachesEnum(input);
+  const quick = quickReader(input);
   return (bytes, binary) => {
     if (binary) {
       try {
@@ -50,7 +54,7 @@ export function createConnectDecoder<D extends DescMessage>(
     }
     const text = utf8.decode(bytes);
     try {
-      if (!enums) return fromFlatJson(input, text) ?? fromJsonString(input, text, JSON_OPTIONS);
+      if (!enums) return fromFlatJson(input, text, quick) ?? fromJsonString(input, text, JSON_OPTIONS);
       let json: unknown;
       try {
         json = JSON.parse(text);
@@ -77,7 +81,11 @@ export function createConnectDecoder<D extends DescMessage>(
  * JSON.parse's keys; anything else (malformed, nested, a duplicate) goes to fromJsonString,
  * which answers as before.
  */
-function fromFlatJson<D extends DescMessage>(input: D, text: string): MessageShape<D> | undefined {
+function fromFlatJson<D extends DescMessage>(
+  input: D,
+  text: string,
+  quick: QuickReader<D>,
+): MessageShape<D> | undefined {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -94,7 +102,46 @@ function fromFlatJson<D extends DescMessage>(input: D, text: string): MessageSha
     for (let i = 0; i < v.length; i++) if (typeof v[i] === "object" && v[i] !== null) return undefined;
   }
   if (colonsOutsideStrings(text) !== members) return undefined;
-  return fromJson(input, json as JsonValue, JSON_OPTIONS);
+  return quick(json as Record<string, unknown>) ?? fromJson(input, json as JsonValue, JSON_OPTIONS);
+}
+
+type QuickReader<D extends DescMessage> = (json: Record<string, unknown>) => MessageShape<D> | undefined;
+
+/**
+ * fromJson's result for a parsed object whose known keys all name repeated double fields holding
+ * finite numbers (Predict's `{"features": [...]}`; one such key at most), or undefined to leave it to fromJson: such a
+ * value is read by fromJson as the same numbers, and unknown keys are ignored there too. Strings
+ * (a UTF-8 check), nulls, the special doubles' strings and a field named twice (by its proto and
+ * its JSON name) all go to fromJson, which answers as before.
+ */
+function quickReader<D extends DescMessage>(input: D): QuickReader<D> {
+  const known = new Set<string>();
+  const doubles = new Map<string, DescField>();
+  for (const field of input.fields) {
+    known.add(field.name).add(field.jsonName);
+    if (field.fieldKind === "list" && field.listKind === "scalar" && field.scalar === ScalarType.DOUBLE) {
+      doubles.set(field.name, field).set(field.jsonName, field);
+    }
+  }
+  if (doubles.size === 0) return () => undefined;
+  return (json) => {
+    const message = create(input) as Record<string, unknown>;
+    let seen = false;
+    for (const key in json) {
+      const field = doubles.get(key);
+      if (field === undefined) {
+        if (known.has(key)) return undefined;
+        continue;
+      }
+      const v = json[key];
+      // A second list (or the same field by its other name) is left to fromJson's rules.
+      if (!Array.isArray(v) || seen) return undefined;
+      for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) return undefined;
+      message[field.localName] = v;
+      seen = true;
+    }
+    return message as MessageShape<D>;
+  };
 }
 
 /** The `:` of a JSON text that are not inside a string literal. */
