@@ -297,7 +297,7 @@ export function createPredictService(options: PredictServiceOptions): ServiceImp
       return predictRequest(request).then((r) => ({
         prediction: r.prediction,
         label: String(r.label),
-        probability: Array.from(r.probability),
+        probability: numbers(r.probability),
         modelVersion: r.modelVersion,
         modelName: r.modelName,
         timestamp: r.timestamp,
@@ -348,9 +348,9 @@ export function createPredictService(options: PredictServiceOptions): ServiceImp
       const labels = new Array<string>(nRows);
       for (let r = 0; r < nRows; r++) labels[r] = String(served.model.classLabel(predictions[r]!));
       return {
-        predictions: Array.from(predictions),
+        predictions: numbers(predictions),
         labels,
-        probabilities: Array.from(proba),
+        probabilities: numbers(proba),
         nClasses: nc,
         modelName: served.name,
         modelVersion: String(served.version),
@@ -438,3 +438,10 @@ function argmax(values: Float64Array, start: number, n: number): number {
 
 /** What createPredictService returns: PredictService's methods plus the lean REST and OIP entries. */
 export type PredictServiceImpl = ReturnType<typeof createPredictService>;
+
+/** A typed array's values as a plain array, by index: Array.from goes through the iterator protocol. */
+function numbers(values: ArrayLike<number>): number[] {
+  const out = new Array<number>(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = values[i] as number;
+  return out;
+}

@@ -76,6 +76,20 @@ function jsonDouble(v: number): string {
 }
 
 /**
+ * The last timestamp's JSON: the replies of a batch share one (formatted once per millisecond), and
+ * a new one each millisecond would push the names out of jsonString's cache.
+ */
+let lastTimestamp = "";
+let lastTimestampJson = '""';
+function timestampJson(s: string): string {
+  if (s !== lastTimestamp) {
+    lastTimestampJson = JSON.stringify(s);
+    lastTimestamp = s;
+  }
+  return lastTimestampJson;
+}
+
+/**
  * PredictResponse (the message or its init shape) as proto3 JSON text, as toJsonString writes it
  * with default options: fields in declaration order under their JSON names, `prediction` when set
  * (explicit presence), and the empty list and empty strings left out. Unknown fields are not
@@ -91,7 +105,7 @@ export function predictResponseJson(r: PredictResponseInit): string {
     json += "]";
   }
   if (r.modelVersion) json += `,"model_version":${jsonString(r.modelVersion)}`;
-  if (r.timestamp) json += `,"timestamp":${jsonString(r.timestamp)}`;
+  if (r.timestamp) json += `,"timestamp":${timestampJson(r.timestamp)}`;
   if (r.modelName) json += `,"model_name":${jsonString(r.modelName)}`;
   if (r.label) json += `,"label":${jsonString(r.label)}`;
   return json === "" ? "{}" : `{${json.slice(1)}}`;

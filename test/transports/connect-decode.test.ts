@@ -76,4 +76,25 @@ describe("Connect JSON decoding", () => {
     const decode = createConnectDecoder(PredictRequestSchema);
     expect(() => decode(encoder.encode('{"features":[1,2],"features":[3]}'), false)).toThrow(/duplicate/i);
   });
+
+  it("reads a JSON body's text as it reads its bytes (BOM, invalid UTF-8)", () => {
+    const decode = createConnectDecoder(PredictRequestSchema);
+    const bodies = [
+      Buffer.from('\ufeff{"features":[1,2]}'),
+      Buffer.concat([
+        Buffer.from('{"model_name":"a'),
+        Buffer.from([0xff, 0xc3, 0x28, 0xe2, 0x82]),
+        Buffer.from('","features":[1]}'),
+      ]),
+      Buffer.from('{"features":[1],"model_name":"ñandú 🐦"}'),
+      Buffer.from([0xef, 0xbb, 0xbf, 0xef, 0xbb, 0xbf, 0x7b, 0x7d]),
+    ];
+    for (const bytes of bodies) {
+      const asBytes = outcome(() => decode(new Uint8Array(bytes), false));
+      expect(
+        outcome(() => decode(bytes.toString("utf8"), false)),
+        bytes.toString("hex"),
+      ).toEqual(asBytes);
+    }
+  });
 });

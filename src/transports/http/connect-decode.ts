@@ -16,6 +16,7 @@ import { decodeError } from "./decode-error.js";
 /** connect-es's JSON default: unknown keys are ignored (proto3 JSON would refuse them). */
 const JSON_OPTIONS = { ignoreUnknownFields: true } as const;
 const utf8 = new TextDecoder();
+const utf8In = new TextEncoder();
 
 /** Errors answered with the house's error JSON (`field`, `expected`), not Connect's bare one. */
 const NAMED = new WeakSet<ServiceError>();
@@ -32,15 +33,17 @@ export function isNamed(err: ServiceError): boolean {
 /**
  * A Connect unary request body (JSON or binary) → `input`'s message, as connect-node decodes it
  * (protobuf-es, unknown JSON keys ignored), with enum values spelled as REST takes them, and every
- * failure INVALID_ARGUMENT naming the field as REST does (`features[1]`).
+ * failure INVALID_ARGUMENT naming the field as REST does (`features[1]`). `body` is the bytes, or a
+ * JSON body's text as Buffer's UTF-8 decoding reads it (what REST's body reader gives).
  */
 export function createConnectDecoder<D extends DescMessage>(
   input: D,
-): (bytes: Uint8Array, binary: boolean) => MessageShape<D> {
+): (body: Uint8Array | string, binary: boolean) => MessageShape<D> {
   const enums = reachesEnum(input);
   const quick = quickReader(input);
-  return (bytes, binary) => {
+  return (body, binary) => {
     if (binary) {
+      const bytes = typeof body === "string" ? utf8In.encode(body) : body;
       try {
         return fromBinary(input, bytes);
       } catch (e) {
@@ -52,7 +55,9 @@ export function createConnectDecoder<D extends DescMessage>(
         );
       }
     }
-    const text = utf8.decode(bytes);
+    // Text read by Buffer's UTF-8 decoding keeps a leading BOM, which TextDecoder drops.
+    const text =
+      typeof body !== "string" ? utf8.decode(body) : body.charCodeAt(0) === 0xfeff ? body.slice(1) : body;
     try {
       if (!enums) return fromFlatJson(input, text, quick) ?? fromJsonString(input, text, JSON_OPTIONS);
       let json: unknown;
@@ -101,7 +106,9 @@ function fromFlatJson<D extends DescMessage>(
     if (!Array.isArray(v)) return undefined;
     for (let i = 0; i < v.length; i++) if (typeof v[i] === "object" && v[i] !== null) return undefined;
   }
-  if (colonsOutsideStrings(text) !== members) return undefined;
+  // One colon in the whole text is one member (the common one-key body), without the scan.
+  const oneColon = members === 1 && text.indexOf(":", text.indexOf(":") + 1) === -1;
+  if (!oneColon && colonsOutsideStrings(text) !== members) return undefined;
   return quick(json as Record<string, unknown>) ?? fromJson(input, json as JsonValue, JSON_OPTIONS);
 }
 

@@ -43,7 +43,7 @@ const RECORDED = createContextKey<{ done: boolean }>({ done: true }, { descripti
 /** Connect and gRPC-Web for every service, on the plain HTTP port, through the same pipeline. */
 export function createConnectHandler(
   options: ConnectHandlerOptions,
-): (req: IncomingMessage, res: ServerResponse) => void {
+): (req: IncomingMessage, res: ServerResponse, path: string, t0: bigint) => void {
   const { pipeline } = options;
   const markers = new WeakMap<IncomingMessage, { done: boolean }>();
   // Only known RPC paths become metric labels: arbitrary URLs must not grow the label set.
@@ -123,11 +123,8 @@ export function createConnectHandler(
   const lean = options.lean === false ? () => false : createConnectUnary(options);
   // Requests connect-node refuses before our handler runs (undecodable body, wrong content type,
   // unknown method) are recorded here, from the HTTP status, so error rates see them too.
-  return (req, res) => {
-    const t0 = process.hrtime.bigint();
-    const url = req.url ?? "";
-    const q = url.indexOf("?");
-    const path = q < 0 ? url : url.slice(0, q);
+  // `path` is the URL's path, `t0` when the server took the request.
+  return (req, res, path, t0) => {
     // Refuse oversized bodies before connect-node reads them, and close the connection, so an
     // unread remainder can never be taken for the next request on a keep-alive socket.
     const declared = Number(req.headers["content-length"] ?? 0);

@@ -325,7 +325,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     const path = q < 0 ? url : url.slice(0, q);
     const found = resolve(req.method ?? "GET", path);
     if (found) answer(req, res, found.route, found.params, t0);
-    else connect(req, res);
+    else connect(req, res, path, t0);
   }
 
   let closing = false;
