@@ -20,6 +20,11 @@ export interface ServiceBinding {
    * Default: none; the transport's own encoders and protobuf-es's `toBinary` for the rest.
    */
   encoders?: ReadonlyMap<string, (message: never) => Buffer>;
+  /**
+   * Hand-written binary decoders of request messages, by message type name: each returns the
+   * message fromBinary would (and throws where it throws). Default: none; protobuf-es's `fromBinary`.
+   */
+  decoders?: ReadonlyMap<string, (bytes: Uint8Array) => unknown>;
 }
 
 /** The implementation of `method` in `binding`; throws when it lacks one, so a transport fails at startup. */

@@ -183,7 +183,11 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
   for (const binding of options.bindings) {
     const impl: UntypedServiceImplementation = {};
     const encoders = encodersOf(binding);
-    const definition = grpcServiceDefinition(binding.service, { markUndecodable: true, encoders });
+    const definition = grpcServiceDefinition(binding.service, {
+      markUndecodable: true,
+      encoders,
+      decoders: binding.decoders,
+    });
     for (const method of binding.service.methods) {
       if (method.methodKind === "unary") {
         const core = unaryCore(binding, method as DescMethodUnary, options.pipeline, encoders);

@@ -19,6 +19,8 @@ export interface ServiceDefinitionOptions {
    * its init shape (so the handler need not `create` it) and writes toBinary's bytes.
    */
   encoders?: ReadonlyMap<string, (message: never) => Buffer>;
+  /** Server side: hand-written decoders by request message type name, each returning fromBinary's message. */
+  decoders?: ReadonlyMap<string, (bytes: Uint8Array) => unknown>;
 }
 
 /** A view of toBinary's bytes as a Buffer (grpc-js wants one), without copying them. */
@@ -33,7 +35,8 @@ export function grpcServiceDefinition(
   for (const method of service.methods) {
     if (method.methodKind !== "unary") continue;
     const m = method as DescMethodUnary;
-    const decode = (buf: Buffer) => fromBinary(m.input, buf);
+    const decode =
+      options.decoders?.get(m.input.typeName) ?? ((buf: Uint8Array): unknown => fromBinary(m.input, buf));
     def[m.localName] = {
       path: `/${service.typeName}/${m.name}`,
       requestStream: false,

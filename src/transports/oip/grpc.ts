@@ -6,11 +6,13 @@ import {
   GRPCInferenceService,
   type InferParameter,
   type ModelInferRequest,
+  ModelInferRequestSchema,
   ModelInferResponseSchema,
 } from "../../gen/inference/open_inference_grpc_pb.js";
 import type { ServiceBinding } from "../../rpc/binding.js";
 import type { CallContext } from "../../rpc/context.js";
 import { invalidArgument } from "../../rpc/service-error.js";
+import { decodeModelInferRequest } from "./infer-request.js";
 import { encodeModelInferResponse, InferReply } from "./infer-response.js";
 import type { Inference, InferInput } from "./inference.js";
 import { fromContents, fromRaw } from "./tensors.js";
@@ -94,5 +96,7 @@ export function oipGrpcBinding(inference: Inference): ServiceBinding {
     transport: "oip-grpc",
     // modelInfer answers an InferReply, which this encoder writes (byte-equal to toBinary).
     encoders: new Map([[ModelInferResponseSchema.typeName, encodeModelInferResponse]]),
+    // The common request (FP64 contents) is read by hand (infer-request.ts), the rest by fromBinary.
+    decoders: new Map([[ModelInferRequestSchema.typeName, decodeModelInferRequest]]),
   };
 }

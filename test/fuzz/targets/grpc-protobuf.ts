@@ -1,11 +1,17 @@
 // gRPC's protobuf request decoding: the requestDeserialize of the grpc-js service definitions the
-// gRPC port registers (protobuf-es's fromBinary), for every unary method. A decoded message must
-// re-encode, and re-encoding is stable (decode ∘ encode is the identity on what decode returns).
+// gRPC port registers (protobuf-es's fromBinary, and the hand-read ModelInferRequest), for every
+// unary method. A decoded message must re-encode, re-encoding is stable (decode ∘ encode is the
+// identity on what decode returns), and a hand-read message is the one fromBinary reads.
 import { Buffer } from "node:buffer";
 import type { DescMethodUnary } from "@bufbuild/protobuf";
-import { toBinary } from "@bufbuild/protobuf";
+import { fromBinary, toBinary } from "@bufbuild/protobuf";
 import fc from "fast-check";
+import {
+  GRPCInferenceService,
+  ModelInferRequestSchema,
+} from "../../../src/gen/inference/open_inference_grpc_pb.js";
 import { grpcServiceDefinition } from "../../../src/transports/grpc/service-definition.js";
+import { decodeModelInferRequest } from "../../../src/transports/oip/infer-request.js";
 import { mutatedBytes } from "../mutate.js";
 import type { FuzzTarget } from "../target.js";
 import { exampleMessage, FUZZ_SERVICES } from "./examples.js";
@@ -22,6 +28,11 @@ const DECODE_ERRORS = [
   /^Offset is outside the bounds of the DataView$/,
 ];
 
+/** The hand-written decoders the gRPC port registers (src/transports/oip/grpc.ts). */
+const DECODERS: ReadonlyMap<string, (bytes: Uint8Array) => unknown> = new Map([
+  [ModelInferRequestSchema.typeName, decodeModelInferRequest],
+]);
+
 interface GrpcInput {
   method: number;
   bytes: Uint8Array;
@@ -33,10 +44,11 @@ export const grpcProtobufTarget: FuzzTarget<GrpcInput> = {
   documented: "protobuf-es decode errors (illegal tag, premature EOF, invalid varint, bad UTF-8, …)",
   expected: (e) => e instanceof Error && DECODE_ERRORS.some((p) => p.test(e.message)),
   async setup() {
-    const methods = FUZZ_SERVICES.flatMap((s) =>
+    // The Open Inference Protocol's service is on the gRPC port too.
+    const methods = [...FUZZ_SERVICES, GRPCInferenceService].flatMap((s) =>
       s.methods
         .filter((m): m is DescMethodUnary => m.methodKind === "unary")
-        .map((m) => ({ m, def: grpcServiceDefinition(s)[m.localName] })),
+        .map((m) => ({ m, def: grpcServiceDefinition(s, { decoders: DECODERS })[m.localName] })),
     );
     const seeds = methods.map(({ m }) => toBinary(m.input, exampleMessage(m.input)));
     return {
@@ -51,7 +63,14 @@ export const grpcProtobufTarget: FuzzTarget<GrpcInput> = {
         const entry = methods[method];
         if (!entry?.def) throw new Error(`no method ${method}`);
         const { def } = entry;
-        const once = def.requestSerialize(def.requestDeserialize(Buffer.from(bytes)));
+        const decoded = def.requestDeserialize(Buffer.from(bytes));
+        if (DECODERS.has(entry.m.input.typeName)) {
+          const want = toBinary(entry.m.input, fromBinary(entry.m.input, bytes));
+          if (!Buffer.from(want).equals(def.requestSerialize(decoded))) {
+            throw new Error(`${entry.m.name}: the hand-read message is not fromBinary's`);
+          }
+        }
+        const once = def.requestSerialize(decoded);
         const twice = def.requestSerialize(def.requestDeserialize(once));
         if (!once.equals(twice)) throw new Error(`${entry.m.name}: re-encoding is not stable`);
       },
