@@ -12,6 +12,7 @@ import {
   type ModelInferRequest_InferRequestedOutputTensor,
   ModelInferRequestSchema,
 } from "../../gen/inference/open_inference_grpc_pb.js";
+import { emptyContents } from "./tensors.js";
 
 /** Wire types. */
 const VARINT = 0;
@@ -83,17 +84,9 @@ function contents(c: Cursor): InferTensorContents {
       c.at += 8;
     } else throw NOT_LEAN;
   }
-  return {
-    $typeName: "inference.InferTensorContents",
-    boolContents: [],
-    intContents: [],
-    int64Contents: [],
-    uintContents: [],
-    uint64Contents: [],
-    fp32Contents: [],
-    fp64Contents: fp64,
-    bytesContents: [],
-  };
+  const read = emptyContents();
+  read.fp64Contents = fp64;
+  return read;
 }
 
 function inputTensor(c: Cursor): ModelInferRequest_InferInputTensor {

@@ -10,6 +10,7 @@ import {
 } from "../../gen/inference/open_inference_grpc_pb.js";
 import { utf8Length, varintSize, writeString, writeVarint } from "../proto-wire.js";
 import type { InferResult, OutputTensor } from "./inference.js";
+import { emptyContents } from "./tensors.js";
 
 /** What the ModelInfer handler returns: the result and its form, encoded by encodeModelInferResponse. */
 export class InferReply {
@@ -43,17 +44,7 @@ function rawBytes(o: OutputTensor): Uint8Array {
 
 /** Typed `contents`, every repeated field present, so the message needs no further `create`. */
 function contents(o: OutputTensor): InferTensorContents {
-  const c: InferTensorContents = {
-    $typeName: "inference.InferTensorContents",
-    boolContents: [],
-    intContents: [],
-    int64Contents: [],
-    uintContents: [],
-    uint64Contents: [],
-    fp32Contents: [],
-    fp64Contents: [],
-    bytesContents: [],
-  };
+  const c = emptyContents();
   if (o.datatype === "FP64") c.fp64Contents = Array.from(o.values as Float64Array);
   else if (o.datatype === "INT64") c.int64Contents = int64s(o.values as number[]);
   else c.bytesContents = (o.values as readonly string[]).map((s) => Buffer.from(s, "utf8"));

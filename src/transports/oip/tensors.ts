@@ -1,5 +1,6 @@
 // Tensors of the Open Inference Protocol ↔ the rows and scores of PredictService: datatypes, shapes,
 // `contents`, `raw_input_contents` and REST `data`, and the two outputs this server produces.
+import type { InferTensorContents } from "../../gen/inference/open_inference_grpc_pb.js";
 import { invalidArgument } from "../../rpc/service-error.js";
 
 /** The input datatypes accepted; integers are converted to doubles, as the model scores doubles. */
@@ -198,4 +199,22 @@ export function requestedOutputs(names: readonly string[]): readonly OutputName[
     if ((OUTPUT_NAMES as readonly string[]).includes(name)) return name as OutputName;
     throw invalidArgument(`outputs[${i}].name`, `one of ${OUTPUT_NAMES.join(", ")}`, JSON.stringify(name));
   });
+}
+
+/**
+ * InferTensorContents with every repeated field present and empty, as create() makes it: the
+ * hand-written codecs fill one field, and the message needs no further `create`.
+ */
+export function emptyContents(): InferTensorContents {
+  return {
+    $typeName: "inference.InferTensorContents",
+    boolContents: [],
+    intContents: [],
+    int64Contents: [],
+    uintContents: [],
+    uint64Contents: [],
+    fp32Contents: [],
+    fp64Contents: [],
+    bytesContents: [],
+  };
 }
