@@ -184,6 +184,16 @@ export function createPredictService(options: PredictServiceOptions): ServiceImp
     } else {
       proba = scoreSync(served, rows, nRows);
     }
+    return scored(proba, nRows, nc, field);
+  }
+
+  /** Scores checked (never a non-finite one) and each row's predicted class. */
+  function scored(
+    proba: Float64Array,
+    nRows: number,
+    nc: number,
+    field: string,
+  ): { proba: Float64Array; predictions: Int32Array } {
     checkFinite(proba, nc, field);
     const predictions = new Int32Array(nRows);
     for (let r = 0; r < nRows; r++) predictions[r] = argmax(proba, r * nc, nc);
@@ -240,12 +250,9 @@ export function createPredictService(options: PredictServiceOptions): ServiceImp
       probabilities: s.proba,
     });
     if (nRows === 1) {
-      return scoreValues(served, request.values, `${field}.data`).then((proba) => {
-        checkFinite(proba, proba.length, field);
-        const predictions = new Int32Array(1);
-        predictions[0] = argmax(proba, 0, proba.length);
-        return scores({ proba, predictions });
-      });
+      return scoreValues(served, request.values, `${field}.data`).then((proba) =>
+        scores(scored(proba, 1, served.model.nClasses, field)),
+      );
     }
     const rows = toRow(request.values, nRows * nf, `${field}.data`, allowMissing);
     return scoreRows(served, rows, nRows, field).then(scores);

@@ -110,3 +110,14 @@ export function predictResponseJson(r: PredictResponseInit): string {
   if (r.label) json += `,"label":${jsonString(r.label)}`;
   return json === "" ? "{}" : `{${json.slice(1)}}`;
 }
+
+/** A reply message's hand-written encoders: toBinary's bytes and toJsonString's text. */
+export interface HandEncoders {
+  binary: (message: never) => Buffer;
+  json: (message: never) => string;
+}
+
+/** The reply messages written by hand, by type name: the one table both ports look up. */
+export const HAND_ENCODERS: ReadonlyMap<string, HandEncoders> = new Map([
+  [PredictResponseSchema.typeName, { binary: encodePredictResponse, json: predictResponseJson }],
+]);

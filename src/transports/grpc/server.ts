@@ -16,12 +16,11 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { HealthImplementation } from "grpc-health-check";
-import { PredictResponseSchema } from "../../gen/mlops/v1/predict_pb.js";
 import { methodImpl, type ServiceBinding } from "../../rpc/binding.js";
 import type { ServiceError } from "../../rpc/service-error.js";
 import { DRAIN_SETTLE_MS } from "../drain.js";
 import type { Pipeline } from "../pipeline.js";
-import { encodePredictResponse } from "../predict-response.js";
+import { HAND_ENCODERS } from "../predict-response.js";
 import { type LeanUnaryMethod, type LeanUnaryOptions, leanUnaryListener } from "./lean-unary.js";
 import { addReflection } from "./reflection.js";
 import { grpcServiceDefinition, UndecodableRequest } from "./service-definition.js";
@@ -61,12 +60,12 @@ function header(md: Metadata, key: string): string | undefined {
 }
 
 /**
- * Responses written by hand (docs/decisions/0020): PredictResponse, the reply of the hottest call,
+ * Responses written by hand (docs/decisions/0020, 0029): HAND_ENCODERS (PredictResponse, the reply of the hottest call),
  * plus whatever a binding brings (OIP's ModelInferResponse). Their handlers pass the service's
  * plain object on without `create`.
  */
-const ENCODERS: ReadonlyMap<string, (message: never) => Buffer> = new Map<string, (message: never) => Buffer>(
-  [[PredictResponseSchema.typeName, encodePredictResponse]],
+const ENCODERS: ReadonlyMap<string, (message: never) => Buffer> = new Map(
+  [...HAND_ENCODERS].map(([type, e]) => [type, e.binary]),
 );
 
 function encodersOf(binding: ServiceBinding): ReadonlyMap<string, (message: never) => Buffer> {

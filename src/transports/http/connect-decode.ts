@@ -16,7 +16,6 @@ import { decodeError } from "./decode-error.js";
 /** connect-es's JSON default: unknown keys are ignored (proto3 JSON would refuse them). */
 const JSON_OPTIONS = { ignoreUnknownFields: true } as const;
 const utf8 = new TextDecoder();
-const utf8In = new TextEncoder();
 
 /** Errors answered with the house's error JSON (`field`, `expected`), not Connect's bare one. */
 const NAMED = new WeakSet<ServiceError>();
@@ -30,20 +29,24 @@ export function isNamed(err: ServiceError): boolean {
   return NAMED.has(err);
 }
 
+/** A Connect request's decoder: bytes in either format, or a JSON body already read as text. */
+export interface ConnectDecoder<D extends DescMessage> {
+  (bytes: Uint8Array, binary: boolean): MessageShape<D>;
+  (text: string, binary: false): MessageShape<D>;
+}
+
 /**
  * A Connect unary request body (JSON or binary) → `input`'s message, as connect-node decodes it
  * (protobuf-es, unknown JSON keys ignored), with enum values spelled as REST takes them, and every
  * failure INVALID_ARGUMENT naming the field as REST does (`features[1]`). `body` is the bytes, or a
  * JSON body's text as Buffer's UTF-8 decoding reads it (what REST's body reader gives).
  */
-export function createConnectDecoder<D extends DescMessage>(
-  input: D,
-): (body: Uint8Array | string, binary: boolean) => MessageShape<D> {
+export function createConnectDecoder<D extends DescMessage>(input: D): ConnectDecoder<D> {
   const enums = reachesEnum(input);
   const quick = quickReader(input);
-  return (body, binary) => {
+  return (body: Uint8Array | string, binary: boolean) => {
     if (binary) {
-      const bytes = typeof body === "string" ? utf8In.encode(body) : body;
+      const bytes = body as Uint8Array; // the signatures take text only for JSON
       try {
         return fromBinary(input, bytes);
       } catch (e) {

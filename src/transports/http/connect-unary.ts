@@ -1,23 +1,15 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import {
-  create,
-  type DescMessage,
-  type DescMethodUnary,
-  type MessageInitShape,
-  toBinary,
-  toJsonString,
-} from "@bufbuild/protobuf";
+import { create, type DescMessage, type DescMethodUnary, toBinary, toJsonString } from "@bufbuild/protobuf";
 import { compressionNegotiate } from "@connectrpc/connect/protocol";
 import { errorToJsonBytes, parseContentType, parseTimeout } from "@connectrpc/connect/protocol-connect";
 import { compressionBrotli, compressionGzip } from "@connectrpc/connect-node";
-import { PredictResponseSchema } from "../../gen/mlops/v1/predict_pb.js";
 import { methodImpl, type ServiceBinding } from "../../rpc/binding.js";
 import type { CallContext } from "../../rpc/context.js";
 import { ServiceError, toServiceError } from "../../rpc/service-error.js";
 import type { InvokeMeta, Pipeline } from "../pipeline.js";
-import { encodePredictResponse, predictResponseJson } from "../predict-response.js";
+import { HAND_ENCODERS } from "../predict-response.js";
 import { BodyTooLarge, readBody, readBodyBytes } from "./body.js";
-import { createConnectDecoder, isNamed, named } from "./connect-decode.js";
+import { type ConnectDecoder, createConnectDecoder, isNamed, named } from "./connect-decode.js";
 import { connectError, fromConnectError } from "./connect-error.js";
 
 export interface ConnectUnaryOptions {
@@ -46,7 +38,7 @@ interface Procedure {
   impl: (request: unknown, ctx: CallContext) => unknown;
   limit: number;
   setting: string;
-  decode: (body: Uint8Array | string, binary: boolean) => unknown;
+  decode: ConnectDecoder<DescMessage>;
   /** The implementation's answer (the message or its init shape) on the wire; may throw. */
   encode: (out: unknown, binary: boolean) => Uint8Array | string;
 }
@@ -241,16 +233,12 @@ export function createConnectUnary(options: ConnectUnaryOptions): ConnectUnaryHa
 }
 
 /**
- * A reply's encoder: protobuf-es's, or for PredictResponse the hand-written one that writes the
- * same bytes and text without reflection (src/transports/predict-response.ts).
+ * A reply's encoder: the hand-written one where the table has it (PredictResponse), which writes
+ * the same bytes and text without reflection, else protobuf-es's.
  */
 function encoderOf(output: DescMessage): Procedure["encode"] {
-  if (output.typeName === PredictResponseSchema.typeName) {
-    return (out, binary) => {
-      const r = out as MessageInitShape<typeof PredictResponseSchema>;
-      return binary ? encodePredictResponse(r) : predictResponseJson(r);
-    };
-  }
+  const hand = HAND_ENCODERS.get(output.typeName);
+  if (hand) return (out, binary) => (binary ? hand.binary(out as never) : hand.json(out as never));
   return (out, binary) => {
     const message = create(output, out as never);
     return binary ? toBinary(output, message) : toJsonString(output, message);

@@ -53,6 +53,11 @@ type Req<K extends keyof (typeof GRPCInferenceService)["method"]> = MessageShape
   (typeof GRPCInferenceService)["method"][K]["input"]
 >;
 
+/** The common request (FP64 contents) read by hand (infer-request.ts), the rest by fromBinary. */
+export const OIP_DECODERS: ReadonlyMap<string, (bytes: Uint8Array) => unknown> = new Map([
+  [ModelInferRequestSchema.typeName, decodeModelInferRequest],
+]);
+
 /** GRPCInferenceService over `inference`, for the gRPC port (reflection lists it with the others). */
 export function oipGrpcBinding(inference: Inference): ServiceBinding {
   const impl = {
@@ -96,7 +101,6 @@ export function oipGrpcBinding(inference: Inference): ServiceBinding {
     transport: "oip-grpc",
     // modelInfer answers an InferReply, which this encoder writes (byte-equal to toBinary).
     encoders: new Map([[ModelInferResponseSchema.typeName, encodeModelInferResponse]]),
-    // The common request (FP64 contents) is read by hand (infer-request.ts), the rest by fromBinary.
-    decoders: new Map([[ModelInferRequestSchema.typeName, decodeModelInferRequest]]),
+    decoders: OIP_DECODERS,
   };
 }

@@ -6,12 +6,9 @@ import { Buffer } from "node:buffer";
 import type { DescMethodUnary } from "@bufbuild/protobuf";
 import { fromBinary, toBinary } from "@bufbuild/protobuf";
 import fc from "fast-check";
-import {
-  GRPCInferenceService,
-  ModelInferRequestSchema,
-} from "../../../src/gen/inference/open_inference_grpc_pb.js";
+import { GRPCInferenceService } from "../../../src/gen/inference/open_inference_grpc_pb.js";
 import { grpcServiceDefinition } from "../../../src/transports/grpc/service-definition.js";
-import { decodeModelInferRequest } from "../../../src/transports/oip/infer-request.js";
+import { OIP_DECODERS } from "../../../src/transports/oip/grpc.js";
 import { mutatedBytes } from "../mutate.js";
 import type { FuzzTarget } from "../target.js";
 import { exampleMessage, FUZZ_SERVICES } from "./examples.js";
@@ -28,11 +25,6 @@ const DECODE_ERRORS = [
   /^Offset is outside the bounds of the DataView$/,
 ];
 
-/** The hand-written decoders the gRPC port registers (src/transports/oip/grpc.ts). */
-const DECODERS: ReadonlyMap<string, (bytes: Uint8Array) => unknown> = new Map([
-  [ModelInferRequestSchema.typeName, decodeModelInferRequest],
-]);
-
 interface GrpcInput {
   method: number;
   bytes: Uint8Array;
@@ -48,7 +40,7 @@ export const grpcProtobufTarget: FuzzTarget<GrpcInput> = {
     const methods = [...FUZZ_SERVICES, GRPCInferenceService].flatMap((s) =>
       s.methods
         .filter((m): m is DescMethodUnary => m.methodKind === "unary")
-        .map((m) => ({ m, def: grpcServiceDefinition(s, { decoders: DECODERS })[m.localName] })),
+        .map((m) => ({ m, def: grpcServiceDefinition(s, { decoders: OIP_DECODERS })[m.localName] })),
     );
     const seeds = methods.map(({ m }) => toBinary(m.input, exampleMessage(m.input)));
     return {
@@ -64,7 +56,7 @@ export const grpcProtobufTarget: FuzzTarget<GrpcInput> = {
         if (!entry?.def) throw new Error(`no method ${method}`);
         const { def } = entry;
         const decoded = def.requestDeserialize(Buffer.from(bytes));
-        if (DECODERS.has(entry.m.input.typeName)) {
+        if (OIP_DECODERS.has(entry.m.input.typeName)) {
           const want = toBinary(entry.m.input, fromBinary(entry.m.input, bytes));
           if (!Buffer.from(want).equals(def.requestSerialize(decoded))) {
             throw new Error(`${entry.m.name}: the hand-read message is not fromBinary's`);
