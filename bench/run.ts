@@ -62,7 +62,7 @@ import {
 } from "./lib/report.js";
 import { measureRestBudget, processCpuSeconds, type RestBudget } from "./lib/rest-budget.js";
 import { runRestLoad } from "./lib/rest-load.js";
-import { type Measured, measureInRounds } from "./lib/rounds.js";
+import { type KeptRounds, type Measured, measureInRounds } from "./lib/rounds.js";
 import { measureScaling } from "./lib/scaling.js";
 import { SEED_BODY, SEED_FEATURES } from "./lib/seed-request.js";
 import { measureTraining, type TrainingSection } from "./lib/training-goals.js";
@@ -331,19 +331,25 @@ async function awaitSeedStack(run: Run, seed: SeedPhase): Promise<Child | undefi
   }
 }
 
+/** How long one load run measures, after how long a discarded warm-up. */
+interface Turn {
+  durationS: number;
+  warmupS: number;
+}
+
 /** Runs one load of `level` against a port; REST by autocannon, gRPC by h2load or its fallback. */
 interface Loaders {
   levels: Level[];
   grpcGenerator: LoadGenerator;
-  rest(port: number, level: Level, durationS: number): Promise<LoadResult>;
-  grpc(port: number, level: Level, durationS: number, replyFrameBytes: number): Promise<LoadResult>;
+  rest(port: number, level: Level, turn: Turn): Promise<LoadResult>;
+  grpc(port: number, level: Level, turn: Turn, replyFrameBytes: number): Promise<LoadResult>;
   /** The Open Inference Protocol's infer with the same row: REST `POST /v2/models/…/infer`, gRPC ModelInfer. */
-  oipRest(port: number, level: Level, durationS: number): Promise<LoadResult>;
-  oipGrpc(port: number, level: Level, durationS: number, replyFrameBytes: number): Promise<LoadResult>;
+  oipRest(port: number, level: Level, turn: Turn): Promise<LoadResult>;
+  oipGrpc(port: number, level: Level, turn: Turn, replyFrameBytes: number): Promise<LoadResult>;
   /** Connect's unary Predict with a JSON body (`POST /mlops.v1.PredictService/Predict`), the same row. */
-  connect(port: number, level: Level, durationS: number): Promise<LoadResult>;
-  /** Measured seconds at a level (1 connection runs shorter). */
-  durationAt(level: Level): number;
+  connect(port: number, level: Level, turn: Turn): Promise<LoadResult>;
+  /** A run at `level` in `round` (0-based): 1 connection runs shorter, later rounds warm up less. */
+  turnAt(level: Level, round: number): Turn;
 }
 
 function createLoaders(run: Run): Loaders {
@@ -356,10 +362,9 @@ function createLoaders(run: Run): Loaders {
     );
   }
   const oipRequest = oipInferRequestBytes(SERVED.modelName, SEED_FEATURES);
-  const warmupS = options.warmupS;
   const grpcLoad = (path: string, request: Uint8Array) => {
     const body = grpcFrame(request);
-    return (port: number, level: Level, durationS: number, replyFrameBytes: number) =>
+    return (port: number, level: Level, { durationS, warmupS }: Turn, replyFrameBytes: number) =>
       grpcGenerator === "h2load"
         ? runH2load({
             url: `http://127.0.0.1:${port}${path}`,
@@ -387,8 +392,11 @@ function createLoaders(run: Run): Loaders {
       { name: JUDGED_LEVEL, connections: 50, streams: options.grpcStreams },
     ],
     grpcGenerator,
-    durationAt: (level) => (level.connections === 1 ? options.durationC1S : options.durationS),
-    rest: (port, level, durationS) =>
+    turnAt: (level, round) => ({
+      durationS: level.connections === 1 ? options.durationC1S : options.durationS,
+      warmupS: round === 0 ? options.warmupS : options.rewarmS,
+    }),
+    rest: (port, level, { durationS, warmupS }) =>
       runRestLoad({
         url: `http://127.0.0.1:${port}/predict`,
         body: SEED_BODY,
@@ -397,7 +405,7 @@ function createLoaders(run: Run): Loaders {
         warmupS,
       }),
     grpc: grpcLoad(PREDICT_PATH, predictRequestBytes(SEED_FEATURES)),
-    oipRest: (port, level, durationS) =>
+    oipRest: (port, level, { durationS, warmupS }) =>
       runRestLoad({
         url: oipRestUrl(port, SERVED.modelName),
         body: oipRestBody(SEED_FEATURES),
@@ -406,7 +414,7 @@ function createLoaders(run: Run): Loaders {
         warmupS,
       }),
     oipGrpc: grpcLoad(OIP_INFER_PATH, oipRequest),
-    connect: (port, level, durationS) =>
+    connect: (port, level, { durationS, warmupS }) =>
       runRestLoad({
         url: `http://127.0.0.1:${port}${PREDICT_PATH}`,
         body: SEED_BODY,
@@ -430,7 +438,7 @@ interface LoadCell {
   target: Target;
   protocol: "rest" | "grpc";
   level: Level;
-  measure: () => Promise<Measured>;
+  measure: (round: number) => Promise<Measured>;
 }
 
 /**
@@ -452,8 +460,9 @@ async function measureLoad(run: Run, servers: Servers): Promise<LoadPhase> {
     level: Level,
     load: LoadResult,
     serverCpuUs?: number,
+    roundsRps?: number[],
   ) => {
-    measurements.push({ target, protocol, level: level.name, load, serverCpuUs });
+    measurements.push({ target, protocol, level: level.name, load, serverCpuUs, roundsRps });
     log(
       `${protocol} ${level.name} ${target}: ${Math.round(load.rps)} rps, p50 ${load.latencyMs.p50.toFixed(2)} ms, ` +
         `p99 ${load.latencyMs.p99.toFixed(2)} ms, ${load.errors + load.non2xx} errors` +
@@ -461,18 +470,18 @@ async function measureLoad(run: Run, servers: Servers): Promise<LoadPhase> {
     );
   };
   /** A load run with the server's CPU time per successful request (warm-up included in neither). */
-  const timed = async (child: Child, work: () => Promise<LoadResult>) => {
+  const timed = async (child: Child, turn: Turn, work: (turn: Turn) => Promise<LoadResult>) => {
     const before = processCpuSeconds(child.pid);
-    const load = await work();
+    const load = await work(turn);
     const after = processCpuSeconds(child.pid);
+    // The warm-up's requests are not in load.ok but its CPU is in the delta: count them at the same rate.
+    const warmupShare = load.durationS > 0 ? turn.warmupS / load.durationS : 0;
     const cpuUs =
       before === undefined || after === undefined || load.ok === 0
         ? undefined
-        : ((after - before) * 1e6) / (load.ok * (1 + warmupShare(load)));
+        : ((after - before) * 1e6) / (load.ok * (1 + warmupShare));
     return { load, cpuUs };
   };
-  // The warm-up run's requests are not in load.ok but its CPU is in the delta: count them at the same rate.
-  const warmupShare = (load: LoadResult) => (load.durationS > 0 ? run.options.warmupS / load.durationS : 0);
   const { httpPort, grpcPort, bareHttpPort, bareGrpcPort } = servers;
   const oipCheck = async (phase: "before" | "after") => {
     const r = await checkGrpcOip(grpcPort, SERVED.modelName, SEED_FEATURES);
@@ -491,60 +500,62 @@ async function measureLoad(run: Run, servers: Servers): Promise<LoadPhase> {
     target: Target,
     protocol: "rest" | "grpc",
     level: Level,
-    work: () => Promise<LoadResult>,
+    work: (turn: Turn) => Promise<LoadResult>,
     server?: Child,
   ) =>
     cells.push({
       target,
       protocol,
       level,
-      measure: server ? () => timed(server, work) : async () => ({ load: await work() }),
+      measure: (round) => {
+        const turn = loaders.turnAt(level, round);
+        return server ? timed(server, turn, work) : work(turn).then((load) => ({ load }));
+      },
     });
   for (const level of loaders.levels) {
-    const d = loaders.durationAt(level);
     // The OIP runs sit right after our own route's, so drift hits both alike; quick runs keep them
     // to the judged level.
     const oip = !run.options.quick || level.name === JUDGED_LEVEL;
-    cell("mlops", "rest", level, () => rest(httpPort, level, d), servers.ours);
-    if (oip) cell("mlops-oip", "rest", level, () => loaders.oipRest(httpPort, level, d));
+    cell("mlops", "rest", level, (t) => rest(httpPort, level, t), servers.ours);
+    if (oip) cell("mlops-oip", "rest", level, (t) => loaders.oipRest(httpPort, level, t));
     if (level.name === JUDGED_LEVEL) {
-      cell("mlops-connect", "rest", level, () => loaders.connect(httpPort, level, d));
+      cell("mlops-connect", "rest", level, (t) => loaders.connect(httpPort, level, t));
     }
-    cell("bare-node-http", "rest", level, () => rest(bareHttpPort, level, d), servers.bareHttp);
+    cell("bare-node-http", "rest", level, (t) => rest(bareHttpPort, level, t), servers.bareHttp);
     const { nodeOnnx, nodeOnnxPort } = servers;
     if (nodeOnnx && (!run.options.quick || level.name === JUDGED_LEVEL)) {
-      cell("node-onnx", "rest", level, () => rest(nodeOnnxPort, level, d), nodeOnnx);
+      cell("node-onnx", "rest", level, (t) => rest(nodeOnnxPort, level, t), nodeOnnx);
     }
-    cell("mlops", "grpc", level, () => grpc(grpcPort, level, d, oursCheck.replyFrameBytes));
+    cell("mlops", "grpc", level, (t) => grpc(grpcPort, level, t, oursCheck.replyFrameBytes));
     if (oip) {
-      cell("mlops-oip", "grpc", level, () => loaders.oipGrpc(grpcPort, level, d, oipChecked.replyFrameBytes));
+      cell("mlops-oip", "grpc", level, (t) =>
+        loaders.oipGrpc(grpcPort, level, t, oipChecked.replyFrameBytes),
+      );
     }
-    cell("bare-grpc-js", "grpc", level, () => grpc(bareGrpcPort, level, d, bareCheck.replyFrameBytes));
+    cell("bare-grpc-js", "grpc", level, (t) => grpc(bareGrpcPort, level, t, bareCheck.replyFrameBytes));
   }
   if (loaders.grpcGenerator === "h2load") {
     // The same 50 calls in flight from a grpc-js client (50 channels, one call each): what a Node
     // caller would see; a JS generator saturates early, so both sides are held back alike.
     const js: Level = { name: "c50-grpcjs", connections: 50, streams: 1 };
-    const d = run.options.durationS;
-    const viaJs = (port: number) =>
+    const viaJs = (port: number, { durationS, warmupS }: Turn) =>
       runGrpcJsLoad({
         port,
         path: PREDICT_PATH,
         request: predictRequestBytes(SEED_FEATURES),
         connections: js.connections,
         inflight: js.streams,
-        durationS: d,
-        warmupS: run.options.warmupS,
+        durationS,
+        warmupS,
       });
-    cell("mlops", "grpc", js, () => viaJs(grpcPort));
-    cell("bare-grpc-js", "grpc", js, () => viaJs(bareGrpcPort));
+    cell("mlops", "grpc", js, (t) => viaJs(grpcPort, t));
+    cell("bare-grpc-js", "grpc", js, (t) => viaJs(bareGrpcPort, t));
   }
   if (!run.options.quick && loaders.grpcGenerator === "h2load") {
     // The anchors' gRPC ceiling set-up: 10 connections × 10 streams.
     const ceiling: Level = { name: "c10x10", connections: 10, streams: 10 };
-    const d = run.options.durationS;
-    cell("mlops", "grpc", ceiling, () => grpc(grpcPort, ceiling, d, oursCheck.replyFrameBytes));
-    cell("bare-grpc-js", "grpc", ceiling, () => grpc(bareGrpcPort, ceiling, d, bareCheck.replyFrameBytes));
+    cell("mlops", "grpc", ceiling, (t) => grpc(grpcPort, ceiling, t, oursCheck.replyFrameBytes));
+    cell("bare-grpc-js", "grpc", ceiling, (t) => grpc(bareGrpcPort, ceiling, t, bareCheck.replyFrameBytes));
   }
   const rounds = run.options.rounds;
   const kept = await measureInRounds(cells, rounds, (c, r, got) => {
@@ -554,7 +565,10 @@ async function measureLoad(run: Run, servers: Servers): Promise<LoadPhase> {
       );
     }
   });
-  for (const [i, c] of cells.entries()) record(c.target, c.protocol, c.level, kept[i]!.load, kept[i]!.cpuUs);
+  for (const [i, c] of cells.entries()) {
+    const k = kept[i] as KeptRounds;
+    record(c.target, c.protocol, c.level, k.load, k.cpuUs, k.roundsRps);
+  }
   await grpcCheck("mlops", grpcPort, "after");
   await oipCheck("after");
   await grpcCheck("bare-grpc-js", bareGrpcPort, "after");
@@ -579,7 +593,7 @@ async function measureSeedStack(
         "seed-stack",
         "rest",
         level,
-        await loaders.rest(seed.port, level, loaders.durationAt(level)),
+        await loaders.rest(seed.port, level, loaders.turnAt(level, 0)),
       );
     }
     seed.status.status = "measured";

@@ -13,18 +13,23 @@ export interface BenchOptions {
   serverCpus?: string;
   /** CPU list for the load generators (this process and h2load). Default none (unpinned). */
   loadCpus?: string;
-  /** Measured seconds per load run at 50 connections. Default 5 (quick: 2). */
+  /** Measured seconds per load run at 50 connections. Default 2 (quick: 2). */
   durationS: number;
-  /** Measured seconds per load run at 1 connection. Default 3 (quick: 1). */
+  /** Measured seconds per load run at 1 connection. Default 1.5 (quick: 1). */
   durationC1S: number;
   /**
-   * Times every load run of the server comparisons is repeated, the whole sequence (ours, then its
-   * baselines) once per round; a cell reports its fastest round, with the errors of all rounds.
-   * Default 2 (quick: 1).
+   * Times every load run of the server comparisons is repeated, the whole sequence (ours beside its
+   * baselines) once per round, odd rounds backward; a cell reports its fastest round, with the
+   * errors of all rounds. Default 5 (quick: 1).
    */
   rounds: number;
-  /** Discarded warm-up seconds before each load run. Default 2 (quick: 0.25). */
+  /** Discarded warm-up seconds before each load run of the first round. Default 2 (quick: 0.25). */
   warmupS: number;
+  /**
+   * Discarded seconds before each load run of the later rounds: the server is warm by then, and this
+   * only lets the generator's connections settle. Default 0.5 (never more than warmupS).
+   */
+  rewarmS: number;
   /** gRPC streams per connection (h2load -m) at the gated levels. Default 1: connections = calls in flight. */
   grpcStreams: number;
   /** Seed stack: "auto" (full: start, installing if needed; quick: only if installed), "on", "off". Default "auto". */
@@ -44,8 +49,8 @@ export interface BenchOptions {
 }
 
 export const BENCH_DEFAULTS = Object.freeze({
-  full: { durationS: 5, durationC1S: 3, warmupS: 2, rounds: 2 },
-  quick: { durationS: 2, durationC1S: 1, warmupS: 0.25, rounds: 1 },
+  full: { durationS: 2, durationC1S: 1.5, warmupS: 2, rewarmS: 0.5, rounds: 5 },
+  quick: { durationS: 2, durationC1S: 1, warmupS: 0.25, rewarmS: 0.25, rounds: 1 },
   grpcStreams: 1,
   seedStack: "auto" as const,
   outDir: "bench/results",
@@ -107,6 +112,7 @@ export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
   const rounds = positiveNumber("--rounds", v.rounds, times.rounds);
   if (!Number.isInteger(rounds)) throw new UsageError("--rounds: expected an integer");
   if (!Number.isInteger(streams)) throw new UsageError("--grpc-streams: expected an integer");
+  const warmupS = v.warmup === "0" ? 0 : positiveNumber("--warmup", v.warmup, times.warmupS);
   return {
     quick,
     workers,
@@ -114,7 +120,8 @@ export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     loadCpus: cpuList("--load-cpus", v["load-cpus"]),
     durationS: positiveNumber("--duration", v.duration, times.durationS),
     durationC1S: positiveNumber("--duration-c1", v["duration-c1"], times.durationC1S),
-    warmupS: v.warmup === "0" ? 0 : positiveNumber("--warmup", v.warmup, times.warmupS),
+    warmupS,
+    rewarmS: Math.min(warmupS, v.rewarm === "0" ? 0 : positiveNumber("--rewarm", v.rewarm, times.rewarmS)),
     rounds,
     grpcStreams: streams,
     seedStack: seed,
@@ -138,6 +145,7 @@ function parse(argv: readonly string[]) {
       duration: { type: "string" },
       "duration-c1": { type: "string" },
       warmup: { type: "string" },
+      rewarm: { type: "string" },
       rounds: { type: "string" },
       "grpc-streams": { type: "string" },
       "seed-stack": { type: "string" },
@@ -154,11 +162,12 @@ export const USAGE = `usage: npm run bench -- [flags]
   --workers 1,2,4,8       also measure the worker scaling curve (ours vs a bare node:http cluster)
   --server-cpus 0-7       pin every server process (taskset -c)
   --load-cpus 8-15        pin the load generators (this process and h2load)
-  --duration S            measured seconds per run at 50 connections (default 5, quick 2)
-  --duration-c1 S         measured seconds per run at 1 connection (default 3, quick 1)
-  --warmup S              discarded warm-up seconds per run (default 2, quick 0.25)
-  --rounds N              repeat the server comparisons N times, alternating; fastest round per
-                          cell (default 2, quick 1)
+  --duration S            measured seconds per run at 50 connections (default 2)
+  --duration-c1 S         measured seconds per run at 1 connection (default 1.5, quick 1)
+  --warmup S              discarded warm-up seconds per run of the first round (default 2, quick 0.25)
+  --rewarm S              discarded seconds per run of the later rounds (default 0.5, at most --warmup)
+  --rounds N              repeat the server comparisons N times, alternating, odd rounds backward;
+                          fastest round per cell (default 5, quick 1)
   --grpc-streams M        h2load streams per connection at the gated levels (default 1)
   --seed-stack auto|on|off  the seed FastAPI stack (default auto)
   --seed-stack-script SH  its start script, run-seed-stack.sh (default: env MLOPS_BENCH_SEED_STACK;

@@ -45,6 +45,8 @@ export interface Measurement {
   load: LoadResult;
   /** The server process's CPU time (user + system, all threads) per successful request, µs. */
   serverCpuUs?: number;
+  /** Every round's rps in the order they ran (`load` is the fastest); absent when run once. */
+  roundsRps?: number[];
 }
 
 export interface ScalingPoint {
@@ -125,6 +127,13 @@ export const CALL_LABEL = {
   grpc: { mlops: "gRPC Predict", oip: "gRPC OIP ModelInfer", connect: "gRPC Predict" },
 } as const;
 
+/** How much faster a cell's fastest round was than its slowest: the host's noise, seen in that cell. */
+export function spreadOf(roundsRps: readonly number[] | undefined): string {
+  if (!roundsRps || roundsRps.length < 2) return "–";
+  const slowest = Math.min(...roundsRps);
+  return slowest > 0 ? `${Math.round((Math.max(...roundsRps) / slowest - 1) * 100)} %` : "–";
+}
+
 function callOf(m: Measurement): string {
   const kind = m.target === "mlops-oip" ? "oip" : m.target === "mlops-connect" ? "connect" : "mlops";
   return CALL_LABEL[m.protocol][kind];
@@ -172,13 +181,14 @@ function loadTable(report: BenchReport): string {
       ms(m.load.latencyMs.p95),
       ms(m.load.latencyMs.p99),
       String(m.load.errors + m.load.non2xx),
+      spreadOf(m.roundsRps),
       vs,
     ];
   });
   return table(
-    ["call", "conns", "server", "rps", "p50 ms", "p95 ms", "p99 ms", "errors", "ours / baseline"],
+    ["call", "conns", "server", "rps", "p50 ms", "p95 ms", "p99 ms", "errors", "spread", "ours / baseline"],
     rows,
-    [false, true, false, true, true, true, true, true, false],
+    [false, true, false, true, true, true, true, true, true, false],
   );
 }
 
@@ -361,7 +371,7 @@ export function renderMarkdown(report: BenchReport): string {
         ? `Servers pinned to CPUs ${report.pinning.serverCpus ?? "any"}, load generators to CPUs ${report.pinning.loadCpus ?? "any"}. `
         : "The load generator shares the machine's cores with the server. ") +
       ((report.rounds ?? 1) > 1
-        ? `Every server comparison ran ${report.rounds} times, in rounds one after the other (ours right before its baselines in each); a row shows its fastest round, with the errors of all rounds. `
+        ? `Every server comparison ran ${report.rounds} times, in rounds one after the other (ours beside its baselines in each, odd rounds backward); a row shows its fastest round, with the errors of all rounds, and its spread: how much faster that round was than its slowest. `
         : "") +
       "Latencies are per request.",
     "",

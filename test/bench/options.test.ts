@@ -2,17 +2,18 @@ import { describe, expect, it } from "vitest";
 import { BENCH_DEFAULTS, parseBenchArgs, UsageError } from "../../bench/lib/options.js";
 
 describe("parseBenchArgs", () => {
-  it("defaults to a full run: 2 rounds of 5 s loads, 1-connection runs of 3 s, 2 s warm-up, no scaling, seed auto, ONNX on", () => {
+  it("defaults to a full run: 5 rounds of 2 s loads, 1-connection runs of 1.5 s, 2 s warm-up then 0.5 s, no scaling, seed auto, ONNX on", () => {
     const o = parseBenchArgs([], {});
     expect(o).toEqual({
       quick: false,
       workers: [],
       serverCpus: undefined,
       loadCpus: undefined,
-      durationS: 5,
-      durationC1S: 3,
+      durationS: 2,
+      durationC1S: 1.5,
       warmupS: 2,
-      rounds: 2,
+      rewarmS: 0.5,
+      rounds: 5,
       grpcStreams: 1,
       seedStack: "auto",
       seedStackScript: undefined,
@@ -20,12 +21,33 @@ describe("parseBenchArgs", () => {
       outDir: "bench/results",
       data: "data/classification_20f_10k.csv.gz",
     });
-    expect(BENCH_DEFAULTS.full).toEqual({ durationS: 5, durationC1S: 3, warmupS: 2, rounds: 2 });
+    expect(BENCH_DEFAULTS.full).toEqual({
+      durationS: 2,
+      durationC1S: 1.5,
+      warmupS: 2,
+      rewarmS: 0.5,
+      rounds: 5,
+    });
   });
 
   it("--quick shortens every load run and measures each once", () => {
     const o = parseBenchArgs(["--quick"]);
-    expect([o.quick, o.durationS, o.durationC1S, o.warmupS, o.rounds]).toEqual([true, 2, 1, 0.25, 1]);
+    expect([o.quick, o.durationS, o.durationC1S, o.warmupS, o.rewarmS, o.rounds]).toEqual([
+      true,
+      2,
+      1,
+      0.25,
+      0.25,
+      1,
+    ]);
+  });
+
+  it("--rewarm sets the later rounds' warm-up, never longer than --warmup", () => {
+    expect(parseBenchArgs(["--rewarm", "1"]).rewarmS).toBe(1);
+    expect(parseBenchArgs(["--rewarm", "0"]).rewarmS).toBe(0);
+    expect(parseBenchArgs(["--warmup", "0.2"]).rewarmS).toBe(0.2);
+    expect(parseBenchArgs(["--warmup", "0"]).rewarmS).toBe(0);
+    expect(() => parseBenchArgs(["--rewarm", "-1"])).toThrow(UsageError);
   });
 
   it("--rounds takes a positive integer", () => {
