@@ -443,8 +443,8 @@ interface LoadCell {
 
 /**
  * gRPC correctness checks, then ours and its baseline back to back at each level (so drift on a
- * shared machine hits both alike), the whole sequence once per round (`--rounds`, each cell's
- * fastest round kept), the checks again, and the servers stopped.
+ * shared machine hits both alike), the whole sequence once per round (`--rounds`, odd rounds
+ * backward, each cell's fastest round kept), the checks again, and the servers stopped.
  */
 async function measureLoad(run: Run, servers: Servers): Promise<LoadPhase> {
   const measurements: Measurement[] = [];
@@ -493,7 +493,7 @@ async function measureLoad(run: Run, servers: Servers): Promise<LoadPhase> {
   const bareCheck = await grpcCheck("bare-grpc-js", bareGrpcPort, "before");
   const loaders = createLoaders(run);
   const { rest, grpc } = loaders;
-  // Every comparison as a cell, in the order they run: ours right before its baselines.
+  // Every comparison as a cell, ours beside its baselines (before them in even rounds, after in odd).
   const cells: LoadCell[] = [];
   // `server`, where given, also has its CPU per request measured.
   const cell = (

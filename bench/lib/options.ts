@@ -70,6 +70,11 @@ function positiveNumber(flag: string, raw: string | undefined, fallback: number)
   return n;
 }
 
+/** A warm-up length: positive seconds, or exactly "0" for none. */
+function seconds(flag: string, raw: string | undefined, fallback: number): number {
+  return raw === "0" ? 0 : positiveNumber(flag, raw, fallback);
+}
+
 function cpuList(flag: string, raw: string | undefined): string | undefined {
   if (raw === undefined) return undefined;
   if (!/^\d+(-\d+)?(,\d+(-\d+)?)*$/.test(raw))
@@ -112,7 +117,7 @@ export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
   const rounds = positiveNumber("--rounds", v.rounds, times.rounds);
   if (!Number.isInteger(rounds)) throw new UsageError("--rounds: expected an integer");
   if (!Number.isInteger(streams)) throw new UsageError("--grpc-streams: expected an integer");
-  const warmupS = v.warmup === "0" ? 0 : positiveNumber("--warmup", v.warmup, times.warmupS);
+  const warmupS = seconds("--warmup", v.warmup, times.warmupS);
   return {
     quick,
     workers,
@@ -121,7 +126,7 @@ export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     durationS: positiveNumber("--duration", v.duration, times.durationS),
     durationC1S: positiveNumber("--duration-c1", v["duration-c1"], times.durationC1S),
     warmupS,
-    rewarmS: Math.min(warmupS, v.rewarm === "0" ? 0 : positiveNumber("--rewarm", v.rewarm, times.rewarmS)),
+    rewarmS: Math.min(warmupS, seconds("--rewarm", v.rewarm, times.rewarmS)),
     rounds,
     grpcStreams: streams,
     seedStack: seed,
