@@ -23,6 +23,9 @@ const PROTOCOL_LABEL = { rest: "REST", grpc: "gRPC" } as const;
 const VS_BARE = { rest: GOALS.restVsBare, grpc: GOALS.grpcVsBare } as const;
 
 /** The labels of the goals judged at {@link JUDGED_LEVEL}, from GOALS. */
+/** MiB in `mb` megabytes (10^6 bytes). */
+const mibOfMB = (mb: number) => (mb * 1e6) / 2 ** 20;
+
 export const GOAL_LABELS = Object.freeze({
   vsBare: (protocol: "rest" | "grpc") =>
     `${PROTOCOL_LABEL[protocol]} ${JUDGED_LEVEL} ≥ ${VS_BARE[protocol]}× ${TARGET_LABEL[baselineFor(protocol)]}`,
@@ -39,7 +42,7 @@ export const GOAL_LABELS = Object.freeze({
     `gRPC ${level} ≥ ${GOALS.grpcVsBare}× bare grpc-js${level === "c50-grpcjs" ? " (grpc-js client, 50 in flight)" : " (h2load)"}`,
   connect: `Connect Predict (JSON) ${JUDGED_LEVEL} ≥ ${GOALS.connectVsNative}× REST /predict`,
   vsNodeOnnx: `REST ${JUDGED_LEVEL} ≥ ${GOALS.vsNodeOnnx}× node:http + onnxruntime-node`,
-  perWorker: `each extra worker adds ≤ ${GOALS.perExtraWorkerMiB} MiB`,
+  perWorker: `each extra worker adds ≤ ${GOALS.perExtraWorkerMB} MB (${mibOfMB(GOALS.perExtraWorkerMB).toFixed(1)} MiB)`,
   coldStart: `cold start to the first /predict, 1,000-tree model, < ${GOALS.coldStartMs} ms`,
   training: (set: string) =>
     `GBDT fit on the ${set} ≤ ${GOALS.trainVsXgboost}× XGBoost, AUC not below its (paired 95 %)`,
@@ -260,7 +263,7 @@ function memoryVerdicts(memory: BenchReport["memory"], quick: boolean): Verdict[
   return [
     goal(
       GOAL_LABELS.perWorker,
-      extra === undefined || !Number.isFinite(extra) ? undefined : extra <= GOALS.perExtraWorkerMiB,
+      extra === undefined || !Number.isFinite(extra) ? undefined : extra <= mibOfMB(GOALS.perExtraWorkerMB),
       extra === undefined ? "not measured" : `${extra.toFixed(1)} MiB (summed PSS, --workers ${sizes})`,
     ),
     memory.coldStart

@@ -22,8 +22,11 @@ export const GOALS = Object.freeze({
   connectVsNative: 0.8,
   /** REST rps ≥ this × node:http + onnxruntime-node (one row per call) at 50 connections. */
   vsNodeOnnx: 2,
-  /** Memory one more `--workers` process adds (the cluster's summed PSS), MiB at most. */
-  perExtraWorkerMiB: 60,
+  /**
+   * Memory one more `--workers` process adds (the cluster's summed PSS), MB (10^6 bytes) at most:
+   * the issue's unit, 57.2 MiB.
+   */
+  perExtraWorkerMB: 60,
   /** `mlops serve --no-bootstrap` spawn → first successful /predict with a 1,000-tree model, ms at most. */
   coldStartMs: 1000,
   /** GBDT fit time ≤ this × XGBoost hist's (same trees, depth, learning rate, threads), AUC at least XGBoost's. */

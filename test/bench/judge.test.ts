@@ -55,7 +55,8 @@ function results(over: Partial<RunResults> = {}): RunResults {
     memory: {
       single: [],
       clusters: [],
-      perExtraWorkerMiB: GOALS.perExtraWorkerMiB + 1,
+      // 58 MiB is under 60 MiB but over the issue's 60 MB (57.2 MiB).
+      perExtraWorkerMiB: 58,
       coldStart: { model: "gbdt 1000×6", bestMs: GOALS.coldStartMs - 1, runsMs: [GOALS.coldStartMs - 1] },
     },
     training: {
@@ -97,7 +98,7 @@ describe("judge", () => {
     expect(byName.get(GOAL_LABELS.perWorker)).toMatchObject({ status: "miss" });
     expect(byName.get(GOAL_LABELS.coldStart)).toMatchObject({ status: "pass" });
     expect(byName.get(GOAL_LABELS.training("binary"))).toMatchObject({ status: "pass" });
-    expect(GOAL_LABELS.perWorker).toContain(`${GOALS.perExtraWorkerMiB} MiB`);
+    expect(GOAL_LABELS.perWorker).toContain(`${GOALS.perExtraWorkerMB} MB (57.2 MiB)`);
     const quick = new Map(
       judge(results({ memory: undefined, training: undefined, scaling: undefined, quick: true })).map((v) => [
         v.name,
