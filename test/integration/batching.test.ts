@@ -150,7 +150,9 @@ describe("dynamic batching", () => {
 
 describe("off-thread scoring", () => {
   it("health checks keep answering while a large PredictBatch is scored", async () => {
-    const big = await seedModel(dir, { stage: "Production", nEstimators: 300, seed: 3 });
+    // 3000 trees keep the native call at ~150 ms here (300 gave ~45 ms, and on a loaded 2-core
+    // CI runner no health answer once landed inside a window that short).
+    const big = await seedModel(dir, { stage: "Production", nEstimators: 3000, seed: 3 });
     const app = await startTestApp(dir, {
       scoringThreads: 1,
       asyncRowThreshold: 256,
