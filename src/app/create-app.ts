@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { setLogger as setGrpcLogger } from "@grpc/grpc-js";
 import { type Config, storeOptionsOf } from "../config/config.js";
+import { trimNativeHeap } from "../core/memory.js";
 import { ClassifierModel } from "../core/model.js";
 import { GRPCInferenceService } from "../gen/inference/open_inference_grpc_pb.js";
 import { PredictService } from "../gen/mlops/v1/predict_pb.js";
@@ -117,6 +118,8 @@ export async function createApp(options: AppOptions): Promise<App> {
       if (served)
         metrics.modelInfo.set({ name: served.name, version: String(served.version), stage: served.stage }, 1);
       metrics.modelLoaded.set(served ? 1 : 0);
+      // After the load's scratch (the artifact's parse, the engines' compile) is freed.
+      setImmediate(trimNativeHeap);
       if (draining) return;
       grpc?.health.setStatus(PredictService.typeName, served ? "SERVING" : "NOT_SERVING");
       grpc?.health.setStatus(GRPCInferenceService.typeName, served ? "SERVING" : "NOT_SERVING");
@@ -261,6 +264,9 @@ export async function createApp(options: AppOptions): Promise<App> {
     await store.close();
     throw err;
   }
+  // Startup is over: what it freed goes back to the kernel rather than staying in every worker's
+  // PSS (docs/decisions/0030). A model swap does the same in onChange.
+  trimNativeHeap();
 
   let closing: Promise<void> | undefined;
   const shutdown = (shutdownOptions: ShutdownOptions = {}) => {

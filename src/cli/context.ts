@@ -7,6 +7,7 @@ import { createRegistryService } from "../services/registry-service.js";
 import { createTrackingService } from "../services/tracking-service.js";
 import { type ArtifactStore, createArtifactStore, createStore, type Store } from "../store/index.js";
 import { defaultActor } from "../workflows/train-and-register.js";
+import { CLI_LOG_LEVEL } from "./program.js";
 
 /** Options defined on the program itself, valid before or after the subcommand. */
 export interface GlobalFlags {
@@ -15,9 +16,6 @@ export interface GlobalFlags {
   databaseUrl?: string;
   logLevel?: string;
 }
-
-/** The CLI logs little and to stderr; `warn` unless `--log-level` or MLOPS_LOG_LEVEL says otherwise. */
-export const CLI_LOG_LEVEL = "warn";
 
 export interface CliContext {
   config: Config;

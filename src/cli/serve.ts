@@ -4,12 +4,13 @@ import { type Command, InvalidArgumentError } from "commander";
 import { drainOnSignal, graceFor } from "../app/drain-on-signal.js";
 import { type Config, loadConfig } from "../config/config.js";
 import { createLogger } from "../observability/logger.js";
-import { bootstrapIfEmpty } from "./serve-bootstrap.js";
 
 // The server stack (grpc-js, connect, prom-client's cluster glue) loads only for `serve`, so the
-// data commands start fast.
+// data commands start fast; the bootstrap (the store and the trainer) only where it runs, in the
+// primary, so the workers of a cluster do not hold it.
 const loadApp = () => import("../app/start-app.js");
 const loadCluster = () => import("../cluster/create-cluster.js");
+const loadBootstrap = () => import("./serve-bootstrap.js");
 
 interface ServeFlags {
   host?: string;
@@ -80,7 +81,7 @@ export async function serve(config: Config, bootstrap: boolean): Promise<void> {
     return;
   }
   const logger = createLogger({ level: config.logLevel, base: { role: "primary" } });
-  if (bootstrap) await bootstrapIfEmpty(config, logger);
+  if (bootstrap) await (await loadBootstrap()).bootstrapIfEmpty(config, logger);
   if (config.workers <= 1) {
     const { startApp } = await loadApp();
     const app = await startApp({ config, logger });

@@ -5,7 +5,10 @@ import type { App, AppOptions } from "../app/create-app.js";
 import type { Config } from "../config/config.js";
 import { createLogger, type Logger } from "../observability/logger.js";
 import { runPrimary } from "./primary.js";
-import { runWorker } from "./worker.js";
+
+// The app (grpc-js, connect, the store…) loads in the workers only: the primary owns no sockets, and
+// importing the server stack there would cost it ~20 MiB of PSS for nothing (docs/decisions/0030).
+const loadWorker = () => import("./worker.js");
 
 export interface ClusterOptions {
   /** The servers' configuration. `config.workers` processes are forked (at least 1). Required. */
@@ -70,6 +73,7 @@ export interface Cluster {
  */
 export async function createCluster(options: ClusterOptions): Promise<Cluster> {
   if (cluster.isWorker) {
+    const { runWorker } = await loadWorker();
     const app = await runWorker({ config: options.config, app: options.app });
     return {
       role: "worker",

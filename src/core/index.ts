@@ -12,6 +12,7 @@ export {
   TrainError,
   type TrainErrorCode,
 } from "./errors.js";
+export { trimNativeHeap } from "./memory.js";
 export * as metrics from "./metrics.js";
 export {
   ClassifierModel,

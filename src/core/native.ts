@@ -141,6 +141,8 @@ export declare namespace Binding {
 
   interface Addon {
     readonly Model: ModelConstructor;
+    /** malloc_trim(0) where the C library is glibc (native/addon/memory.cc); false elsewhere. */
+    trimNativeHeap(): boolean;
     /** Copies x and y, then trains off the JS thread; onProgress runs on the JS thread. */
     train(
       x: Float64Array,

@@ -3,13 +3,12 @@
 // flavor's file into the native artifact, so the version serves like any other. A flavor they do
 // not read registers an unservable version that says why.
 
-import { importModel } from "../models/import/index.js";
-import { loadableFlavor, parseMlmodel, unservableReason } from "../models/mlflow/mlmodel.js";
 import { ServiceError } from "../rpc/service-error.js";
 import type { ArtifactStore, Store } from "../store/index.js";
 import { isStoreError } from "../store/index.js";
 import { loggedModelArtifactRoot, parseSource, runArtifactRoot } from "./mapping/artifact-paths.js";
 import { importedVersionTags } from "./model-import.js";
+import { loadImporters, loadMlmodel } from "./on-demand.js";
 
 /** What a version registered from an MLflow model gets. */
 export interface MlflowArtifact {
@@ -64,6 +63,7 @@ export async function convertMlflowModel(
     if (isStoreError(error, "NOT_FOUND")) return undefined;
     throw error;
   }
+  const { loadableFlavor, parseMlmodel, unservableReason } = await loadMlmodel();
   const model = parseMlmodel(new TextDecoder().decode(mlmodel));
   const flavor = loadableFlavor(model);
   if (!flavor) return { artifactSha256: "", unservableReason: unservableReason(model), tags: {}, folder };
@@ -92,6 +92,7 @@ export async function convertMlflowModel(
     };
   }
   try {
+    const { importModel } = await loadImporters();
     const imported = importModel(data.bytes, { format: flavor.format });
     try {
       const artifact = await artifacts.put(imported.artifact);

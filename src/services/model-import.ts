@@ -3,9 +3,10 @@
 // artifact as the next version. RegistryService.ImportModelVersion and the CLI's `models import`
 // (through src/workflows/import-and-register.ts) both call this.
 import type { ClassifierModel } from "../core/index.js";
-import { type ImportedModel, type ImportFormatOption, importModel } from "../models/import/index.js";
+import type { ImportedModel, ImportFormatOption } from "../models/import/index.js";
 import type { ArtifactStore, ModelVersion, Store } from "../store/index.js";
 import { ensureRegisteredModel, getOrCreateExperiment, ORIGIN_TAG } from "../store/index.js";
+import { loadImporters } from "./on-demand.js";
 
 /** Version and run tags an import writes (the class labels tag matches training's). */
 export const IMPORT_TAGS = {
@@ -72,6 +73,7 @@ export async function importAndRegister(
   artifacts: Pick<ArtifactStore, "put">,
   input: ImportVersionInput,
 ): Promise<ImportVersionResult> {
+  const { importModel } = await loadImporters();
   const imported = importModel(input.content, {
     format: input.format,
     featureNames: input.featureNames,

@@ -2,8 +2,7 @@
 import type { RegistryService } from "../gen/mlops/v1/registry_pb.js";
 import { AuditEventType } from "../gen/mlops/v1/registry_pb.js";
 import { readArtifact } from "../models/artifact/read.js";
-import { exportOnnxModel } from "../models/export/onnx.js";
-import { IMPORT_FORMATS, type ImportFormatOption } from "../models/import/index.js";
+import { IMPORT_FORMATS, type ImportFormatOption } from "../models/import/formats.js";
 import type { ServiceImpl } from "../rpc/context.js";
 import { invalidArgument, ServiceError } from "../rpc/service-error.js";
 import type { ArtifactStore, ModelVersion, Run, Store } from "../store/index.js";
@@ -25,6 +24,7 @@ import { withServiceErrors } from "./mapping/store-errors.js";
 import { latestMetricValues } from "./mapping/tracking.js";
 import { convertMlflowModel, mlflowFolder } from "./mlflow-source.js";
 import { importAndRegister, parseClasses } from "./model-import.js";
+import { loadOnnxExport } from "./on-demand.js";
 
 export interface RegistryServiceOptions {
   /** Where registered models, versions, aliases and audit events live. Required. */
@@ -341,6 +341,7 @@ export function createRegistryService(options: RegistryServiceOptions): ServiceI
         throw invalidArgument("format", '"onnx"', JSON.stringify(req.format));
       }
       const spec = readArtifact(await artifacts.get(version.artifactSha256));
+      const { exportOnnxModel } = await loadOnnxExport();
       return {
         // float32 equality splits (imported float ONNX models) only exist in a float graph.
         content: exportOnnxModel(spec, { precision: spec.kind.includes(5) ? "float" : "double" }),

@@ -2,16 +2,15 @@
 // apart by content (a protobuf ModelProto, XGBoost's JSON document, LightGBM's text header), never by
 // the file name.
 import { ServiceError } from "../../rpc/service-error.js";
+import type { IMPORT_FORMATS, ImportFormatOption } from "./formats.js";
 import { importLightgbm, looksLikeLightgbm } from "./lightgbm.js";
 import { importOnnx, looksLikeOnnx } from "./onnx.js";
 import type { ImportedModel, ImportOptions } from "./result.js";
 import { importXgboost, looksLikeXgboostJson } from "./xgboost.js";
 
 export type { ImportFormat } from "./errors.js";
+export { IMPORT_FORMATS, type ImportFormatOption } from "./formats.js";
 export type { ImportedModel, ImportOptions } from "./result.js";
-
-export const IMPORT_FORMATS = ["xgboost", "lightgbm", "onnx"] as const;
-export type ImportFormatOption = "auto" | (typeof IMPORT_FORMATS)[number];
 
 /** Which importer reads `bytes`, by content; undefined when none recognises it. */
 export function detectFormat(bytes: Uint8Array): (typeof IMPORT_FORMATS)[number] | undefined {

@@ -1,6 +1,7 @@
 // What every importer returns, and the last step they share: write the converted model with the one
 // artifact writer and load it through the one validator, so nothing unvalidated leaves an importer.
-import { ClassifierModel, CoreError } from "../../core/index.js";
+import { CoreError } from "../../core/errors.js";
+import { ClassifierModel } from "../../core/model.js";
 import type { ClassLabels, ModelSpec } from "../artifact/spec.js";
 import { writeArtifact } from "../artifact/write.js";
 import { type ImportFormat, malformed } from "./errors.js";
