@@ -2,7 +2,9 @@
 // - resident memory of each server process with a model loaded and a few hundred requests served:
 //   RSS (what `ps` shows; pages shared between processes count in each) and PSS (shared pages
 //   split between the processes that map them, so a cluster's PSS adds up to what it really uses);
-// - what one more worker adds: the cluster's summed PSS with `--workers W+1` minus `--workers W`;
+// - what one more worker adds: the cluster's summed PSS with `--workers W+1` minus `--workers W`,
+//   the median of a few such pairs (one pair moves by ±8 MiB here: each process is read wherever
+//   its V8 heap stands between two collections);
 // - cold start: from spawning `mlops serve --no-bootstrap` to the first successful `POST /predict`.
 import { readdirSync, readFileSync } from "node:fs";
 import { type Child, startChild } from "./children.js";
@@ -29,10 +31,12 @@ export interface ServerMemory {
 export interface MemorySection {
   /** One process serving each model. */
   single: ServerMemory[];
-  /** The RF served by clusters of `workers` and `workers + 1`. */
+  /** The RF served by clusters of `workers` and `workers + 1`: the pair whose difference is the median. */
   clusters: ServerMemory[];
-  /** Summed PSS of the larger cluster minus the smaller one's. */
+  /** Summed PSS of the larger cluster minus the smaller one's: the median over the pairs. */
   perExtraWorkerMiB?: number;
+  /** That difference for each pair, in the order measured. */
+  perExtraWorkerRunsMiB?: number[];
   /** Spawn → first successful /predict, best of `coldStartRuns`, ms; with the model it served. */
   coldStart?: { model: string; bestMs: number; runsMs: number[] };
 }
@@ -161,6 +165,23 @@ export async function coldStartMs(options: {
   }
 }
 
+/** Each pair's summed PSS difference (larger cluster minus smaller), and the pair at the median. */
+export function extraWorker(
+  pairs: readonly ServerMemory[][],
+): Pick<MemorySection, "clusters" | "perExtraWorkerMiB" | "perExtraWorkerRunsMiB"> {
+  const extra = (pair: readonly ServerMemory[]) => {
+    const [small, large] = [...pair].sort((a, b) => a.workers - b.workers);
+    return (large?.totalPssMiB ?? Number.NaN) - (small?.totalPssMiB ?? Number.NaN);
+  };
+  const byExtra = [...pairs].sort((a, b) => extra(a) - extra(b));
+  const median = byExtra[(byExtra.length - 1) >> 1] ?? [];
+  return {
+    clusters: [...median].sort((a, b) => a.workers - b.workers),
+    perExtraWorkerMiB: extra(median),
+    perExtraWorkerRunsMiB: pairs.map(extra),
+  };
+}
+
 export async function measureMemory(options: {
   dataDir: string;
   rf: { modelName: string; label: string };
@@ -168,21 +189,23 @@ export async function measureMemory(options: {
   cold?: { modelName: string; label: string };
   /** The smaller cluster; the larger has one more worker. Default 2. */
   workers?: number;
+  /** Cluster pairs measured for the extra worker (odd pairs start with the larger). Default 3. */
+  pairs?: number;
   coldStartRuns?: number;
 }): Promise<MemorySection> {
   const single = [await measureServerMemory({ dataDir: options.dataDir, ...options.rf, workers: 1 })];
   if (options.gbdt)
     single.push(await measureServerMemory({ dataDir: options.dataDir, ...options.gbdt, workers: 1 }));
   const w = options.workers ?? 2;
-  const clusters = [
-    await measureServerMemory({ dataDir: options.dataDir, ...options.rf, workers: w }),
-    await measureServerMemory({ dataDir: options.dataDir, ...options.rf, workers: w + 1 }),
-  ];
-  const section: MemorySection = {
-    single,
-    clusters,
-    perExtraWorkerMiB: (clusters[1]?.totalPssMiB ?? Number.NaN) - (clusters[0]?.totalPssMiB ?? Number.NaN),
-  };
+  const pairs: ServerMemory[][] = [];
+  for (let i = 0; i < Math.max(1, options.pairs ?? 3); i++) {
+    const sizes = i % 2 === 0 ? [w, w + 1] : [w + 1, w];
+    const pair: ServerMemory[] = [];
+    for (const workers of sizes)
+      pair.push(await measureServerMemory({ dataDir: options.dataDir, ...options.rf, workers }));
+    pairs.push(pair);
+  }
+  const section: MemorySection = { single, ...extraWorker(pairs) };
   if (options.cold) {
     const runsMs: number[] = [];
     for (let i = 0; i < (options.coldStartRuns ?? 3); i++) {

@@ -297,8 +297,11 @@ function memoryLines(m: MemorySection): string[] {
     "",
     table(["model", "workers", "process", "RSS MiB", "PSS MiB"], rows, [false, true, false, true, true]),
   ];
-  if (m.perExtraWorkerMiB !== undefined)
-    lines.push("", `One more worker adds ${mib(m.perExtraWorkerMiB)} MiB (summed PSS).`);
+  if (m.perExtraWorkerMiB !== undefined) {
+    const runs = m.perExtraWorkerRunsMiB ?? [];
+    const of = runs.length > 1 ? `; the median of ${runs.length} pairs, ${runs.map(mib).join(", ")}` : "";
+    lines.push("", `One more worker adds ${mib(m.perExtraWorkerMiB)} MiB (summed PSS${of}).`);
+  }
   if (m.coldStart) {
     lines.push(
       "",
