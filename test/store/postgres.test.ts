@@ -9,6 +9,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createStore, type Store, type StoreOptions } from "../../src/store/index.js";
 import { MIGRATIONS } from "../../src/store/kysely/migrations.js";
+import { createPool } from "../../src/store/postgres/pg-pool.js";
 import { assertBuilt, mlops } from "../cli/helpers.js";
 import { type PostgresServer, startPostgres } from "../kit/postgres.js";
 import { expectCode, SHA_A, tempDir } from "./helpers.js";
@@ -208,6 +209,33 @@ describe("a database that goes away", () => {
     const deadline = Date.now() + 5000;
     while (!heard.includes(null) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     expect(heard).toContain(null);
+  });
+
+  it("outlives a connection the server ends while it is checked out, and replaces it", async () => {
+    const url = await freshDatabase();
+    const pool = createPool(url, {
+      poolSize: 2,
+      connectTimeoutMs: 2000,
+      statementTimeoutMs: 5000,
+      idleTimeoutMs: 10_000,
+    });
+    try {
+      const client = await pool.connect();
+      const { rows } = await client.query<{ pid: number }>("select pg_backend_pid() as pid");
+      // What a database restart does to every session: the server ends it, here between two
+      // queries, when node-postgres has no query to fail and emits "error" on the client instead.
+      const admin = new pg.Client({ connectionString: url });
+      await admin.connect();
+      await admin.query("select pg_terminate_backend($1)", [rows[0]!.pid]);
+      await admin.end();
+      await new Promise((r) => setTimeout(r, 300));
+      await expect(client.query("select 1")).rejects.toThrow();
+      client.release();
+      // The broken connection left the pool; a new one answers.
+      expect((await pool.query<{ one: number }>("select 1 as one")).rows[0]!.one).toBe(1);
+    } finally {
+      await pool.end();
+    }
   });
 
   it("gives UNAVAILABLE within the connect timeout when no connection is free", async () => {

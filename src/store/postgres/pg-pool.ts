@@ -35,5 +35,9 @@ export function createPool(url: string, settings: PoolSettings): pg.Pool {
   // An idle connection that the server closes is reported here; pg-pool has already removed it, and
   // without a listener the event would end the process.
   pool.on("error", () => {});
+  // A checked-out connection has no pool listener: when the server ends it between two queries (a
+  // restart ends every session), node-postgres emits "error" on the client, which would end the
+  // process. Its next query fails instead, and release() drops it since it is no longer queryable.
+  pool.on("connect", (client) => client.on("error", () => {}));
   return pool;
 }
