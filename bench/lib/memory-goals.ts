@@ -169,16 +169,17 @@ export async function coldStartMs(options: {
 export function extraWorker(
   pairs: readonly ServerMemory[][],
 ): Pick<MemorySection, "clusters" | "perExtraWorkerMiB" | "perExtraWorkerRunsMiB"> {
-  const extra = (pair: readonly ServerMemory[]) => {
-    const [small, large] = [...pair].sort((a, b) => a.workers - b.workers);
-    return (large?.totalPssMiB ?? Number.NaN) - (small?.totalPssMiB ?? Number.NaN);
-  };
-  const byExtra = [...pairs].sort((a, b) => extra(a) - extra(b));
-  const median = byExtra[(byExtra.length - 1) >> 1] ?? [];
+  // Each pair smaller cluster first, once; its difference, once.
+  const sorted = pairs.map((pair) => [...pair].sort((a, b) => a.workers - b.workers));
+  const runs = sorted.map(
+    ([small, large]) => (large?.totalPssMiB ?? Number.NaN) - (small?.totalPssMiB ?? Number.NaN),
+  );
+  const order = runs.map((_, i) => i).sort((a, b) => (runs[a] as number) - (runs[b] as number));
+  const at = order[(order.length - 1) >> 1] ?? -1;
   return {
-    clusters: [...median].sort((a, b) => a.workers - b.workers),
-    perExtraWorkerMiB: extra(median),
-    perExtraWorkerRunsMiB: pairs.map(extra),
+    clusters: sorted[at] ?? [],
+    perExtraWorkerMiB: runs[at] ?? Number.NaN,
+    perExtraWorkerRunsMiB: runs,
   };
 }
 
